@@ -1,8 +1,9 @@
 import type { Env } from "./env.ts";
+import { app } from "./http/app.ts";
+
 export { AgentDO } from "./durable/agent.ts";
 export { HubDO } from "./durable/hub.ts";
+
 export default {
-  async fetch(_req: Request, env: Env) {
-    return Response.json({ ok: await env.AGENT.getByName("x").ping() });
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

@@ -1,5 +1,280 @@
+/**
+ * One Durable Object per tenant and agent: the agent's events, schedule and live adherence.
+ * Every change recomputes the agent's status from its stored events (event time, not arrival
+ * time), so late, shuffled and replayed events give the same answer as ordered ones.
+ * D1 receives history through an outbox flushed by the alarm; a failed flush loses nothing.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { AgentProfile } from "../domain/agent.ts";
+import { type DayAdherence, type LiveStatus, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
+import { addDays, datesBetween } from "../domain/days.ts";
+import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
+import { dayBounds, intervalStarts, localDate } from "../domain/time.ts";
+import type { VersionedSettings } from "../db/settings.ts";
 import type { Env } from "../env.ts";
+import { AgentStore } from "./agent-store.ts";
+import { writeAgentHistory } from "./outbox.ts";
+
+/** Who is calling and under which settings; sent with every call so a DO never needs to look it up. */
+export interface AgentContext {
+  tenant: string;
+  profile: AgentProfile;
+  settings: VersionedSettings;
+}
+
+export interface AgentLive extends LiveStatus {
+  agentKey: string;
+  agentId: string;
+  email: string | null;
+  employeeId: string | null;
+  name: string | null;
+  team: string | null;
+  adherencePctToday: number | null;
+}
+
+export interface AgentDay extends DayAdherence {
+  profile: AgentProfile;
+  segments: ScheduleSegment[];
+  events: StateEvent[];
+}
+
+/** Coalesces a burst of ingests into one D1 write. */
+const FLUSH_DELAY_MS = 1_000;
+const FLUSH_RETRY_MIN_MS = 2_000;
+const FLUSH_RETRY_MAX_MS = 5 * 60_000;
+/** Live status looks back this far for the ongoing state and out-of-adherence run. */
+const LIVE_LOOKBACK_MS = 36 * 3_600_000;
+/** Events are kept (once in D1) long enough to recompute any day the import API still accepts. */
+const RETENTION_DAYS = 63;
+
 export class AgentDO extends DurableObject<Env> {
-  async ping() { return "pong"; }
+  private readonly store: AgentStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new AgentStore(ctx.storage.sql);
+  }
+
+  // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
+
+  async ingest(context: AgentContext, events: StateEvent[]): Promise<{ processed: number; skipped: number }> {
+    this.remember(context);
+    const inserted = this.store.insertEvents(events);
+    if (inserted.length > 0) this.store.markDaysDirty(this.daysTouchedByEvents(inserted));
+    await this.afterChange(inserted.length > 0);
+    return { processed: inserted.length, skipped: events.length - inserted.length };
+  }
+
+  /** Replaces the agent's schedule for each given (shift) day. */
+  async replaceSchedule(context: AgentContext, days: Array<{ date: string; segments: ScheduleSegment[] }>): Promise<void> {
+    this.remember(context);
+    for (const { date, segments } of days) {
+      this.store.replaceSegments(date, segments);
+      this.store.markDaysDirty([date, addDays(date, 1)]);
+    }
+    await this.afterChange(true);
+  }
+
+  async applySettings(context: AgentContext): Promise<void> {
+    if (!this.remember(context)) return;
+    const today = this.today(Date.now());
+    this.store.markDaysDirty([addDays(today, -1), today]);
+    await this.afterChange(true);
+  }
+
+  async status(): Promise<AgentLive | null> {
+    const profile = this.profile();
+    return profile ? this.live(profile, Date.now()) : null;
+  }
+
+  async day(date: string): Promise<AgentDay | null> {
+    const profile = this.profile();
+    if (!profile) return null;
+    return { profile, ...this.computeShiftDay(date, Date.now()) };
+  }
+
+  /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
+  async handOver(): Promise<StateEvent[]> {
+    const events = this.store.takeAllEvents();
+    await this.ctx.storage.deleteAlarm();
+    return events;
+  }
+
+  async adopt(context: AgentContext, orphanAgentKey: string): Promise<number> {
+    const orphan = this.env.AGENT.getByName(`${context.tenant}:${orphanAgentKey}`);
+    const events = await orphan.handOver();
+    const { processed } = await this.ingest(context, events);
+    return processed;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    if (this.profile() === null) return;
+    // Alarms also fire at interval closes: today's totals in D1 move on even without events.
+    if (this.hasScheduleAround(now)) this.store.markDaysDirty([this.today(now)]);
+    const retryAt = this.store.getMeta<number>("flushRetryAt");
+    if (retryAt === null || retryAt <= now) await this.flush(now);
+    await this.afterChange(false);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores the latest context; returns true when the settings changed. */
+  private remember(context: AgentContext): boolean {
+    const known = this.store.getMeta<AgentContext>("context");
+    if (known && JSON.stringify(known) === JSON.stringify(context)) return false;
+    const settingsChanged = !known || known.settings.version !== context.settings.version;
+    // Settings can only move forward: an isolate with a stale cache must not roll them back.
+    const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
+    this.store.setMeta("context", { ...context, settings });
+    return settingsChanged && settings === context.settings;
+  }
+
+  private context(): AgentContext | null {
+    return this.store.getMeta<AgentContext>("context");
+  }
+
+  private profile(): AgentProfile | null {
+    return this.context()?.profile ?? null;
+  }
+
+  private settings() {
+    const context = this.context();
+    if (!context) throw new Error("Agent has no context yet");
+    return context.settings.settings;
+  }
+
+  private today(now: number): string {
+    return localDate(now, this.settings().timeZone);
+  }
+
+  /**
+   * Calendar days whose interval totals a set of new events changes: from the earliest event's day
+   * up to the day of the next later event already stored (its state carries over until then).
+   */
+  private daysTouchedByEvents(events: readonly StateEvent[]): string[] {
+    const { timeZone } = this.settings();
+    const first = Math.min(...events.map((e) => e.ts));
+    const last = Math.max(...events.map((e) => e.ts));
+    const next = this.ctx.storage.sql
+      .exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM events WHERE ts > ?", last)
+      .toArray()[0]?.ts;
+    const today = this.today(Date.now());
+    const until = next ? localDate(next, timeZone) : today;
+    return datesBetween(localDate(first, timeZone), until < today ? until : today);
+  }
+
+  /** The report view: a shift day, with the segments published for that day. */
+  private computeShiftDay(date: string, now: number) {
+    const { timeZone, intervalMinutes, adherence } = this.settings();
+    const segments = this.store.segmentsForDates([date]);
+    const window = dayWindow(date, timeZone, segments);
+    const events = this.store.eventsBetween(window.start, window.end);
+    const day = computeDay({
+      events,
+      segments,
+      rules: adherence.rules,
+      window,
+      now,
+      intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
+    });
+    return { ...day, segments, events };
+  }
+
+  /** The history view: a calendar day in wall-clock intervals, whichever shift each second belongs to. */
+  private computeCalendarDay(date: string, now: number): DayAdherence {
+    const { timeZone, intervalMinutes, adherence } = this.settings();
+    const window = dayBounds(date, timeZone);
+    return computeDay({
+      events: this.store.eventsBetween(window.start, window.end),
+      segments: this.store.segmentsForDates([addDays(date, -1), date, addDays(date, 1)]),
+      rules: adherence.rules,
+      window,
+      now,
+      intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
+    });
+  }
+
+  private live(profile: AgentProfile, now: number): AgentLive {
+    const { timeZone, adherence } = this.settings();
+    const today = localDate(now, timeZone);
+    const status = liveStatus({
+      events: this.store.eventsBetween(now - LIVE_LOOKBACK_MS, Number.MAX_SAFE_INTEGER),
+      segments: this.store.segmentsForDates([addDays(today, -1), today, addDays(today, 1)]),
+      rules: adherence.rules,
+      now,
+      alarmThresholdSeconds: adherence.alarmThresholdSeconds,
+      severeThresholdSeconds: adherence.severeThresholdSeconds,
+    });
+    const todayReport = this.computeShiftDay(today, now);
+    return {
+      agentKey: profile.agentKey,
+      agentId: profile.agentId,
+      email: profile.email,
+      employeeId: profile.employeeId,
+      name: profile.name,
+      team: profile.team,
+      ...status,
+      adherencePctToday: todayReport.adherencePct,
+    };
+  }
+
+  /** Recomputes live status, and sets the alarm for the next moment anything is due. */
+  private async afterChange(outboxChanged: boolean): Promise<void> {
+    const profile = this.profile();
+    if (!profile) return;
+    const now = Date.now();
+    const status = this.live(profile, now);
+    await this.scheduleAlarm(now, status, outboxChanged);
+  }
+
+  private async scheduleAlarm(now: number, status: AgentLive, outboxChanged: boolean): Promise<void> {
+    const due: number[] = [];
+    if (status.nextChangeAt !== null) due.push(status.nextChangeAt);
+    const pending = outboxChanged || this.store.dirtyDays().length > 0 || this.store.unflushedEvents(1).length > 0;
+    if (pending) due.push(this.store.getMeta<number>("flushRetryAt") ?? now + FLUSH_DELAY_MS);
+    // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
+    const closing = this.nextIntervalClose(now);
+    if (closing !== null) due.push(closing);
+    if (due.length === 0) return;
+    const next = Math.max(now + 50, Math.min(...due));
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next || current < now) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Is a shift running now, or did one end within the last interval (so its last interval still closes)? */
+  private hasScheduleAround(now: number): boolean {
+    const { intervalMinutes } = this.settings();
+    const today = this.today(now);
+    const segments = this.store.segmentsForDates([addDays(today, -1), today]);
+    return segments.some((s) => s.start <= now && s.end > now - intervalMinutes * 60_000);
+  }
+
+  private nextIntervalClose(now: number): number | null {
+    if (!this.hasScheduleAround(now)) return null;
+    const { timeZone, intervalMinutes } = this.settings();
+    const [, next] = intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes);
+    return next ?? null;
+  }
+
+  private async flush(now: number): Promise<void> {
+    const context = this.context();
+    if (!context) return;
+    try {
+      await writeAgentHistory(this.env.DB, context.tenant, context.profile.agentKey, this.store, (date) =>
+        this.computeCalendarDay(date, now),
+        context.settings.settings.timeZone,
+      );
+      this.store.setMeta("flushFailures", 0);
+      this.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'flushRetryAt'");
+      this.store.pruneEventsBefore(now - RETENTION_DAYS * 86_400_000);
+    } catch (error) {
+      // D1 is down or refused the write: everything stays in the outbox; retry with backoff.
+      const failures = (this.store.getMeta<number>("flushFailures") ?? 0) + 1;
+      const delay = Math.min(FLUSH_RETRY_MAX_MS, FLUSH_RETRY_MIN_MS * 2 ** (failures - 1));
+      this.store.setMeta("flushFailures", failures);
+      this.store.setMeta("flushRetryAt", now + delay);
+      console.error(`agent ${context.profile.agentKey}: D1 flush failed (${failures}), retrying in ${delay} ms`, error);
+    }
+  }
 }

@@ -1,0 +1,13 @@
+/** Calendar arithmetic on "YYYY-MM-DD" strings (zone-free, so plain UTC math is exact). Pure. */
+
+export function addDays(date: string, days: number): string {
+  const [y = 0, m = 1, d = 1] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Every date from `from` to `to`, inclusive; empty when to < from. */
+export function datesBetween(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) dates.push(d);
+  return dates;
+}

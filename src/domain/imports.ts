@@ -1,0 +1,179 @@
+/**
+ * Import record schemas and per-record validation. Pure: valibot only.
+ * Every message names the problem in words an ACD integrator can act on.
+ */
+import * as v from "valibot";
+import { ACTIVITIES, AGENT_STATES, type Activity, type AgentState } from "./model.ts";
+
+export const MAX_BATCH_RECORDS = 10_000;
+/** ACD clocks drift; a few minutes ahead is tolerated, more is a bad timestamp. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Events older than this are refused: the agent Durable Objects keep this much history to recompute. */
+export const MAX_EVENT_AGE_DAYS = 62;
+
+export interface RecordError {
+  index: number;
+  error: string;
+  field?: string;
+  data: unknown;
+}
+
+const text = (field: string, max = 200) =>
+  v.pipe(
+    v.string(`${field} must be a string`),
+    v.trim(),
+    v.nonEmpty(`${field} must not be empty`),
+    v.maxLength(max, `${field} must be at most ${max} characters`),
+  );
+
+const optionalText = (field: string, max = 200) =>
+  v.optional(v.nullable(v.pipe(v.string(`${field} must be a string`), v.trim(), v.maxLength(max, `${field} must be at most ${max} characters`))));
+
+/** Accepts a number too: many ACDs and HR systems send ids as numbers. */
+const identifier = (field: string) =>
+  v.pipe(
+    v.union([v.string(), v.number()], `${field} must be a string`),
+    v.transform((id) => String(id).trim()),
+    v.nonEmpty(`${field} must not be empty`),
+    v.maxLength(254, `${field} must be at most 254 characters`),
+  );
+
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** ISO 8601 with an explicit zone (Z or ±hh:mm) → epoch ms; null when it is not a real instant. */
+export function parseTimestamp(input: string): number | null {
+  const m = ISO_WITH_ZONE.exec(input.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = "00", frac = "", zone = "Z"] = m;
+  if (!isCalendarDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  const ms = frac ? `.${frac.slice(1, 4).padEnd(3, "0")}` : "";
+  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ts = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`);
+  return Number.isFinite(ts) ? ts : null;
+}
+
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+export function isIsoDate(input: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input);
+  return !!m && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+const timestamp = (field: string) =>
+  v.pipe(
+    v.string(`Invalid timestamp: ${field} must be an ISO 8601 string with a time zone`),
+    v.transform(parseTimestamp),
+    v.number(`Invalid timestamp: ${field} must be ISO 8601 with a time zone (e.g. 2026-11-22T09:30:00Z)`),
+  );
+
+const STATE_BY_NAME = new Map<string, AgentState>(AGENT_STATES.map((s) => [s, s]));
+
+export const agentStateRecord = v.object({
+  agentId: identifier("agentId"),
+  state: v.pipe(
+    v.string("state must be a string"),
+    v.check((s) => STATE_BY_NAME.has(s.trim().toLowerCase()), (issue) => `Unknown state: ${String(issue.input)}`),
+    v.transform((s) => STATE_BY_NAME.get(s.trim().toLowerCase()) as AgentState),
+  ),
+  timestamp: timestamp("timestamp"),
+  queue: optionalText("queue", 100),
+  acdStateCode: optionalText("acdStateCode", 100),
+});
+export type AgentStateRecord = v.InferOutput<typeof agentStateRecord>;
+
+export const CHANNELS = ["voice", "chat", "email"] as const;
+
+export const historicalRecord = v.object({
+  date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isIsoDate, "Invalid date: expected YYYY-MM-DD")),
+  interval: v.pipe(
+    v.string("interval must be a string (HH:MM)"),
+    v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Invalid interval: expected HH:MM"),
+  ),
+  volume: v.pipe(
+    v.number("volume must be a number"),
+    v.integer("volume must be a whole number of contacts"),
+    v.minValue(0, "volume must not be negative"),
+  ),
+  aht: v.pipe(v.number("aht must be a number of seconds"), v.finite("aht must be finite"), v.minValue(0, "aht must not be negative")),
+  queue: v.optional(v.pipe(v.string("queue must be a string"), v.trim(), v.maxLength(100, "queue must be at most 100 characters")), ""),
+  channel: v.optional(
+    v.picklist(CHANNELS, (issue) => `Unknown channel: ${String(issue.input)} (expected voice, chat or email)`),
+  ),
+});
+export type HistoricalRecord = v.InferOutput<typeof historicalRecord>;
+
+export const ROLES = ["admin", "supervisor", "agent"] as const;
+
+export const employeeRecord = v.object({
+  email: v.pipe(v.string("email must be a string"), v.trim(), v.email("Invalid email format"), v.toLowerCase()),
+  firstName: text("firstName", 100),
+  lastName: text("lastName", 100),
+  employeeId: v.optional(v.nullable(identifier("employeeId"))),
+  team: optionalText("team", 100),
+  skills: v.optional(v.array(text("skill", 100), "skills must be an array of strings"), []),
+  role: v.optional(v.picklist(ROLES, (issue) => `Unknown role: ${String(issue.input)} (expected admin, supervisor or agent)`), "agent"),
+  active: v.optional(v.boolean("active must be true or false"), true),
+});
+export type EmployeeRecord = v.InferOutput<typeof employeeRecord>;
+
+/** Longer segments are almost always a unit mistake (seconds sent as ms, a wrong date). */
+export const MAX_SEGMENT_HOURS = 24;
+
+export const scheduleRecord = v.pipe(
+  v.object({
+    agentId: identifier("agentId"),
+    start: timestamp("start"),
+    end: timestamp("end"),
+    activity: v.pipe(
+      v.string("activity must be a string"),
+      v.transform((a) => a.trim().toLowerCase()),
+      v.picklist(ACTIVITIES, (issue) => `Unknown activity: ${String(issue.input)} (expected ${ACTIVITIES.join(", ")})`),
+    ),
+  }),
+  v.check((r) => r.end > r.start, "end must be after start"),
+  v.check((r) => r.end - r.start <= MAX_SEGMENT_HOURS * 3_600_000, `A segment may last at most ${MAX_SEGMENT_HOURS} hours`),
+);
+export type ScheduleRecord = { agentId: string; start: number; end: number; activity: Activity };
+
+function describeIssue(issue: v.BaseIssue<unknown>): { error: string; field?: string } {
+  const field = issue.path?.map((p) => String(p.key)).join(".") || undefined;
+  if (field && issue.input === undefined && issue.kind === "schema" && !issue.path?.some((p) => p.type === "array")) {
+    return { error: `Missing field: ${field}`, field };
+  }
+  return { error: issue.message, field };
+}
+
+/** Validates each record on its own: one bad record never costs the others. */
+export function validateRecords<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  data: readonly unknown[],
+): { valid: Array<{ index: number; value: v.InferOutput<TSchema> }>; errors: RecordError[] } {
+  const valid: Array<{ index: number; value: v.InferOutput<TSchema> }> = [];
+  const errors: RecordError[] = [];
+  data.forEach((record, index) => {
+    if (record === null || typeof record !== "object" || Array.isArray(record)) {
+      errors.push({ index, error: "Each record must be a JSON object", data: record });
+      return;
+    }
+    const result = v.safeParse(schema, record, { abortEarly: true });
+    if (result.success) valid.push({ index, value: result.output });
+    else errors.push({ index, ...describeIssue(result.issues[0]), data: record });
+  });
+  return { valid, errors };
+}
+
+/** Event time sanity: far-future stamps are clock or unit bugs; very old ones are beyond retention. */
+export function eventTimeProblem(ts: number, now: number): string | null {
+  if (ts > now + MAX_CLOCK_SKEW_MS) return "Invalid timestamp: more than 5 minutes in the future";
+  if (ts < now - MAX_EVENT_AGE_DAYS * 86_400_000) return `Invalid timestamp: older than ${MAX_EVENT_AGE_DAYS} days`;
+  return null;
+}
+
+/** Is "HH:MM" the start of an interval of the given length? */
+export function isIntervalStart(hhmm: string, intervalMinutes: number): boolean {
+  const [h = 0, m = 0] = hhmm.split(":").map(Number);
+  return (h * 60 + m) % intervalMinutes === 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * Writes an agent's history to D1: new state events and per-interval adherence of dirty days.
+ * Idempotent: events are inserted on their replay key with ON CONFLICT DO NOTHING, and a day's
+ * intervals are replaced whole in one transaction, so a flush that runs twice writes nothing twice.
+ */
+import { jsonChunks } from "../db/bulk.ts";
+import type { DayAdherence } from "../domain/adherence.ts";
+import { localTime } from "../domain/time.ts";
+import type { AgentStore } from "./agent-store.ts";
+
+const EVENTS_PER_FLUSH = 2_000;
+
+const INSERT_EVENTS = `
+  INSERT INTO state_events (tenant, agent_key, ts, state, acd_state_code, queue)
+  SELECT ?1, ?2, json_extract(value, '$.ts'), json_extract(value, '$.state'),
+         json_extract(value, '$.acdStateCode'), json_extract(value, '$.queue')
+  FROM json_each(?3) WHERE true
+  ON CONFLICT DO NOTHING`;
+
+const INSERT_INTERVALS = `
+  INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
+    in_adherence_seconds, out_of_adherence_seconds, scheduled_work_seconds, work_state_seconds)
+  SELECT ?1, ?2, json_extract(value, '$[0]'), ?3, json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+         json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]')
+  FROM json_each(?4) WHERE true
+  ON CONFLICT DO UPDATE SET date = excluded.date, time = excluded.time,
+    scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
+    out_of_adherence_seconds = excluded.out_of_adherence_seconds,
+    scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds`;
+
+export async function writeAgentHistory(
+  db: D1Database,
+  tenant: string,
+  agentKey: string,
+  store: AgentStore,
+  computeCalendarDay: (date: string) => DayAdherence,
+  timeZone: string,
+): Promise<void> {
+  for (;;) {
+    const events = store.unflushedEvents(EVENTS_PER_FLUSH);
+    if (events.length === 0) break;
+    const rows = events.map(({ ts, state, acdStateCode, queue }) => ({ ts, state, acdStateCode, queue }));
+    await db.batch(jsonChunks(rows).map((chunk) => db.prepare(INSERT_EVENTS).bind(tenant, agentKey, chunk)));
+    store.markEventsFlushed(events[events.length - 1]!.id);
+  }
+
+  for (const date of store.dirtyDays()) {
+    const rows = computeCalendarDay(date).intervals.map((i) => [
+      i.start,
+      localTime(i.start, timeZone),
+      i.scheduledSeconds,
+      i.inAdherenceSeconds,
+      i.outOfAdherenceSeconds,
+      i.scheduledWorkSeconds,
+      i.workStateSeconds,
+    ]);
+    await db.batch([
+      db.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date),
+      ...jsonChunks(rows).map((chunk) => db.prepare(INSERT_INTERVALS).bind(tenant, agentKey, date, chunk)),
+    ]);
+    store.clearDirtyDay(date);
+  }
+}

@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { type AppEnv, apiKeyAuth } from "./auth.ts";
+import { apiError } from "./errors.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { agentRoutes } from "./routes/agents.ts";
+import { importRoutes } from "./routes/imports.ts";
+
+/** 10,000 records of a few hundred bytes each fit with room to spare. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export const app = new Hono<AppEnv>();
+
+app.use(
+  "/api/*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw apiError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and 10,000 records) per request`);
+    },
+  }),
+);
+
+app.route("/api/admin", adminRoutes);
+app.use("/api/v1/*", apiKeyAuth);
+app.route("/api/v1/import", importRoutes);
+app.route("/api/v1/agents", agentRoutes);
+
+app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException) {
+    const res = error.getResponse();
+    // hono's own middleware (bearer auth) answers in JSON already; plain-text ones get the envelope.
+    if (res.headers.get("content-type")?.includes("application/json")) return res;
+    return c.json({ error: error.message || res.statusText || "Request failed" }, error.status);
+  }
+  console.error(`${c.req.method} ${c.req.url} failed`, error);
+  return c.json({ error: "Internal error" }, 500);
+});

@@ -1,0 +1,40 @@
+import type { Context } from "hono";
+import { MAX_BATCH_RECORDS, type RecordError } from "../domain/imports.ts";
+import { apiError } from "./errors.ts";
+
+export interface Batch {
+  data: unknown[];
+  updateExisting: boolean;
+}
+
+/** Reads `{ "data": [...], "updateExisting"?: bool }`; anything else is a 4xx that says what is wrong. */
+export async function readBatch(c: Context): Promise<Batch> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw apiError(400, 'Malformed JSON: the body must be a JSON object like {"data": [...]}');
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw apiError(400, 'Body must be a JSON object with a "data" array');
+  }
+  const { data, updateExisting = false } = body as { data?: unknown; updateExisting?: unknown };
+  if (!Array.isArray(data)) throw apiError(400, 'Body must be a JSON object with a "data" array');
+  if (data.length > MAX_BATCH_RECORDS) {
+    throw apiError(413, `Too many records: ${data.length}. At most ${MAX_BATCH_RECORDS} records per request; split the batch.`, {
+      limit: MAX_BATCH_RECORDS,
+      received: data.length,
+    });
+  }
+  if (typeof updateExisting !== "boolean") throw apiError(400, "updateExisting must be true or false");
+  return { data, updateExisting };
+}
+
+/**
+ * Partial success is success: 201 while any record was acceptable (stored or skipped as a replay);
+ * 400 with the same body only when every record was refused.
+ */
+export function batchResult<T extends object>(c: Context, total: number, errors: RecordError[], counts: T) {
+  const success = total === 0 || errors.length < total;
+  return c.json({ success, ...counts, errors }, success ? 201 : 400);
+}

@@ -1,0 +1,53 @@
+import { SELF, env } from "cloudflare:test";
+import type { Permission } from "../../src/http/api-keys.ts";
+
+export const ALL_PERMISSIONS: Permission[] = [
+  "import:historical",
+  "import:employees",
+  "import:agent-states",
+  "import:schedules",
+  "read:adherence",
+  "admin:settings",
+];
+
+/** A fresh tenant per test: no test can see another's data, whatever the storage isolation. */
+export function newTenant(prefix = "t"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export function adminFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(`http://rta.test${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers },
+  });
+}
+
+export async function createKey(tenant: string, permissions: Permission[] = ALL_PERMISSIONS, name = "test key") {
+  const res = await adminFetch("/api/admin/keys", { method: "POST", body: JSON.stringify({ tenant, name, permissions }) });
+  if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; key: string; tenant: string; permissions: Permission[] };
+}
+
+export function api(key: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, ...rest } = init;
+  return SELF.fetch(`http://rta.test${path}`, {
+    method: json === undefined ? "GET" : "POST",
+    ...rest,
+    body: json === undefined ? rest.body : JSON.stringify(json),
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...rest.headers },
+  });
+}
+
+export async function postData(key: string, path: string, data: unknown[], extra: Record<string, unknown> = {}) {
+  const res = await api(key, path, { json: { data, ...extra } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+export function employee(n: number, overrides: Record<string, unknown> = {}) {
+  return { email: `agent${n}@example.com`, firstName: `Agent`, lastName: `Number${n}`, employeeId: `E${n}`, team: "Day", ...overrides };
+}
+
+/** A timestamp `minutesAgo` before now, as ISO 8601. */
+export function ago(minutesAgo: number): string {
+  return new Date(Date.now() - minutesAgo * 60_000).toISOString();
+}
