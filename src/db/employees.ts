@@ -6,7 +6,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { EmployeeRecord, RecordError } from "../domain/imports.ts";
 import { jsonChunks } from "./bulk.ts";
 import type { Db } from "./client.ts";
-import { employees, skills, teams } from "./schema.ts";
+import { employees } from "./schema.ts";
 
 export interface EmployeeImportResult {
   created: number;
@@ -19,21 +19,35 @@ export interface EmployeeImportResult {
 
 type Existing = { id: string; email: string; employeeId: string | null };
 
-async function ensureNamed(db: Db, table: typeof teams | typeof skills, tenant: string, names: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(names)];
-  if (unique.length === 0) return new Map();
-  const list = JSON.stringify(unique);
-  await db.run(sql`INSERT INTO ${table} (id, tenant, name)
-    SELECT lower(hex(randomblob(16))), ${tenant}, value FROM json_each(${list}) WHERE true
-    ON CONFLICT DO NOTHING`);
-  const rows = await db
-    .select({ id: table.id, name: table.name })
-    .from(table)
-    .where(and(eq(table.tenant, tenant), sql`${table.name} in (select value from json_each(${list}))`));
-  return new Map(rows.map((r) => [r.name, r.id]));
+async function ensureNamed(d1: D1Database, table: "teams" | "skills", tenant: string, names: string[]): Promise<Map<string, string>> {
+  const unique = JSON.stringify([...new Set(names)]);
+  if (names.length === 0) return new Map();
+  const [, selected] = await d1.batch<{ id: string; name: string }>([
+    d1
+      .prepare(`INSERT INTO ${table} (id, tenant, name) SELECT lower(hex(randomblob(16))), ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`)
+      .bind(tenant, unique),
+    d1.prepare(`SELECT id, name FROM ${table} WHERE tenant = ?1 AND name IN (SELECT value FROM json_each(?2))`).bind(tenant, unique),
+  ]);
+  return new Map((selected?.results ?? []).map((r) => [r.name, r.id]));
 }
 
+const UPSERT_EMPLOYEES = `
+  INSERT INTO employees (id, tenant, email, employee_id, first_name, last_name, team_id, role, active, created_at, updated_at)
+  SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.email'), json_extract(value, '$.employeeId'),
+         json_extract(value, '$.firstName'), json_extract(value, '$.lastName'), json_extract(value, '$.teamId'),
+         json_extract(value, '$.role'), json_extract(value, '$.active'), ?2, ?2
+  FROM json_each(?3) WHERE true
+  ON CONFLICT (id) DO UPDATE SET employee_id = excluded.employee_id, first_name = excluded.first_name,
+    last_name = excluded.last_name, team_id = excluded.team_id, role = excluded.role, active = excluded.active,
+    updated_at = excluded.updated_at`;
+
+const INSERT_SKILL_LINKS = `
+  INSERT INTO employee_skills (employee_id, skill_id)
+  SELECT json_extract(value, '$.employeeId'), json_extract(value, '$.skillId') FROM json_each(?1) WHERE true
+  ON CONFLICT DO NOTHING`;
+
 export async function importEmployees(
+  d1: D1Database,
   db: Db,
   tenant: string,
   records: Array<{ index: number; value: EmployeeRecord }>,
@@ -89,8 +103,8 @@ export async function importEmployees(
   }
   if (writes.length === 0) return result;
 
-  const teamIds = await ensureNamed(db, teams, tenant, writes.flatMap((w) => (w.record.team ? [w.record.team] : [])));
-  const skillIds = await ensureNamed(db, skills, tenant, writes.flatMap((w) => w.record.skills));
+  const teamIds = await ensureNamed(d1, "teams", tenant, writes.flatMap((w) => (w.record.team ? [w.record.team] : [])));
+  const skillIds = await ensureNamed(d1, "skills", tenant, writes.flatMap((w) => w.record.skills));
   const rows = writes.map(({ id, record }) => ({
     id,
     email: record.email,
@@ -104,24 +118,11 @@ export async function importEmployees(
   const links = writes.flatMap(({ id, record }) => record.skills.map((s) => ({ employeeId: id, skillId: skillIds.get(s) })));
   const updatedIds = JSON.stringify(writes.filter((w) => !w.isNew).map((w) => w.id));
 
-  await db.batch([
+  await d1.batch([
     // Updated employees get exactly the skills of this import.
-    db.run(sql`DELETE FROM employee_skills WHERE employee_id IN (SELECT value FROM json_each(${updatedIds}))`),
-    ...jsonChunks(rows).map((chunk) =>
-      db.run(sql`INSERT INTO employees (id, tenant, email, employee_id, first_name, last_name, team_id, role, active, created_at, updated_at)
-        SELECT json_extract(value, '$.id'), ${tenant}, json_extract(value, '$.email'), json_extract(value, '$.employeeId'),
-               json_extract(value, '$.firstName'), json_extract(value, '$.lastName'), json_extract(value, '$.teamId'),
-               json_extract(value, '$.role'), json_extract(value, '$.active'), ${now}, ${now}
-        FROM json_each(${chunk}) WHERE true
-        ON CONFLICT (id) DO UPDATE SET employee_id = excluded.employee_id, first_name = excluded.first_name,
-          last_name = excluded.last_name, team_id = excluded.team_id, role = excluded.role, active = excluded.active,
-          updated_at = excluded.updated_at`),
-    ),
-    ...jsonChunks(links).map((chunk) =>
-      db.run(sql`INSERT INTO employee_skills (employee_id, skill_id)
-        SELECT json_extract(value, '$.employeeId'), json_extract(value, '$.skillId') FROM json_each(${chunk}) WHERE true
-        ON CONFLICT DO NOTHING`),
-    ),
+    d1.prepare("DELETE FROM employee_skills WHERE employee_id IN (SELECT value FROM json_each(?1))").bind(updatedIds),
+    ...jsonChunks(rows).map((chunk) => d1.prepare(UPSERT_EMPLOYEES).bind(tenant, now, chunk)),
+    ...jsonChunks(links).map((chunk) => d1.prepare(INSERT_SKILL_LINKS).bind(chunk)),
   ]);
   return result;
 }

@@ -36,5 +36,6 @@ export async function readBatch(c: Context): Promise<Batch> {
  */
 export function batchResult<T extends object>(c: Context, total: number, errors: RecordError[], counts: T) {
   const success = total === 0 || errors.length < total;
-  return c.json({ success, ...counts, errors }, success ? 201 : 400);
+  if (success) return c.json({ success, ...counts, errors }, 201);
+  return c.json({ success, error: `No record was acceptable: all ${total} were refused (see errors)`, ...counts, errors }, 400);
 }

@@ -61,7 +61,7 @@ export const importRoutes = new Hono<AppEnv>()
     const tenant = c.get("tenant");
     const db = database(c.env.DB);
     const { valid, errors } = validateRecords(employeeRecord, data);
-    const result = await importEmployees(db, tenant, valid, updateExisting, data);
+    const result = await importEmployees(c.env.DB, db, tenant, valid, updateExisting, data);
     if (result.adoptable.length > 0) await adoptUnknownAgents(c.env, tenant, result.adoptable);
     return batchResult(c, data.length, [...errors, ...result.errors].sort(byIndex), {
       created: result.created,

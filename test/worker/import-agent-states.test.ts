@@ -1,0 +1,164 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { agentStub } from "../../src/http/agents.ts";
+import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+
+const PATH = "/api/v1/import/agent-states";
+
+async function setup(employees = [employee(1), employee(2, { team: "Night" })]) {
+  const tenant = newTenant();
+  const { key } = await createKey(tenant);
+  await postData(key, "/api/v1/import/employees", employees);
+  return { tenant, key };
+}
+
+async function agents(key: string, query = "") {
+  const res = await api(key, `/api/v1/agents${query}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { agents: Array<Record<string, unknown>> }).agents;
+}
+
+describe("POST /api/v1/import/agent-states", () => {
+  it("stores events and GET /agents shows each agent's latest state by event time", async () => {
+    const { key } = await setup();
+    const data = [
+      { agentId: "agent1@example.com", state: "on_call", timestamp: ago(5), queue: "sales", acdStateCode: "TALK" },
+      { agentId: "E1", state: "available", timestamp: ago(10) },
+      { agentId: "E2", state: "break", timestamp: ago(3) },
+      { agentId: "E1", state: "after_call_work", timestamp: ago(20) },
+    ];
+    const { status, body } = await postData(key, PATH, data);
+    expect(status).toBe(201);
+    expect(body).toEqual({ success: true, processed: 4, skipped: 0, errors: [] });
+
+    const list = await agents(key);
+    const one = list.find((a) => a.email === "agent1@example.com")!;
+    expect(one).toMatchObject({ agentId: "E1", employeeId: "E1", name: "Agent Number1", team: "Day", state: "on_call", acdStateCode: "TALK", queue: "sales" });
+    expect(one.stateSince).toBe(new Date(Date.parse(data[0]!.timestamp)).toISOString());
+    expect(list.find((a) => a.agentId === "E2")).toMatchObject({ state: "break", team: "Night" });
+  });
+
+  it("skips replays (same agent, timestamp and state), within a batch and across batches", async () => {
+    const { key } = await setup();
+    const event = { agentId: "E1", state: "available", timestamp: ago(30) };
+    const first = await postData(key, PATH, [event, event]);
+    expect(first.body).toMatchObject({ processed: 1, skipped: 1 });
+    // The same event by email, with another zone notation, is still the same event.
+    const sameInstant = new Date(Date.parse(event.timestamp)).toISOString().replace("Z", "+00:00");
+    const replay = await postData(key, PATH, [{ ...event, agentId: "AGENT1@example.com", timestamp: sameInstant }, { ...event, state: "on_call" }]);
+    expect(replay.body).toMatchObject({ success: true, processed: 1, skipped: 1 });
+  });
+
+  it("reports bad records by index and keeps every good one", async () => {
+    const { key } = await setup();
+    const data = [
+      { agentId: "E1", state: "available", timestamp: ago(9) },
+      { agentId: "E1", state: "CUSTOM_STATE", timestamp: ago(8) },
+      { agentId: "E1", state: "break", timestamp: "yesterday" },
+      { agentId: "E1", state: "break", timestamp: "2026-11-22T10:00:00" },
+      { agentId: "E2", state: "lunch", timestamp: new Date(Date.now() + 3_600_000).toISOString() },
+      { state: "available", timestamp: ago(1) },
+      { agentId: "E2", state: "ON_CALL", timestamp: ago(2) },
+    ];
+    const { status, body } = await postData(key, PATH, data);
+    expect(status).toBe(201);
+    expect(body.processed).toBe(2);
+    expect(body.errors).toEqual([
+      { index: 1, field: "state", error: "Unknown state: CUSTOM_STATE", data: data[1] },
+      { index: 2, field: "timestamp", error: expect.stringMatching(/^Invalid timestamp/), data: data[2] },
+      { index: 3, field: "timestamp", error: expect.stringMatching(/^Invalid timestamp/), data: data[3] },
+      { index: 4, field: "timestamp", error: "Invalid timestamp: more than 5 minutes in the future", data: data[4] },
+      { index: 5, field: "agentId", error: "Missing field: agentId", data: data[5] },
+    ]);
+    const list = await agents(key);
+    expect(list.find((a) => a.agentId === "E2")).toMatchObject({ state: "on_call" });
+  });
+
+  it("answers 400 when no record is acceptable", async () => {
+    const { key } = await setup();
+    const { status, body } = await postData(key, PATH, [{ agentId: "E1", state: "nap", timestamp: ago(1) }]);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ success: false, processed: 0, errors: [{ index: 0, error: "Unknown state: nap" }] });
+  });
+
+  it("keeps events of unknown agents, warns, and hands them to the employee imported later", async () => {
+    const { tenant, key } = await setup();
+    const { body } = await postData(key, PATH, [
+      { agentId: "New.Hire@example.com", state: "available", timestamp: ago(20) },
+      { agentId: "new.hire@example.com", state: "on_call", timestamp: ago(10) },
+    ]);
+    expect(body).toMatchObject({
+      success: true,
+      processed: 2,
+      warnings: [{ agentId: "New.Hire@example.com", records: 2, warning: expect.stringContaining("No employee matches") }],
+    });
+    expect((await agents(key)).find((a) => a.agentId === "new.hire@example.com")).toMatchObject({ state: "on_call", email: null });
+
+    await postData(key, "/api/v1/import/employees", [{ email: "new.hire@example.com", firstName: "New", lastName: "Hire", employeeId: "E77" }]);
+    const list = await agents(key);
+    expect(list.find((a) => a.agentId === "E77")).toMatchObject({ name: "New Hire", state: "on_call" });
+    expect(list.some((a) => a.email === null)).toBe(false);
+
+    // The employee's DO now owns both events; replaying them is skipped.
+    const replay = await postData(key, PATH, [{ agentId: "E77", state: "available", timestamp: body.processed && ago(20) }]);
+    expect(replay.body.processed + replay.body.skipped).toBe(1);
+    const unknownLeft = await env.DB.prepare("SELECT count(*) AS n FROM unknown_agents WHERE tenant = ?").bind(tenant).first("n");
+    expect(unknownLeft).toBe(0);
+  });
+
+  it("filters GET /agents by team", async () => {
+    const { key } = await setup();
+    await postData(key, PATH, [{ agentId: "E2", state: "available", timestamp: ago(1) }]);
+    const night = await agents(key, "?team=Night");
+    expect(night.map((a) => a.agentId)).toEqual(["E2"]);
+  });
+
+  it("isolates tenants: same email, separate agents; one tenant never sees another's", async () => {
+    const a = await setup();
+    const b = await setup([employee(1, { firstName: "Other" })]);
+    await postData(a.key, PATH, [{ agentId: "agent1@example.com", state: "lunch", timestamp: ago(2) }]);
+    await postData(b.key, PATH, [{ agentId: "agent1@example.com", state: "training", timestamp: ago(2) }]);
+    expect((await agents(a.key)).find((x) => x.agentId === "E1")).toMatchObject({ state: "lunch", name: "Agent Number1" });
+    expect((await agents(b.key)).find((x) => x.agentId === "E1")).toMatchObject({ state: "training", name: "Other Number1" });
+    // Tenant B posting A's employee E2 creates an unknown agent in B, nothing in A.
+    const cross = await postData(b.key, PATH, [{ agentId: "E2", state: "offline", timestamp: ago(1) }]);
+    expect(cross.body.warnings).toHaveLength(1);
+    expect((await agents(a.key)).find((x) => x.agentId === "E2")!.state).toBeNull();
+  });
+
+  it("accepts 10,000 events in one request", async () => {
+    const employees = Array.from({ length: 20 }, (_, i) => employee(i));
+    const { key } = await setup(employees);
+    const start = Date.now() - 10_000 * 1000;
+    const data = Array.from({ length: 10_000 }, (_, i) => ({
+      agentId: `E${i % 20}`,
+      state: ["available", "on_call", "after_call_work"][i % 3],
+      timestamp: new Date(start + i * 1000).toISOString(),
+    }));
+    const { status, body } = await postData(key, PATH, data);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ success: true, processed: 10_000, skipped: 0, errors: [] });
+  }, 60_000);
+});
+
+describe("agent Durable Object outbox", () => {
+  it("writes state history to D1 on its alarm, idempotently", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, PATH, [
+      { agentId: "E1", state: "available", timestamp: ago(6) },
+      { agentId: "E1", state: "on_call", timestamp: ago(4) },
+    ]);
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const stub = agentStub(env, tenant, agentKey);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey).first("n");
+    expect(await count()).toBe(2);
+
+    // Rewind the outbox cursor: a flush that runs twice must not write twice.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushedEventId'");
+    });
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect(await count()).toBe(2);
+  });
+});
