@@ -122,7 +122,7 @@ function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[];
   const states: StepFunction<AgentState> = { times: [], values: [] };
   unique.forEach((event, index) => {
     if (unique[index + 1]?.ts === event.ts) return;
-    
+    if (states.values.at(-1) === event.state) return;
     states.times.push(event.ts);
     states.values.push(event.state);
   });
