@@ -32,6 +32,19 @@ export default defineConfig(async () => {
             setupFiles: ["test/worker/apply-migrations.ts"],
           },
         },
+        {
+          // What only a running server shows: real WebSockets and the dashboard in Chromium,
+          // against `wrangler dev` on 127.0.0.1 (started by the tests themselves).
+          test: {
+            name: "e2e",
+            root,
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
       ],
     },
   };

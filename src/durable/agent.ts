@@ -6,13 +6,15 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
-import { type DayAdherence, type LiveStatus, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
+import { type DayAdherence, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
+import { type AgentLive, agentView, hubNames } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { dayBounds, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import type { Env } from "../env.ts";
 import { AgentStore } from "./agent-store.ts";
+import type { HubDO } from "./hub.ts";
 import { writeAgentHistory } from "./outbox.ts";
 
 /** Who is calling and under which settings; sent with every call so a DO never needs to look it up. */
@@ -20,16 +22,6 @@ export interface AgentContext {
   tenant: string;
   profile: AgentProfile;
   settings: VersionedSettings;
-}
-
-export interface AgentLive extends LiveStatus {
-  agentKey: string;
-  agentId: string;
-  email: string | null;
-  employeeId: string | null;
-  name: string | null;
-  team: string | null;
-  adherencePctToday: number | null;
 }
 
 export interface AgentDay extends DayAdherence {
@@ -83,8 +75,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   async status(): Promise<AgentLive | null> {
-    const profile = this.profile();
-    return profile ? this.live(profile, Date.now()) : null;
+    return this.profile() ? this.live(Date.now()) : null;
   }
 
   async day(date: string): Promise<AgentDay | null> {
@@ -195,7 +186,7 @@ export class AgentDO extends DurableObject<Env> {
     });
   }
 
-  private live(profile: AgentProfile, now: number): AgentLive {
+  private live(now: number): AgentLive {
     const { timeZone, adherence } = this.settings();
     const today = localDate(now, timeZone);
     const status = liveStatus({
@@ -206,26 +197,46 @@ export class AgentDO extends DurableObject<Env> {
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
-    const todayReport = this.computeShiftDay(today, now);
-    return {
-      agentKey: profile.agentKey,
-      agentId: profile.agentId,
-      email: profile.email,
-      employeeId: profile.employeeId,
-      name: profile.name,
-      team: profile.team,
-      ...status,
-      adherencePctToday: todayReport.adherencePct,
-    };
+    return { ...status, adherencePctToday: this.computeShiftDay(today, now).adherencePct };
   }
 
-  /** Recomputes live status, and sets the alarm for the next moment anything is due. */
+  /** Recomputes live status, pushes it to the live board if it changed, and sets the next alarm. */
   private async afterChange(outboxChanged: boolean): Promise<void> {
-    const profile = this.profile();
-    if (!profile) return;
+    const context = this.context();
+    if (!context) return;
     const now = Date.now();
-    const status = this.live(profile, now);
+    const status = this.live(now);
+    this.publish(context, status);
     await this.scheduleAlarm(now, status, outboxChanged);
+  }
+
+  /**
+   * One message per change of what a supervisor sees, however many events caused it (a batch of
+   * 50 events for this agent is one message). Not awaited: the ACD's request does not wait for
+   * the board; calls through one stub arrive in order, so the board never goes back in time.
+   */
+  private publish(context: AgentContext, status: AgentLive): void {
+    const view = agentView(context.profile, status);
+    const serialized = JSON.stringify(view);
+    const last = this.store.getMeta<{ view: string; team: string | null }>("published");
+    if (last?.view === serialized) return;
+    this.store.setMeta("published", { view: serialized, team: view.team });
+    for (const name of hubNames(context.tenant, view.team)) {
+      this.hub(name).publish(view).catch((error: unknown) => console.error(`publish to hub ${name} failed`, error));
+    }
+    // Moved to another team: the old team's board must drop the row.
+    if (last && last.team !== null && last.team !== view.team) {
+      const [, oldTeamHub] = hubNames(context.tenant, last.team);
+      if (oldTeamHub) this.hub(oldTeamHub).remove(view.agentId).catch(() => undefined);
+    }
+  }
+
+  private readonly hubs = new Map<string, DurableObjectStub<HubDO>>();
+
+  private hub(name: string): DurableObjectStub<HubDO> {
+    let stub = this.hubs.get(name);
+    if (!stub) this.hubs.set(name, (stub = this.env.HUB.getByName(name)));
+    return stub;
   }
 
   private async scheduleAlarm(now: number, status: AgentLive, outboxChanged: boolean): Promise<void> {

@@ -1,3 +1,89 @@
+/**
+ * The live board's hub: one per tenant, plus one per team shard, holding supervisors' WebSockets
+ * with the hibernation API, so an idle board costs nothing. Agent objects publish changed rows;
+ * the hub stores the latest row per agent (for snapshots) and the recent messages (for replay
+ * to a board that reconnects), and fans each message out to every socket.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { AgentView, LiveMessage } from "../domain/live.ts";
 import type { Env } from "../env.ts";
-export class HubDO extends DurableObject<Env> {}
+
+/** Messages kept for reconnecting boards; a board further behind gets a fresh snapshot. */
+const REPLAY_LIMIT = 2_000;
+
+export class HubDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private seq: number;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec("CREATE TABLE IF NOT EXISTS agents (agent_id TEXT PRIMARY KEY, view TEXT NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    this.seq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM messages").one().seq ?? 0;
+    // Boards ping to keep proxies from closing idle sockets; answered without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  async publish(view: AgentView): Promise<void> {
+    this.sql.exec(
+      "INSERT INTO agents (agent_id, view) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET view = excluded.view",
+      view.agentId,
+      JSON.stringify(view),
+    );
+    this.broadcast({ type: "change", seq: 0, agent: view });
+  }
+
+  async remove(agentId: string): Promise<void> {
+    this.sql.exec("DELETE FROM agents WHERE agent_id = ?", agentId);
+    this.broadcast({ type: "remove", seq: 0, agentId });
+  }
+
+  /** Upgrades a board's request (already authorised by the Worker) to a hibernatable socket. */
+  override async fetch(request: Request): Promise<Response> {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const since = Number(new URL(request.url).searchParams.get("since"));
+    for (const message of this.catchUp(Number.isInteger(since) && since > 0 ? since : null)) server.send(message);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(): Promise<void> {
+    // Boards only listen; anything but the auto-answered "ping" is ignored.
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "closing");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** The missed messages since `since`, or a snapshot when they are no longer all kept. */
+  private catchUp(since: number | null): string[] {
+    if (since !== null && since <= this.seq) {
+      const oldest = this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages").one().seq;
+      if (oldest !== null && since >= oldest - 1) {
+        return this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq > ? ORDER BY seq", since).toArray().map((r) => r.body);
+      }
+      if (since === this.seq) return [];
+    }
+    const agents = this.sql.exec<{ view: string }>("SELECT view FROM agents").toArray().map((r) => JSON.parse(r.view) as AgentView);
+    return [JSON.stringify({ type: "snapshot", seq: this.seq, agents } satisfies LiveMessage)];
+  }
+
+  private broadcast(message: LiveMessage): void {
+    message.seq = ++this.seq;
+    const body = JSON.stringify(message);
+    this.sql.exec("INSERT INTO messages (seq, body) VALUES (?, ?)", message.seq, body);
+    if (message.seq % 100 === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", message.seq - REPLAY_LIMIT);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(body);
+      } catch {
+        // A socket closing right now; its close handler cleans up.
+      }
+    }
+  }
+}

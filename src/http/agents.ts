@@ -1,6 +1,29 @@
+import { database } from "../db/client.ts";
+import { listAgentProfiles } from "../db/directory.ts";
+import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
+import type { AgentLive } from "../domain/live.ts";
 import type { Env } from "../env.ts";
 
 /** The Durable Object of one agent of one tenant: tenant isolation starts at the object's name. */
 export function agentStub(env: Env, tenant: string, agentKey: string) {
   return env.AGENT.getByName(`${tenant}:${agentKey}`);
 }
+
+/** Every agent of a tenant: active employees, plus ACD agent ids no employee matches yet (not in a team). */
+export async function tenantAgentProfiles(env: Env, tenant: string, team?: string): Promise<AgentProfile[]> {
+  const profiles = await listAgentProfiles(database(env.DB), tenant, team);
+  if (team === undefined) {
+    const { results } = await env.DB.prepare("SELECT agent_id FROM unknown_agents WHERE tenant = ? ORDER BY agent_id")
+      .bind(tenant)
+      .all<{ agent_id: string }>();
+    profiles.push(...results.map((r) => unknownAgentProfile(r.agent_id)));
+  }
+  return profiles;
+}
+
+/** The live status of each agent, straight from the agents' Durable Objects. */
+export async function liveAgents(env: Env, tenant: string, team?: string): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
+  const profiles = await tenantAgentProfiles(env, tenant, team);
+  return Promise.all(profiles.map(async (profile) => ({ profile, live: await agentStub(env, tenant, profile.agentKey).status() })));
+}
+

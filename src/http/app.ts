@@ -4,8 +4,11 @@ import { HTTPException } from "hono/http-exception";
 import { type AppEnv, apiKeyAuth } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { adherenceRoutes } from "./routes/adherence.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { importRoutes } from "./routes/imports.ts";
+import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 
 /** 10,000 records of a few hundred bytes each fit with room to spare. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -23,9 +26,14 @@ app.use(
 );
 
 app.route("/api/admin", adminRoutes);
+// Registered before API-key auth: a WebSocket upgrade carries a ticket, not a key.
+app.route("/api/v1/live", liveSocketRoute);
 app.use("/api/v1/*", apiKeyAuth);
+app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 app.route("/api/v1/agents", agentRoutes);
+app.route("/api/v1/adherence", adherenceRoutes);
+app.route("/api/v1/settings", settingsRoutes);
 
 app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

@@ -16,9 +16,11 @@ import {
   eventTimeProblem,
   historicalRecord,
   isIntervalStart,
+  scheduleRecord,
   validateRecords,
 } from "../../domain/imports.ts";
-import type { StateEvent } from "../../domain/model.ts";
+import { shiftDays } from "../../domain/adherence.ts";
+import type { ScheduleSegment, StateEvent } from "../../domain/model.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
 import { batchResult, readBatch } from "../batch.ts";
 import { adoptUnknownAgents } from "../adoption.ts";
@@ -130,4 +132,67 @@ export const importRoutes = new Hono<AppEnv>()
       warning: "No employee matches this agentId; its events are kept and will belong to the employee once imported",
     }));
     return batchResult(c, data.length, errors.sort(byIndex), { processed, skipped, ...(warnings.length ? { warnings } : {}) });
+  })
+
+  .post("/schedules", requirePermission("import:schedules"), async (c) => {
+    const { data } = await readBatch(c);
+    const tenant = c.get("tenant");
+    const db = database(c.env.DB);
+    const { valid, errors } = validateRecords(scheduleRecord, data);
+    const [profiles, settings] = await Promise.all([
+      valid.length ? resolveAgents(db, tenant, valid.map((r) => r.value.agentId)) : new Map<string, AgentProfile>(),
+      loadSettings(db, tenant),
+    ]);
+
+    const byAgent = new Map<string, { profile: AgentProfile; segments: ScheduleSegment[]; seen: Set<string> }>();
+    let skipped = 0;
+    for (const { index, value } of valid) {
+      const profile = profiles.get(value.agentId)!;
+      if (profile.email === null) {
+        errors.push({ index, field: "agentId", error: `Unknown agent: ${value.agentId} (import the employee first)`, data: data[index] });
+        continue;
+      }
+      let agent = byAgent.get(profile.agentKey);
+      if (!agent) byAgent.set(profile.agentKey, (agent = { profile, segments: [], seen: new Set() }));
+      const key = `${value.start}/${value.end}/${value.activity}`;
+      if (agent.seen.has(key)) {
+        skipped++;
+        continue;
+      }
+      agent.seen.add(key);
+      agent.segments.push({ start: value.start, end: value.end, activity: value.activity });
+    }
+
+    // A republished day replaces the agent's schedule for that day: the day a shift starts on, in the tenant's zone.
+    const plans = [...byAgent.values()].map(({ profile, segments }) => {
+      const days = new Map<string, ScheduleSegment[]>();
+      for (const { segment, date } of shiftDays(segments, settings.settings.timeZone)) {
+        days.set(date, [...(days.get(date) ?? []), segment]);
+      }
+      return { profile, days: [...days].map(([date, segments]) => ({ date, segments })) };
+    });
+    const replaced = plans.flatMap(({ profile, days }) => days.map(({ date }) => [profile.agentKey, date]));
+    const rows = plans.flatMap(({ profile, days }) =>
+      days.flatMap(({ date, segments }) => segments.map((s) => [profile.agentKey, date, s.start, s.end, s.activity])),
+    );
+    if (rows.length > 0) {
+      await c.env.DB.batch([
+        ...jsonChunks(replaced).map((chunk) =>
+          c.env.DB.prepare(
+            `DELETE FROM schedule_segments WHERE tenant = ?1 AND (agent_key, date) IN
+               (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))`,
+          ).bind(tenant, chunk),
+        ),
+        ...jsonChunks(rows).map((chunk) =>
+          c.env.DB.prepare(
+            `INSERT INTO schedule_segments (tenant, agent_key, date, start, "end", activity)
+             SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                    json_extract(value, '$[3]'), json_extract(value, '$[4]')
+             FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`,
+          ).bind(tenant, chunk),
+        ),
+      ]);
+      await Promise.all(plans.map(({ profile, days }) => agentStub(c.env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, settings }, days)));
+    }
+    return batchResult(c, data.length, errors.sort(byIndex), { imported: rows.length, skipped });
   });

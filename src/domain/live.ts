@@ -1,0 +1,63 @@
+/** What supervisors see of an agent: the API's and the live board's agent row. Pure. */
+import type { AgentProfile } from "./agent.ts";
+import type { LiveStatus } from "./adherence.ts";
+import type { Activity, AdherenceFlag, AgentState } from "./model.ts";
+
+export interface AgentLive extends LiveStatus {
+  adherencePctToday: number | null;
+}
+
+export interface AgentView {
+  agentId: string;
+  email: string | null;
+  employeeId: string | null;
+  name: string | null;
+  team: string | null;
+  state: AgentState | null;
+  stateSince: string | null;
+  acdStateCode: string | null;
+  queue: string | null;
+  activity: Activity | null;
+  adherence: AdherenceFlag;
+  outSince: string | null;
+  alarm: boolean;
+  severe: boolean;
+  adherencePctToday: number | null;
+}
+
+const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
+
+export function agentView(profile: AgentProfile, live: AgentLive | null): AgentView {
+  return {
+    agentId: profile.agentId,
+    email: profile.email,
+    employeeId: profile.employeeId,
+    name: profile.name,
+    team: profile.team,
+    state: live?.state ?? null,
+    stateSince: iso(live?.stateSince ?? null),
+    acdStateCode: live?.acdStateCode ?? null,
+    queue: live?.queue ?? null,
+    activity: live?.activity ?? null,
+    adherence: live?.adherence ?? "unscheduled",
+    outSince: iso(live?.outSince ?? null),
+    alarm: live?.alarm ?? false,
+    severe: live?.severe ?? false,
+    adherencePctToday: live?.adherencePctToday ?? null,
+  };
+}
+
+/** Messages on the live WebSocket. `seq` grows by one per message of a hub. */
+export type LiveMessage =
+  | { type: "snapshot"; seq: number; agents: AgentView[] }
+  | { type: "change"; seq: number; agent: AgentView }
+  | { type: "remove"; seq: number; agentId: string };
+
+/** The hubs an agent's changes go to: the whole tenant's, and its team's shard. */
+export function hubNames(tenant: string, team: string | null): string[] {
+  return team === null ? [hubName(tenant, null)] : [hubName(tenant, null), hubName(tenant, team)];
+}
+
+export function hubName(tenant: string, team: string | null): string {
+  return `${tenant}#${team ?? "*"}`;
+}

@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { hubName } from "../../domain/live.ts";
+import type { Env } from "../../env.ts";
+import { type AppEnv, requirePermission } from "../auth.ts";
+import { apiError } from "../errors.ts";
+import { parseWith } from "../json.ts";
+import { issueTicket, verifyTicket } from "../tickets.ts";
+
+const ticketRequest = v.object({
+  team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))),
+});
+
+const ticketSecret = (env: Env) => env.TICKET_SECRET || env.ADMIN_TOKEN;
+
+/** POST /api/v1/live/tickets (behind API-key auth). */
+export const ticketRoutes = new Hono<AppEnv>().post("/", requirePermission("read:adherence"), async (c) => {
+  const text = await c.req.text();
+  let body: unknown = {};
+  if (text.trim()) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw apiError(400, "Malformed JSON body");
+    }
+  }
+  const { team } = parseWith(ticketRequest, body);
+  const { ticket, claims } = await issueTicket(ticketSecret(c.env), c.get("tenant"), team || null);
+  return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team }, 201);
+});
+
+/** GET /api/v1/live?ticket=…[&since=seq]: the ticket is the credential, so no API key here. */
+export const liveSocketRoute = new Hono<AppEnv>().get("/", async (c) => {
+  const ticket = c.req.query("ticket");
+  if (!ticket) throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first");
+  const claims = await verifyTicket(ticketSecret(c.env), ticket);
+  if (!claims) throw apiError(401, "Invalid or expired ticket");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
+  // The ticket decides the hub: a team ticket can only ever reach that team's shard.
+  const hub = c.env.HUB.getByName(hubName(claims.tenant, claims.team));
+  return hub.fetch(c.req.raw);
+});
