@@ -1,0 +1,343 @@
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { agentStub } from "../../src/http/agents.ts";
+import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
+
+/** A UTC date a few days back: inside event retention, fully in the past. */
+function pastDate(daysAgo: number): string {
+  return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+const at = (date: string, hhmm: string, zone = "Z") => `${date}T${hhmm}:00${zone}`;
+
+async function setup(employees = [employee(1), employee(2, { team: "Night" })]) {
+  const tenant = newTenant();
+  const { key } = await createKey(tenant);
+  await postData(key, "/api/v1/import/employees", employees);
+  return { tenant, key };
+}
+
+async function getJson(key: string, path: string) {
+  const res = await api(key, path);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+async function agentKeyOf(tenant: string, employeeId: string): Promise<string> {
+  return (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?").bind(tenant, employeeId).first<string>("id"))!;
+}
+
+function workedExample(date: string) {
+  return {
+    schedule: [
+      { agentId: "E1", start: at(date, "08:00"), end: at(date, "12:00"), activity: "work" },
+      { agentId: "E1", start: at(date, "10:00"), end: at(date, "10:15"), activity: "break" },
+    ],
+    states: [
+      { agentId: "E1", state: "available", timestamp: at(date, "07:58") },
+      { agentId: "E1", state: "break", timestamp: at(date, "10:02") },
+      { agentId: "E1", state: "available", timestamp: at(date, "10:20") },
+      { agentId: "E1", state: "offline", timestamp: at(date, "11:00") },
+    ],
+  };
+}
+
+describe("schedules import", () => {
+  it("stores segments per agent and day; a republished day replaces the old one", async () => {
+    const { tenant, key } = await setup();
+    const date = pastDate(3);
+    const first = await postData(key, "/api/v1/import/schedules", workedExample(date).schedule);
+    expect(first).toMatchObject({ status: 201, body: { success: true, imported: 2, skipped: 0, errors: [] } });
+    const republished = await postData(key, "/api/v1/import/schedules", [
+      { agentId: "agent1@example.com", start: at(date, "09:00"), end: at(date, "17:00"), activity: "work" },
+    ]);
+    expect(republished.body).toMatchObject({ imported: 1 });
+    const { results } = await env.DB.prepare("SELECT date, activity FROM schedule_segments WHERE tenant = ?").bind(tenant).all();
+    expect(results).toEqual([{ date, activity: "work" }]);
+    const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
+    expect(timeline.body.schedule).toEqual([{ start: `${date}T09:00:00.000Z`, end: `${date}T17:00:00.000Z`, activity: "work" }]);
+  });
+
+  it("reports bad segments by index: end before start, unknown activity, unknown agent", async () => {
+    const { key } = await setup();
+    const date = pastDate(2);
+    const data = [
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "08:00"), activity: "work" },
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "nap" },
+      { agentId: "ghost@example.com", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" },
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "Work" },
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" },
+    ];
+    const { status, body } = await postData(key, "/api/v1/import/schedules", data);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ imported: 1, skipped: 1 });
+    expect(body.errors).toEqual([
+      { index: 0, error: "end must be after start", data: data[0] },
+      { index: 1, field: "activity", error: expect.stringContaining("Unknown activity: nap"), data: data[1] },
+      { index: 2, field: "agentId", error: "Unknown agent: ghost@example.com (import the employee first)", data: data[2] },
+    ]);
+  });
+});
+
+describe("adherence through the API", () => {
+  it("passes the worked example: 10,380 s in, 4,020 s out, 72.08 %", async () => {
+    const { key } = await setup();
+    const date = pastDate(3);
+    const { schedule, states } = workedExample(date);
+    await postData(key, "/api/v1/import/schedules", schedule);
+    await postData(key, "/api/v1/import/agent-states", states);
+    const { status, body } = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ date, timeZone: "UTC" });
+    expect(body.agents).toEqual([
+      {
+        agentId: "E1",
+        email: "agent1@example.com",
+        employeeId: "E1",
+        name: "Agent Number1",
+        team: "Day",
+        scheduledSeconds: 14_400,
+        inAdherenceSeconds: 10_380,
+        outOfAdherenceSeconds: 4_020,
+        adherencePct: 72.08,
+        // 07:58–10:02 and 10:20–11:00 in work states (9,840 s) over 13,500 scheduled work seconds.
+        conformancePct: 72.89,
+        exceptions: [
+          { start: `${date}T10:00:00.000Z`, end: `${date}T10:02:00.000Z`, activity: "break", state: "available", seconds: 120, ongoing: false },
+          { start: `${date}T10:15:00.000Z`, end: `${date}T10:20:00.000Z`, activity: "work", state: "break", seconds: 300, ongoing: false },
+          { start: `${date}T11:00:00.000Z`, end: `${date}T12:00:00.000Z`, activity: "work", state: "offline", seconds: 3_600, ongoing: false },
+        ],
+      },
+    ]);
+  });
+
+  it("gives the same result for shuffled, duplicated and split deliveries", async () => {
+    const ordered = await setup();
+    const shuffled = await setup();
+    const date = pastDate(4);
+    const { schedule, states } = workedExample(date);
+    for (const { key } of [ordered, shuffled]) await postData(key, "/api/v1/import/schedules", schedule);
+    await postData(ordered.key, "/api/v1/import/agent-states", states);
+    const [a, b, c, d] = states;
+    await postData(shuffled.key, "/api/v1/import/agent-states", [d, b, d]);
+    await postData(shuffled.key, "/api/v1/import/agent-states", [c, a, b]);
+    const replay = await postData(shuffled.key, "/api/v1/import/agent-states", [a, c]);
+    expect(replay.body).toMatchObject({ processed: 0, skipped: 2 });
+
+    const left = await getJson(ordered.key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    const right = await getJson(shuffled.key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    expect(right.body).toEqual(left.body);
+    const leftTimeline = await getJson(ordered.key, `/api/v1/agents/E1/timeline?date=${date}`);
+    const rightTimeline = await getJson(shuffled.key, `/api/v1/agents/E1/timeline?date=${date}`);
+    expect(rightTimeline.body).toEqual(leftTimeline.body);
+    expect(leftTimeline.body.spans.length).toBeGreaterThan(4);
+  });
+
+  it("an agent without a schedule has null percentages, never 0 or 100", async () => {
+    const { key } = await setup();
+    const date = pastDate(1);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "available", timestamp: at(date, "09:00") }]);
+    const { body } = await getJson(key, `/api/v1/adherence?date=${date}&team=Night`);
+    expect(body.agents).toEqual([expect.objectContaining({ agentId: "E2", scheduledSeconds: 0, adherencePct: null, conformancePct: null, exceptions: [] })]);
+  });
+
+  it("rejects a malformed date with 400 and an unknown agent with 404", async () => {
+    const { key } = await setup();
+    expect((await getJson(key, "/api/v1/adherence?date=2026-13-01")).status).toBe(400);
+    expect((await getJson(key, "/api/v1/adherence/intervals?date=tomorrow")).status).toBe(400);
+    expect((await getJson(key, "/api/v1/agents/E1/timeline?date=22-11-2026")).status).toBe(400);
+    const missing = await getJson(key, "/api/v1/agents/nobody/timeline");
+    expect(missing).toEqual({ status: 404, body: { error: "Unknown agent: nobody" } });
+  });
+
+  it("counts a night shift across midnight in a non-UTC zone on the day it starts", async () => {
+    const { tenant, key } = await setup();
+    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: "America/New_York" } });
+    expect(put.status).toBe(200);
+    const date = pastDate(5);
+    const next = new Date(Date.parse(`${date}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    // New York is UTC-5 in winter and UTC-4 in summer: use the zone's own offset for that day.
+    const offset = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "longOffset" })
+      .formatToParts(new Date(`${date}T12:00:00Z`))
+      .find((p) => p.type === "timeZoneName")!.value.replace("GMT", "");
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "22:00", offset), end: at(next, "06:00", offset), activity: "work" },
+      { agentId: "E1", start: at(next, "01:00", offset), end: at(next, "01:30", offset), activity: "lunch" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: at(date, "21:55", offset) },
+      { agentId: "E1", state: "lunch", timestamp: at(next, "01:00", offset) },
+      { agentId: "E1", state: "available", timestamp: at(next, "01:40", offset) },
+      { agentId: "E1", state: "offline", timestamp: at(next, "06:00", offset) },
+    ]);
+    const { body } = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    expect(body.timeZone).toBe("America/New_York");
+    expect(body.agents[0]).toMatchObject({ scheduledSeconds: 8 * 3600, outOfAdherenceSeconds: 600, inAdherenceSeconds: 8 * 3600 - 600 });
+    expect(body.agents[0].exceptions).toEqual([expect.objectContaining({ activity: "work", state: "lunch", seconds: 600 })]);
+    // The segments belong to the start day, also the lunch after midnight.
+    const { results } = await env.DB.prepare("SELECT DISTINCT date FROM schedule_segments WHERE tenant = ?").bind(tenant).all();
+    expect(results).toEqual([{ date }]);
+
+    // Interval history is by wall-clock interval: 22:00–24:00 on the start day, 00:00–06:00 on the next.
+    await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "E1")));
+    const first = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
+    const second = await getJson(key, `/api/v1/adherence/intervals?date=${next}`);
+    const scheduled = (rows: any[]) => rows.reduce((n, r) => n + r.scheduledSeconds, 0);
+    expect(scheduled(first.body.intervals)).toBe(2 * 3600);
+    expect(scheduled(second.body.intervals)).toBe(6 * 3600);
+    expect(first.body.intervals.find((r: any) => r.scheduledSeconds > 0)).toMatchObject({ agentId: "E1", time: "22:00", date });
+    expect(second.body.intervals.find((r: any) => r.time === "01:30")).toMatchObject({ outOfAdherenceSeconds: 600, inAdherenceSeconds: 300 });
+  });
+});
+
+describe("interval history in D1", () => {
+  it("lands per agent and interval after the outbox flush, as JSON and CSV", async () => {
+    const { tenant, key } = await setup();
+    const date = pastDate(3);
+    const { schedule, states } = workedExample(date);
+    await postData(key, "/api/v1/import/schedules", schedule);
+    await postData(key, "/api/v1/import/agent-states", states);
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    await runDurableObjectAlarm(stub);
+
+    const { body } = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
+    expect(body).toMatchObject({ date, timeZone: "UTC", intervalMinutes: 15 });
+    const scheduledRows = body.intervals.filter((r: any) => r.scheduledSeconds > 0);
+    expect(scheduledRows).toHaveLength(16);
+    expect(scheduledRows.reduce((n: number, r: any) => n + r.inAdherenceSeconds, 0)).toBe(10_380);
+    expect(body.intervals.find((r: any) => r.time === "10:00")).toMatchObject({
+      agentId: "E1", team: "Day", intervalStart: `${date}T10:00:00.000Z`, scheduledSeconds: 900, inAdherenceSeconds: 780, outOfAdherenceSeconds: 120, adherencePct: 86.67,
+    });
+
+    const csv = await api(key, `/api/v1/adherence/intervals?date=${date}&format=csv`);
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const lines = (await csv.text()).trim().split("\r\n");
+    expect(lines[0]).toBe("agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds");
+    expect(lines).toContain(`E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,86.67,0,120`);
+    expect(lines).toHaveLength(body.intervals.length + 1);
+  });
+
+  it("keeps the outbox when D1 fails and delivers everything on a later retry", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(Date.now() - 60_000).toISOString() }]);
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ?").bind(tenant).first("n");
+
+    // A real failure: the table the outbox writes to is gone for a while.
+    await env.DB.exec("ALTER TABLE state_events RENAME TO state_events_away");
+    try {
+      await runInDurableObject(stub, (instance) => instance.alarm());
+    } finally {
+      await env.DB.exec("ALTER TABLE state_events_away RENAME TO state_events");
+    }
+    expect(await count()).toBe(0);
+    const retry = await runInDurableObject(stub, (_i, state) => ({
+      retryAt: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushRetryAt'").one().value,
+      failures: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushFailures'").one().value,
+    }));
+    expect(Number(retry.retryAt)).toBeGreaterThan(Date.now());
+    expect(retry.failures).toBe("1");
+
+    // The retry is due later; make it due now and let the alarm run.
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushRetryAt'"));
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect(await count()).toBe(1);
+  });
+});
+
+describe("agent Durable Object lifecycle", () => {
+  it("keeps state, schedule and dedup across eviction", async () => {
+    const { tenant, key } = await setup();
+    const date = pastDate(3);
+    const { schedule, states } = workedExample(date);
+    await postData(key, "/api/v1/import/schedules", schedule);
+    await postData(key, "/api/v1/import/agent-states", states);
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const before = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    await evictDurableObject(stub);
+    const after = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
+    expect(after.body).toEqual(before.body);
+    const replay = await postData(key, "/api/v1/import/agent-states", states);
+    expect(replay.body).toMatchObject({ processed: 0, skipped: 4 });
+  });
+
+  it("changes status with time alone: the alarm threshold passes without any new event", async () => {
+    const { tenant, key } = await setup();
+    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3 } } });
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: new Date(now - 1_800_000).toISOString() },
+      { agentId: "E1", state: "break", timestamp: new Date(now).toISOString() },
+    ]);
+    const status = async () => (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
+    expect(await status()).toMatchObject({ adherence: "out", outSince: new Date(now).toISOString(), alarm: false, severe: false });
+
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarmAt).not.toBeNull();
+    expect(alarmAt!).toBeLessThanOrEqual(now + 2_100);
+    await new Promise((resolve) => setTimeout(resolve, 3_300));
+    expect(await status()).toMatchObject({ adherence: "out", alarm: true, severe: true });
+  });
+});
+
+describe("settings", () => {
+  it("GET returns defaults; PUT validates and merges", async () => {
+    const { key } = await setup();
+    const initial = await getJson(key, "/api/v1/settings");
+    expect(initial.body).toEqual({
+      timeZone: "UTC",
+      intervalMinutes: 15,
+      adherence: {
+        alarmThresholdSeconds: 60,
+        severeThresholdSeconds: 300,
+        rules: {
+          work: ["available", "on_call", "after_call_work"],
+          break: ["break"],
+          lunch: ["lunch"],
+          meeting: ["meeting"],
+          training: ["training"],
+          off: ["offline"],
+        },
+      },
+      version: 0,
+    });
+    const bad = [
+      [{ timeZone: "Mars/Olympus" }, "Unknown time zone: Mars/Olympus"],
+      [{ intervalMinutes: 20 }, "intervalMinutes must be 15 or 30"],
+      [{ adherence: { rules: { nap: ["break"] } } }, "Unknown activity in rules: nap"],
+      [{ adherence: { rules: { work: ["dancing"] } } }, "Unknown state: dancing"],
+      [{ adherence: { alarmThresholdSeconds: 600 } }, "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds"],
+      [{ colour: "blue" }, "Unknown setting"],
+    ] as const;
+    for (const [json, message] of bad) {
+      const res = await api(key, "/api/v1/settings", { method: "PUT", json });
+      expect(res.status, JSON.stringify(json)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain(message);
+    }
+    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { intervalMinutes: 30, adherence: { rules: { meeting: ["meeting", "training"] } } } });
+    expect(await put.json()).toMatchObject({ intervalMinutes: 30, version: 1, adherence: { rules: { meeting: ["meeting", "training"], break: ["break"] } } });
+    expect((await getJson(key, "/api/v1/settings")).body).toMatchObject({ intervalMinutes: 30, version: 1 });
+  });
+
+  it("a rule change applies to every agent without redeploying", async () => {
+    const { key } = await setup();
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "meeting" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "training", timestamp: new Date(now - 600_000).toISOString() }]);
+    const status = async () => (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
+    expect(await status()).toMatchObject({ activity: "meeting", state: "training", adherence: "out" });
+
+    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { rules: { meeting: ["meeting", "training"] } } } });
+    expect(await status()).toMatchObject({ adherence: "in", outSince: null });
+  });
+
+  it("requires admin:settings", async () => {
+    const { key } = await createKey(newTenant(), ["read:adherence"]);
+    expect((await api(key, "/api/v1/settings")).status).toBe(403);
+  });
+});
