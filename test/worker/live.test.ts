@@ -1,0 +1,170 @@
+import { SELF, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { LiveMessage } from "../../src/domain/live.ts";
+import { issueTicket } from "../../src/http/tickets.ts";
+import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+
+async function setup() {
+  const tenant = newTenant();
+  const { key } = await createKey(tenant);
+  await postData(key, "/api/v1/import/employees", [employee(1), employee(2, { team: "Night" })]);
+  return { tenant, key };
+}
+
+async function ticketFor(key: string, team?: string): Promise<string> {
+  const res = await api(key, "/api/v1/live/tickets", { json: team ? { team } : {} });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { ticket: string }).ticket;
+}
+
+/** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
+async function connect(ticket: string, since?: number) {
+  const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
+  const res = await SELF.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const messages: LiveMessage[] = [];
+  ws.addEventListener("message", (event) => messages.push(JSON.parse(event.data as string)));
+  ws.accept();
+  return {
+    messages,
+    close: () => ws.close(1000, "done"),
+    async next(predicate: (m: LiveMessage) => boolean, timeoutMs = 3_000): Promise<LiveMessage> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
+}
+
+const changeOf = (agentId: string, state: string) => (m: LiveMessage) => m.type === "change" && m.agent.agentId === agentId && m.agent.state === state;
+
+describe("live tickets", () => {
+  it("issues a short-lived ticket for a key with read:adherence", async () => {
+    const { key } = await setup();
+    const before = Date.now();
+    const res = await api(key, "/api/v1/live/tickets", { json: { team: "Night" } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { ticket: string; expiresAt: string; team: string };
+    expect(body.team).toBe("Night");
+    const ttl = Date.parse(body.expiresAt) - before;
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(61_000);
+
+    const { key: writer } = await createKey(newTenant(), ["import:agent-states"]);
+    expect((await api(writer, "/api/v1/live/tickets", { json: {} })).status).toBe(403);
+  });
+
+  it("refuses a missing, forged or expired ticket with 401 and no socket", async () => {
+    const { tenant, key } = await setup();
+    const good = await ticketFor(key);
+    const [payload, signature] = good.split(".");
+    const forgedPayload = btoa(JSON.stringify({ tenant: "someone-else", team: null, exp: Date.now() + 60_000 })).replace(/=+$/, "");
+    const expired = (await issueTicket(env.TICKET_SECRET!, tenant, null, Date.now() - 120_000)).ticket;
+    const otherSecret = (await issueTicket("not-our-secret", tenant, null)).ticket;
+    for (const ticket of [undefined, "garbage", `${forgedPayload}.${signature}`, `${payload}.${signature}x`, expired, otherSecret]) {
+      const url = ticket === undefined ? "http://rta.test/api/v1/live" : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
+      const res = await SELF.fetch(url, { headers: { upgrade: "websocket" } });
+      expect(res.status, String(ticket)).toBe(401);
+      expect(res.webSocket).toBeNull();
+      expect(await res.json()).toHaveProperty("error");
+    }
+  });
+});
+
+describe("live board socket", () => {
+  it("sends a snapshot first, then every change with growing sequence numbers", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(5) }]);
+    const board = await connect(await ticketFor(key));
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    expect(board.messages[0]).toBe(snapshot);
+    if (snapshot.type !== "snapshot") throw new Error("unreachable");
+    expect(snapshot.agents).toEqual([expect.objectContaining({ agentId: "E1", name: "Agent Number1", team: "Day", state: "available" })]);
+
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(1) }]);
+    const change = await board.next(changeOf("E1", "on_call"));
+    expect(change.seq).toBe(snapshot.seq + 1);
+    expect(change).toMatchObject({ agent: { agentId: "E1", email: "agent1@example.com", adherence: "unscheduled", alarm: false } });
+
+    // A batch of many events for one agent is one message (the latest state wins).
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "after_call_work", timestamp: ago(0.8) },
+      { agentId: "E1", state: "available", timestamp: ago(0.5) },
+      { agentId: "E1", state: "break", timestamp: ago(0.2) },
+    ]);
+    await board.next(changeOf("E1", "break"));
+    const afterSnapshot = board.messages.slice(1);
+    expect(afterSnapshot.map((m) => m.seq)).toEqual(afterSnapshot.map((_, i) => snapshot.seq + 1 + i));
+    expect(afterSnapshot).toHaveLength(2);
+    board.close();
+  });
+
+  it("a team ticket hears only its team; another tenant's board hears nothing", async () => {
+    const { key } = await setup();
+    const other = await setup();
+    const night = await connect(await ticketFor(key, "Night"));
+    const everyone = await connect(await ticketFor(key));
+    const stranger = await connect(await ticketFor(other.key));
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "lunch", timestamp: ago(2) },
+      { agentId: "E2", state: "meeting", timestamp: ago(2) },
+    ]);
+    await everyone.next(changeOf("E1", "lunch"));
+    await everyone.next(changeOf("E2", "meeting"));
+    await night.next(changeOf("E2", "meeting"));
+    // Give a stray message time to arrive before asserting it never did.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(night.messages.filter((m) => m.type === "change").map((m) => m.type === "change" && m.agent.agentId)).toEqual(["E2"]);
+    expect(stranger.messages.filter((m) => m.type !== "snapshot")).toEqual([]);
+    for (const board of [night, everyone, stranger]) board.close();
+  });
+
+  it("a board that reconnects with its last sequence number misses nothing", async () => {
+    const { key } = await setup();
+    const board = await connect(await ticketFor(key));
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
+    const seen = await board.next(changeOf("E1", "available"));
+    board.close();
+
+    // While the board is away:
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
+
+    const back = await connect(await ticketFor(key), seen.seq);
+    await back.next(changeOf("E2", "break"));
+    expect(back.messages.map((m) => [m.type, m.seq])).toEqual([
+      ["change", seen.seq + 1],
+      ["change", seen.seq + 2],
+    ]);
+    expect(back.messages[0]).toMatchObject({ agent: { agentId: "E1", state: "on_call" } });
+
+    // A board too far behind (or from before a reset) gets a fresh snapshot instead.
+    const lost = await connect(await ticketFor(key), seen.seq + 1_000);
+    const snapshot = await lost.next((m) => m.type === "snapshot");
+    expect(snapshot.type === "snapshot" && snapshot.agents.map((a) => a.state).sort()).toEqual(["break", "on_call"]);
+    back.close();
+    lost.close();
+  });
+
+  it("pushes a change caused by time alone (the alarm threshold passing)", async () => {
+    const { key } = await setup();
+    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 1, severeThresholdSeconds: 600 } } });
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 600_000).toISOString() }]);
+    const board = await connect(await ticketFor(key));
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: new Date().toISOString() }]);
+    const out = await board.next((m) => m.type === "change" && m.agent.state === "break");
+    expect(out).toMatchObject({ agent: { adherence: "out", alarm: false } });
+    const alarm = await board.next((m) => m.type === "change" && m.agent.alarm, 4_000);
+    expect(alarm).toMatchObject({ agent: { agentId: "E1", state: "break", adherence: "out", alarm: true, severe: false } });
+    board.close();
+  });
+});
