@@ -114,51 +114,59 @@ export function dayBounds(date: string, tz: string): { start: number; end: numbe
 }
 
 // An instant is an interval boundary when its local wall clock is a multiple of the step.
-// Offsets are whole minutes and the steps divide a day, so that test is a plain modulo on
-// (instant + offset). Around an offset change the offset on either side must be checked.
+// Offsets are whole minutes and the steps divide a day, so within a stretch of constant
+// offset the boundaries are the instants where (instant + offset) is a multiple of the step.
 
-function isBoundaryUnder(instant: number, offset: number, tz: string): boolean {
-  return offsetAt(instant, tz) === offset;
-}
+// No zone changes its offset twice within this span, so equal offsets at both ends of
+// it mean the offset held throughout.
+const STABLE_OFFSET_MS = 6 * 60 * MINUTE_MS;
 
-/** The latest boundary <= ts. */
-export function intervalStartOf(ts: number, tz: string, minutes: 15 | 30): number {
-  const step = minutes * MINUTE_MS;
-  const offset = offsetAt(ts, tz);
-  const start = ts - mod(ts + offset, step);
-  if (isBoundaryUnder(start, offset, tz)) return start;
-  // An offset change lies in (start, ts]: the boundary may belong to the earlier offset.
-  let latest = -Infinity;
-  for (const candidateOffset of new Set([offset, offsetAt(ts - step, tz)])) {
-    const aligned = ts - mod(ts + candidateOffset, step);
-    for (const candidate of [aligned, aligned - step]) {
-      if (isBoundaryUnder(candidate, candidateOffset, tz)) {
-        latest = Math.max(latest, candidate);
-        break;
+// An interval outlasts its step by at most the size of an offset change.
+const LONGEST_OFFSET_CHANGE_MS = 3 * 60 * MINUTE_MS;
+
+/** The offset at from, then each change within (from, to], found by sampling then bisecting. */
+function offsetStretches(from: number, to: number, tz: string): Array<{ start: number; offset: number }> {
+  let current = offsetAt(from, tz);
+  const stretches = [{ start: from, offset: current }];
+  for (let sampled = from; sampled < to; ) {
+    const probe = Math.min(sampled + STABLE_OFFSET_MS, to);
+    const offset = offsetAt(probe, tz);
+    if (offset !== current) {
+      // Offsets change on whole seconds: bisect over seconds, keeping low before the change.
+      let low = Math.floor(sampled / 1000);
+      let high = Math.floor(probe / 1000);
+      while (high - low > 1) {
+        const middle = Math.floor((low + high) / 2);
+        if (offsetAt(middle * 1000, tz) === offset) high = middle;
+        else low = middle;
       }
+      stretches.push({ start: high * 1000, offset });
+      current = offset;
     }
+    sampled = probe;
   }
-  return Number.isFinite(latest) ? latest : start;
+  return stretches;
 }
 
-/** The earliest boundary > ts. */
-function nextIntervalStart(ts: number, tz: string, step: number): number {
-  const offset = offsetAt(ts, tz);
-  const next = ts + step - mod(ts + offset, step);
-  if (isBoundaryUnder(next, offset, tz)) return next;
-  // An offset change lies in (ts, next]: the next boundary follows the new offset.
-  const newOffset = offsetAt(next, tz);
-  const aligned = ts + step - mod(ts + newOffset, step);
-  return isBoundaryUnder(aligned, newOffset, tz) ? aligned : aligned + step;
+/** Every boundary in [from, to), plus the latest one before from. */
+function boundaries(from: number, to: number, tz: string, minutes: 15 | 30): number[] {
+  const step = minutes * MINUTE_MS;
+  const lookback = from - step - LONGEST_OFFSET_CHANGE_MS;
+  const stretches = offsetStretches(lookback, to, tz);
+  const found: number[] = [];
+  stretches.forEach(({ start, offset }, index) => {
+    const end = Math.min(stretches[index + 1]?.start ?? to, to);
+    for (let at = start + mod(-(start + offset), step); at < end; at += step) found.push(at);
+  });
+  return found.slice(Math.max(found.findLastIndex((at) => at <= from), 0));
+}
+
+/** The start of the local-clock-aligned interval containing ts. */
+export function intervalStartOf(ts: number, tz: string, minutes: 15 | 30): number {
+  return boundaries(ts, ts + 1, tz, minutes)[0] ?? ts;
 }
 
 /** Starts of the local-clock-aligned intervals overlapping [start, end). */
 export function intervalStarts(start: number, end: number, tz: string, minutes: 15 | 30): number[] {
-  const starts: number[] = [];
-  if (!(end > start)) return starts;
-  const step = minutes * MINUTE_MS;
-  for (let at = intervalStartOf(start, tz, minutes); at < end; at = nextIntervalStart(at, tz, step)) {
-    starts.push(at);
-  }
-  return starts;
+  return end > start ? boundaries(start, end, tz, minutes) : [];
 }

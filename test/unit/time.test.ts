@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   dayBounds,
@@ -146,6 +147,34 @@ describe("intervalStartOf", () => {
     for (const at of [jump - 1, jump, jump + 20 * 60_000]) {
       expect(intervalStartOf(at, "Asia/Kathmandu", 30)).toBe(starts.findLast((start) => start <= at));
     }
+  });
+});
+
+describe("interval alignment across zones and years", () => {
+  const zones = ["UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Santiago", "Australia/Adelaide", "Europe/London", "Asia/Kolkata"];
+
+  it("every start is on the local clock grid and agrees with intervalStartOf", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(15 as const, 30 as const),
+        fc.integer({ min: Date.parse("1990-01-01T00:00:00Z"), max: Date.parse("2040-01-01T00:00:00Z") }),
+        fc.integer({ min: 1, max: 3 * 24 * HOUR }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (tz, minutes, start, length, fraction) => {
+          const starts = intervalStarts(start, start + length, tz, minutes);
+          expect(starts[0]).toBe(intervalStartOf(start, tz, minutes));
+          expect(starts[0]).toBeLessThanOrEqual(start);
+          expect(starts.at(-1)).toBeLessThan(start + length);
+          for (const [index, at] of starts.entries()) {
+            expect(Number(localTime(at, tz).slice(3)) % minutes).toBe(0);
+            if (index > 0) expect(at).toBeGreaterThan(starts[index - 1]!);
+          }
+          const probe = start + Math.floor(fraction * (length - 1));
+          expect(intervalStartOf(probe, tz, minutes)).toBe(starts.findLast((at) => at <= probe));
+        },
+      ),
+    );
   });
 });
 
