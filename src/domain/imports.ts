@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { ACTIVITIES, AGENT_STATES, type Activity, type AgentState } from "./model.ts";
+import { isValidDate } from "./time.ts";
 
 export const MAX_BATCH_RECORDS = 10_000;
 /** ACD clocks drift; a few minutes ahead is tolerated, more is a bad timestamp. */
@@ -45,21 +46,11 @@ export function parseTimestamp(input: string): number | null {
   const m = ISO_WITH_ZONE.exec(input.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s = "00", frac = "", zone = "Z"] = m;
-  if (!isCalendarDate(Number(y), Number(mo), Number(d)) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  if (!isValidDate(`${y}-${mo}-${d}`) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
   const ms = frac ? `.${frac.slice(1, 4).padEnd(3, "0")}` : "";
   const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
   const ts = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`);
   return Number.isFinite(ts) ? ts : null;
-}
-
-function isCalendarDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
-export function isIsoDate(input: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input);
-  return !!m && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 const timestamp = (field: string) =>
@@ -87,7 +78,7 @@ export type AgentStateRecord = v.InferOutput<typeof agentStateRecord>;
 export const CHANNELS = ["voice", "chat", "email"] as const;
 
 export const historicalRecord = v.object({
-  date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isIsoDate, "Invalid date: expected YYYY-MM-DD")),
+  date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isValidDate, "Invalid date: expected YYYY-MM-DD")),
   interval: v.pipe(
     v.string("interval must be a string (HH:MM)"),
     v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Invalid interval: expected HH:MM"),

@@ -4,8 +4,7 @@ import { database } from "../../db/client.ts";
 import { resolveAgents } from "../../db/directory.ts";
 import { loadSettings } from "../../db/settings.ts";
 import type { AgentProfile } from "../../domain/agent.ts";
-import { isIsoDate } from "../../domain/imports.ts";
-import { localDate } from "../../domain/time.ts";
+import { isValidDate, localDate } from "../../domain/time.ts";
 import type { AgentDay } from "../../durable/agent.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
 import { apiError } from "../errors.ts";
@@ -17,7 +16,7 @@ const iso = (ts: number) => new Date(ts).toISOString();
 async function requestedDay(c: Context<AppEnv>) {
   const { settings } = await loadSettings(database(c.env.DB), c.get("tenant"));
   const date = c.req.query("date") ?? localDate(Date.now(), settings.timeZone);
-  if (!isIsoDate(date)) throw apiError(400, `Invalid date: ${date} (expected YYYY-MM-DD)`, { field: "date" });
+  if (!isValidDate(date)) throw apiError(400, `Invalid date: ${date} (expected YYYY-MM-DD)`, { field: "date" });
   return { date, settings };
 }
 
