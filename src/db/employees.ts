@@ -15,6 +15,8 @@ export interface EmployeeImportResult {
   errors: RecordError[];
   /** Employees created or given a new employeeId: candidates to adopt events of unknown agents. */
   adoptable: Array<{ id: string; email: string; employeeId: string | null }>;
+  /** Emails of existing employees that were updated: their live agents need the new profile. */
+  updatedEmails: string[];
 }
 
 type Existing = { id: string; email: string; employeeId: string | null };
@@ -54,7 +56,7 @@ export async function importEmployees(
   updateExisting: boolean,
   original: readonly unknown[],
 ): Promise<EmployeeImportResult> {
-  const result: EmployeeImportResult = { created: 0, updated: 0, skipped: 0, errors: [], adoptable: [] };
+  const result: EmployeeImportResult = { created: 0, updated: 0, skipped: 0, errors: [], adoptable: [], updatedEmails: [] };
   const emails = JSON.stringify(records.map((r) => r.value.email));
   const ids = JSON.stringify(records.flatMap((r) => (r.value.employeeId ? [r.value.employeeId] : [])));
   const existing = await db
@@ -98,8 +100,12 @@ export async function importEmployees(
     if (!current || (value.employeeId && value.employeeId !== current.employeeId)) {
       result.adoptable.push({ id, email: value.email, employeeId: value.employeeId ?? null });
     }
-    if (current) result.updated++;
-    else result.created++;
+    if (current) {
+      result.updated++;
+      result.updatedEmails.push(value.email);
+    } else {
+      result.created++;
+    }
   }
   if (writes.length === 0) return result;
 

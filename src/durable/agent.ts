@@ -67,10 +67,16 @@ export class AgentDO extends DurableObject<Env> {
     await this.afterChange(true);
   }
 
-  async applySettings(context: AgentContext): Promise<void> {
-    if (!this.remember(context)) return;
-    const today = this.today(Date.now());
-    this.store.markDaysDirty([addDays(today, -1), today]);
+  /**
+   * New settings or a changed profile (name, team): recompute and republish now rather than at
+   * the next event. An agent that has never been used stays empty.
+   */
+  async refresh(context: AgentContext): Promise<void> {
+    if (!this.context()) return;
+    if (this.remember(context)) {
+      const today = this.today(Date.now());
+      this.store.markDaysDirty([addDays(today, -1), today]);
+    }
     await this.afterChange(true);
   }
 

@@ -1,5 +1,6 @@
 import { database } from "../db/client.ts";
-import { listAgentProfiles } from "../db/directory.ts";
+import { listAgentProfiles, resolveAgents } from "../db/directory.ts";
+import { loadSettings } from "../db/settings.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import type { AgentLive } from "../domain/live.ts";
 import type { Env } from "../env.ts";
@@ -27,3 +28,10 @@ export async function liveAgents(env: Env, tenant: string, team?: string): Promi
   return Promise.all(profiles.map(async (profile) => ({ profile, live: await agentStub(env, tenant, profile.agentKey).status() })));
 }
 
+
+/** Pushes current profiles (and settings) to the given agents' objects, e.g. after a team change. */
+export async function refreshAgents(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
+  const db = database(env.DB);
+  const [profiles, settings] = await Promise.all([resolveAgents(db, tenant, agentIds), loadSettings(db, tenant)]);
+  await Promise.allSettled([...profiles.values()].map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, settings })));
+}

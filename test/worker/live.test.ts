@@ -167,4 +167,20 @@ describe("live board socket", () => {
     expect(alarm).toMatchObject({ agent: { agentId: "E1", state: "break", adherence: "out", alarm: true, severe: false } });
     board.close();
   });
+
+  it("moves an agent between team boards when an employee import changes the team", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(3) }]);
+    const day = await connect(await ticketFor(key, "Day"));
+    const night = await connect(await ticketFor(key, "Night"));
+    await day.next((m) => m.type === "snapshot" && m.agents.some((a) => a.agentId === "E1"));
+
+    const moved = await postData(key, "/api/v1/import/employees", [employee(1, { team: "Night" })], { updateExisting: true });
+    expect(moved.body).toMatchObject({ updated: 1 });
+    const arrived = await night.next((m) => m.type === "change" && m.agent.agentId === "E1");
+    expect(arrived).toMatchObject({ agent: { team: "Night", state: "available" } });
+    await day.next((m) => m.type === "remove" && m.agentId === "E1");
+    day.close();
+    night.close();
+  });
 });

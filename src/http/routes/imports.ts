@@ -24,7 +24,7 @@ import type { ScheduleSegment, StateEvent } from "../../domain/model.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
 import { batchResult, readBatch } from "../batch.ts";
 import { adoptUnknownAgents } from "../adoption.ts";
-import { agentStub } from "../agents.ts";
+import { agentStub, refreshAgents } from "../agents.ts";
 
 const byIndex = (a: RecordError, b: RecordError) => a.index - b.index;
 
@@ -65,6 +65,7 @@ export const importRoutes = new Hono<AppEnv>()
     const { valid, errors } = validateRecords(employeeRecord, data);
     const result = await importEmployees(c.env.DB, db, tenant, valid, updateExisting, data);
     if (result.adoptable.length > 0) await adoptUnknownAgents(c.env, tenant, result.adoptable);
+    if (result.updatedEmails.length > 0) c.executionCtx.waitUntil(refreshAgents(c.env, tenant, result.updatedEmails));
     return batchResult(c, data.length, [...errors, ...result.errors].sort(byIndex), {
       created: result.created,
       updated: result.updated,

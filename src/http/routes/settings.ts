@@ -23,7 +23,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     // Every agent recomputes under the new settings now, not at its next event.
     const profiles = await tenantAgentProfiles(c.env, tenant);
     c.executionCtx.waitUntil(
-      Promise.allSettled(profiles.map((profile) => agentStub(c.env, tenant, profile.agentKey).applySettings({ tenant, profile, settings: saved }))),
+      Promise.allSettled(profiles.map((profile) => agentStub(c.env, tenant, profile.agentKey).refresh({ tenant, profile, settings: saved }))),
     );
     return c.json({ ...saved.settings, version: saved.version });
   });
