@@ -178,6 +178,10 @@ async function main() {
           "Ctrl-C stops the demo ACD and the server.",
         ]);
         say(`try: curl -s -H "Authorization: Bearer ${info.key}" ${BASE_URL}/api/v1/agents`);
+        // wrangler logs every request, so the banner scrolls away: a one-line reminder each minute.
+        const reminder = setInterval(() => say(`dashboard ${BASE_URL}/  ·  API key ${info.key}`), 60_000);
+        reminder.unref();
+        controller.signal.addEventListener("abort", () => clearInterval(reminder), { once: true });
       },
     });
   } catch (error) {
