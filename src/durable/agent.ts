@@ -118,17 +118,22 @@ export class AgentDO extends DurableObject<Env> {
 
   /** Stores the latest context; returns true when the settings changed. */
   private remember(context: AgentContext): boolean {
-    const known = this.store.getMeta<AgentContext>("context");
+    const known = this.context();
     if (known && JSON.stringify(known) === JSON.stringify(context)) return false;
     const settingsChanged = !known || known.settings.version !== context.settings.version;
     // Settings can only move forward: an isolate with a stale cache must not roll them back.
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
-    this.store.setMeta("context", { ...context, settings });
+    this.cachedContext = { ...context, settings };
+    this.store.setMeta("context", this.cachedContext);
     return settingsChanged && settings === context.settings;
   }
 
+  /** Read on every computation; kept in memory, storage is the copy that survives eviction. */
+  private cachedContext: AgentContext | null | undefined;
+
   private context(): AgentContext | null {
-    return this.store.getMeta<AgentContext>("context");
+    if (this.cachedContext === undefined) this.cachedContext = this.store.getMeta<AgentContext>("context");
+    return this.cachedContext;
   }
 
   private profile(): AgentProfile | null {
