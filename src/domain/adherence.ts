@@ -6,7 +6,7 @@
  * their merged change points yields pieces on which activity and state are constant.
  */
 
-import { WORK_STATES } from "./model.ts";
+import { ACTIVITIES, WORK_STATES } from "./model.ts";
 import type { Activity, AdherenceFlag, AdherenceRules, AgentState, ScheduleSegment, StateEvent } from "./model.ts";
 import { dayBounds, localDate } from "./time.ts";
 
@@ -111,7 +111,7 @@ function compareEvents(a: StateEvent, b: StateEvent): number {
 function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[]; states: StepFunction<AgentState> } {
   const unique: StateEvent[] = [];
   for (const event of [...events].sort(compareEvents)) {
-    const previous = unique.at(-1);
+    const previous = unique.length > 0 ? unique[unique.length - 1] : undefined;
     if (previous !== undefined && previous.ts === event.ts && previous.state === event.state) {
       unique[unique.length - 1] = event;
     } else {
@@ -120,12 +120,15 @@ function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[];
   }
   // Only the last state at a timestamp takes effect, and a repeated state continues its run.
   const states: StepFunction<AgentState> = { times: [], values: [] };
-  unique.forEach((event, index) => {
-    if (unique[index + 1]?.ts === event.ts) return;
-    if (states.values.at(-1) === event.state) return;
+  let current: AgentState | null = null;
+  for (let index = 0; index < unique.length; index++) {
+    const event = unique[index]!;
+    const isLastAtTimestamp = index + 1 === unique.length || unique[index + 1]!.ts !== event.ts;
+    if (!isLastAtTimestamp || event.state === current) continue;
+    current = event.state;
     states.times.push(event.ts);
     states.values.push(event.state);
-  });
+  }
   return { events: unique, states };
 }
 
@@ -170,15 +173,24 @@ function lastIndexAtOrBefore(times: readonly number[], t: number): number {
   let high = times.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((times[middle] ?? Infinity) <= t) low = middle + 1;
+    if (times[middle]! <= t) low = middle + 1;
     else high = middle;
   }
   return low - 1;
 }
 
+// Hot loop: reading past the end of an array is far slower in V8 than checking the length.
+function nextTime(times: readonly number[], index: number): number {
+  return index + 1 < times.length ? times[index + 1]! : Infinity;
+}
+
 function advance(times: readonly number[], index: number, t: number): number {
-  while ((times[index + 1] ?? Infinity) <= t) index++;
+  while (index + 1 < times.length && times[index + 1]! <= t) index++;
   return index;
+}
+
+function valueAt<T>(step: StepFunction<T>, index: number): T | null {
+  return index >= 0 ? step.values[index]! : null;
 }
 
 /**
@@ -197,13 +209,8 @@ function sweep(
   let activityIndex = lastIndexAtOrBefore(schedule.times, from);
   let cutIndex = lastIndexAtOrBefore(cuts, from);
   for (let start = from; start < to; ) {
-    const end = Math.min(
-      to,
-      states.times[stateIndex + 1] ?? Infinity,
-      schedule.times[activityIndex + 1] ?? Infinity,
-      cuts[cutIndex + 1] ?? Infinity,
-    );
-    visit(start, end, schedule.values[activityIndex] ?? null, states.values[stateIndex] ?? null, cutIndex);
+    const end = Math.min(to, nextTime(states.times, stateIndex), nextTime(schedule.times, activityIndex), nextTime(cuts, cutIndex));
+    visit(start, end, valueAt(schedule, activityIndex), valueAt(states, stateIndex), cutIndex);
     start = end;
     stateIndex = advance(states.times, stateIndex, start);
     activityIndex = advance(schedule.times, activityIndex, start);
@@ -211,15 +218,19 @@ function sweep(
   }
 }
 
-function adherenceOf(activity: Activity | null, state: AgentState | null, rules: AdherenceRules): AdherenceFlag {
-  if (activity === null) return "unscheduled";
-  // Before the first event nothing says the agent logged in.
-  return rules[activity].includes(state ?? "offline") ? "in" : "out";
+type AllowedStates = ReadonlyMap<Activity, ReadonlySet<AgentState>>;
+
+function allowedStates(rules: AdherenceRules): AllowedStates {
+  return new Map(ACTIVITIES.map((activity) => [activity, new Set(rules[activity])]));
 }
 
-function isWorkState(state: AgentState | null): boolean {
-  return state !== null && WORK_STATES.includes(state);
+function adherenceOf(activity: Activity | null, state: AgentState | null, allowed: AllowedStates): AdherenceFlag {
+  if (activity === null) return "unscheduled";
+  // Before the first event nothing says the agent logged in.
+  return allowed.get(activity)?.has(state ?? "offline") ? "in" : "out";
 }
+
+const WORK_STATE_SET: ReadonlySet<AgentState | null> = new Set(WORK_STATES);
 
 // Flooring each instant (not each duration) makes seconds additive: any partition of a
 // range sums to exactly the seconds of the range, so in + out = scheduled and the
@@ -234,12 +245,18 @@ function percent(part: number, whole: number): number | null {
 
 type Totals = Omit<IntervalTotals, "start" | "end">;
 
-function addPiece(totals: Totals, seconds: number, activity: Activity | null, state: AgentState | null, adherence: AdherenceFlag): void {
-  if (activity !== null) totals.scheduledSeconds += seconds;
-  if (adherence === "in") totals.inAdherenceSeconds += seconds;
-  if (adherence === "out") totals.outOfAdherenceSeconds += seconds;
-  if (activity === "work") totals.scheduledWorkSeconds += seconds;
-  if (isWorkState(state)) totals.workStateSeconds += seconds;
+interface PieceKind {
+  adherence: AdherenceFlag;
+  scheduledWork: boolean;
+  workState: boolean;
+}
+
+function addPiece(totals: Totals, seconds: number, kind: PieceKind): void {
+  if (kind.adherence !== "unscheduled") totals.scheduledSeconds += seconds;
+  if (kind.adherence === "in") totals.inAdherenceSeconds += seconds;
+  if (kind.adherence === "out") totals.outOfAdherenceSeconds += seconds;
+  if (kind.scheduledWork) totals.scheduledWorkSeconds += seconds;
+  if (kind.workState) totals.workStateSeconds += seconds;
 }
 
 function emptyTotals(): Totals {
@@ -247,7 +264,8 @@ function emptyTotals(): Totals {
 }
 
 export function computeDay(input: DayInput): DayAdherence {
-  const { rules, window, now } = input;
+  const { window, now } = input;
+  const allowed = allowedStates(input.rules);
   const cuts = input.intervalStarts;
   const { states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
@@ -260,13 +278,13 @@ export function computeDay(input: DayInput): DayAdherence {
   let openException: AdherenceException | null = null;
 
   sweep(states, schedule, cuts, window.start, countedEnd, (start, end, activity, state, cut) => {
-    const adherence = adherenceOf(activity, state, rules);
+    const adherence = adherenceOf(activity, state, allowed);
+    const kind = { adherence, scheduledWork: activity === "work", workState: WORK_STATE_SET.has(state) };
     const seconds = secondsBetween(start, end);
-    addPiece(day, seconds, activity, state, adherence);
-    const interval = intervals[cut];
-    if (interval !== undefined) addPiece(interval, seconds, activity, state, adherence);
+    addPiece(day, seconds, kind);
+    if (cut >= 0) addPiece(intervals[cut]!, seconds, kind);
 
-    const lastSpan = spans.at(-1);
+    const lastSpan = spans.length > 0 ? spans[spans.length - 1] : undefined;
     if (lastSpan !== undefined && lastSpan.activity === activity && lastSpan.state === state && lastSpan.adherence === adherence) {
       lastSpan.end = end;
     } else {
@@ -301,15 +319,16 @@ export function computeDay(input: DayInput): DayAdherence {
 }
 
 export function liveStatus(input: LiveInput): LiveStatus {
-  const { rules, now } = input;
+  const { now } = input;
+  const allowed = allowedStates(input.rules);
   const { events, states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
 
   const stateIndex = lastIndexAtOrBefore(states.times, now);
-  const state = states.values[stateIndex] ?? null;
+  const state = valueAt(states, stateIndex);
   const activityIndex = lastIndexAtOrBefore(schedule.times, now);
-  const activity = schedule.values[activityIndex] ?? null;
-  const adherence = adherenceOf(activity, state, rules);
+  const activity = valueAt(schedule, activityIndex);
+  const adherence = adherenceOf(activity, state, allowed);
   const latestIndex = events.findLastIndex((event) => event.ts <= now);
   const latest = events[latestIndex];
 
@@ -320,7 +339,7 @@ export function liveStatus(input: LiveInput): LiveStatus {
     let runStart: number | null = null;
     const from = Math.min(states.times[0] ?? now, schedule.times[0] ?? now);
     sweep(states, schedule, [], from, now, (start, _end, pieceActivity, pieceState) => {
-      runStart = adherenceOf(pieceActivity, pieceState, rules) === "out" ? (runStart ?? start) : null;
+      runStart = adherenceOf(pieceActivity, pieceState, allowed) === "out" ? (runStart ?? start) : null;
     });
     outSince = runStart ?? now;
   }
