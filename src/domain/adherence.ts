@@ -230,6 +230,10 @@ function adherenceOf(activity: Activity | null, state: AgentState | null, allowe
   return allowed.get(activity)?.has(state ?? "offline") ? "in" : "out";
 }
 
+function adherenceAt(t: number, states: StepFunction<AgentState>, schedule: StepFunction<Activity | null>, allowed: AllowedStates): AdherenceFlag {
+  return adherenceOf(valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)), valueAt(states, lastIndexAtOrBefore(states.times, t)), allowed);
+}
+
 const WORK_STATE_SET: ReadonlySet<AgentState | null> = new Set(WORK_STATES);
 
 // Flooring each instant (not each duration) makes seconds additive: any partition of a
@@ -302,9 +306,11 @@ export function computeDay(input: DayInput): DayAdherence {
     }
   });
 
+  // A run that reaches now has only ended there if a boundary falls exactly at now.
+  const outAtNow = adherenceAt(now, states, schedule, allowed) === "out";
   for (const exception of exceptions) {
     exception.seconds = secondsBetween(exception.start, exception.end);
-    exception.ongoing = exception.end === now && now < window.end;
+    exception.ongoing = exception.end === now && outAtNow;
   }
 
   return {

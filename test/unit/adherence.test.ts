@@ -117,6 +117,11 @@ describe("computeDay: counting up to now", () => {
     expect(result.exceptions.slice(0, -1).every((exception) => !exception.ongoing)).toBe(true);
   });
 
+  it("does not call an exception ongoing when its segment ends exactly at now", () => {
+    const result = day({ events: workedEvents, segments: workedSegments, now: at("12:00") });
+    expect(result.exceptions.at(-1)).toMatchObject({ start: at("11:00"), end: at("12:00"), ongoing: false });
+  });
+
   it("gives null percentages when the whole schedule lies after now", () => {
     const result = day({ events: workedEvents, segments: workedSegments, now: at("07:59") });
     expect(result.scheduledSeconds).toBe(0);
