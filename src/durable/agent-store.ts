@@ -59,7 +59,7 @@ export class AgentStore {
     const rows = this.sql
       .exec<EventRow>(
         `SELECT * FROM (SELECT * FROM events WHERE ts < ? ORDER BY ts DESC, state DESC LIMIT 1)
-         UNION ALL SELECT * FROM events WHERE ts >= ? AND ts < ?`,
+         UNION ALL SELECT * FROM (SELECT * FROM events WHERE ts >= ? AND ts < ? ORDER BY ts, state)`,
         from,
         from,
         to,

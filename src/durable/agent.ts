@@ -167,7 +167,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** The report view: a shift day, with the segments published for that day. */
-  private computeShiftDay(date: string, now: number) {
+  private computeShiftDay(date: string, now: number, withIntervals = true) {
     const { timeZone, intervalMinutes, adherence } = this.settings();
     const segments = this.store.segmentsForDates([date]);
     const window = dayWindow(date, timeZone, segments);
@@ -178,7 +178,7 @@ export class AgentDO extends DurableObject<Env> {
       rules: adherence.rules,
       window,
       now,
-      intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
+      intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
     });
     return { ...day, segments, events };
   }
@@ -208,7 +208,9 @@ export class AgentDO extends DurableObject<Env> {
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
-    return { ...status, adherencePctToday: this.computeShiftDay(today, now).adherencePct };
+    // The board only needs today's percentage: no interval split, and nothing to compute without a schedule.
+    const scheduledToday = this.store.segmentsForDates([today]).length > 0;
+    return { ...status, adherencePctToday: scheduledToday ? this.computeShiftDay(today, now, false).adherencePct : null };
   }
 
   /** Recomputes live status, pushes it to the live board if it changed, and sets the next alarm. */
