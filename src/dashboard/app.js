@@ -148,9 +148,17 @@ let sort = (() => {
   return defaultSort;
 })();
 
+// At most one DOM pass per frame, and during bursts (hundreds of changes a second after a shift
+// change) at most one per FLUSH_EVERY_MS: a lone change still shows in the next frame.
+const FLUSH_EVERY_MS = 200;
+let lastFlush = -Infinity;
+
 function schedule(what) {
   if (what) needs[what] = true;
-  if (!frame) frame = requestAnimationFrame(flush);
+  if (frame) return;
+  const wait = lastFlush + FLUSH_EVERY_MS - performance.now();
+  if (wait <= 0) frame = requestAnimationFrame(flush);
+  else frame = setTimeout(() => (frame = requestAnimationFrame(flush)), wait);
 }
 
 function createRecord(id) {
@@ -161,6 +169,7 @@ function createRecord(id) {
   cells.badge = cells.adherence.firstElementChild;
   const record = { id, agent: null, tr, cells, shown: {}, level: "unscheduled", stateSince: null, outSince: null, keys: null };
   records.set(id, record);
+  observer?.observe(tr);
   return record;
 }
 
@@ -187,10 +196,6 @@ function upsert(agent) {
     teams.add(agent.team ?? NO_TEAM);
     needs.teams = true;
   }
-  if (!record.tr.isConnected) {
-    needs.filter = true;
-    needs.order = true;
-  }
   needs.counters = true;
   dirty.add(record);
   schedule();
@@ -201,13 +206,19 @@ function remove(id) {
   if (!record) return;
   records.delete(id);
   dirty.delete(record);
-  record.tr.remove();
+  forget(record);
   needs.counters = true;
   schedule();
 }
 
+function forget(record) {
+  observer?.unobserve(record.tr);
+  onScreen?.delete(record);
+  record.tr.remove();
+}
+
 function clearRows() {
-  for (const record of records.values()) record.tr.remove();
+  for (const record of records.values()) forget(record);
   records.clear();
   dirty.clear();
   teams.clear();
@@ -361,27 +372,54 @@ function renderSortHeaders() {
 
 function flush() {
   frame = 0;
+  lastFlush = performance.now();
   const at = now();
   if (needs.teams) renderTeams();
   if (needs.filter) {
-    for (const record of records.values()) {
-      const hide = !visible(record);
-      if (record.tr.hidden !== hide) record.tr.hidden = hide;
-      // A row that becomes visible may hold stale times.
-      if (!hide) dirty.add(record);
-    }
+    // Rows hidden by the filter skip the ticks: re-render them all (cheap: only changed text is written).
+    for (const record of records.values()) dirty.add(record);
     needs.counters = true;
   }
-  for (const record of dirty) renderRow(record, at);
+  for (const record of dirty) {
+    // New rows and team moves: visibility follows the filter.
+    const hide = !visible(record);
+    if (record.tr.hidden !== hide) record.tr.hidden = hide;
+    renderRow(record, at);
+  }
   dirty.clear();
   if (needs.order) reorder();
   if (needs.times) {
-    for (const record of records.values()) if (!record.tr.hidden) renderTimes(record, at);
-    if (el.clock) el.clock.textContent = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // Each changed cell costs table layout: tick the rows on screen every second, the rest every 10 s.
+    const all = !onScreen || ++ticks % 10 === 0;
+    for (const record of all ? records.values() : onScreen) if (!record.tr.hidden) renderTimes(record, at);
+    const clock = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (el.clock.textContent !== clock) el.clock.textContent = clock;
   }
   if (needs.counters) renderCounters();
   needs = { order: false, filter: false, teams: false, counters: false, times: false };
 }
+
+// Rows within (or near) the viewport; null where IntersectionObserver is missing (then all rows tick).
+let ticks = 0;
+const onScreen = typeof IntersectionObserver === "function" ? new Set() : null;
+const observer =
+  onScreen &&
+  new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        const record = records.get(entry.target.dataset.agentId);
+        if (!record || record.tr !== entry.target) continue;
+        if (entry.isIntersecting) {
+          onScreen.add(record);
+          dirty.add(record);
+        } else {
+          onScreen.delete(record);
+        }
+      }
+      schedule();
+    },
+    { rootMargin: "200px 0px" },
+  );
 
 // Tick on each wall-clock second (times are computed from timestamps, so ticks never drift).
 function tick() {
