@@ -6,6 +6,10 @@ const STORE = { key: "rta.apiKey", team: "rta.serverTeam", filter: "rta.filterTe
 const NO_TEAM = "__none__";
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** The hub answers "ping" with "pong"; a ping unanswered by the next one means a dead socket. */
+const PING_EVERY_MS = 25_000;
+/** A second sequence gap this soon after a resync is applied as is (no reconnect loops). */
+const RESYNC_COOLDOWN_MS = 30_000;
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -440,6 +444,9 @@ const connection = {
   timer: 0,
   generation: 0,
   lastMessageAt: 0,
+  pinger: 0,
+  awaitingPong: false,
+  lastResyncAt: -Infinity,
 };
 
 function setStatus(status, text, detail = "") {
@@ -459,6 +466,8 @@ function disconnect() {
   connection.generation++;
   clearTimeout(connection.timer);
   connection.timer = 0;
+  clearInterval(connection.pinger);
+  connection.pinger = 0;
   const socket = connection.socket;
   connection.socket = null;
   if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "client closed");
@@ -551,10 +560,24 @@ async function connect() {
   socket.addEventListener("open", () => {
     if (connection.socket !== socket) return;
     setStatus("connected", "Connected", connection.team ? `Team ${connection.team}.` : "");
+    // Keeps idle proxies from closing the socket, and notices a silently dead one.
+    connection.awaitingPong = false;
+    connection.pinger = setInterval(() => {
+      if (connection.socket !== socket) return;
+      if (connection.awaitingPong) {
+        connection.socket = null;
+        socket.close(1000, "no pong");
+        retry("No answer from the server");
+        return;
+      }
+      connection.awaitingPong = true;
+      socket.send("ping");
+    }, PING_EVERY_MS);
   });
   socket.addEventListener("message", (event) => {
     if (connection.socket !== socket) return;
-    receive(socket, event.data);
+    connection.awaitingPong = false;
+    if (event.data !== "pong") receive(socket, event.data);
   });
   socket.addEventListener("close", (event) => {
     if (connection.socket !== socket) return;
@@ -583,11 +606,12 @@ function receive(socket, data) {
     }
     for (const id of [...records.keys()]) if (!seen.has(id)) remove(id);
     if (seq !== null) connection.lastSeq = seq;
-  } else if (message.type === "change" && message.agent) {
+  } else if ((message.type === "change" && message.agent) || (message.type === "remove" && typeof message.agentId === "string")) {
     if (seq !== null && connection.lastSeq !== null) {
       if (seq <= connection.lastSeq) return; // already applied
-      if (seq > connection.lastSeq + 1) {
+      if (seq > connection.lastSeq + 1 && Date.now() - connection.lastResyncAt > RESYNC_COOLDOWN_MS) {
         // Missed something: resume from what we have (the server replays or sends a snapshot).
+        connection.lastResyncAt = Date.now();
         connection.socket = null;
         socket.close(1000, "resync");
         connection.attempt = 0;
@@ -595,7 +619,8 @@ function receive(socket, data) {
         return;
       }
     }
-    upsert(message.agent);
+    if (message.type === "change") upsert(message.agent);
+    else remove(message.agentId); // e.g. moved to another team than this board's
     if (seq !== null) connection.lastSeq = seq;
   } else {
     return;

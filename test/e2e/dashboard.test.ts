@@ -266,18 +266,44 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(await counters(page)).toEqual(expectedCounters(await visibleRows(page)));
   });
 
-  it("reconnects by itself after a reload (key kept for the tab) and forgets the key on request", async () => {
+  it("reconnects by itself after a reload (the key is kept for the tab)", async () => {
     await page.reload();
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
     await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, { timeout: 10_000 });
     expect(await cellText(page, "E1", "state")).toBe("Break");
     expect(await cellText(page, "E3", "state")).toBe("Lunch");
+  });
 
+  it("subscribes to one team with a team ticket, and drops an agent who moves away", async () => {
+    await page.getByRole("button", { name: "Change key", exact: true }).click();
+    await page.getByLabel("API key").fill(key.key);
+    await page.getByLabel("Team (optional)").fill("Night");
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll("#rows tr[data-agent-id]")].map((tr) => tr.getAttribute("data-agent-id")).join() === "E3",
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await counters(page)).toEqual({ total: 1, in: 0, out: 1, alarm: 0, unscheduled: 0 });
+
+    // Carol moves to the day team: the night board removes her row.
+    const res = await server.post("/api/v1/import/employees", key.key, {
+      data: [{ email: "carol@acme.test", firstName: "Carol", lastName: "Chen", employeeId: "E3", team: "Day" }],
+      updateExisting: true,
+    });
+    expect(res.status, res.text).toBe(201);
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 0, null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "0", null, { timeout: 5_000 });
+  });
+
+  it("forgets the key on request", async () => {
     await page.getByRole("button", { name: "Forget key", exact: true }).click();
     await page.waitForSelector('#connection[data-status="disconnected"]', { timeout: 5_000 });
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 0, null, { timeout: 5_000 });
-    expect(await page.evaluate(() => sessionStorage.getItem("rta.apiKey"))).toBeNull();
+    expect(await page.locator("#connection").textContent()).toContain("Disconnected");
+    expect(await page.evaluate(() => ({ key: sessionStorage.getItem("rta.apiKey"), local: localStorage.length }))).toEqual({ key: null, local: 0 });
     expect(await page.isVisible("#api-key")).toBe(true);
+    expect(await page.locator("#rows tr").count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });
