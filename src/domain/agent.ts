@@ -17,3 +17,8 @@ export function unknownAgentKey(agentId: string): string {
 export function unknownAgentProfile(agentId: string): AgentProfile {
   return { agentKey: unknownAgentKey(agentId), agentId, email: null, employeeId: null, name: null, team: null };
 }
+
+/** The identity part of every agent row the API returns. */
+export function profileFields(profile: AgentProfile) {
+  return { agentId: profile.agentId, email: profile.email, employeeId: profile.employeeId, name: profile.name, team: profile.team };
+}

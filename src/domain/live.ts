@@ -1,5 +1,5 @@
 /** What supervisors see of an agent: the API's and the live board's agent row. Pure. */
-import type { AgentProfile } from "./agent.ts";
+import { type AgentProfile, profileFields } from "./agent.ts";
 import type { LiveStatus } from "./adherence.ts";
 import type { Activity, AdherenceFlag, AgentState } from "./model.ts";
 
@@ -29,11 +29,7 @@ const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOStrin
 
 export function agentView(profile: AgentProfile, live: AgentLive | null): AgentView {
   return {
-    agentId: profile.agentId,
-    email: profile.email,
-    employeeId: profile.employeeId,
-    name: profile.name,
-    team: profile.team,
+    ...profileFields(profile),
     state: live?.state ?? null,
     stateSince: iso(live?.stateSince ?? null),
     acdStateCode: live?.acdStateCode ?? null,

@@ -41,6 +41,16 @@ function workedExample(date: string) {
   };
 }
 
+/** A tenant with the worked example loaded for E1, three days back. */
+async function workedExampleLoaded() {
+  const { tenant, key } = await setup();
+  const date = pastDate(3);
+  const { schedule, states } = workedExample(date);
+  await postData(key, "/api/v1/import/schedules", schedule);
+  await postData(key, "/api/v1/import/agent-states", states);
+  return { tenant, key, date, states, stub: agentStub(env, tenant, await agentKeyOf(tenant, "E1")) };
+}
+
 describe("schedules import", () => {
   it("stores segments per agent and day; a republished day replaces the old one", async () => {
     const { tenant, key } = await setup();
@@ -191,12 +201,7 @@ describe("adherence through the API", () => {
 
 describe("interval history in D1", () => {
   it("lands per agent and interval after the outbox flush, as JSON and CSV", async () => {
-    const { tenant, key } = await setup();
-    const date = pastDate(3);
-    const { schedule, states } = workedExample(date);
-    await postData(key, "/api/v1/import/schedules", schedule);
-    await postData(key, "/api/v1/import/agent-states", states);
-    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const { key, date, states, stub } = await workedExampleLoaded();
     await runDurableObjectAlarm(stub);
 
     const { body } = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
@@ -246,12 +251,7 @@ describe("interval history in D1", () => {
 
 describe("agent Durable Object lifecycle", () => {
   it("keeps state, schedule and dedup across eviction", async () => {
-    const { tenant, key } = await setup();
-    const date = pastDate(3);
-    const { schedule, states } = workedExample(date);
-    await postData(key, "/api/v1/import/schedules", schedule);
-    await postData(key, "/api/v1/import/agent-states", states);
-    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const { key, date, states, stub } = await workedExampleLoaded();
     const before = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
     await evictDurableObject(stub);
     const after = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);

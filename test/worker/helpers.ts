@@ -1,14 +1,7 @@
 import { SELF, env } from "cloudflare:test";
-import type { Permission } from "../../src/http/api-keys.ts";
+import { PERMISSIONS, type Permission } from "../../src/http/api-keys.ts";
 
-export const ALL_PERMISSIONS: Permission[] = [
-  "import:historical",
-  "import:employees",
-  "import:agent-states",
-  "import:schedules",
-  "read:adherence",
-  "admin:settings",
-];
+export const ALL_PERMISSIONS: Permission[] = [...PERMISSIONS];
 
 /** A fresh tenant per test: no test can see another's data, whatever the storage isolation. */
 export function newTenant(prefix = "t"): string {

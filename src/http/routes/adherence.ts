@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { database } from "../../db/client.ts";
 import { resolveAgents } from "../../db/directory.ts";
 import { loadSettings } from "../../db/settings.ts";
-import type { AgentProfile } from "../../domain/agent.ts";
+import { type AgentProfile, profileFields } from "../../domain/agent.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
 import type { AgentDay } from "../../durable/agent.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
@@ -33,11 +33,7 @@ export async function findAgent(c: Context<AppEnv>, agentId: string): Promise<Ag
 
 function dayView(profile: AgentProfile, day: AgentDay | null) {
   return {
-    agentId: profile.agentId,
-    email: profile.email,
-    employeeId: profile.employeeId,
-    name: profile.name,
-    team: profile.team,
+    ...profileFields(profile),
     scheduledSeconds: day?.scheduledSeconds ?? 0,
     inAdherenceSeconds: day?.inAdherenceSeconds ?? 0,
     outOfAdherenceSeconds: day?.outOfAdherenceSeconds ?? 0,
