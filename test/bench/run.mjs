@@ -1,0 +1,379 @@
+/**
+ * `npm run bench [-- --out FILE]`: the RTA product under `wrangler dev` (local D1/KV/DO) against
+ * a minimal baseline Worker (test/bench/baseline) started in the same run on the same machine.
+ *
+ *   ingest    events/s through POST /api/v1/import/agent-states, ours vs baseline, alternating rounds
+ *   bigBatch  one 10,000-record request over 1,000 agents, ms (median), ours vs baseline
+ *   latency   POST of one state change → matching `change` message on the live WebSocket, p50/p99
+ *   engine    pure computeDay over one agent's day of 2,000 events, µs (median)
+ *
+ * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
+ *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
+ */
+import { writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { runEngineBench } from "./engine.mjs";
+import { cpuMs, killAllServersSync, settle, startServer, stopServer, tail } from "./lib/servers.mjs";
+import {
+  BENCH_PERMISSIONS,
+  Traffic,
+  employeeRecords,
+  expectPost,
+  median,
+  percentile,
+  postJson,
+  roster,
+  scheduleRecords,
+} from "./lib/traffic.mjs";
+import { measureLatency } from "./lib/latency.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    "round-seconds": { type: "string", default: "10" },
+    clients: { type: "string", default: "4" },
+    agents: { type: "string", default: "300" },
+    "big-rounds": { type: "string", default: "3" },
+    "latency-samples": { type: "string", default: "240" },
+    "no-schedules": { type: "boolean", default: false },
+    skip: { type: "string", default: "" },
+    "ours-port": { type: "string", default: "8790" },
+    "baseline-port": { type: "string", default: "8791" },
+  },
+});
+
+const ROUNDS = Number(args.rounds);
+const ROUND_MS = Number(args["round-seconds"]) * 1000;
+const CLIENTS = Number(args.clients);
+const INGEST_AGENTS = Number(args.agents);
+const BIG_ROUNDS = Number(args["big-rounds"]);
+const BIG_AGENTS = 1_000;
+const BIG_RECORDS = 10_000;
+const LATENCY_AGENTS = 20;
+const LATENCY_SAMPLES = Number(args["latency-samples"]);
+const LATENCY_RATE = 20;
+const SKIP = new Set(args.skip.split(",").filter(Boolean));
+const BUDGET_MS = 10 * 60_000;
+/** What the run plans for (rounds are dropped to fit); the watchdog kills at BUDGET_MS. */
+const PLAN_MS = 9 * 60_000;
+/** Time kept for the latency part and shutdown when deciding whether another big-batch round fits. */
+const LATENCY_RESERVE_MS = 60_000;
+const INTERVAL_MS = 15 * 60_000;
+const TENANT = "bench";
+
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s`;
+const log = (message) => console.log(`[bench ${elapsed()}] ${message}`);
+
+// ── cleanup: never leave workerd running ─────────────────────────────────────────────────────────
+process.on("exit", killAllServersSync);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    console.error(`\n[bench] ${signal}: stopping servers`);
+    killAllServersSync();
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`[bench] over the ${BUDGET_MS / 60_000}-minute budget: giving up`);
+  killAllServersSync();
+  process.exit(1);
+}, BUDGET_MS);
+watchdog.unref();
+
+const servers = {};
+const results = { ingest: null, bigBatch: null, latency: null, engine: null };
+const notes = [];
+const failures = [];
+
+try {
+  await main();
+} catch (error) {
+  failures.push(error?.stack ?? String(error));
+  for (const server of Object.values(servers)) {
+    console.error(`\n── last lines of ${server.name} wrangler log ──\n${tail(server.logPath, 30)}`);
+  }
+} finally {
+  for (const server of Object.values(servers)) await stopServer(server);
+}
+report();
+process.exit(failures.length > 0 ? 1 : 0);
+
+async function main() {
+  // The engine first, on a quiet machine.
+  if (!SKIP.has("engine")) {
+    log("engine: recomputing a 2,000-event day…");
+    results.engine = await runEngineBench((line) => log(line));
+  }
+
+  const adminToken = randomBytes(24).toString("hex");
+  log("starting the product (wrangler dev :%s, D1 migrations applied) and the baseline (:%s)…".replace("%s", args["ours-port"]).replace("%s", args["baseline-port"]));
+  const [ours, baseline] = await Promise.all([
+    startServer({ name: "ours", port: Number(args["ours-port"]), migrate: true, vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") } }),
+    startServer({ name: "baseline", port: Number(args["baseline-port"]), config: "test/bench/baseline/wrangler.toml" }),
+  ]);
+  servers.ours = ours;
+  servers.baseline = baseline;
+  log(`both servers up (persistence in ${ours.dir}, ${baseline.dir})`);
+
+  // ── setup: keys, employees, schedules ──────────────────────────────────────────────────────────
+  const newKey = async (name) => {
+    const res = await expectPost(`${ours.url}/api/admin/keys`, { tenant: TENANT, name, permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201]);
+    return res.json.key;
+  };
+  // One key per client (the product limits each key to 1,000 requests a minute, as an ACD connector would have).
+  const setupKey = await newKey("bench setup");
+  const clientKeys = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => newKey(`bench client ${i + 1}`)));
+  const latencyKey = await newKey("bench live board");
+
+  const ingestAgents = roster("A", INGEST_AGENTS);
+  const bigAgents = SKIP.has("bigBatch") ? [] : roster("B", BIG_AGENTS);
+  const liveAgents = SKIP.has("latency") ? [] : roster("L", LATENCY_AGENTS);
+  const everyone = [...ingestAgents, ...bigAgents, ...liveAgents];
+  const employees = await expectPost(`${ours.url}/api/v1/import/employees`, { data: employeeRecords(everyone) }, { token: setupKey }, [201]);
+  log(`employees: ${employees.json.created} created in ${employees.ms.toFixed(0)} ms`);
+
+  const targets = {
+    ours: { server: ours, keys: clientKeys, traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) } },
+    baseline: { server: baseline, keys: clientKeys, traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) } },
+  };
+
+  // Setup runs side by side (nothing is measured yet): the product's schedules, which create and
+  // run every agent DO of the product, while the baseline's agent DOs are created.
+  const baselineWarmup = (async () => {
+    const t = performance.now();
+    await sendStates(targets.baseline, targets.baseline.traffic.ingest.perAgent(1), clientKeys[0]);
+    if (bigAgents.length > 0) await sendStates(targets.baseline, targets.baseline.traffic.big.perAgent(1), clientKeys[0]);
+    return performance.now() - t;
+  })();
+  const schedules = await importSchedules(ours, setupKey, everyone);
+  log(`schedules: ${schedules.note}`);
+  log(`warm-up baseline: ${ingestAgents.length + bigAgents.length} agent DOs created in ${(await baselineWarmup).toFixed(0)} ms`);
+
+  // The product's ingest path once through every ingest agent (and every big-batch agent when no
+  // schedule import has created their DOs already).
+  {
+    const t = performance.now();
+    await sendStates(targets.ours, targets.ours.traffic.ingest.perAgent(1), clientKeys[0]);
+    if (!schedules.loaded && bigAgents.length > 0) await sendStates(targets.ours, targets.ours.traffic.big.perAgent(1), clientKeys[0]);
+    const touched = ingestAgents.length + (schedules.loaded ? 0 : bigAgents.length);
+    log(`warm-up ours: ${touched} agent DOs ingested once in ${(performance.now() - t).toFixed(0)} ms`);
+  }
+  log(`settled in ${await settle([ours, baseline])} ms`);
+
+  // ── ingest: alternating rounds ─────────────────────────────────────────────────────────────────
+  if (!SKIP.has("ingest")) {
+    const rounds = { ours: [], baseline: [] };
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const name of ["ours", "baseline"]) {
+        const last = rounds[name].at(-1);
+        if (schedules.loaded) await clearOfIntervalClose(last ? last.ms : 3 * ROUND_MS);
+        const round = await ingestRound(targets[name]);
+        rounds[name].push(round);
+        const settleMs = await settle([ours, baseline]);
+        log(
+          `ingest round ${r}/${ROUNDS} ${name.padEnd(8)}: ${round.events} events in ${round.requests} requests, ${(round.ms / 1000).toFixed(1)} s → ` +
+            `${round.eventsPerSec.toFixed(0)} ev/s; median request ${round.medianRequestMs.toFixed(0)} ms; ` +
+            `server CPU ${round.cpuPerKEvent.workerd.toFixed(0)} ms workerd + ${round.cpuPerKEvent.other.toFixed(0)} ms node per 1k events ` +
+            `(+${round.trailingCpuPerKEvent.toFixed(0)} ms after the round); settled in ${settleMs} ms`,
+        );
+      }
+    }
+    const rate = (list) => list.reduce((n, x) => n + x.events, 0) / (list.reduce((n, x) => n + x.ms, 0) / 1000);
+    const oursRate = rate(rounds.ours);
+    const baselineRate = rate(rounds.baseline);
+    results.ingest = {
+      events: rounds.ours.reduce((n, x) => n + x.events, 0),
+      agents: ingestAgents.length,
+      eventsPerSec: Math.round(oursRate),
+      baselineEventsPerSec: Math.round(baselineRate),
+      ratio: round3(oursRate / baselineRate),
+    };
+    results.ingestDetail = rounds;
+  }
+
+  // ── big batch: one 10,000-record request over 1,000 agents ───────────────────────────────────────
+  if (!SKIP.has("bigBatch")) {
+    const times = { ours: [], baseline: [] };
+    for (let r = 1; r <= BIG_ROUNDS; r++) {
+      if (r > 1) {
+        // Keep the whole run inside its budget: the product's big batch can take a minute here.
+        const roundMs = times.ours.at(-1) + times.baseline.at(-1) + 2 * 5_000;
+        if (remainingMs() - LATENCY_RESERVE_MS < roundMs) {
+          const note = `bigBatch: ${r - 1} round(s) instead of ${BIG_ROUNDS} to stay inside the ${BUDGET_MS / 60_000}-minute budget`;
+          notes.push(note);
+          log(note);
+          break;
+        }
+      }
+      for (const name of ["ours", "baseline"]) {
+        const target = targets[name];
+        if (schedules.loaded) await clearOfIntervalClose(times[name].at(-1) ?? 90_000);
+        const records = target.traffic.big.perAgent(BIG_RECORDS / BIG_AGENTS);
+        const cpu0 = cpuMs(target.server);
+        const res = await sendStates(target, records, target.keys[0]);
+        const cpu1 = cpuMs(target.server);
+        const settleMs = await settle([ours, baseline]);
+        const cpu2 = cpuMs(target.server);
+        times[name].push(res.ms);
+        log(
+          `bigBatch round ${r}/${BIG_ROUNDS} ${name.padEnd(8)}: ${records.length} records → ${res.ms.toFixed(0)} ms ` +
+            `(server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd + ${(cpu1.other - cpu0.other).toFixed(0)} ms node; ` +
+            `${(cpu2.total - cpu1.total).toFixed(0)} ms more after the response); settled in ${settleMs} ms`,
+        );
+      }
+    }
+    results.bigBatch = {
+      records: BIG_RECORDS,
+      agents: BIG_AGENTS,
+      ms: Math.round(median(times.ours)),
+      baselineMs: Math.round(median(times.baseline)),
+    };
+  }
+
+  // ── latency: POST → live board change ───────────────────────────────────────────────────────────
+  if (!SKIP.has("latency")) {
+    try {
+      results.latency = await measureLatency({
+        url: ours.url,
+        key: latencyKey,
+        agents: liveAgents,
+        samples: LATENCY_SAMPLES,
+        ratePerSec: LATENCY_RATE,
+        log,
+      });
+    } catch (error) {
+      if (error.code === "LIVE_UNAVAILABLE") {
+        notes.push(error.message);
+        failures.push(`latency: ${error.message}`);
+        log(`latency: ${error.message}`);
+      } else {
+        throw error;
+      }
+    }
+  }
+}
+
+async function importSchedules(server, key, agents) {
+  if (args["no-schedules"]) return { loaded: false, note: "skipped (--no-schedules)" };
+  const records = scheduleRecords(agents);
+  const res = await postJson(`${server.url}/api/v1/import/schedules`, { data: records }, { token: key, timeoutMs: 300_000 });
+  if (res.status === 404 || res.status === 405) {
+    const note = `schedules not available (POST /api/v1/import/schedules → ${res.status}); ran without schedules`;
+    notes.push(note);
+    return { loaded: false, note };
+  }
+  if (res.status !== 201 && res.status !== 200) throw new Error(`schedule import → ${res.status}: ${res.text.slice(0, 500)}`);
+  if (Array.isArray(res.json?.errors) && res.json.errors.length > 0) {
+    throw new Error(`schedule import refused ${res.json.errors.length} records, e.g. ${JSON.stringify(res.json.errors[0])}`);
+  }
+  return { loaded: true, note: `loaded (${records.length} segments, 8 h shifts with 2 breaks and lunch, for ${agents.length} agents in ${res.ms.toFixed(0)} ms)` };
+}
+
+/**
+ * At every interval close (quarter hours in the bench tenant's UTC) each product agent on shift
+ * wakes up and flushes its interval totals to D1: real work, but periodic background work that
+ * would land on whichever round happens to be running. Rounds are kept clear of it.
+ */
+async function clearOfIntervalClose(expectedMs) {
+  const now = Date.now();
+  const next = Math.ceil(now / INTERVAL_MS) * INTERVAL_MS;
+  if (next - now > expectedMs + 5_000) return;
+  log(`waiting out the interval close at ${new Date(next).toISOString().slice(11, 19)}Z (every agent on shift flushes its interval to D1)…`);
+  await sleep(next - now + 1_500);
+  const cpu0 = cpuMs(servers.ours);
+  const waited = await settle(Object.values(servers), { maxMs: 120_000 });
+  log(`interval close drained in ${waited} ms (${(cpuMs(servers.ours).total - cpu0.total).toFixed(0)} ms of product CPU)`);
+}
+
+function remainingMs() {
+  return PLAN_MS - (performance.now() - started);
+}
+
+/** POSTs records; the response must account for every one of them as newly processed. */
+async function sendStates(target, records, key) {
+  const res = await expectPost(`${target.server.url}/api/v1/import/agent-states`, { data: records }, { token: key }, [201]);
+  const { processed, errors } = res.json ?? {};
+  if (processed !== records.length || (Array.isArray(errors) && errors.length > 0)) {
+    throw new Error(
+      `${target.server.name}: ${records.length} records sent, ${processed} processed, ${errors?.length ?? "?"} errors: ${JSON.stringify(errors?.slice(0, 3))}`,
+    );
+  }
+  return res;
+}
+
+/** CLIENTS concurrent clients, each sending 100–1,000-record requests back to back for ROUND_MS. */
+async function ingestRound(target) {
+  const traffic = target.traffic.ingest;
+  const cpu0 = cpuMs(target.server);
+  const t0 = performance.now();
+  const deadline = t0 + ROUND_MS;
+  let events = 0;
+  const requestMs = [];
+  await Promise.all(
+    target.keys.map(async (key) => {
+      while (performance.now() < deadline) {
+        const size = 100 + Math.floor(traffic.random() * 901);
+        const res = await sendStates(target, traffic.batch(size), key);
+        events += size;
+        requestMs.push(res.ms);
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  const cpu1 = cpuMs(target.server);
+  // What the server still burns once the requests are answered (e.g. alarms flushing to D1).
+  await settle([target.server], { maxMs: 10_000 });
+  const cpu2 = cpuMs(target.server);
+  return {
+    events,
+    requests: requestMs.length,
+    ms,
+    eventsPerSec: events / (ms / 1000),
+    medianRequestMs: median(requestMs),
+    cpuPerKEvent: { workerd: ((cpu1.workerd - cpu0.workerd) * 1000) / events, other: ((cpu1.other - cpu0.other) * 1000) / events },
+    trailingCpuPerKEvent: ((cpu2.total - cpu1.total) * 1000) / events,
+  };
+}
+
+function round3(x) {
+  return Math.round(x * 1000) / 1000;
+}
+
+function report() {
+  const out = {
+    ingest: results.ingest,
+    bigBatch: results.bigBatch,
+    latency: results.latency,
+    engine: results.engine,
+  };
+  const row = (part, ours, baseline, relation) => console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(22)} ${relation}`);
+  console.log("\n══ RTA benchmark ══════════════════════════════════════════════════════════════");
+  row("part", "ours", "baseline", "ours vs baseline");
+  const i = out.ingest;
+  if (i) row("ingest", `${i.eventsPerSec} events/s`, `${i.baselineEventsPerSec} events/s`, `ratio ${i.ratio} (${i.events} events, ${i.agents} agents, ${CLIENTS} clients)`);
+  else row("ingest", "—", "—", "");
+  const b = out.bigBatch;
+  if (b) row("bigBatch", `${b.ms} ms`, `${b.baselineMs} ms`, `${(b.ms / b.baselineMs).toFixed(2)}× baseline time (${b.records} records, ${b.agents} agents)`);
+  else row("bigBatch", "—", "—", "");
+  const l = out.latency;
+  if (l) row("latency", `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`, "", `${l.samples} samples at ${LATENCY_RATE}/s`);
+  else row("latency", "—", "", "");
+  const e = out.engine;
+  if (e) row("engine", `${e.recomputeMicros} µs`, "", `one agent-day of ${e.eventsPerDay} events`);
+  else row("engine", "—", "", "");
+  for (const note of notes) console.log(`  note: ${note}`);
+  console.log(`  total ${elapsed().trim()}`);
+  console.log(JSON.stringify(out));
+  if (args.out) {
+    writeFileSync(args.out, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`wrote ${args.out}`);
+  }
+  if (failures.length > 0) {
+    console.error("\nbench FAILED:");
+    for (const failure of failures) console.error(`  ${failure}`);
+  }
+}
