@@ -118,6 +118,12 @@ function wranglerEnv(): NodeJS.ProcessEnv {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Process groups of servers not stopped yet: killed if this process exits without stop(). */
+const running = new Set<number>();
+process.once("exit", () => {
+  for (const pid of running) killGroup(pid, "SIGKILL");
+});
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const persistDir = await mkdtemp(path.join(tmpdir(), "rta-e2e-"));
   const adminToken = randomToken();
@@ -158,6 +164,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 
   // detached: the child leads its own process group, so stop() can kill npx, wrangler and workerd together.
   const child: ChildProcess = spawn("npx", args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid !== undefined) running.add(child.pid);
   let output = "";
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -188,7 +195,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       }
     }
     // workerd may outlive its parent briefly; make sure nothing of the group is left.
-    if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+    if (child.pid !== undefined) {
+      killGroup(child.pid, "SIGKILL");
+      running.delete(child.pid);
+    }
     await rm(persistDir, { recursive: true, force: true }).catch(() => {});
   };
 
