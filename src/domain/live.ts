@@ -43,6 +43,17 @@ export function agentView(profile: AgentProfile, live: AgentLive | null): AgentV
   };
 }
 
+/**
+ * A changed row on its way to the hubs. `rev` grows with every change of one agent, so a hub never
+ * applies an older row after a newer one, whichever path each took. `movedFrom` is the team the
+ * agent just left, whose board must drop the row.
+ */
+export interface RowUpdate {
+  rev: number;
+  view: AgentView;
+  movedFrom?: string;
+}
+
 /** Messages on the live WebSocket. `seq` grows by one per message of a hub. */
 export type LiveMessage =
   | { type: "snapshot"; seq: number; agents: AgentView[] }

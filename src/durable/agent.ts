@@ -7,14 +7,14 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
 import { type DayAdherence, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
-import { type AgentLive, agentView, hubNames } from "../domain/live.ts";
+import { type AgentLive, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { dayBounds, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import type { Env } from "../env.ts";
 import { AgentStore } from "./agent-store.ts";
-import type { HubDO } from "./hub.ts";
+import { publishRows } from "./hub.ts";
 import { writeAgentHistory } from "./outbox.ts";
 
 /** Who is calling and under which settings; sent with every call so a DO never needs to look it up. */
@@ -30,8 +30,8 @@ export interface AgentDay extends DayAdherence {
   events: StateEvent[];
 }
 
-/** Coalesces a burst of ingests into one D1 write. */
-const FLUSH_DELAY_MS = 1_000;
+/** Coalesces a burst of ingests into one D1 write per agent every few seconds. */
+const FLUSH_DELAY_MS = 5_000;
 const FLUSH_RETRY_MIN_MS = 2_000;
 const FLUSH_RETRY_MAX_MS = 5 * 60_000;
 /** Live status looks back this far for the ongoing state and out-of-adherence run. */
@@ -49,35 +49,39 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
-  async ingest(context: AgentContext, events: StateEvent[]): Promise<{ processed: number; skipped: number }> {
+  /**
+   * Stores new events and recomputes. Returns the changed board row (if any) instead of sending it:
+   * the Worker sends the rows of a whole request to each hub in one call.
+   */
+  async ingest(context: AgentContext, events: StateEvent[]): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
     const inserted = this.store.insertEvents(events);
     if (inserted.length > 0) this.store.markDaysDirty(this.daysTouchedByEvents(inserted));
-    await this.afterChange(inserted.length > 0);
-    return { processed: inserted.length, skipped: events.length - inserted.length };
+    const row = await this.afterChange(inserted.length > 0);
+    return { processed: inserted.length, skipped: events.length - inserted.length, row };
   }
 
   /** Replaces the agent's schedule for each given (shift) day. */
-  async replaceSchedule(context: AgentContext, days: Array<{ date: string; segments: ScheduleSegment[] }>): Promise<void> {
+  async replaceSchedule(context: AgentContext, days: Array<{ date: string; segments: ScheduleSegment[] }>): Promise<RowUpdate | null> {
     this.remember(context);
     for (const { date, segments } of days) {
       this.store.replaceSegments(date, segments);
       this.store.markDaysDirty([date, addDays(date, 1)]);
     }
-    await this.afterChange(true);
+    return this.afterChange(true);
   }
 
   /**
    * New settings or a changed profile (name, team): recompute and republish now rather than at
    * the next event. An agent that has never been used stays empty.
    */
-  async refresh(context: AgentContext): Promise<void> {
-    if (!this.context()) return;
+  async refresh(context: AgentContext): Promise<RowUpdate | null> {
+    if (!this.context()) return null;
     if (this.remember(context)) {
       const today = this.today(Date.now());
       this.store.markDaysDirty([addDays(today, -1), today]);
     }
-    await this.afterChange(true);
+    return this.afterChange(true);
   }
 
   async status(): Promise<AgentLive | null> {
@@ -97,11 +101,10 @@ export class AgentDO extends DurableObject<Env> {
     return events;
   }
 
-  async adopt(context: AgentContext, orphanAgentKey: string): Promise<number> {
+  async adopt(context: AgentContext, orphanAgentKey: string): Promise<RowUpdate | null> {
     const orphan = this.env.AGENT.getByName(`${context.tenant}:${orphanAgentKey}`);
     const events = await orphan.handOver();
-    const { processed } = await this.ingest(context, events);
-    return processed;
+    return (await this.ingest(context, events)).row;
   }
 
   override async alarm(): Promise<void> {
@@ -111,7 +114,10 @@ export class AgentDO extends DurableObject<Env> {
     if (this.hasScheduleAround(now)) this.store.markDaysDirty([this.today(now)]);
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     if (retryAt === null || retryAt <= now) await this.flush(now);
-    await this.afterChange(false);
+    // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
+    const context = this.context();
+    const row = await this.afterChange(false);
+    if (context && row) await publishRows(this.env.HUB, context.tenant, [row]);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
@@ -213,43 +219,26 @@ export class AgentDO extends DurableObject<Env> {
     return { ...status, adherencePctToday: scheduledToday ? this.computeShiftDay(today, now, false).adherencePct : null };
   }
 
-  /** Recomputes live status, pushes it to the live board if it changed, and sets the next alarm. */
-  private async afterChange(outboxChanged: boolean): Promise<void> {
+  /** Recomputes live status, sets the next alarm, and returns the board row if what supervisors see changed. */
+  private async afterChange(outboxChanged: boolean): Promise<RowUpdate | null> {
     const context = this.context();
-    if (!context) return;
+    if (!context) return null;
     const now = Date.now();
     const status = this.live(now);
-    this.publish(context, status);
     await this.scheduleAlarm(now, status, outboxChanged);
+    return this.changedRow(context, status);
   }
 
-  /**
-   * One message per change of what a supervisor sees, however many events caused it (a batch of
-   * 50 events for this agent is one message). Not awaited: the ACD's request does not wait for
-   * the board; calls through one stub arrive in order, so the board never goes back in time.
-   */
-  private publish(context: AgentContext, status: AgentLive): void {
+  /** One row per change of what a supervisor sees, however many events caused it. */
+  private changedRow(context: AgentContext, status: AgentLive): RowUpdate | null {
     const view = agentView(context.profile, status);
     const serialized = JSON.stringify(view);
-    const last = this.store.getMeta<{ view: string; team: string | null }>("published");
-    if (last?.view === serialized) return;
-    this.store.setMeta("published", { view: serialized, team: view.team });
-    for (const name of hubNames(context.tenant, view.team)) {
-      this.hub(name).publish(view).catch((error: unknown) => console.error(`publish to hub ${name} failed`, error));
-    }
-    // Moved to another team: the old team's board must drop the row.
-    if (last && last.team !== null && last.team !== view.team) {
-      const [, oldTeamHub] = hubNames(context.tenant, last.team);
-      if (oldTeamHub) this.hub(oldTeamHub).remove(view.agentId).catch(() => undefined);
-    }
-  }
-
-  private readonly hubs = new Map<string, DurableObjectStub<HubDO>>();
-
-  private hub(name: string): DurableObjectStub<HubDO> {
-    let stub = this.hubs.get(name);
-    if (!stub) this.hubs.set(name, (stub = this.env.HUB.getByName(name)));
-    return stub;
+    const last = this.store.getMeta<{ view: string; team: string | null; rev: number }>("published");
+    if (last?.view === serialized) return null;
+    const rev = (last?.rev ?? 0) + 1;
+    this.store.setMeta("published", { view: serialized, team: view.team, rev });
+    const moved = last && last.team !== null && last.team !== view.team;
+    return moved ? { rev, view, movedFrom: last.team as string } : { rev, view };
   }
 
   private async scheduleAlarm(now: number, status: AgentLive, outboxChanged: boolean): Promise<void> {

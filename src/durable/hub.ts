@@ -5,7 +5,7 @@
  * to a board that reconnects), and fans each message out to every socket.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AgentView, LiveMessage } from "../domain/live.ts";
+import { type AgentView, type LiveMessage, type RowUpdate, hubName, hubNames } from "../domain/live.ts";
 import type { Env } from "../env.ts";
 
 /** Messages kept for reconnecting boards; a board further behind gets a fresh snapshot. */
@@ -18,25 +18,36 @@ export class HubDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS agents (agent_id TEXT PRIMARY KEY, view TEXT NOT NULL)");
+    // view is NULL for an agent that left this hub's team (a tombstone that keeps its rev).
+    this.sql.exec("CREATE TABLE IF NOT EXISTS agent_rows (agent_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, view TEXT)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
     this.seq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM messages").one().seq ?? 0;
     // Boards ping to keep proxies from closing idle sockets; answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  async publish(view: AgentView): Promise<void> {
-    this.sql.exec(
-      "INSERT INTO agents (agent_id, view) VALUES (?, ?) ON CONFLICT (agent_id) DO UPDATE SET view = excluded.view",
-      view.agentId,
-      JSON.stringify(view),
-    );
-    this.broadcast({ type: "change", seq: 0, agent: view });
+  /** Applies a batch of changed rows (one RPC for a whole import request), newest revision wins. */
+  async publish(rows: RowUpdate[]): Promise<void> {
+    for (const { rev, view } of rows) {
+      if (!this.advance(view.agentId, rev, JSON.stringify(view))) continue;
+      this.broadcast({ type: "change", seq: 0, agent: view });
+    }
   }
 
-  async remove(agentId: string): Promise<void> {
-    this.sql.exec("DELETE FROM agents WHERE agent_id = ?", agentId);
-    this.broadcast({ type: "remove", seq: 0, agentId });
+  async remove(agentId: string, rev: number): Promise<void> {
+    if (this.advance(agentId, rev, null)) this.broadcast({ type: "remove", seq: 0, agentId });
+  }
+
+  private advance(agentId: string, rev: number, view: string | null): boolean {
+    const current = this.sql.exec<{ rev: number }>("SELECT rev FROM agent_rows WHERE agent_id = ?", agentId).toArray()[0];
+    if (current && current.rev >= rev) return false;
+    this.sql.exec(
+      "INSERT INTO agent_rows (agent_id, rev, view) VALUES (?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view",
+      agentId,
+      rev,
+      view,
+    );
+    return true;
   }
 
   /** Upgrades a board's request (already authorised by the Worker) to a hibernatable socket. */
@@ -69,7 +80,10 @@ export class HubDO extends DurableObject<Env> {
       }
       if (since === this.seq) return [];
     }
-    const agents = this.sql.exec<{ view: string }>("SELECT view FROM agents").toArray().map((r) => JSON.parse(r.view) as AgentView);
+    const agents = this.sql
+      .exec<{ view: string }>("SELECT view FROM agent_rows WHERE view IS NOT NULL")
+      .toArray()
+      .map((r) => JSON.parse(r.view) as AgentView);
     return [JSON.stringify({ type: "snapshot", seq: this.seq, agents } satisfies LiveMessage)];
   }
 
@@ -86,4 +100,21 @@ export class HubDO extends DurableObject<Env> {
       }
     }
   }
+}
+
+/**
+ * Sends changed rows to the hubs that show them: the tenant's and each agent's team shard,
+ * one RPC per hub however many rows; and a removal to the team an agent left.
+ */
+export async function publishRows(hubs: DurableObjectNamespace<HubDO>, tenant: string, rows: ReadonlyArray<RowUpdate | null>): Promise<void> {
+  const byHub = new Map<string, RowUpdate[]>();
+  const calls: Promise<void>[] = [];
+  for (const row of rows) {
+    if (!row) continue;
+    for (const name of hubNames(tenant, row.view.team)) byHub.set(name, [...(byHub.get(name) ?? []), row]);
+    if (row.movedFrom !== undefined) calls.push(hubs.getByName(hubName(tenant, row.movedFrom)).remove(row.view.agentId, row.rev));
+  }
+  for (const [name, batch] of byHub) calls.push(hubs.getByName(name).publish(batch));
+  const results = await Promise.allSettled(calls);
+  for (const result of results) if (result.status === "rejected") console.error("publishing to a hub failed", result.reason);
 }

@@ -8,6 +8,7 @@ import { resolveAgents } from "../db/directory.ts";
 import { loadSettings } from "../db/settings.ts";
 import { unknownAgentKey } from "../domain/agent.ts";
 import type { Env } from "../env.ts";
+import { publishRows } from "../durable/hub.ts";
 import { agentStub } from "./agents.ts";
 
 export async function adoptUnknownAgents(
@@ -30,7 +31,8 @@ export async function adoptUnknownAgents(
     const profile = profiles.get(agentId);
     if (!profile || profile.email === null) continue;
     const orphanKey = unknownAgentKey(agentId);
-    await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, settings }, orphanKey);
+    const row = await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, settings }, orphanKey);
+    await publishRows(env.HUB, tenant, [row]);
     await env.DB.batch([
       env.DB.prepare("DELETE FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, orphanKey),
       env.DB.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ?").bind(tenant, orphanKey),

@@ -1,6 +1,7 @@
 import { database } from "../db/client.ts";
 import { listAgentProfiles, resolveAgents } from "../db/directory.ts";
-import { loadSettings } from "../db/settings.ts";
+import { type VersionedSettings, loadSettings } from "../db/settings.ts";
+import { publishRows } from "../durable/hub.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import type { AgentLive } from "../domain/live.ts";
 import type { Env } from "../env.ts";
@@ -29,9 +30,14 @@ export async function liveAgents(env: Env, tenant: string, team?: string): Promi
 }
 
 
-/** Pushes current profiles (and settings) to the given agents' objects, e.g. after a team change. */
-export async function refreshAgents(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
+/** Pushes current profiles and settings to agents' objects (a team change, new rules) and their rows to the board. */
+export async function refreshAgents(env: Env, tenant: string, profiles: readonly AgentProfile[], settings: VersionedSettings): Promise<void> {
+  const results = await Promise.allSettled(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, settings })));
+  await publishRows(env.HUB, tenant, results.map((r) => (r.status === "fulfilled" ? r.value : null)));
+}
+
+export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
   const db = database(env.DB);
   const [profiles, settings] = await Promise.all([resolveAgents(db, tenant, agentIds), loadSettings(db, tenant)]);
-  await Promise.allSettled([...profiles.values()].map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, settings })));
+  await refreshAgents(env, tenant, [...profiles.values()], settings);
 }

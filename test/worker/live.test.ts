@@ -1,6 +1,7 @@
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { LiveMessage } from "../../src/domain/live.ts";
+import { unknownAgentProfile } from "../../src/domain/agent.ts";
+import { type LiveMessage, agentView, hubName } from "../../src/domain/live.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
 import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
@@ -182,5 +183,25 @@ describe("live board socket", () => {
     await day.next((m) => m.type === "remove" && m.agentId === "E1");
     day.close();
     night.close();
+  });
+
+  it("never goes back in time: an older revision of a row arriving late is ignored", async () => {
+    const { tenant, key } = await setup();
+    const board = await connect(await ticketFor(key));
+    await board.next((m) => m.type === "snapshot");
+    const hub = env.HUB.getByName(hubName(tenant, null));
+    const row = (rev: number, state: "on_call" | "break") => ({
+      rev,
+      view: { ...agentView(unknownAgentProfile("x1"), null), state },
+    });
+    await hub.publish([row(2, "break")]);
+    await hub.publish([row(1, "on_call")]);
+    await hub.publish([row(3, "on_call")]);
+    await board.next(changeOf("x1", "on_call"));
+    expect(board.messages.slice(1).map((m) => m.type === "change" && [m.agent.state, m.seq])).toEqual([
+      ["break", board.messages[0]!.seq + 1],
+      ["on_call", board.messages[0]!.seq + 2],
+    ]);
+    board.close();
   });
 });

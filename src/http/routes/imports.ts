@@ -24,7 +24,9 @@ import type { ScheduleSegment, StateEvent } from "../../domain/model.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
 import { batchResult, readBatch } from "../batch.ts";
 import { adoptUnknownAgents } from "../adoption.ts";
-import { agentStub, refreshAgents } from "../agents.ts";
+import { publishRows } from "../../durable/hub.ts";
+import type { RowUpdate } from "../../domain/live.ts";
+import { agentStub, refreshAgentsById } from "../agents.ts";
 
 const byIndex = (a: RecordError, b: RecordError) => a.index - b.index;
 
@@ -65,7 +67,7 @@ export const importRoutes = new Hono<AppEnv>()
     const { valid, errors } = validateRecords(employeeRecord, data);
     const result = await importEmployees(c.env.DB, db, tenant, valid, updateExisting, data);
     if (result.adoptable.length > 0) await adoptUnknownAgents(c.env, tenant, result.adoptable);
-    if (result.updatedEmails.length > 0) c.executionCtx.waitUntil(refreshAgents(c.env, tenant, result.updatedEmails));
+    if (result.updatedEmails.length > 0) c.executionCtx.waitUntil(refreshAgentsById(c.env, tenant, result.updatedEmails));
     return batchResult(c, data.length, [...errors, ...result.errors].sort(byIndex), {
       created: result.created,
       updated: result.updated,
@@ -102,12 +104,14 @@ export const importRoutes = new Hono<AppEnv>()
 
     let processed = 0;
     let skipped = 0;
+    const rows: RowUpdate[] = [];
     await Promise.all(
       [...groups.values()].map(async ({ profile, events, indexes }) => {
         try {
           const result = await agentStub(c.env, tenant, profile.agentKey).ingest({ tenant, profile, settings }, events);
           processed += result.processed;
           skipped += result.skipped;
+          if (result.row) rows.push(result.row);
         } catch (error) {
           console.error(`ingest for ${profile.agentKey} failed`, error);
           for (const index of indexes) {
@@ -116,6 +120,9 @@ export const importRoutes = new Hono<AppEnv>()
         }
       }),
     );
+
+    // The board hears about the whole request in one message batch per hub.
+    if (rows.length > 0) c.executionCtx.waitUntil(publishRows(c.env.HUB, tenant, rows));
 
     const unknown = [...groups.values()].filter((g) => g.profile.email === null);
     if (unknown.length > 0) {
@@ -193,7 +200,10 @@ export const importRoutes = new Hono<AppEnv>()
           ).bind(tenant, chunk),
         ),
       ]);
-      await Promise.all(plans.map(({ profile, days }) => agentStub(c.env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, settings }, days)));
+      const changedRows = await Promise.all(
+        plans.map(({ profile, days }) => agentStub(c.env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, settings }, days)),
+      );
+      c.executionCtx.waitUntil(publishRows(c.env.HUB, tenant, changedRows));
     }
     return batchResult(c, data.length, errors.sort(byIndex), { imported: rows.length, skipped });
   });

@@ -5,7 +5,7 @@ import { mergeSettings, settingsPatch } from "../../domain/settings.ts";
 import { type AppEnv, requirePermission } from "../auth.ts";
 import { apiError } from "../errors.ts";
 import { readJson, parseWith } from "../json.ts";
-import { agentStub, tenantAgentProfiles } from "../agents.ts";
+import { refreshAgents, tenantAgentProfiles } from "../agents.ts";
 
 export const settingsRoutes = new Hono<AppEnv>()
   .use(requirePermission("admin:settings"))
@@ -22,8 +22,6 @@ export const settingsRoutes = new Hono<AppEnv>()
     const saved = await saveSettings(db, tenant, merged);
     // Every agent recomputes under the new settings now, not at its next event.
     const profiles = await tenantAgentProfiles(c.env, tenant);
-    c.executionCtx.waitUntil(
-      Promise.allSettled(profiles.map((profile) => agentStub(c.env, tenant, profile.agentKey).refresh({ tenant, profile, settings: saved }))),
-    );
+    c.executionCtx.waitUntil(refreshAgents(c.env, tenant, profiles, saved));
     return c.json({ ...saved.settings, version: saved.version });
   });
