@@ -5,6 +5,7 @@
  * DOs run in it locally) over a few ingest requests and prints self time by function.
  *
  *   node test/bench/profile.mjs [--agents 300] [--requests 6] [--size 500] [--no-schedules] [--top 40]
+ *   node test/bench/profile.mjs --agents 1000 --requests 1 --per-agent 10     (the big batch)
  *
  * Not part of `npm run bench`; for finding hot spots when the bench numbers disappoint.
  */
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "8792" },
     "inspector-port": { type: "string", default: "8793" },
     "save-profile": { type: "string" },
+    "per-agent": { type: "string" },
   },
 });
 
@@ -55,7 +57,7 @@ try {
   const t0 = performance.now();
   let events = 0;
   for (let i = 0; i < Number(args.requests); i++) {
-    const data = traffic.batch(Number(args.size));
+    const data = args["per-agent"] ? traffic.perAgent(Number(args["per-agent"])) : traffic.batch(Number(args.size));
     await expectPost(`${server.url}/api/v1/import/agent-states`, { data }, { token: key, timeoutMs: 300_000 }, [201]);
     events += data.length;
   }
@@ -150,6 +152,10 @@ function summarize(profile, top) {
   };
   const self = new Map();
   const inclusive = new Map();
+  // Entry point: the outermost frame of the product's own code (Worker route, DO method, alarm).
+  const entries = new Map();
+  const entryChildren = new Map();
+  const isOwn = (l) => / src\/(?!workers\/)/.test(l);
   let total = 0;
   let idle = 0;
   for (const [id, us] of selfUs) {
@@ -161,6 +167,13 @@ function summarize(profile, top) {
     }
     total += us;
     self.set(label(node), (self.get(label(node)) ?? 0) + us);
+    const stack = [];
+    for (let at = id; at !== undefined; at = parent.get(at)) stack.unshift(label(byId.get(at)));
+    const own = stack.filter(isOwn);
+    const entry = own[0] ?? "(runtime, outside the product's code)";
+    entries.set(entry, (entries.get(entry) ?? 0) + us);
+    const child = `${entry.split(" ")[0]} → ${own[1]?.split(" ")[0] ?? "(itself)"}`;
+    entryChildren.set(child, (entryChildren.get(child) ?? 0) + us);
     // Inclusive: every distinct function on the stack gets the sample once.
     const seen = new Set();
     for (let at = id; at !== undefined; at = parent.get(at)) {
@@ -176,6 +189,8 @@ function summarize(profile, top) {
       console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
     }
   };
+  print("by entry point (outermost product frame)", entries);
+  print("by entry point → next product frame", entryChildren);
   print("self time", self);
   print("inclusive time", inclusive);
 }

@@ -3,11 +3,16 @@
  * at a steady rate (open loop: the schedule does not wait for responses), and each sample is the
  * time from just before its POST to the `change` message carrying the same agentId, state and
  * stateSince.
+ *
+ * Requests run concurrently, so two changes of one agent can reach its Durable Object out of
+ * order; the later-stamped one then wins and the earlier one rightly never shows on the board.
+ * Such a sample is "superseded": counted, not timed. A change that neither arrives nor is
+ * superseded is missing, and fails the run.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Traffic, percentile, postJson, toRecord } from "./traffic.mjs";
 
-const WARMUP_CHANGES_PER_AGENT = 2;
+const WARMUP_CHANGES_PER_AGENT = 1;
 const DRAIN_MS = 10_000;
 
 function unavailable(message) {
@@ -24,7 +29,20 @@ function sinceMs(value) {
 
 const keyOf = (agentId, state, since) => `${String(agentId).toLowerCase()}|${state}|${since}`;
 
-export async function measureLatency({ url, key, agents, samples, ratePerSec, log }) {
+/** Drops the pending changes of agentId stamped before `since`: the board moved past them. */
+function supersede(pending, agentId, since) {
+  let count = 0;
+  const agent = String(agentId).toLowerCase();
+  for (const [key, entry] of pending) {
+    if (entry.agent === agent && entry.ts < since) {
+      pending.delete(key);
+      if (entry.sample) count++;
+    }
+  }
+  return count;
+}
+
+export async function measureLatency({ url, key, agents, samples, ratePerSec, log, cpu = () => 0 }) {
   const ticketRes = await postJson(`${url}/api/v1/live/tickets`, {}, { token: key });
   if (ticketRes.status === 404 || ticketRes.status === 405) {
     throw unavailable(`live board not available: POST /api/v1/live/tickets → ${ticketRes.status}`);
@@ -39,8 +57,10 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   const ws = new WebSocket(wsUrl);
   const pending = new Map();
   const latencies = [];
+  const timeline = [];
   const unmatched = [];
   let changes = 0;
+  let superseded = 0;
   let snapshot = null;
   let closed = null;
 
@@ -65,14 +85,20 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
       if (message.type !== "change" || !message.agent) return;
       changes++;
       const { agentId, state, stateSince } = message.agent;
-      const k = keyOf(agentId, state, sinceMs(stateSince));
+      const since = sinceMs(stateSince);
+      const k = keyOf(agentId, state, since);
       const sentAt = pending.get(k);
       if (sentAt === undefined) {
+        // Rows are also republished without a state change (alarms, adherence turning out).
         if (unmatched.length < 5) unmatched.push(message.agent);
-        return;
+      } else {
+        pending.delete(k);
+        if (sentAt.sample) {
+          latencies.push(received - sentAt.t0);
+          timeline.push([sentAt.t0, received - sentAt.t0]);
+        }
       }
-      pending.delete(k);
-      if (sentAt.sample) latencies.push(received - sentAt.t0);
+      superseded += supersede(pending, agentId, since);
     });
   });
   ws.addEventListener("close", (event) => (closed = { code: event.code, reason: event.reason }));
@@ -91,7 +117,7 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
     const event = traffic.next(agent.agentId, Date.now());
     // The live status only changes when the state does; the state machine never repeats a state.
     const t0 = performance.now();
-    pending.set(keyOf(event.agentId, event.state, event.ts), { t0, sample });
+    pending.set(keyOf(event.agentId, event.state, event.ts), { t0, sample, agent: event.agentId.toLowerCase(), ts: event.ts });
     posts.push(
       postJson(`${url}/api/v1/import/agent-states`, { data: [toRecord(event)] }, { token: key }).then(
         (res) => {
@@ -124,9 +150,14 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   await drain(pending, 5_000);
   const warmupMissing = pending.size;
   pending.clear();
+  superseded = 0;
 
+  const cpu0 = cpu();
+  const t0 = performance.now();
   await paced(samples, true);
   await Promise.all(posts);
+  const postsMs = performance.now() - t0;
+  const cpuShare = (cpu() - cpu0) / postsMs;
   await drain(pending, DRAIN_MS);
   const missing = pending.size;
   ws.close();
@@ -144,9 +175,20 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
     p99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
   };
   log(
-    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s (warm-up missed ${warmupMissing}); ` +
+    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s over ${agents.length} agents (${superseded} superseded by a later change ` +
+      `of the same agent that overtook them; warm-up missed ${warmupMissing}); product server busy ${(cpuShare * 100).toFixed(0)}% of a core; ` +
       `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
+  // When the tail is far from the median, show when it happened: the worst latency per second sent.
+  if (result.p99Ms > 5 * result.p50Ms) {
+    const first = Math.min(...timeline.map(([t]) => t));
+    const worst = [];
+    for (const [t, ms] of timeline) {
+      const second = Math.floor((t - first) / 1000);
+      worst[second] = Math.max(worst[second] ?? 0, ms);
+    }
+    log(`latency: worst per second sent (ms): ${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`);
+  }
   if (missing > 0) {
     throw new Error(`latency: ${missing} of ${samples} changes never reached the live board within ${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`);
   }

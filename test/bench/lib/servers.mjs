@@ -109,10 +109,26 @@ export function tail(path, lines = 40) {
   }
 }
 
+/**
+ * Freezes a server's whole process group (SIGSTOP) so its delayed background work (DO alarms
+ * due 1 s, 60 s or 300 s after a write) cannot run on the CPU the other server is measured on;
+ * once resumed, whatever fell due runs at once.
+ */
+export function pauseServer(server) {
+  signalGroup(server.pgid, "SIGSTOP");
+  server.paused = true;
+}
+
+export function resumeServer(server) {
+  signalGroup(server.pgid, "SIGCONT");
+  server.paused = false;
+}
+
 /** SIGTERM the whole process group, SIGKILL whatever is left after a grace period. */
 export async function stopServer(server, { keepDir = Boolean(process.env.BENCH_KEEP) } = {}) {
   if (!running.has(server)) return;
   running.delete(server);
+  signalGroup(server.pgid, "SIGCONT");
   signalGroup(server.pgid, "SIGTERM");
   for (let i = 0; i < 30 && groupPids(server.pgid).length > 0; i++) await sleep(100);
   signalGroup(server.pgid, "SIGKILL");
@@ -130,6 +146,7 @@ function signalGroup(pgid, signal) {
 /** Synchronous last resort for process exit paths. */
 export function killAllServersSync() {
   for (const server of running) {
+    signalGroup(server.pgid, "SIGCONT");
     signalGroup(server.pgid, "SIGKILL");
     try {
       rmSync(server.dir, { recursive: true, force: true });
