@@ -32,8 +32,8 @@ function mod(value: number, divisor: number): number {
   return ((value % divisor) + divisor) % divisor;
 }
 
-/** The local wall clock at ts, as a UTC epoch (whole seconds: Intl drops milliseconds). */
-function wallClockAt(ts: number, tz: string): number {
+/** The local wall clock at ts by asking Intl (whole seconds: Intl drops milliseconds). */
+function intlWallClock(ts: number, tz: string): number {
   let year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
   for (const part of formatterFor(tz).formatToParts(ts)) {
     switch (part.type) {
@@ -48,8 +48,38 @@ function wallClockAt(ts: number, tz: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
+// formatToParts is the costliest call on the ingest path, and the same few instants' zones are
+// asked again and again. A zone's offset is cached per 15-minute bucket of UTC time, but only
+// when it is the same at both ends of the bucket: no zone changes its offset twice that fast,
+// so a cached offset is exact for every instant of its bucket.
+const OFFSET_BUCKET_MS = 15 * MINUTE_MS;
+const OFFSET_CACHE_LIMIT = 20_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+function wholeSecond(ts: number): number {
+  return ts - mod(ts, 1000);
+}
+
+/** The local wall clock at ts, as a UTC epoch (whole seconds). */
+function wallClockAt(ts: number, tz: string): number {
+  if (tz === "UTC") return wholeSecond(ts);
+  let zone = offsetCache.get(tz);
+  if (zone === undefined) offsetCache.set(tz, (zone = new Map()));
+  const bucket = Math.floor(ts / OFFSET_BUCKET_MS);
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    const first = bucket * OFFSET_BUCKET_MS;
+    const last = first + OFFSET_BUCKET_MS - 1000;
+    const atFirst = intlWallClock(first, tz) - first;
+    if (intlWallClock(last, tz) - last !== atFirst) return intlWallClock(ts, tz);
+    if (zone.size >= OFFSET_CACHE_LIMIT) zone.clear();
+    zone.set(bucket, (offset = atFirst));
+  }
+  return wholeSecond(ts) + offset;
+}
+
 function offsetAt(ts: number, tz: string): number {
-  return wallClockAt(ts, tz) - (ts - mod(ts, 1000));
+  return wallClockAt(ts, tz) - wholeSecond(ts);
 }
 
 function pad(value: number, width = 2): string {

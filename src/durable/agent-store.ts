@@ -86,6 +86,7 @@ export class AgentStore {
   }
 
   replaceSegments(date: string, segments: readonly ScheduleSegment[]): void {
+    this.segmentsByDate.delete(date);
     this.sql.exec("DELETE FROM segments WHERE date = ?", date);
     for (const s of segments) {
       this.sql.exec(
@@ -98,14 +99,22 @@ export class AgentStore {
     }
   }
 
+  // Schedules change rarely and are read several times per ingest: kept per day in memory.
+  private readonly segmentsByDate = new Map<string, ScheduleSegment[]>();
+
   segmentsForDates(dates: readonly string[]): ScheduleSegment[] {
-    return this.sql
-      .exec<{ start: number; end: number; activity: string }>(
-        `SELECT start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
-        JSON.stringify(dates),
-      )
-      .toArray()
-      .map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity }));
+    return dates.flatMap((date) => {
+      let segments = this.segmentsByDate.get(date);
+      if (segments === undefined) {
+        segments = this.sql
+          .exec<{ start: number; end: number; activity: string }>(`SELECT start, "end", activity FROM segments WHERE date = ? ORDER BY start`, date)
+          .toArray()
+          .map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity }));
+        if (this.segmentsByDate.size > 64) this.segmentsByDate.clear();
+        this.segmentsByDate.set(date, segments);
+      }
+      return segments;
+    });
   }
 
   markDaysDirty(dates: Iterable<string>): void {

@@ -173,11 +173,11 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** The report view: a shift day, with the segments published for that day. */
-  private computeShiftDay(date: string, now: number, withIntervals = true) {
+  private computeShiftDay(date: string, now: number, withIntervals = true, knownEvents?: StateEvent[]) {
     const { timeZone, intervalMinutes, adherence } = this.settings();
     const segments = this.store.segmentsForDates([date]);
     const window = dayWindow(date, timeZone, segments);
-    const events = this.store.eventsBetween(window.start, window.end);
+    const events = knownEvents ?? this.store.eventsBetween(window.start, window.end);
     const day = computeDay({
       events,
       segments,
@@ -206,8 +206,12 @@ export class AgentDO extends DurableObject<Env> {
   private live(now: number): AgentLive {
     const { timeZone, adherence } = this.settings();
     const today = localDate(now, timeZone);
+    const todaysSegments = this.store.segmentsForDates([today]);
+    // One read serves both the live status and today's percentage.
+    const todaysWindow = dayWindow(today, timeZone, todaysSegments);
+    const events = this.store.eventsBetween(Math.min(now - LIVE_LOOKBACK_MS, todaysWindow.start), Number.MAX_SAFE_INTEGER);
     const status = liveStatus({
-      events: this.store.eventsBetween(now - LIVE_LOOKBACK_MS, Number.MAX_SAFE_INTEGER),
+      events,
       segments: this.store.segmentsForDates([addDays(today, -1), today, addDays(today, 1)]),
       rules: adherence.rules,
       now,
@@ -215,8 +219,8 @@ export class AgentDO extends DurableObject<Env> {
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
     // The board only needs today's percentage: no interval split, and nothing to compute without a schedule.
-    const scheduledToday = this.store.segmentsForDates([today]).length > 0;
-    return { ...status, adherencePctToday: scheduledToday ? this.computeShiftDay(today, now, false).adherencePct : null };
+    const adherencePctToday = todaysSegments.length > 0 ? this.computeShiftDay(today, now, false, events).adherencePct : null;
+    return { ...status, adherencePctToday };
   }
 
   /** Recomputes live status, sets the next alarm, and returns the board row if what supervisors see changed. */

@@ -38,9 +38,13 @@ export class HubDO extends DurableObject<Env> {
     if (this.advance(agentId, rev, null)) this.broadcast({ type: "remove", seq: 0, agentId });
   }
 
+  /** Latest revision per agent, mirrored from agent_rows so a publish needs no read. */
+  private revs: Map<string, number> | null = null;
+
   private advance(agentId: string, rev: number, view: string | null): boolean {
-    const current = this.sql.exec<{ rev: number }>("SELECT rev FROM agent_rows WHERE agent_id = ?", agentId).toArray()[0];
-    if (current && current.rev >= rev) return false;
+    this.revs ??= new Map(this.sql.exec<{ agent_id: string; rev: number }>("SELECT agent_id, rev FROM agent_rows").toArray().map((r) => [r.agent_id, r.rev]));
+    if ((this.revs.get(agentId) ?? 0) >= rev) return false;
+    this.revs.set(agentId, rev);
     this.sql.exec(
       "INSERT INTO agent_rows (agent_id, rev, view) VALUES (?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view",
       agentId,
