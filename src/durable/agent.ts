@@ -10,7 +10,7 @@ import { type DayAdherence, computeDay, dayWindow, liveStatus } from "../domain/
 import { type AgentLive, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
-import { dayBounds, intervalStarts, localDate } from "../domain/time.ts";
+import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import type { Env } from "../env.ts";
 import { AgentStore } from "./agent-store.ts";
@@ -248,8 +248,12 @@ export class AgentDO extends DurableObject<Env> {
   private async scheduleAlarm(now: number, status: AgentLive, outboxChanged: boolean): Promise<void> {
     const due: number[] = [];
     if (status.nextChangeAt !== null) due.push(status.nextChangeAt);
-    const pending = outboxChanged || this.store.dirtyDays().length > 0 || this.store.unflushedEvents(1).length > 0;
-    if (pending) due.push(this.store.getMeta<number>("flushRetryAt") ?? now + FLUSH_DELAY_MS);
+    const retryAt = this.store.getMeta<number>("flushRetryAt");
+    const today = this.today(now);
+    const dirty = this.store.dirtyDays();
+    const pending = outboxChanged || dirty.some((d) => d !== today) || this.store.unflushedEvents(1).length > 0;
+    if (pending) due.push(retryAt ?? now + FLUSH_DELAY_MS);
+    if (dirty.includes(today)) due.push(this.todayDeferred(now) ? this.nextIntervalStart(now) : (retryAt ?? now + FLUSH_DELAY_MS));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -268,20 +272,43 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private nextIntervalClose(now: number): number | null {
-    if (!this.hasScheduleAround(now)) return null;
+    return this.hasScheduleAround(now) ? this.nextIntervalStart(now) : null;
+  }
+
+  private currentIntervalStart(now: number): number {
     const { timeZone, intervalMinutes } = this.settings();
-    const [, next] = intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes);
-    return next ?? null;
+    return intervalStartOf(now, timeZone, intervalMinutes);
+  }
+
+  private nextIntervalStart(now: number): number {
+    const { timeZone, intervalMinutes } = this.settings();
+    return intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes)[1] ?? now + intervalMinutes * 60_000;
+  }
+
+  /**
+   * Today's interval rows are history in the making: they are rewritten once per interval (when
+   * one closes), not on every flush, which would recompute and rewrite the whole day each time.
+   */
+  private todayDeferred(now: number): boolean {
+    return this.store.getMeta<number>("todayWrittenInInterval") === this.currentIntervalStart(now);
   }
 
   private async flush(now: number): Promise<void> {
     const context = this.context();
     if (!context) return;
     try {
-      await writeAgentHistory(this.env.DB, context.tenant, context.profile.agentKey, this.store, (date) =>
-        this.computeCalendarDay(date, now),
+      const today = this.today(now);
+      const todayWritten = this.store.dirtyDays().includes(today) && !this.todayDeferred(now);
+      await writeAgentHistory(
+        this.env.DB,
+        context.tenant,
+        context.profile.agentKey,
+        this.store,
+        (date) => this.computeCalendarDay(date, now),
         context.settings.settings.timeZone,
+        (date) => date === today && this.todayDeferred(now),
       );
+      if (todayWritten) this.store.setMeta("todayWrittenInInterval", this.currentIntervalStart(now));
       this.store.setMeta("flushFailures", 0);
       this.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'flushRetryAt'");
       this.store.pruneEventsBefore(now - RETENTION_DAYS * 86_400_000);

@@ -35,6 +35,7 @@ export async function writeAgentHistory(
   store: AgentStore,
   computeCalendarDay: (date: string) => DayAdherence,
   timeZone: string,
+  deferred: (date: string) => boolean,
 ): Promise<void> {
   for (;;) {
     const events = store.unflushedEvents(EVENTS_PER_FLUSH);
@@ -45,6 +46,7 @@ export async function writeAgentHistory(
   }
 
   for (const date of store.dirtyDays()) {
+    if (deferred(date)) continue;
     const rows = computeCalendarDay(date).intervals.map((i) => [
       i.start,
       localTime(i.start, timeZone),

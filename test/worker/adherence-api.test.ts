@@ -249,6 +249,38 @@ describe("interval history in D1", () => {
   });
 });
 
+describe("today's interval rows", () => {
+  it("are written at once, then rewritten once per interval while state events flush within seconds", async () => {
+    const { tenant, key } = await setup();
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 7_200_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 3_600_000).toISOString() }]);
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const totals = () =>
+      env.DB.prepare("SELECT count(*) AS events, (SELECT sum(work_state_seconds) FROM adherence_intervals WHERE tenant = ?1) AS work FROM state_events WHERE tenant = ?1")
+        .bind(tenant)
+        .first<{ events: number; work: number }>();
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    const first = (await totals())!;
+    expect(first.events).toBe(1);
+    expect(first.work).toBeGreaterThan(3_500);
+
+    // More events in the same interval: the events land, today's rows wait for the interval to close.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: new Date(now - 1_800_000).toISOString() }]);
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect(await totals()).toEqual({ events: 2, work: first.work });
+    const nextAlarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(nextAlarm).toBeLessThanOrEqual(now + 15 * 60_000 + 1_000);
+
+    // When the interval has closed, the day is rewritten with the break in it.
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'todayWrittenInInterval'"));
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect((await totals())!.work).toBeLessThan(first.work);
+  });
+});
+
 describe("agent Durable Object lifecycle", () => {
   it("keeps state, schedule and dedup across eviction", async () => {
     const { key, date, states, stub } = await workedExampleLoaded();
