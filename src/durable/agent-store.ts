@@ -15,8 +15,9 @@ const SCHEMA = [
      date TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, activity TEXT NOT NULL,
      PRIMARY KEY (start, "end", activity))`,
   `CREATE INDEX IF NOT EXISTS segments_date ON segments (date)`,
-  // Days whose per-interval totals must be (re)written to D1.
-  `CREATE TABLE IF NOT EXISTS dirty_days (date TEXT PRIMARY KEY)`,
+  // Days whose per-interval totals must be (re)written to D1, from which instant on (null: the
+  // whole day). version grows with every mark, so a flush only clears what it actually wrote.
+  `CREATE TABLE IF NOT EXISTS dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
@@ -117,23 +118,38 @@ export class AgentStore {
     });
   }
 
+  /** Marks a day's intervals for rewriting from `from` on (null: the whole day). */
+  markDirty(date: string, from: number | null): void {
+    this.sql.exec(
+      `INSERT INTO dirty_intervals (date, from_ts, version) VALUES (?, ?, 1)
+       ON CONFLICT (date) DO UPDATE SET version = version + 1,
+         from_ts = CASE WHEN from_ts IS NULL OR excluded.from_ts IS NULL THEN NULL ELSE min(from_ts, excluded.from_ts) END`,
+      date,
+      from,
+    );
+  }
+
   markDaysDirty(dates: Iterable<string>): void {
-    for (const date of dates) this.sql.exec("INSERT INTO dirty_days (date) VALUES (?) ON CONFLICT DO NOTHING", date);
+    for (const date of dates) this.markDirty(date, null);
   }
 
-  dirtyDays(): string[] {
-    return this.sql.exec<{ date: string }>("SELECT date FROM dirty_days ORDER BY date").toArray().map((r) => r.date);
+  dirtyDays(): Array<{ date: string; from: number | null; version: number }> {
+    return this.sql
+      .exec<{ date: string; from_ts: number | null; version: number }>("SELECT * FROM dirty_intervals ORDER BY date")
+      .toArray()
+      .map((r) => ({ date: r.date, from: r.from_ts, version: r.version }));
   }
 
-  clearDirtyDay(date: string): void {
-    this.sql.exec("DELETE FROM dirty_days WHERE date = ?", date);
+  /** Clears a mark unless it was renewed meanwhile (events that arrived while D1 was being written). */
+  clearDirty(date: string, version: number): void {
+    this.sql.exec("DELETE FROM dirty_intervals WHERE date = ? AND version = ?", date, version);
   }
 
   /** Hands every event over (to the employee that adopts this unknown agent) and forgets them. */
   takeAllEvents(): StateEvent[] {
     const events = this.allEvents();
     this.sql.exec("DELETE FROM events");
-    this.sql.exec("DELETE FROM dirty_days");
+    this.sql.exec("DELETE FROM dirty_intervals");
     return events;
   }
 

@@ -56,7 +56,7 @@ export class AgentDO extends DurableObject<Env> {
   async ingest(context: AgentContext, events: StateEvent[]): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
     const inserted = this.store.insertEvents(events);
-    if (inserted.length > 0) this.store.markDaysDirty(this.daysTouchedByEvents(inserted));
+    if (inserted.length > 0) this.markEventsDirty(inserted);
     const row = await this.afterChange(inserted.length > 0);
     return { processed: inserted.length, skipped: events.length - inserted.length, row };
   }
@@ -110,8 +110,8 @@ export class AgentDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     if (this.profile() === null) return;
-    // Alarms also fire at interval closes: today's totals in D1 move on even without events.
-    if (this.hasScheduleAround(now)) this.store.markDaysDirty([this.today(now)]);
+    // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without events.
+    if (this.hasScheduleAround(now)) this.store.markDirty(this.today(now), now - this.settings().intervalMinutes * 60_000);
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     if (retryAt === null || retryAt <= now) await this.flush(now);
     // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
@@ -157,10 +157,10 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /**
-   * Calendar days whose interval totals a set of new events changes: from the earliest event's day
-   * up to the day of the next later event already stored (its state carries over until then).
+   * Interval totals that new events change: from the earliest event's interval on, through the
+   * day of the next later event already stored (its state carries over until then).
    */
-  private daysTouchedByEvents(events: readonly StateEvent[]): string[] {
+  private markEventsDirty(events: readonly StateEvent[]): void {
     const { timeZone } = this.settings();
     const first = Math.min(...events.map((e) => e.ts));
     const last = Math.max(...events.map((e) => e.ts));
@@ -169,7 +169,9 @@ export class AgentDO extends DurableObject<Env> {
       .toArray()[0]?.ts;
     const today = this.today(Date.now());
     const until = next ? localDate(next, timeZone) : today;
-    return datesBetween(localDate(first, timeZone), until < today ? until : today);
+    const [firstDay, ...laterDays] = datesBetween(localDate(first, timeZone), until < today ? until : today);
+    if (firstDay) this.store.markDirty(firstDay, first);
+    this.store.markDaysDirty(laterDays);
   }
 
   /** The report view: a shift day, with the segments published for that day. */
@@ -189,10 +191,14 @@ export class AgentDO extends DurableObject<Env> {
     return { ...day, segments, events };
   }
 
-  /** The history view: a calendar day in wall-clock intervals, whichever shift each second belongs to. */
-  private computeCalendarDay(date: string, now: number): DayAdherence {
+  /**
+   * The history view: a calendar day in wall-clock intervals, whichever shift each second belongs
+   * to; from the interval containing `from` on when given (earlier intervals are unchanged).
+   */
+  private computeCalendarDay(date: string, now: number, from: number | null = null): DayAdherence {
     const { timeZone, intervalMinutes, adherence } = this.settings();
-    const window = dayBounds(date, timeZone);
+    const day = dayBounds(date, timeZone);
+    const window = from === null || from <= day.start ? day : { start: intervalStartOf(from, timeZone, intervalMinutes), end: day.end };
     return computeDay({
       events: this.store.eventsBetween(window.start, window.end),
       segments: this.store.segmentsForDates([addDays(date, -1), date, addDays(date, 1)]),
@@ -251,9 +257,9 @@ export class AgentDO extends DurableObject<Env> {
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
-    const pending = outboxChanged || dirty.some((d) => d !== today) || this.store.unflushedEvents(1).length > 0;
+    const pending = outboxChanged || dirty.some((d) => d.date !== today) || this.store.unflushedEvents(1).length > 0;
     if (pending) due.push(retryAt ?? now + FLUSH_DELAY_MS);
-    if (dirty.includes(today)) due.push(this.todayDeferred(now) ? this.nextIntervalStart(now) : (retryAt ?? now + FLUSH_DELAY_MS));
+    if (dirty.some((d) => d.date === today)) due.push(this.todayDeferred(now) ? this.nextIntervalStart(now) : (retryAt ?? now + FLUSH_DELAY_MS));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -298,13 +304,13 @@ export class AgentDO extends DurableObject<Env> {
     if (!context) return;
     try {
       const today = this.today(now);
-      const todayWritten = this.store.dirtyDays().includes(today) && !this.todayDeferred(now);
+      const todayWritten = this.store.dirtyDays().some((d) => d.date === today) && !this.todayDeferred(now);
       await writeAgentHistory(
         this.env.DB,
         context.tenant,
         context.profile.agentKey,
         this.store,
-        (date) => this.computeCalendarDay(date, now),
+        (date, from) => this.computeCalendarDay(date, now, from),
         context.settings.settings.timeZone,
         (date) => date === today && this.todayDeferred(now),
       );

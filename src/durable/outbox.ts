@@ -33,7 +33,7 @@ export async function writeAgentHistory(
   tenant: string,
   agentKey: string,
   store: AgentStore,
-  computeCalendarDay: (date: string) => DayAdherence,
+  computeCalendarDay: (date: string, from: number | null) => DayAdherence,
   timeZone: string,
   deferred: (date: string) => boolean,
 ): Promise<void> {
@@ -45,9 +45,11 @@ export async function writeAgentHistory(
     store.markEventsFlushed(events[events.length - 1]!.id);
   }
 
-  for (const date of store.dirtyDays()) {
+  for (const { date, from, version } of store.dirtyDays()) {
     if (deferred(date)) continue;
-    const rows = computeCalendarDay(date).intervals.map((i) => [
+    // Only the intervals from the first affected one on are recomputed and replaced.
+    const day = computeCalendarDay(date, from);
+    const rows = day.intervals.map((i) => [
       i.start,
       localTime(i.start, timeZone),
       i.scheduledSeconds,
@@ -57,9 +59,11 @@ export async function writeAgentHistory(
       i.workStateSeconds,
     ]);
     await db.batch([
-      db.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date),
+      db
+        .prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ? AND interval_start >= ?")
+        .bind(tenant, agentKey, date, day.window.start),
       ...jsonChunks(rows).map((chunk) => db.prepare(INSERT_INTERVALS).bind(tenant, agentKey, date, chunk)),
     ]);
-    store.clearDirtyDay(date);
+    store.clearDirty(date, version);
   }
 }

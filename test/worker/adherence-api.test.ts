@@ -219,6 +219,18 @@ describe("interval history in D1", () => {
     expect(lines[0]).toBe("agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds");
     expect(lines).toContain(`E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,86.67,0,120`);
     expect(lines).toHaveLength(body.intervals.length + 1);
+
+    // A late event rewrites only the intervals from its own on; the sums still match the day's report.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "lunch", timestamp: `${date}T08:40:00Z` }]);
+    await runDurableObjectAlarm(stub);
+    const day = (await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)).body.agents[0];
+    expect(day.inAdherenceSeconds).toBe(10_380 - 4_800);
+    const after = (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
+    const sum = (field: string) => after.reduce((n: number, r: any) => n + r[field], 0);
+    expect(sum("inAdherenceSeconds")).toBe(day.inAdherenceSeconds);
+    expect(sum("outOfAdherenceSeconds")).toBe(day.outOfAdherenceSeconds);
+    expect(after.find((r: any) => r.time === "08:00")).toMatchObject({ inAdherenceSeconds: 900 });
+    expect(after.find((r: any) => r.time === "08:30")).toMatchObject({ inAdherenceSeconds: 600, outOfAdherenceSeconds: 300 });
   });
 
   it("keeps the outbox when D1 fails and delivers everything on a later retry", async () => {
