@@ -4,6 +4,7 @@
  * local workerd without instrumenting the product.
  */
 import { execFile, spawn } from "node:child_process";
+import { connect } from "node:net";
 import { promisify } from "node:util";
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,6 +60,9 @@ function snapshotProject(dir) {
  * applies its D1 migrations first.
  */
 export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [] }) {
+  if (await portInUse(port)) {
+    throw new Error(`${name}: 127.0.0.1:${port} is already in use (another bench run?); pick another with --ours-port / --baseline-port`);
+  }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
   const cwd = config ? ROOT : snapshotProject(dir);
   const state = join(dir, "state");
@@ -100,6 +104,17 @@ export async function startServer({ name, port, config, migrate = false, vars = 
 
 // Offline, wrangler logs a failed fetch of the Request.cf object with a stack trace, often.
 const NOISE = /Unable to fetch the `Request.cf` object|getaddrinfo ENOTFOUND workers\.cloudflare\.com|^\s+at .*(GetAddrInfoReqWrap|node:internal)/;
+
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 export function tail(path, lines = 40) {
   try {
