@@ -8,6 +8,7 @@ import { resolveAgents } from "../db/directory.ts";
 import { loadSettings } from "../db/settings.ts";
 import { unknownAgentKey } from "../domain/agent.ts";
 import type { Env } from "../env.ts";
+import { hubName } from "../domain/live.ts";
 import { publishRows } from "../durable/hub.ts";
 import { agentStub } from "./agents.ts";
 
@@ -33,6 +34,8 @@ export async function adoptUnknownAgents(
     const orphanKey = unknownAgentKey(agentId);
     const row = await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, settings }, orphanKey);
     await publishRows(env.HUB, tenant, [row]);
+    // The unknown agent's row leaves the board for good (it had no team: only the tenant's hub has it).
+    await env.HUB.getByName(hubName(tenant, null)).remove(agentId, Number.MAX_SAFE_INTEGER);
     await env.DB.batch([
       env.DB.prepare("DELETE FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, orphanKey),
       env.DB.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ?").bind(tenant, orphanKey),

@@ -204,4 +204,15 @@ describe("live board socket", () => {
     ]);
     board.close();
   });
+
+  it("replaces an unknown agent's row by the employee's once the employee is imported", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "late.hire@example.com", state: "available", timestamp: ago(4) }]);
+    const board = await connect(await ticketFor(key));
+    await board.next((m) => m.type === "snapshot" && m.agents.some((a) => a.agentId === "late.hire@example.com"));
+    await postData(key, "/api/v1/import/employees", [{ email: "late.hire@example.com", firstName: "Late", lastName: "Hire", employeeId: "E90" }]);
+    await board.next((m) => m.type === "change" && m.agent.agentId === "E90" && m.agent.state === "available");
+    await board.next((m) => m.type === "remove" && m.agentId === "late.hire@example.com");
+    board.close();
+  });
 });
