@@ -98,6 +98,7 @@ export class AgentDO extends DurableObject<Env> {
   async handOver(): Promise<StateEvent[]> {
     const events = this.store.takeAllEvents();
     await this.ctx.storage.deleteAlarm();
+    this.alarmAt = null;
     return events;
   }
 
@@ -109,6 +110,7 @@ export class AgentDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.alarmAt = null; // this one has fired
     if (this.profile() === null) return;
     // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without events.
     if (this.hasScheduleAround(now)) this.store.markDirty(this.today(now), now - this.settings().intervalMinutes * 60_000);
@@ -265,9 +267,15 @@ export class AgentDO extends DurableObject<Env> {
     if (closing !== null) due.push(closing);
     if (due.length === 0) return;
     const next = Math.max(now + 50, Math.min(...due));
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next || current < now) await this.ctx.storage.setAlarm(next);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > next || this.alarmAt < now) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
   }
+
+  /** The alarm this object has set (undefined until read once after a restart): saves a storage read per ingest. */
+  private alarmAt: number | null | undefined;
 
   /** Is a shift running now, or did one end within the last interval (so its last interval still closes)? */
   private hasScheduleAround(now: number): boolean {
