@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     "latency-samples": { type: "string", default: "240" },
     "no-schedules": { type: "boolean", default: false },
     "no-freeze": { type: "boolean", default: false },
+    "no-observability": { type: "boolean", default: false },
     skip: { type: "string", default: "" },
     "ours-port": { type: "string", default: "8790" },
     "baseline-port": { type: "string", default: "8791" },
@@ -118,10 +119,19 @@ async function main() {
   const adminToken = randomBytes(24).toString("hex");
   log("starting the product (wrangler dev :%s, D1 migrations applied) and the baseline (:%s)…".replace("%s", args["ours-port"]).replace("%s", args["baseline-port"]));
   const [ours, baseline] = await Promise.all([
-    startServer({ name: "ours", port: Number(args["ours-port"]), migrate: true, vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") } }),
+    startServer({
+      name: "ours",
+      port: Number(args["ours-port"]),
+      migrate: true,
+      vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
+      // An experiment, not the default: locally, [observability] writes every invocation's trace
+      // into a SQLite store on the runtime's only thread.
+      patchConfig: args["no-observability"] ? (toml) => toml.replace(/(\[observability\][^[]*?enabled\s*=\s*)true/, "$1false") : undefined,
+    }),
     startServer({ name: "baseline", port: Number(args["baseline-port"]), config: "test/bench/baseline/wrangler.toml" }),
   ]);
   servers.ours = ours;
+  if (args["no-observability"]) notes.push("experiment: the product ran with [observability] disabled (--no-observability)");
   servers.baseline = baseline;
   log(`both servers up (persistence in ${ours.dir}, ${baseline.dir})`);
 

@@ -6,7 +6,7 @@
 import { execFile, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,13 +44,17 @@ const SNAPSHOT_PATHS = ["src", "migrations", "wrangler.toml", "package.json", "t
  * restarts the Worker mid-request whenever a file changes; other people edit this working tree
  * while the bench runs, so the server runs from a copy nobody touches.
  */
-function snapshotProject(dir) {
+function snapshotProject(dir, patchConfig) {
   const app = join(dir, "app");
   mkdirSync(app);
   for (const path of SNAPSHOT_PATHS) {
     if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(app, path), { recursive: true });
   }
   symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
+  if (patchConfig) {
+    const config = join(app, "wrangler.toml");
+    writeFileSync(config, patchConfig(readFileSync(config, "utf8")));
+  }
   return app;
 }
 
@@ -59,12 +63,12 @@ function snapshotProject(dir) {
  * the server answers HTTP. Without `config`, runs the project (from a snapshot copy); `migrate`
  * applies its D1 migrations first.
  */
-export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [] }) {
+export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], patchConfig }) {
   if (await portInUse(port)) {
     throw new Error(`${name}: 127.0.0.1:${port} is already in use (another bench run?); pick another with --ours-port / --baseline-port`);
   }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
-  const cwd = config ? ROOT : snapshotProject(dir);
+  const cwd = config ? ROOT : snapshotProject(dir, patchConfig);
   const state = join(dir, "state");
   const configArgs = config ? ["-c", config] : [];
   if (migrate) {
