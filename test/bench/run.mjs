@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
     "latency-samples": { type: "string", default: "240" },
     "no-schedules": { type: "boolean", default: false },
     "no-freeze": { type: "boolean", default: false },
-    "no-observability": { type: "boolean", default: false },
+    "no-local-traces": { type: "boolean", default: false },
     skip: { type: "string", default: "" },
     "ours-port": { type: "string", default: "8790" },
     "baseline-port": { type: "string", default: "8791" },
@@ -117,6 +117,10 @@ async function main() {
   }
 
   const adminToken = randomBytes(24).toString("hex");
+  // wrangler dev (4.x) stores a trace of every invocation (request, RPC, alarm, D1 call) in a local
+  // SQLite trace store on the runtime's thread, whatever [observability] says; on by default, as a
+  // user gets it. --no-local-traces turns it off for both servers (an experiment).
+  const serverEnv = args["no-local-traces"] ? { X_LOCAL_OBSERVABILITY: "false" } : {};
   log("starting the product (wrangler dev :%s, D1 migrations applied) and the baseline (:%s)…".replace("%s", args["ours-port"]).replace("%s", args["baseline-port"]));
   const [ours, baseline] = await Promise.all([
     startServer({
@@ -124,14 +128,13 @@ async function main() {
       port: Number(args["ours-port"]),
       migrate: true,
       vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
-      // An experiment, not the default: locally, [observability] writes every invocation's trace
-      // into a SQLite store on the runtime's only thread.
-      patchConfig: args["no-observability"] ? (toml) => toml.replace(/(\[observability\][^[]*?enabled\s*=\s*)true/, "$1false") : undefined,
+      env: serverEnv,
     }),
-    startServer({ name: "baseline", port: Number(args["baseline-port"]), config: "test/bench/baseline/wrangler.toml" }),
+    startServer({ name: "baseline", port: Number(args["baseline-port"]), config: "test/bench/baseline/wrangler.toml", env: serverEnv }),
   ]);
   servers.ours = ours;
-  if (args["no-observability"]) notes.push("experiment: the product ran with [observability] disabled (--no-observability)");
+  if (args["no-local-traces"]) notes.push("experiment: both servers ran without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false)");
+  else log("wrangler's local trace collector is on for both servers, as wrangler dev has it by default (--no-local-traces to measure without)");
   servers.baseline = baseline;
   log(`both servers up (persistence in ${ours.dir}, ${baseline.dir})`);
 

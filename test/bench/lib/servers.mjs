@@ -6,7 +6,7 @@
 import { execFile, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,17 +44,13 @@ const SNAPSHOT_PATHS = ["src", "migrations", "wrangler.toml", "package.json", "t
  * restarts the Worker mid-request whenever a file changes; other people edit this working tree
  * while the bench runs, so the server runs from a copy nobody touches.
  */
-function snapshotProject(dir, patchConfig) {
+function snapshotProject(dir) {
   const app = join(dir, "app");
   mkdirSync(app);
   for (const path of SNAPSHOT_PATHS) {
     if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(app, path), { recursive: true });
   }
   symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
-  if (patchConfig) {
-    const config = join(app, "wrangler.toml");
-    writeFileSync(config, patchConfig(readFileSync(config, "utf8")));
-  }
   return app;
 }
 
@@ -63,12 +59,12 @@ function snapshotProject(dir, patchConfig) {
  * the server answers HTTP. Without `config`, runs the project (from a snapshot copy); `migrate`
  * applies its D1 migrations first.
  */
-export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], patchConfig }) {
+export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], env = {} }) {
   if (await portInUse(port)) {
     throw new Error(`${name}: 127.0.0.1:${port} is already in use (another bench run?); pick another with --ours-port / --baseline-port`);
   }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
-  const cwd = config ? ROOT : snapshotProject(dir, patchConfig);
+  const cwd = config ? ROOT : snapshotProject(dir);
   const state = join(dir, "state");
   const configArgs = config ? ["-c", config] : [];
   if (migrate) {
@@ -84,7 +80,7 @@ export async function startServer({ name, port, config, migrate = false, vars = 
     process.execPath,
     [WRANGLER, "dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
       "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_LOG_LEVEL ?? "warn", ...varArgs, ...extraArgs],
-    { cwd, env: childEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd, env: { ...childEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   const server = { name, port, dir, logPath, child, pgid: child.pid, url: `http://127.0.0.1:${port}`, exited: null };
   running.add(server);
