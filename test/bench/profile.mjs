@@ -4,7 +4,7 @@
  * warms the agents up, then records a V8 CPU profile of the Worker isolate (Worker and agent
  * DOs run in it locally) over a few ingest requests and prints self time by function.
  *
- *   node test/bench/profile.mjs [--agents 300] [--requests 6] [--size 500] [--no-schedules] [--top 40]
+ *   node test/bench/profile.mjs [--agents 300] [--requests 6] [--size 500] [--no-schedules] [--no-local-traces] [--top 40]
  *   node test/bench/profile.mjs --agents 1000 --requests 1 --per-agent 10     (the big batch)
  *
  * Not part of `npm run bench`; for finding hot spots when the bench numbers disappoint.
@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     requests: { type: "string", default: "6" },
     size: { type: "string", default: "500" },
     "no-schedules": { type: "boolean", default: false },
+    "no-local-traces": { type: "boolean", default: false },
     top: { type: "string", default: "40" },
     port: { type: "string", default: "8792" },
     "inspector-port": { type: "string", default: "8793" },
@@ -39,6 +40,7 @@ const server = await startServer({
   migrate: true,
   vars: { ADMIN_TOKEN: token, TICKET_SECRET: token },
   extraArgs: ["--inspector-port", args["inspector-port"]],
+  env: args["no-local-traces"] ? { X_LOCAL_OBSERVABILITY: "false" } : {},
 });
 try {
   const key = (await expectPost(`${server.url}/api/admin/keys`, { tenant: "bench", name: "profile", permissions: BENCH_PERMISSIONS }, { token }, [201])).json.key;
