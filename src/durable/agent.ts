@@ -2,7 +2,9 @@
  * One Durable Object per tenant and agent: the agent's events, schedule and live adherence.
  * Every change recomputes the agent's status from its stored events (event time, not arrival
  * time), so late, shuffled and replayed events give the same answer as ordered ones.
- * D1 receives history through an outbox flushed by the alarm; a failed flush loses nothing.
+ * D1 receives state history from the import request itself when it can; whatever that write
+ * missed, and the per-interval totals, go through an outbox flushed by the alarm. A failed flush
+ * loses nothing.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -51,13 +53,22 @@ export class AgentDO extends DurableObject<Env> {
 
   /**
    * Stores new events and recomputes. Returns the changed board row (if any) instead of sending it:
-   * the Worker sends the rows of a whole request to each hub in one call.
+   * the Worker sends the rows of a whole request to each hub in one call. `inHistory`: the
+   * Worker has already written these events to D1, so the outbox need not.
    */
-  async ingest(context: AgentContext, events: StateEvent[]): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
+  async ingest(
+    context: AgentContext,
+    events: StateEvent[],
+    inHistory = false,
+  ): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
+    const lastIdBefore = this.store.currentLastEventId();
     const inserted = this.store.insertEvents(events);
-    if (inserted.length > 0) this.markEventsDirty(inserted);
-    const row = await this.afterChange(inserted.length > 0);
+    if (inserted.length > 0) {
+      if (inHistory) this.store.markWrittenElsewhere(lastIdBefore);
+      this.markEventsDirty(inserted);
+    }
+    const row = await this.afterChange();
     return { processed: inserted.length, skipped: events.length - inserted.length, row };
   }
 
@@ -68,7 +79,7 @@ export class AgentDO extends DurableObject<Env> {
       this.store.replaceSegments(date, segments);
       this.store.markDaysDirty([date, addDays(date, 1)]);
     }
-    return this.afterChange(true);
+    return this.afterChange();
   }
 
   /**
@@ -81,7 +92,7 @@ export class AgentDO extends DurableObject<Env> {
       const today = this.today(Date.now());
       this.store.markDaysDirty([addDays(today, -1), today]);
     }
-    return this.afterChange(true);
+    return this.afterChange();
   }
 
   async status(): Promise<AgentLive | null> {
@@ -118,7 +129,7 @@ export class AgentDO extends DurableObject<Env> {
     if (retryAt === null || retryAt <= now) await this.flush(now);
     // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
     const context = this.context();
-    const row = await this.afterChange(false);
+    const row = await this.afterChange();
     if (context && row) await publishRows(this.env.HUB, context.tenant, [row]);
   }
 
@@ -166,9 +177,7 @@ export class AgentDO extends DurableObject<Env> {
     const { timeZone } = this.settings();
     const first = Math.min(...events.map((e) => e.ts));
     const last = Math.max(...events.map((e) => e.ts));
-    const next = this.ctx.storage.sql
-      .exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM events WHERE ts > ?", last)
-      .toArray()[0]?.ts;
+    const next = this.store.firstEventAfter(last);
     const today = this.today(Date.now());
     const until = next ? localDate(next, timeZone) : today;
     const [firstDay, ...laterDays] = datesBetween(localDate(first, timeZone), until < today ? until : today);
@@ -217,7 +226,7 @@ export class AgentDO extends DurableObject<Env> {
     const todaysSegments = this.store.segmentsForDates([today]);
     // One read serves both the live status and today's percentage.
     const todaysWindow = dayWindow(today, timeZone, todaysSegments);
-    const events = this.store.eventsBetween(Math.min(now - LIVE_LOOKBACK_MS, todaysWindow.start), Number.MAX_SAFE_INTEGER);
+    const events = this.store.recentEvents(Math.min(now - LIVE_LOOKBACK_MS, todaysWindow.start));
     const status = liveStatus({
       events,
       segments: this.store.segmentsForDates([addDays(today, -1), today, addDays(today, 1)]),
@@ -232,12 +241,12 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Recomputes live status, sets the next alarm, and returns the board row if what supervisors see changed. */
-  private async afterChange(outboxChanged: boolean): Promise<RowUpdate | null> {
+  private async afterChange(): Promise<RowUpdate | null> {
     const context = this.context();
     if (!context) return null;
     const now = Date.now();
     const status = this.live(now);
-    await this.scheduleAlarm(now, status, outboxChanged);
+    await this.scheduleAlarm(now, status);
     return this.changedRow(context, status);
   }
 
@@ -253,15 +262,16 @@ export class AgentDO extends DurableObject<Env> {
     return moved ? { rev, view, movedFrom: last.team as string } : { rev, view };
   }
 
-  private async scheduleAlarm(now: number, status: AgentLive, outboxChanged: boolean): Promise<void> {
+  private async scheduleAlarm(now: number, status: AgentLive): Promise<void> {
     const due: number[] = [];
     if (status.nextChangeAt !== null) due.push(status.nextChangeAt);
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
-    const pending = outboxChanged || dirty.some((d) => d.date !== today) || this.store.unflushedEvents(1).length > 0;
-    if (pending) due.push(retryAt ?? now + FLUSH_DELAY_MS);
-    if (dirty.some((d) => d.date === today)) due.push(this.todayDeferred(now) ? this.nextIntervalStart(now) : (retryAt ?? now + FLUSH_DELAY_MS));
+    // Finished history goes to D1 within seconds: events the import request could not write, earlier days' totals.
+    if (this.store.hasUnflushedEvents() || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
+    // Today's totals are history in the making: rewritten when the current interval closes.
+    if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now)));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -324,7 +334,7 @@ export class AgentDO extends DurableObject<Env> {
       );
       if (todayWritten) this.store.setMeta("todayWrittenInInterval", this.currentIntervalStart(now));
       this.store.setMeta("flushFailures", 0);
-      this.ctx.storage.sql.exec("DELETE FROM meta WHERE key = 'flushRetryAt'");
+      this.store.deleteMeta("flushRetryAt");
       this.store.pruneEventsBefore(now - RETENTION_DAYS * 86_400_000);
     } catch (error) {
       // D1 is down or refused the write: everything stays in the outbox; retry with backoff.

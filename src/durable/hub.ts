@@ -28,29 +28,36 @@ export class HubDO extends DurableObject<Env> {
 
   /** Applies a batch of changed rows (one RPC for a whole import request), newest revision wins. */
   async publish(rows: RowUpdate[]): Promise<void> {
-    for (const { rev, view } of rows) {
-      if (!this.advance(view.agentId, rev, JSON.stringify(view))) continue;
-      this.broadcast({ type: "change", seq: 0, agent: view });
-    }
+    const fresh = rows.filter(({ rev, view }) => this.advance(view.agentId, rev));
+    if (fresh.length === 0) return;
+    // One statement for the whole batch: the rows for snapshots, then one message per change.
+    this.sql.exec(
+      `INSERT INTO agent_rows (agent_id, rev, view) SELECT value ->> '$[0]', value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
+       ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view`,
+      JSON.stringify(fresh.map(({ rev, view }) => [view.agentId, rev, view])),
+    );
+    this.broadcast(fresh.map(({ view }) => ({ type: "change", seq: 0, agent: view })));
   }
 
   async remove(agentId: string, rev: number): Promise<void> {
-    if (this.advance(agentId, rev, null)) this.broadcast({ type: "remove", seq: 0, agentId });
+    if (!this.advance(agentId, rev)) return;
+    // The row stays as a tombstone that keeps its revision, so a late publish cannot revive it.
+    this.sql.exec(
+      "INSERT INTO agent_rows (agent_id, rev, view) VALUES (?, ?, NULL) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL",
+      agentId,
+      rev,
+    );
+    this.broadcast([{ type: "remove", seq: 0, agentId }]);
   }
 
   /** Latest revision per agent, mirrored from agent_rows so a publish needs no read. */
   private revs: Map<string, number> | null = null;
 
-  private advance(agentId: string, rev: number, view: string | null): boolean {
+  /** Takes the revision if it is newer than the one the hub has. */
+  private advance(agentId: string, rev: number): boolean {
     this.revs ??= new Map(this.sql.exec<{ agent_id: string; rev: number }>("SELECT agent_id, rev FROM agent_rows").toArray().map((r) => [r.agent_id, r.rev]));
     if ((this.revs.get(agentId) ?? 0) >= rev) return false;
     this.revs.set(agentId, rev);
-    this.sql.exec(
-      "INSERT INTO agent_rows (agent_id, rev, view) VALUES (?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view",
-      agentId,
-      rev,
-      view,
-    );
     return true;
   }
 
@@ -91,16 +98,28 @@ export class HubDO extends DurableObject<Env> {
     return [JSON.stringify({ type: "snapshot", seq: this.seq, agents } satisfies LiveMessage)];
   }
 
-  private broadcast(message: LiveMessage): void {
-    message.seq = ++this.seq;
-    const body = JSON.stringify(message);
-    this.sql.exec("INSERT INTO messages (seq, body) VALUES (?, ?)", message.seq, body);
-    if (message.seq % 100 === 0) this.sql.exec("DELETE FROM messages WHERE seq <= ?", message.seq - REPLAY_LIMIT);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(body);
-      } catch {
-        // A socket closing right now; its close handler cleans up.
+  /** Numbers, keeps (for replay) and sends each message, in order. */
+  private broadcast(messages: LiveMessage[]): void {
+    const firstSeq = this.seq + 1;
+    const bodies = messages.map((message) => {
+      message.seq = ++this.seq;
+      return JSON.stringify(message);
+    });
+    this.sql.exec(
+      "INSERT INTO messages (seq, body) SELECT ? + key, value FROM json_each(?)",
+      firstSeq,
+      JSON.stringify(bodies),
+    );
+    // Trim the replay log every hundred messages or so.
+    if (Math.floor(this.seq / 100) !== Math.floor((firstSeq - 1) / 100)) this.sql.exec("DELETE FROM messages WHERE seq <= ?", this.seq - REPLAY_LIMIT);
+    const sockets = this.ctx.getWebSockets();
+    for (const body of bodies) {
+      for (const ws of sockets) {
+        try {
+          ws.send(body);
+        } catch {
+          // A socket closing right now; its close handler cleans up.
+        }
       }
     }
   }

@@ -1,21 +1,16 @@
 /**
- * Writes an agent's history to D1: new state events and per-interval adherence of dirty days.
+ * Writes an agent's history to D1: state events the import request could not write, and
+ * per-interval adherence of dirty days.
  * Idempotent: events are inserted on their replay key with ON CONFLICT DO NOTHING, and a day's
  * intervals are replaced whole in one transaction, so a flush that runs twice writes nothing twice.
  */
 import { jsonChunks } from "../db/bulk.ts";
+import { insertStateEvents } from "../db/state-history.ts";
 import type { DayAdherence } from "../domain/adherence.ts";
 import { localTime } from "../domain/time.ts";
 import type { AgentStore } from "./agent-store.ts";
 
 const EVENTS_PER_FLUSH = 2_000;
-
-const INSERT_EVENTS = `
-  INSERT INTO state_events (tenant, agent_key, ts, state, acd_state_code, queue)
-  SELECT ?1, ?2, json_extract(value, '$.ts'), json_extract(value, '$.state'),
-         json_extract(value, '$.acdStateCode'), json_extract(value, '$.queue')
-  FROM json_each(?3) WHERE true
-  ON CONFLICT DO NOTHING`;
 
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
@@ -40,8 +35,7 @@ export async function writeAgentHistory(
   for (;;) {
     const events = store.unflushedEvents(EVENTS_PER_FLUSH);
     if (events.length === 0) break;
-    const rows = events.map(({ ts, state, acdStateCode, queue }) => ({ ts, state, acdStateCode, queue }));
-    await db.batch(jsonChunks(rows).map((chunk) => db.prepare(INSERT_EVENTS).bind(tenant, agentKey, chunk)));
+    await db.batch(insertStateEvents(db, tenant, events.map((e) => ({ ...e, agentKey }))));
     store.markEventsFlushed(events[events.length - 1]!.id);
   }
 

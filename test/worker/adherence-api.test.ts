@@ -235,13 +235,19 @@ describe("interval history in D1", () => {
 
   it("keeps the outbox when D1 fails and delivers everything on a later retry", async () => {
     const { tenant, key } = await setup();
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(Date.now() - 60_000).toISOString() }]);
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
     const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ?").bind(tenant).first("n");
 
-    // A real failure: the table the outbox writes to is gone for a while.
+    // A real failure: the history table is gone for a while, for the import request and the outbox alike.
     await env.DB.exec("ALTER TABLE state_events RENAME TO state_events_away");
     try {
+      const { status, body } = await postData(key, "/api/v1/import/agent-states", [
+        { agentId: "E1", state: "available", timestamp: new Date(Date.now() - 60_000).toISOString() },
+      ]);
+      expect(status).toBe(201);
+      expect(body).toMatchObject({ processed: 1, skipped: 0 });
+      const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+      expect(alarmAt).toBeLessThanOrEqual(Date.now() + 5_000);
       await runInDurableObject(stub, (instance) => instance.alarm());
     } finally {
       await env.DB.exec("ALTER TABLE state_events_away RENAME TO state_events");
@@ -254,15 +260,16 @@ describe("interval history in D1", () => {
     expect(Number(retry.retryAt)).toBeGreaterThan(Date.now());
     expect(retry.failures).toBe("1");
 
-    // The retry is due later; make it due now and let the alarm run.
+    // The retry is due later; make it due now (in storage, then let the object start afresh) and let the alarm run.
     await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushRetryAt'"));
+    await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await count()).toBe(1);
   });
 });
 
 describe("today's interval rows", () => {
-  it("are written at once, then rewritten once per interval while state events flush within seconds", async () => {
+  it("are written when the interval closes, then rewritten once per interval, while state events land with the request", async () => {
     const { tenant, key } = await setup();
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
@@ -274,6 +281,11 @@ describe("today's interval rows", () => {
       env.DB.prepare("SELECT count(*) AS events, (SELECT sum(work_state_seconds) FROM adherence_intervals WHERE tenant = ?1) AS work FROM state_events WHERE tenant = ?1")
         .bind(tenant)
         .first<{ events: number; work: number }>();
+    // The event is history at once; the interval rows wait for an alarm (at the latest, the interval's close).
+    expect(await totals()).toEqual({ events: 1, work: null });
+    const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarmAt).toBeGreaterThan(now);
+    expect(alarmAt).toBeLessThanOrEqual(now + 15 * 60_000 + 1_000);
     await runInDurableObject(stub, (instance) => instance.alarm());
     const first = (await totals())!;
     expect(first.events).toBe(1);
@@ -288,6 +300,7 @@ describe("today's interval rows", () => {
 
     // When the interval has closed, the day is rewritten with the break in it.
     await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'todayWrittenInInterval'"));
+    await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect((await totals())!.work).toBeLessThan(first.work);
   });
@@ -302,6 +315,51 @@ describe("agent Durable Object lifecycle", () => {
     expect(after.body).toEqual(before.body);
     const replay = await postData(key, "/api/v1/import/agent-states", states);
     expect(replay.body).toMatchObject({ processed: 0, skipped: 4 });
+  });
+
+  it("keeps its in-memory live view equal to a fresh read from storage, whatever the delivery order", async () => {
+    // Two tenants get the same deliveries; one agent object lives on (serving from memory), the
+    // other is evicted before every read (serving from storage).
+    const [living, fresh] = [await setup(), await setup()];
+    const now = Date.now();
+    const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+    const post = (path: string, data: unknown[]) => Promise.all([living, fresh].map(({ key }) => postData(key, path, data)));
+    // A shift that has ended, so the reports no longer change as time passes.
+    await post("/api/v1/import/schedules", [
+      { agentId: "E1", start: iso(300), end: iso(60), activity: "work" },
+      { agentId: "E1", start: iso(150), end: iso(135), activity: "break" },
+    ]);
+    // The live status and the reports of the shift days around now, as the agent's object sees them.
+    const views = async (key: string) => {
+      const days = [pastDate(1), pastDate(0)];
+      const reports = await Promise.all(days.map((date) => getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)));
+      const timelines = await Promise.all(days.map((date) => getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)));
+      const status = (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
+      const view = { status, reports: reports.map((r) => r.body), timelines: timelines.map((r) => r.body) };
+      // The ongoing state's timeline entry ends "now", which moves between two reads.
+      return JSON.parse(JSON.stringify(view, (_k, v) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) && Date.parse(v) > now ? "now" : v)));
+    };
+    const freshStub = agentStub(env, fresh.tenant, await agentKeyOf(fresh.tenant, "E1"));
+    await views(living.key); // the living object has its events in memory from here on
+    // Newest first, then older ones inside the live window, a replay, and one from three days ago
+    // (before the window: it changes the state carried into the shift's first 20 minutes).
+    const deliveries = [
+      [{ agentId: "E1", state: "on_call", timestamp: iso(70) }],
+      [{ agentId: "E1", state: "available", timestamp: iso(280) }, { agentId: "E1", state: "break", timestamp: iso(148) }],
+      [{ agentId: "E1", state: "on_call", timestamp: iso(70) }, { agentId: "E1", state: "available", timestamp: iso(130) }],
+      [{ agentId: "E1", state: "available", timestamp: iso(3 * 24 * 60) }],
+      [{ agentId: "E1", state: "offline", timestamp: iso(55) }, { agentId: "E1", state: "after_call_work", timestamp: iso(65) }],
+    ];
+    const seen = new Set<string>();
+    for (const data of deliveries) {
+      await post("/api/v1/import/agent-states", data);
+      await evictDurableObject(freshStub);
+      const fromMemory = await views(living.key);
+      expect(fromMemory).toEqual(await views(fresh.key));
+      seen.add(JSON.stringify(fromMemory));
+    }
+    expect(seen.size).toBe(deliveries.length);
+    expect((await views(living.key)).status).toMatchObject({ state: "offline", stateSince: iso(55), adherence: "unscheduled" });
   });
 
   it("changes status with time alone: the alarm threshold passes without any new event", async () => {

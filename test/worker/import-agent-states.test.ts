@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { agentStub } from "../../src/http/agents.ts";
 import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
@@ -142,7 +142,7 @@ describe("POST /api/v1/import/agent-states", () => {
 });
 
 describe("agent Durable Object outbox", () => {
-  it("writes state history to D1 on its alarm, idempotently", async () => {
+  it("writes state history to D1 with the request; the outbox writes it again idempotently", async () => {
     const { tenant, key } = await setup();
     await postData(key, PATH, [
       { agentId: "E1", state: "available", timestamp: ago(6) },
@@ -150,15 +150,19 @@ describe("agent Durable Object outbox", () => {
     ]);
     const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
     const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey).first("n");
     expect(await count()).toBe(2);
+    // The request wrote them, so the outbox has nothing left to send.
+    const cursor = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushedEventId'").one().value);
+    expect(await cursor()).toBe("2");
 
     // Rewind the outbox cursor: a flush that runs twice must not write twice.
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushedEventId'");
     });
+    await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await count()).toBe(2);
+    expect(await cursor()).toBe("2");
   });
 });

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { database } from "../../db/client.ts";
 import { jsonChunks } from "../../db/bulk.ts";
 import { resolveAgents } from "../../db/directory.ts";
+import { insertStateEvents } from "../../db/state-history.ts";
 import { importEmployees } from "../../db/employees.ts";
 import { loadSettings } from "../../db/settings.ts";
 import type { AgentProfile } from "../../domain/agent.ts";
@@ -29,6 +30,19 @@ import type { RowUpdate } from "../../domain/live.ts";
 import { agentStub, refreshAgentsById } from "../agents.ts";
 
 const byIndex = (a: RecordError, b: RecordError) => a.index - b.index;
+
+/** Writes a request's events to D1's state history; false (and logged) when D1 refused. */
+async function writeHistory(db: D1Database, tenant: string, groups: ReadonlyArray<{ profile: AgentProfile; events: StateEvent[] }>): Promise<boolean> {
+  const rows = groups.flatMap(({ profile, events }) => events.map((e) => ({ ...e, agentKey: profile.agentKey })));
+  if (rows.length === 0) return false;
+  try {
+    await db.batch(insertStateEvents(db, tenant, rows));
+    return true;
+  } catch (error) {
+    console.error("writing state history failed; the agents' outboxes will retry", error);
+    return false;
+  }
+}
 
 export const importRoutes = new Hono<AppEnv>()
   .post("/historical", requirePermission("import:historical"), async (c) => {
@@ -102,13 +116,17 @@ export const importRoutes = new Hono<AppEnv>()
       group.indexes.push(index);
     }
 
+    // State history goes to D1 once for the whole request, not once per agent; agents only
+    // write what this missed (D1 failing) from their outboxes.
+    const inHistory = await writeHistory(c.env.DB, tenant, [...groups.values()]);
+
     let processed = 0;
     let skipped = 0;
     const rows: RowUpdate[] = [];
     await Promise.all(
       [...groups.values()].map(async ({ profile, events, indexes }) => {
         try {
-          const result = await agentStub(c.env, tenant, profile.agentKey).ingest({ tenant, profile, settings }, events);
+          const result = await agentStub(c.env, tenant, profile.agentKey).ingest({ tenant, profile, settings }, events, inHistory);
           processed += result.processed;
           skipped += result.skipped;
           if (result.row) rows.push(result.row);
