@@ -42,7 +42,33 @@ const byKey = (a: StateEvent, b: StateEvent) => a.ts - b.ts || (a.state < b.stat
 
 export class AgentStore {
   constructor(private readonly sql: SqlStorage) {
-    for (const statement of SCHEMA) sql.exec(statement);
+    // One call for the whole schema: an object starting up pays for one statement, not five.
+    sql.exec(SCHEMA.join(";\n"));
+  }
+
+  /**
+   * Everything small this object keeps (meta, dirty days, the last event id), read in one
+   * statement the first time any of it is needed.
+   */
+  private load(): { meta: Map<string, unknown>; dirty: Map<string, DirtyDay>; lastId: number } {
+    if (this.metaCache && this.dirty && this.lastId !== null) return { meta: this.metaCache, dirty: this.dirty, lastId: this.lastId };
+    const meta = new Map<string, unknown>();
+    const dirty = new Map<string, DirtyDay>();
+    let lastId = 0;
+    const rows = this.sql.exec<{ kind: string; k: string | null; v: string | number | null }>(
+      `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
+       UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
+       UNION ALL SELECT 'lastId', NULL, max(id) FROM events`,
+    );
+    for (const { kind, k, v } of rows) {
+      if (kind === "meta") meta.set(k!, JSON.parse(v as string));
+      else if (kind === "dirty") dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
+      else lastId = (v as number | null) ?? 0;
+    }
+    this.metaCache ??= meta;
+    this.dirty ??= dirty;
+    this.lastId ??= Math.max(lastId, (this.metaCache.get("flushedEventId") as number | undefined) ?? 0);
+    return { meta: this.metaCache, dirty: this.dirty, lastId: this.lastId };
   }
 
   // ── meta ───────────────────────────────────────────────────────────────────────────────────
@@ -50,10 +76,7 @@ export class AgentStore {
   private metaCache: Map<string, unknown> | null = null;
 
   private metaMap(): Map<string, unknown> {
-    this.metaCache ??= new Map(
-      this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, JSON.parse(r.value)]),
-    );
-    return this.metaCache;
+    return this.metaCache ?? this.load().meta;
   }
 
   getMeta<T>(key: string): T | null {
@@ -78,8 +101,7 @@ export class AgentStore {
   private lastId: number | null = null;
 
   private lastEventId(): number {
-    this.lastId ??= Math.max(this.sql.exec<{ id: number | null }>("SELECT max(id) AS id FROM events").one().id ?? 0, this.flushedEventId());
-    return this.lastId;
+    return this.lastId ?? this.load().lastId;
   }
 
   /** Inserts the events not seen before, in one statement; returns those that were new. */
@@ -224,18 +246,17 @@ export class AgentStore {
   private readonly segmentsByDate = new Map<string, ScheduleSegment[]>();
 
   segmentsForDates(dates: readonly string[]): ScheduleSegment[] {
-    return dates.flatMap((date) => {
-      let segments = this.segmentsByDate.get(date);
-      if (segments === undefined) {
-        segments = this.sql
-          .exec<{ start: number; end: number; activity: string }>(`SELECT start, "end", activity FROM segments WHERE date = ? ORDER BY start`, date)
-          .toArray()
-          .map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity }));
-        if (this.segmentsByDate.size > 64) this.segmentsByDate.clear();
-        this.segmentsByDate.set(date, segments);
-      }
-      return segments;
-    });
+    const missing = dates.filter((date) => !this.segmentsByDate.has(date));
+    if (missing.length > 0) {
+      if (this.segmentsByDate.size > 64) this.segmentsByDate.clear();
+      for (const date of missing) this.segmentsByDate.set(date, []);
+      const rows = this.sql.exec<{ date: string; start: number; end: number; activity: string }>(
+        `SELECT date, start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
+        JSON.stringify(missing),
+      );
+      for (const r of rows) this.segmentsByDate.get(r.date)!.push({ start: r.start, end: r.end, activity: r.activity as Activity });
+    }
+    return dates.flatMap((date) => this.segmentsByDate.get(date)!);
   }
 
   // ── dirty intervals ────────────────────────────────────────────────────────────────────────
@@ -243,13 +264,7 @@ export class AgentStore {
   private dirty: Map<string, DirtyDay> | null = null;
 
   private dirtyMap(): Map<string, DirtyDay> {
-    this.dirty ??= new Map(
-      this.sql
-        .exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals")
-        .toArray()
-        .map((r) => [r.date, { date: r.date, from: r.from_ts, version: 0 }]),
-    );
-    return this.dirty;
+    return this.dirty ?? this.load().dirty;
   }
 
   /** Marks a day's intervals for rewriting from `from` on (null: the whole day). */

@@ -138,7 +138,10 @@ export class AgentDO extends DurableObject<Env> {
   /** Stores the latest context; returns true when the settings changed. */
   private remember(context: AgentContext): boolean {
     const known = this.context();
-    if (known && JSON.stringify(known) === JSON.stringify(context)) return false;
+    // Settings are versioned: the same version is the same settings, no need to compare them whole.
+    if (known && known.tenant === context.tenant && known.settings.version === context.settings.version && sameProfile(known.profile, context.profile)) {
+      return false;
+    }
     const settingsChanged = !known || known.settings.version !== context.settings.version;
     // Settings can only move forward: an isolate with a stale cache must not roll them back.
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
@@ -345,4 +348,9 @@ export class AgentDO extends DurableObject<Env> {
       console.error(`agent ${context.profile.agentKey}: D1 flush failed (${failures}), retrying in ${delay} ms`, error);
     }
   }
+}
+
+function sameProfile(a: AgentProfile, b: AgentProfile): boolean {
+  const keys = Object.keys(a) as Array<keyof AgentProfile>;
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
