@@ -83,16 +83,40 @@ export class AgentStore {
     return (this.metaMap().get(key) as T | undefined) ?? null;
   }
 
+  /** Meta changes not yet in storage: key → new value, or undefined for a deletion. */
+  private readonly unsaved = new Map<string, unknown>();
+
+  /** Takes effect at once in memory; reaches storage at the next saveMeta(). */
   setMeta(key: string, value: unknown): void {
     const meta = this.metaMap();
     if (meta.get(key) === value) return; // primitives only: objects are always written
     meta.set(key, value);
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+    this.unsaved.set(key, value);
   }
 
   deleteMeta(key: string): void {
     if (!this.metaMap().delete(key)) return;
-    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    this.unsaved.set(key, undefined);
+  }
+
+  /**
+   * Writes the meta changes of this call in one statement. The object calls it before every
+   * await and before returning, so the changes commit with the rest of the call's writes.
+   */
+  saveMeta(): void {
+    if (this.unsaved.size === 0) return;
+    const changes = [...this.unsaved];
+    this.unsaved.clear();
+    const upserts = changes.filter(([, value]) => value !== undefined).map(([key, value]) => [key, JSON.stringify(value)]);
+    const deletions = changes.filter(([, value]) => value === undefined).map(([key]) => key);
+    if (upserts.length > 0) {
+      this.sql.exec(
+        `INSERT INTO meta (key, value) SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?) WHERE true
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        JSON.stringify(upserts),
+      );
+    }
+    if (deletions.length > 0) this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────

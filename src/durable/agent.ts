@@ -108,6 +108,7 @@ export class AgentDO extends DurableObject<Env> {
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
   async handOver(): Promise<StateEvent[]> {
     const events = this.store.takeAllEvents();
+    this.store.saveMeta();
     await this.ctx.storage.deleteAlarm();
     this.alarmAt = null;
     return events;
@@ -249,8 +250,11 @@ export class AgentDO extends DurableObject<Env> {
     if (!context) return null;
     const now = Date.now();
     const status = this.live(now);
+    const row = this.changedRow(context, status);
+    // Everything this call changed commits together, before the first await.
+    this.store.saveMeta();
     await this.scheduleAlarm(now, status);
-    return this.changedRow(context, status);
+    return row;
   }
 
   /** One row per change of what a supervisor sees, however many events caused it. */
@@ -339,12 +343,14 @@ export class AgentDO extends DurableObject<Env> {
       this.store.setMeta("flushFailures", 0);
       this.store.deleteMeta("flushRetryAt");
       this.store.pruneEventsBefore(now - RETENTION_DAYS * 86_400_000);
+      this.store.saveMeta();
     } catch (error) {
       // D1 is down or refused the write: everything stays in the outbox; retry with backoff.
       const failures = (this.store.getMeta<number>("flushFailures") ?? 0) + 1;
       const delay = Math.min(FLUSH_RETRY_MAX_MS, FLUSH_RETRY_MIN_MS * 2 ** (failures - 1));
       this.store.setMeta("flushFailures", failures);
       this.store.setMeta("flushRetryAt", now + delay);
+      this.store.saveMeta();
       console.error(`agent ${context.profile.agentKey}: D1 flush failed (${failures}), retrying in ${delay} ms`, error);
     }
   }
