@@ -3,18 +3,23 @@
  * commit together, which is what makes an ingest atomic.
  *
  * Everything an ingest reads (meta, dirty days, the schedule, the recent events) is mirrored in
- * memory and written through, so a steady-state ingest costs one INSERT for its events plus a
- * write or two for what changed. Storage stays the copy that survives eviction; the object is
- * the only writer of its storage, so the mirror cannot go stale.
+ * memory and written through, so a steady-state ingest costs one INSERT for its events plus one
+ * for its meta changes. Storage stays the copy that survives eviction; the object is the only
+ * writer of its storage, so the mirror cannot go stale.
+ *
+ * Events are keyed on their replay key in a table without rowids (one B-tree per insert, no
+ * sequence). The outbox holds only the events D1 has not received: usually none, because the
+ * import request writes them to D1 itself.
  */
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
 
 const SCHEMA = [
-  // AUTOINCREMENT ids only grow, so "flushed up to id N" is a complete outbox cursor.
-  `CREATE TABLE IF NOT EXISTS events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
+  `CREATE TABLE IF NOT EXISTS state_events (
      ts INTEGER NOT NULL, state TEXT NOT NULL, acd_state_code TEXT, queue TEXT,
-     UNIQUE (ts, state))`,
+     PRIMARY KEY (ts, state)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS outbox (
+     ts INTEGER NOT NULL, state TEXT NOT NULL, acd_state_code TEXT, queue TEXT,
+     PRIMARY KEY (ts, state)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS segments (
      date TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, activity TEXT NOT NULL,
      PRIMARY KEY (start, "end", activity))`,
@@ -25,7 +30,10 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
-type EventRow = { id: number; ts: number; state: string; acd_state_code: string | null; queue: string | null };
+type EventRow = { ts: number; state: string; acd_state_code: string | null; queue: string | null };
+
+const EVENT_TUPLES = "value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?) WHERE true";
+const eventTuples = (events: readonly StateEvent[]) => JSON.stringify(events.map((e) => [e.ts, e.state, e.acdStateCode ?? null, e.queue ?? null]));
 
 export interface DirtyDay {
   date: string;
@@ -42,41 +50,52 @@ const byKey = (a: StateEvent, b: StateEvent) => a.ts - b.ts || (a.state < b.stat
 
 export class AgentStore {
   constructor(private readonly sql: SqlStorage) {
-    // One call for the whole schema: an object starting up pays for one statement, not five.
+    // One call for the whole schema: an object starting up pays for one statement, not six.
     sql.exec(SCHEMA.join(";\n"));
+    this.load();
   }
 
   /**
    * Everything small this object keeps (meta, dirty days, the last event id), read in one
    * statement the first time any of it is needed.
    */
-  private load(): { meta: Map<string, unknown>; dirty: Map<string, DirtyDay>; lastId: number } {
-    if (this.metaCache && this.dirty && this.lastId !== null) return { meta: this.metaCache, dirty: this.dirty, lastId: this.lastId };
-    const meta = new Map<string, unknown>();
-    const dirty = new Map<string, DirtyDay>();
-    let lastId = 0;
-    const rows = this.sql.exec<{ kind: string; k: string | null; v: string | number | null }>(
-      `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
-       UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
-       UNION ALL SELECT 'lastId', NULL, max(id) FROM events`,
-    );
+  private load(): void {
+    const rows = this.sql
+      .exec<{ kind: string; k: string | null; v: string | number | null }>(
+        `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
+         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
+         UNION ALL SELECT 'outbox', NULL, count(*) FROM outbox
+         UNION ALL SELECT 'legacy', name, NULL FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
+      )
+      .toArray();
     for (const { kind, k, v } of rows) {
-      if (kind === "meta") meta.set(k!, JSON.parse(v as string));
-      else if (kind === "dirty") dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
-      else lastId = (v as number | null) ?? 0;
+      if (kind === "meta") this.meta.set(k!, JSON.parse(v as string));
+      else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
+      else if (kind === "outbox") this.outboxSize = v as number;
     }
-    this.metaCache ??= meta;
-    this.dirty ??= dirty;
-    this.lastId ??= Math.max(lastId, (this.metaCache.get("flushedEventId") as number | undefined) ?? 0);
-    return { meta: this.metaCache, dirty: this.dirty, lastId: this.lastId };
+    if (rows.some((r) => r.kind === "legacy")) this.migrateLegacyEvents();
+  }
+
+  /**
+   * Objects created before the keyed event log kept events in `events` with an id cursor for the
+   * outbox: move them over once, the unflushed ones into the outbox.
+   */
+  private migrateLegacyEvents(): void {
+    const flushed = (this.meta.get("flushedEventId") as number | undefined) ?? 0;
+    this.sql.exec(`INSERT INTO state_events SELECT ts, state, acd_state_code, queue FROM events WHERE true ON CONFLICT DO NOTHING`);
+    this.sql.exec(`INSERT INTO outbox SELECT ts, state, acd_state_code, queue FROM events WHERE id > ? ON CONFLICT DO NOTHING`, flushed);
+    this.sql.exec("DROP TABLE events");
+    this.deleteMeta("flushedEventId");
+    this.saveMeta();
+    this.outboxSize = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
 
   // ── meta ───────────────────────────────────────────────────────────────────────────────────
 
-  private metaCache: Map<string, unknown> | null = null;
+  private readonly meta = new Map<string, unknown>();
 
   private metaMap(): Map<string, unknown> {
-    return this.metaCache ?? this.load().meta;
+    return this.meta;
   }
 
   getMeta<T>(key: string): T | null {
@@ -121,27 +140,21 @@ export class AgentStore {
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Highest event id ever stored here (the outbox is everything above the flushed cursor). */
-  private lastId: number | null = null;
-
-  private lastEventId(): number {
-    return this.lastId ?? this.load().lastId;
-  }
-
-  /** Inserts the events not seen before, in one statement; returns those that were new. */
-  insertEvents(events: readonly StateEvent[]): StateEvent[] {
+  /**
+   * Inserts the events not seen before, in one statement; returns those that were new. Unless
+   * they are already in D1's history (`inHistory`), the new ones also go to the outbox.
+   */
+  insertEvents(events: readonly StateEvent[], inHistory: boolean): StateEvent[] {
     if (events.length === 0) return [];
-    const rows = this.sql
-      .exec<EventRow>(
-        `INSERT INTO events (ts, state, acd_state_code, queue)
-         SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?) WHERE true
-         ON CONFLICT (ts, state) DO NOTHING RETURNING *`,
-        JSON.stringify(events.map((e) => [e.ts, e.state, e.acdStateCode ?? null, e.queue ?? null])),
-      )
-      .toArray();
-    if (rows.length === 0) return [];
-    const inserted = rows.map(toEvent);
-    this.lastId = Math.max(this.lastEventId(), ...rows.map((r) => r.id));
+    const inserted = this.sql
+      .exec<EventRow>(`INSERT INTO state_events (ts, state, acd_state_code, queue) SELECT ${EVENT_TUPLES} ON CONFLICT DO NOTHING RETURNING *`, eventTuples(events))
+      .toArray()
+      .map(toEvent);
+    if (inserted.length === 0) return [];
+    if (!inHistory) {
+      this.sql.exec(`INSERT INTO outbox (ts, state, acd_state_code, queue) SELECT ${EVENT_TUPLES} ON CONFLICT DO NOTHING`, eventTuples(inserted));
+      this.outboxSize += inserted.length;
+    }
     this.remember(inserted);
     return inserted;
   }
@@ -195,8 +208,8 @@ export class AgentStore {
   private readEvents(from: number, to: number): StateEvent[] {
     return this.sql
       .exec<EventRow>(
-        `SELECT * FROM (SELECT * FROM events WHERE ts < ? ORDER BY ts DESC, state DESC LIMIT 1)
-         UNION ALL SELECT * FROM (SELECT * FROM events WHERE ts >= ? AND ts < ? ORDER BY ts, state)`,
+        `SELECT * FROM (SELECT * FROM state_events WHERE ts < ? ORDER BY ts DESC, state DESC LIMIT 1)
+         UNION ALL SELECT * FROM (SELECT * FROM state_events WHERE ts >= ? AND ts < ? ORDER BY ts, state)`,
         from,
         from,
         to,
@@ -210,46 +223,34 @@ export class AgentStore {
     if (this.recent && ts >= this.recent.from) {
       return this.recent.events.find((e) => e.ts > ts)?.ts ?? null;
     }
-    return this.sql.exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM events WHERE ts > ?", ts).one().ts;
+    return this.sql.exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM state_events WHERE ts > ?", ts).one().ts;
   }
 
   allEvents(): StateEvent[] {
-    return this.sql.exec<EventRow>("SELECT * FROM events ORDER BY ts, state").toArray().map(toEvent);
+    return this.sql.exec<EventRow>("SELECT * FROM state_events ORDER BY ts, state").toArray().map(toEvent);
   }
 
   // ── outbox ─────────────────────────────────────────────────────────────────────────────────
 
-  private flushedEventId(): number {
-    return this.getMeta<number>("flushedEventId") ?? 0;
-  }
+  /** Events in the outbox (kept in memory: checked on every call). */
+  private outboxSize = 0;
 
   hasUnflushedEvents(): boolean {
-    return this.lastEventId() > this.flushedEventId();
+    return this.outboxSize > 0;
   }
 
-  /** The outbox: events past the flushed cursor, oldest first. */
-  unflushedEvents(limit: number): Array<StateEvent & { id: number }> {
-    return this.sql
-      .exec<EventRow>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", this.flushedEventId(), limit)
-      .toArray()
-      .map((r) => ({ ...toEvent(r), id: r.id }));
+  /** The outbox: events D1 has not received yet, oldest first. */
+  unflushedEvents(limit: number): StateEvent[] {
+    return this.sql.exec<EventRow>("SELECT * FROM outbox ORDER BY ts, state LIMIT ?", limit).toArray().map(toEvent);
   }
 
-  markEventsFlushed(upToId: number): void {
-    this.setMeta("flushedEventId", upToId);
-  }
-
-  /**
-   * Someone else (the Worker, in the same request) wrote the events inserted since `lastIdBefore`
-   * to D1. The cursor moves over them only if everything before them was flushed already.
-   */
-  markWrittenElsewhere(lastIdBefore: number): void {
-    if (this.flushedEventId() === lastIdBefore) this.markEventsFlushed(this.lastEventId());
-  }
-
-  /** The cursor position before an insert, for markWrittenElsewhere. */
-  currentLastEventId(): number {
-    return this.lastEventId();
+  /** D1 has these now (events that arrived meanwhile stay in the outbox). */
+  markEventsFlushed(events: readonly StateEvent[]): void {
+    const { rowsWritten } = this.sql.exec(
+      "DELETE FROM outbox WHERE (ts, state) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?))",
+      JSON.stringify(events.map((e) => [e.ts, e.state])),
+    );
+    this.outboxSize = Math.max(0, this.outboxSize - rowsWritten);
   }
 
   // ── schedule ───────────────────────────────────────────────────────────────────────────────
@@ -285,10 +286,10 @@ export class AgentStore {
 
   // ── dirty intervals ────────────────────────────────────────────────────────────────────────
 
-  private dirty: Map<string, DirtyDay> | null = null;
+  private readonly dirty = new Map<string, DirtyDay>();
 
   private dirtyMap(): Map<string, DirtyDay> {
-    return this.dirty ?? this.load().dirty;
+    return this.dirty;
   }
 
   /** Marks a day's intervals for rewriting from `from` on (null: the whole day). */
@@ -328,18 +329,17 @@ export class AgentStore {
   /** Hands every event over (to the employee that adopts this unknown agent) and forgets them. */
   takeAllEvents(): StateEvent[] {
     const events = this.allEvents();
-    this.sql.exec("DELETE FROM events");
-    this.sql.exec("DELETE FROM dirty_intervals");
-    this.dirty = new Map();
-    this.recent = null;
     // Handed-over events are the adopter's to write; nothing is left to flush here.
-    this.markEventsFlushed(this.lastEventId());
+    this.sql.exec("DELETE FROM state_events; DELETE FROM outbox; DELETE FROM dirty_intervals");
+    this.dirty.clear();
+    this.outboxSize = 0;
+    this.recent = null;
     return events;
   }
 
+  /** Old events leave the log (the outbox keeps whatever D1 still lacks). */
   pruneEventsBefore(ts: number): void {
-    // Never prune what D1 has not received yet.
-    const { rowsWritten } = this.sql.exec("DELETE FROM events WHERE ts < ? AND id <= ?", ts, this.flushedEventId());
+    const { rowsWritten } = this.sql.exec("DELETE FROM state_events WHERE ts < ?", ts);
     if (rowsWritten > 0) this.recent = null;
   }
 }

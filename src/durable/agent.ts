@@ -62,12 +62,8 @@ export class AgentDO extends DurableObject<Env> {
     inHistory = false,
   ): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
-    const lastIdBefore = this.store.currentLastEventId();
-    const inserted = this.store.insertEvents(events);
-    if (inserted.length > 0) {
-      if (inHistory) this.store.markWrittenElsewhere(lastIdBefore);
-      this.markEventsDirty(inserted);
-    }
+    const inserted = this.store.insertEvents(events, inHistory);
+    if (inserted.length > 0) this.markEventsDirty(inserted);
     const row = await this.afterChange();
     return { processed: inserted.length, skipped: events.length - inserted.length, row };
   }

@@ -36,7 +36,7 @@ export async function writeAgentHistory(
     const events = store.unflushedEvents(EVENTS_PER_FLUSH);
     if (events.length === 0) break;
     await db.batch(insertStateEvents(db, tenant, events.map((e) => ({ ...e, agentKey }))));
-    store.markEventsFlushed(events[events.length - 1]!.id);
+    store.markEventsFlushed(events);
   }
 
   for (const { date, from, version } of store.dirtyDays()) {

@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     "inspector-port": { type: "string", default: "8793" },
     "save-profile": { type: "string" },
     "per-agent": { type: "string" },
+    cold: { type: "boolean", default: false },
   },
 });
 
@@ -49,6 +50,10 @@ try {
   if (!args["no-schedules"]) await expectPost(`${server.url}/api/v1/import/schedules`, { data: scheduleRecords(agents) }, { token: key, timeoutMs: 300_000 }, [201]);
   const traffic = new Traffic(agents, 5);
   await expectPost(`${server.url}/api/v1/import/agent-states`, { data: traffic.perAgent(1) }, { token: key, timeoutMs: 300_000 }, [201]);
+  // The schedule import dirties tomorrow's intervals, which agents flush to D1 a few seconds later:
+  // let that happen before profiling. --cold also waits out Durable Object eviction (~10 s idle),
+  // as the bench's big batch meets its agents.
+  await new Promise((resolve) => setTimeout(resolve, args.cold ? 15_000 : 7_000));
   await settle([server]);
 
   const inspector = await connectInspector(Number(args["inspector-port"]));

@@ -350,7 +350,7 @@ async function sendStates(target, records, key) {
 async function ingestRound(target) {
   const traffic = target.traffic.ingest;
   const other = Object.values(servers).find((s) => s !== target.server);
-  // The product keeps working after it answers (alarms 1 s, 60 s and 300 s after a write); frozen,
+  // The product keeps working after it answers (escalation alarms 60 s and 300 s later); frozen,
   // it cannot take CPU from the baseline's round. Its overdue work runs when it is resumed, before
   // its own next round (see the settle after each round).
   if (FREEZE_OTHER) pauseServer(other);

@@ -142,27 +142,62 @@ describe("POST /api/v1/import/agent-states", () => {
 });
 
 describe("agent Durable Object outbox", () => {
+  it("moves events from the storage layout of earlier versions (id cursor) into the keyed log and outbox", async () => {
+    const stub = agentStub(env, newTenant(), "legacy-agent");
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, state TEXT NOT NULL,
+        acd_state_code TEXT, queue TEXT, UNIQUE (ts, state))`);
+      sql.exec("INSERT INTO events (ts, state, acd_state_code, queue) VALUES (1000, 'available', 'A', NULL), (2000, 'on_call', NULL, 'sales'), (3000, 'break', NULL, NULL)");
+      sql.exec("INSERT INTO meta (key, value) VALUES ('flushedEventId', '2')");
+    });
+    await evictDurableObject(stub);
+    const after = await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      return {
+        log: sql.exec("SELECT ts, state, acd_state_code, queue FROM state_events ORDER BY ts").toArray(),
+        outbox: sql.exec("SELECT ts, state FROM outbox").toArray(),
+        legacy: sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").one().n,
+        cursor: sql.exec("SELECT count(*) AS n FROM meta WHERE key = 'flushedEventId'").one().n,
+      };
+    });
+    expect(after).toEqual({
+      log: [
+        { ts: 1000, state: "available", acd_state_code: "A", queue: null },
+        { ts: 2000, state: "on_call", acd_state_code: null, queue: "sales" },
+        { ts: 3000, state: "break", acd_state_code: null, queue: null },
+      ],
+      outbox: [{ ts: 3000, state: "break" }],
+      legacy: 0,
+      cursor: 0,
+    });
+  });
+
   it("writes state history to D1 with the request; the outbox writes it again idempotently", async () => {
     const { tenant, key } = await setup();
-    await postData(key, PATH, [
+    const events = [
       { agentId: "E1", state: "available", timestamp: ago(6) },
       { agentId: "E1", state: "on_call", timestamp: ago(4) },
-    ]);
+    ];
+    await postData(key, PATH, events);
     const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
     const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey).first("n");
+    const outbox = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
     expect(await count()).toBe(2);
-    // The request wrote them, so the outbox has nothing left to send.
-    const cursor = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushedEventId'").one().value);
-    expect(await cursor()).toBe("2");
+    // The request wrote them, so the outbox has nothing to send.
+    expect(await outbox()).toBe(0);
 
-    // Rewind the outbox cursor: a flush that runs twice must not write twice.
+    // Put them back in the outbox: a flush that sends them again must not write them twice.
     await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushedEventId'");
+      state.storage.sql.exec("INSERT INTO outbox SELECT * FROM state_events");
     });
     await evictDurableObject(stub);
+    expect(await outbox()).toBe(2);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await count()).toBe(2);
-    expect(await cursor()).toBe("2");
+    expect(await outbox()).toBe(0);
+    const { results } = await env.DB.prepare("SELECT ts, state FROM state_events WHERE tenant = ? AND agent_key = ? ORDER BY ts").bind(tenant, agentKey).all();
+    expect(results).toEqual(events.map((e) => ({ ts: Date.parse(e.timestamp), state: e.state })));
   });
 });
