@@ -36,6 +36,8 @@ export interface AgentDay extends DayAdherence {
 const FLUSH_DELAY_MS = 5_000;
 const FLUSH_RETRY_MIN_MS = 2_000;
 const FLUSH_RETRY_MAX_MS = 5 * 60_000;
+/** Interval-close writes are spread over this long after each close (see closeDelay). */
+const CLOSE_SPREAD_MS = 60_000;
 /** Live status looks back this far for the ongoing state and out-of-adherence run. */
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
 /** Events are kept (once in D1) long enough to recompute any day the import API still accepts. */
@@ -121,7 +123,12 @@ export class AgentDO extends DurableObject<Env> {
     this.alarmAt = null; // this one has fired
     if (this.profile() === null) return;
     // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without events.
-    if (this.hasScheduleAround(now)) this.store.markDirty(this.today(now), now - this.settings().intervalMinutes * 60_000);
+    if (this.hasScheduleAround(now)) {
+      // An instant inside the interval that just closed, on that interval's own date (at midnight
+      // it is yesterday's last interval).
+      const closed = now - this.settings().intervalMinutes * 60_000;
+      this.store.markDirty(localDate(closed, this.settings().timeZone), closed);
+    }
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     if (retryAt === null || retryAt <= now) await this.flush(now);
     // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
@@ -274,7 +281,7 @@ export class AgentDO extends DurableObject<Env> {
     // Finished history goes to D1 within seconds: events the import request could not write, earlier days' totals.
     if (this.store.hasUnflushedEvents() || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.
-    if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now)));
+    if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -299,7 +306,18 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private nextIntervalClose(now: number): number | null {
-    return this.hasScheduleAround(now) ? this.nextIntervalStart(now) : null;
+    return this.hasScheduleAround(now) ? this.nextIntervalStart(now) + this.closeDelay() : null;
+  }
+
+  /**
+   * How long after an interval closes this agent writes it: a fixed share of CLOSE_SPREAD_MS per
+   * agent, so a tenant's agents do not all write to D1 in the same second of every interval.
+   */
+  private closeDelay(): number {
+    const key = this.profile()?.agentKey ?? "";
+    let hash = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+    return (hash >>> 0) % CLOSE_SPREAD_MS;
   }
 
   private currentIntervalStart(now: number): number {
