@@ -32,8 +32,32 @@ const SCHEMA = [
 
 type EventRow = { ts: number; state: string; acd_state_code: string | null; queue: string | null };
 
-const EVENT_TUPLES = "value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?) WHERE true";
-const eventTuples = (events: readonly StateEvent[]) => JSON.stringify(events.map((e) => [e.ts, e.state, e.acdStateCode ?? null, e.queue ?? null]));
+/** DO SQLite binds at most 100 parameters per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+/**
+ * A multi-row `INSERT … VALUES` in as few statements as the parameter limit allows. A call
+ * carries a handful of rows, for which plain VALUES beat `json_each` (no JSON to build or parse).
+ */
+function insertValues<T extends Record<string, SqlStorageValue>>(
+  sql: SqlStorage,
+  head: string,
+  rows: ReadonlyArray<readonly SqlStorageValue[]>,
+  tail = "",
+): T[] {
+  const width = rows[0]?.length ?? 1;
+  const perStatement = Math.floor(MAX_BOUND_PARAMETERS / width);
+  const placeholders = `(${Array(width).fill("?").join(", ")})`;
+  const out: T[] = [];
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const cursor = sql.exec<T>(`${head} VALUES ${Array(chunk.length).fill(placeholders).join(", ")} ${tail}`, ...chunk.flat());
+    for (const row of cursor) out.push(row);
+  }
+  return out;
+}
+
+const eventValues = (events: readonly StateEvent[]) => events.map((e) => [e.ts, e.state, e.acdStateCode ?? null, e.queue ?? null]);
 
 export interface DirtyDay {
   date: string;
@@ -128,13 +152,7 @@ export class AgentStore {
     this.unsaved.clear();
     const upserts = changes.filter(([, value]) => value !== undefined).map(([key, value]) => [key, JSON.stringify(value)]);
     const deletions = changes.filter(([, value]) => value === undefined).map(([key]) => key);
-    if (upserts.length > 0) {
-      this.sql.exec(
-        `INSERT INTO meta (key, value) SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?) WHERE true
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        JSON.stringify(upserts),
-      );
-    }
+    if (upserts.length > 0) insertValues(this.sql, "INSERT INTO meta (key, value)", upserts, "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     if (deletions.length > 0) this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
   }
 
@@ -146,13 +164,15 @@ export class AgentStore {
    */
   insertEvents(events: readonly StateEvent[], inHistory: boolean): StateEvent[] {
     if (events.length === 0) return [];
-    const inserted = this.sql
-      .exec<EventRow>(`INSERT INTO state_events (ts, state, acd_state_code, queue) SELECT ${EVENT_TUPLES} ON CONFLICT DO NOTHING RETURNING *`, eventTuples(events))
-      .toArray()
-      .map(toEvent);
+    const inserted = insertValues<EventRow>(
+      this.sql,
+      "INSERT INTO state_events (ts, state, acd_state_code, queue)",
+      eventValues(events),
+      "ON CONFLICT DO NOTHING RETURNING *",
+    ).map(toEvent);
     if (inserted.length === 0) return [];
     if (!inHistory) {
-      this.sql.exec(`INSERT INTO outbox (ts, state, acd_state_code, queue) SELECT ${EVENT_TUPLES} ON CONFLICT DO NOTHING`, eventTuples(inserted));
+      insertValues(this.sql, "INSERT INTO outbox (ts, state, acd_state_code, queue)", eventValues(inserted), "ON CONFLICT DO NOTHING");
       this.outboxSize += inserted.length;
     }
     this.remember(inserted);
