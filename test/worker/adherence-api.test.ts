@@ -271,6 +271,11 @@ describe("interval history in D1", () => {
 describe("today's interval rows", () => {
   it("are written when the interval closes, then rewritten once per interval, while state events land with the request", async () => {
     const { tenant, key } = await setup();
+    // A zone where it is about noon now, so the last two hours are all today whenever this runs
+    // (an event for an earlier day is written within seconds, not at the close).
+    const offset = 12 - new Date().getUTCHours();
+    const zone = offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: zone } })).status).toBe(200);
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
       { agentId: "E1", start: new Date(now - 7_200_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
