@@ -106,6 +106,27 @@ describe("POST /api/v1/import/agent-states", () => {
     expect(unknownLeft).toBe(0);
   });
 
+  it("moves an unknown agent's D1 history to the employee that adopts it", async () => {
+    const { tenant, key } = await setup();
+    const events = [
+      { agentId: "temp.agent@example.com", state: "available", timestamp: ago(20) },
+      { agentId: "temp.agent@example.com", state: "on_call", timestamp: ago(10) },
+    ];
+    await postData(key, PATH, events);
+    const history = async () =>
+      (await env.DB.prepare("SELECT agent_key, ts, state FROM state_events WHERE tenant = ? ORDER BY ts").bind(tenant).all<{ agent_key: string; ts: number; state: string }>()).results;
+    // Written with the request, under the unknown agent's key.
+    expect((await history()).map((r) => r.agent_key)).toEqual(["unknown:temp.agent@example.com", "unknown:temp.agent@example.com"]);
+
+    await postData(key, "/api/v1/import/employees", [{ email: "temp.agent@example.com", firstName: "Temp", lastName: "Agent", employeeId: "E88" }]);
+    const employeeKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E88'").bind(tenant).first<string>("id"))!;
+    // The unknown key's rows are gone; the employee's object holds the events in its outbox until its alarm.
+    expect(await history()).toEqual([]);
+    const stub = agentStub(env, tenant, employeeKey);
+    await runInDurableObject(stub, (instance) => instance.alarm());
+    expect(await history()).toEqual(events.map((e) => ({ agent_key: employeeKey, ts: Date.parse(e.timestamp), state: e.state })));
+  });
+
   it("filters GET /agents by team", async () => {
     const { key } = await setup();
     await postData(key, PATH, [{ agentId: "E2", state: "available", timestamp: ago(1) }]);
