@@ -80,8 +80,8 @@ export class AgentStore {
   }
 
   /**
-   * Everything small this object keeps (meta, dirty days, the last event id), read in one
-   * statement the first time any of it is needed.
+   * Everything small this object keeps (meta, dirty days, outbox size), read in one statement
+   * when the object starts; it also notices a storage layout from an earlier version.
    */
   private load(): void {
     const rows = this.sql
@@ -118,12 +118,8 @@ export class AgentStore {
 
   private readonly meta = new Map<string, unknown>();
 
-  private metaMap(): Map<string, unknown> {
-    return this.meta;
-  }
-
   getMeta<T>(key: string): T | null {
-    return (this.metaMap().get(key) as T | undefined) ?? null;
+    return (this.meta.get(key) as T | undefined) ?? null;
   }
 
   /** Meta changes not yet in storage: key → new value, or undefined for a deletion. */
@@ -131,14 +127,14 @@ export class AgentStore {
 
   /** Takes effect at once in memory; reaches storage at the next saveMeta(). */
   setMeta(key: string, value: unknown): void {
-    const meta = this.metaMap();
+    const meta = this.meta;
     if (meta.get(key) === value) return; // primitives only: objects are always written
     meta.set(key, value);
     this.unsaved.set(key, value);
   }
 
   deleteMeta(key: string): void {
-    if (!this.metaMap().delete(key)) return;
+    if (!this.meta.delete(key)) return;
     this.unsaved.set(key, undefined);
   }
 
@@ -308,13 +304,9 @@ export class AgentStore {
 
   private readonly dirty = new Map<string, DirtyDay>();
 
-  private dirtyMap(): Map<string, DirtyDay> {
-    return this.dirty;
-  }
-
   /** Marks a day's intervals for rewriting from `from` on (null: the whole day). */
   markDirty(date: string, from: number | null): void {
-    const days = this.dirtyMap();
+    const days = this.dirty;
     const known = days.get(date);
     const merged = known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
     days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1 });
@@ -333,12 +325,12 @@ export class AgentStore {
   }
 
   dirtyDays(): DirtyDay[] {
-    return [...this.dirtyMap().values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map((d) => ({ ...d }));
+    return [...this.dirty.values()].sort((a, b) => (a.date < b.date ? -1 : 1)).map((d) => ({ ...d }));
   }
 
   /** Clears a mark unless it was renewed meanwhile (events that arrived while D1 was being written). */
   clearDirty(date: string, version: number): void {
-    const days = this.dirtyMap();
+    const days = this.dirty;
     if (days.get(date)?.version !== version) return;
     days.delete(date);
     this.sql.exec("DELETE FROM dirty_intervals WHERE date = ?", date);
