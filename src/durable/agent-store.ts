@@ -72,6 +72,18 @@ const CACHE_SLACK_MS = 24 * 3_600_000;
 /** Events in replay-key order: (ts, state), as SQLite sorts them. */
 const byKey = (a: StateEvent, b: StateEvent) => a.ts - b.ts || (a.state < b.state ? -1 : a.state > b.state ? 1 : 0);
 
+/** Index of the first event at or after `ts` in events sorted by time (events.length if none). */
+function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid]!.ts < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class AgentStore {
   constructor(private readonly sql: SqlStorage) {
     // One call for the whole schema: an object starting up pays for one statement, not six.
@@ -184,12 +196,9 @@ export class AgentStore {
   private remember(inserted: readonly StateEvent[]): void {
     if (!this.recent) return;
     // Sorted in, an event before the cached range lands where a read would find the carry-in.
-    const events = this.recent.events;
-    for (const e of [...inserted].sort(byKey)) {
-      let i = events.length;
-      while (i > 0 && byKey(events[i - 1]!, e) > 0) i--;
-      events.splice(i, 0, e);
-    }
+    // (The sort is a merge of runs: near-linear when new events come after the old ones.)
+    this.recent.events.push(...inserted);
+    this.recent.events.sort(byKey);
   }
 
   /**
@@ -208,17 +217,8 @@ export class AgentStore {
   eventsBetween(from: number, to: number): StateEvent[] {
     if (!this.recent || this.recent.from > from) return this.readEvents(from, to);
     const events = this.recent.events;
-    // First event at or after `from`; the one before it (if any) is the carry-in.
-    let lo = 0;
-    let hi = events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (events[mid]!.ts < from) lo = mid + 1;
-      else hi = mid;
-    }
-    let end = lo;
-    while (end < events.length && events[end]!.ts < to) end++;
-    return events.slice(Math.max(0, lo - 1), end);
+    // The one before the first event at or after `from` (if any) is the carry-in.
+    return events.slice(Math.max(0, firstIndexFrom(events, from) - 1), firstIndexFrom(events, to));
   }
 
   private readEvents(from: number, to: number): StateEvent[] {
@@ -237,7 +237,7 @@ export class AgentStore {
   /** The earliest stored event after `ts`, or null. */
   firstEventAfter(ts: number): number | null {
     if (this.recent && ts >= this.recent.from) {
-      return this.recent.events.find((e) => e.ts > ts)?.ts ?? null;
+      return this.recent.events[firstIndexFrom(this.recent.events, ts + 1)]?.ts ?? null;
     }
     return this.sql.exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM state_events WHERE ts > ?", ts).one().ts;
   }

@@ -134,7 +134,11 @@ export async function publishRows(hubs: DurableObjectNamespace<HubDO>, tenant: s
   const calls: Promise<void>[] = [];
   for (const row of rows) {
     if (!row) continue;
-    for (const name of hubNames(tenant, row.view.team)) byHub.set(name, [...(byHub.get(name) ?? []), row]);
+    for (const name of hubNames(tenant, row.view.team)) {
+      const batch = byHub.get(name);
+      if (batch) batch.push(row);
+      else byHub.set(name, [row]);
+    }
     if (row.movedFrom !== undefined) calls.push(hubs.getByName(hubName(tenant, row.movedFrom)).remove(row.view.agentId, row.rev));
   }
   for (const [name, batch] of byHub) calls.push(hubs.getByName(name).publish(batch));

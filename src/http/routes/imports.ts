@@ -193,7 +193,9 @@ export const importRoutes = new Hono<AppEnv>()
     const plans = [...byAgent.values()].map(({ profile, segments }) => {
       const days = new Map<string, ScheduleSegment[]>();
       for (const { segment, date } of shiftDays(segments, settings.settings.timeZone)) {
-        days.set(date, [...(days.get(date) ?? []), segment]);
+        const day = days.get(date);
+        if (day) day.push(segment);
+        else days.set(date, [segment]);
       }
       return { profile, days: [...days].map(([date, segments]) => ({ date, segments })) };
     });
