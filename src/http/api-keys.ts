@@ -8,15 +8,9 @@
  *   id:<id>             → <sha256>       (revocation by id)
  */
 
-export const PERMISSIONS = [
-  "import:historical",
-  "import:employees",
-  "import:agent-states",
-  "import:schedules",
-  "read:adherence",
-  "admin:settings",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+import type { Permission } from "../domain/permissions.ts";
+
+export { PERMISSIONS, type Permission } from "../domain/permissions.ts";
 
 export interface ApiKeyRecord {
   id: string;

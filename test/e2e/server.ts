@@ -20,19 +20,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { PERMISSIONS } from "../../src/domain/permissions.ts";
 
 const execFileAsync = promisify(execFile);
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export const ALL_PERMISSIONS = [
-  "import:employees",
-  "import:agent-states",
-  "import:schedules",
-  "read:adherence",
-  "admin:settings",
-  "import:historical",
-] as const;
+export const ALL_PERMISSIONS = PERMISSIONS;
 
 export interface ApiResponse<T = any> {
   status: number;

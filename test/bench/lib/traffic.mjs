@@ -1,13 +1,9 @@
 /** Load generation for the benchmark: roster, schedules, realistic ACD state traffic, HTTP. */
 
-export const BENCH_PERMISSIONS = [
-  "import:historical",
-  "import:employees",
-  "import:agent-states",
-  "import:schedules",
-  "read:adherence",
-  "admin:settings",
-];
+import { PERMISSIONS } from "../../../src/domain/permissions.ts";
+
+/** The bench's keys may do everything. */
+export const BENCH_PERMISSIONS = [...PERMISSIONS];
 
 export class HttpError extends Error {
   constructor(message, status, body) {
