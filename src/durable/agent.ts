@@ -230,20 +230,24 @@ export class AgentDO extends DurableObject<Env> {
   private live(now: number): AgentLive {
     const { timeZone, adherence } = this.settings();
     const today = localDate(now, timeZone);
-    const todaysSegments = this.store.segmentsForDates([today]);
-    // One read serves both the live status and today's percentage.
-    const todaysWindow = dayWindow(today, timeZone, todaysSegments);
-    const events = this.store.recentEvents(Math.min(now - LIVE_LOOKBACK_MS, todaysWindow.start));
+    const yesterday = addDays(today, -1);
+    // "Today" on the board is the current shift's day: a night shift that began yesterday counts
+    // there until it ends.
+    const shiftDay = this.store.segmentsForDates([yesterday]).some((s) => s.end > now) ? yesterday : today;
+    const shiftSegments = this.store.segmentsForDates([shiftDay]);
+    // One read serves both the live status and the shift day's percentage.
+    const shiftWindow = dayWindow(shiftDay, timeZone, shiftSegments);
+    const events = this.store.recentEvents(Math.min(now - LIVE_LOOKBACK_MS, shiftWindow.start));
     const status = liveStatus({
       events,
-      segments: this.store.segmentsForDates([addDays(today, -1), today, addDays(today, 1)]),
+      segments: this.store.segmentsForDates([yesterday, today, addDays(today, 1)]),
       rules: adherence.rules,
       now,
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
-    // The board only needs today's percentage: no interval split, and nothing to compute without a schedule.
-    const adherencePctToday = todaysSegments.length > 0 ? this.computeShiftDay(today, now, false, events).adherencePct : null;
+    // The board only needs the percentage: no interval split, and nothing to compute without a schedule.
+    const adherencePctToday = shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events).adherencePct : null;
     return { ...status, adherencePctToday };
   }
 

@@ -371,6 +371,25 @@ describe("agent Durable Object lifecycle", () => {
     expect((await views(living.key)).status).toMatchObject({ state: "offline", stateSince: iso(58), adherence: "unscheduled" });
   });
 
+  it("shows a night shift's percentage on the board after midnight (the shift's day, not the calendar's)", async () => {
+    const { key } = await setup();
+    // A zone where it is about 01:00 now, so a shift from two hours ago began yesterday.
+    let offset = (((1 - new Date().getUTCHours()) % 24) + 24) % 24;
+    if (offset > 12) offset -= 24;
+    const zone = offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: zone } })).status).toBe(200);
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 2 * 3_600_000).toISOString(), end: new Date(now + 2 * 3_600_000).toISOString(), activity: "work" },
+    ]);
+    // Logged in half an hour late: 30 of the 120 scheduled minutes so far are out of adherence.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 90 * 60_000).toISOString() }]);
+    const row = (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
+    expect(row).toMatchObject({ activity: "work", adherence: "in" });
+    expect(row.adherencePctToday).toBeGreaterThan(74);
+    expect(row.adherencePctToday).toBeLessThan(76);
+  });
+
   it("changes status with time alone: the alarm threshold passes without any new event", async () => {
     const { tenant, key } = await setup();
     await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3 } } });
