@@ -1,4 +1,3 @@
-import type { Env } from "./env.ts";
 import { app } from "./http/app.ts";
 
 export { AgentDO } from "./durable/agent.ts";

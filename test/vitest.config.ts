@@ -12,7 +12,16 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          // Pure domain logic, routes, Durable Objects: all inside workerd with real D1/KV/DO.
+          // Pure domain logic in plain Node: an accidental platform import in src/domain fails here.
+          test: {
+            name: "unit",
+            root,
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+          },
+        },
+        {
+          // Routes, services and Durable Objects inside workerd with real D1, KV and DOs.
           plugins: [
             cloudflareTest({
               wrangler: { configPath: path.join(root, "wrangler.toml") },
@@ -28,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             root,
-            include: ["test/unit/**/*.test.ts", "test/worker/**/*.test.ts"],
+            include: ["test/worker/**/*.test.ts"],
             setupFiles: ["test/worker/apply-migrations.ts"],
           },
         },

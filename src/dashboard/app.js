@@ -1,6 +1,15 @@
+// @ts-check
 // Supervisor board: live agent states and adherence over one WebSocket.
 // Plain ES module, no dependencies. Rows are keyed by agentId and updated in place;
 // all DOM work is batched into one requestAnimationFrame.
+// Type-checked through its JSDoc against the domain's types: npx tsc -p test/tsconfig.dashboard.json
+// (type imports only: the browser never loads the .ts files).
+
+/** @import { Activity, AdherenceFlag, AgentState } from "../domain/model.ts" */
+/** @import { AgentView, LiveMessage } from "../domain/live.ts" */
+/** @typedef {"disconnected" | "connecting" | "reconnecting" | "connected"} Status */
+/** @typedef {AdherenceFlag | "alarm" | "severe"} Level adherence as displayed: "out" escalates to alarm, then severe */
+/** @typedef {"total" | AdherenceFlag | "alarm"} Counter the counters above the table (index.html: count-*) */
 
 const STORE = { key: "rta.apiKey", team: "rta.serverTeam", filter: "rta.filterTeam", sort: "rta.sort" };
 const NO_TEAM = "__none__";
@@ -11,40 +20,64 @@ const PING_EVERY_MS = 25_000;
 /** A second sequence gap this soon after a resync is applied as is (no reconnect loops). */
 const RESYNC_COOLDOWN_MS = 30_000;
 
-const $ = (id) => document.getElementById(id);
+/**
+ * `node`, checked to be a `type`: markup that does not match this script (index.html) fails on load
+ * with a clear message, not later with "cannot read properties of null".
+ * @template {Element} T
+ * @param {Element | null | undefined} node
+ * @param {{ new (): T }} type
+ * @param {string} what where `node` comes from, for the message
+ * @returns {T}
+ */
+function expectElement(node, type, what) {
+  if (node instanceof type) return node;
+  throw new Error(`Dashboard: ${what} should be a ${type.name}, found ${node ? `<${node.localName}>` : "nothing"}`);
+}
+
+/**
+ * The element with this id, which must be a `type`.
+ * @template {Element} T
+ * @param {string} id
+ * @param {{ new (): T }} type
+ */
+const $ = (id, type) => expectElement(document.getElementById(id), type, `#${id}`);
+
 const el = {
-  connection: $("connection"),
-  connectionText: $("connection-text"),
-  connectionDetail: $("connection-detail"),
-  clock: $("clock"),
-  form: $("key-form"),
-  keyInput: $("api-key"),
-  teamInput: $("server-team"),
-  formError: $("form-error"),
-  session: $("session"),
-  keyHint: $("key-hint"),
-  teamHint: $("team-hint"),
-  changeKey: $("change-key"),
-  forgetKey: $("forget-key"),
-  board: $("board"),
-  filter: $("team-filter"),
-  table: $("agents"),
-  caption: $("caption"),
-  tbody: $("rows"),
-  empty: $("empty"),
-  template: $("row-template"),
-  counts: {
-    total: $("count-total"),
-    in: $("count-in"),
-    out: $("count-out"),
-    alarm: $("count-alarm"),
-    unscheduled: $("count-unscheduled"),
-  },
+  connection: $("connection", HTMLElement),
+  connectionText: $("connection-text", HTMLElement),
+  connectionDetail: $("connection-detail", HTMLElement),
+  clock: $("clock", HTMLElement),
+  form: $("key-form", HTMLFormElement),
+  keyInput: $("api-key", HTMLInputElement),
+  teamInput: $("server-team", HTMLInputElement),
+  formError: $("form-error", HTMLElement),
+  session: $("session", HTMLElement),
+  keyHint: $("key-hint", HTMLElement),
+  teamHint: $("team-hint", HTMLElement),
+  changeKey: $("change-key", HTMLElement),
+  forgetKey: $("forget-key", HTMLElement),
+  board: $("board", HTMLElement),
+  filter: $("team-filter", HTMLSelectElement),
+  /** The table's header row: its cells name the column they sort by (data-sort). */
+  header: expectElement($("agents", HTMLTableElement).tHead?.rows[0], HTMLTableRowElement, "the first row of #agents' <thead>"),
+  caption: $("caption", HTMLElement),
+  tbody: $("rows", HTMLTableSectionElement),
+  empty: $("empty", HTMLElement),
+  /** Each agent's row is a clone of this one. */
+  row: expectElement($("row-template", HTMLTemplateElement).content.firstElementChild, HTMLTableRowElement, "the row in #row-template"),
+  counts: /** @satisfies {Record<Counter, HTMLElement>} */ ({
+    total: $("count-total", HTMLElement),
+    in: $("count-in", HTMLElement),
+    out: $("count-out", HTMLElement),
+    alarm: $("count-alarm", HTMLElement),
+    unscheduled: $("count-unscheduled", HTMLElement),
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
 // Labels and formatting
 
+/** @type {Record<AgentState, string>} */
 const STATE_LABELS = {
   available: "Available",
   on_call: "On call",
@@ -56,24 +89,40 @@ const STATE_LABELS = {
   offline: "Offline",
   unavailable: "Unavailable",
 };
+/** @type {Record<Activity, string>} */
 const ACTIVITY_LABELS = { work: "Work", break: "Break", lunch: "Lunch", meeting: "Meeting", training: "Training", off: "Off" };
+/** @type {Record<Level, string>} */
 const ADHERENCE_LABELS = { in: "In", out: "Out", alarm: "Alarm", severe: "Severe", unscheduled: "Unscheduled" };
+/** @type {Record<Level, number>} */
 const ADHERENCE_RANK = { in: 0, unscheduled: 1, out: 2, alarm: 3, severe: 4 };
 const NONE = "\u2014"; // em dash: no value
 
+/** @param {string} value */
 const humanize = (value) => String(value).replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+// The humanize fallbacks are for values newer than this script (its types know no others).
+/** @param {AgentState | null} state */
 const stateLabel = (state) => (state ? (STATE_LABELS[state] ?? humanize(state)) : NONE);
+/** @param {Activity | null} activity */
 const activityLabel = (activity) => (activity ? (ACTIVITY_LABELS[activity] ?? humanize(activity)) : NONE);
+/** @param {string | null} team */
 const teamLabel = (team) => team ?? "(no team)";
+/** @param {number} n */
 const pad = (n) => String(n).padStart(2, "0");
 
-/** Adherence level for display: severe and alarm are escalations of "out". */
+/**
+ * Adherence level for display: severe and alarm are escalations of "out".
+ * @param {AgentView} agent
+ * @returns {Level}
+ */
 function level(agent) {
   if (agent.adherence === "out") return agent.severe ? "severe" : agent.alarm ? "alarm" : "out";
   return agent.adherence === "in" ? "in" : "unscheduled";
 }
 
-/** m:ss, h:mm:ss. */
+/**
+ * m:ss, h:mm:ss.
+ * @param {number} ms
+ */
 function duration(ms) {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
@@ -82,6 +131,7 @@ function duration(ms) {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
+/** @param {string | null} iso @returns {number | null} */
 const parseTime = (iso) => {
   if (!iso) return null;
   const t = Date.parse(iso);
@@ -92,6 +142,11 @@ const parseTime = (iso) => {
 // Date header of the ticket response (1 s resolution, so only skews beyond 3 s are applied).
 let skewMs = 0;
 const now = () => Date.now() + skewMs;
+/**
+ * @param {string | null} dateHeader
+ * @param {number} sentAt
+ * @param {number} receivedAt
+ */
 function learnSkew(dateHeader, sentAt, receivedAt) {
   const server = parseTime(dateHeader);
   if (server === null) return;
@@ -103,6 +158,7 @@ function learnSkew(dateHeader, sentAt, receivedAt) {
 // Storage (sessionStorage only: the key never outlives the tab)
 
 const session = {
+  /** @param {string} name */
   get(name) {
     try {
       return sessionStorage.getItem(name);
@@ -110,6 +166,7 @@ const session = {
       return null;
     }
   },
+  /** @param {string} name @param {string | null} value null or "" removes it */
   set(name, value) {
     try {
       if (value === null || value === "") sessionStorage.removeItem(name);
@@ -123,15 +180,47 @@ const session = {
 // ---------------------------------------------------------------------------------------------
 // Rows: the model (one record per agent) and batched rendering
 
-/** agentId -> record { id, agent, tr, cells, shown: {col: text}, level, stateSince, outSince, keys } */
+/**
+ * One agent's row.
+ * @typedef {object} Row
+ * @property {string} id the agentId
+ * @property {AgentView} agent
+ * @property {HTMLTableRowElement} tr
+ * @property {Cells} cells
+ * @property {Partial<Record<Col, string>>} shown each cell's text as last written
+ * @property {Level} level
+ * @property {number | null} stateSince epoch ms
+ * @property {number | null} outSince epoch ms, null unless out
+ * @property {SortKeys | null} keys null only until upsert fills them, right after createRecord
+ */
+/** @typedef {Record<Col, HTMLTableCellElement> & { badge: Element }} Cells */
+/**
+ * What rows sort by, per column: strings for "text" columns, numbers (or null) for the others.
+ * @typedef {object} SortKeys
+ * @property {string} name
+ * @property {string} team
+ * @property {string} state
+ * @property {number | null} stateFor start time: an earlier start is a longer duration
+ * @property {string} activity
+ * @property {number} adherence rank of the level (ADHERENCE_RANK)
+ * @property {number | null} outFor start time
+ */
+/** @typedef {keyof SortKeys} Col */
+/** @typedef {{ label: string, kind: "text" | "since" | "rank" }} Column */
+/** @typedef {{ col: Col, dir: "ascending" | "descending" }} Sort */
+
+/** @type {Map<string, Row>} agentId -> row */
 const records = new Map();
+/** @type {Set<Row>} */
 const dirty = new Set();
+/** @type {Set<string>} team names, NO_TEAM for agents without one */
 const teams = new Set();
 let frame = 0;
 let needs = { order: false, filter: false, teams: false, counters: false, times: false };
 let filterTeam = session.get(STORE.filter) ?? "";
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
+/** @type {Record<Col, Column>} */
 const COLUMNS = {
   name: { label: "Agent", kind: "text" },
   team: { label: "Team", kind: "text" },
@@ -141,11 +230,14 @@ const COLUMNS = {
   adherence: { label: "Adherence", kind: "rank" },
   outFor: { label: "Time out", kind: "since" },
 };
+/** @type {Sort} */
 const defaultSort = { col: "outFor", dir: "descending" };
+/** @type {Sort} */
 let sort = (() => {
   try {
+    // Whatever was stored: used only if it names a column and a direction.
     const saved = JSON.parse(session.get(STORE.sort) ?? "null");
-    if (saved && COLUMNS[saved.col] && (saved.dir === "ascending" || saved.dir === "descending")) return saved;
+    if (saved && COLUMNS[/** @type {Col} */ (saved.col)] && (saved.dir === "ascending" || saved.dir === "descending")) return saved;
   } catch {
     // ignore
   }
@@ -157,6 +249,7 @@ let sort = (() => {
 const FLUSH_EVERY_MS = 200;
 let lastFlush = -Infinity;
 
+/** @param {keyof typeof needs} [what] */
 function schedule(what) {
   if (what) needs[what] = true;
   if (frame) return;
@@ -165,28 +258,36 @@ function schedule(what) {
   else frame = setTimeout(() => (frame = requestAnimationFrame(flush)), wait);
 }
 
-function createRecord(id) {
-  const tr = el.template.content.firstElementChild.cloneNode(true);
+/** @param {AgentView} agent */
+function createRecord(agent) {
+  const id = agent.agentId;
+  const tr = /** @type {HTMLTableRowElement} */ (el.row.cloneNode(true));
   tr.dataset.agentId = id;
-  const cells = {};
-  for (const cell of tr.children) cells[cell.dataset.col] = cell;
-  cells.badge = cells.adherence.firstElementChild;
-  const record = { id, agent: null, tr, cells, shown: {}, level: "unscheduled", stateSince: null, outSince: null, keys: null };
+  // Every cell names its column (data-col); the adherence cell holds the badge (index.html).
+  const cells = /** @type {Cells} */ ({});
+  for (const cell of tr.cells) cells[/** @type {Col} */ (cell.dataset.col)] = cell;
+  cells.badge = /** @type {Element} */ (cells.adherence.firstElementChild);
+  /** @type {Row} */
+  const record = { id, agent, tr, cells, shown: {}, level: "unscheduled", stateSince: null, outSince: null, keys: null };
   records.set(id, record);
   observer?.observe(tr);
   return record;
 }
 
-/** Stores an agent's new view; DOM follows in the next frame. */
+/**
+ * Stores an agent's new view; DOM follows in the next frame.
+ * @param {AgentView} agent as received: checked for an agentId
+ */
 function upsert(agent) {
   if (!agent || typeof agent.agentId !== "string") return;
-  const record = records.get(agent.agentId) ?? createRecord(agent.agentId);
+  const record = records.get(agent.agentId) ?? createRecord(agent);
   const before = record.keys;
   record.agent = agent;
   record.level = level(agent);
   record.stateSince = parseTime(agent.stateSince);
   record.outSince = agent.adherence === "out" ? parseTime(agent.outSince) : null;
-  record.keys = {
+  /** @type {SortKeys} */
+  const keys = {
     name: agent.name || agent.agentId,
     team: agent.team ?? "",
     state: stateLabel(agent.state),
@@ -195,7 +296,8 @@ function upsert(agent) {
     adherence: ADHERENCE_RANK[record.level],
     outFor: record.outSince,
   };
-  if (!before || Object.keys(record.keys).some((k) => before[k] !== record.keys[k])) needs.order = true;
+  record.keys = keys;
+  if (!before || /** @type {Col[]} */ (Object.keys(keys)).some((k) => before[k] !== keys[k])) needs.order = true;
   if (!teams.has(agent.team ?? NO_TEAM)) {
     teams.add(agent.team ?? NO_TEAM);
     needs.teams = true;
@@ -205,6 +307,7 @@ function upsert(agent) {
   schedule();
 }
 
+/** @param {string} id */
 function remove(id) {
   const record = records.get(id);
   if (!record) return;
@@ -215,6 +318,7 @@ function remove(id) {
   schedule();
 }
 
+/** @param {Row} record */
 function forget(record) {
   observer?.unobserve(record.tr);
   onScreen?.delete(record);
@@ -231,13 +335,20 @@ function clearRows() {
   schedule();
 }
 
-/** Writes a cell's text only when it changed. */
+/**
+ * Writes a cell's text only when it changed.
+ * @param {Row} record
+ * @param {Col} col
+ * @param {string} text
+ * @param {Element} [cell] where the text goes, if not the column's cell
+ */
 function put(record, col, text, cell = record.cells[col]) {
   if (record.shown[col] === text) return;
   record.shown[col] = text;
   cell.textContent = text;
 }
 
+/** @param {Row} record @param {number} at now, epoch ms */
 function renderRow(record, at) {
   const { agent, cells, tr } = record;
   put(record, "name", agent.name || agent.agentId);
@@ -256,18 +367,24 @@ function renderRow(record, at) {
   renderTimes(record, at);
 }
 
+/** @param {Row} record @param {number} at now, epoch ms */
 function renderTimes(record, at) {
   put(record, "stateFor", record.stateSince === null ? NONE : duration(at - record.stateSince));
   put(record, "outFor", record.outSince === null ? "" : duration(at - record.outSince));
 }
 
+/** @param {Row} record */
 const visible = (record) => !filterTeam || (record.agent.team ?? NO_TEAM) === filterTeam;
 
+/** @param {Row} a @param {Row} b */
 function compare(a, b) {
+  // Only rows in `records` are sorted, and upsert gives each its keys as it creates it.
+  const ak = /** @type {SortKeys} */ (a.keys);
+  const bk = /** @type {SortKeys} */ (b.keys);
   const { col, dir } = sort;
   const sign = dir === "ascending" ? 1 : -1;
-  const x = a.keys[col];
-  const y = b.keys[col];
+  const x = ak[col];
+  const y = bk[col];
   const kind = COLUMNS[col].kind;
   let result = 0;
   // Missing values (no state, not out, no team) always go last.
@@ -275,55 +392,68 @@ function compare(a, b) {
   const yMissing = y === null || y === "";
   if (xMissing !== yMissing) return xMissing ? 1 : -1;
   if (!xMissing) {
-    if (kind === "text") result = sign * collator.compare(x, y);
-    else if (kind === "rank") result = sign * (x - y);
+    // The kind says what the keys are (SortKeys): strings for "text", numbers for the others.
+    if (kind === "text") result = sign * collator.compare(/** @type {string} */ (x), /** @type {string} */ (y));
+    else if (kind === "rank") result = sign * (/** @type {number} */ (x) - /** @type {number} */ (y));
     // "since" keys are start times: an earlier start is a longer duration.
-    else result = sign * (y - x);
+    else result = sign * (/** @type {number} */ (y) - /** @type {number} */ (x));
   }
   if (result !== 0) return result;
-  return b.keys.adherence - a.keys.adherence || collator.compare(a.keys.name, b.keys.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return bk.adherence - ak.adherence || collator.compare(ak.name, bk.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Re-sorts the records and moves only the rows that are out of place. */
 function reorder() {
   const order = [...records.values()].sort(compare);
+  /** @type {Map<Element, number>} */
   const position = new Map(order.map((record, i) => [record.tr, i]));
+  /** @type {number[]} */
   const current = [];
   for (const tr of el.tbody.children) {
     const i = position.get(tr);
     if (i !== undefined) current.push(i);
   }
   // Rows on a longest increasing run of new positions keep their place; the rest move.
-  const stay = new Set(longestIncreasing(current).map((i) => order[i].tr));
+  // (The casts: positions index `order`, so order[i] is there.)
+  const stay = new Set(longestIncreasing(current).map((i) => /** @type {Row} */ (order[i]).tr));
   if (stay.size === order.length) return;
   let anchor = null;
   for (let i = order.length - 1; i >= 0; i--) {
-    const tr = order[i].tr;
+    const tr = /** @type {Row} */ (order[i]).tr;
     if (!stay.has(tr)) el.tbody.insertBefore(tr, anchor);
     anchor = tr;
   }
 }
 
-/** One longest strictly increasing subsequence of `seq` (its values), O(n log n). */
+/**
+ * One longest strictly increasing subsequence of `seq` (its values), O(n log n).
+ * @param {number[]} seq
+ */
 function longestIncreasing(seq) {
+  // Every index below is in bounds (the casts say so): k < seq.length, mid < tails.length,
+  // tailAt is as long as tails, and prev[k] < k.
+  /** @type {number[]} */
   const tails = [];
+  /** @type {number[]} */
   const tailAt = [];
+  /** @type {number[]} */
   const prev = new Array(seq.length);
   for (let k = 0; k < seq.length; k++) {
-    const v = seq[k];
+    const v = /** @type {number} */ (seq[k]);
     let lo = 0;
     let hi = tails.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (tails[mid] < v) lo = mid + 1;
+      if (/** @type {number} */ (tails[mid]) < v) lo = mid + 1;
       else hi = mid;
     }
     tails[lo] = v;
     tailAt[lo] = k;
-    prev[k] = lo > 0 ? tailAt[lo - 1] : -1;
+    prev[k] = lo > 0 ? /** @type {number} */ (tailAt[lo - 1]) : -1;
   }
+  /** @type {number[]} */
   const out = [];
-  for (let k = tails.length ? tailAt[tails.length - 1] : -1; k >= 0; k = prev[k]) out.push(seq[k]);
+  for (let k = tails.length ? /** @type {number} */ (tailAt[tails.length - 1]) : -1; k >= 0; k = /** @type {number} */ (prev[k])) out.push(/** @type {number} */ (seq[k]));
   return out.reverse();
 }
 
@@ -339,6 +469,7 @@ function renderTeams() {
 }
 
 function renderCounters() {
+  /** @type {Record<Counter, number>} */
   const counts = { total: 0, in: 0, out: 0, alarm: 0, unscheduled: 0 };
   for (const record of records.values()) {
     if (record.tr.hidden) continue;
@@ -351,7 +482,7 @@ function renderCounters() {
       if (l === "alarm" || l === "severe") counts.alarm++;
     }
   }
-  for (const [name, node] of Object.entries(el.counts)) {
+  for (const [name, node] of /** @type {[Counter, HTMLElement][]} */ (Object.entries(el.counts))) {
     const text = String(counts[name]);
     if (node.textContent !== text) node.textContent = text;
   }
@@ -364,7 +495,7 @@ function renderCounters() {
 }
 
 function renderSortHeaders() {
-  for (const th of el.table.tHead.rows[0].cells) {
+  for (const th of el.header.cells) {
     if (th.dataset.sort === sort.col) th.setAttribute("aria-sort", sort.dir);
     else th.removeAttribute("aria-sort");
   }
@@ -405,13 +536,16 @@ function flush() {
 
 // Rows within (or near) the viewport; null where IntersectionObserver is missing (then all rows tick).
 let ticks = 0;
+/** @type {Set<Row> | null} */
 const onScreen = typeof IntersectionObserver === "function" ? new Set() : null;
 const observer =
   onScreen &&
   new IntersectionObserver(
     (entries) => {
       for (const entry of entries) {
-        const record = records.get(entry.target.dataset.agentId);
+        // Only agents' rows are observed, and each carries its agent's id (createRecord).
+        const tr = /** @type {HTMLTableRowElement} */ (entry.target);
+        const record = records.get(/** @type {string} */ (tr.dataset.agentId));
         if (!record || record.tr !== entry.target) continue;
         if (entry.isIntersecting) {
           onScreen.add(record);
@@ -434,6 +568,22 @@ function tick() {
 // ---------------------------------------------------------------------------------------------
 // Connection: ticket, WebSocket, resume with since=<last seq>, backoff
 
+/**
+ * @typedef {object} Connection
+ * @property {string | null} key the API key
+ * @property {string} team the team asked of the server, "" for all
+ * @property {Status} status
+ * @property {WebSocket | null} socket the current socket; events of any other are ignored
+ * @property {number | null} lastSeq seq of the last message applied
+ * @property {number} attempt reconnects since the last message
+ * @property {number} timer the retry's timeout
+ * @property {number} generation grows on each disconnect: a pending connect that sees it change gives up
+ * @property {number} lastMessageAt epoch ms, 0 for none
+ * @property {number} pinger the ping interval
+ * @property {boolean} awaitingPong
+ * @property {number} lastResyncAt Date.now() of the last resync
+ */
+/** @type {Connection} */
 const connection = {
   key: session.get(STORE.key),
   team: session.get(STORE.team) ?? "",
@@ -449,6 +599,11 @@ const connection = {
   lastResyncAt: -Infinity,
 };
 
+/**
+ * @param {Status} status
+ * @param {string} text
+ * @param {string} [detail]
+ */
 function setStatus(status, text, detail = "") {
   connection.status = status;
   el.connection.dataset.status = status;
@@ -473,6 +628,10 @@ function disconnect() {
   if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "client closed");
 }
 
+/**
+ * @param {string} reason
+ * @param {number} [delayHintMs] the least delay, e.g. from Retry-After
+ */
 function retry(reason, delayHintMs = 0) {
   disconnect();
   const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** connection.attempt);
@@ -483,6 +642,10 @@ function retry(reason, delayHintMs = 0) {
   connection.timer = setTimeout(connect, delay);
 }
 
+/**
+ * @param {Response} res
+ * @returns {Promise<string>}
+ */
 async function errorMessage(res) {
   try {
     const body = await res.json();
@@ -549,6 +712,7 @@ async function connect() {
   url.searchParams.set("ticket", ticket);
   if (connection.lastSeq !== null) url.searchParams.set("since", String(connection.lastSeq));
 
+  /** @type {WebSocket} */
   let socket;
   try {
     socket = new WebSocket(url);
@@ -586,7 +750,13 @@ async function connect() {
   });
 }
 
+/**
+ * @param {WebSocket} socket
+ * @param {string} data
+ */
 function receive(socket, data) {
+  // Typed as what the hub sends; the checks below still guard against anything else.
+  /** @type {LiveMessage} */
   let message;
   try {
     message = JSON.parse(data);
@@ -597,6 +767,7 @@ function receive(socket, data) {
   const seq = typeof message.seq === "number" ? message.seq : null;
 
   if (message.type === "snapshot" && Array.isArray(message.agents)) {
+    /** @type {Set<string>} */
     const seen = new Set();
     teams.clear();
     needs.teams = true;
@@ -634,6 +805,7 @@ function receive(socket, data) {
 // ---------------------------------------------------------------------------------------------
 // Key form, session bar, filter, sorting
 
+/** @param {string} key */
 function maskKey(key) {
   return key.length <= 8 ? "\u2022\u2022\u2022\u2022" : `${key.slice(0, 4)}\u2026${key.slice(-4)}`;
 }
@@ -642,12 +814,16 @@ function showSession() {
   const hasKey = Boolean(connection.key);
   el.form.hidden = hasKey;
   el.session.hidden = !hasKey;
-  if (hasKey) {
+  if (connection.key) {
     el.keyHint.textContent = maskKey(connection.key);
     el.teamHint.textContent = connection.team ? `, team ${connection.team}` : ", all teams";
   }
 }
 
+/**
+ * @param {string} key
+ * @param {string} team "" for all teams
+ */
 function start(key, team) {
   const changed = key !== connection.key || team !== connection.team;
   connection.key = key;
@@ -666,6 +842,7 @@ function start(key, team) {
   connect();
 }
 
+/** @param {string} message */
 function rejectKey(message) {
   disconnect();
   connection.key = null;
@@ -719,10 +896,11 @@ el.filter.addEventListener("change", () => {
   schedule("filter");
 });
 
-el.table.tHead.addEventListener("click", (event) => {
-  const th = event.target.closest("th[data-sort]");
-  if (!th) return;
-  const col = th.dataset.sort;
+el.header.addEventListener("click", (event) => {
+  // Clicks come from the headers' buttons: the th around one names its column (index.html).
+  const th = /** @type {Element} */ (event.target).closest("th[data-sort]");
+  if (!(th instanceof HTMLElement)) return;
+  const col = /** @type {Col} */ (th.dataset.sort);
   const firstDir = COLUMNS[col].kind === "text" ? "ascending" : "descending";
   const dir = sort.col === col ? (sort.dir === "ascending" ? "descending" : "ascending") : firstDir;
   sort = { col, dir };

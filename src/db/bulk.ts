@@ -5,7 +5,7 @@
  */
 
 /** Rows per statement: keeps each JSON parameter well under D1's 2 MB value limit. */
-export const JSON_ROWS_PER_STATEMENT = 500;
+const JSON_ROWS_PER_STATEMENT = 500;
 
 export function jsonChunks<T>(rows: readonly T[], size = JSON_ROWS_PER_STATEMENT): string[] {
   const chunks: string[] = [];

@@ -3,7 +3,8 @@
  * created on first mention. All writes of one import go to D1 in one batch (one transaction).
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { EmployeeRecord, RecordError } from "../domain/imports.ts";
+import type { EmployeeRecord } from "../domain/imports.ts";
+import type { Indexed, RecordIssue } from "../domain/outcome.ts";
 import { jsonChunks } from "./bulk.ts";
 import type { Db } from "./client.ts";
 import { employees } from "./schema.ts";
@@ -12,7 +13,7 @@ export interface EmployeeImportResult {
   created: number;
   updated: number;
   skipped: number;
-  errors: RecordError[];
+  errors: RecordIssue[];
   /** Employees created or given a new employeeId: candidates to adopt events of unknown agents. */
   adoptable: Array<{ id: string; email: string; employeeId: string | null }>;
   /** Emails of existing employees that were updated: their live agents need the new profile. */
@@ -52,9 +53,8 @@ export async function importEmployees(
   d1: D1Database,
   db: Db,
   tenant: string,
-  records: Array<{ index: number; value: EmployeeRecord }>,
+  records: ReadonlyArray<Indexed<EmployeeRecord>>,
   updateExisting: boolean,
-  original: readonly unknown[],
 ): Promise<EmployeeImportResult> {
   const result: EmployeeImportResult = { created: 0, updated: 0, skipped: 0, errors: [], adoptable: [], updatedEmails: [] };
   const emails = JSON.stringify(records.map((r) => r.value.email));
@@ -75,7 +75,7 @@ export async function importEmployees(
   const writes: Array<{ id: string; record: EmployeeRecord; isNew: boolean }> = [];
 
   for (const { index, value } of records) {
-    const fail = (error: string, field: string) => result.errors.push({ index, error, field, data: original[index] });
+    const fail = (error: string, field: string) => result.errors.push({ index, error, field });
     const firstIndex = seenInBatch.get(value.email);
     if (firstIndex !== undefined) {
       fail(`Duplicate email in this batch (first at index ${firstIndex})`, "email");

@@ -16,7 +16,12 @@ const INSERT_STATE_EVENTS = `
   FROM json_each(?2) WHERE true
   ON CONFLICT DO NOTHING`;
 
-export function insertStateEvents(db: D1Database, tenant: string, rows: readonly HistoryRow[]): D1PreparedStatement[] {
+/** Inserts the rows not stored yet, in one transaction. */
+export async function insertStateHistory(d1: D1Database, tenant: string, rows: readonly HistoryRow[]): Promise<void> {
   const tuples = rows.map((r) => [r.agentKey, r.ts, r.state, r.acdStateCode ?? null, r.queue ?? null]);
-  return jsonChunks(tuples).map((chunk) => db.prepare(INSERT_STATE_EVENTS).bind(tenant, chunk));
+  await d1.batch(jsonChunks(tuples).map((chunk) => d1.prepare(INSERT_STATE_EVENTS).bind(tenant, chunk)));
+}
+
+export function deleteAgentHistory(d1: D1Database, tenant: string, agentKey: string): D1PreparedStatement {
+  return d1.prepare("DELETE FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey);
 }

@@ -4,18 +4,17 @@
  */
 import * as v from "valibot";
 import { ACTIVITIES, AGENT_STATES, type Activity, type AgentState } from "./model.ts";
+import type { RecordIssue } from "./outcome.ts";
 import { isValidDate } from "./time.ts";
 
 export const MAX_BATCH_RECORDS = 10_000;
 /** ACD clocks drift; a few minutes ahead is tolerated, more is a bad timestamp. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** Events older than this are refused: the agent Durable Objects keep this much history to recompute. */
-export const MAX_EVENT_AGE_DAYS = 62;
+const MAX_EVENT_AGE_DAYS = 62;
 
-export interface RecordError {
-  index: number;
-  error: string;
-  field?: string;
+/** A refused record as the native API reports it: what is wrong, and the record as it was sent. */
+export interface RecordError extends RecordIssue {
   data: unknown;
 }
 
@@ -75,7 +74,7 @@ export const agentStateRecord = v.object({
 });
 export type AgentStateRecord = v.InferOutput<typeof agentStateRecord>;
 
-export const CHANNELS = ["voice", "chat", "email"] as const;
+const CHANNELS = ["voice", "chat", "email"] as const;
 
 export const historicalRecord = v.object({
   date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isValidDate, "Invalid date: expected YYYY-MM-DD")),
@@ -96,7 +95,7 @@ export const historicalRecord = v.object({
 });
 export type HistoricalRecord = v.InferOutput<typeof historicalRecord>;
 
-export const ROLES = ["admin", "supervisor", "agent"] as const;
+const ROLES = ["admin", "supervisor", "agent"] as const;
 
 export const employeeRecord = v.object({
   email: v.pipe(v.string("email must be a string"), v.trim(), v.email("Invalid email format"), v.toLowerCase()),
@@ -111,7 +110,7 @@ export const employeeRecord = v.object({
 export type EmployeeRecord = v.InferOutput<typeof employeeRecord>;
 
 /** Longer segments are almost always a unit mistake (seconds sent as ms, a wrong date). */
-export const MAX_SEGMENT_HOURS = 24;
+const MAX_SEGMENT_HOURS = 24;
 
 export const scheduleRecord = v.pipe(
   v.object({

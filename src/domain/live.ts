@@ -59,12 +59,3 @@ export type LiveMessage =
   | { type: "snapshot"; seq: number; agents: AgentView[] }
   | { type: "change"; seq: number; agent: AgentView }
   | { type: "remove"; seq: number; agentId: string };
-
-/** The hubs an agent's changes go to: the whole tenant's, and its team's shard. */
-export function hubNames(tenant: string, team: string | null): string[] {
-  return team === null ? [hubName(tenant, null)] : [hubName(tenant, null), hubName(tenant, team)];
-}
-
-export function hubName(tenant: string, team: string | null): string {
-  return `${tenant}#${team ?? "*"}`;
-}

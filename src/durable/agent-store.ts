@@ -91,17 +91,13 @@ export class AgentStore {
     this.load();
   }
 
-  /**
-   * Everything small this object keeps (meta, dirty days, outbox size), read in one statement
-   * when the object starts; it also notices a storage layout from an earlier version.
-   */
+  /** Everything small this object keeps (meta, dirty days, outbox size), read in one statement when it starts. */
   private load(): void {
     const rows = this.sql
       .exec<{ kind: string; k: string | null; v: string | number | null }>(
         `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
          UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
-         UNION ALL SELECT 'outbox', NULL, count(*) FROM outbox
-         UNION ALL SELECT 'legacy', name, NULL FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
+         UNION ALL SELECT 'outbox', NULL, count(*) FROM outbox`,
       )
       .toArray();
     for (const { kind, k, v } of rows) {
@@ -109,21 +105,6 @@ export class AgentStore {
       else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
       else if (kind === "outbox") this.outboxSize = v as number;
     }
-    if (rows.some((r) => r.kind === "legacy")) this.migrateLegacyEvents();
-  }
-
-  /**
-   * Objects created before the keyed event log kept events in `events` with an id cursor for the
-   * outbox: move them over once, the unflushed ones into the outbox.
-   */
-  private migrateLegacyEvents(): void {
-    const flushed = (this.meta.get("flushedEventId") as number | undefined) ?? 0;
-    this.sql.exec(`INSERT INTO state_events SELECT ts, state, acd_state_code, queue FROM events WHERE true ON CONFLICT DO NOTHING`);
-    this.sql.exec(`INSERT INTO outbox SELECT ts, state, acd_state_code, queue FROM events WHERE id > ? ON CONFLICT DO NOTHING`, flushed);
-    this.sql.exec("DROP TABLE events");
-    this.deleteMeta("flushedEventId");
-    this.saveMeta();
-    this.outboxSize = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
 
   // ── meta ───────────────────────────────────────────────────────────────────────────────────

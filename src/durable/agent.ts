@@ -14,10 +14,10 @@ import { addDays, datesBetween } from "../domain/days.ts";
 import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
-import type { Env } from "../env.ts";
 import { AgentStore } from "./agent-store.ts";
-import { publishRows } from "./hub.ts";
+import { agentStub } from "./names.ts";
 import { writeAgentHistory } from "./outbox.ts";
+import { publishRows } from "./publish.ts";
 
 /** Who is calling and under which settings; sent with every call so a DO never needs to look it up. */
 export interface AgentContext {
@@ -113,7 +113,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   async adopt(context: AgentContext, orphanAgentKey: string): Promise<RowUpdate | null> {
-    const orphan = this.env.AGENT.getByName(`${context.tenant}:${orphanAgentKey}`);
+    const orphan = agentStub(this.env, context.tenant, orphanAgentKey);
     const events = await orphan.handOver();
     return (await this.ingest(context, events)).row;
   }
@@ -134,7 +134,7 @@ export class AgentDO extends DurableObject<Env> {
     // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
     const context = this.context();
     const row = await this.afterChange();
-    if (context && row) await publishRows(this.env.HUB, context.tenant, [row]);
+    if (context && row) await publishRows(this.env, context.tenant, [row]);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────

@@ -5,8 +5,7 @@
  * to a board that reconnects), and fans each message out to every socket.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type AgentView, type LiveMessage, type RowUpdate, hubName, hubNames } from "../domain/live.ts";
-import type { Env } from "../env.ts";
+import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
 
 /** Messages kept for reconnecting boards; a board further behind gets a fresh snapshot. */
 const REPLAY_LIMIT = 2_000;
@@ -123,25 +122,4 @@ export class HubDO extends DurableObject<Env> {
       }
     }
   }
-}
-
-/**
- * Sends changed rows to the hubs that show them: the tenant's and each agent's team shard,
- * one RPC per hub however many rows; and a removal to the team an agent left.
- */
-export async function publishRows(hubs: DurableObjectNamespace<HubDO>, tenant: string, rows: ReadonlyArray<RowUpdate | null>): Promise<void> {
-  const byHub = new Map<string, RowUpdate[]>();
-  const calls: Promise<void>[] = [];
-  for (const row of rows) {
-    if (!row) continue;
-    for (const name of hubNames(tenant, row.view.team)) {
-      const batch = byHub.get(name);
-      if (batch) batch.push(row);
-      else byHub.set(name, [row]);
-    }
-    if (row.movedFrom !== undefined) calls.push(hubs.getByName(hubName(tenant, row.movedFrom)).remove(row.view.agentId, row.rev));
-  }
-  for (const [name, batch] of byHub) calls.push(hubs.getByName(name).publish(batch));
-  const results = await Promise.allSettled(calls);
-  for (const result of results) if (result.status === "rejected") console.error("publishing to a hub failed", result.reason);
 }

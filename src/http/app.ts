@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { type AppEnv, apiKeyAuth } from "./auth.ts";
+import type { AppEnv } from "./app-env.ts";
 import { apiError } from "./errors.ts";
+import { apiKeyAuth } from "./middleware/api-key-auth.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { agentRoutes } from "./routes/agents.ts";
@@ -28,7 +29,7 @@ app.use(
 app.route("/api/admin", adminRoutes);
 // Registered before API-key auth: a WebSocket upgrade carries a ticket, not a key.
 app.route("/api/v1/live", liveSocketRoute);
-app.use("/api/v1/*", apiKeyAuth);
+app.use("/api/v1/*", apiKeyAuth());
 app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 app.route("/api/v1/agents", agentRoutes);

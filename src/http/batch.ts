@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { MAX_BATCH_RECORDS, type RecordError } from "../domain/imports.ts";
+import type { Outcome, RecordIssue } from "../domain/outcome.ts";
 import { apiError } from "./errors.ts";
 
 export interface Batch {
@@ -31,11 +32,16 @@ export async function readBatch(c: Context): Promise<Batch> {
 }
 
 /**
+ * The native answer to a batch: the service's counts and warnings, and every refused record (by
+ * validation or by the service) in index order with the record as it was sent.
  * Partial success is success: 201 while any record was acceptable (stored or skipped as a replay);
  * 400 with the same body only when every record was refused.
  */
-export function batchResult<T extends object>(c: Context, total: number, errors: RecordError[], counts: T) {
-  const success = total === 0 || errors.length < total;
-  if (success) return c.json({ success, ...counts, errors }, 201);
-  return c.json({ success, error: `No record was acceptable: all ${total} were refused (see errors)`, ...counts, errors }, 400);
+export function batchAnswer(c: Context, data: readonly unknown[], invalid: readonly RecordError[], outcome: Outcome<object>) {
+  const errors: RecordError[] = [...invalid, ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] }))];
+  errors.sort((a, b) => a.index - b.index);
+  const body = { ...outcome.counts, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}), errors };
+  const success = data.length === 0 || errors.length < data.length;
+  if (success) return c.json({ success, ...body }, 201);
+  return c.json({ success, error: `No record was acceptable: all ${data.length} were refused (see errors)`, ...body }, 400);
 }

@@ -4,7 +4,7 @@
  * key's tenant and an optional team.
  */
 
-export const TICKET_TTL_MS = 60_000;
+const TICKET_TTL_MS = 60_000;
 
 export interface TicketClaims {
   tenant: string;

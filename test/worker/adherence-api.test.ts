@@ -1,6 +1,7 @@
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { agentStub } from "../../src/http/agents.ts";
+import { agentStub } from "../../src/durable/names.ts";
 import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 /** A UTC date a few days back: inside event retention, fully in the past. */

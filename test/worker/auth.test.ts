@@ -1,10 +1,10 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createKey, newTenant } from "./helpers.ts";
 
 describe("API key authentication", () => {
   it("401 without a key, naming both accepted headers", async () => {
-    const res = await SELF.fetch("http://rta.test/api/v1/agents");
+    const res = await exports.default.fetch("http://rta.test/api/v1/agents");
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: expect.stringMatching(/Authorization: Bearer .*X-API-Key/) });
   });
@@ -17,7 +17,7 @@ describe("API key authentication", () => {
   it("accepts the key as Bearer or as X-API-Key", async () => {
     const { key } = await createKey(newTenant(), ["read:adherence"]);
     expect((await api(key, "/api/v1/agents")).status).toBe(200);
-    const viaHeader = await SELF.fetch("http://rta.test/api/v1/agents", { headers: { "x-api-key": key } });
+    const viaHeader = await exports.default.fetch("http://rta.test/api/v1/agents", { headers: { "x-api-key": key } });
     expect(viaHeader.status).toBe(200);
   });
 

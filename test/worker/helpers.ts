@@ -1,5 +1,5 @@
-import { SELF, env } from "cloudflare:test";
-import { PERMISSIONS, type Permission } from "../../src/http/api-keys.ts";
+import { env, exports } from "cloudflare:workers";
+import { PERMISSIONS, type Permission } from "../../src/domain/permissions.ts";
 
 export const ALL_PERMISSIONS: Permission[] = [...PERMISSIONS];
 
@@ -9,7 +9,7 @@ export function newTenant(prefix = "t"): string {
 }
 
 export function adminFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  return SELF.fetch(`http://rta.test${path}`, {
+  return exports.default.fetch(`http://rta.test${path}`, {
     ...init,
     headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers },
   });
@@ -23,7 +23,7 @@ export async function createKey(tenant: string, permissions: Permission[] = ALL_
 
 export function api(key: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const { json, ...rest } = init;
-  return SELF.fetch(`http://rta.test${path}`, {
+  return exports.default.fetch(`http://rta.test${path}`, {
     method: json === undefined ? "GET" : "POST",
     ...rest,
     body: json === undefined ? rest.body : JSON.stringify(json),

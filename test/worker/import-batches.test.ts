@@ -1,8 +1,8 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createKey, newTenant, postData } from "./helpers.ts";
 
-const ENDPOINTS = ["/api/v1/import/historical", "/api/v1/import/employees", "/api/v1/import/agent-states"];
+const ENDPOINTS = ["/api/v1/import/historical", "/api/v1/import/employees", "/api/v1/import/agent-states", "/api/v1/import/schedules"];
 
 describe("import batch envelope (every endpoint)", () => {
   it.each(ENDPOINTS)("%s: malformed JSON is a 400 with a JSON error", async (path) => {
@@ -57,7 +57,7 @@ describe("import batch envelope (every endpoint)", () => {
 
   it("a body over the size limit is a 413", async () => {
     const { key } = await createKey(newTenant());
-    const res = await SELF.fetch("http://rta.test/api/v1/import/historical", {
+    const res = await exports.default.fetch("http://rta.test/api/v1/import/historical", {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ data: [{ date: "x".repeat(17 * 1024 * 1024) }] }),

@@ -1,7 +1,8 @@
-import { SELF, env } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { unknownAgentProfile } from "../../src/domain/agent.ts";
-import { type LiveMessage, agentView, hubName } from "../../src/domain/live.ts";
+import { type LiveMessage, agentView } from "../../src/domain/live.ts";
+import { hubName } from "../../src/durable/names.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
 import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
@@ -21,7 +22,7 @@ async function ticketFor(key: string, team?: string): Promise<string> {
 /** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
 async function connect(ticket: string, since?: number) {
   const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
-  const res = await SELF.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
+  const res = await exports.default.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   const messages: LiveMessage[] = [];
@@ -69,7 +70,7 @@ describe("live tickets", () => {
     const otherSecret = (await issueTicket("not-our-secret", tenant, null)).ticket;
     for (const ticket of [undefined, "garbage", `${forgedPayload}.${signature}`, `${payload}.${signature}x`, expired, otherSecret]) {
       const url = ticket === undefined ? "http://rta.test/api/v1/live" : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
-      const res = await SELF.fetch(url, { headers: { upgrade: "websocket" } });
+      const res = await exports.default.fetch(url, { headers: { upgrade: "websocket" } });
       expect(res.status, String(ticket)).toBe(401);
       expect(res.webSocket).toBeNull();
       expect(await res.json()).toHaveProperty("error");

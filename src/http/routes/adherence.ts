@@ -1,33 +1,28 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { database } from "../../db/client.ts";
-import { resolveAgents } from "../../db/directory.ts";
-import { loadSettings } from "../../db/settings.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
-import type { AgentDay } from "../../durable/agent.ts";
-import { type AppEnv, requirePermission } from "../auth.ts";
+import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
+import { type AgentDay, agentDay, agentDays, dayIntervals } from "../../services/reports.ts";
+import { tenantSettings } from "../../services/settings.ts";
+import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { agentStub, tenantAgentProfiles } from "../agents.ts";
+import { requirePermission } from "../middleware/require-permission.ts";
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
 /** `?date=` or today in the tenant's zone; a malformed date is a 400. */
 async function requestedDay(c: Context<AppEnv>) {
-  const { settings } = await loadSettings(database(c.env.DB), c.get("tenant"));
+  const { settings } = await tenantSettings(c.env, c.get("tenant"));
   const date = c.req.query("date") ?? localDate(Date.now(), settings.timeZone);
   if (!isValidDate(date)) throw apiError(400, `Invalid date: ${date} (expected YYYY-MM-DD)`, { field: "date" });
   return { date, settings };
 }
 
 /** One agent by email or employeeId (or an ACD id no employee has yet); 404 when nobody has that id. */
-export async function findAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
-  const tenant = c.get("tenant");
-  const profile = (await resolveAgents(database(c.env.DB), tenant, [agentId])).get(agentId)!;
-  if (profile.email === null) {
-    const known = await c.env.DB.prepare("SELECT 1 FROM unknown_agents WHERE tenant = ? AND agent_id = ?").bind(tenant, agentId.toLowerCase()).first();
-    if (!known) throw apiError(404, `Unknown agent: ${agentId}`);
-  }
+async function requestedAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
+  const profile = await findAgent(c.env, c.get("tenant"), agentId);
+  if (!profile) throw apiError(404, `Unknown agent: ${agentId}`);
   return profile;
 }
 
@@ -50,7 +45,7 @@ function dayView(profile: AgentProfile, day: AgentDay | null) {
   };
 }
 
-export function timelineView(profile: AgentProfile, date: string, timeZone: string, day: AgentDay | null) {
+function timelineView(profile: AgentProfile, date: string, timeZone: string, day: AgentDay | null) {
   return {
     agentId: profile.agentId,
     date,
@@ -77,32 +72,17 @@ export const adherenceRoutes = new Hono<AppEnv>()
     const tenant = c.get("tenant");
     const { date, settings } = await requestedDay(c);
     const agentId = c.req.query("agentId");
-    const profiles = agentId ? [await findAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, c.req.query("team"));
-    const agents = await Promise.all(
-      profiles.map(async (profile) => dayView(profile, await agentStub(c.env, tenant, profile.agentKey).day(date))),
-    );
-    return c.json({ date, timeZone: settings.timeZone, agents });
+    const profiles = agentId ? [await requestedAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, c.req.query("team"));
+    const days = await agentDays(c.env, tenant, profiles, date);
+    return c.json({ date, timeZone: settings.timeZone, agents: days.map(({ profile, day }) => dayView(profile, day)) });
   })
   .get("/intervals", async (c) => {
-    const tenant = c.get("tenant");
     const { date, settings } = await requestedDay(c);
     const team = c.req.query("team");
-    const { results } = await c.env.DB.prepare(
-      `SELECT coalesce(e.employee_id, e.email, substr(i.agent_key, 9)) AS agentId, e.email, e.first_name || ' ' || e.last_name AS name,
-              t.name AS team, i.date, i.time, i.interval_start, i.scheduled_seconds AS scheduledSeconds,
-              i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds AS outOfAdherenceSeconds,
-              i.scheduled_work_seconds AS scheduledWorkSeconds, i.work_state_seconds AS workStateSeconds
-       FROM adherence_intervals i
-       LEFT JOIN employees e ON e.id = i.agent_key AND e.tenant = i.tenant
-       LEFT JOIN teams t ON t.id = e.team_id
-       WHERE i.tenant = ?1 AND i.date = ?2 AND (?3 IS NULL OR t.name = ?3)
-       ORDER BY name, agentId, i.interval_start`,
-    )
-      .bind(tenant, date, team ?? null)
-      .all<Record<string, unknown> & { interval_start: number; scheduledSeconds: number; inAdherenceSeconds: number }>();
-    const intervals = results.map(({ interval_start, ...row }) => ({
+    const rows = await dayIntervals(c.env, c.get("tenant"), date, team ?? null);
+    const intervals = rows.map(({ intervalStart, ...row }) => ({
       ...row,
-      intervalStart: iso(interval_start),
+      intervalStart: iso(intervalStart),
       adherencePct: row.scheduledSeconds > 0 ? Math.round((row.inAdherenceSeconds / row.scheduledSeconds) * 10_000) / 100 : null,
     }));
     if (c.req.query("format") === "csv") {
@@ -116,9 +96,8 @@ export const adherenceRoutes = new Hono<AppEnv>()
   });
 
 export async function timelineHandler(c: Context<AppEnv>) {
-  const tenant = c.get("tenant");
   const { date, settings } = await requestedDay(c);
-  const profile = await findAgent(c, c.req.param("agentId")!);
-  const day = await agentStub(c.env, tenant, profile.agentKey).day(date);
+  const profile = await requestedAgent(c, c.req.param("agentId")!);
+  const day = await agentDay(c.env, c.get("tenant"), profile, date);
   return c.json(timelineView(profile, date, settings.timeZone, day));
 }

@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { PERMISSIONS, createApiKey, listApiKeys, revokeApiKey } from "../api-keys.ts";
-import { type AppEnv, adminAuth } from "../auth.ts";
+import { PERMISSIONS } from "../../domain/permissions.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
+import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { readJson, parseWith } from "../json.ts";
+import { parseWith, readJson } from "../json.ts";
+import { adminAuth } from "../middleware/admin-auth.ts";
 
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 const tenantName = v.pipe(
   v.string("tenant must be a string"),
@@ -26,7 +28,7 @@ const newKey = v.object({
 });
 
 export const adminRoutes = new Hono<AppEnv>()
-  .use(adminAuth)
+  .use(adminAuth())
   .post("/keys", async (c) => {
     const input = parseWith(newKey, await readJson(c));
     const { record, key } = await createApiKey(c.env.API_KEYS, input);

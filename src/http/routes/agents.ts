@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { agentView } from "../../domain/live.ts";
-import { type AppEnv, requirePermission } from "../auth.ts";
-import { liveAgents } from "../agents.ts";
+import { liveAgents } from "../../services/live.ts";
+import type { AppEnv } from "../app-env.ts";
+import { requirePermission } from "../middleware/require-permission.ts";
 import { timelineHandler } from "./adherence.ts";
 
 export const agentRoutes = new Hono<AppEnv>()

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { hubName } from "../../domain/live.ts";
-import type { Env } from "../../env.ts";
-import { type AppEnv, requirePermission } from "../auth.ts";
+import { openBoardSocket } from "../../services/live.ts";
+import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { parseWith } from "../json.ts";
+import { requirePermission } from "../middleware/require-permission.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
 const ticketRequest = v.object({
@@ -37,6 +37,5 @@ export const liveSocketRoute = new Hono<AppEnv>().get("/", async (c) => {
   if (!claims) throw apiError(401, "Invalid or expired ticket");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
   // The ticket decides the hub: a team ticket can only ever reach that team's shard.
-  const hub = c.env.HUB.getByName(hubName(claims.tenant, claims.team));
-  return hub.fetch(c.req.raw);
+  return openBoardSocket(c.env, claims.tenant, claims.team, c.req.raw);
 });

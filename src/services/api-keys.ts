@@ -10,8 +10,6 @@
 
 import type { Permission } from "../domain/permissions.ts";
 
-export { PERMISSIONS, type Permission } from "../domain/permissions.ts";
-
 export interface ApiKeyRecord {
   id: string;
   tenant: string;

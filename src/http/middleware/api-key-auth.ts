@@ -1,0 +1,55 @@
+import { createMiddleware } from "hono/factory";
+import { findApiKey } from "../../services/api-keys.ts";
+import type { AppEnv } from "../app-env.ts";
+import { apiError } from "../errors.ts";
+
+export interface ApiKeyAuthOptions {
+  /**
+   * Where a client may present its key, tried in order: `authorization` means
+   * `Authorization: Bearer <key>`; any other header carries the key as its whole value.
+   * Defaults to the native API's `Authorization: Bearer` and `X-API-Key`.
+   */
+  headers?: readonly string[];
+}
+
+const RATE_LIMIT_WINDOW_SECONDS = 60;
+const BEARER = /^bearer\s+/i;
+
+function presentedKey(req: Request, headers: readonly string[]): string | null {
+  for (const name of headers) {
+    const value = req.headers.get(name);
+    if (!value) continue;
+    if (name.toLowerCase() !== "authorization") return value.trim() || null;
+    if (BEARER.test(value)) return value.replace(BEARER, "").trim() || null;
+  }
+  return null;
+}
+
+function describe(headers: readonly string[]): string {
+  return headers.map((name) => (name.toLowerCase() === "authorization" ? "Authorization: Bearer <key>" : `${name}: <key>`)).join(" or ");
+}
+
+/**
+ * Tenant API keys (hashed in KV), rate-limited per key. Sets the key and its tenant on the
+ * context; everything downstream is scoped to that tenant.
+ */
+export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
+  const headers = options.headers ?? ["Authorization", "X-API-Key"];
+  const missing = `Missing API key: send ${describe(headers)}`;
+  return createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
+    const key = presentedKey(c.req.raw, headers);
+    if (!key) throw apiError(401, missing);
+    const record = await findApiKey(c.env.API_KEYS, key);
+    if (!record) throw apiError(401, "Invalid or revoked API key");
+
+    const { success } = await c.env.KEY_RATE_LIMITER.limit({ key: record.id });
+    if (!success) {
+      // The binding does not say when its window ends; the rest of the current minute is a safe answer.
+      const retryAfter = RATE_LIMIT_WINDOW_SECONDS - (Math.floor(Date.now() / 1000) % RATE_LIMIT_WINDOW_SECONDS);
+      throw apiError(429, "Rate limit exceeded", { retryAfter }, { "Retry-After": String(retryAfter) });
+    }
+    c.set("apiKey", record);
+    c.set("tenant", record.tenant);
+    await next();
+  });
+}

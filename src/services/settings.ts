@@ -1,0 +1,25 @@
+/** Tenant settings: reading them, and changing them with every agent recomputing at once. */
+import { database } from "../db/client.ts";
+import { type VersionedSettings, loadSettings, saveSettings } from "../db/settings.ts";
+import { type SettingsPatch, mergeSettings } from "../domain/settings.ts";
+import { tenantAgentProfiles } from "./directory.ts";
+import { refreshAgents } from "./live.ts";
+import type { Background } from "../domain/outcome.ts";
+
+export type { VersionedSettings };
+
+export function tenantSettings(env: Env, tenant: string): Promise<VersionedSettings> {
+  return loadSettings(database(env.DB), tenant);
+}
+
+/** Saves the merged settings; an inconsistent result is refused with its reason (a string). */
+export async function updateSettings(env: Env, tenant: string, patch: SettingsPatch, background: Background): Promise<VersionedSettings | string> {
+  const db = database(env.DB);
+  const merged = mergeSettings((await loadSettings(db, tenant)).settings, patch);
+  if (typeof merged === "string") return merged;
+  const saved = await saveSettings(db, tenant, merged);
+  // Every agent recomputes under the new settings now, not at its next event.
+  const profiles = await tenantAgentProfiles(env, tenant);
+  background.waitUntil(refreshAgents(env, tenant, profiles, saved));
+  return saved;
+}

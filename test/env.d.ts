@@ -1,0 +1,7 @@
+// Bindings that exist only in tests (set in test/vitest.config.ts), on top of the generated Env.
+declare namespace Cloudflare {
+  interface Env {
+    /** The D1 migrations, applied by test/worker/apply-migrations.ts. */
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The layering of src/, checked on the source text: the data flow the folders promise
+ * (http → services → db / durable → domain) is the one the imports follow.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src");
+
+/** Every TypeScript module under src/ (declaration files are types only, not modules). */
+function modules(dir = SRC): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return modules(full);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
+  });
+}
+
+const rel = (file: string) => path.relative(SRC, file).split(path.sep).join("/");
+/** `import … from "x"`, `export … from "x"` and the bare `import "x"`. */
+const IMPORT = /^\s*(?:import|export)\s(?:[^;]*?\sfrom\s*)?["']([^"']+)["']/gm;
+
+/** The specifiers a module imports or re-exports (type-only ones too: a cycle of types is still a cycle of meaning). */
+function specifiers(file: string): string[] {
+  return [...readFileSync(file, "utf8").matchAll(IMPORT)].map((m) => m[1]!);
+}
+
+/** Relative imports resolved to paths under src/. */
+function localImports(file: string): string[] {
+  return specifiers(file)
+    .filter((s) => s.startsWith("."))
+    .map((s) => rel(path.resolve(path.dirname(file), s)));
+}
+
+const files = modules();
+const graph = new Map(files.map((file) => [rel(file), localImports(file)]));
+const inLayer = (layer: string) => [...graph.keys()].filter((f) => f.startsWith(`${layer}/`));
+
+describe("src/ layering", () => {
+  it("finds the modules it checks", () => {
+    expect(inLayer("domain").length).toBeGreaterThan(5);
+    expect(inLayer("services").length).toBeGreaterThan(5);
+  });
+
+  it("keeps every D1 statement in src/db", () => {
+    const offenders = files.filter((f) => !rel(f).startsWith("db/") && /\.prepare\(/.test(readFileSync(f, "utf8"))).map(rel);
+    expect(offenders).toEqual([]);
+  });
+
+  it("keeps src/domain pure: it imports only itself and valibot", () => {
+    const offenders = inLayer("domain").flatMap((f) =>
+      specifiers(path.join(SRC, f))
+        .filter((s) => !(s === "valibot" || (s.startsWith("./") && !s.includes("/", 2))))
+        .map((s) => `${f} → ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("keeps HTTP out of src/services", () => {
+    const offenders = inLayer("services").flatMap((f) =>
+      specifiers(path.join(SRC, f))
+        .filter((s) => s === "hono" || s.startsWith("hono/") || s.includes("/http/"))
+        .map((s) => `${f} → ${s}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("lets src/http reach storage and objects only through src/services", () => {
+    const offenders = inLayer("http").flatMap((f) =>
+      (graph.get(f) ?? []).filter((target) => target.startsWith("db/") || target.startsWith("durable/")).map((t) => `${f} → ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("has no import cycle", () => {
+    const cycles: string[] = [];
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (file: string, trail: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "visiting") {
+        cycles.push([...trail.slice(trail.indexOf(file)), file].join(" → "));
+        return;
+      }
+      state.set(file, "visiting");
+      for (const next of graph.get(file) ?? []) visit(next, [...trail, file]);
+      state.set(file, "done");
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+});
