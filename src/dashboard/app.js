@@ -70,6 +70,7 @@ const el = {
     in: $("count-in", HTMLElement),
     out: $("count-out", HTMLElement),
     alarm: $("count-alarm", HTMLElement),
+    neutral: $("count-neutral", HTMLElement),
     unscheduled: $("count-unscheduled", HTMLElement),
   }),
 };
@@ -92,9 +93,9 @@ const STATE_LABELS = {
 /** @type {Record<Activity, string>} */
 const ACTIVITY_LABELS = { work: "Work", break: "Break", lunch: "Lunch", meeting: "Meeting", training: "Training", off: "Off" };
 /** @type {Record<Level, string>} */
-const ADHERENCE_LABELS = { in: "In", out: "Out", alarm: "Alarm", severe: "Severe", unscheduled: "Unscheduled" };
+const ADHERENCE_LABELS = { in: "In", out: "Out", alarm: "Alarm", severe: "Severe", neutral: "Neutral", unscheduled: "Unscheduled" };
 /** @type {Record<Level, number>} */
-const ADHERENCE_RANK = { in: 0, unscheduled: 1, out: 2, alarm: 3, severe: 4 };
+const ADHERENCE_RANK = { in: 0, neutral: 1, unscheduled: 2, out: 3, alarm: 4, severe: 5 };
 const NONE = "\u2014"; // em dash: no value
 
 /** @param {string} value */
@@ -102,6 +103,20 @@ const humanize = (value) => String(value).replace(/_/g, " ").replace(/^./, (c) =
 // The humanize fallbacks are for values newer than this script (its types know no others).
 /** @param {AgentState | null} state */
 const stateLabel = (state) => (state ? (STATE_LABELS[state] ?? humanize(state)) : NONE);
+/**
+ * The vendor's code as sent, "CODE/REASON" when there is a reason.
+ * @param {AgentView} agent
+ */
+const codeLabel = (agent) => [agent.acdStateCode, agent.reasonCode].filter((part) => part != null && part !== "").join("/");
+/**
+ * The state cell: the state, or the vendor's code while nobody has mapped it to a state.
+ * @param {AgentView} agent
+ */
+function stateText(agent) {
+  if (!agent.unmapped) return stateLabel(agent.state);
+  const code = codeLabel(agent);
+  return code ? `Unmapped: ${code}` : "Unmapped";
+}
 /** @param {Activity | null} activity */
 const activityLabel = (activity) => (activity ? (ACTIVITY_LABELS[activity] ?? humanize(activity)) : NONE);
 /** @param {string | null} team */
@@ -116,7 +131,8 @@ const pad = (n) => String(n).padStart(2, "0");
  */
 function level(agent) {
   if (agent.adherence === "out") return agent.severe ? "severe" : agent.alarm ? "alarm" : "out";
-  return agent.adherence === "in" ? "in" : "unscheduled";
+  if (agent.adherence === "in" || agent.adherence === "neutral") return agent.adherence;
+  return "unscheduled";
 }
 
 /**
@@ -290,7 +306,7 @@ function upsert(agent) {
   const keys = {
     name: agent.name || agent.agentId,
     team: agent.team ?? "",
-    state: stateLabel(agent.state),
+    state: stateText(agent),
     stateFor: record.stateSince,
     activity: agent.activity ? activityLabel(agent.activity) : "",
     adherence: ADHERENCE_RANK[record.level],
@@ -355,8 +371,14 @@ function renderRow(record, at) {
   const title = [agent.email, agent.employeeId && `ID ${agent.employeeId}`, agent.queue && `Queue ${agent.queue}`].filter(Boolean).join(" \u00b7 ");
   if (cells.name.title !== title) cells.name.title = title;
   put(record, "team", teamLabel(agent.team));
-  put(record, "state", stateLabel(agent.state));
-  if (cells.state.dataset.state !== (agent.state ?? "")) cells.state.dataset.state = agent.state ?? "";
+  put(record, "state", stateText(agent));
+  const stateKind = agent.unmapped ? "unmapped" : (agent.state ?? "");
+  if (cells.state.dataset.state !== stateKind) cells.state.dataset.state = stateKind;
+  const code = codeLabel(agent);
+  const stateTitle = agent.unmapped
+    ? `Code ${code || NONE}${agent.source ? ` from ${agent.source}` : ""} is not mapped to a state yet: it counts as neutral`
+    : [code && `Code ${code}`, agent.source && `Source ${agent.source}`].filter(Boolean).join(" \u00b7 ");
+  if (cells.state.title !== stateTitle) cells.state.title = stateTitle;
   put(record, "activity", activityLabel(agent.activity));
   if (cells.activity.dataset.activity !== (agent.activity ?? "")) cells.activity.dataset.activity = agent.activity ?? "";
   put(record, "adherence", ADHERENCE_LABELS[record.level], cells.badge);
@@ -470,12 +492,13 @@ function renderTeams() {
 
 function renderCounters() {
   /** @type {Record<Counter, number>} */
-  const counts = { total: 0, in: 0, out: 0, alarm: 0, unscheduled: 0 };
+  const counts = { total: 0, in: 0, out: 0, alarm: 0, neutral: 0, unscheduled: 0 };
   for (const record of records.values()) {
     if (record.tr.hidden) continue;
     counts.total++;
     const l = record.level;
     if (l === "in") counts.in++;
+    else if (l === "neutral") counts.neutral++;
     else if (l === "unscheduled") counts.unscheduled++;
     else {
       counts.out++;

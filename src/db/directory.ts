@@ -1,11 +1,14 @@
 /**
- * The agent directory: ACD identifiers (email or employeeId, case-insensitive) → agent profiles.
- * One JSON parameter carries any number of identifiers (json_each), so no lookup hits the 100-parameter limit.
+ * The agent directory: identifiers of any kind (agent_identifiers) → agent profiles.
+ * Values are compared in their normal form only (normalizeIdentifier, in JavaScript: SQLite's
+ * lower() folds ASCII only). One JSON parameter carries any number of identifiers (json_each),
+ * so no lookup hits the 100-parameter limit.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
+import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind, identifierKey, normalizeIdentifier } from "../domain/identifiers.ts";
 import type { Db } from "./client.ts";
-import { employees, teams } from "./schema.ts";
+import { agentIdentifiers, employees, teams } from "./schema.ts";
 
 const profileColumns = {
   agentKey: employees.id,
@@ -29,28 +32,52 @@ function toProfile(row: ProfileRow): AgentProfile {
   };
 }
 
-/** Resolves each identifier; those that match no employee get an `unknown:` profile. */
-export async function resolveAgents(db: Db, tenant: string, agentIds: readonly string[]): Promise<Map<string, AgentProfile>> {
+/**
+ * Resolves each identifier as the first of `kinds` (in order of preference) an employee has it
+ * as; those no employee has get an `unknown:` profile of the normalised identifier. The map is
+ * keyed by the identifiers as given.
+ */
+export async function resolveAgents(
+  db: Db,
+  tenant: string,
+  agentIds: readonly string[],
+  kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
+): Promise<Map<string, AgentProfile>> {
   const ids = [...new Set(agentIds)];
-  const lower = JSON.stringify(ids.map((id) => id.toLowerCase()));
-  const rows = await db
-    .select(profileColumns)
-    .from(employees)
-    .leftJoin(teams, eq(teams.id, employees.teamId))
-    .where(
-      and(
-        eq(employees.tenant, tenant),
-        sql`(${employees.email} in (select value from json_each(${lower})) or lower(${employees.employeeId}) in (select value from json_each(${lower})))`,
-      ),
-    );
-  const byEmail = new Map(rows.map((r) => [r.email, r]));
-  const byEmployeeId = new Map(rows.filter((r) => r.employeeId !== null).map((r) => [(r.employeeId as string).toLowerCase(), r]));
+  const normalised = new Map(ids.map((id) => [id, normalizeIdentifier(id)]));
+  const values = JSON.stringify([...new Set(normalised.values())]);
+  const rows =
+    ids.length === 0 || kinds.length === 0
+      ? []
+      : await db
+          .select({ ...profileColumns, kind: agentIdentifiers.kind, value: agentIdentifiers.value })
+          .from(agentIdentifiers)
+          .innerJoin(employees, and(eq(employees.id, agentIdentifiers.employeeId), eq(employees.tenant, agentIdentifiers.tenant)))
+          .leftJoin(teams, eq(teams.id, employees.teamId))
+          .where(
+            and(
+              eq(agentIdentifiers.tenant, tenant),
+              sql`${agentIdentifiers.kind} in (select value from json_each(${JSON.stringify(kinds)}))`,
+              sql`${agentIdentifiers.value} in (select value from json_each(${values}))`,
+            ),
+          );
+  const byIdentifier = new Map(rows.map((r) => [identifierKey(r.kind, r.value), r]));
   const resolved = new Map<string, AgentProfile>();
-  for (const id of ids) {
-    const row = byEmployeeId.get(id.toLowerCase()) ?? byEmail.get(id.toLowerCase());
-    resolved.set(id, row ? toProfile(row) : unknownAgentProfile(id));
+  for (const [id, value] of normalised) {
+    const row = kinds.map((kind) => byIdentifier.get(identifierKey(kind, value))).find((r) => r !== undefined);
+    resolved.set(id, row ? toProfile(row) : unknownAgentProfile(value));
   }
   return resolved;
+}
+
+/** Every identifier of one employee (by its agent key), kinds and values sorted. */
+export async function listIdentifiers(db: Db, tenant: string, agentKey: string): Promise<Identifier[]> {
+  const rows = await db
+    .select({ kind: agentIdentifiers.kind, value: agentIdentifiers.value })
+    .from(agentIdentifiers)
+    .where(and(eq(agentIdentifiers.tenant, tenant), eq(agentIdentifiers.employeeId, agentKey)))
+    .orderBy(agentIdentifiers.kind, agentIdentifiers.value);
+  return rows as Identifier[];
 }
 
 export async function listAgentProfiles(db: Db, tenant: string, team?: string): Promise<AgentProfile[]> {

@@ -8,19 +8,20 @@ export interface IntervalRow {
   scheduledSeconds: number;
   inAdherenceSeconds: number;
   outOfAdherenceSeconds: number;
+  neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
 }
 
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
-    in_adherence_seconds, out_of_adherence_seconds, scheduled_work_seconds, work_state_seconds)
-  SELECT ?1, ?2, json_extract(value, '$[0]'), ?3, json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-         json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]')
+    in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds)
+  SELECT ?1, ?2, value ->> '$[0]', ?3, value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
+         value ->> '$[6]', value ->> '$[7]'
   FROM json_each(?4) WHERE true
   ON CONFLICT DO UPDATE SET date = excluded.date, time = excluded.time,
     scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
-    out_of_adherence_seconds = excluded.out_of_adherence_seconds,
+    out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds`;
 
 /**
@@ -41,6 +42,7 @@ export async function replaceIntervalsFrom(
     i.scheduledSeconds,
     i.inAdherenceSeconds,
     i.outOfAdherenceSeconds,
+    i.neutralSeconds,
     i.scheduledWorkSeconds,
     i.workStateSeconds,
   ]);
@@ -68,6 +70,7 @@ export interface IntervalReportRow {
   scheduledSeconds: number;
   inAdherenceSeconds: number;
   outOfAdherenceSeconds: number;
+  neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
 }
@@ -78,7 +81,7 @@ export async function readDayIntervals(d1: D1Database, tenant: string, date: str
     .prepare(
       `SELECT coalesce(e.employee_id, e.email, substr(i.agent_key, 9)) AS agentId, e.email, e.first_name || ' ' || e.last_name AS name,
               t.name AS team, i.date, i.time, i.interval_start AS intervalStart, i.scheduled_seconds AS scheduledSeconds,
-              i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds AS outOfAdherenceSeconds,
+              i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds AS outOfAdherenceSeconds, i.neutral_seconds AS neutralSeconds,
               i.scheduled_work_seconds AS scheduledWorkSeconds, i.work_state_seconds AS workStateSeconds
        FROM adherence_intervals i
        LEFT JOIN employees e ON e.id = i.agent_key AND e.tenant = i.tenant

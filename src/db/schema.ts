@@ -59,47 +59,155 @@ export const employeeSkills = sqliteTable(
   (t) => [primaryKey({ columns: [t.employeeId, t.skillId] })],
 );
 
-/** Contact volume per queue, channel and interval: the forecasting history. */
-export const contactVolume = sqliteTable(
-  "contact_volume",
+/** The queues each source has named, created on first mention. `name` is the id when the source has no other. */
+export const queues = sqliteTable(
+  "queues",
   {
     tenant: text("tenant").notNull(),
-    date: text("date").notNull(), // YYYY-MM-DD, tenant time zone
-    interval: text("interval").notNull(), // HH:MM start of the interval
-    queue: text("queue").notNull().default(""),
-    channel: text("channel").notNull().default(""),
-    volume: integer("volume").notNull(),
-    aht: real("aht").notNull(),
-    importedAt: text("imported_at").notNull(),
+    source: text("source").notNull(),
+    queueId: text("queue_id").notNull(),
+    name: text("name").notNull(),
+    createdAt: text("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenant, t.date, t.interval, t.queue, t.channel] })],
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.queueId] })],
 );
 
-/** Agent ids the ACD sent that matched no employee; adopted when such an employee is imported. */
+/**
+ * Contact volume per source, queue, channel and interval: the forecasting history, in the
+ * canonical record every source maps onto (src/domain/contact-volume.ts). Counts a source does
+ * not know are null. `queue_id` and `channel` are '' when the source names none.
+ */
+export const contactIntervals = sqliteTable(
+  "contact_intervals",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    queueId: text("queue_id").notNull(),
+    channel: text("channel").notNull().default(""),
+    intervalStart: integer("interval_start").notNull(), // epoch ms (UTC)
+    offered: integer("offered"),
+    handled: integer("handled"),
+    notHandled: integer("not_handled"),
+    handleSeconds: real("handle_seconds"), // talk + wrap, total
+    holdSeconds: real("hold_seconds"),
+    serviceLevelPct: real("service_level_pct"),
+    outboundContacts: integer("outbound_contacts"),
+    outboundSeconds: real("outbound_seconds"),
+    userData: text("user_data", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    importedAt: text("imported_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.source, t.queueId, t.channel, t.intervalStart] }),
+    index("contact_intervals_time").on(t.tenant, t.intervalStart),
+  ],
+);
+
+/**
+ * Identifiers a source sent that matched no employee; adopted when an employee with a matching
+ * identifier is imported. `kinds`: the identifier kinds it was looked up as (JSON array), so only
+ * an identifier of one of those kinds adopts it.
+ */
 export const unknownAgents = sqliteTable(
   "unknown_agents",
   {
     tenant: text("tenant").notNull(),
-    agentId: text("agent_id").notNull(), // lower-cased identifier as the ACD sent it
+    agentId: text("agent_id").notNull(), // normalised identifier (trimmed, NFC, lower-cased)
+    kinds: text("kinds").notNull().default('["employeeId","email"]'),
+    events: integer("events").notNull().default(0),
     firstSeen: text("first_seen").notNull(),
     lastSeen: text("last_seen").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.agentId] })],
 );
 
-/** Every state change, by event time. The primary key is the replay key. */
+/**
+ * Every identifier of every employee, by kind: email, employeeId, phone, username, systemUsername,
+ * crmUsername, or `source:<source>` for a per-source id. Unique per tenant and kind.
+ */
+export const agentIdentifiers = sqliteTable(
+  "agent_identifiers",
+  {
+    tenant: text("tenant").notNull(),
+    kind: text("kind").notNull(),
+    value: text("value").notNull(), // normalised (trimmed, NFC, lower-cased)
+    employeeId: text("employee_id").notNull(), // employees.id (the agent key)
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.kind, t.value] }), index("agent_identifiers_employee").on(t.tenant, t.employeeId)],
+);
+
+/**
+ * Every state change, by event time, as it was received: the source and its raw codes. `state`
+ * is the state the event named itself (native); for a vendor code it is null here — the code's
+ * state is whatever `state_code_mappings` says now (the agents' objects keep the derived state).
+ * The primary key is the replay key: `eventKey` is the named state, or the normalised code and
+ * reason, so a mapping change never changes which events are replays.
+ */
 export const stateEvents = sqliteTable(
   "state_events",
   {
     tenant: text("tenant").notNull(),
     agentKey: text("agent_key").notNull(),
     ts: integer("ts").notNull(), // epoch ms, event time
-    state: text("state").notNull(),
+    source: text("source").notNull().default("native"),
+    eventKey: text("event_key").notNull(),
+    state: text("state"),
     acdStateCode: text("acd_state_code"),
+    reasonCode: text("reason_code"),
     queue: text("queue"),
   },
-  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.ts, t.state] })],
+  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.ts, t.source, t.eventKey] })],
 );
+
+/** Which agents hold events of which vendor code: the agents a mapping change must recompute. */
+export const agentStateCodes = sqliteTable(
+  "agent_state_codes",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    code: text("code").notNull(),
+    reason: text("reason").notNull().default(""),
+    agentKey: text("agent_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.code, t.reason, t.agentKey] })],
+);
+
+/** Every vendor state code seen per tenant and source (codes normalised; reason '' when none). */
+export const stateCodes = sqliteTable(
+  "state_codes",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    code: text("code").notNull(),
+    reason: text("reason").notNull().default(""),
+    events: integer("events").notNull().default(0),
+    firstSeen: text("first_seen").notNull(),
+    lastSeen: text("last_seen").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.code, t.reason] })],
+);
+
+/**
+ * Per-tenant, per-source mapping of vendor codes to canonical states. `reason` '' maps the code
+ * whatever its reason; a mapping with the reason wins over it.
+ */
+export const stateCodeMappings = sqliteTable(
+  "state_code_mappings",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    code: text("code").notNull(),
+    reason: text("reason").notNull().default(""),
+    state: text("state").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.code, t.reason] })],
+);
+
+/** Grows with every mapping change of a tenant: agents compare it to know their mapping is current. */
+export const stateCodeMappingVersions = sqliteTable("state_code_mapping_versions", {
+  tenant: text("tenant").primaryKey(),
+  version: integer("version").notNull(),
+});
 
 /** Published schedule segments; replaced per agent and day on import. */
 export const scheduleSegments = sqliteTable(
@@ -127,6 +235,7 @@ export const adherenceIntervals = sqliteTable(
     scheduledSeconds: integer("scheduled_seconds").notNull(),
     inAdherenceSeconds: integer("in_adherence_seconds").notNull(),
     outOfAdherenceSeconds: integer("out_of_adherence_seconds").notNull(),
+    neutralSeconds: integer("neutral_seconds").notNull().default(0),
     scheduledWorkSeconds: integer("scheduled_work_seconds").notNull(),
     workStateSeconds: integer("work_state_seconds").notNull(),
   },
@@ -138,5 +247,12 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   tenant: text("tenant").primaryKey(),
   settings: text("settings", { mode: "json" }).notNull(),
   version: integer("version").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Where a long-running scheduled job stopped, so its next run carries on from there. */
+export const jobCursors = sqliteTable("job_cursors", {
+  job: text("job").primaryKey(),
+  cursor: text("cursor").notNull(),
   updatedAt: text("updated_at").notNull(),
 });

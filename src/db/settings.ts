@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { DEFAULT_SETTINGS, type TenantSettings } from "../domain/model.ts";
+import { DEFAULT_SETTINGS, type TenantSettings, completeSettings } from "../domain/model.ts";
 import type { Db } from "./client.ts";
 import { tenantSettings } from "./schema.ts";
 
@@ -18,7 +18,7 @@ export async function loadSettings(db: Db, tenant: string): Promise<VersionedSet
   if (hit && hit.expires > Date.now()) return hit.value;
   const row = await db.select().from(tenantSettings).where(eq(tenantSettings.tenant, tenant)).get();
   const value: VersionedSettings = row
-    ? { settings: row.settings as TenantSettings, version: row.version }
+    ? { settings: completeSettings(row.settings as TenantSettings), version: row.version }
     : { settings: DEFAULT_SETTINGS, version: 0 };
   cache.set(tenant, { value, expires: Date.now() + CACHE_TTL_MS });
   return value;

@@ -4,20 +4,31 @@
  *
  * Both inputs are turned into step functions (sorted change points), and one sweep over
  * their merged change points yields pieces on which activity and state are constant.
+ *
+ * A piece is, in this order: unscheduled (no activity); neutral when the state in effect comes
+ * from an unmapped vendor code, whatever the activity; in when the rules list the state for the
+ * activity; neutral when the neutral rules do (so a state in both is in); else out. Before the
+ * first event the agent counts as offline.
  */
 
 import { ACTIVITIES, WORK_STATES } from "./model.ts";
-import type { Activity, AdherenceFlag, AdherenceRules, AgentState, ScheduleSegment, StateEvent } from "./model.ts";
+import type { Activity, AdherenceFlag, AdherenceRules, AgentState, NeutralRules, ScheduleSegment, StateEvent } from "./model.ts";
 import { dayBounds, localDate } from "./time.ts";
 
 export interface Span {
   start: number;
   end: number;
   activity: Activity | null;
+  /** null before the first event, and while the state comes from an unmapped code (then `unmapped`). */
   state: AgentState | null;
+  unmapped: boolean;
   adherence: AdherenceFlag;
 }
 
+/**
+ * A continuous out run, in whole seconds (as Teleopti counts them): runs that touch once their
+ * instants are floored to the second are one exception, and one of 0 whole seconds is none.
+ */
 export interface AdherenceException {
   start: number;
   end: number;
@@ -33,6 +44,7 @@ export interface IntervalTotals {
   scheduledSeconds: number;
   inAdherenceSeconds: number;
   outOfAdherenceSeconds: number;
+  neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
 }
@@ -43,8 +55,10 @@ export interface DayAdherence {
   scheduledSeconds: number;
   inAdherenceSeconds: number;
   outOfAdherenceSeconds: number;
+  neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
+  /** in ÷ (scheduled − neutral); null when that is 0 (no schedule, or neutral all along). */
   adherencePct: number | null;
   conformancePct: number | null;
   exceptions: AdherenceException[];
@@ -55,15 +69,24 @@ export interface DayInput {
   events: readonly StateEvent[];
   segments: readonly ScheduleSegment[];
   rules: AdherenceRules;
+  /** Missing: nothing is neutral but unmapped codes. */
+  neutral?: NeutralRules;
   window: { start: number; end: number };
   now: number;
   intervalStarts: readonly number[];
 }
 
 export interface LiveStatus {
+  /** null before the first event, and while the state comes from an unmapped code. */
   state: AgentState | null;
+  /** The state in effect comes from an unmapped code (shown by acdStateCode and reasonCode). */
+  unmapped: boolean;
+  /** When the state (for an unmapped one: the code) in effect began. */
   stateSince: number | null;
+  /** Of the latest event in effect, like acdStateCode, reasonCode and queue. */
+  source: string | null;
   acdStateCode: string | null;
+  reasonCode: string | null;
   queue: string | null;
   activity: Activity | null;
   adherence: AdherenceFlag;
@@ -77,6 +100,8 @@ export interface LiveInput {
   events: readonly StateEvent[];
   segments: readonly ScheduleSegment[];
   rules: AdherenceRules;
+  /** Missing: nothing is neutral but unmapped codes. */
+  neutral?: NeutralRules;
   now: number;
   alarmThresholdSeconds: number;
   severeThresholdSeconds: number;
@@ -88,6 +113,10 @@ interface StepFunction<T> {
   values: T[];
 }
 
+/** The state in effect from an event whose vendor code is unmapped (null stays "no event yet"). */
+const UNMAPPED: unique symbol = Symbol("unmapped");
+type EffectiveState = AgentState | typeof UNMAPPED;
+
 function compareText(a: string | null | undefined, b: string | null | undefined): number {
   const x = a ?? null;
   const y = b ?? null;
@@ -98,17 +127,26 @@ function compareText(a: string | null | undefined, b: string | null | undefined)
 }
 
 // The whole event is the sort key so that even duplicates of (ts, state) that differ in
-// acdStateCode or queue resolve the same way whatever the input order.
+// source, codes or queue resolve the same way whatever the input order. An unmapped event
+// (state null) sorts first among its timestamp's, so a mapped state at the same instant wins.
 function compareEvents(a: StateEvent, b: StateEvent): number {
   return (
     a.ts - b.ts ||
     compareText(a.state, b.state) ||
+    compareText(a.source, b.source) ||
     compareText(a.acdStateCode, b.acdStateCode) ||
+    compareText(a.reasonCode, b.reasonCode) ||
     compareText(a.queue, b.queue)
   );
 }
 
-function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[]; states: StepFunction<AgentState> } {
+// What makes an unmapped state "the same" as the one before it: its code. The leading NUL keeps
+// it apart from every state name.
+function unmappedRunKey(event: StateEvent): string {
+  return `\u0000${event.source ?? ""}\u0000${event.acdStateCode ?? ""}\u0000${event.reasonCode ?? ""}`;
+}
+
+function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[]; states: StepFunction<EffectiveState> } {
   const unique: StateEvent[] = [];
   for (const event of [...events].sort(compareEvents)) {
     const previous = unique.length > 0 ? unique[unique.length - 1] : undefined;
@@ -118,16 +156,19 @@ function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[];
       unique.push(event);
     }
   }
-  // Only the last state at a timestamp takes effect, and a repeated state continues its run.
-  const states: StepFunction<AgentState> = { times: [], values: [] };
-  let current: AgentState | null = null;
+  // Only the last state at a timestamp takes effect, and a repeated state continues its run
+  // (an unmapped one while its code stays the same).
+  const states: StepFunction<EffectiveState> = { times: [], values: [] };
+  let current: string | null = null;
   for (let index = 0; index < unique.length; index++) {
     const event = unique[index]!;
     const isLastAtTimestamp = index + 1 === unique.length || unique[index + 1]!.ts !== event.ts;
-    if (!isLastAtTimestamp || event.state === current) continue;
-    current = event.state;
+    if (!isLastAtTimestamp) continue;
+    const runKey = event.state ?? unmappedRunKey(event);
+    if (runKey === current) continue;
+    current = runKey;
     states.times.push(event.ts);
-    states.values.push(event.state);
+    states.values.push(event.state ?? UNMAPPED);
   }
   return { events: unique, states };
 }
@@ -198,12 +239,12 @@ function valueAt<T>(step: StepFunction<T>, index: number): T | null {
  * the scheduled activity or the cut index changes. cut is the index of the last cut <= start.
  */
 function sweep(
-  states: StepFunction<AgentState>,
+  states: StepFunction<EffectiveState>,
   schedule: StepFunction<Activity | null>,
   cuts: readonly number[],
   from: number,
   to: number,
-  visit: (start: number, end: number, activity: Activity | null, state: AgentState | null, cut: number) => void,
+  visit: (start: number, end: number, activity: Activity | null, state: EffectiveState | null, cut: number) => void,
 ): void {
   let stateIndex = lastIndexAtOrBefore(states.times, from);
   let activityIndex = lastIndexAtOrBefore(schedule.times, from);
@@ -218,26 +259,41 @@ function sweep(
   }
 }
 
-type AllowedStates = ReadonlyMap<Activity, ReadonlySet<AgentState>>;
+/** One activity's states → "in" or "neutral"; a state not listed is out. */
+type StateFlags = ReadonlyMap<AgentState, AdherenceFlag>;
+type Classifier = ReadonlyMap<Activity, StateFlags>;
 
-function allowedStates(rules: AdherenceRules): AllowedStates {
-  return new Map(ACTIVITIES.map((activity) => [activity, new Set(rules[activity])]));
+function classifier(rules: AdherenceRules, neutral: NeutralRules | undefined): Classifier {
+  return new Map(
+    ACTIVITIES.map((activity) => {
+      const flags = new Map<AgentState, AdherenceFlag>();
+      for (const state of neutral?.[activity] ?? []) flags.set(state, "neutral");
+      // Written second: a state that is both in and neutral is in.
+      for (const state of rules[activity] ?? []) flags.set(state, "in");
+      return [activity, flags];
+    }),
+  );
 }
 
-function adherenceOf(activity: Activity | null, state: AgentState | null, allowed: AllowedStates): AdherenceFlag {
-  if (activity === null) return "unscheduled";
+/** The adherence of a state during a scheduled activity, given that activity's flags. */
+function scheduledAdherence(flags: StateFlags | undefined, state: EffectiveState | null): AdherenceFlag {
+  if (state === UNMAPPED) return "neutral";
   // Before the first event nothing says the agent logged in.
-  return allowed.get(activity)?.has(state ?? "offline") ? "in" : "out";
+  return flags?.get(state ?? "offline") ?? "out";
 }
 
-function adherenceAt(t: number, states: StepFunction<AgentState>, schedule: StepFunction<Activity | null>, allowed: AllowedStates): AdherenceFlag {
-  return adherenceOf(valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)), valueAt(states, lastIndexAtOrBefore(states.times, t)), allowed);
+function adherenceOf(activity: Activity | null, state: EffectiveState | null, classify: Classifier): AdherenceFlag {
+  return activity === null ? "unscheduled" : scheduledAdherence(classify.get(activity), state);
 }
 
-const WORK_STATE_SET: ReadonlySet<AgentState | null> = new Set(WORK_STATES);
+function adherenceAt(t: number, states: StepFunction<EffectiveState>, schedule: StepFunction<Activity | null>, classify: Classifier): AdherenceFlag {
+  return adherenceOf(valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)), valueAt(states, lastIndexAtOrBefore(states.times, t)), classify);
+}
+
+const WORK_STATE_SET: ReadonlySet<EffectiveState | null> = new Set(WORK_STATES);
 
 // Flooring each instant (not each duration) makes seconds additive: any partition of a
-// range sums to exactly the seconds of the range, so in + out = scheduled and the
+// range sums to exactly the seconds of the range, so in + out + neutral = scheduled and the
 // interval totals add up to the day totals.
 function secondsBetween(start: number, end: number): number {
   return Math.floor(end / 1000) - Math.floor(start / 1000);
@@ -249,27 +305,27 @@ function percent(part: number, whole: number): number | null {
 
 type Totals = Omit<IntervalTotals, "start" | "end">;
 
-interface PieceKind {
-  adherence: AdherenceFlag;
-  scheduledWork: boolean;
-  workState: boolean;
-}
-
-function addPiece(totals: Totals, seconds: number, kind: PieceKind): void {
-  if (kind.adherence !== "unscheduled") totals.scheduledSeconds += seconds;
-  if (kind.adherence === "in") totals.inAdherenceSeconds += seconds;
-  if (kind.adherence === "out") totals.outOfAdherenceSeconds += seconds;
-  if (kind.scheduledWork) totals.scheduledWorkSeconds += seconds;
-  if (kind.workState) totals.workStateSeconds += seconds;
+function addPiece(totals: Totals, seconds: number, adherence: AdherenceFlag, scheduledWork: boolean, workState: boolean): void {
+  if (adherence === "in") totals.inAdherenceSeconds += seconds;
+  else if (adherence === "out") totals.outOfAdherenceSeconds += seconds;
+  else if (adherence === "neutral") totals.neutralSeconds += seconds;
+  if (adherence !== "unscheduled") totals.scheduledSeconds += seconds;
+  if (scheduledWork) totals.scheduledWorkSeconds += seconds;
+  if (workState) totals.workStateSeconds += seconds;
 }
 
 function emptyTotals(): Totals {
-  return { scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 0 };
+  return { scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, neutralSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 0 };
+}
+
+/** Adherence % = in ÷ (scheduled − neutral); null when nothing counts (no schedule, or all of it neutral). */
+export function adherencePercent(totals: { inAdherenceSeconds: number; scheduledSeconds: number; neutralSeconds: number }): number | null {
+  return percent(totals.inAdherenceSeconds, totals.scheduledSeconds - totals.neutralSeconds);
 }
 
 export function computeDay(input: DayInput): DayAdherence {
   const { window, now } = input;
-  const allowed = allowedStates(input.rules);
+  const classify = classifier(input.rules, input.neutral);
   const cuts = input.intervalStarts;
   const { states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
@@ -278,46 +334,59 @@ export function computeDay(input: DayInput): DayAdherence {
   const day = emptyTotals();
   const intervals: IntervalTotals[] = cuts.map((start, index) => ({ start, end: cuts[index + 1] ?? window.end, ...emptyTotals() }));
   const spans: Span[] = [];
-  const exceptions: AdherenceException[] = [];
-  let openException: AdherenceException | null = null;
+  // Out runs, those separated by less than a whole second already joined.
+  const runs: AdherenceException[] = [];
+  let lastRun: AdherenceException | null = null;
+  // The activity changes far less often than the state: look its flags up once per change.
+  let flagsOf: Activity | null = null;
+  let flags: StateFlags | undefined;
 
-  sweep(states, schedule, cuts, window.start, countedEnd, (start, end, activity, state, cut) => {
-    const adherence = adherenceOf(activity, state, allowed);
-    const kind = { adherence, scheduledWork: activity === "work", workState: WORK_STATE_SET.has(state) };
+  sweep(states, schedule, cuts, window.start, countedEnd, (start, end, activity, effective, cut) => {
+    if (activity !== flagsOf) {
+      flagsOf = activity;
+      flags = activity === null ? undefined : classify.get(activity);
+    }
+    const adherence = activity === null ? "unscheduled" : scheduledAdherence(flags, effective);
+    const scheduledWork = activity === "work";
+    const workState = WORK_STATE_SET.has(effective);
     const seconds = secondsBetween(start, end);
-    addPiece(day, seconds, kind);
-    if (cut >= 0) addPiece(intervals[cut]!, seconds, kind);
+    addPiece(day, seconds, adherence, scheduledWork, workState);
+    if (cut >= 0) addPiece(intervals[cut]!, seconds, adherence, scheduledWork, workState);
 
+    const unmapped = effective === UNMAPPED;
+    const state = unmapped ? null : effective;
     const lastSpan = spans.length > 0 ? spans[spans.length - 1] : undefined;
-    if (lastSpan !== undefined && lastSpan.activity === activity && lastSpan.state === state && lastSpan.adherence === adherence) {
+    if (lastSpan !== undefined && lastSpan.activity === activity && lastSpan.state === state && lastSpan.unmapped === unmapped && lastSpan.adherence === adherence) {
       lastSpan.end = end;
     } else {
-      spans.push({ start, end, activity, state, adherence });
+      spans.push({ start, end, activity, state, unmapped, adherence });
     }
 
-    if (adherence === "out" && activity !== null) {
-      if (openException === null) {
-        openException = { start, end, activity, state, seconds: 0, ongoing: false };
-        exceptions.push(openException);
+    // "out" implies an activity.
+    if (adherence === "out") {
+      if (lastRun === null || secondsBetween(lastRun.end, start) > 0) {
+        lastRun = { start, end, activity: activity!, state, seconds: 0, ongoing: false };
+        runs.push(lastRun);
       }
-      openException.end = end;
-    } else {
-      openException = null;
+      lastRun.end = end;
     }
   });
 
   // A run that reaches now has only ended there if a boundary falls exactly at now.
-  const outAtNow = adherenceAt(now, states, schedule, allowed) === "out";
-  for (const exception of exceptions) {
-    exception.seconds = secondsBetween(exception.start, exception.end);
-    exception.ongoing = exception.end === now && outAtNow;
+  const outAtNow = adherenceAt(now, states, schedule, classify) === "out";
+  const exceptions: AdherenceException[] = [];
+  for (const run of runs) {
+    run.seconds = secondsBetween(run.start, run.end);
+    if (run.seconds === 0) continue;
+    run.ongoing = run.end === now && outAtNow;
+    exceptions.push(run);
   }
 
   return {
     window: { start: window.start, end: window.end },
     spans,
     ...day,
-    adherencePct: percent(day.inAdherenceSeconds, day.scheduledSeconds),
+    adherencePct: adherencePercent(day),
     conformancePct: percent(day.workStateSeconds, day.scheduledWorkSeconds),
     exceptions,
     intervals: intervals.filter((interval) => interval.scheduledSeconds > 0 || interval.workStateSeconds > 0),
@@ -326,28 +395,33 @@ export function computeDay(input: DayInput): DayAdherence {
 
 export function liveStatus(input: LiveInput): LiveStatus {
   const { now } = input;
-  const allowed = allowedStates(input.rules);
+  const classify = classifier(input.rules, input.neutral);
   const { events, states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
 
   const stateIndex = lastIndexAtOrBefore(states.times, now);
-  const state = valueAt(states, stateIndex);
+  const effective = valueAt(states, stateIndex);
   const activityIndex = lastIndexAtOrBefore(schedule.times, now);
   const activity = valueAt(schedule, activityIndex);
-  const adherence = adherenceOf(activity, state, allowed);
+  const adherence = adherenceOf(activity, effective, classify);
+  // The last event at or before now is the one in effect (the last at its timestamp).
   const latestIndex = events.findLastIndex((event) => event.ts <= now);
   const latest = events[latestIndex];
 
   let outSince: number | null = null;
   if (adherence === "out") {
     // The run may have begun before the latest event (a state that was in adherence
-    // became out at a segment boundary), so replay the timeline up to now.
+    // became out at a segment boundary), so replay the timeline up to now. As for
+    // exceptions, out runs less than a whole second apart are one run.
     let runStart: number | null = null;
+    let runEnd = -Infinity;
     const from = Math.min(states.times[0] ?? now, schedule.times[0] ?? now);
-    sweep(states, schedule, [], from, now, (start, _end, pieceActivity, pieceState) => {
-      runStart = adherenceOf(pieceActivity, pieceState, allowed) === "out" ? (runStart ?? start) : null;
+    sweep(states, schedule, [], from, now, (start, end, pieceActivity, pieceState) => {
+      if (adherenceOf(pieceActivity, pieceState, classify) !== "out") return;
+      if (runStart === null || secondsBetween(runEnd, start) > 0) runStart = start;
+      runEnd = end;
     });
-    outSince = runStart ?? now;
+    outSince = runStart !== null && secondsBetween(runEnd, now) === 0 ? runStart : now;
   }
 
   const outFor = outSince === null ? -1 : now - outSince;
@@ -362,9 +436,12 @@ export function liveStatus(input: LiveInput): LiveStatus {
   ].filter((at): at is number => at !== undefined && at > now);
 
   return {
-    state,
+    state: effective === UNMAPPED ? null : effective,
+    unmapped: effective === UNMAPPED,
     stateSince: states.times[stateIndex] ?? null,
+    source: latest?.source ?? null,
     acdStateCode: latest?.acdStateCode ?? null,
+    reasonCode: latest?.reasonCode ?? null,
     queue: latest?.queue ?? null,
     activity,
     adherence,

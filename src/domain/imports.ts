@@ -3,15 +3,16 @@
  * Every message names the problem in words an ACD integrator can act on.
  */
 import * as v from "valibot";
+import { identifierList, identifierValue } from "./identifiers.ts";
 import { ACTIVITIES, AGENT_STATES, type Activity, type AgentState } from "./model.ts";
 import type { RecordIssue } from "./outcome.ts";
+import { NATIVE_SOURCE, type StateChange } from "./state-codes.ts";
 import { isValidDate } from "./time.ts";
 
 export const MAX_BATCH_RECORDS = 10_000;
 /** ACD clocks drift; a few minutes ahead is tolerated, more is a bad timestamp. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-/** Events older than this are refused: the agent Durable Objects keep this much history to recompute. */
-const MAX_EVENT_AGE_DAYS = 62;
+
 
 /** A refused record as the native API reports it: what is wrong, and the record as it was sent. */
 export interface RecordError extends RecordIssue {
@@ -28,15 +29,6 @@ const text = (field: string, max = 200) =>
 
 const optionalText = (field: string, max = 200) =>
   v.optional(v.nullable(v.pipe(v.string(`${field} must be a string`), v.trim(), v.maxLength(max, `${field} must be at most ${max} characters`))));
-
-/** Accepts a number too: many ACDs and HR systems send ids as numbers. */
-const identifier = (field: string) =>
-  v.pipe(
-    v.union([v.string(), v.number()], `${field} must be a string`),
-    v.transform((id) => String(id).trim()),
-    v.nonEmpty(`${field} must not be empty`),
-    v.maxLength(254, `${field} must be at most 254 characters`),
-  );
 
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -62,7 +54,7 @@ const timestamp = (field: string) =>
 const STATE_BY_NAME = new Map<string, AgentState>(AGENT_STATES.map((s) => [s, s]));
 
 export const agentStateRecord = v.object({
-  agentId: identifier("agentId"),
+  agentId: identifierValue("agentId"),
   state: v.pipe(
     v.string("state must be a string"),
     v.check((s) => STATE_BY_NAME.has(s.trim().toLowerCase()), (issue) => `Unknown state: ${String(issue.input)}`),
@@ -73,6 +65,19 @@ export const agentStateRecord = v.object({
   acdStateCode: optionalText("acdStateCode", 100),
 });
 export type AgentStateRecord = v.InferOutput<typeof agentStateRecord>;
+
+/** The native API names the canonical state itself; its acdStateCode is kept as the raw code of source `native`. */
+export function nativeStateChange(record: AgentStateRecord): StateChange {
+  return {
+    agentId: record.agentId,
+    timestamp: record.timestamp,
+    source: NATIVE_SOURCE,
+    state: record.state,
+    code: record.acdStateCode ?? null,
+    reason: null,
+    queue: record.queue ?? null,
+  };
+}
 
 const CHANNELS = ["voice", "chat", "email"] as const;
 
@@ -101,7 +106,9 @@ export const employeeRecord = v.object({
   email: v.pipe(v.string("email must be a string"), v.trim(), v.email("Invalid email format"), v.toLowerCase()),
   firstName: text("firstName", 100),
   lastName: text("lastName", 100),
-  employeeId: v.optional(v.nullable(identifier("employeeId"))),
+  employeeId: v.optional(v.nullable(identifierValue("employeeId"))),
+  /** More ways sources name this agent; absent on an update: the stored ones stay. */
+  identifiers: v.optional(identifierList),
   team: optionalText("team", 100),
   skills: v.optional(v.array(text("skill", 100), "skills must be an array of strings"), []),
   role: v.optional(v.picklist(ROLES, (issue) => `Unknown role: ${String(issue.input)} (expected admin, supervisor or agent)`), "agent"),
@@ -114,7 +121,7 @@ const MAX_SEGMENT_HOURS = 24;
 
 export const scheduleRecord = v.pipe(
   v.object({
-    agentId: identifier("agentId"),
+    agentId: identifierValue("agentId"),
     start: timestamp("start"),
     end: timestamp("end"),
     activity: v.pipe(
@@ -155,10 +162,13 @@ export function validateRecords<TSchema extends v.GenericSchema>(
   return { valid, errors };
 }
 
-/** Event time sanity: far-future stamps are clock or unit bugs; very old ones are beyond retention. */
-export function eventTimeProblem(ts: number, now: number): string | null {
+/**
+ * Event time sanity: far-future stamps are clock or unit bugs; events older than the tenant's
+ * retention would be deleted again by the retention job, so they are refused up front.
+ */
+export function eventTimeProblem(ts: number, now: number, retentionDays: number): string | null {
   if (ts > now + MAX_CLOCK_SKEW_MS) return "Invalid timestamp: more than 5 minutes in the future";
-  if (ts < now - MAX_EVENT_AGE_DAYS * 86_400_000) return `Invalid timestamp: older than ${MAX_EVENT_AGE_DAYS} days`;
+  if (ts < now - retentionDays * 86_400_000) return `Invalid timestamp: older than the retention period (${retentionDays} days)`;
   return null;
 }
 

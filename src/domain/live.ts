@@ -13,9 +13,14 @@ export interface AgentView {
   employeeId: string | null;
   name: string | null;
   team: string | null;
+  /** null before the first event, and while the state comes from an unmapped code. */
   state: AgentState | null;
+  /** The state comes from a vendor code nobody has mapped yet: acdStateCode (and reasonCode) show it. */
+  unmapped: boolean;
   stateSince: string | null;
+  source: string | null;
   acdStateCode: string | null;
+  reasonCode: string | null;
   queue: string | null;
   activity: Activity | null;
   adherence: AdherenceFlag;
@@ -31,8 +36,11 @@ export function agentView(profile: AgentProfile, live: AgentLive | null): AgentV
   return {
     ...profileFields(profile),
     state: live?.state ?? null,
+    unmapped: live?.unmapped ?? false,
     stateSince: iso(live?.stateSince ?? null),
+    source: live?.source ?? null,
     acdStateCode: live?.acdStateCode ?? null,
+    reasonCode: live?.reasonCode ?? null,
     queue: live?.queue ?? null,
     activity: live?.activity ?? null,
     adherence: live?.adherence ?? "unscheduled",

@@ -35,11 +35,26 @@ export const DEFAULT_RULES: AdherenceRules = {
   off: ["offline"],
 };
 
-/** One state change, by event time (epoch ms). (ts, state) is the replay key. */
+/**
+ * activity → the states that are neutral during it: neither in nor out, left out of the
+ * adherence percentage. A state listed both here and in the activity's rules is in adherence.
+ */
+export type NeutralRules = Record<Activity, AgentState[]>;
+
+export const NO_NEUTRAL_RULES: NeutralRules = { work: [], break: [], lunch: [], meeting: [], training: [], off: [] };
+
+/**
+ * One state change, by event time (epoch ms). `state` is null while the vendor code
+ * (`acdStateCode`, `reasonCode` from `source`) is unmapped: such an event counts as neutral.
+ */
 export interface StateEvent {
   ts: number;
-  state: AgentState;
+  state: AgentState | null;
+  /** The integration the event came from: "native", "injixo:1234", … */
+  source?: string;
+  /** The vendor's raw state code. */
   acdStateCode?: string | null;
+  reasonCode?: string | null;
   queue?: string | null;
 }
 
@@ -50,20 +65,55 @@ export interface ScheduleSegment {
   activity: Activity;
 }
 
-export type AdherenceFlag = "in" | "out" | "unscheduled";
+export type AdherenceFlag = "in" | "out" | "neutral" | "unscheduled";
 
 export interface TenantSettings {
   timeZone: string;
   intervalMinutes: 15 | 30;
+  /**
+   * How long history is kept (agent objects and D1), and so how old an accepted event may be.
+   * Documents stored before it existed lack it: read it through retentionDaysOf().
+   */
+  retentionDays: number;
   adherence: {
     alarmThresholdSeconds: number;
     severeThresholdSeconds: number;
     rules: AdherenceRules;
+    /** Documents stored before neutral rules existed lack it: read it through neutralRules(). */
+    neutral: NeutralRules;
   };
 }
+
+/** A year and a month: last year's same month stays comparable. */
+export const DEFAULT_RETENTION_DAYS = 400;
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   timeZone: "UTC",
   intervalMinutes: 15,
-  adherence: { alarmThresholdSeconds: 60, severeThresholdSeconds: 300, rules: DEFAULT_RULES },
+  retentionDays: DEFAULT_RETENTION_DAYS,
+  adherence: { alarmThresholdSeconds: 60, severeThresholdSeconds: 300, rules: DEFAULT_RULES, neutral: NO_NEUTRAL_RULES },
 };
+
+/**
+ * The neutral rules of a settings document, every activity present (fresh lists). A document
+ * stored before neutral rules existed has none: nothing is neutral but unmapped codes.
+ */
+export function neutralRules(settings: TenantSettings): NeutralRules {
+  const stored = (settings.adherence as { neutral?: Partial<NeutralRules> | null }).neutral;
+  const rules = { ...NO_NEUTRAL_RULES };
+  for (const activity of ACTIVITIES) rules[activity] = [...(stored?.[activity] ?? [])];
+  return rules;
+}
+
+export function retentionDaysOf(settings: TenantSettings): number {
+  return (settings as { retentionDays?: number }).retentionDays ?? DEFAULT_RETENTION_DAYS;
+}
+
+/** A stored settings document with every field present (documents from before a field existed lack it). */
+export function completeSettings(settings: TenantSettings): TenantSettings {
+  return {
+    ...settings,
+    retentionDays: retentionDaysOf(settings),
+    adherence: { ...settings.adherence, neutral: neutralRules(settings) },
+  };
+}

@@ -1,11 +1,17 @@
 /**
  * Validation and merging of tenant settings. Pure.
- * A PUT may send only what changes: fields left out keep their current values, and rules are
- * replaced per activity (sending `{ "rules": { "meeting": [...] } }` leaves the other activities alone).
+ * A PUT may send only what changes: fields left out keep their current values, and rules (the
+ * states in adherence) and neutral rules (the states neither in nor out) are replaced per activity
+ * (sending `{ "rules": { "meeting": [...] } }` leaves the other activities alone). A state both in
+ * and neutral for an activity is in.
  */
 import * as v from "valibot";
-import { ACTIVITIES, AGENT_STATES, type AdherenceRules, type TenantSettings } from "./model.ts";
+import { ACTIVITIES, AGENT_STATES, type AdherenceRules, type NeutralRules, type TenantSettings, neutralRules, retentionDaysOf } from "./model.ts";
 import { isValidTimeZone } from "./time.ts";
+
+/** A day's history must outlive the longest late delivery worth recomputing; ten years is plenty for RTA. */
+const MIN_RETENTION_DAYS = 31;
+const MAX_RETENTION_DAYS = 3_650;
 
 const seconds = (field: string) =>
   v.pipe(v.number(`${field} must be a number of seconds`), v.integer(`${field} must be whole seconds`), v.minValue(1, `${field} must be at least 1`), v.maxValue(86_400, `${field} must be at most 86400`));
@@ -15,24 +21,37 @@ const stateList = v.pipe(
   v.transform((states) => [...new Set(states)]),
 );
 
+const isActivity = (key: string) => (ACTIVITIES as readonly string[]).includes(key);
+
+/** Per-activity lists of states (rules, neutral), any subset of the activities. */
+const statesByActivity = (field: string) =>
+  v.pipe(
+    v.record(v.string(), stateList, `${field} must map activities to lists of states`),
+    v.check(
+      (lists) => Object.keys(lists).every(isActivity),
+      (issue) => `Unknown activity in ${field}: ${Object.keys(issue.input as object).find((k) => !isActivity(k))} (expected ${ACTIVITIES.join(", ")})`,
+    ),
+  );
+
 export const settingsPatch = v.strictObject(
   {
     timeZone: v.optional(v.pipe(v.string("timeZone must be a string"), v.check(isValidTimeZone, (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`))),
     intervalMinutes: v.optional(v.picklist([15, 30], "intervalMinutes must be 15 or 30")),
+    retentionDays: v.optional(
+      v.pipe(
+        v.number("retentionDays must be a number of days"),
+        v.integer("retentionDays must be whole days"),
+        v.minValue(MIN_RETENTION_DAYS, `retentionDays must be at least ${MIN_RETENTION_DAYS}`),
+        v.maxValue(MAX_RETENTION_DAYS, `retentionDays must be at most ${MAX_RETENTION_DAYS}`),
+      ),
+    ),
     adherence: v.optional(
       v.strictObject(
         {
           alarmThresholdSeconds: v.optional(seconds("alarmThresholdSeconds")),
           severeThresholdSeconds: v.optional(seconds("severeThresholdSeconds")),
-          rules: v.optional(
-            v.pipe(
-              v.record(v.string(), stateList, "rules must map activities to lists of states"),
-              v.check(
-                (rules) => Object.keys(rules).every((k) => (ACTIVITIES as readonly string[]).includes(k)),
-                (issue) => `Unknown activity in rules: ${Object.keys(issue.input as object).find((k) => !(ACTIVITIES as readonly string[]).includes(k))} (expected ${ACTIVITIES.join(", ")})`,
-              ),
-            ),
-          ),
+          rules: v.optional(statesByActivity("rules")),
+          neutral: v.optional(statesByActivity("neutral")),
         },
         (issue) => `Unknown setting: adherence.${String(issue.expected ?? issue.input)}`,
       ),
@@ -47,10 +66,13 @@ export function mergeSettings(current: TenantSettings, patch: SettingsPatch): Te
   const merged: TenantSettings = {
     timeZone: patch.timeZone ?? current.timeZone,
     intervalMinutes: patch.intervalMinutes ?? current.intervalMinutes,
+    retentionDays: patch.retentionDays ?? retentionDaysOf(current),
     adherence: {
       alarmThresholdSeconds: patch.adherence?.alarmThresholdSeconds ?? current.adherence.alarmThresholdSeconds,
       severeThresholdSeconds: patch.adherence?.severeThresholdSeconds ?? current.adherence.severeThresholdSeconds,
       rules: { ...current.adherence.rules, ...(patch.adherence?.rules as Partial<AdherenceRules> | undefined) },
+      // A document stored before neutral rules existed has none: start from all-empty.
+      neutral: { ...neutralRules(current), ...(patch.adherence?.neutral as Partial<NeutralRules> | undefined) },
     },
   };
   if (merged.adherence.severeThresholdSeconds < merged.adherence.alarmThresholdSeconds) {

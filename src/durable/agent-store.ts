@@ -7,19 +7,21 @@
  * for its meta changes. Storage stays the copy that survives eviction; the object is the only
  * writer of its storage, so the mirror cannot go stale.
  *
- * Events are keyed on their replay key in a table without rowids (one B-tree per insert, no
- * sequence). The outbox holds only the events D1 has not received: usually none, because the
- * import request writes them to D1 itself.
+ * Events are keyed on their replay key (time, source, and what happened: see eventKey in
+ * src/domain/state-codes.ts) in a table without rowids (one B-tree per insert, no sequence).
+ * Each keeps its source and raw codes; `state` is derived from them for vendor codes (null while
+ * unmapped) and re-derived when the tenant's mapping changes. The outbox holds only the events D1
+ * has not received: usually none, because the import request writes them to D1 itself.
  */
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
+import { type StateMapper, isMappedKey } from "../domain/state-codes.ts";
+
+const EVENT_COLUMNS = `ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
+     reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)`;
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS state_events (
-     ts INTEGER NOT NULL, state TEXT NOT NULL, acd_state_code TEXT, queue TEXT,
-     PRIMARY KEY (ts, state)) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS outbox (
-     ts INTEGER NOT NULL, state TEXT NOT NULL, acd_state_code TEXT, queue TEXT,
-     PRIMARY KEY (ts, state)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS state_log (${EVENT_COLUMNS}) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS history_outbox (${EVENT_COLUMNS}) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS segments (
      date TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, activity TEXT NOT NULL,
      PRIMARY KEY (start, "end", activity))`,
@@ -30,7 +32,21 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
-type EventRow = { ts: number; state: string; acd_state_code: string | null; queue: string | null };
+/** An event as the object stores it: with its source and replay key. */
+export interface StoredEvent extends StateEvent {
+  source: string;
+  key: string;
+}
+
+type EventRow = {
+  ts: number;
+  source: string;
+  key: string;
+  state: string | null;
+  acd_state_code: string | null;
+  reason_code: string | null;
+  queue: string | null;
+};
 
 /** DO SQLite binds at most 100 parameters per statement. */
 const MAX_BOUND_PARAMETERS = 100;
@@ -57,7 +73,9 @@ function insertValues<T extends Record<string, SqlStorageValue>>(
   return out;
 }
 
-const eventValues = (events: readonly StateEvent[]) => events.map((e) => [e.ts, e.state, e.acdStateCode ?? null, e.queue ?? null]);
+const EVENT_INSERT = "(ts, source, key, state, acd_state_code, reason_code, queue)";
+const eventValues = (events: readonly StoredEvent[]) =>
+  events.map((e) => [e.ts, e.source, e.key, e.state, e.acdStateCode ?? null, e.reasonCode ?? null, e.queue ?? null]);
 
 export interface DirtyDay {
   date: string;
@@ -69,8 +87,10 @@ export interface DirtyDay {
 /** How far behind the live view's window the in-memory events may start before they are read afresh. */
 const CACHE_SLACK_MS = 24 * 3_600_000;
 
-/** Events in replay-key order: (ts, state), as SQLite sorts them. */
-const byKey = (a: StateEvent, b: StateEvent) => a.ts - b.ts || (a.state < b.state ? -1 : a.state > b.state ? 1 : 0);
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Events in replay-key order: (ts, source, key), as SQLite sorts them. */
+const byKey = (a: StoredEvent, b: StoredEvent) => a.ts - b.ts || compareText(a.source, b.source) || compareText(a.key, b.key);
 
 /** Index of the first event at or after `ts` in events sorted by time (events.length if none). */
 function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
@@ -97,7 +117,7 @@ export class AgentStore {
       .exec<{ kind: string; k: string | null; v: string | number | null }>(
         `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
          UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
-         UNION ALL SELECT 'outbox', NULL, count(*) FROM outbox`,
+         UNION ALL SELECT 'outbox', NULL, count(*) FROM history_outbox`,
       )
       .toArray();
     for (const { kind, k, v } of rows) {
@@ -151,17 +171,17 @@ export class AgentStore {
    * Inserts the events not seen before, in one statement; returns those that were new. Unless
    * they are already in D1's history (`inHistory`), the new ones also go to the outbox.
    */
-  insertEvents(events: readonly StateEvent[], inHistory: boolean): StateEvent[] {
+  insertEvents(events: readonly StoredEvent[], inHistory: boolean): StoredEvent[] {
     if (events.length === 0) return [];
     const inserted = insertValues<EventRow>(
       this.sql,
-      "INSERT INTO state_events (ts, state, acd_state_code, queue)",
+      `INSERT INTO state_log ${EVENT_INSERT}`,
       eventValues(events),
       "ON CONFLICT DO NOTHING RETURNING *",
     ).map(toEvent);
     if (inserted.length === 0) return [];
     if (!inHistory) {
-      insertValues(this.sql, "INSERT INTO outbox (ts, state, acd_state_code, queue)", eventValues(inserted), "ON CONFLICT DO NOTHING");
+      insertValues(this.sql, `INSERT INTO history_outbox ${EVENT_INSERT}`, eventValues(inserted), "ON CONFLICT DO NOTHING");
       this.outboxSize += inserted.length;
     }
     this.remember(inserted);
@@ -172,9 +192,9 @@ export class AgentStore {
    * The recent events (with the carry-in event before them), kept sorted in memory: the live
    * status reads them on every change, and the day's events only ever grow at the edges.
    */
-  private recent: { from: number; events: StateEvent[] } | null = null;
+  private recent: { from: number; events: StoredEvent[] } | null = null;
 
-  private remember(inserted: readonly StateEvent[]): void {
+  private remember(inserted: readonly StoredEvent[]): void {
     if (!this.recent) return;
     // Sorted in, an event before the cached range lands where a read would find the carry-in.
     // (The sort is a merge of runs: near-linear when new events come after the old ones.)
@@ -187,7 +207,7 @@ export class AgentStore {
    * live view's read, served from memory. The cache starts again when it no longer covers `from`
    * or when it holds more than a day before it (so it stays about a day's events long).
    */
-  recentEvents(from: number): StateEvent[] {
+  recentEvents(from: number): StoredEvent[] {
     if (!this.recent || this.recent.from > from || from - this.recent.from > CACHE_SLACK_MS) {
       this.recent = { from, events: this.readEvents(from, Number.MAX_SAFE_INTEGER) };
     }
@@ -195,18 +215,18 @@ export class AgentStore {
   }
 
   /** The events in [from, to), preceded by the last event before `from` (the carry-in state). */
-  eventsBetween(from: number, to: number): StateEvent[] {
+  eventsBetween(from: number, to: number): StoredEvent[] {
     if (!this.recent || this.recent.from > from) return this.readEvents(from, to);
     const events = this.recent.events;
     // The one before the first event at or after `from` (if any) is the carry-in.
     return events.slice(Math.max(0, firstIndexFrom(events, from) - 1), firstIndexFrom(events, to));
   }
 
-  private readEvents(from: number, to: number): StateEvent[] {
+  private readEvents(from: number, to: number): StoredEvent[] {
     return this.sql
       .exec<EventRow>(
-        `SELECT * FROM (SELECT * FROM state_events WHERE ts < ? ORDER BY ts DESC, state DESC LIMIT 1)
-         UNION ALL SELECT * FROM (SELECT * FROM state_events WHERE ts >= ? AND ts < ? ORDER BY ts, state)`,
+        `SELECT * FROM (SELECT * FROM state_log WHERE ts < ? ORDER BY ts DESC, source DESC, key DESC LIMIT 1)
+         UNION ALL SELECT * FROM (SELECT * FROM state_log WHERE ts >= ? AND ts < ? ORDER BY ts, source, key)`,
         from,
         from,
         to,
@@ -220,11 +240,44 @@ export class AgentStore {
     if (this.recent && ts >= this.recent.from) {
       return this.recent.events[firstIndexFrom(this.recent.events, ts + 1)]?.ts ?? null;
     }
-    return this.sql.exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM state_events WHERE ts > ?", ts).one().ts;
+    return this.sql.exec<{ ts: number | null }>("SELECT MIN(ts) AS ts FROM state_log WHERE ts > ?", ts).one().ts;
   }
 
-  allEvents(): StateEvent[] {
-    return this.sql.exec<EventRow>("SELECT * FROM state_events ORDER BY ts, state").toArray().map(toEvent);
+  allEvents(): StoredEvent[] {
+    return this.sql.exec<EventRow>("SELECT * FROM state_log ORDER BY ts, source, key").toArray().map(toEvent);
+  }
+
+  /**
+   * Gives every event of a vendor code the state the mapper now says (null: unmapped), in storage
+   * and in memory; returns the events whose state changed.
+   */
+  remap(mapper: StateMapper): StoredEvent[] {
+    const codes = this.sql
+      .exec<{ source: string; key: string; state: string | null }>(
+        "SELECT DISTINCT source, key, state FROM state_log WHERE instr(key, char(31)) > 0",
+      )
+      .toArray()
+      .filter((row) => isMappedKey(row.key))
+      .map((row) => ({ ...row, next: mapper.stateOf(row.source, row.key) }))
+      .filter((row) => row.next !== row.state);
+    if (codes.length === 0) return [];
+    const changes = JSON.stringify(codes.map((c) => [c.source, c.key, c.next]));
+    for (const table of ["state_log", "history_outbox"]) {
+      this.sql.exec(
+        // json_each has a column named key too: the table's own columns are qualified.
+        `UPDATE ${table} SET state = (SELECT value ->> '$[2]' FROM json_each(?1) WHERE value ->> '$[0]' = ${table}.source AND value ->> '$[1]' = ${table}.key)
+         WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
+        changes,
+      );
+    }
+    this.recent = null;
+    return this.sql
+      .exec<EventRow>(
+        "SELECT * FROM state_log WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)) ORDER BY ts, source, key",
+        changes,
+      )
+      .toArray()
+      .map(toEvent);
   }
 
   // ── outbox ─────────────────────────────────────────────────────────────────────────────────
@@ -237,15 +290,15 @@ export class AgentStore {
   }
 
   /** The outbox: events D1 has not received yet, oldest first. */
-  unflushedEvents(limit: number): StateEvent[] {
-    return this.sql.exec<EventRow>("SELECT * FROM outbox ORDER BY ts, state LIMIT ?", limit).toArray().map(toEvent);
+  unflushedEvents(limit: number): StoredEvent[] {
+    return this.sql.exec<EventRow>("SELECT * FROM history_outbox ORDER BY ts, source, key LIMIT ?", limit).toArray().map(toEvent);
   }
 
   /** D1 has these now (events that arrived meanwhile stay in the outbox). */
-  markEventsFlushed(events: readonly StateEvent[]): void {
+  markEventsFlushed(events: readonly StoredEvent[]): void {
     const { rowsWritten } = this.sql.exec(
-      "DELETE FROM outbox WHERE (ts, state) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?))",
-      JSON.stringify(events.map((e) => [e.ts, e.state])),
+      "DELETE FROM history_outbox WHERE (ts, source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?))",
+      JSON.stringify(events.map((e) => [e.ts, e.source, e.key])),
     );
     this.outboxSize = Math.max(0, this.outboxSize - rowsWritten);
   }
@@ -268,9 +321,13 @@ export class AgentStore {
   private readonly segmentsByDate = new Map<string, ScheduleSegment[]>();
 
   segmentsForDates(dates: readonly string[]): ScheduleSegment[] {
-    const missing = dates.filter((date) => !this.segmentsByDate.has(date));
+    let missing = dates.filter((date) => !this.segmentsByDate.has(date));
     if (missing.length > 0) {
-      if (this.segmentsByDate.size > 64) this.segmentsByDate.clear();
+      // Bounded: a backfill walks hundreds of days. Once cleared, every date of this call is missing.
+      if (this.segmentsByDate.size > 64) {
+        this.segmentsByDate.clear();
+        missing = [...new Set(dates)];
+      }
       for (const date of missing) this.segmentsByDate.set(date, []);
       const rows = this.sql.exec<{ date: string; start: number; end: number; activity: string }>(
         `SELECT date, start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
@@ -320,10 +377,10 @@ export class AgentStore {
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────
 
   /** Hands every event over (to the employee that adopts this unknown agent) and forgets them. */
-  takeAllEvents(): StateEvent[] {
+  takeAllEvents(): StoredEvent[] {
     const events = this.allEvents();
     // Handed-over events are the adopter's to write; nothing is left to flush here.
-    this.sql.exec("DELETE FROM state_events; DELETE FROM outbox; DELETE FROM dirty_intervals");
+    this.sql.exec("DELETE FROM state_log; DELETE FROM history_outbox; DELETE FROM dirty_intervals");
     this.dirty.clear();
     this.outboxSize = 0;
     this.recent = null;
@@ -332,11 +389,19 @@ export class AgentStore {
 
   /** Old events leave the log (the outbox keeps whatever D1 still lacks). */
   pruneEventsBefore(ts: number): void {
-    const { rowsWritten } = this.sql.exec("DELETE FROM state_events WHERE ts < ?", ts);
+    const { rowsWritten } = this.sql.exec("DELETE FROM state_log WHERE ts < ?", ts);
     if (rowsWritten > 0) this.recent = null;
   }
 }
 
-function toEvent(r: EventRow): StateEvent {
-  return { ts: r.ts, state: r.state as AgentState, acdStateCode: r.acd_state_code, queue: r.queue };
+function toEvent(r: EventRow): StoredEvent {
+  return {
+    ts: r.ts,
+    source: r.source,
+    key: r.key,
+    state: r.state as AgentState | null,
+    acdStateCode: r.acd_state_code,
+    reasonCode: r.reason_code,
+    queue: r.queue,
+  };
 }

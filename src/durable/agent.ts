@@ -11,19 +11,24 @@ import type { AgentProfile } from "../domain/agent.ts";
 import { type DayAdherence, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
 import { type AgentLive, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
-import type { ScheduleSegment, StateEvent } from "../domain/model.ts";
+import { type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
+import { StateMapper, type VersionedMappings, isMappedKey } from "../domain/state-codes.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
-import { AgentStore } from "./agent-store.ts";
+import { AgentStore, type StoredEvent } from "./agent-store.ts";
 import { agentStub } from "./names.ts";
 import { writeAgentHistory } from "./outbox.ts";
 import { publishRows } from "./publish.ts";
 
-/** Who is calling and under which settings; sent with every call so a DO never needs to look it up. */
+/**
+ * Who is calling, under which settings and state-code mappings; sent with every call so an object
+ * never needs to look them up. Both are versioned: an object keeps the newest it has seen.
+ */
 export interface AgentContext {
   tenant: string;
   profile: AgentProfile;
   settings: VersionedSettings;
+  mappings: VersionedMappings;
 }
 
 export interface AgentDay extends DayAdherence {
@@ -40,8 +45,6 @@ const FLUSH_RETRY_MAX_MS = 5 * 60_000;
 const CLOSE_SPREAD_MS = 60_000;
 /** Live status looks back this far for the ongoing state and out-of-adherence run. */
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
-/** Events are kept (once in D1) long enough to recompute any day the import API still accepts. */
-const RETENTION_DAYS = 63;
 
 export class AgentDO extends DurableObject<Env> {
   private readonly store: AgentStore;
@@ -60,11 +63,14 @@ export class AgentDO extends DurableObject<Env> {
    */
   async ingest(
     context: AgentContext,
-    events: StateEvent[],
+    events: StoredEvent[],
     inHistory = false,
   ): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
-    const inserted = this.store.insertEvents(events, inHistory);
+    // A vendor code's state is this object's to derive, with the newest mapping it knows.
+    const mapper = this.mapper();
+    const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
+    const inserted = this.store.insertEvents(derived, inHistory);
     if (inserted.length > 0) this.markEventsDirty(inserted);
     const row = await this.afterChange();
     return { processed: inserted.length, skipped: events.length - inserted.length, row };
@@ -86,10 +92,18 @@ export class AgentDO extends DurableObject<Env> {
    */
   async refresh(context: AgentContext): Promise<RowUpdate | null> {
     if (!this.context()) return null;
-    if (this.remember(context)) {
-      const today = this.today(Date.now());
-      this.store.markDaysDirty([addDays(today, -1), today]);
-    }
+    this.remember(context);
+    return this.afterChange();
+  }
+
+  /**
+   * The tenant's state-code mapping changed: re-derive this agent's events of remapped codes and
+   * recompute the days they touch now, not at the next event.
+   */
+  async updateMappings(mappings: VersionedMappings): Promise<RowUpdate | null> {
+    const known = this.context();
+    if (!known) return null;
+    this.remember({ ...known, mappings });
     return this.afterChange();
   }
 
@@ -104,7 +118,7 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
-  async handOver(): Promise<StateEvent[]> {
+  async handOver(): Promise<StoredEvent[]> {
     const events = this.store.takeAllEvents();
     this.store.saveMeta();
     await this.ctx.storage.deleteAlarm();
@@ -139,19 +153,49 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
-  /** Stores the latest context; returns true when the settings changed. */
-  private remember(context: AgentContext): boolean {
+  /**
+   * Stores the latest context, keeping the newer settings and mappings of the two (an isolate
+   * with a stale cache must not roll them back). Whatever way a newer version arrives, what it
+   * changes is recomputed here: new settings recompute yesterday and today; a new mapping
+   * re-derives the stored events of every remapped code and recomputes the days they touch.
+   */
+  private remember(context: AgentContext): void {
     const known = this.context();
-    // Settings are versioned: the same version is the same settings, no need to compare them whole.
-    if (known && known.tenant === context.tenant && known.settings.version === context.settings.version && sameProfile(known.profile, context.profile)) {
-      return false;
+    if (
+      known &&
+      known.tenant === context.tenant &&
+      known.settings.version === context.settings.version &&
+      known.mappings?.version === context.mappings.version &&
+      sameProfile(known.profile, context.profile)
+    ) {
+      return;
     }
-    const settingsChanged = !known || known.settings.version !== context.settings.version;
-    // Settings can only move forward: an isolate with a stale cache must not roll them back.
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
-    this.cachedContext = { ...context, settings };
+    const mappings = known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
+    this.cachedContext = { ...context, settings, mappings };
     this.store.setMeta("context", this.cachedContext);
-    return settingsChanged && settings === context.settings;
+    if (!known) return;
+    if (settings.version > known.settings.version) {
+      const today = this.today(Date.now());
+      this.store.markDaysDirty([addDays(today, -1), today]);
+      this.store.setMeta("flushTodayNow", true);
+    }
+    if (mappings.version > (known.mappings?.version ?? 0)) {
+      const remapped = this.store.remap(this.mapper());
+      if (remapped.length > 0) {
+        this.markEventsDirty(remapped);
+        this.store.setMeta("flushTodayNow", true);
+      }
+    }
+  }
+
+  private mapperFor: { version: number; mapper: StateMapper } | null = null;
+
+  /** The state mapper of the newest mapping this object knows (built once per version). */
+  private mapper(): StateMapper {
+    const mappings = this.context()?.mappings ?? { version: 0, mappings: [] };
+    if (this.mapperFor?.version !== mappings.version) this.mapperFor = { version: mappings.version, mapper: new StateMapper(mappings.mappings) };
+    return this.mapperFor.mapper;
   }
 
   /** Read on every computation; kept in memory, storage is the copy that survives eviction. */
@@ -202,6 +246,7 @@ export class AgentDO extends DurableObject<Env> {
       events,
       segments,
       rules: adherence.rules,
+      neutral: adherence.neutral,
       window,
       now,
       intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
@@ -221,6 +266,7 @@ export class AgentDO extends DurableObject<Env> {
       events: this.store.eventsBetween(window.start, window.end),
       segments: this.store.segmentsForDates([addDays(date, -1), date, addDays(date, 1)]),
       rules: adherence.rules,
+      neutral: adherence.neutral,
       window,
       now,
       intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
@@ -242,6 +288,7 @@ export class AgentDO extends DurableObject<Env> {
       events,
       segments: this.store.segmentsForDates([yesterday, today, addDays(today, 1)]),
       rules: adherence.rules,
+      neutral: adherence.neutral,
       now,
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
@@ -283,7 +330,8 @@ export class AgentDO extends DurableObject<Env> {
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
     // Finished history goes to D1 within seconds: events the import request could not write, earlier days' totals.
-    if (this.store.hasUnflushedEvents() || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
+    const urgent = this.store.getMeta<boolean>("flushTodayNow") === true && dirty.length > 0;
+    if (this.store.hasUnflushedEvents() || urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.
     if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
@@ -339,6 +387,8 @@ export class AgentDO extends DurableObject<Env> {
    * one closes), not on every flush, which would recompute and rewrite the whole day each time.
    */
   private todayDeferred(now: number): boolean {
+    // A new mapping or new settings change what today already says: that is written at once.
+    if (this.store.getMeta<boolean>("flushTodayNow")) return false;
     return this.store.getMeta<number>("todayWrittenInInterval") === this.currentIntervalStart(now);
   }
 
@@ -360,7 +410,8 @@ export class AgentDO extends DurableObject<Env> {
       if (todayWritten) this.store.setMeta("todayWrittenInInterval", this.currentIntervalStart(now));
       this.store.setMeta("flushFailures", 0);
       this.store.deleteMeta("flushRetryAt");
-      this.store.pruneEventsBefore(now - RETENTION_DAYS * 86_400_000);
+      this.store.deleteMeta("flushTodayNow");
+      this.store.pruneEventsBefore(now - retentionDaysOf(context.settings.settings) * 86_400_000);
       this.store.saveMeta();
     } catch (error) {
       // D1 is down or refused the write: everything stays in the outbox; retry with backoff.

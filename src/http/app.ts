@@ -7,9 +7,11 @@ import { apiKeyAuth } from "./middleware/api-key-auth.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { agentRoutes } from "./routes/agents.ts";
+import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { stateCodeRoutes } from "./routes/state-codes.ts";
 
 /** 10,000 records of a few hundred bytes each fit with room to spare. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -34,7 +36,9 @@ app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 app.route("/api/v1/agents", agentRoutes);
 app.route("/api/v1/adherence", adherenceRoutes);
+app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);
+app.route("/api/v1/state-codes", stateCodeRoutes);
 
 app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

@@ -34,14 +34,14 @@ export async function readBatch(c: Context): Promise<Batch> {
 /**
  * The native answer to a batch: the service's counts and warnings, and every refused record (by
  * validation or by the service) in index order with the record as it was sent.
- * Partial success is success: 201 while any record was acceptable (stored or skipped as a replay);
+ * Partial success is success: 201 (200 for a PUT) while any record was acceptable (stored or skipped as a replay);
  * 400 with the same body only when every record was refused.
  */
-export function batchAnswer(c: Context, data: readonly unknown[], invalid: readonly RecordError[], outcome: Outcome<object>) {
+export function batchAnswer(c: Context, data: readonly unknown[], invalid: readonly RecordError[], outcome: Outcome<object>, successStatus: 200 | 201 = 201) {
   const errors: RecordError[] = [...invalid, ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] }))];
   errors.sort((a, b) => a.index - b.index);
   const body = { ...outcome.counts, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}), errors };
   const success = data.length === 0 || errors.length < data.length;
-  if (success) return c.json({ success, ...body }, 201);
+  if (success) return c.json({ success, ...body }, successStatus);
   return c.json({ success, error: `No record was acceptable: all ${data.length} were refused (see errors)`, ...body }, 400);
 }

@@ -1,51 +1,80 @@
 /**
  * Ingest of agent state changes: the pipeline every door that carries agent states feeds.
- * resolve identifiers → group by agent → D1 history once per request → one call per agent
- * object → one board batch per hub → list identifiers no employee has yet.
+ * resolve identifiers → derive states from vendor codes → group by agent → D1 history once per
+ * request → one call per agent object → one board batch per hub → list codes and identifiers
+ * nobody knows yet.
  */
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { loadSettings } from "../db/settings.ts";
 import { insertStateHistory } from "../db/state-history.ts";
+import { type SeenCode, recordStateCodes } from "../db/state-codes.ts";
 import { recordUnknownAgents } from "../db/unknown-agents.ts";
 import type { AgentProfile } from "../domain/agent.ts";
-import { type AgentStateRecord, eventTimeProblem } from "../domain/imports.ts";
+import { DEFAULT_IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.ts";
+import { eventTimeProblem } from "../domain/imports.ts";
 import type { RowUpdate } from "../domain/live.ts";
-import type { StateEvent } from "../domain/model.ts";
+import { retentionDaysOf } from "../domain/model.ts";
+import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
+import { type StateChange, codeKey, normalizeCode, splitCodeKey } from "../domain/state-codes.ts";
+import type { StoredEvent } from "../durable/agent-store.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
-import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
+import { tenantContext } from "./context.ts";
 
-type AgentBatch = { profile: AgentProfile; events: StateEvent[]; indexes: number[] };
+type AgentBatch = { profile: AgentProfile; events: StoredEvent[]; indexes: number[] };
+
+export interface IngestOptions {
+  /** How this door's identifiers are looked up, in order of preference (default: employeeId, then email). */
+  identifierKinds?: readonly IdentifierKind[];
+  now?: number;
+}
 
 export async function ingestAgentStates(
   env: Env,
   tenant: string,
-  records: ReadonlyArray<Indexed<AgentStateRecord>>,
+  records: ReadonlyArray<Indexed<StateChange>>,
   background: Background,
-  now = Date.now(),
+  options: IngestOptions = {},
 ): Promise<Outcome<{ processed: number; skipped: number }>> {
+  const now = options.now ?? Date.now();
+  const kinds = options.identifierKinds ?? DEFAULT_IDENTIFIER_KINDS;
   const errors: RecordIssue[] = [];
+  const context = await tenantContext(env, tenant);
   const accepted = records.filter(({ index, value }) => {
-    const problem = eventTimeProblem(value.timestamp, now);
+    const problem = eventTimeProblem(value.timestamp, now, retentionDaysOf(context.settings.settings));
     if (problem) errors.push({ index, field: "timestamp", error: problem });
-    return !problem;
+    else if (value.state === null && !normalizeCode(value.code)) errors.push({ index, field: "code", error: "No state and no state code: nothing says what the agent is doing" });
+    return !problem && (value.state !== null || normalizeCode(value.code) !== "");
   });
 
-  const db = database(env.DB);
-  const [profiles, settings] = await Promise.all([
-    accepted.length ? resolveAgents(db, tenant, accepted.map((r) => r.value.agentId)) : new Map<string, AgentProfile>(),
-    loadSettings(db, tenant),
-  ]);
-
+  const profiles = accepted.length
+    ? await resolveAgents(database(env.DB), tenant, accepted.map((r) => r.value.agentId), kinds)
+    : new Map<string, AgentProfile>();
   // One call per agent per request: the object sees the agent's whole slice of the batch at once.
   const batches = new Map<string, AgentBatch>();
+  const codes = new Map<string, SeenCode>();
   for (const { index, value } of accepted) {
     const profile = profiles.get(value.agentId)!;
     let batch = batches.get(profile.agentKey);
     if (!batch) batches.set(profile.agentKey, (batch = { profile, events: [], indexes: [] }));
-    batch.events.push({ ts: value.timestamp, state: value.state, acdStateCode: value.acdStateCode ?? null, queue: value.queue ?? null });
+    const mapped = value.state === null;
+    const key = mapped ? codeKey(value.code, value.reason) : (value.state as string);
+    batch.events.push({
+      ts: value.timestamp,
+      source: value.source,
+      key,
+      // A vendor code's state is derived by the agent's object, with the newest mapping it knows.
+      state: mapped ? null : value.state,
+      acdStateCode: value.code ?? null,
+      reasonCode: value.reason ?? null,
+      queue: value.queue ?? null,
+    });
     batch.indexes.push(index);
+    if (mapped) {
+      const seen = codes.get(`${profile.agentKey}\n${value.source}\n${key}`);
+      if (seen) seen.events++;
+      else codes.set(`${profile.agentKey}\n${value.source}\n${key}`, { source: value.source, ...splitCodeKey(key), agentKey: profile.agentKey, events: 1 });
+    }
   }
   const agents = [...batches.values()];
 
@@ -59,7 +88,7 @@ export async function ingestAgentStates(
   await Promise.all(
     agents.map(async ({ profile, events, indexes }) => {
       try {
-        const result = await agentStub(env, tenant, profile.agentKey).ingest({ tenant, profile, settings }, events, inHistory);
+        const result = await agentStub(env, tenant, profile.agentKey).ingest({ tenant, profile, ...context }, events, inHistory);
         processed += result.processed;
         skipped += result.skipped;
         if (result.row) rows.push(result.row);
@@ -75,8 +104,12 @@ export async function ingestAgentStates(
   // The board hears about the whole request in one message batch per hub.
   if (rows.length > 0) background.waitUntil(publishRows(env, tenant, rows));
 
+  const seenAt = new Date(now).toISOString();
   const unknown = agents.filter((a) => a.profile.email === null);
-  await recordUnknownAgents(env.DB, tenant, unknown.map((a) => a.profile.agentId), new Date(now).toISOString());
+  await Promise.all([
+    recordStateCodes(env.DB, tenant, [...codes.values()], seenAt),
+    recordUnknownAgents(env.DB, tenant, unknown.map((a) => ({ agentId: a.profile.agentId, kinds, events: a.indexes.length })), seenAt),
+  ]);
   const warnings = unknown.map((a) => ({
     agentId: a.profile.agentId,
     records: a.indexes.length,

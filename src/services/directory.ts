@@ -1,8 +1,25 @@
-/** The agent directory: who an identifier is, and every agent of a tenant. */
+/** The agent directory: who an identifier is, every agent of a tenant, and the identifiers nobody has yet. */
 import { database } from "../db/client.ts";
-import { listAgentProfiles, resolveAgents } from "../db/directory.ts";
-import { isUnknownAgent, listUnknownAgentIds } from "../db/unknown-agents.ts";
+import { listAgentProfiles, listIdentifiers, resolveAgents as resolveInDirectory } from "../db/directory.ts";
+import { type UnknownAgent, isUnknownAgent, listUnknownAgentIds, listUnknownAgents } from "../db/unknown-agents.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
+import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind } from "../domain/identifiers.ts";
+import type { AgentLive } from "../domain/live.ts";
+import { agentStub } from "../durable/names.ts";
+
+/**
+ * What a door calls: each identifier as the first of `kinds` (its own order of preference, e.g.
+ * injixo: its per-source id, then email, then employeeId) an employee has it as; an `unknown:`
+ * profile for the rest. Keyed by the identifiers as given.
+ */
+export function resolveAgents(
+  env: Env,
+  tenant: string,
+  agentIds: readonly string[],
+  kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
+): Promise<Map<string, AgentProfile>> {
+  return resolveInDirectory(database(env.DB), tenant, agentIds, kinds);
+}
 
 /** Every agent of a tenant: active employees, plus ACD agent ids no employee matches yet (not in a team). */
 export async function tenantAgentProfiles(env: Env, tenant: string, team?: string): Promise<AgentProfile[]> {
@@ -11,9 +28,38 @@ export async function tenantAgentProfiles(env: Env, tenant: string, team?: strin
   return profiles;
 }
 
-/** One agent by email or employeeId, or an ACD id no employee has yet; null when nobody has that id. */
-export async function findAgent(env: Env, tenant: string, agentId: string): Promise<AgentProfile | null> {
-  const profile = (await resolveAgents(database(env.DB), tenant, [agentId])).get(agentId)!;
+/**
+ * One agent by an identifier (by default its employeeId or email), or an identifier no employee
+ * has yet that events were sent for; null when nobody has that id.
+ */
+export async function findAgent(
+  env: Env,
+  tenant: string,
+  agentId: string,
+  kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
+): Promise<AgentProfile | null> {
+  const profile = (await resolveAgents(env, tenant, [agentId], kinds)).get(agentId)!;
   if (profile.email === null && !(await isUnknownAgent(env.DB, tenant, agentId))) return null;
   return profile;
+}
+
+/** One agent with every identifier it has (none for an unknown one) and its live status. */
+export async function agentDetail(
+  env: Env,
+  tenant: string,
+  agentId: string,
+  kinds?: readonly IdentifierKind[],
+): Promise<{ profile: AgentProfile; identifiers: Identifier[]; live: AgentLive | null } | null> {
+  const profile = await findAgent(env, tenant, agentId, kinds);
+  if (!profile) return null;
+  const [identifiers, live] = await Promise.all([
+    profile.email === null ? [] : listIdentifiers(database(env.DB), tenant, profile.agentKey),
+    agentStub(env, tenant, profile.agentKey).status(),
+  ]);
+  return { profile, identifiers, live };
+}
+
+/** Identifiers events were sent for that no employee has: what they were looked up as, how many events, when. */
+export function unknownAgents(env: Env, tenant: string): Promise<UnknownAgent[]> {
+  return listUnknownAgents(env.DB, tenant);
 }

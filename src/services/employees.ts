@@ -1,18 +1,19 @@
 /**
  * Employee import: the directory changes in D1, then what follows from it: an imported employee
- * adopts the events kept for an identifier nobody had, and updated employees' live agents get
+ * adopts the events kept for an identifier (of any kind) nobody had, and updated employees' live agents get
  * their new profile (name, team) on the board.
  */
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { importEmployees as writeEmployees } from "../db/employees.ts";
-import { loadSettings } from "../db/settings.ts";
-import { findUnknownAgents, forgetUnknownAgent } from "../db/unknown-agents.ts";
+import { type EmployeeImportResult, importEmployees as writeEmployees } from "../db/employees.ts";
+import { findAdoptableUnknownAgents, forgetUnknownAgent } from "../db/unknown-agents.ts";
 import { unknownAgentKey } from "../domain/agent.ts";
+import { type IdentifierKind, isIdentifierKind } from "../domain/identifiers.ts";
 import type { EmployeeRecord } from "../domain/imports.ts";
 import type { Background, Indexed, Outcome } from "../domain/outcome.ts";
 import { agentStub, hubStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
+import { tenantContext } from "./context.ts";
 import { refreshAgentsById } from "./live.ts";
 
 export async function importEmployees(
@@ -29,25 +30,39 @@ export async function importEmployees(
 }
 
 /**
- * Events that arrived for an agentId no employee had are kept in an `unknown:` agent. When an
- * employee with that email or employeeId is imported, the employee's agent takes those events
- * over, and the unknown agent's D1 history is dropped (the employee's flush rewrites it).
+ * Events that arrived for an identifier no employee had are kept in an `unknown:` agent. When an
+ * employee is written with that identifier, as a kind the identifier was looked up as (a phone
+ * sent through a door that looks up phones, an email through the native API), the employee's
+ * agent takes those events over, and the unknown agent's D1 history is dropped (the employee's
+ * flush rewrites it). The identifier is resolved as its door would now resolve it, so the events
+ * go where that door's next events will go.
  */
-async function adoptUnknownAgents(env: Env, tenant: string, employees: ReadonlyArray<{ email: string; employeeId: string | null }>): Promise<void> {
-  const candidates = employees.flatMap((e) => [e.email, ...(e.employeeId ? [e.employeeId.toLowerCase()] : [])]);
-  const unknownIds = await findUnknownAgents(env.DB, tenant, candidates);
-  if (unknownIds.length === 0) return;
+async function adoptUnknownAgents(env: Env, tenant: string, employees: EmployeeImportResult["adoptable"]): Promise<void> {
+  const candidates = employees.flatMap(({ id, identifiers }) => identifiers.map(({ kind, value }) => ({ kind, value, employee: id })));
+  const adoptable = await findAdoptableUnknownAgents(env.DB, tenant, candidates);
+  if (adoptable.length === 0) return;
 
+  // Identifiers looked up as the same kinds resolve together.
+  const byKinds = new Map<string, { kinds: IdentifierKind[]; agentIds: Set<string> }>();
+  for (const { agentId, kinds } of adoptable) {
+    const key = JSON.stringify(kinds);
+    if (!byKinds.has(key)) byKinds.set(key, { kinds: kinds.filter(isIdentifierKind), agentIds: new Set() });
+    byKinds.get(key)!.agentIds.add(agentId);
+  }
   const db = database(env.DB);
-  const [profiles, settings] = await Promise.all([resolveAgents(db, tenant, unknownIds), loadSettings(db, tenant)]);
-  for (const agentId of unknownIds) {
-    const profile = profiles.get(agentId);
-    if (!profile || profile.email === null) continue;
-    const orphanKey = unknownAgentKey(agentId);
-    const row = await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, settings }, orphanKey);
-    await publishRows(env, tenant, [row]);
-    // The unknown agent's row leaves the board for good (it had no team: only the tenant's hub has it).
-    await hubStub(env, tenant, null).remove(agentId, Number.MAX_SAFE_INTEGER);
-    await forgetUnknownAgent(env.DB, tenant, agentId, orphanKey);
+  const [context, ...resolved] = await Promise.all([
+    tenantContext(env, tenant),
+    ...[...byKinds.values()].map(({ kinds, agentIds }) => resolveAgents(db, tenant, [...agentIds], kinds)),
+  ]);
+  for (const profiles of resolved) {
+    for (const [agentId, profile] of profiles) {
+      if (profile.email === null) continue;
+      const orphanKey = unknownAgentKey(agentId);
+      const row = await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, ...context }, orphanKey);
+      await publishRows(env, tenant, [row]);
+      // The unknown agent's row leaves the board for good (it had no team: only the tenant's hub has it).
+      await hubStub(env, tenant, null).remove(agentId, Number.MAX_SAFE_INTEGER);
+      await forgetUnknownAgent(env.DB, tenant, agentId, orphanKey);
+    }
   }
 }

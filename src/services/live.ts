@@ -1,11 +1,11 @@
 /** The live side: agents' current status, pushing new profiles or settings to them, and the board's sockets. */
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { type VersionedSettings, loadSettings } from "../db/settings.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentLive } from "../domain/live.ts";
 import { agentStub, hubStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
+import { type TenantContext, tenantContext } from "./context.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 
 /** The live status of each agent, straight from the agents' Durable Objects. */
@@ -15,15 +15,14 @@ export async function liveAgents(env: Env, tenant: string, team?: string): Promi
 }
 
 /** Pushes current profiles and settings to agents' objects (a team change, new rules) and their rows to the board. */
-export async function refreshAgents(env: Env, tenant: string, profiles: readonly AgentProfile[], settings: VersionedSettings): Promise<void> {
-  const results = await Promise.allSettled(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, settings })));
+export async function refreshAgents(env: Env, tenant: string, profiles: readonly AgentProfile[], context: TenantContext): Promise<void> {
+  const results = await Promise.allSettled(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, ...context })));
   await publishRows(env, tenant, results.map((r) => (r.status === "fulfilled" ? r.value : null)));
 }
 
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
-  const db = database(env.DB);
-  const [profiles, settings] = await Promise.all([resolveAgents(db, tenant, agentIds), loadSettings(db, tenant)]);
-  await refreshAgents(env, tenant, [...profiles.values()], settings);
+  const [profiles, context] = await Promise.all([resolveAgents(database(env.DB), tenant, agentIds), tenantContext(env, tenant)]);
+  await refreshAgents(env, tenant, [...profiles.values()], context);
 }
 
 /**

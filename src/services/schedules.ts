@@ -5,7 +5,6 @@
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import { replaceScheduleDays } from "../db/schedules.ts";
-import { loadSettings } from "../db/settings.ts";
 import { shiftDays } from "../domain/adherence.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { ScheduleRecord } from "../domain/imports.ts";
@@ -13,6 +12,7 @@ import type { ScheduleSegment } from "../domain/model.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
+import { tenantContext } from "./context.ts";
 
 export async function importSchedules(
   env: Env,
@@ -21,10 +21,9 @@ export async function importSchedules(
   background: Background,
 ): Promise<Outcome<{ imported: number; skipped: number }>> {
   const errors: RecordIssue[] = [];
-  const db = database(env.DB);
-  const [profiles, settings] = await Promise.all([
-    records.length ? resolveAgents(db, tenant, records.map((r) => r.value.agentId)) : new Map<string, AgentProfile>(),
-    loadSettings(db, tenant),
+  const [profiles, context] = await Promise.all([
+    records.length ? resolveAgents(database(env.DB), tenant, records.map((r) => r.value.agentId)) : new Map<string, AgentProfile>(),
+    tenantContext(env, tenant),
   ]);
 
   const byAgent = new Map<string, { profile: AgentProfile; segments: ScheduleSegment[]; seen: Set<string> }>();
@@ -49,7 +48,7 @@ export async function importSchedules(
   // The day a shift starts on, in the tenant's zone, is the day it belongs to.
   const plans = [...byAgent.values()].map(({ profile, segments }) => {
     const days = new Map<string, ScheduleSegment[]>();
-    for (const { segment, date } of shiftDays(segments, settings.settings.timeZone)) {
+    for (const { segment, date } of shiftDays(segments, context.settings.settings.timeZone)) {
       const day = days.get(date);
       if (day) day.push(segment);
       else days.set(date, [segment]);
@@ -61,7 +60,7 @@ export async function importSchedules(
   if (imported > 0) {
     await replaceScheduleDays(env.DB, tenant, days);
     const changedRows = await Promise.all(
-      plans.map(({ profile, days }) => agentStub(env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, settings }, days)),
+      plans.map(({ profile, days }) => agentStub(env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, ...context }, days)),
     );
     background.waitUntil(publishRows(env, tenant, changedRows));
   }

@@ -1,6 +1,7 @@
 /** Tenant settings: reading them, and changing them with every agent recomputing at once. */
 import { database } from "../db/client.ts";
 import { type VersionedSettings, loadSettings, saveSettings } from "../db/settings.ts";
+import { loadMappings } from "../db/state-codes.ts";
 import { type SettingsPatch, mergeSettings } from "../domain/settings.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 import { refreshAgents } from "./live.ts";
@@ -20,6 +21,6 @@ export async function updateSettings(env: Env, tenant: string, patch: SettingsPa
   const saved = await saveSettings(db, tenant, merged);
   // Every agent recomputes under the new settings now, not at its next event.
   const profiles = await tenantAgentProfiles(env, tenant);
-  background.waitUntil(refreshAgents(env, tenant, profiles, saved));
+  background.waitUntil(refreshAgents(env, tenant, profiles, { settings: saved, mappings: await loadMappings(env.DB, tenant) }));
   return saved;
 }

@@ -57,7 +57,7 @@ async function counters(page: Page): Promise<Record<string, number>> {
 /** What the counters should say for these rows. */
 function expectedCounters(rows: RowView[]) {
   const count = (...levels: string[]) => rows.filter((r) => levels.includes(r.level)).length;
-  return { total: rows.length, in: count("in"), out: count("out", "alarm", "severe"), alarm: count("alarm", "severe"), unscheduled: count("unscheduled") };
+  return { total: rows.length, in: count("in"), out: count("out", "alarm", "severe"), alarm: count("alarm", "severe"), neutral: count("neutral"), unscheduled: count("unscheduled") };
 }
 
 const cellText = (page: Page, agentId: string, col: string) =>
@@ -157,7 +157,7 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(storage).toEqual({ session: key.key, local: 0 });
 
     // Counters match the rows: Alice and Carol in, Bob out and in alarm.
-    expect(await counters(page)).toEqual({ total: 3, in: 2, out: 1, alarm: 1, unscheduled: 0 });
+    expect(await counters(page)).toEqual({ total: 3, in: 2, out: 1, alarm: 1, neutral: 0, unscheduled: 0 });
     expect(await counters(page)).toEqual(expectedCounters(rows));
 
     // Default sort: longest out of adherence first, announced through aria-sort.
@@ -195,7 +195,7 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
 
     const rows = await visibleRows(page);
     expect(rows.map((r) => r.id)).toEqual(["E2", "E1", "E3"]);
-    expect(await counters(page)).toEqual({ total: 3, in: 1, out: 2, alarm: 1, unscheduled: 0 });
+    expect(await counters(page)).toEqual({ total: 3, in: 1, out: 2, alarm: 1, neutral: 0, unscheduled: 0 });
     expect(await counters(page)).toEqual(expectedCounters(rows));
   });
 
@@ -210,7 +210,7 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(await page.isHidden('#rows tr[data-agent-id="E1"]')).toBe(true);
     expect(await page.isHidden('#rows tr[data-agent-id="E2"]')).toBe(true);
     await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "1", null, { timeout: 5_000 });
-    expect(await counters(page)).toEqual({ total: 1, in: 1, out: 0, alarm: 0, unscheduled: 0 });
+    expect(await counters(page)).toEqual({ total: 1, in: 1, out: 0, alarm: 0, neutral: 0, unscheduled: 0 });
 
     await page.getByLabel("Show team").selectOption("Day");
     await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "2", null, { timeout: 5_000 });
@@ -285,7 +285,7 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
       null,
       { timeout: 10_000 },
     );
-    expect(await counters(page)).toEqual({ total: 1, in: 0, out: 1, alarm: 0, unscheduled: 0 });
+    expect(await counters(page)).toEqual({ total: 1, in: 0, out: 1, alarm: 0, neutral: 0, unscheduled: 0 });
 
     // Carol moves to the day team: the night board removes her row.
     const res = await server.post("/api/v1/import/employees", key.key, {
@@ -295,6 +295,47 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(res.status, res.text).toBe(201);
     await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 0, null, { timeout: 5_000 });
     await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "0", null, { timeout: 5_000 });
+  });
+
+  it("shows neutral agents and unmapped codes, counted apart", async () => {
+    // Back on the all-teams board.
+    await page.getByRole("button", { name: "Change key", exact: true }).click();
+    await page.getByLabel("API key").fill(key.key);
+    await page.getByLabel("Team (optional)").fill("");
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, { timeout: 10_000 });
+
+    // A meeting during work made neutral by a rule.
+    const admin = await server.createKey(TENANT, ["admin:settings"], "dashboard-e2e-admin");
+    const put = await server.request("PUT", "/api/v1/settings", { key: admin.key, body: { adherence: { neutral: { work: ["meeting"] } } } });
+    expect(put.status, put.text).toBe(200);
+    const res = await server.post("/api/v1/import/agent-states", key.key, { data: [{ agentId: "E2", state: "meeting", timestamp: new Date().toISOString() }] });
+    expect(res.status, res.text).toBe(201);
+    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "neutral", null, { timeout: 10_000 });
+    expect(await cellText(page, "E2", "adherence")).toBe("Neutral");
+    expect(await cellText(page, "E2", "state")).toBe("Meeting");
+    expect(await cellText(page, "E2", "outFor")).toBe("");
+
+    // An unmapped code (no door sends one here yet: the hub's row is played into the socket).
+    await page.evaluate(() => {
+      const socket = (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!;
+      const agent = {
+        agentId: "E9", email: null, employeeId: "E9", name: "Dana Diaz", team: "Night",
+        state: null, unmapped: true, stateSince: new Date().toISOString(), source: "injixo:1", acdStateCode: "AUX7", reasonCode: "12", queue: null,
+        activity: "work", adherence: "neutral", outSince: null, alarm: false, severe: false, adherencePctToday: null,
+      };
+      socket.dispatchEvent(new MessageEvent("message", { data: JSON.stringify({ type: "change", agent }) }));
+    });
+    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E9"] [data-col="state"]')?.textContent === "Unmapped: AUX7/12", null, { timeout: 5_000 });
+    expect(await page.getAttribute('#rows tr[data-agent-id="E9"] [data-col="state"]', "title")).toContain("injixo:1");
+    expect(await page.getAttribute('#rows tr[data-agent-id="E9"] [data-col="state"]', "data-state")).toBe("unmapped");
+    expect(await cellText(page, "E9", "adherence")).toBe("Neutral");
+    await page.waitForFunction(() => document.getElementById("count-neutral")?.textContent === "2", null, { timeout: 5_000 });
+    const rows = await visibleRows(page);
+    expect(await counters(page)).toEqual(expectedCounters(rows));
+    expect(await counters(page)).toMatchObject({ total: 4, neutral: 2 });
+    await page.screenshot({ path: "/tmp/e2e-check/neutral.png" });
   });
 
   it("forgets the key on request", async () => {

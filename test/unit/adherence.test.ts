@@ -56,35 +56,36 @@ describe("computeDay: the worked example", () => {
 
   it("partitions the day into merged spans", () => {
     expect(result.spans).toEqual([
-      { start: utcDay.start, end: at("07:58"), activity: null, state: null, adherence: "unscheduled" },
-      { start: at("07:58"), end: at("08:00"), activity: null, state: "available", adherence: "unscheduled" },
-      { start: at("08:00"), end: at("10:00"), activity: "work", state: "available", adherence: "in" },
-      { start: at("10:00"), end: at("10:02"), activity: "break", state: "available", adherence: "out" },
-      { start: at("10:02"), end: at("10:15"), activity: "break", state: "break", adherence: "in" },
-      { start: at("10:15"), end: at("10:20"), activity: "work", state: "break", adherence: "out" },
-      { start: at("10:20"), end: at("11:00"), activity: "work", state: "available", adherence: "in" },
-      { start: at("11:00"), end: at("12:00"), activity: "work", state: "offline", adherence: "out" },
-      { start: at("12:00"), end: utcDay.end, activity: null, state: "offline", adherence: "unscheduled" },
+      { start: utcDay.start, end: at("07:58"), activity: null, state: null, unmapped: false, adherence: "unscheduled" },
+      { start: at("07:58"), end: at("08:00"), activity: null, state: "available", unmapped: false, adherence: "unscheduled" },
+      { start: at("08:00"), end: at("10:00"), activity: "work", state: "available", unmapped: false, adherence: "in" },
+      { start: at("10:00"), end: at("10:02"), activity: "break", state: "available", unmapped: false, adherence: "out" },
+      { start: at("10:02"), end: at("10:15"), activity: "break", state: "break", unmapped: false, adherence: "in" },
+      { start: at("10:15"), end: at("10:20"), activity: "work", state: "break", unmapped: false, adherence: "out" },
+      { start: at("10:20"), end: at("11:00"), activity: "work", state: "available", unmapped: false, adherence: "in" },
+      { start: at("11:00"), end: at("12:00"), activity: "work", state: "offline", unmapped: false, adherence: "out" },
+      { start: at("12:00"), end: utcDay.end, activity: null, state: "offline", unmapped: false, adherence: "unscheduled" },
     ]);
   });
 
   it("gives per-interval totals that add up to the day totals", () => {
-    const sum = (key: "scheduledSeconds" | "inAdherenceSeconds" | "outOfAdherenceSeconds" | "scheduledWorkSeconds" | "workStateSeconds") =>
+    const sum = (key: "scheduledSeconds" | "inAdherenceSeconds" | "outOfAdherenceSeconds" | "neutralSeconds" | "scheduledWorkSeconds" | "workStateSeconds") =>
       result.intervals.reduce((total, interval) => total + interval[key], 0);
     expect(sum("scheduledSeconds")).toBe(result.scheduledSeconds);
     expect(sum("inAdherenceSeconds")).toBe(result.inAdherenceSeconds);
     expect(sum("outOfAdherenceSeconds")).toBe(result.outOfAdherenceSeconds);
+    expect(sum("neutralSeconds")).toBe(0);
     expect(sum("scheduledWorkSeconds")).toBe(result.scheduledWorkSeconds);
     expect(sum("workStateSeconds")).toBe(result.workStateSeconds);
     // 07:45 (work state only) through 11:45: 17 quarter hours.
     expect(result.intervals).toHaveLength(17);
     expect(result.intervals[0]).toEqual({
       start: at("07:45"), end: at("08:00"),
-      scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 120,
+      scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, neutralSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 120,
     });
     expect(result.intervals.find((interval) => interval.start === at("10:15"))).toEqual({
       start: at("10:15"), end: at("10:30"),
-      scheduledSeconds: 900, inAdherenceSeconds: 600, outOfAdherenceSeconds: 300, scheduledWorkSeconds: 900, workStateSeconds: 600,
+      scheduledSeconds: 900, inAdherenceSeconds: 600, outOfAdherenceSeconds: 300, neutralSeconds: 0, scheduledWorkSeconds: 900, workStateSeconds: 600,
     });
   });
 
@@ -177,7 +178,7 @@ describe("computeDay: schedule shapes", () => {
       events: [{ ts: at("23:00", "2024-05-05"), state: "available" }],
       segments: [seg("08:00", "09:00", "work")],
     });
-    expect(result.spans[0]).toEqual({ start: utcDay.start, end: at("08:00"), activity: null, state: "available", adherence: "unscheduled" });
+    expect(result.spans[0]).toEqual({ start: utcDay.start, end: at("08:00"), activity: null, state: "available", unmapped: false, adherence: "unscheduled" });
     expect(result.adherencePct).toBe(100);
     expect(result.workStateSeconds).toBe(86_400);
   });
@@ -277,7 +278,7 @@ describe("liveStatus", () => {
 
   it("is in adherence, with the next change at the nested break", () => {
     expect(live({ now: at("09:00") })).toEqual({
-      state: "available", stateSince: at("07:58"), acdStateCode: null, queue: null,
+      state: "available", unmapped: false, stateSince: at("07:58"), source: null, acdStateCode: null, reasonCode: null, queue: null,
       activity: "work", adherence: "in", outSince: null, alarm: false, severe: false,
       nextChangeAt: at("10:00"),
     });
@@ -318,7 +319,7 @@ describe("liveStatus", () => {
 
   it("is unscheduled outside any segment, changing at the next segment start", () => {
     expect(live({ now: at("07:59") })).toEqual({
-      state: "available", stateSince: at("07:58"), acdStateCode: null, queue: null,
+      state: "available", unmapped: false, stateSince: at("07:58"), source: null, acdStateCode: null, reasonCode: null, queue: null,
       activity: null, adherence: "unscheduled", outSince: null, alarm: false, severe: false,
       nextChangeAt: at("08:00"),
     });
@@ -335,5 +336,194 @@ describe("liveStatus", () => {
     const exception = day({ events: workedEvents, segments: workedSegments, now }).exceptions.at(-1);
     expect(exception?.ongoing).toBe(true);
     expect(live({ now }).outSince).toBe(exception?.start);
+  });
+});
+
+const NO_NEUTRAL: Record<Activity, AgentState[]> = { work: [], break: [], lunch: [], meeting: [], training: [], off: [] };
+/** An event whose vendor code nobody has mapped yet. */
+const unmapped = (time: string, acdStateCode: string, extra: Partial<StateEvent> = {}): StateEvent => ({
+  ts: at(time), state: null, source: "injixo:1", acdStateCode, ...extra,
+});
+
+describe("computeDay: neutral adherence", () => {
+  // 08:00–10:00 work; available, then 30 minutes that are neither right nor wrong, then lunch too early.
+  const segments = [seg("08:00", "10:00", "work")];
+  const meetingEvents = [ev("08:00", "available"), ev("09:00", "meeting"), ev("09:30", "available"), ev("09:45", "lunch")];
+
+  it("counts a state made neutral for the activity apart from in and out", () => {
+    expect(day({ events: meetingEvents, segments })).toMatchObject({
+      scheduledSeconds: 7_200, inAdherenceSeconds: 4_500, outOfAdherenceSeconds: 2_700, neutralSeconds: 0, adherencePct: 62.5,
+    });
+    const neutral = { ...NO_NEUTRAL, work: ["meeting" as const] };
+    const result = day({ events: meetingEvents, segments, neutral });
+    expect(result).toMatchObject({ scheduledSeconds: 7_200, inAdherenceSeconds: 4_500, outOfAdherenceSeconds: 900, neutralSeconds: 1_800 });
+    // 4,500 ÷ (7,200 − 1,800) = 83.333…%
+    expect(result.adherencePct).toBe(83.33);
+    expect(result.conformancePct).toBe(62.5);
+    expect(result.exceptions).toEqual([
+      { start: at("09:45"), end: at("10:00"), activity: "work", state: "lunch", seconds: 900, ongoing: false },
+    ]);
+    expect(result.spans.find((span) => span.start === at("09:00"))).toEqual({
+      start: at("09:00"), end: at("09:30"), activity: "work", state: "meeting", unmapped: false, adherence: "neutral",
+    });
+    expect(result.intervals.map((interval) => [interval.start, interval.neutralSeconds, interval.scheduledSeconds])).toEqual([
+      [at("08:00"), 0, 900], [at("08:15"), 0, 900], [at("08:30"), 0, 900], [at("08:45"), 0, 900],
+      [at("09:00"), 900, 900], [at("09:15"), 900, 900], [at("09:30"), 0, 900], [at("09:45"), 0, 900],
+    ]);
+    // Only for that activity: a meeting during a break is still out.
+    const inBreak = day({ events: [ev("08:00", "meeting")], segments: [seg("08:00", "08:15", "break")], neutral });
+    expect(inBreak).toMatchObject({ outOfAdherenceSeconds: 900, neutralSeconds: 0, adherencePct: 0 });
+  });
+
+  it("lets in win over neutral for a state listed in both", () => {
+    const neutral = { ...NO_NEUTRAL, work: ["meeting" as const, "available" as const] };
+    expect(day({ events: meetingEvents, segments, neutral })).toMatchObject({ inAdherenceSeconds: 4_500, neutralSeconds: 1_800 });
+  });
+
+  it("counts an unmapped code as neutral whatever the activity and the rules", () => {
+    const events = [unmapped("07:50", "AUX9"), ev("08:00", "available"), unmapped("09:00", "AUX9", { reasonCode: "7" }), ev("09:30", "available"), ev("09:45", "lunch")];
+    const result = day({ events, segments: [...segments, seg("09:10", "09:20", "break")] });
+    expect(result).toMatchObject({ scheduledSeconds: 7_200, inAdherenceSeconds: 4_500, outOfAdherenceSeconds: 900, neutralSeconds: 1_800, adherencePct: 83.33 });
+    // Not a work state: conformance counts it as not working.
+    expect(result.workStateSeconds).toBe(4_500);
+    expect(result.spans.filter((span) => span.unmapped)).toEqual([
+      { start: at("07:50"), end: at("08:00"), activity: null, state: null, unmapped: true, adherence: "unscheduled" },
+      { start: at("09:00"), end: at("09:10"), activity: "work", state: null, unmapped: true, adherence: "neutral" },
+      { start: at("09:10"), end: at("09:20"), activity: "break", state: null, unmapped: true, adherence: "neutral" },
+      { start: at("09:20"), end: at("09:30"), activity: "work", state: null, unmapped: true, adherence: "neutral" },
+    ]);
+    expect(result.intervals.find((interval) => interval.start === at("09:00"))).toMatchObject({ scheduledSeconds: 900, neutralSeconds: 900, inAdherenceSeconds: 0 });
+    expect(result.exceptions).toHaveLength(1);
+  });
+
+  it("tells an unmapped code apart from no event yet (offline)", () => {
+    const beforeAnyEvent = day({ events: [ev("09:00", "available")], segments: [seg("08:00", "10:00", "work")] });
+    expect(beforeAnyEvent.spans.find((span) => span.start === at("08:00"))).toMatchObject({ state: null, unmapped: false, adherence: "out" });
+    // Offline may itself be neutral (an agent not yet logged in during training, say).
+    const neutralOffline = day({ events: [unmapped("08:30", "X")], segments: [seg("08:00", "09:00", "training")], neutral: { ...NO_NEUTRAL, training: ["offline"] } });
+    expect(neutralOffline.spans.filter((span) => span.activity !== null)).toEqual([
+      { start: at("08:00"), end: at("08:30"), activity: "training", state: null, unmapped: false, adherence: "neutral" },
+      { start: at("08:30"), end: at("09:00"), activity: "training", state: null, unmapped: true, adherence: "neutral" },
+    ]);
+  });
+
+  it("gives a null percentage when the whole schedule is neutral, never 0 or 100", () => {
+    const byCode = day({ events: [unmapped("07:30", "AUX1")], segments: [seg("08:00", "09:00", "work")] });
+    expect(byCode).toMatchObject({ scheduledSeconds: 3_600, neutralSeconds: 3_600, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, adherencePct: null, conformancePct: 0 });
+    expect(byCode.exceptions).toEqual([]);
+    const byRule = day({ events: [ev("07:00", "meeting")], segments: [seg("08:00", "09:00", "work")], neutral: { ...NO_NEUTRAL, work: ["meeting"] } });
+    expect(byRule).toMatchObject({ scheduledSeconds: 3_600, neutralSeconds: 3_600, adherencePct: null });
+  });
+
+  it("lets a mapped state win over an unmapped code at the same instant, whatever the order", () => {
+    const events = [ev("08:00", "available"), unmapped("09:00", "AUX1"), ev("09:00", "lunch"), unmapped("09:00", "AUX0", { source: "injixo:2" })];
+    const result = day({ events, segments });
+    expect(result.spans.find((span) => span.start === at("09:00"))).toMatchObject({ state: "lunch", unmapped: false, adherence: "out" });
+    expect(day({ events: [...events].reverse(), segments })).toEqual(result);
+  });
+});
+
+describe("computeDay: exceptions in whole seconds", () => {
+  const segments = [seg("08:00", "09:00", "work")];
+  const ms = (time: string, millis: number) => at(time) + millis;
+
+  it("drops an out run shorter than a whole second, and keeps one that crosses a second", () => {
+    const blip = day({ events: [ev("07:00", "available"), { ts: ms("08:30", 200), state: "break" }, { ts: ms("08:30", 700), state: "available" }], segments });
+    expect(blip).toMatchObject({ inAdherenceSeconds: 3_600, outOfAdherenceSeconds: 0, adherencePct: 100 });
+    expect(blip.exceptions).toEqual([]);
+    expect(blip.spans.some((span) => span.adherence === "out")).toBe(true);
+
+    // 400 ms, but across 08:30:01: one whole second by the clock.
+    const across = day({ events: [ev("07:00", "available"), { ts: ms("08:30", 700), state: "break" }, { ts: ms("08:30", 1_100), state: "available" }], segments });
+    expect(across.outOfAdherenceSeconds).toBe(1);
+    expect(across.exceptions).toEqual([
+      { start: ms("08:30", 700), end: ms("08:30", 1_100), activity: "work", state: "break", seconds: 1, ongoing: false },
+    ]);
+  });
+
+  it("joins out runs that touch once rounded to the second into one exception", () => {
+    const events = [
+      ev("07:00", "available"),
+      { ts: ms("08:30", 100), state: "break" as const },
+      { ts: ms("08:30", 5_300), state: "available" as const },
+      { ts: ms("08:30", 5_800), state: "lunch" as const },
+      { ts: ms("08:30", 10_000), state: "available" as const },
+    ];
+    const result = day({ events, segments });
+    expect(result.outOfAdherenceSeconds).toBe(10);
+    expect(result.exceptions).toEqual([
+      { start: ms("08:30", 100), end: ms("08:30", 10_000), activity: "work", state: "break", seconds: 10, ongoing: false },
+    ]);
+    // The same with an in gap that spans a second boundary: two exceptions.
+    const apart = day({ events: events.map((event, index) => (index === 3 ? { ...event, ts: ms("08:30", 6_100) } : event)), segments });
+    expect(apart.exceptions.map((exception) => [exception.start, exception.end, exception.seconds])).toEqual([
+      [ms("08:30", 100), ms("08:30", 5_300), 5],
+      [ms("08:30", 6_100), ms("08:30", 10_000), 4],
+    ]);
+  });
+
+  it("splits out runs at a neutral run of a whole second or more, not at a shorter one", () => {
+    const neutral = { ...NO_NEUTRAL, work: ["meeting" as const] };
+    const split = day({
+      events: [ev("07:00", "available"), ev("08:30", "break"), ev("08:31", "meeting"), { ts: ms("08:31", 1_000), state: "break" }, ev("08:32", "available")],
+      segments, neutral,
+    });
+    expect(split).toMatchObject({ outOfAdherenceSeconds: 119, neutralSeconds: 1 });
+    expect(split.exceptions.map((exception) => [exception.start, exception.end, exception.seconds])).toEqual([
+      [at("08:30"), at("08:31"), 60],
+      [ms("08:31", 1_000), at("08:32"), 59],
+    ]);
+
+    const joined = day({
+      events: [ev("07:00", "available"), ev("08:30", "break"), unmapped("08:31", "AUX1", { ts: ms("08:31", 200) }), { ts: ms("08:31", 900), state: "break" }, ev("08:32", "available")],
+      segments,
+    });
+    expect(joined).toMatchObject({ outOfAdherenceSeconds: 120, neutralSeconds: 0 });
+    expect(joined.exceptions).toEqual([{ start: at("08:30"), end: at("08:32"), activity: "work", state: "break", seconds: 120, ongoing: false }]);
+  });
+});
+
+describe("liveStatus: neutral and unmapped", () => {
+  const live = (overrides: Partial<LiveInput> & Pick<LiveInput, "now" | "events">) =>
+    liveStatus({ segments: workedSegments, rules: DEFAULT_RULES, alarmThresholdSeconds: 60, severeThresholdSeconds: 300, ...overrides });
+
+  it("shows an unmapped code as neutral, with its code, reason and source, and never alarms", () => {
+    const events = [ev("07:58", "available"), unmapped("08:30", "AUX7", { reasonCode: "12", queue: "sales" })];
+    expect(live({ events, now: at("09:45") })).toEqual({
+      state: null, unmapped: true, stateSince: at("08:30"), source: "injixo:1", acdStateCode: "AUX7", reasonCode: "12", queue: "sales",
+      activity: "work", adherence: "neutral", outSince: null, alarm: false, severe: false,
+      nextChangeAt: at("10:00"),
+    });
+  });
+
+  it("restarts stateSince when the unmapped code changes, not when it repeats", () => {
+    const events = [ev("07:58", "available"), unmapped("08:30", "AUX7"), unmapped("08:40", "AUX7", { queue: "sales" }), unmapped("08:50", "AUX8")];
+    expect(live({ events, now: at("08:45") })).toMatchObject({ unmapped: true, stateSince: at("08:30"), acdStateCode: "AUX7", queue: "sales" });
+    expect(live({ events, now: at("08:55") })).toMatchObject({ unmapped: true, stateSince: at("08:50"), acdStateCode: "AUX8", queue: null });
+  });
+
+  it("shows a state made neutral by a rule as neutral, not out", () => {
+    const events = [ev("07:58", "available"), ev("09:00", "meeting", { source: "native" })];
+    const status = live({ events, now: at("09:30"), neutral: { ...NO_NEUTRAL, work: ["meeting"] } });
+    expect(status).toMatchObject({
+      state: "meeting", unmapped: false, source: "native", reasonCode: null, adherence: "neutral", outSince: null, alarm: false, severe: false, nextChangeAt: at("10:00"),
+    });
+    expect(live({ events, now: at("09:30") })).toMatchObject({ adherence: "out", outSince: at("09:00"), alarm: true, severe: true });
+  });
+
+  it("starts the out run after a neutral run of a whole second or more", () => {
+    const events = [ev("07:58", "available"), ev("08:10", "lunch"), unmapped("08:20", "AUX1"), ev("08:25", "lunch")];
+    expect(live({ events, now: at("08:29") })).toMatchObject({ adherence: "out", outSince: at("08:25"), alarm: true, severe: false });
+  });
+
+  it("keeps the out run going across a gap of less than a whole second, as the exception does", () => {
+    const now = at("08:30");
+    const events = [ev("07:58", "available"), ev("08:10", "lunch"), { ts: at("08:20") + 100, state: "available" as const }, { ts: at("08:20") + 600, state: "lunch" as const }];
+    const status = live({ events, now });
+    expect(status).toMatchObject({ adherence: "out", outSince: at("08:10"), severe: true });
+    const exception = day({ events, segments: workedSegments, now }).exceptions.at(-1);
+    expect(exception).toMatchObject({ start: at("08:10"), end: now, seconds: 1_200, ongoing: true });
+    // Also at the very instant the agent is out again.
+    expect(live({ events, now: at("08:20") + 600 })).toMatchObject({ adherence: "out", outSince: at("08:10") });
   });
 });

@@ -85,10 +85,11 @@ describe("validateRecords", () => {
 describe("event time and interval checks", () => {
   const now = Date.UTC(2026, 10, 22, 12);
   it("allows a little clock skew, not the future or beyond retention", () => {
-    expect(eventTimeProblem(now + 60_000, now)).toBeNull();
-    expect(eventTimeProblem(now - 61 * 86_400_000, now)).toBeNull();
-    expect(eventTimeProblem(now + 6 * 60_000, now)).toBe("Invalid timestamp: more than 5 minutes in the future");
-    expect(eventTimeProblem(now - 63 * 86_400_000, now)).toBe("Invalid timestamp: older than 62 days");
+    expect(eventTimeProblem(now + 60_000, now, 400)).toBeNull();
+    expect(eventTimeProblem(now - 399 * 86_400_000, now, 400)).toBeNull();
+    expect(eventTimeProblem(now + 6 * 60_000, now, 400)).toBe("Invalid timestamp: more than 5 minutes in the future");
+    expect(eventTimeProblem(now - 401 * 86_400_000, now, 400)).toBe("Invalid timestamp: older than the retention period (400 days)");
+    expect(eventTimeProblem(now - 32 * 86_400_000, now, 31)).toBe("Invalid timestamp: older than the retention period (31 days)");
   });
 
   it("knows interval starts for 15 and 30 minute intervals", () => {

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS } from "../../src/domain/model.ts";
+import { DEFAULT_SETTINGS, NO_NEUTRAL_RULES, type TenantSettings, neutralRules } from "../../src/domain/model.ts";
 import { mergeSettings, settingsPatch } from "../../src/domain/settings.ts";
 
 describe("settings patch", () => {
@@ -19,5 +19,40 @@ describe("settings patch", () => {
     expect(v.safeParse(settingsPatch, { timeZone: "Nowhere/Special" }).success).toBe(false);
     expect(v.safeParse(settingsPatch, { adherence: { rules: { siesta: ["break"] } } }).success).toBe(false);
     expect(v.safeParse(settingsPatch, { adherence: { colour: "red" } }).success).toBe(false);
+  });
+
+  it("has nothing neutral by default", () => {
+    expect(DEFAULT_SETTINGS.adherence.neutral).toEqual({ work: [], break: [], lunch: [], meeting: [], training: [], off: [] });
+  });
+
+  it("merges neutral rules per activity, like rules", () => {
+    const first = mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { neutral: { work: ["meeting", "training", "meeting"] } } }));
+    expect(first).toEqual({ ...DEFAULT_SETTINGS, adherence: { ...DEFAULT_SETTINGS.adherence, neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"] } } });
+    const second = mergeSettings(first as TenantSettings, v.parse(settingsPatch, { adherence: { neutral: { off: ["unavailable"] }, rules: { meeting: ["meeting"] } } }));
+    expect(second).toMatchObject({ adherence: { neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"], off: ["unavailable"] }, rules: DEFAULT_SETTINGS.adherence.rules } });
+    // A state may be both in and neutral (in wins in the engine): not an error.
+    expect(mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { neutral: { work: ["available"] } } }))).not.toBeTypeOf("string");
+  });
+
+  it("reads a settings document stored before neutral rules as having none", () => {
+    const { neutral: _, ...adherence } = DEFAULT_SETTINGS.adherence;
+    const stored = { ...DEFAULT_SETTINGS, adherence } as unknown as TenantSettings;
+    expect(neutralRules(stored)).toEqual(NO_NEUTRAL_RULES);
+    expect(neutralRules({ ...DEFAULT_SETTINGS, adherence: { ...adherence, neutral: { lunch: ["break"] } } } as unknown as TenantSettings)).toEqual({ ...NO_NEUTRAL_RULES, lunch: ["break"] });
+    expect(mergeSettings(stored, v.parse(settingsPatch, { timeZone: "Europe/Berlin" }))).toMatchObject({ adherence: { neutral: NO_NEUTRAL_RULES } });
+    expect(mergeSettings(stored, v.parse(settingsPatch, { adherence: { neutral: { break: ["lunch"] } } }))).toMatchObject({
+      adherence: { neutral: { ...NO_NEUTRAL_RULES, break: ["lunch"] } },
+    });
+  });
+
+  it("refuses neutral rules for unknown activities or states, naming them", () => {
+    const problem = (input: unknown) => {
+      const result = v.safeParse(settingsPatch, input);
+      return result.success ? null : result.issues[0].message;
+    };
+    expect(problem({ adherence: { neutral: { siesta: ["break"] } } })).toBe("Unknown activity in neutral: siesta (expected work, break, lunch, meeting, training, off)");
+    expect(problem({ adherence: { neutral: { work: ["napping"] } } })).toBe("Unknown state: napping");
+    expect(problem({ adherence: { neutral: "meeting" } })).toBe("neutral must map activities to lists of states");
+    expect(problem({ adherence: { rules: { siesta: ["break"] } } })).toBe("Unknown activity in rules: siesta (expected work, break, lunch, meeting, training, off)");
   });
 });

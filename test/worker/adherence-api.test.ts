@@ -109,6 +109,7 @@ describe("adherence through the API", () => {
         scheduledSeconds: 14_400,
         inAdherenceSeconds: 10_380,
         outOfAdherenceSeconds: 4_020,
+        neutralSeconds: 0,
         adherencePct: 72.08,
         // 07:58–10:02 and 10:20–11:00 in work states (9,840 s) over 13,500 scheduled work seconds.
         conformancePct: 72.89,
@@ -217,8 +218,8 @@ describe("interval history in D1", () => {
     const csv = await api(key, `/api/v1/adherence/intervals?date=${date}&format=csv`);
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds");
-    expect(lines).toContain(`E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,86.67,0,120`);
+    expect(lines[0]).toBe("agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds");
+    expect(lines).toContain(`E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120`);
     expect(lines).toHaveLength(body.intervals.length + 1);
 
     // A late event rewrites only the intervals from its own on; the sums still match the day's report.
@@ -421,6 +422,7 @@ describe("settings", () => {
     expect(initial.body).toEqual({
       timeZone: "UTC",
       intervalMinutes: 15,
+      retentionDays: 400,
       adherence: {
         alarmThresholdSeconds: 60,
         severeThresholdSeconds: 300,
@@ -432,6 +434,7 @@ describe("settings", () => {
           training: ["training"],
           off: ["offline"],
         },
+        neutral: { work: [], break: [], lunch: [], meeting: [], training: [], off: [] },
       },
       version: 0,
     });
@@ -442,6 +445,8 @@ describe("settings", () => {
       [{ adherence: { rules: { work: ["dancing"] } } }, "Unknown state: dancing"],
       [{ adherence: { alarmThresholdSeconds: 600 } }, "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds"],
       [{ colour: "blue" }, "Unknown setting"],
+      [{ retentionDays: 7 }, "retentionDays must be at least 31"],
+      [{ adherence: { neutral: { work: ["dozing"] } } }, "Unknown state: dozing"],
     ] as const;
     for (const [json, message] of bad) {
       const res = await api(key, "/api/v1/settings", { method: "PUT", json });

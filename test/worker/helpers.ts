@@ -1,4 +1,6 @@
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { LiveMessage } from "../../src/domain/live.ts";
 import { PERMISSIONS, type Permission } from "../../src/domain/permissions.ts";
 
 export const ALL_PERMISSIONS: Permission[] = [...PERMISSIONS];
@@ -43,4 +45,28 @@ export function employee(n: number, overrides: Record<string, unknown> = {}) {
 /** A timestamp `minutesAgo` before now, as ISO 8601. */
 export function ago(minutesAgo: number): string {
   return new Date(Date.now() - minutesAgo * 60_000).toISOString();
+}
+
+/** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
+export async function connect(ticket: string, since?: number) {
+  const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
+  const res = await exports.default.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
+  expect(res.status).toBe(101);
+  const ws = res.webSocket!;
+  const messages: LiveMessage[] = [];
+  ws.addEventListener("message", (event) => messages.push(JSON.parse(event.data as string)));
+  ws.accept();
+  return {
+    messages,
+    close: () => ws.close(1000, "done"),
+    async next(predicate: (m: LiveMessage) => boolean, timeoutMs = 3_000): Promise<LiveMessage> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
 }

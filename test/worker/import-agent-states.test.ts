@@ -92,7 +92,8 @@ describe("POST /api/v1/import/agent-states", () => {
     expect(body).toMatchObject({
       success: true,
       processed: 2,
-      warnings: [{ agentId: "New.Hire@example.com", records: 2, warning: expect.stringContaining("No employee matches") }],
+      // Reported normalised: every spelling of the identifier is the same unknown agent.
+      warnings: [{ agentId: "new.hire@example.com", records: 2, warning: expect.stringContaining("No employee matches") }],
     });
     expect((await agents(key)).find((a) => a.agentId === "new.hire@example.com")).toMatchObject({ state: "on_call", email: null });
 
@@ -175,14 +176,14 @@ describe("agent Durable Object outbox", () => {
     const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
     const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey).first("n");
-    const outbox = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n);
+    const outbox = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM history_outbox").one().n);
     expect(await count()).toBe(2);
     // The request wrote them, so the outbox has nothing to send.
     expect(await outbox()).toBe(0);
 
     // Put them back in the outbox: a flush that sends them again must not write them twice.
     await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("INSERT INTO outbox SELECT * FROM state_events");
+      state.storage.sql.exec("INSERT INTO history_outbox SELECT * FROM state_log");
     });
     await evictDurableObject(stub);
     expect(await outbox()).toBe(2);

@@ -84,4 +84,26 @@ describe("POST /api/v1/import/employees", () => {
     expect(await env.DB.prepare("SELECT count(*) AS n FROM employees WHERE tenant = ?").bind(tenant).first("n")).toBe(10_000);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE tenant = ?").bind(tenant).first("n")).toBe(10);
   });
+
+  it("checks 10,000 employees' identifiers against a full directory in one request", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant, ["import:employees"]);
+    const data = Array.from({ length: 10_000 }, (_, i) => employee(i, { identifiers: [{ kind: "phone", value: 10_000 + i }] }));
+    expect((await postData(key, PATH, data)).body).toMatchObject({ created: 10_000, errors: [] });
+    const identifiers = () => env.DB.prepare("SELECT count(*) AS n FROM agent_identifiers WHERE tenant = ?").bind(tenant).first("n");
+    expect(await identifiers()).toBe(30_000);
+
+    // Every phone moves one employee on: each is held by another stored employee, who is refused too.
+    const shifted = data.map((record, i) => ({ ...record, identifiers: [{ kind: "phone", value: 10_000 + ((i + 1) % 10_000) }] }));
+    const { body } = await postData(key, PATH, shifted, { updateExisting: true });
+    expect(body.updated).toBe(0);
+    expect(body.errors).toHaveLength(10_000);
+    expect(body.errors[0]).toMatchObject({ index: 0, field: "identifiers.0.value", error: "phone 10001 already belongs to agent1@example.com" });
+    expect(await identifiers()).toBe(30_000);
+
+    // Unchanged identifiers are not rewritten (a few employees: each update also refreshes its agent's object).
+    const same = await postData(key, PATH, data.slice(0, 50), { updateExisting: true });
+    expect(same.body).toMatchObject({ updated: 50, errors: [] });
+    expect(await identifiers()).toBe(30_000);
+  });
 });

@@ -5,8 +5,13 @@ import { createKey, newTenant, postData } from "./helpers.ts";
 const PATH = "/api/v1/import/historical";
 const row = (interval: string, volume = 10, extra: Record<string, unknown> = {}) => ({ date: "2026-11-20", interval, volume, aht: 240, queue: "sales", channel: "voice", ...extra });
 
+/** The stored intervals as the native API sent them (the tenant's zone is UTC). */
 async function stored(tenant: string) {
-  const { results } = await env.DB.prepare("SELECT date, interval, queue, channel, volume, aht FROM contact_volume WHERE tenant = ? ORDER BY interval, queue")
+  const { results } = await env.DB.prepare(
+    `SELECT strftime('%Y-%m-%d', interval_start / 1000, 'unixepoch') AS date, strftime('%H:%M', interval_start / 1000, 'unixepoch') AS interval,
+            queue_id AS queue, channel, offered AS volume, handle_seconds / handled AS aht
+     FROM contact_intervals WHERE tenant = ? AND source = 'native' ORDER BY interval_start, queue_id`,
+  )
     .bind(tenant)
     .all();
   return results;
@@ -84,7 +89,7 @@ describe("POST /api/v1/import/historical", () => {
     const { status, body } = await postData(key, PATH, data);
     expect(status).toBe(201);
     expect(body).toMatchObject({ success: true, imported: 10_000, skipped: 0, errors: [] });
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM contact_volume WHERE tenant = ?").bind(tenant).first("n");
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM contact_intervals WHERE tenant = ?").bind(tenant).first("n");
     expect(count).toBe(10_000);
   });
 });

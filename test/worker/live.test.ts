@@ -4,7 +4,7 @@ import { unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
 import { hubName } from "../../src/durable/names.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
-import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function setup() {
   const tenant = newTenant();
@@ -17,30 +17,6 @@ async function ticketFor(key: string, team?: string): Promise<string> {
   const res = await api(key, "/api/v1/live/tickets", { json: team ? { team } : {} });
   expect(res.status).toBe(201);
   return ((await res.json()) as { ticket: string }).ticket;
-}
-
-/** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
-async function connect(ticket: string, since?: number) {
-  const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
-  const res = await exports.default.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
-  expect(res.status).toBe(101);
-  const ws = res.webSocket!;
-  const messages: LiveMessage[] = [];
-  ws.addEventListener("message", (event) => messages.push(JSON.parse(event.data as string)));
-  ws.accept();
-  return {
-    messages,
-    close: () => ws.close(1000, "done"),
-    async next(predicate: (m: LiveMessage) => boolean, timeoutMs = 3_000): Promise<LiveMessage> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(messages)}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
-  };
 }
 
 const changeOf = (agentId: string, state: string) => (m: LiveMessage) => m.type === "change" && m.agent.agentId === agentId && m.agent.state === state;

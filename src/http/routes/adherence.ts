@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { adherencePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
 import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
 import { type AgentDay, agentDay, agentDays, dayIntervals } from "../../services/reports.ts";
 import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
+import { csvCell } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 
@@ -32,6 +34,7 @@ function dayView(profile: AgentProfile, day: AgentDay | null) {
     scheduledSeconds: day?.scheduledSeconds ?? 0,
     inAdherenceSeconds: day?.inAdherenceSeconds ?? 0,
     outOfAdherenceSeconds: day?.outOfAdherenceSeconds ?? 0,
+    neutralSeconds: day?.neutralSeconds ?? 0,
     adherencePct: day?.adherencePct ?? null,
     conformancePct: day?.conformancePct ?? null,
     exceptions: (day?.exceptions ?? []).map((e) => ({
@@ -50,7 +53,14 @@ function timelineView(profile: AgentProfile, date: string, timeZone: string, day
     agentId: profile.agentId,
     date,
     timeZone,
-    states: (day?.events ?? []).map((e) => ({ timestamp: iso(e.ts), state: e.state, acdStateCode: e.acdStateCode ?? null, queue: e.queue ?? null })),
+    states: (day?.events ?? []).map((e) => ({
+      timestamp: iso(e.ts),
+      state: e.state,
+      source: e.source ?? null,
+      acdStateCode: e.acdStateCode ?? null,
+      reasonCode: e.reasonCode ?? null,
+      queue: e.queue ?? null,
+    })),
     schedule: (day?.segments ?? []).map((s) => ({ start: iso(s.start), end: iso(s.end), activity: s.activity })),
     spans: (day?.spans ?? []).map((s) => ({ start: iso(s.start), end: iso(s.end), activity: s.activity, state: s.state, adherence: s.adherence })),
   };
@@ -58,13 +68,8 @@ function timelineView(profile: AgentProfile, date: string, timeZone: string, day
 
 const CSV_COLUMNS = [
   "agentId", "email", "name", "team", "date", "time", "intervalStart", "scheduledSeconds", "inAdherenceSeconds",
-  "outOfAdherenceSeconds", "adherencePct", "scheduledWorkSeconds", "workStateSeconds",
+  "outOfAdherenceSeconds", "neutralSeconds", "adherencePct", "scheduledWorkSeconds", "workStateSeconds",
 ] as const;
-
-function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? "" : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export const adherenceRoutes = new Hono<AppEnv>()
   .use(requirePermission("read:adherence"))
@@ -83,7 +88,7 @@ export const adherenceRoutes = new Hono<AppEnv>()
     const intervals = rows.map(({ intervalStart, ...row }) => ({
       ...row,
       intervalStart: iso(intervalStart),
-      adherencePct: row.scheduledSeconds > 0 ? Math.round((row.inAdherenceSeconds / row.scheduledSeconds) * 10_000) / 100 : null,
+      adherencePct: adherencePercent(row),
     }));
     if (c.req.query("format") === "csv") {
       const lines = [CSV_COLUMNS.join(","), ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(","))];

@@ -3,11 +3,13 @@
  * record on its own, hand the valid ones to the pipeline, answer with what happened to each.
  */
 import { Hono } from "hono";
-import { agentStateRecord, employeeRecord, historicalRecord, scheduleRecord, validateRecords } from "../../domain/imports.ts";
+import { nativeContactIntervals } from "../../domain/contact-volume.ts";
+import { agentStateRecord, employeeRecord, historicalRecord, nativeStateChange, scheduleRecord, validateRecords } from "../../domain/imports.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
 import { importContactVolume } from "../../services/contact-volume.ts";
 import { importEmployees } from "../../services/employees.ts";
 import { importSchedules } from "../../services/schedules.ts";
+import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
 import { batchAnswer, readBatch } from "../batch.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
@@ -16,8 +18,10 @@ export const importRoutes = new Hono<AppEnv>()
   .post("/historical", requirePermission("import:historical"), async (c) => {
     const { data, updateExisting } = await readBatch(c);
     const { valid, errors } = validateRecords(historicalRecord, data);
-    const outcome = await importContactVolume(c.env, c.get("tenant"), valid, { updateExisting });
-    return batchAnswer(c, data, errors, outcome);
+    const { settings } = await tenantSettings(c.env, c.get("tenant"));
+    const native = nativeContactIntervals(valid, settings);
+    const outcome = await importContactVolume(c.env, c.get("tenant"), native.records, { updateExisting });
+    return batchAnswer(c, data, errors, { ...outcome, errors: [...native.errors, ...outcome.errors] });
   })
 
   .post("/employees", requirePermission("import:employees"), async (c) => {
@@ -30,7 +34,8 @@ export const importRoutes = new Hono<AppEnv>()
   .post("/agent-states", requirePermission("import:agent-states"), async (c) => {
     const { data } = await readBatch(c);
     const { valid, errors } = validateRecords(agentStateRecord, data);
-    const outcome = await ingestAgentStates(c.env, c.get("tenant"), valid, c.executionCtx);
+    const changes = valid.map(({ index, value }) => ({ index, value: nativeStateChange(value) }));
+    const outcome = await ingestAgentStates(c.env, c.get("tenant"), changes, c.executionCtx);
     return batchAnswer(c, data, errors, outcome);
   })
 

@@ -1,0 +1,99 @@
+/**
+ * Deleting history older than a tenant's retention, in bounded steps: each statement deletes at
+ * most ROWS_PER_STATEMENT rows of one agent (a range of its primary key), so a large tenant's
+ * clean-up never becomes one huge D1 write.
+ */
+export const ROWS_PER_STATEMENT = 5_000;
+
+/** Every tenant that has anything stored, with its settings document when it has one. */
+export async function tenantsWithHistory(d1: D1Database): Promise<Array<{ tenant: string; settings: string | null }>> {
+  const { results } = await d1
+    .prepare(
+      `SELECT t.tenant, s.settings FROM (SELECT tenant FROM employees UNION SELECT tenant FROM unknown_agents
+         UNION SELECT tenant FROM tenant_settings UNION SELECT tenant FROM queues) t
+       LEFT JOIN tenant_settings s ON s.tenant = t.tenant ORDER BY t.tenant`,
+    )
+    .all<{ tenant: string; settings: string | null }>();
+  return results;
+}
+
+/** The agent keys whose history a tenant may hold: its employees and the identifiers nobody has yet. */
+export async function agentKeysOf(d1: D1Database, tenant: string): Promise<string[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT id AS key FROM employees WHERE tenant = ?1
+       UNION SELECT 'unknown:' || agent_id FROM unknown_agents WHERE tenant = ?1`,
+    )
+    .bind(tenant)
+    .all<{ key: string }>();
+  return results.map((r) => r.key);
+}
+
+/** Tables of per-agent history, and the column that dates a row (epoch ms). */
+const AGENT_TABLES = [
+  { table: "state_events", time: "ts" },
+  { table: "adherence_intervals", time: "interval_start" },
+  { table: "schedule_segments", time: '"end"' },
+] as const;
+
+/**
+ * One step of the clean-up: for each table, deletes up to ROWS_PER_STATEMENT rows of these
+ * agents older than `before` (epoch ms), walking each agent's primary-key range (the join on the
+ * agent keys keeps every lookup on the index). Returns how many rows went, and whether a
+ * statement hit its bound (then another step has more to do).
+ */
+export async function deleteAgentHistoryBefore(
+  d1: D1Database,
+  tenant: string,
+  agentKeys: readonly string[],
+  before: number,
+  rowsPerStatement = ROWS_PER_STATEMENT,
+): Promise<{ deleted: number; more: boolean }> {
+  if (agentKeys.length === 0) return { deleted: 0, more: false };
+  const keys = JSON.stringify(agentKeys);
+  const results = await d1.batch(
+    AGENT_TABLES.map(({ table, time }) =>
+      d1
+        .prepare(
+          `DELETE FROM ${table} WHERE rowid IN
+             (SELECT t.rowid FROM json_each(?2) k JOIN ${table} t ON t.tenant = ?1 AND t.agent_key = k.value
+              WHERE t.${time} < ?3 LIMIT ?4)`,
+        )
+        .bind(tenant, keys, before, rowsPerStatement),
+    ),
+  );
+  const changes = results.map((r) => r.meta.changes ?? 0);
+  return { deleted: changes.reduce((a, b) => a + b, 0), more: changes.some((n) => n >= rowsPerStatement) };
+}
+
+/** One step for a tenant's contact volume (its index on interval start keeps this a range delete). */
+export async function deleteContactVolumeBefore(
+  d1: D1Database,
+  tenant: string,
+  before: number,
+  rowsPerStatement = ROWS_PER_STATEMENT,
+): Promise<{ deleted: number; more: boolean }> {
+  const result = await d1
+    .prepare(
+      `DELETE FROM contact_intervals WHERE rowid IN
+         (SELECT rowid FROM contact_intervals WHERE tenant = ?1 AND interval_start < ?2 LIMIT ?3)`,
+    )
+    .bind(tenant, before, rowsPerStatement)
+    .run();
+  const deleted = result.meta.changes ?? 0;
+  return { deleted, more: deleted >= rowsPerStatement };
+}
+
+/** Where the job stopped last (null: at the start of a pass). */
+export async function loadCursor(d1: D1Database, job: string): Promise<string | null> {
+  return d1.prepare("SELECT cursor FROM job_cursors WHERE job = ?").bind(job).first<string>("cursor");
+}
+
+export async function saveCursor(d1: D1Database, job: string, cursor: string | null): Promise<void> {
+  if (cursor === null) await d1.prepare("DELETE FROM job_cursors WHERE job = ?").bind(job).run();
+  else
+    await d1
+      .prepare("INSERT INTO job_cursors (job, cursor, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at")
+      .bind(job, cursor, new Date().toISOString())
+      .run();
+}

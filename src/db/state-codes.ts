@@ -1,0 +1,140 @@
+/**
+ * Vendor state codes in D1: the catalogue of codes seen per tenant and source, and the mappings
+ * that turn them into canonical states (versioned per tenant, cached briefly per isolate).
+ */
+import type { AgentState } from "../domain/model.ts";
+import { type StateCodeMapping, type VersionedMappings, NO_MAPPINGS } from "../domain/state-codes.ts";
+import { jsonChunks } from "./bulk.ts";
+
+// Read on every import of vendor states; agents get the version with each call and re-derive
+// their events when it grows, so a few seconds of cache only delay a mapping by that much.
+const CACHE_TTL_MS = 3_000;
+const cache = new Map<string, { value: VersionedMappings; expires: number }>();
+
+export async function loadMappings(d1: D1Database, tenant: string): Promise<VersionedMappings> {
+  const hit = cache.get(tenant);
+  if (hit && hit.expires > Date.now()) return hit.value;
+  const [version, rows] = await d1.batch([
+    d1.prepare("SELECT version FROM state_code_mapping_versions WHERE tenant = ?").bind(tenant),
+    d1.prepare("SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason").bind(tenant),
+  ]);
+  const value: VersionedMappings = {
+    version: (version?.results[0] as { version: number } | undefined)?.version ?? NO_MAPPINGS.version,
+    mappings: (rows?.results ?? []) as StateCodeMapping[],
+  };
+  cache.set(tenant, { value, expires: Date.now() + CACHE_TTL_MS });
+  return value;
+}
+
+/** Sets (state) or clears (null) mappings and bumps the tenant's version, in one transaction. */
+export async function saveMappings(
+  d1: D1Database,
+  tenant: string,
+  changes: ReadonlyArray<{ source: string; code: string; reason: string; state: AgentState | null }>,
+): Promise<VersionedMappings> {
+  const now = new Date().toISOString();
+  const sets = changes.filter((c) => c.state !== null).map((c) => [c.source, c.code, c.reason, c.state]);
+  const clears = changes.filter((c) => c.state === null).map((c) => [c.source, c.code, c.reason]);
+  await d1.batch([
+    ...jsonChunks(clears).map((chunk) =>
+      d1
+        .prepare(
+          `DELETE FROM state_code_mappings WHERE tenant = ?1 AND (source, code, reason) IN
+             (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?2))`,
+        )
+        .bind(tenant, chunk),
+    ),
+    ...jsonChunks(sets).map((chunk) =>
+      d1
+        .prepare(
+          `INSERT INTO state_code_mappings (tenant, source, code, reason, state, updated_at)
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2 FROM json_each(?3) WHERE true
+           ON CONFLICT DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+        )
+        .bind(tenant, now, chunk),
+    ),
+    d1
+      .prepare(
+        `INSERT INTO state_code_mapping_versions (tenant, version) VALUES (?1, 1)
+         ON CONFLICT (tenant) DO UPDATE SET version = version + 1`,
+      )
+      .bind(tenant),
+  ]);
+  cache.delete(tenant);
+  return loadMappings(d1, tenant);
+}
+
+export interface SeenCode {
+  source: string;
+  code: string;
+  reason: string;
+  agentKey: string;
+  events: number;
+}
+
+/**
+ * Counts a request's vendor codes into the catalogue and notes which agents hold them, in one
+ * transaction (a pair already noted writes nothing).
+ */
+export async function recordStateCodes(d1: D1Database, tenant: string, seen: readonly SeenCode[], seenAt: string): Promise<void> {
+  if (seen.length === 0) return;
+  const totals = new Map<string, [string, string, string, number]>();
+  for (const s of seen) {
+    const total = totals.get(`${s.source}\n${s.code}\n${s.reason}`);
+    if (total) total[3] += s.events;
+    else totals.set(`${s.source}\n${s.code}\n${s.reason}`, [s.source, s.code, s.reason, s.events]);
+  }
+  await d1.batch([
+    ...jsonChunks([...totals.values()]).map((chunk) =>
+      d1
+        .prepare(
+          `INSERT INTO state_codes (tenant, source, code, reason, events, first_seen, last_seen)
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2, ?2 FROM json_each(?3) WHERE true
+           ON CONFLICT DO UPDATE SET events = events + excluded.events, last_seen = excluded.last_seen`,
+        )
+        .bind(tenant, seenAt, chunk),
+    ),
+    ...jsonChunks(seen.map((s) => [s.source, s.code, s.reason, s.agentKey])).map((chunk) =>
+      d1
+        .prepare(
+          `INSERT INTO agent_state_codes (tenant, source, code, reason, agent_key)
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
+           ON CONFLICT DO NOTHING`,
+        )
+        .bind(tenant, chunk),
+    ),
+  ]);
+}
+
+/** The agents holding events of these codes (any reason). */
+export async function agentsWithCodes(d1: D1Database, tenant: string, codes: ReadonlyArray<{ source: string; code: string }>): Promise<string[]> {
+  if (codes.length === 0) return [];
+  const { results } = await d1
+    .prepare(
+      `SELECT DISTINCT agent_key FROM agent_state_codes
+       WHERE tenant = ?1 AND (source, code) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?2))`,
+    )
+    .bind(tenant, JSON.stringify(codes.map((c) => [c.source, c.code])))
+    .all<{ agent_key: string }>();
+  return results.map((r) => r.agent_key);
+}
+
+export interface StateCodeRow {
+  source: string;
+  code: string;
+  reason: string;
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export async function listStateCodes(d1: D1Database, tenant: string, source: string | null): Promise<StateCodeRow[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT source, code, reason, events, first_seen AS firstSeen, last_seen AS lastSeen FROM state_codes
+       WHERE tenant = ?1 AND (?2 IS NULL OR source = ?2) ORDER BY source, code, reason`,
+    )
+    .bind(tenant, source)
+    .all<StateCodeRow>();
+  return results;
+}

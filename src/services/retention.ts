@@ -1,0 +1,77 @@
+/**
+ * The retention job (a Cron Trigger): D1 keeps state history, intervals, schedules and contact
+ * volume for each tenant's retention period, and this deletes what is older, in bounded steps.
+ * A run stops after a budget of D1 statements (a Worker invocation may make 1,000 queries) and
+ * the next run carries on from the tenant it stopped at, so every tenant is reached however many
+ * there are.
+ */
+import {
+  ROWS_PER_STATEMENT,
+  agentKeysOf,
+  deleteAgentHistoryBefore,
+  deleteContactVolumeBefore,
+  loadCursor,
+  saveCursor,
+  tenantsWithHistory,
+} from "../db/retention.ts";
+import { DEFAULT_SETTINGS, type TenantSettings, retentionDaysOf } from "../domain/model.ts";
+
+const JOB = "retention";
+const MAX_STATEMENTS = 600;
+const AGENTS_PER_STEP = 500;
+const DAY_MS = 86_400_000;
+
+export interface PurgeOptions {
+  now?: number;
+  /** D1 statements one run may make before it stops (the next run carries on). */
+  maxStatements?: number;
+  rowsPerStatement?: number;
+}
+
+export interface PurgeResult {
+  tenants: number;
+  deleted: number;
+  /** The pass reached the last tenant (false: the next run carries on). */
+  finished: boolean;
+}
+
+export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}): Promise<PurgeResult> {
+  const { now = Date.now(), maxStatements = MAX_STATEMENTS, rowsPerStatement = ROWS_PER_STATEMENT } = options;
+  const [tenants, cursor] = await Promise.all([tenantsWithHistory(env.DB), loadCursor(env.DB, JOB)]);
+  let statements = 3;
+  let deleted = 0;
+  let stepped = false;
+  // The tenant a run stopped at is the one the next run starts with.
+  for (const { tenant, settings } of tenants.filter((t) => cursor === null || t.tenant >= cursor)) {
+    const retentionDays = retentionDaysOf(settings ? (JSON.parse(settings) as TenantSettings) : DEFAULT_SETTINGS);
+    const before = now - retentionDays * DAY_MS;
+    const agentKeys = await agentKeysOf(env.DB, tenant);
+    statements++;
+    const steps = [
+      ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({ cost: 3, run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement) })),
+      { cost: 1, run: () => deleteContactVolumeBefore(env.DB, tenant, before, rowsPerStatement) },
+    ];
+    for (const step of steps) {
+      for (let more = true; more; ) {
+        // Each run takes at least one step, so a small budget still makes progress.
+        if (stepped && statements + step.cost > maxStatements) {
+          await saveCursor(env.DB, JOB, tenant);
+          return { tenants: tenants.length, deleted, finished: false };
+        }
+        const result = await step.run();
+        stepped = true;
+        statements += step.cost;
+        deleted += result.deleted;
+        more = result.more;
+      }
+    }
+  }
+  await saveCursor(env.DB, JOB, null);
+  return { tenants: tenants.length, deleted, finished: true };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * The state-code catalogue and its mapping: what codes each source has sent, which state each
+ * maps to, and changing that — after which every stored event of a remapped code is re-derived
+ * and the days it touches recomputed (board, day totals, D1 intervals).
+ */
+import { agentsWithCodes, listStateCodes as readStateCodes, loadMappings, saveMappings } from "../db/state-codes.ts";
+import type { RowUpdate } from "../domain/live.ts";
+import type { AgentState } from "../domain/model.ts";
+import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
+import { type MappingChange, type StateCodeMapping, StateMapper, codeKey, normalizeCode } from "../domain/state-codes.ts";
+import { agentStub } from "../durable/names.ts";
+import { publishRows } from "../durable/publish.ts";
+
+export interface StateCodeView {
+  source: string;
+  code: string;
+  reason: string | null;
+  /** The state this code maps to now; null while unmapped (its events count as neutral). */
+  state: AgentState | null;
+  /** Which mapping applies: the one naming this reason, the one for the code whatever the reason, or none. */
+  mappedBy: "code+reason" | "code" | null;
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export async function stateCodes(
+  env: Env,
+  tenant: string,
+  filter: { source?: string; unmapped?: boolean } = {},
+): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
+  const [rows, { version, mappings }] = await Promise.all([readStateCodes(env.DB, tenant, filter.source ?? null), loadMappings(env.DB, tenant)]);
+  const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
+  const mapper = new StateMapper(mappings);
+  const codes = rows.map((row): StateCodeView => {
+    const state = mapper.stateOf(row.source, codeKey(row.code, row.reason));
+    const mappedBy = state === null ? null : row.reason && exact.has(`${row.source}\n${row.code}\n${row.reason}`) ? "code+reason" : "code";
+    return { ...row, reason: row.reason || null, state, mappedBy };
+  });
+  return {
+    codes: filter.unmapped ? codes.filter((c) => c.state === null) : codes,
+    mappings: filter.source ? mappings.filter((m) => m.source === filter.source) : mappings,
+    version,
+  };
+}
+
+/** Agent objects recomputed at a time when a mapping changes. */
+const REMAP_CONCURRENCY = 50;
+
+/**
+ * Sets or clears mappings (state null clears). The agents holding events of a changed code
+ * re-derive them and recompute before this returns; their board rows follow in the background.
+ */
+export async function changeStateCodeMappings(
+  env: Env,
+  tenant: string,
+  changes: ReadonlyArray<Indexed<MappingChange>>,
+  background: Background,
+): Promise<Outcome<{ mapped: number; cleared: number; agentsRecomputed: number }>> {
+  const errors: RecordIssue[] = [];
+  const byTarget = new Map<string, number>();
+  const accepted = changes
+    .map(({ index, value }) => ({ index, source: value.source, code: normalizeCode(value.code), reason: normalizeCode(value.reason), state: value.state }))
+    .filter((change) => {
+      const target = `${change.source}\n${change.code}\n${change.reason}`;
+      const first = byTarget.get(target);
+      if (first !== undefined) {
+        errors.push({ index: change.index, field: "code", error: `Duplicate mapping in this batch (first at index ${first})` });
+        return false;
+      }
+      byTarget.set(target, change.index);
+      return true;
+    });
+  if (accepted.length === 0) return { counts: { mapped: 0, cleared: 0, agentsRecomputed: 0 }, errors, warnings: [] };
+
+  const saved = await saveMappings(env.DB, tenant, accepted);
+  // The agents holding any event of a changed code re-derive and recompute now; D1's history
+  // keeps the raw codes, which the mapping reads anew.
+  const agentKeys = await agentsWithCodes(env.DB, tenant, accepted);
+  const rows: Array<RowUpdate | null> = [];
+  for (let i = 0; i < agentKeys.length; i += REMAP_CONCURRENCY) {
+    const results = await Promise.allSettled(
+      agentKeys.slice(i, i + REMAP_CONCURRENCY).map((agentKey) => agentStub(env, tenant, agentKey).updateMappings(saved)),
+    );
+    for (const result of results) {
+      if (result.status === "fulfilled") rows.push(result.value);
+      // An agent this misses re-derives at its next call, which carries the new version.
+      else console.error("re-deriving an agent's states failed", result.reason);
+    }
+  }
+  background.waitUntil(publishRows(env, tenant, rows));
+  const mapped = accepted.filter((c) => c.state !== null).length;
+  return { counts: { mapped, cleared: accepted.length - mapped, agentsRecomputed: agentKeys.length }, errors, warnings: [] };
+}
