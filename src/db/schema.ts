@@ -256,3 +256,15 @@ export const jobCursors = sqliteTable("job_cursors", {
   cursor: text("cursor").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/** Per-tenant settings of one source (integration): see src/domain/sources.ts. */
+export const sourceSettings = sqliteTable(
+  "source_settings",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source] })],
+);

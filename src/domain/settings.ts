@@ -53,11 +53,11 @@ export const settingsPatch = v.strictObject(
           rules: v.optional(statesByActivity("rules")),
           neutral: v.optional(statesByActivity("neutral")),
         },
-        (issue) => `Unknown setting: adherence.${String(issue.expected ?? issue.input)}`,
+        (issue) => `Unknown setting: adherence.${String(issue.input)}`,
       ),
     ),
   },
-  (issue) => `Unknown setting: ${String(issue.expected ?? issue.input)}`,
+  (issue) => `Unknown setting: ${String(issue.input)}`,
 );
 export type SettingsPatch = v.InferOutput<typeof settingsPatch>;
 

@@ -11,6 +11,7 @@ import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { sourceRoutes } from "./routes/sources.ts";
 import { stateCodeRoutes } from "./routes/state-codes.ts";
 
 /** 10,000 records of a few hundred bytes each fit with room to spare. */
@@ -39,6 +40,7 @@ app.route("/api/v1/adherence", adherenceRoutes);
 app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);
 app.route("/api/v1/state-codes", stateCodeRoutes);
+app.route("/api/v1/sources", sourceRoutes);
 
 app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

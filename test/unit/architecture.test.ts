@@ -58,6 +58,13 @@ describe("src/ layering", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps each vendor door to itself: no door imports another", () => {
+    const offenders = inLayer("doors").flatMap((f) =>
+      (graph.get(f) ?? []).filter((t) => t.startsWith("doors/") && t.split("/")[1] !== f.split("/")[1]).map((t) => `${f} → ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it("keeps HTTP out of src/services", () => {
     const offenders = inLayer("services").flatMap((f) =>
       specifiers(path.join(SRC, f))
@@ -67,8 +74,8 @@ describe("src/ layering", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("lets src/http reach storage and objects only through src/services", () => {
-    const offenders = inLayer("http").flatMap((f) =>
+  it("lets src/http and the vendor doors reach storage and objects only through src/services", () => {
+    const offenders = [...inLayer("http"), ...inLayer("doors")].flatMap((f) =>
       (graph.get(f) ?? []).filter((target) => target.startsWith("db/") || target.startsWith("durable/")).map((t) => `${f} → ${t}`),
     );
     expect(offenders).toEqual([]);

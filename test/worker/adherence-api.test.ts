@@ -444,7 +444,8 @@ describe("settings", () => {
       [{ adherence: { rules: { nap: ["break"] } } }, "Unknown activity in rules: nap"],
       [{ adherence: { rules: { work: ["dancing"] } } }, "Unknown state: dancing"],
       [{ adherence: { alarmThresholdSeconds: 600 } }, "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds"],
-      [{ colour: "blue" }, "Unknown setting"],
+      [{ colour: "blue" }, "Unknown setting: colour"],
+      [{ adherence: { snooze: 1 } }, "Unknown setting: adherence.snooze"],
       [{ retentionDays: 7 }, "retentionDays must be at least 31"],
       [{ adherence: { neutral: { work: ["dozing"] } } }, "Unknown state: dozing"],
     ] as const;
