@@ -37,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             root,
-            include: ["test/worker/**/*.test.ts"],
+            include: ["test/worker/**/*.test.ts", "test/reliability/**/*.test.ts"],
             setupFiles: ["test/worker/apply-migrations.ts"],
           },
         },

@@ -7,6 +7,7 @@
  */
 import * as v from "valibot";
 import { ACTIVITIES, AGENT_STATES, type AdherenceRules, type NeutralRules, type TenantSettings, neutralRules, retentionDaysOf } from "./model.ts";
+import { jsonObject, jsonRecord } from "./json.ts";
 import { isValidTimeZone } from "./time.ts";
 
 /** A day's history must outlive the longest late delivery worth recomputing; ten years is plenty for RTA. */
@@ -25,15 +26,9 @@ const isActivity = (key: string) => (ACTIVITIES as readonly string[]).includes(k
 
 /** Per-activity lists of states (rules, neutral), any subset of the activities. */
 const statesByActivity = (field: string) =>
-  v.pipe(
-    v.record(v.string(), stateList, `${field} must map activities to lists of states`),
-    v.check(
-      (lists) => Object.keys(lists).every(isActivity),
-      (issue) => `Unknown activity in ${field}: ${Object.keys(issue.input as object).find((k) => !isActivity(k))} (expected ${ACTIVITIES.join(", ")})`,
-    ),
-  );
+  jsonRecord(stateList, `${field} must map activities to lists of states`, isActivity, (key) => `Unknown activity in ${field}: ${key} (expected ${ACTIVITIES.join(", ")})`);
 
-export const settingsPatch = v.strictObject(
+export const settingsPatch = jsonObject(
   {
     timeZone: v.optional(v.pipe(v.string("timeZone must be a string"), v.check(isValidTimeZone, (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`))),
     intervalMinutes: v.optional(v.picklist([15, 30], "intervalMinutes must be 15 or 30")),
@@ -46,18 +41,20 @@ export const settingsPatch = v.strictObject(
       ),
     ),
     adherence: v.optional(
-      v.strictObject(
+      jsonObject(
         {
           alarmThresholdSeconds: v.optional(seconds("alarmThresholdSeconds")),
           severeThresholdSeconds: v.optional(seconds("severeThresholdSeconds")),
           rules: v.optional(statesByActivity("rules")),
           neutral: v.optional(statesByActivity("neutral")),
         },
-        (issue) => `Unknown setting: adherence.${String(issue.input)}`,
+        "adherence must be a JSON object",
+        (key) => `Unknown setting: adherence.${key}`,
       ),
     ),
   },
-  (issue) => `Unknown setting: ${String(issue.input)}`,
+  "Settings must be a JSON object",
+  (key) => `Unknown setting: ${key}`,
 );
 export type SettingsPatch = v.InferOutput<typeof settingsPatch>;
 

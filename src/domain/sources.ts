@@ -4,6 +4,7 @@
  * and falls back to the tenant's settings or its own default.
  */
 import * as v from "valibot";
+import { jsonObject } from "./json.ts";
 import { isValidTimeZone } from "./time.ts";
 
 /** What a call's end leaves the agent in (inContact-style recorders): the state before the call, or a fixed one. */
@@ -27,7 +28,7 @@ export const sourceName = v.pipe(
 );
 
 /** A PUT sends only what changes; null removes a field (back to its default). */
-export const sourceSettingsPatch = v.strictObject(
+export const sourceSettingsPatch = jsonObject(
   {
     timeZone: v.optional(
       v.nullable(
@@ -49,7 +50,8 @@ export const sourceSettingsPatch = v.strictObject(
       ),
     ),
   },
-  (issue) => `Unknown source setting: ${String(issue.input)}`,
+  "Source settings must be a JSON object",
+  (key) => `Unknown source setting: ${key}`,
 );
 export type SourceSettingsPatch = v.InferOutput<typeof sourceSettingsPatch>;
 

@@ -10,7 +10,8 @@ export function agentStub(env: Env, tenant: string, agentKey: string) {
 
 /** The board hub of a tenant (team null: the whole tenant's) or of one of its teams. */
 export function hubName(tenant: string, team: string | null): string {
-  return `${tenant}#${team ?? "*"}`;
+  // The tenant-wide hub's name cannot be any team's: a team may be called anything, "*" included.
+  return team === null ? `${tenant}#all` : `${tenant}#team:${team}`;
 }
 
 export function hubStub(env: Env, tenant: string, team: string | null) {

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { MAX_BATCH_RECORDS, type RecordError } from "../domain/imports.ts";
 import type { Outcome, RecordIssue } from "../domain/outcome.ts";
 import { apiError } from "./errors.ts";
+import { readText } from "./json.ts";
 
 export interface Batch {
   data: unknown[];
@@ -10,9 +11,10 @@ export interface Batch {
 
 /** Reads `{ "data": [...], "updateExisting"?: bool }`; anything else is a 4xx that says what is wrong. */
 export async function readBatch(c: Context): Promise<Batch> {
+  const text = await readText(c);
   let body: unknown;
   try {
-    body = await c.req.json();
+    body = JSON.parse(text);
   } catch {
     throw apiError(400, 'Malformed JSON: the body must be a JSON object like {"data": [...]}');
   }
@@ -38,10 +40,33 @@ export async function readBatch(c: Context): Promise<Batch> {
  * 400 with the same body only when every record was refused.
  */
 export function batchAnswer(c: Context, data: readonly unknown[], invalid: readonly RecordError[], outcome: Outcome<object>, successStatus: 200 | 201 = 201) {
-  const errors: RecordError[] = [...invalid, ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] }))];
+  const errors: RecordError[] = [...invalid, ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] }))].map((e) => ({
+    ...e,
+    data: echo(e.data),
+  }));
   errors.sort((a, b) => a.index - b.index);
   const body = { ...outcome.counts, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}), errors };
   const success = data.length === 0 || errors.length < data.length;
   if (success) return c.json({ success, ...body }, successStatus);
   return c.json({ success, error: `No record was acceptable: all ${data.length} were refused (see errors)`, ...body }, 400);
+}
+
+const ECHO_MAX_DEPTH = 16;
+const ECHO_MAX_CHARS = 4_096;
+
+/**
+ * A refused record as the answer echoes it: as sent, unless it is nested deeper than any real
+ * record (or too long to be worth sending back), which is then named instead of echoed, so no
+ * record can make the answer itself fail.
+ */
+export function echo(record: unknown): unknown {
+  const pending: Array<[unknown, number]> = [[record, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > ECHO_MAX_DEPTH) return `[record not echoed: nested deeper than ${ECHO_MAX_DEPTH} levels]`;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  const text = JSON.stringify(record) ?? "";
+  return text.length > ECHO_MAX_CHARS ? `[record not echoed: ${text.length} characters of JSON, more than ${ECHO_MAX_CHARS}]` : record;
 }

@@ -2,9 +2,25 @@ import type { Context } from "hono";
 import * as v from "valibot";
 import { apiError } from "./errors.ts";
 
-export async function readJson(c: Context): Promise<unknown> {
+/**
+ * The body as text, decoded strictly: invalid UTF-8 is a 400, not a silent U+FFFD (two
+ * different byte strings must never become one identifier).
+ */
+export async function readText(c: Context): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
   try {
-    return await c.req.json();
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw apiError(400, "Malformed body: not valid UTF-8");
+  }
+}
+
+/** The body as JSON; `empty` is what an empty body means (absent: an empty body is malformed). */
+export async function readJson(c: Context, empty?: unknown): Promise<unknown> {
+  const text = await readText(c);
+  if (empty !== undefined && text.trim() === "") return empty;
+  try {
+    return JSON.parse(text);
   } catch {
     throw apiError(400, "Malformed JSON body");
   }

@@ -1,30 +1,23 @@
 import { Hono } from "hono";
 import * as v from "valibot";
+import { isJsonObject } from "../../domain/json.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { parseWith } from "../json.ts";
+import { parseWith, readJson } from "../json.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
-const ticketRequest = v.object({
-  team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))),
-});
+const ticketRequest = v.pipe(
+  v.custom<Record<string, unknown>>(isJsonObject, 'The body must be a JSON object like {"team": "Day"} (or empty)'),
+  v.object({ team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))) }),
+);
 
 const ticketSecret = (env: Env) => env.TICKET_SECRET || env.ADMIN_TOKEN;
 
 /** POST /api/v1/live/tickets (behind API-key auth). */
 export const ticketRoutes = new Hono<AppEnv>().post("/", requirePermission("read:adherence"), async (c) => {
-  const text = await c.req.text();
-  let body: unknown = {};
-  if (text.trim()) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw apiError(400, "Malformed JSON body");
-    }
-  }
-  const { team } = parseWith(ticketRequest, body);
+  const { team } = parseWith(ticketRequest, await readJson(c, {}));
   const { ticket, claims } = await issueTicket(ticketSecret(c.env), c.get("tenant"), team || null);
   return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team }, 201);
 });

@@ -1,0 +1,31 @@
+/**
+ * JSON objects in request bodies. valibot's object schemas accept arrays (an array is an object
+ * with no own keys) and its records silently drop keys such as `__proto__` and `constructor`;
+ * a body that means an object must be one, and every key it names must be judged. Pure.
+ */
+import * as v from "valibot";
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A strict object that refuses arrays (and every other non-object) with `message`. */
+export function jsonObject<const TEntries extends v.ObjectEntries>(
+  entries: TEntries,
+  message: string,
+  unknownKey: (key: string) => string,
+) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isJsonObject, message),
+    v.strictObject(entries, (issue) => unknownKey(String(issue.input))),
+  );
+}
+
+/** A record whose keys must all pass `isKnown`, checked on the keys as sent (prototype keys included). */
+export function jsonRecord<TValue extends v.GenericSchema>(value: TValue, message: string, isKnown: (key: string) => boolean, unknownKey: (key: string) => string) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isJsonObject, message),
+    v.check((input) => Object.keys(input).every(isKnown), (issue) => unknownKey(Object.keys(issue.input as object).find((k) => !isKnown(k)) ?? "")),
+    v.record(v.string(), value, message),
+  );
+}

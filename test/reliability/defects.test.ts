@@ -1,0 +1,108 @@
+/**
+ * Defects found by an adversarial run (issue 15), each reproduced as it was found. Every test here
+ * failed before its fix.
+ */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+
+const IMPORTS = ["/api/v1/import/agent-states", "/api/v1/import/employees", "/api/v1/import/schedules", "/api/v1/import/historical"];
+
+async function setup() {
+  const tenant = newTenant();
+  const { key } = await createKey(tenant, ALL_PERMISSIONS);
+  return { tenant, key };
+}
+
+function rawPost(key: string, path: string, body: BodyInit) {
+  return exports.default.fetch(`http://rta.test${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body,
+  });
+}
+
+describe("identifiers (defects 1 and 2)", () => {
+  it("an employee with a non-ASCII employeeId receives the events sent for it, in any case", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1, { employeeId: "ÄB-1" })]);
+    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "äb-1", state: "break", timestamp: ago(1) }]);
+    expect(body).toEqual({ success: true, processed: 1, skipped: 0, errors: [] });
+    const timeline = await api(key, "/api/v1/agents/%C3%84B-1/timeline");
+    expect(timeline.status).toBe(200);
+  });
+
+  it("an agentId that is not well-formed Unicode is refused per record; the rest are kept", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1)]);
+    const { body } = await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "lone-\ud800-x", state: "available", timestamp: ago(2) },
+      { agentId: "E1", state: "available", timestamp: ago(2) },
+    ]);
+    expect(body).toMatchObject({ success: true, processed: 1 });
+    expect(body.errors).toEqual([expect.objectContaining({ index: 0, field: "agentId", error: expect.stringContaining("not well-formed Unicode") })]);
+  });
+
+  it.each(IMPORTS)("%s: a body that is not valid UTF-8 is a 400, not a silent U+FFFD", async (path) => {
+    const { key } = await setup();
+    const prefix = new TextEncoder().encode('{"data":[{"agentId":"a');
+    const suffix = new TextEncoder().encode('","state":"available","timestamp":"2026-11-23T10:00:00Z"}]}');
+    const body = new Uint8Array([...prefix, 0xff, 0xfe, ...suffix]);
+    const res = await rawPost(key, path, body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: expect.stringContaining("not valid UTF-8") });
+  });
+});
+
+describe("error echoes are bounded (defect 6)", () => {
+  it.each(IMPORTS)("%s: a record nested 6,000 levels deep is a per-record 4xx, never a 500", async (path) => {
+    const { key } = await setup();
+    const deep = `${"[".repeat(6_000)}${"]".repeat(6_000)}`;
+    const res = await rawPost(key, path, `{"data":[{"agentId":${deep}}]}`);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    const body = (await res.json()) as { errors?: Array<{ index: number; data: unknown }> };
+    expect(body.errors?.[0]).toMatchObject({ index: 0 });
+    expect(JSON.stringify(body).length).toBeLessThan(20_000);
+  });
+});
+
+describe("JSON objects only where objects are meant (defect 8, and 9)", () => {
+  it.each([[[]], [{ adherence: [] }], [{ adherence: { rules: [] } }]])("PUT /api/v1/settings %j is a 400", async (json) => {
+    const { key } = await setup();
+    const res = await api(key, "/api/v1/settings", { method: "PUT", json });
+    expect(res.status).toBe(400);
+    expect((await (await api(key, "/api/v1/settings")).json()) as { version: number }).toMatchObject({ version: 0 });
+  });
+
+  it.each(["constructor", "prototype", "__proto__"])("a rule for activity %s is refused like any unknown activity", async (name) => {
+    const { key } = await setup();
+    const res = await api(key, "/api/v1/settings", { method: "PUT", body: `{"adherence":{"rules":{"${name}":["break"]}}}`, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe(`Unknown activity in rules: ${name} (expected work, break, lunch, meeting, training, off)`);
+  });
+
+  it("a ticket request with an array body is a 400", async () => {
+    const { key } = await setup();
+    const res = await api(key, "/api/v1/live/tickets", { json: [] });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("hub names (defect 4)", () => {
+  it("a team named * has a hub of its own, not the tenant's", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1, { team: "Day" }), employee(2, { team: "*" })]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: ago(1) },
+      { agentId: "E2", state: "available", timestamp: ago(1) },
+    ]);
+    const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: { team: "*" } })).json()) as { ticket: string }).ticket;
+    const res = await exports.default.fetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    const ws = res.webSocket!;
+    const first = new Promise<{ agents: Array<{ agentId: string }> }>((resolve) => ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
+    ws.accept();
+    expect((await first).agents.map((a) => a.agentId)).toEqual(["E2"]);
+    ws.close(1000, "done");
+  });
+});
