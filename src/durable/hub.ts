@@ -10,6 +10,9 @@ import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
 /** Messages kept for reconnecting boards; a board further behind gets a fresh snapshot. */
 const REPLAY_LIMIT = 2_000;
 
+/** Set by the Worker on a board's upgrade: the key that minted its ticket, the ticket's nonce and expiry. */
+export const BOARD_TICKET_HEADER = "x-rta-board-ticket";
+
 export class HubDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private seq: number;
@@ -20,6 +23,8 @@ export class HubDO extends DurableObject<Env> {
     // view is NULL for an agent that left this hub's team (a tombstone that keeps its rev).
     this.sql.exec("CREATE TABLE IF NOT EXISTS agent_rows (agent_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, view TEXT)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    // Nonces of the tickets that opened a socket here, until they expire: a ticket opens one socket.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, exp INTEGER NOT NULL)");
     this.seq = this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM messages").one().seq ?? 0;
     // Boards ping to keep proxies from closing idle sockets; answered without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -36,6 +41,19 @@ export class HubDO extends DurableObject<Env> {
       JSON.stringify(fresh.map(({ rev, view }) => [view.agentId, rev, view])),
     );
     this.broadcast(fresh.map(({ view }) => ({ type: "change", seq: 0, agent: view })));
+  }
+
+  /** A revoked key's sockets close at once (code 4001); the board reconnects only with a valid key. */
+  async closeKey(keyId: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(keyTag(keyId));
+    for (const ws of sockets) {
+      try {
+        ws.close(4001, "API key revoked");
+      } catch {
+        // Already closing.
+      }
+    }
+    return sockets.length;
   }
 
   async remove(agentId: string, rev: number): Promise<void> {
@@ -60,10 +78,19 @@ export class HubDO extends DurableObject<Env> {
     return true;
   }
 
-  /** Upgrades a board's request (already authorised by the Worker) to a hibernatable socket. */
+  /**
+   * Upgrades a board's request (already authorised by the Worker) to a hibernatable socket,
+   * tagged with the key that minted its ticket, once per ticket.
+   */
   override async fetch(request: Request): Promise<Response> {
+    const ticket = JSON.parse(request.headers.get(BOARD_TICKET_HEADER) ?? "null") as { keyId: string; nonce: string; exp: number } | null;
+    if (!ticket) return Response.json({ error: "Missing ticket" }, { status: 401 });
+    const now = Date.now();
+    this.sql.exec("DELETE FROM used_tickets WHERE exp <= ?", now);
+    const { rowsWritten } = this.sql.exec("INSERT INTO used_tickets (nonce, exp) VALUES (?, ?) ON CONFLICT DO NOTHING", ticket.nonce, ticket.exp);
+    if (rowsWritten === 0) return Response.json({ error: "This ticket has been used: request a new one for each connection" }, { status: 401 });
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server);
+    this.ctx.acceptWebSocket(server, [keyTag(ticket.keyId)]);
     const since = Number(new URL(request.url).searchParams.get("since"));
     for (const message of this.catchUp(Number.isInteger(since) && since > 0 ? since : null)) server.send(message);
     return new Response(null, { status: 101, webSocket: client });
@@ -123,3 +150,5 @@ export class HubDO extends DurableObject<Env> {
     }
   }
 }
+
+const keyTag = (keyId: string) => `key:${keyId}`;

@@ -1,7 +1,7 @@
 /**
  * Live-board tickets: browsers cannot put an API key on a WebSocket, so a key holder trades it
  * for a short-lived ticket: `base64url(payload).base64url(HMAC-SHA256(payload))`, bound to the
- * key's tenant and an optional team.
+ * key that minted it (its tenant, and an optional team) and usable for one socket (its nonce).
  */
 
 const TICKET_TTL_MS = 60_000;
@@ -9,6 +9,10 @@ const TICKET_TTL_MS = 60_000;
 export interface TicketClaims {
   tenant: string;
   team: string | null;
+  /** The API key that minted it: revoking the key ends the sockets it opened. */
+  keyId: string;
+  /** Opens one socket: the hub refuses a nonce it has seen. */
+  nonce: string;
   exp: number;
 }
 
@@ -27,8 +31,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
 }
 
-export async function issueTicket(secret: string, tenant: string, team: string | null, now = Date.now()) {
-  const claims: TicketClaims = { tenant, team, exp: now + TICKET_TTL_MS };
+export async function issueTicket(secret: string, holder: { tenant: string; team: string | null; keyId: string }, now = Date.now()) {
+  const claims: TicketClaims = { ...holder, nonce: crypto.randomUUID(), exp: now + TICKET_TTL_MS };
   const payload = encoder.encode(JSON.stringify(claims));
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), payload));
   return { ticket: `${base64url(payload)}.${base64url(signature)}`, claims };
@@ -43,7 +47,8 @@ export async function verifyTicket(secret: string, ticket: string, now = Date.no
     const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromBase64url(signaturePart), payload);
     if (!valid) return null;
     const claims = JSON.parse(new TextDecoder().decode(payload)) as TicketClaims;
-    return claims.exp > now ? claims : null;
+    // Tickets minted before they were bound to a key carry no key: they are refused like expired ones.
+    return claims.exp > now && typeof claims.keyId === "string" && typeof claims.nonce === "string" ? claims : null;
   } catch {
     return null;
   }

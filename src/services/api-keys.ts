@@ -9,6 +9,7 @@
  */
 
 import type { Permission } from "../domain/permissions.ts";
+import { closeKeySockets } from "./live.ts";
 
 export interface ApiKeyRecord {
   id: string;
@@ -54,8 +55,21 @@ export async function findApiKey(kv: KVNamespace, key: string): Promise<ApiKeyRe
   const hit = cache.get(hash);
   if (hit && hit.expires > Date.now()) return hit.record;
   const record = await kv.get<ApiKeyRecord>(`key:${hash}`, "json");
-  cache.set(hash, { record, expires: Date.now() + CACHE_TTL_MS });
+  remember(cache, hash, { record, expires: Date.now() + CACHE_TTL_MS });
   return record;
+}
+
+/** Isolate caches stay bounded whatever keys are presented (unknown ones included). */
+const CACHE_MAX_ENTRIES = 10_000;
+
+function remember<V extends { expires: number }>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= CACHE_MAX_ENTRIES) {
+    const now = Date.now();
+    for (const [k, v] of map) if (v.expires <= now) map.delete(k);
+    // Still full of live entries: drop the oldest (a Map iterates in insertion order).
+    while (map.size >= CACHE_MAX_ENTRIES) map.delete(map.keys().next().value!);
+  }
+  map.set(key, value);
 }
 
 export async function listApiKeys(kv: KVNamespace, tenant: string): Promise<ApiKeyRecord[]> {
@@ -70,8 +84,12 @@ export async function listApiKeys(kv: KVNamespace, tenant: string): Promise<ApiK
   return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-/** Returns the revoked key, or null when no key has that id. */
-export async function revokeApiKey(kv: KVNamespace, id: string): Promise<ApiKeyRecord | null> {
+/**
+ * Revokes a key and ends the live-board sockets it opened (each hub of its tenant closes the
+ * sockets the key's tickets opened). Returns the revoked key, or null when no key has that id.
+ */
+export async function revokeApiKey(env: Env, id: string): Promise<ApiKeyRecord | null> {
+  const kv = env.API_KEYS;
   const hash = await kv.get(`id:${id}`);
   if (!hash) return null;
   const record = await kv.get<ApiKeyRecord>(`key:${hash}`, "json");
@@ -81,5 +99,18 @@ export async function revokeApiKey(kv: KVNamespace, id: string): Promise<ApiKeyR
     record ? kv.delete(`tenant:${record.tenant}:${id}`) : Promise.resolve(),
   ]);
   cache.set(hash, { record: null, expires: Date.now() + CACHE_TTL_MS });
+  activeCache.set(id, { active: false, expires: Date.now() + CACHE_TTL_MS });
+  if (record) await closeKeySockets(env, record.tenant, id);
   return record;
+}
+
+const activeCache = new Map<string, { active: boolean; expires: number }>();
+
+/** Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's propagation plus the cache.) */
+export async function isApiKeyActive(kv: KVNamespace, id: string): Promise<boolean> {
+  const hit = activeCache.get(id);
+  if (hit && hit.expires > Date.now()) return hit.active;
+  const active = (await kv.get(`id:${id}`)) !== null;
+  remember(activeCache, id, { active, expires: Date.now() + CACHE_TTL_MS });
+  return active;
 }

@@ -1,8 +1,9 @@
 /** The live side: agents' current status, pushing new profiles or settings to them, and the board's sockets. */
 import { database } from "../db/client.ts";
-import { resolveAgents } from "../db/directory.ts";
+import { listTeamNames, resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentLive } from "../domain/live.ts";
+import { BOARD_TICKET_HEADER } from "../durable/hub.ts";
 import { agentStub, hubStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { type TenantContext, tenantContext } from "./context.ts";
@@ -27,8 +28,19 @@ export async function refreshAgentsById(env: Env, tenant: string, agentIds: read
 
 /**
  * Hands a board's WebSocket upgrade to the hub its ticket names: a team ticket can only ever
- * reach that team's hub. The hub accepts the socket (hibernating), so the Worker does not hold it.
+ * reach that team's hub. The hub accepts the socket (hibernating), so the Worker does not hold it,
+ * tags it with the key that minted the ticket, and refuses a ticket's second use.
  */
-export function openBoardSocket(env: Env, tenant: string, team: string | null, upgrade: Request): Promise<Response> {
-  return hubStub(env, tenant, team).fetch(upgrade);
+export function openBoardSocket(env: Env, ticket: { tenant: string; team: string | null; keyId: string; nonce: string; exp: number }, upgrade: Request): Promise<Response> {
+  // Only the Worker sets these: whatever the client sent under these names is replaced.
+  const headers = new Headers(upgrade.headers);
+  headers.set(BOARD_TICKET_HEADER, JSON.stringify({ keyId: ticket.keyId, nonce: ticket.nonce, exp: ticket.exp }));
+  return hubStub(env, ticket.tenant, ticket.team).fetch(new Request(upgrade, { headers }));
+}
+
+/** Closes the live-board sockets a revoked key opened, in every hub of its tenant. */
+export async function closeKeySockets(env: Env, tenant: string, keyId: string): Promise<void> {
+  const teams = await listTeamNames(database(env.DB), tenant);
+  const results = await Promise.allSettled([null, ...teams].map((team) => hubStub(env, tenant, team).closeKey(keyId)));
+  for (const result of results) if (result.status === "rejected") console.error("closing a revoked key's sockets failed", result.reason);
 }

@@ -106,3 +106,50 @@ describe("hub names (defect 4)", () => {
     ws.close(1000, "done");
   });
 });
+
+describe("live access ends with the key (defect 5), one socket per ticket", () => {
+  async function openBoard(ticket: string) {
+    const res = await exports.default.fetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    return res;
+  }
+  async function ticketOf(key: string) {
+    return ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket;
+  }
+
+  it("a ticket opens one socket; its second use is a 401", async () => {
+    const { key } = await setup();
+    const ticket = await ticketOf(key);
+    const first = await openBoard(ticket);
+    expect(first.status).toBe(101);
+    first.webSocket!.accept();
+    const second = await openBoard(ticket);
+    expect(second.status).toBe(401);
+    expect(await second.json()).toEqual({ error: expect.stringContaining("has been used") });
+    first.webSocket!.close(1000, "done");
+  });
+
+  it("revoking the key closes the sockets it opened, and its unused tickets no longer open one", async () => {
+    const tenant = newTenant();
+    const { key, id } = await createKey(tenant, ALL_PERMISSIONS);
+    const other = await createKey(tenant, ALL_PERMISSIONS);
+    await postData(key, "/api/v1/import/employees", [employee(1, { team: "Day" })]);
+    const unused = await ticketOf(key);
+    const socket = (await openBoard(await ticketOf(key))).webSocket!;
+    const teamTicket = ((await (await api(key, "/api/v1/live/tickets", { json: { team: "Day" } })).json()) as { ticket: string }).ticket;
+    const teamSocket = (await openBoard(teamTicket)).webSocket!;
+    const otherSocket = (await openBoard(await ticketOf(other.key))).webSocket!;
+    const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+    const closes = [closed(socket), closed(teamSocket)];
+    let otherClosed = false;
+    otherSocket.addEventListener("close", () => (otherClosed = true));
+    for (const ws of [socket, teamSocket, otherSocket]) ws.accept();
+
+    const res = await exports.default.fetch(`http://rta.test/api/admin/keys/${id}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });
+    expect(res.status).toBe(200);
+    expect(await Promise.all(closes)).toEqual([4001, 4001]);
+    const late = await openBoard(unused);
+    expect(late.status).toBe(401);
+    expect(otherClosed).toBe(false);
+    otherSocket.close(1000, "done");
+  });
+});

@@ -42,8 +42,9 @@ describe("live tickets", () => {
     const good = await ticketFor(key);
     const [payload, signature] = good.split(".");
     const forgedPayload = btoa(JSON.stringify({ tenant: "someone-else", team: null, exp: Date.now() + 60_000 })).replace(/=+$/, "");
-    const expired = (await issueTicket(env.TICKET_SECRET!, tenant, null, Date.now() - 120_000)).ticket;
-    const otherSecret = (await issueTicket("not-our-secret", tenant, null)).ticket;
+    const keyId = "key_0123456789abcdef";
+    const expired = (await issueTicket(env.TICKET_SECRET!, { tenant, team: null, keyId }, Date.now() - 120_000)).ticket;
+    const otherSecret = (await issueTicket("not-our-secret", { tenant, team: null, keyId })).ticket;
     for (const ticket of [undefined, "garbage", `${forgedPayload}.${signature}`, `${payload}.${signature}x`, expired, otherSecret]) {
       const url = ticket === undefined ? "http://rta.test/api/v1/live" : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
       const res = await exports.default.fetch(url, { headers: { upgrade: "websocket" } });

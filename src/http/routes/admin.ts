@@ -40,7 +40,7 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.json({ keys: await listApiKeys(c.env.API_KEYS, tenant) });
   })
   .delete("/keys/:id", async (c) => {
-    const revoked = await revokeApiKey(c.env.API_KEYS, c.req.param("id"));
+    const revoked = await revokeApiKey(c.env, c.req.param("id"));
     if (!revoked) throw apiError(404, `No API key with id ${c.req.param("id")}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant });
   });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { isJsonObject } from "../../domain/json.ts";
+import { isApiKeyActive } from "../../services/api-keys.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
@@ -13,12 +14,16 @@ const ticketRequest = v.pipe(
   v.object({ team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))) }),
 );
 
-const ticketSecret = (env: Env) => env.TICKET_SECRET || env.ADMIN_TOKEN;
+/** Its own secret: the operator's ADMIN_TOKEN must never also be what forges a ticket. */
+function ticketSecret(env: Env): string {
+  if (!env.TICKET_SECRET) throw apiError(503, "The live board is not configured: set the TICKET_SECRET secret (wrangler secret put TICKET_SECRET)");
+  return env.TICKET_SECRET;
+}
 
 /** POST /api/v1/live/tickets (behind API-key auth). */
 export const ticketRoutes = new Hono<AppEnv>().post("/", requirePermission("read:adherence"), async (c) => {
   const { team } = parseWith(ticketRequest, await readJson(c, {}));
-  const { ticket, claims } = await issueTicket(ticketSecret(c.env), c.get("tenant"), team || null);
+  const { ticket, claims } = await issueTicket(ticketSecret(c.env), { tenant: c.get("tenant"), team: team || null, keyId: c.get("apiKey").id });
   return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team }, 201);
 });
 
@@ -29,6 +34,8 @@ export const liveSocketRoute = new Hono<AppEnv>().get("/", async (c) => {
   const claims = await verifyTicket(ticketSecret(c.env), ticket);
   if (!claims) throw apiError(401, "Invalid or expired ticket");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
+  // The key must still be valid when the socket opens, not only when the ticket was minted.
+  if (!(await isApiKeyActive(c.env.API_KEYS, claims.keyId))) throw apiError(401, "The API key that minted this ticket was revoked");
   // The ticket decides the hub: a team ticket can only ever reach that team's shard.
-  return openBoardSocket(c.env, claims.tenant, claims.team, c.req.raw);
+  return openBoardSocket(c.env, claims, c.req.raw);
 });
