@@ -2,8 +2,10 @@
  * Defects found by an adversarial run (issue 15), each reproduced as it was found. Every test here
  * failed before its fix.
  */
-import { exports } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { agentStub } from "../../src/durable/names.ts";
 import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 const IMPORTS = ["/api/v1/import/agent-states", "/api/v1/import/employees", "/api/v1/import/schedules", "/api/v1/import/historical"];
@@ -151,5 +153,35 @@ describe("live access ends with the key (defect 5), one socket per ticket", () =
     expect(late.status).toBe(401);
     expect(otherClosed).toBe(false);
     otherSocket.close(1000, "done");
+  });
+});
+
+describe("settings an agent learns late recompute the same days (defect 3)", () => {
+  it("an inactive employee the fan-out misses recomputes yesterday and today at its next event", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1, { active: false })]);
+    const now = Date.now();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: new Date(now - 3 * 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 3 * 3_600_000).toISOString() }]);
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const stub = agentStub(env, tenant, agentKey);
+    await runDurableObjectAlarm(stub);
+
+    // Available stops counting as in adherence during work. The fan-out lists active employees only.
+    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { rules: { work: ["on_call", "after_call_work"] } } } });
+    expect(put.status).toBe(200);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: new Date(now - 60_000).toISOString() }]);
+    await runDurableObjectAlarm(stub);
+
+    const day = ((await (await api(key, "/api/v1/adherence?agentId=E1")).json()) as any).agents[0];
+    const { results } = await env.DB.prepare("SELECT sum(in_adherence_seconds) AS inside, sum(out_of_adherence_seconds) AS outside FROM adherence_intervals WHERE tenant = ?")
+      .bind(tenant)
+      .all<{ inside: number; outside: number }>();
+    // The API and D1 agree: the hours in "available" are out now in both (D1 was written a moment earlier).
+    expect(day.inAdherenceSeconds).toBeLessThan(120);
+    expect(results[0]!.inside).toBeLessThan(120);
+    expect(Math.abs(results[0]!.outside - day.outOfAdherenceSeconds)).toBeLessThan(30);
   });
 });
