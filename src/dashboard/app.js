@@ -595,6 +595,7 @@ function tick() {
  * @typedef {object} Connection
  * @property {string | null} key the API key
  * @property {string} team the team asked of the server, "" for all
+ * @property {string[] | null} keyTeams the teams the key covers (from the ticket answer); null: every team
  * @property {Status} status
  * @property {WebSocket | null} socket the current socket; events of any other are ignored
  * @property {number | null} lastSeq seq of the last message applied
@@ -610,6 +611,7 @@ function tick() {
 const connection = {
   key: session.get(STORE.key),
   team: session.get(STORE.team) ?? "",
+  keyTeams: null,
   status: "disconnected",
   socket: null,
   lastSeq: null,
@@ -719,7 +721,10 @@ async function connect() {
   }
   let ticket;
   try {
-    ({ ticket } = await res.json());
+    const answer = await res.json();
+    ticket = answer.ticket;
+    connection.keyTeams = Array.isArray(answer.keyTeams) ? answer.keyTeams.map(String) : null;
+    showSession();
   } catch {
     ticket = null;
   }
@@ -839,7 +844,8 @@ function showSession() {
   el.session.hidden = !hasKey;
   if (connection.key) {
     el.keyHint.textContent = maskKey(connection.key);
-    el.teamHint.textContent = connection.team ? `, team ${connection.team}` : ", all teams";
+    const covered = connection.keyTeams ? ` (this key covers ${connection.keyTeams.join(", ")})` : "";
+    el.teamHint.textContent = `${connection.team ? `, team ${connection.team}` : ", all teams"}${covered}`;
   }
 }
 

@@ -16,6 +16,8 @@ export interface ApiKeyRecord {
   tenant: string;
   name: string;
   permissions: Permission[];
+  /** The teams this key may read (supervisors see only their teams); null: every team. */
+  teams: string[] | null;
   createdAt: string;
 }
 
@@ -36,11 +38,11 @@ function randomToken(bytes: number): string {
 
 export async function createApiKey(
   kv: KVNamespace,
-  input: { tenant: string; name: string; permissions: Permission[] },
+  input: { tenant: string; name: string; permissions: Permission[]; teams?: string[] | null },
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const id = `key_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
   const key = `rta_${randomToken(32)}`;
-  const record: ApiKeyRecord = { id, createdAt: new Date().toISOString(), ...input };
+  const record: ApiKeyRecord = { id, createdAt: new Date().toISOString(), ...input, teams: input.teams ?? null };
   const hash = await sha256Hex(key);
   await Promise.all([
     kv.put(`key:${hash}`, JSON.stringify(record)),

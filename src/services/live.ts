@@ -10,7 +10,7 @@ import { type TenantContext, tenantContext } from "./context.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 
 /** The live status of each agent, straight from the agents' Durable Objects. */
-export async function liveAgents(env: Env, tenant: string, team?: string): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
+export async function liveAgents(env: Env, tenant: string, team?: string | readonly string[]): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
   const profiles = await tenantAgentProfiles(env, tenant, team);
   return Promise.all(profiles.map(async (profile) => ({ profile, live: await agentStub(env, tenant, profile.agentKey).status() })));
 }

@@ -338,6 +338,31 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.screenshot({ path: "/tmp/e2e-check/neutral.png" });
   });
 
+  it("shows which teams a team-scoped key covers, and the server's refusal of a tenant-wide board", async () => {
+    const created = await server.request("POST", "/api/admin/keys", {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      body: { tenant: TENANT, name: "night supervisor", permissions: ["read:adherence"], teams: ["Night"] },
+    });
+    expect(created.status, created.text).toBe(201);
+    const scoped = (created.body as { key: string }).key;
+
+    await page.getByRole("button", { name: "Change key", exact: true }).click();
+    await page.getByLabel("API key").fill(scoped);
+    await page.getByLabel("Team (optional)").fill("");
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForFunction(() => document.getElementById("form-error")?.textContent?.includes("limited to teams Night"), null, { timeout: 10_000 });
+    // The browser logs the refused ticket request (403) as a console error: expected here, and only here.
+    const refused = pageErrors.findIndex((e) => e.includes("status of 403"));
+    expect(refused).toBeGreaterThanOrEqual(0);
+    pageErrors.splice(refused, 1);
+
+    await page.getByLabel("API key").fill(scoped);
+    await page.getByLabel("Team (optional)").fill("Night");
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+    expect(await page.locator("#team-hint").textContent()).toBe(", team Night (this key covers Night)");
+  });
+
   it("forgets the key on request", async () => {
     await page.getByRole("button", { name: "Forget key", exact: true }).click();
     await page.waitForSelector('#connection[data-status="disconnected"]', { timeout: 5_000 });

@@ -10,6 +10,7 @@ import type { AppEnv } from "../app-env.ts";
 import { csvCell } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
+import { assertTeamAllowed, teamsToRead } from "../middleware/team-scope.ts";
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
@@ -25,6 +26,7 @@ async function requestedDay(c: Context<AppEnv>) {
 async function requestedAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
   const profile = await findAgent(c.env, c.get("tenant"), agentId);
   if (!profile) throw apiError(404, `Unknown agent: ${agentId}`);
+  assertTeamAllowed(c, profile.team);
   return profile;
 }
 
@@ -77,14 +79,14 @@ export const adherenceRoutes = new Hono<AppEnv>()
     const tenant = c.get("tenant");
     const { date, settings } = await requestedDay(c);
     const agentId = c.req.query("agentId");
-    const profiles = agentId ? [await requestedAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, c.req.query("team"));
+    const profiles = agentId ? [await requestedAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, c.req.query("team")));
     const days = await agentDays(c.env, tenant, profiles, date);
     return c.json({ date, timeZone: settings.timeZone, agents: days.map(({ profile, day }) => dayView(profile, day)) });
   })
   .get("/intervals", async (c) => {
     const { date, settings } = await requestedDay(c);
     const team = c.req.query("team");
-    const rows = await dayIntervals(c.env, c.get("tenant"), date, team ?? null);
+    const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, team) ?? null);
     const intervals = rows.map(({ intervalStart, ...row }) => ({
       ...row,
       intervalStart: iso(intervalStart),

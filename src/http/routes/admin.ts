@@ -16,6 +16,15 @@ const tenantName = v.pipe(
 
 const newKey = v.object({
   tenant: tenantName,
+  teams: v.optional(
+    v.nullable(
+      v.pipe(
+        v.array(v.pipe(v.string("each team must be a string"), v.trim(), v.nonEmpty("a team name must not be empty"), v.maxLength(100, "a team name must be at most 100 characters")), "teams must be a list of team names"),
+        v.minLength(1, "teams must name at least one team (leave it out for every team)"),
+        v.transform((teams) => [...new Set(teams)]),
+      ),
+    ),
+  ),
   name: v.pipe(v.string("name must be a string"), v.trim(), v.nonEmpty("name must not be empty"), v.maxLength(100, "name must be at most 100 characters")),
   permissions: v.pipe(
     v.array(

@@ -7,6 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { parseWith, readJson } from "../json.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
+import { assertTeamAllowed, keyTeams } from "../middleware/team-scope.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
 const ticketRequest = v.pipe(
@@ -23,8 +24,9 @@ function ticketSecret(env: Env): string {
 /** POST /api/v1/live/tickets (behind API-key auth). */
 export const ticketRoutes = new Hono<AppEnv>().post("/", requirePermission("read:adherence"), async (c) => {
   const { team } = parseWith(ticketRequest, await readJson(c, {}));
+  assertTeamAllowed(c, team || null);
   const { ticket, claims } = await issueTicket(ticketSecret(c.env), { tenant: c.get("tenant"), team: team || null, keyId: c.get("apiKey").id });
-  return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team }, 201);
+  return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team, keyTeams: keyTeams(c) }, 201);
 });
 
 /** GET /api/v1/live?ticket=…[&since=seq]: the ticket is the credential, so no API key here. */
