@@ -69,6 +69,8 @@ export interface TestServer {
   /** ws://.../api/v1/live?ticket=...[&since=...] */
   liveUrl(ticket: string, since?: number): string;
   stop(): Promise<void>;
+  /** SIGKILL the whole server (npx, wrangler, workerd) at once, as a crash would; the state stays for `resume`. */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -78,6 +80,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Echo wrangler's output to this process's stderr as it arrives. */
   echo?: boolean;
+  /** Start on the state (and secrets) of a server that was killed: its persistDir survives kill(). */
+  resume?: Pick<TestServer, "persistDir" | "adminToken" | "ticketSecret">;
 }
 
 /** A port nothing listens on right now (the OS picks it; tiny race window until wrangler binds it). */
@@ -119,9 +123,9 @@ process.once("exit", () => {
 });
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const persistDir = await mkdtemp(path.join(tmpdir(), "rta-e2e-"));
-  const adminToken = randomToken();
-  const ticketSecret = randomToken();
+  const persistDir = options.resume?.persistDir ?? (await mkdtemp(path.join(tmpdir(), "rta-e2e-")));
+  const adminToken = options.resume?.adminToken ?? randomToken();
+  const ticketSecret = options.resume?.ticketSecret ?? randomToken();
   const env = wranglerEnv();
 
   try {
@@ -194,6 +198,16 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       running.delete(child.pid);
     }
     await rm(persistDir, { recursive: true, force: true }).catch(() => {});
+  };
+
+  const kill = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.pid !== undefined) {
+      killGroup(child.pid, "SIGKILL");
+      await Promise.race([exit, sleep(5_000)]);
+      running.delete(child.pid);
+    }
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -277,6 +291,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       return url.toString();
     },
     stop,
+    kill,
   };
   return server;
 }
