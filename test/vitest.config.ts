@@ -30,6 +30,7 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
                   TICKET_SECRET: "test-ticket-secret",
+                  CCC_TOKEN_SECRET: "test-ccc-token-secret",
                 },
               },
             }),

@@ -268,3 +268,61 @@ export const sourceSettings = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.source] })],
 );
+
+/**
+ * Users of the token doors (CommunityWFM Cloud Connect): a user name and password that sign in for one
+ * tenant, with permissions and the vendor accounts (AccountIds) it may use. The password is stored
+ * only as a salted PBKDF2 hash (src/services/api-users.ts). `user_name` is lower-cased: sign-in names
+ * no tenant, so it is unique across tenants.
+ */
+export const apiUsers = sqliteTable(
+  "api_users",
+  {
+    id: text("id").primaryKey(),
+    tenant: text("tenant").notNull(),
+    userName: text("user_name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    accountIds: text("account_ids", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("api_users_user_name").on(t.userName), index("api_users_tenant").on(t.tenant)],
+);
+
+/**
+ * Refresh tokens of API users, by SHA-256. Each is good once: using it marks it used and issues the
+ * next of its family (one sign-in's chain); a used one presented again ends the whole family.
+ */
+export const apiRefreshTokens = sqliteTable(
+  "api_refresh_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id").notNull(),
+    family: text("family").notNull(),
+    expiresAt: integer("expires_at").notNull(), // epoch ms
+    usedAt: integer("used_at"), // epoch ms; null while unused
+  },
+  (t) => [index("api_refresh_tokens_user").on(t.userId)],
+);
+
+/** Failed sign-ins per user name in the current window (the per-user login rate limit). */
+export const apiLoginFailures = sqliteTable("api_login_failures", {
+  userName: text("user_name").primaryKey(), // lower-cased, as signed in with (known or not)
+  windowStart: integer("window_start").notNull(), // epoch ms
+  failures: integer("failures").notNull(),
+});
+
+/**
+ * Agents a call recorder (the inContact WFO door) has reported on, per source: the tenant's list
+ * for GET /api/Agent/GetAll. The calls and blackouts themselves live in the agents' objects.
+ */
+export const trackedAgents = sqliteTable(
+  "tracked_agents",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    agentKey: text("agent_key").notNull(), // employees.id
+    firstSeen: text("first_seen").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.agentKey] })],
+);

@@ -16,6 +16,7 @@ import { StateMapper, type VersionedMappings, isMappedKey } from "../domain/stat
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
+import { CallTracker, type TrackedCall, type TrackerAnswer, type TrackerCommand, type TrackerSettings, type TrackerView } from "./call-tracker.ts";
 import { agentStub } from "./names.ts";
 import { writeAgentHistory } from "./outbox.ts";
 import { publishRows } from "./publish.ts";
@@ -67,13 +68,42 @@ export class AgentDO extends DurableObject<Env> {
     inHistory = false,
   ): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
     this.remember(context);
-    // A vendor code's state is this object's to derive, with the newest mapping it knows.
-    const mapper = this.mapper();
-    const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
-    const inserted = this.store.insertEvents(derived, inHistory);
-    if (inserted.length > 0) this.markEventsDirty(inserted);
+    const inserted = this.storeEvents(events, inHistory);
     const row = await this.afterChange();
     return { processed: inserted.length, skipped: events.length - inserted.length, row };
+  }
+
+  /**
+   * A call recorder's command for this agent (call start/update/stop, blackout start/stop): the
+   * tracker changes and the state changes they cause commit together. `uncounted`: ended calls
+   * not in contact volume yet; `listed`: the tenant's list of tracked agents (D1) has this one.
+   */
+  async track(
+    context: AgentContext,
+    settings: TrackerSettings,
+    command: TrackerCommand,
+  ): Promise<{ answer: TrackerAnswer; row: RowUpdate | null; uncounted: TrackedCall[]; listed: boolean }> {
+    this.remember(context);
+    const tracker = this.tracker();
+    const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) => this.store.eventsBetween(from, to + 1));
+    this.storeEvents(events, false);
+    this.syncTrackerDeadline();
+    const row = await this.afterChange();
+    const listed = (this.store.getMeta<string[]>("trackerListed") ?? []).includes(settings.source);
+    return { answer, row, uncounted: tracker.uncountedCalls(settings.source), listed };
+  }
+
+  /** The call tracker's view of this agent for one source; null when that source never reported anything for it. */
+  async trackerView(source: string): Promise<TrackerView | null> {
+    return this.tracker().view(source);
+  }
+
+  /** What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's tracked list. */
+  async confirmTracked(source: string, done: { counted: number[]; listed: boolean }): Promise<void> {
+    this.tracker().markCounted(source, done.counted);
+    const listed = this.store.getMeta<string[]>("trackerListed") ?? [];
+    if (done.listed && !listed.includes(source)) this.store.setMeta("trackerListed", [...listed, source]);
+    this.store.saveMeta();
   }
 
   /** Replaces the agent's schedule for each given (shift) day. */
@@ -136,6 +166,7 @@ export class AgentDO extends DurableObject<Env> {
     const now = Date.now();
     this.alarmAt = null; // this one has fired
     if (this.profile() === null) return;
+    this.closeLostStops(now);
     // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without events.
     if (this.hasScheduleAround(now)) {
       // An instant inside the interval that just closed, on that interval's own date (at midnight
@@ -152,6 +183,42 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it knows. */
+  private storeEvents(events: StoredEvent[], inHistory: boolean): StoredEvent[] {
+    const mapper = this.mapper();
+    const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
+    const inserted = this.store.insertEvents(derived, inHistory);
+    if (inserted.length > 0) this.markEventsDirty(inserted);
+    return inserted;
+  }
+
+  /** Created on first use: an agent no call recorder talks about never has the tracker's table. */
+  private callTracker: CallTracker | undefined;
+
+  private tracker(): CallTracker {
+    return (this.callTracker ??= new CallTracker(this.ctx.storage.sql));
+  }
+
+  /** The next lost-stop deadline lives in meta (read from memory), so scheduling alarms never queries the tracker. */
+  private syncTrackerDeadline(): void {
+    const next = this.tracker().nextDeadline();
+    if (next === null) this.store.deleteMeta("trackerDueAt");
+    else this.store.setMeta("trackerDueAt", next);
+  }
+
+  /**
+   * Lost stops: an open call or blackout past its deadline is closed at that deadline and flagged;
+   * a call's end puts the agent back as a stop would. Safe to run twice (nothing is open the second time).
+   */
+  private closeLostStops(now: number): void {
+    const due = this.store.getMeta<number>("trackerDueAt");
+    if (due === null || due > now) return;
+    const events = this.tracker().closeOverdue(now, (from, to) => this.store.eventsBetween(from, to + 1));
+    this.storeEvents(events, false);
+    this.syncTrackerDeadline();
+    this.store.saveMeta();
+  }
 
   /**
    * Stores the latest context, keeping the newer settings and mappings of the two (an isolate
@@ -326,6 +393,8 @@ export class AgentDO extends DurableObject<Env> {
   private async scheduleAlarm(now: number, status: AgentLive): Promise<void> {
     const due: number[] = [];
     if (status.nextChangeAt !== null) due.push(status.nextChangeAt);
+    const lostStopAt = this.store.getMeta<number>("trackerDueAt");
+    if (lostStopAt !== null) due.push(lostStopAt);
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { communityWfmRoutes } from "../doors/communitywfm/routes.ts";
+import { incontactRoutes } from "../doors/incontact/routes.ts";
 import type { AppEnv } from "./app-env.ts";
 import { apiError } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/api-key-auth.ts";
@@ -30,6 +32,10 @@ app.use(
 );
 
 app.route("/api/admin", adminRoutes);
+// CommunityWFM Cloud Connect: /api/ccs|ccc|cc/… in any case, with its own sign-in and envelope.
+app.route("/", communityWfmRoutes);
+// inContact WFO Recording API: /api/Record|Blackout|Agent/… in any case, its own key adapter (Basic too) and envelope.
+app.route("/", incontactRoutes);
 // Registered before API-key auth: a WebSocket upgrade carries a ticket, not a key.
 app.route("/api/v1/live", liveSocketRoute);
 app.use("/api/v1/*", apiKeyAuth());

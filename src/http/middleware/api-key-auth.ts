@@ -10,23 +10,44 @@ export interface ApiKeyAuthOptions {
    * Defaults to the native API's `Authorization: Bearer` and `X-API-Key`.
    */
   headers?: readonly string[];
+  /**
+   * Also take the key from `Authorization: Basic` (the key as the password; or as the user name
+   * when the password is empty), for clients that only speak Basic. Off by default.
+   */
+  basic?: boolean;
 }
 
 const RATE_LIMIT_WINDOW_SECONDS = 60;
 const BEARER = /^bearer\s+/i;
+const BASIC = /^basic\s+/i;
 
-function presentedKey(req: Request, headers: readonly string[]): string | null {
+/** The key in `Basic base64(user:password)`: the password, or the user name when there is no password. */
+function basicKey(value: string): string | null {
+  let decoded: string;
+  try {
+    decoded = atob(value.replace(BASIC, "").trim());
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return decoded.trim() || null;
+  return decoded.slice(colon + 1).trim() || decoded.slice(0, colon).trim() || null;
+}
+
+function presentedKey(req: Request, headers: readonly string[], basic: boolean): string | null {
   for (const name of headers) {
     const value = req.headers.get(name);
     if (!value) continue;
     if (name.toLowerCase() !== "authorization") return value.trim() || null;
     if (BEARER.test(value)) return value.replace(BEARER, "").trim() || null;
+    if (basic && BASIC.test(value)) return basicKey(value);
   }
   return null;
 }
 
-function describe(headers: readonly string[]): string {
-  return headers.map((name) => (name.toLowerCase() === "authorization" ? "Authorization: Bearer <key>" : `${name}: <key>`)).join(" or ");
+function describe(headers: readonly string[], basic: boolean): string {
+  const bearer = basic ? "Authorization: Bearer <key> (or Basic, with the key as the password)" : "Authorization: Bearer <key>";
+  return headers.map((name) => (name.toLowerCase() === "authorization" ? bearer : `${name}: <key>`)).join(" or ");
 }
 
 /**
@@ -35,9 +56,10 @@ function describe(headers: readonly string[]): string {
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
   const headers = options.headers ?? ["Authorization", "X-API-Key"];
-  const missing = `Missing API key: send ${describe(headers)}`;
+  const basic = options.basic ?? false;
+  const missing = `Missing API key: send ${describe(headers, basic)}`;
   return createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
-    const key = presentedKey(c.req.raw, headers);
+    const key = presentedKey(c.req.raw, headers, basic);
     if (!key) throw apiError(401, missing);
     const record = await findApiKey(c.env.API_KEYS, key);
     if (!record) throw apiError(401, "Invalid or revoked API key");
