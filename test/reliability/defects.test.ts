@@ -185,3 +185,24 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
     expect(Math.abs(results[0]!.outside - day.outOfAdherenceSeconds)).toBeLessThan(30);
   });
 });
+
+describe("unknown keys are rate limited too", () => {
+  it("a client guessing keys gets 429 after a minute's budget, while valid keys keep working", async () => {
+    const { key } = await setup();
+    // The limiter counts in wall-clock minutes: start early in one.
+    const intoWindow = Date.now() % 60_000;
+    if (intoWindow > 35_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoWindow + 100));
+    const statuses: number[] = [];
+    for (let wave = 0; wave < 11 && !statuses.includes(429); wave++) {
+      // Its own client address (Cloudflare sets this header; nothing else in the suite uses this one).
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => api(`rta_guess_${wave}_${i}`, "/api/v1/agents", { headers: { "cf-connecting-ip": "203.0.113.9" } })),
+      );
+      statuses.push(...responses.map((r) => r.status));
+    }
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBe(1_000);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
+    expect((await api(key, "/api/v1/agents")).status).toBe(200);
+  }, 90_000);
+});

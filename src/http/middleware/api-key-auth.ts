@@ -62,16 +62,23 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
     const key = presentedKey(c.req.raw, headers, basic);
     if (!key) throw apiError(401, missing);
     const record = await findApiKey(c.env.API_KEYS, key);
-    if (!record) throw apiError(401, "Invalid or revoked API key");
-
-    const { success } = await c.env.KEY_RATE_LIMITER.limit({ key: record.id });
-    if (!success) {
-      // The binding does not say when its window ends; the rest of the current minute is a safe answer.
-      const retryAfter = RATE_LIMIT_WINDOW_SECONDS - (Math.floor(Date.now() / 1000) % RATE_LIMIT_WINDOW_SECONDS);
-      throw apiError(429, "Rate limit exceeded", { retryAfter }, { "Retry-After": String(retryAfter) });
+    if (!record) {
+      // Guessing keys costs a KV read each: unknown keys share a budget per client address.
+      await rateLimit(c.env, `unknown-key:${c.req.header("cf-connecting-ip") ?? "local"}`);
+      throw apiError(401, "Invalid or revoked API key");
     }
+    await rateLimit(c.env, record.id);
     c.set("apiKey", record);
     c.set("tenant", record.tenant);
     await next();
   });
+}
+
+/** The binding's budget for `key` (1,000 requests a minute); a 429 with Retry-After once it is spent. */
+async function rateLimit(env: Env, key: string): Promise<void> {
+  const { success } = await env.KEY_RATE_LIMITER.limit({ key });
+  if (success) return;
+  // The binding does not say when its window ends; the rest of the current minute is a safe answer.
+  const retryAfter = RATE_LIMIT_WINDOW_SECONDS - (Math.floor(Date.now() / 1000) % RATE_LIMIT_WINDOW_SECONDS);
+  throw apiError(429, "Rate limit exceeded", { retryAfter }, { "Retry-After": String(retryAfter) });
 }
