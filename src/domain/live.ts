@@ -60,6 +60,8 @@ export interface RowUpdate {
   rev: number;
   view: AgentView;
   movedFrom?: string;
+  /** The agent's object (within the tenant), which sends the row again if a hub missed it. */
+  agentKey: string;
 }
 
 /** Messages on the live WebSocket. `seq` grows by one per message of a hub. */

@@ -38,6 +38,9 @@ export interface AgentDay extends DayAdherence {
   events: StateEvent[];
 }
 
+/** A row a hub missed goes out again after this long, doubling while the hub keeps failing. */
+const REPUBLISH_MIN_MS = 1_000;
+const REPUBLISH_MAX_MS = 60_000;
 /** Coalesces a burst of ingests into one D1 write per agent every few seconds. */
 const FLUSH_DELAY_MS = 5_000;
 const FLUSH_RETRY_MIN_MS = 2_000;
@@ -179,7 +182,34 @@ export class AgentDO extends DurableObject<Env> {
     // Nobody else will send what time alone changed (a break ending, an alarm threshold passing).
     const context = this.context();
     const row = await this.afterChange();
-    if (context && row) await publishRows(this.env, context.tenant, [row]);
+    if (context && row) {
+      const failed = await publishRows(this.env, context.tenant, [row], { retryThroughAgents: false });
+      if (failed.length > 0) await this.republish(row.rev);
+      else this.store.deleteMeta("republishFailures");
+      this.store.saveMeta();
+    }
+  }
+
+  /**
+   * A hub missed this agent's row `rev` (its call failed): the row goes out again from this
+   * object's alarm, with backoff while the hub keeps failing. A newer row since makes it moot.
+   * Nothing the board was told may be lost, even when a resend of the events is skipped.
+   */
+  async republish(rev: number): Promise<void> {
+    const last = this.store.getMeta<{ view: string; team: string | null; rev: number }>("published");
+    if (!last || last.rev !== rev) return;
+    // Forgetting what was sent makes the next computation send the row again (with a newer rev).
+    this.store.setMeta("published", { ...last, view: "" });
+    const failures = (this.store.getMeta<number>("republishFailures") ?? 0) + 1;
+    const at = Date.now() + Math.min(REPUBLISH_MAX_MS, REPUBLISH_MIN_MS * 2 ** (failures - 1));
+    this.store.setMeta("republishFailures", failures);
+    this.store.setMeta("republishAt", at);
+    this.store.saveMeta();
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > at) {
+      await this.ctx.storage.setAlarm(at);
+      this.alarmAt = at;
+    }
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
@@ -386,8 +416,11 @@ export class AgentDO extends DurableObject<Env> {
     if (last?.view === serialized) return null;
     const rev = (last?.rev ?? 0) + 1;
     this.store.setMeta("published", { view: serialized, team: view.team, rev });
+    // A new row is on its way: an earlier request to send one again is answered by it.
+    this.store.deleteMeta("republishAt");
+    const agentKey = context.profile.agentKey;
     const moved = last && last.team !== null && last.team !== view.team;
-    return moved ? { rev, view, movedFrom: last.team as string } : { rev, view };
+    return moved ? { rev, view, agentKey, movedFrom: last.team as string } : { rev, view, agentKey };
   }
 
   private async scheduleAlarm(now: number, status: AgentLive): Promise<void> {
@@ -395,6 +428,8 @@ export class AgentDO extends DurableObject<Env> {
     if (status.nextChangeAt !== null) due.push(status.nextChangeAt);
     const lostStopAt = this.store.getMeta<number>("trackerDueAt");
     if (lostStopAt !== null) due.push(lostStopAt);
+    const republishAt = this.store.getMeta<number>("republishAt");
+    if (republishAt !== null) due.push(republishAt);
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();

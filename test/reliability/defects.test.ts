@@ -2,11 +2,11 @@
  * Defects found by an adversarial run (issue 15), each reproduced as it was found. Every test here
  * failed before its fix.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { agentStub } from "../../src/durable/names.ts";
-import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+import { agentStub, hubStub } from "../../src/durable/names.ts";
+import { ALL_PERMISSIONS, ago, api, connect, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 const IMPORTS = ["/api/v1/import/agent-states", "/api/v1/import/employees", "/api/v1/import/schedules", "/api/v1/import/historical"];
 
@@ -205,4 +205,37 @@ describe("unknown keys are rate limited too", () => {
     expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
     expect((await api(key, "/api/v1/agents")).status).toBe(200);
   }, 90_000);
+});
+
+describe("the board after a lost publish (defect 10)", () => {
+  it("a hub call that fails is made good by the agent: the board shows the change without any new event", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1, { team: "Day" })]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const agent = agentStub(env, tenant, agentKey);
+    const hub = hubStub(env, tenant, null);
+
+    // A real failure: the tenant hub's table is gone while the change is published.
+    await runInDurableObject(hub, (_instance, state) => state.storage.sql.exec("ALTER TABLE agent_rows RENAME TO agent_rows_away"));
+    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
+    expect(body).toMatchObject({ success: true, processed: 1 });
+    // The agent has been asked to send its row again.
+    let due: number | null = null;
+    for (let i = 0; i < 50 && due === null; i++) {
+      due = await runInDurableObject(agent, (_instance, state) => state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'republishAt'").toArray()[0]?.value ?? null).then((v) => (v === null ? null : Number(v)));
+      if (due === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(due).not.toBeNull();
+    await runInDurableObject(hub, (_instance, state) => state.storage.sql.exec("ALTER TABLE agent_rows_away RENAME TO agent_rows"));
+
+    // Resending the event is skipped and publishes nothing; the agent's alarm sends the row.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
+    await runDurableObjectAlarm(agent);
+    const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket;
+    const board = await connect(ticket);
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    board.close();
+    expect(snapshot.type === "snapshot" && snapshot.agents.find((a) => a.agentId === "E1")?.state).toBe("break");
+  });
 });

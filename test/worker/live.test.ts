@@ -171,6 +171,7 @@ describe("live board socket", () => {
     const row = (rev: number, state: "on_call" | "break") => ({
       rev,
       view: { ...agentView(unknownAgentProfile("x1"), null), state },
+      agentKey: "unknown:x1",
     });
     await hub.publish([row(2, "break")]);
     await hub.publish([row(1, "on_call")]);
