@@ -239,3 +239,19 @@ describe("the board after a lost publish (defect 10)", () => {
     expect(snapshot.type === "snapshot" && snapshot.agents.find((a) => a.agentId === "E1")?.state).toBe("break");
   });
 });
+
+describe("browsing history (defect 7)", () => {
+  it("reading 130 days of one agent's timeline leaves GET /agents and new events working", async () => {
+    const { key } = await setup();
+    await postData(key, "/api/v1/import/employees", [employee(1)]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(60) }]);
+    for (let day = 0; day < 130; day++) {
+      const date = new Date(Date.now() - day * 86_400_000).toISOString().slice(0, 10);
+      const res = await api(key, `/api/v1/agents/E1/timeline?date=${date}`);
+      expect(res.status).toBe(200);
+    }
+    expect((await api(key, "/api/v1/agents")).status).toBe(200);
+    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
+    expect(body).toEqual({ success: true, processed: 1, skipped: 0, errors: [] });
+  }, 60_000);
+});
