@@ -1,13 +1,23 @@
 import { app } from "./http/app.ts";
+import { CONNECTOR_WAKE_CRON, wakeConnectors } from "./services/connectors.ts";
 import { purgeExpiredHistory } from "./services/retention.ts";
 
 export { AgentDO } from "./durable/agent.ts";
+export { ConnectorDO } from "./durable/connector.ts";
 export { HubDO } from "./durable/hub.ts";
 
 export default {
   fetch: app.fetch,
-  /** The Cron Trigger in wrangler.toml: history older than each tenant's retention leaves D1. */
-  async scheduled(_controller, env, ctx) {
+  /** The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention leaves D1. */
+  async scheduled(controller, env, ctx) {
+    if (controller.cron === CONNECTOR_WAKE_CRON) {
+      ctx.waitUntil(
+        wakeConnectors(env).then((r) => {
+          if (r.woken > 0 || r.failed > 0) console.log(`connectors: ${r.woken} of ${r.connectors} woken (alarm lost), ${r.failed} failed`);
+        }),
+      );
+      return;
+    }
     ctx.waitUntil(
       purgeExpiredHistory(env).then((result) => console.log(`retention: ${result.deleted} rows deleted over ${result.tenants} tenants${result.finished ? "" : " (more next run)"}`)),
     );

@@ -31,6 +31,7 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: "test-admin-token",
                   TICKET_SECRET: "test-ticket-secret",
                   CCC_TOKEN_SECRET: "test-ccc-token-secret",
+                  CONNECTOR_SECRET: "test-connector-secret",
                 },
               },
             }),

@@ -326,3 +326,20 @@ export const trackedAgents = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.source, t.agentKey] })],
 );
+
+/**
+ * A tenant's pull connectors (src/connectors): what the admin API lists and the Cron Trigger wakes.
+ * Each connector's own object (ConnectorDO) holds its settings, encrypted token, cursors and budget.
+ */
+export const connectors = sqliteTable(
+  "connectors",
+  {
+    tenant: text("tenant").notNull(),
+    id: text("id").notNull(), // `<kind>:<account>`, also the source of what it pulls
+    kind: text("kind").notNull(),
+    baseUrl: text("base_url").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] })],
+);

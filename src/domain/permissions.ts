@@ -6,6 +6,7 @@ export const PERMISSIONS = [
   "import:schedules",
   "read:adherence",
   "admin:settings",
+  "admin:connectors",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

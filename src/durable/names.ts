@@ -18,6 +18,15 @@ export function hubStub(env: Env, tenant: string, team: string | null) {
   return env.HUB.getByName(hubName(tenant, team));
 }
 
+/** The object of one pull connector of a tenant (`connectorId`: e.g. `ujet:acme`). */
+export function connectorName(tenant: string, connectorId: string): string {
+  return `${tenant}:${connectorId}`;
+}
+
+export function connectorStub(env: Env, tenant: string, connectorId: string) {
+  return env.CONNECTOR.getByName(connectorName(tenant, connectorId));
+}
+
 /** The hubs an agent's changes go to: the whole tenant's, and its team's. */
 export function hubNames(tenant: string, team: string | null): string[] {
   return team === null ? [hubName(tenant, null)] : [hubName(tenant, null), hubName(tenant, team)];

@@ -8,6 +8,7 @@ import { apiError } from "./errors.ts";
 import { apiKeyAuth } from "./middleware/api-key-auth.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
+import { connectorRoutes } from "./routes/connectors.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
@@ -47,6 +48,7 @@ app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);
 app.route("/api/v1/state-codes", stateCodeRoutes);
 app.route("/api/v1/sources", sourceRoutes);
+app.route("/api/v1/connectors", connectorRoutes);
 
 app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

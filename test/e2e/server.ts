@@ -143,7 +143,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 
   const port = await freePort();
   const inspectorPort = await freePort();
-  const vars = { ADMIN_TOKEN: adminToken, TICKET_SECRET: ticketSecret, ...options.vars };
+  // CONNECTOR_SECRET: pull connectors seal their platform tokens with it.
+  const vars = { ADMIN_TOKEN: adminToken, TICKET_SECRET: ticketSecret, CONNECTOR_SECRET: randomToken(), ...options.vars };
   const args = [
     "wrangler",
     "dev",
