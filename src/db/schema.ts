@@ -103,6 +103,29 @@ export const contactIntervals = sqliteTable(
 );
 
 /**
+ * Single contacts, from sources that report them one by one (injixo's contact events); each is
+ * counted into `contact_intervals` once. The primary key is the contact's identity (source, queue,
+ * timestamp and what it was), so a replayed contact is never stored, or counted, twice; its range
+ * (tenant, source, queue_id, ts) is also how an interval's contacts are read back to recount it.
+ */
+export const contactEvents = sqliteTable(
+  "contact_events",
+  {
+    tenant: text("tenant").notNull(),
+    source: text("source").notNull(),
+    queueId: text("queue_id").notNull(),
+    ts: integer("ts").notNull(), // epoch ms, when the contact happened
+    offered: integer("offered", { mode: "boolean" }).notNull(),
+    handled: integer("handled", { mode: "boolean" }).notNull(),
+    durationSeconds: real("duration_seconds").notNull(),
+    channel: text("channel").notNull().default(""),
+    intervalStart: integer("interval_start").notNull(), // epoch ms: the tenant interval it was counted in
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.source, t.queueId, t.ts, t.offered, t.handled, t.durationSeconds] })],
+);
+
+/**
  * Identifiers a source sent that matched no employee; adopted when an employee with a matching
  * identifier is imported. `kinds`: the identifier kinds it was looked up as (JSON array), so only
  * an identifier of one of those kinds adopts it.

@@ -127,11 +127,17 @@ function compareText(a: string | null | undefined, b: string | null | undefined)
 }
 
 // The whole event is the sort key so that even duplicates of (ts, state) that differ in
-// source, codes or queue resolve the same way whatever the input order. An unmapped event
-// (state null) sorts first among its timestamp's, so a mapped state at the same instant wins.
+// source, codes or queue resolve the same way whatever the input order. Among one timestamp's
+// events, `offline` sorts first and an unmapped event (state null) next, so the last one, which
+// takes effect, is a mapped state when there is one, and offline only when there is nothing else:
+// where a source's interval ends at the instant the next one starts (injixo), the start wins,
+// whichever request brought which.
+const precedence = (state: string | null | undefined) => (state === "offline" ? 0 : state == null ? 1 : 2);
+
 function compareEvents(a: StateEvent, b: StateEvent): number {
   return (
     a.ts - b.ts ||
+    precedence(a.state) - precedence(b.state) ||
     compareText(a.state, b.state) ||
     compareText(a.source, b.source) ||
     compareText(a.acdStateCode, b.acdStateCode) ||

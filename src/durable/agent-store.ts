@@ -214,18 +214,23 @@ export class AgentStore {
     return this.eventsBetween(from, Number.MAX_SAFE_INTEGER);
   }
 
-  /** The events in [from, to), preceded by the last event before `from` (the carry-in state). */
+  /**
+   * The events in [from, to), preceded by the events of the last instant before `from` (the
+   * carry-in state: all of that instant's, so the engine picks the one in effect as it would in
+   * the middle of a window).
+   */
   eventsBetween(from: number, to: number): StoredEvent[] {
     if (!this.recent || this.recent.from > from) return this.readEvents(from, to);
     const events = this.recent.events;
-    // The one before the first event at or after `from` (if any) is the carry-in.
-    return events.slice(Math.max(0, firstIndexFrom(events, from) - 1), firstIndexFrom(events, to));
+    const first = firstIndexFrom(events, from);
+    const carryIn = first > 0 ? firstIndexFrom(events, events[first - 1]!.ts) : first;
+    return events.slice(carryIn, firstIndexFrom(events, to));
   }
 
   private readEvents(from: number, to: number): StoredEvent[] {
     return this.sql
       .exec<EventRow>(
-        `SELECT * FROM (SELECT * FROM state_log WHERE ts < ? ORDER BY ts DESC, source DESC, key DESC LIMIT 1)
+        `SELECT * FROM (SELECT * FROM state_log WHERE ts = (SELECT max(ts) FROM state_log WHERE ts < ?) ORDER BY source, key)
          UNION ALL SELECT * FROM (SELECT * FROM state_log WHERE ts >= ? AND ts < ? ORDER BY ts, source, key)`,
         from,
         from,

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { injixoRoutes } from "../doors/injixo/routes.ts";
 import { communityWfmRoutes } from "../doors/communitywfm/routes.ts";
 import { incontactRoutes } from "../doors/incontact/routes.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -49,6 +50,8 @@ app.route("/api/v1/settings", settingsRoutes);
 app.route("/api/v1/state-codes", stateCodeRoutes);
 app.route("/api/v1/sources", sourceRoutes);
 app.route("/api/v1/connectors", connectorRoutes);
+// The injixo-compatible door: injixo's import paths at the root, its own key adapter and error shape.
+app.route("/external-systems", injixoRoutes);
 
 app.notFound((c) => c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

@@ -313,13 +313,17 @@ function referenceActivity(segments: readonly ScheduleSegment[], t: number): Act
   return covering[0]?.activity ?? null;
 }
 
-/** The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (unmapped first). */
+/** offline before everything else at one instant, then unmapped: the last one of an instant is in effect. */
+const referencePrecedence = (state: string | null | undefined) => (state === "offline" ? 0 : state == null ? 1 : 2);
+
+/** The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (offline, then unmapped, first). */
 function referenceEvent(events: readonly StateEvent[], t: number): StateEvent | undefined {
   const past = events
     .filter((event) => event.ts <= t)
     .sort(
       (a, b) =>
         a.ts - b.ts ||
+        referencePrecedence(a.state) - referencePrecedence(b.state) ||
         compareOptional(a.state, b.state) ||
         compareOptional(a.source, b.source) ||
         compareOptional(a.acdStateCode, b.acdStateCode) ||

@@ -415,6 +415,19 @@ describe("computeDay: neutral adherence", () => {
     expect(byRule).toMatchObject({ scheduledSeconds: 3_600, neutralSeconds: 3_600, adherencePct: null });
   });
 
+  it("lets any other state, mapped or not, win over offline at the same instant, whatever the order", () => {
+    // An interval source: one activity ends (offline) at the instant the next starts.
+    for (const next of [ev("09:00", "available"), ev("09:00", "break"), unmapped("09:00", "AUX1")]) {
+      const events = [ev("08:00", "available"), ev("09:00", "offline"), next];
+      const result = day({ events, segments });
+      const at9 = (span: { start: number; end: number }) => span.start <= at("09:00") && at("09:00") < span.end;
+      expect(result.spans.find(at9)).toMatchObject({ state: next.state, unmapped: next.state === null });
+      expect(day({ events: [...events].reverse(), segments })).toEqual(result);
+    }
+    const alone = day({ events: [ev("08:00", "available"), ev("09:00", "offline")], segments });
+    expect(alone.spans.find((span) => span.start === at("09:00"))).toMatchObject({ state: "offline" });
+  });
+
   it("lets a mapped state win over an unmapped code at the same instant, whatever the order", () => {
     const events = [ev("08:00", "available"), unmapped("09:00", "AUX1"), ev("09:00", "lunch"), unmapped("09:00", "AUX0", { source: "injixo:2" })];
     const result = day({ events, segments });

@@ -1,0 +1,120 @@
+/**
+ * The injixo-compatible door: `POST /external-systems/agent-statuses` and
+ * `POST /external-systems/contact-events` on the Worker's origin, so that an integration written
+ * for injixo's import API works by changing only its base URL and its key (one of ours, as
+ * `Authorization: Bearer`). Read → map (map.ts) → the shared pipeline → the native batch answer.
+ * Errors answer in injixo's documented shape (`{"message": "Invalid token"}`) plus our `error`.
+ */
+import { type Context, type ErrorHandler, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { sourceKind } from "../../domain/identifiers.ts";
+import { MAX_BATCH_RECORDS } from "../../domain/imports.ts";
+import type { RecordIssue } from "../../domain/outcome.ts";
+import type { AppEnv } from "../../http/app-env.ts";
+import { batchAnswer } from "../../http/batch.ts";
+import { apiError } from "../../http/errors.ts";
+import { parseWith, readJson } from "../../http/json.ts";
+import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
+import { requirePermission } from "../../http/middleware/require-permission.ts";
+import { ingestAgentStates } from "../../services/agent-states.ts";
+import { recordContactEvents } from "../../services/contact-events.ts";
+import { resolveAgents } from "../../services/directory.ts";
+import { agentIdentifiersOf, contactEvents, sourceOf, statusChanges } from "./map.ts";
+import { envelope } from "./schema.ts";
+
+/** 10,000 items of a few hundred bytes each fit with room to spare. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** `{ data, meta }` → the items and the integration's source; a 4xx naming the problem otherwise. */
+async function readEnvelope(c: Context<AppEnv>): Promise<{ data: unknown[]; source: string }> {
+  const body = await readJson(c);
+  // Too many items is refused as such, whatever else the body has wrong.
+  const data = body !== null && typeof body === "object" ? (body as { data?: unknown }).data : undefined;
+  if (Array.isArray(data) && data.length > MAX_BATCH_RECORDS) {
+    throw apiError(413, `Too many items: ${data.length}. At most ${MAX_BATCH_RECORDS} items per request; split the batch.`, {
+      limit: MAX_BATCH_RECORDS,
+      received: data.length,
+    });
+  }
+  const parsed = parseWith(envelope, body);
+  return { data: parsed.data, source: sourceOf(parsed.meta.integrationConfigurationId) };
+}
+
+/** injixo's word for each status (its only documented ones: 401 "Invalid token", 404 "not_found"). */
+const MESSAGES: Partial<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Invalid token",
+  403: "Forbidden",
+  404: "not_found",
+  413: "Payload Too Large",
+  429: "Too Many Requests",
+};
+
+const injixoError: ErrorHandler<AppEnv> = async (error, c) => {
+  if (!(error instanceof HTTPException)) {
+    console.error(`${c.req.method} ${c.req.url} failed`, error);
+    return c.json({ message: "Internal Server Error", error: "Internal error" }, 500);
+  }
+  const res = error.getResponse();
+  let details: Record<string, unknown>;
+  try {
+    details = (await res.clone().json()) as Record<string, unknown>;
+  } catch {
+    details = { error: error.message || res.statusText || "Request failed" };
+  }
+  const status = error.status as ContentfulStatusCode;
+  const retryAfter = res.headers.get("retry-after");
+  return c.json({ message: MESSAGES[status] ?? "error", ...details }, status, retryAfter ? { "Retry-After": retryAfter } : {});
+};
+
+export const injixoRoutes = new Hono<AppEnv>()
+  .use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw apiError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} items) per request`);
+      },
+    }),
+  )
+  .use(apiKeyAuth({ headers: ["Authorization"] }))
+
+  .post("/agent-statuses", requirePermission("import:agent-states"), async (c) => {
+    const { data, source } = await readEnvelope(c);
+    const tenant = c.get("tenant");
+    const kinds = [sourceKind(source), "email", "employeeId"] as const;
+    // One agent's intervals are one timeline even when sent under different identifiers (its id, its email).
+    const agents = await resolveAgents(c.env, tenant, agentIdentifiersOf(data), kinds);
+    const { changes, errors } = statusChanges(data, source, { agentOf: (id) => agents.get(id)?.agentKey ?? id });
+    // An item is one or two changes (its start, and its end unless the agent's timeline goes on
+    // there): the pipeline reports by change, the answer by item.
+    const outcome = await ingestAgentStates(
+      c.env,
+      tenant,
+      changes.map((change, index) => ({ index, value: change.value })),
+      c.executionCtx,
+      { identifierKinds: kinds },
+    );
+    const byItem = new Map<number, RecordIssue>();
+    for (const issue of outcome.errors) {
+      const change = changes[issue.index]!;
+      if (byItem.has(change.index)) continue;
+      const field = issue.field === "timestamp" ? change.field : issue.field === "code" ? "activityIdentifier" : undefined;
+      byItem.set(change.index, { index: change.index, error: issue.error, ...(field ? { field } : {}) });
+    }
+    return batchAnswer(c, data, errors, { ...outcome, errors: [...byItem.values()] });
+  })
+
+  .post("/contact-events", requirePermission("import:historical"), async (c) => {
+    const { data, source } = await readEnvelope(c);
+    const { contacts, errors } = contactEvents(data, source);
+    const outcome = await recordContactEvents(c.env, c.get("tenant"), contacts);
+    return batchAnswer(c, data, errors, outcome);
+  })
+
+  .all("*", (c) => {
+    throw apiError(404, `Not found: ${c.req.method} ${new URL(c.req.url).pathname} (this door serves POST /external-systems/agent-statuses and /external-systems/contact-events)`);
+  })
+
+  .onError(injixoError);
