@@ -69,11 +69,19 @@ export class AgentDO extends DurableObject<Env> {
     context: AgentContext,
     events: StoredEvent[],
     inHistory = false,
-  ): Promise<{ processed: number; skipped: number; row: RowUpdate | null }> {
+  ): Promise<{ processed: number; skipped: number; row: RowUpdate | null; codes: Array<{ source: string; key: string; events: number }> }> {
     this.remember(context);
     const inserted = this.storeEvents(events, inHistory);
     const row = await this.afterChange();
-    return { processed: inserted.length, skipped: events.length - inserted.length, row };
+    // The vendor codes of the events that were new (a replay is not seen twice in the code list).
+    const codes = new Map<string, { source: string; key: string; events: number }>();
+    for (const e of inserted) {
+      if (!isMappedKey(e.key)) continue;
+      const code = codes.get(`${e.source}\n${e.key}`);
+      if (code) code.events++;
+      else codes.set(`${e.source}\n${e.key}`, { source: e.source, key: e.key, events: 1 });
+    }
+    return { processed: inserted.length, skipped: events.length - inserted.length, row, codes: [...codes.values()] };
   }
 
   /**

@@ -52,7 +52,8 @@ export async function ingestAgentStates(
     : new Map<string, AgentProfile>();
   // One call per agent per request: the object sees the agent's whole slice of the batch at once.
   const batches = new Map<string, AgentBatch>();
-  const codes = new Map<string, SeenCode>();
+  // Vendor codes of the events the agents stored (replays are not counted again).
+  const codes: SeenCode[] = [];
   for (const { index, value } of accepted) {
     const profile = profiles.get(value.agentId)!;
     let batch = batches.get(profile.agentKey);
@@ -70,11 +71,6 @@ export async function ingestAgentStates(
       queue: value.queue ?? null,
     });
     batch.indexes.push(index);
-    if (mapped) {
-      const seen = codes.get(`${profile.agentKey}\n${value.source}\n${key}`);
-      if (seen) seen.events++;
-      else codes.set(`${profile.agentKey}\n${value.source}\n${key}`, { source: value.source, ...splitCodeKey(key), agentKey: profile.agentKey, events: 1 });
-    }
   }
   const agents = [...batches.values()];
 
@@ -92,6 +88,7 @@ export async function ingestAgentStates(
         processed += result.processed;
         skipped += result.skipped;
         if (result.row) rows.push(result.row);
+        for (const { source, key, events } of result.codes) codes.push({ source, ...splitCodeKey(key), agentKey: profile.agentKey, events });
       } catch (error) {
         console.error(`ingest for ${profile.agentKey} failed`, error);
         for (const index of indexes) {
@@ -107,7 +104,7 @@ export async function ingestAgentStates(
   const seenAt = new Date(now).toISOString();
   const unknown = agents.filter((a) => a.profile.email === null);
   await Promise.all([
-    recordStateCodes(env.DB, tenant, [...codes.values()], seenAt),
+    recordStateCodes(env.DB, tenant, codes, seenAt),
     recordUnknownAgents(env.DB, tenant, unknown.map((a) => ({ agentId: a.profile.agentId, kinds, events: a.indexes.length })), seenAt),
   ]);
   const warnings = unknown.map((a) => ({

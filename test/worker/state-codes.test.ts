@@ -112,6 +112,9 @@ describe("vendor state codes", () => {
     // A replay is skipped however the code is spelled.
     const replay = await ingest(tenant, [{ agentId: "E1", timestamp: at(date, "07:58"), state: null, code: "ready" }]);
     expect(replay.counts).toEqual({ processed: 0, skipped: 1 });
+    // …and a replay is not counted again in the code list.
+    const after = await getJson(key, "/api/v1/state-codes?unmapped=true");
+    expect(after.body.codes.find((c: any) => c.code === "ready").events).toBe(2);
   });
 
   it("maps a code to a state: every stored day that carries it is recomputed (day totals, timeline, D1 intervals)", async () => {
