@@ -52,7 +52,8 @@ export default defineConfig(async () => {
             include: ["test/e2e/**/*.test.ts"],
             environment: "node",
             testTimeout: 60_000,
-            hookTimeout: 120_000,
+            // Starting wrangler dev (migrations, bundling, workerd) on a busy 2-core machine can take minutes.
+            hookTimeout: 240_000,
             fileParallelism: false,
           },
         },
