@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             include: ["test/unit/**/*.test.ts"],
             environment: "node",
           },
+          // Only test/unit/openapi.test.ts reaches the Worker's routes (and through them the DO classes).
+          resolve: { alias: { "cloudflare:workers": path.join(root, "test/unit/stubs/cloudflare-workers.ts") } },
         },
         {
           // Routes, services and Durable Objects inside workerd with real D1, KV and DOs.

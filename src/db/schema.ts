@@ -366,3 +366,59 @@ export const connectors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.id] })],
 );
+
+/**
+ * API keys' usage (src/db/key-usage.ts): requests, error answers and records accepted/refused per key,
+ * UTC hour (epoch ms of its start) and secret (1 for the key's first, +1 per rotation). Isolates
+ * add their counts at most once a minute per key; the last 30 days are kept. The migration
+ * (0007) makes it WITHOUT ROWID: one row written per upsert, not a row and an index entry.
+ */
+export const keyUsage = sqliteTable(
+  "key_usage",
+  {
+    tenant: text("tenant").notNull(),
+    keyId: text("key_id").notNull(),
+    hour: integer("hour").notNull(),
+    secret: integer("secret").notNull(),
+    requests: integer("requests").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    recordsAccepted: integer("records_accepted").notNull().default(0),
+    recordsRefused: integer("records_refused").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.keyId, t.hour, t.secret] })],
+);
+
+/** Per key and secret: the newest use (epoch ms, request.cf country) and the newest error answered. WITHOUT ROWID too. */
+export const keyUsageLast = sqliteTable(
+  "key_usage_last",
+  {
+    tenant: text("tenant").notNull(),
+    keyId: text("key_id").notNull(),
+    secret: integer("secret").notNull(),
+    lastUsedAt: integer("last_used_at").notNull(),
+    lastCountry: text("last_country"),
+    lastErrorAt: integer("last_error_at"),
+    lastErrorStatus: integer("last_error_status"),
+    lastErrorMessage: text("last_error_message"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.keyId, t.secret] })],
+);
+
+/** Every key event per tenant: created, rotated, revoked, expired (at most once per key), with time and actor. */
+export const keyAudit = sqliteTable(
+  "key_audit",
+  {
+    id: integer("id").primaryKey(),
+    tenant: text("tenant").notNull(),
+    at: text("at").notNull(), // ISO 8601
+    event: text("event").notNull(),
+    keyId: text("key_id").notNull(),
+    keyName: text("key_name").notNull(),
+    actor: text("actor").notNull(), // "operator", "operator:<X-Operator>", or "system"
+    detail: text("detail"), // JSON
+  },
+  (t) => [
+    index("key_audit_tenant_at").on(t.tenant, t.at),
+    uniqueIndex("key_audit_expired_once").on(t.keyId).where(sql`${t.event} = 'expired'`),
+  ],
+);

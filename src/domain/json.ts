@@ -9,23 +9,34 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/**
+ * The wire shape behind each object guard below (guard → the object or record schema after it), for
+ * the OpenAPI document (src/http/openapi.ts): the guard itself has no JSON Schema of its own.
+ */
+export const guardedShapes = new WeakMap<object, v.GenericSchema>();
+
+function guard<TShape extends v.GenericSchema>(message: string, shape: TShape) {
+  const schema = v.custom<Record<string, unknown>>(isJsonObject, message);
+  guardedShapes.set(schema, shape);
+  return schema;
+}
+
 /** A strict object that refuses arrays (and every other non-object) with `message`. */
 export function jsonObject<const TEntries extends v.ObjectEntries>(
   entries: TEntries,
   message: string,
   unknownKey: (key: string) => string,
 ) {
-  return v.pipe(
-    v.custom<Record<string, unknown>>(isJsonObject, message),
-    v.strictObject(entries, (issue) => unknownKey(String(issue.input))),
-  );
+  const shape = v.strictObject(entries, (issue) => unknownKey(String(issue.input)));
+  return v.pipe(guard(message, shape), shape);
 }
 
 /** A record whose keys must all pass `isKnown`, checked on the keys as sent (prototype keys included). */
 export function jsonRecord<TValue extends v.GenericSchema>(value: TValue, message: string, isKnown: (key: string) => boolean, unknownKey: (key: string) => string) {
+  const shape = v.record(v.string(), value, message);
   return v.pipe(
-    v.custom<Record<string, unknown>>(isJsonObject, message),
+    guard(message, shape),
     v.check((input) => Object.keys(input).every(isKnown), (issue) => unknownKey(Object.keys(issue.input as object).find((k) => !isKnown(k)) ?? "")),
-    v.record(v.string(), value, message),
+    shape,
   );
 }

@@ -5,7 +5,10 @@ import { injixoRoutes } from "../doors/injixo/routes.ts";
 import { communityWfmRoutes } from "../doors/communitywfm/routes.ts";
 import { incontactRoutes } from "../doors/incontact/routes.ts";
 import type { AppEnv } from "./app-env.ts";
+import * as v from "valibot";
+import { DOCS_HEADERS, DOCS_PAGE, apiDocument } from "./api-document.ts";
 import { apiError } from "./errors.ts";
+import { describeRoute } from "./openapi.ts";
 import { apiKeyAuth } from "./middleware/api-key-auth.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
@@ -31,6 +34,18 @@ app.use(
       throw apiError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and 10,000 records) per request`);
     },
   }),
+);
+
+// The reference: no credential, nothing of a tenant's.
+app.get(
+  "/api/openapi.json",
+  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: v.looseObject({ openapi: v.string(), paths: v.record(v.string(), v.unknown()) }) } } }),
+  (c) => c.json(apiDocument(app)),
+);
+app.get(
+  "/api/docs",
+  describeRoute({ tags: ["Reference"], security: [], summary: "The API reference page (rendered from the document)", responses: { 200: { description: "An HTML page", mediaType: "text/html" } } }),
+  (c) => c.body(DOCS_PAGE, 200, DOCS_HEADERS),
 );
 
 app.route("/api/admin", adminRoutes);

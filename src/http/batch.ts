@@ -3,6 +3,7 @@ import { MAX_BATCH_RECORDS, type RecordError } from "../domain/imports.ts";
 import type { Outcome, RecordIssue } from "../domain/outcome.ts";
 import { apiError } from "./errors.ts";
 import { readText } from "./json.ts";
+import { noteRecords } from "./middleware/api-key-auth.ts";
 
 export interface Batch {
   data: unknown[];
@@ -47,8 +48,11 @@ export function batchAnswer(c: Context, data: readonly unknown[], invalid: reado
   errors.sort((a, b) => a.index - b.index);
   const body = { ...outcome.counts, ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}), errors };
   const success = data.length === 0 || errors.length < data.length;
+  const refused = new Set(errors.map((e) => e.index)).size;
+  const error = success ? null : `No record was acceptable: all ${data.length} were refused (see errors)`;
+  noteRecords(c, { accepted: data.length - refused, refused, error });
   if (success) return c.json({ success, ...body }, successStatus);
-  return c.json({ success, error: `No record was acceptable: all ${data.length} were refused (see errors)`, ...body }, 400);
+  return c.json({ success, error, ...body }, 400);
 }
 
 const ECHO_MAX_DEPTH = 16;

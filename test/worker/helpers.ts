@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { LiveMessage } from "../../src/domain/live.ts";
 import { PERMISSIONS, type Permission } from "../../src/domain/permissions.ts";
+import { checkResponse } from "./openapi-check.ts";
 
 export const ALL_PERMISSIONS: Permission[] = [...PERMISSIONS];
 
@@ -10,8 +11,18 @@ export function newTenant(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/**
+ * The Worker's fetch, with the answer checked against the OpenAPI document (its route, its status,
+ * its body's schema): every test that goes through these helpers checks the contract for free.
+ */
+export async function checkedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await exports.default.fetch(url, init);
+  await checkResponse(init.method ?? "GET", url, res);
+  return res;
+}
+
 export function adminFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://rta.test${path}`, {
+  return checkedFetch(`http://rta.test${path}`, {
     ...init,
     headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers },
   });
@@ -25,7 +36,7 @@ export async function createKey(tenant: string, permissions: Permission[] = ALL_
 
 export function api(key: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const { json, ...rest } = init;
-  return exports.default.fetch(`http://rta.test${path}`, {
+  return checkedFetch(`http://rta.test${path}`, {
     method: json === undefined ? "GET" : "POST",
     ...rest,
     body: json === undefined ? rest.body : JSON.stringify(json),

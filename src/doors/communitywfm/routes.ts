@@ -38,7 +38,8 @@ import {
   sourceOf,
   vendorField,
 } from "./map.ts";
-import { accountOnly, agentUpdate, bulkBody, callVolumeUpdate, collectionPoint, loginBody, person, refreshBody } from "./schema.ts";
+import { describeRoute } from "../../http/openapi.ts";
+import { accountId, accountOnly, agentUpdate, bulkBody, callVolumeUpdate, collectionPoint, loginBody, person, refreshBody } from "./schema.ts";
 
 type DoorEnv = { Bindings: Env; Variables: { user: ApiUser; tenant: string } };
 
@@ -309,8 +310,36 @@ async function insertCollectionPoints(c: Context<DoorEnv>, accountId: string, ro
 
 // ---- Routes -----------------------------------------------------------------------------------
 
+const cwfmAnswer = v.looseObject({ Success: v.boolean(), ExceptionResult: v.nullable(v.looseObject({ StatusCode: v.number(), Field: v.optional(v.string()) })), Message: v.string(), Data: v.unknown() });
+const cwfmDoc = (path: string, summary: string, options: { body?: v.GenericSchema; query?: boolean; signIn?: boolean } = {}) =>
+  describeRoute({
+    path: `/api/ccs${path}`,
+    tags: ["Door: CommunityWFM"],
+    security: options.signIn ? [] : ["communityWfmToken"],
+    summary,
+    description: [
+      "CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash.",
+      options.signIn ? "Sign in with an API user (POST /api/admin/api-users); failed sign-ins are limited per user (429 with Retry-After)." : "Send the Token from POST /api/ccs/auth/login as Authorization: Bearer.",
+      `Bulk routes take at most ${MAX_BATCH_RECORDS} rows and 16 MiB; each row is validated on its own and answered by Index.`,
+    ].join(" "),
+    ...(options.body ? { requestBody: { schema: options.body } } : {}),
+    ...(options.query ? { query: accountOnly } : {}),
+    responses: {
+      200: { description: "Success: true, with Data (or per-row results)", schema: cwfmAnswer },
+      400: { description: "Invalid body", schema: cwfmAnswer },
+      401: { description: options.signIn ? "Invalid user name or password (or refresh token)" : "Missing, invalid or expired token", schema: cwfmAnswer },
+      ...(options.signIn ? {} : { 403: { description: "The API user lacks the permission or the account", schema: cwfmAnswer } }),
+      413: { description: "Too many rows or too large a body", schema: cwfmAnswer },
+      429: { description: "Too many requests (Retry-After)", schema: cwfmAnswer },
+    },
+  });
+
+/** With the account in the body; the rows are validated one by one with `row` (documented as the item schema). */
+const bulk = (rows: string, row: v.GenericSchema) => v.object({ AccountId: accountId, [rows]: v.pipe(v.array(row), v.maxLength(MAX_BATCH_RECORDS)) });
+const single = (row: v.ObjectSchema<v.ObjectEntries, any>) => v.object({ AccountId: accountId, ...row.entries });
+
 /** The door's own routes, paths lower-cased (the outer app has matched /api/ccs|ccc|cc/ and lower-cased the rest). */
-const routes = new Hono<DoorEnv>()
+export const communityWfmDoor = new Hono<DoorEnv>()
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -320,7 +349,7 @@ const routes = new Hono<DoorEnv>()
     }),
   )
 
-  .post("/auth/login", async (c) => {
+  .post("/auth/login", cwfmDoc("/auth/login", "Sign in: an access token and a refresh token", { body: loginBody, signIn: true }), async (c) => {
     const body = parseWith(loginBody, await readBody(c), true);
     tokenSecret(c.env, true); // refused before the attempt counts: a sign-in it could not complete is no failure
     const result = await signIn(c.env, body.userName, body.password);
@@ -341,7 +370,7 @@ const routes = new Hono<DoorEnv>()
     });
   })
 
-  .post("/auth/refreshtoken", async (c) => {
+  .post("/auth/refreshtoken", cwfmDoc("/auth/refreshtoken", "Trade a refresh token (good once) for new tokens", { body: refreshBody, signIn: true }), async (c) => {
     const body = parseWith(refreshBody, await readBody(c), true);
     tokenSecret(c.env, true); // before the refresh token is used up
     const result = await refreshSignIn(c.env, body.refresh_token);
@@ -359,39 +388,39 @@ const routes = new Hono<DoorEnv>()
     return c.json({ Success: true, ExceptionResult: null, ...tokens, Message: "token refresh successful", Data: tokens });
   })
 
-  .get("/people/list", tokenAuth, allow("import:employees"), async (c) => {
+  .get("/people/list", cwfmDoc("/people/list", "The account's people", { query: true }), tokenAuth, allow("import:employees"), async (c) => {
     const { AccountId } = parseWith(accountOnly, { AccountId: queryValue(c.req.query(), "AccountId") });
     const accountId = allowedAccount(c, AccountId);
     const people = await sourcePeople(c.env, c.get("tenant"), sourceOf(accountId));
     const data = people.map((p) => ({ AccountId: Number(accountId), AgentId: p.value, FirstName: p.firstName, LastName: p.lastName }));
     return answer(c, `${data.length} people`, data);
   })
-  .post("/people/insertperson", tokenAuth, allow("import:employees"), async (c) => {
+  .post("/people/insertperson", cwfmDoc("/people/insertperson", "Insert one person", { body: single(person) }), tokenAuth, allow("import:employees"), async (c) => {
     const { accountId, rows } = singleRow(c, await readBody(c));
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
-  .post("/people/bulkinsertpeople", tokenAuth, allow("import:employees"), async (c) => {
+  .post("/people/bulkinsertpeople", cwfmDoc("/people/bulkinsertpeople", "Insert people", { body: bulk("AgentInserts", person) }), tokenAuth, allow("import:employees"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "AgentInserts");
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
 
-  .get("/collectionpoint/list", tokenAuth, allow("import:historical"), async (c) => {
+  .get("/collectionpoint/list", cwfmDoc("/collectionpoint/list", "The account's collection points (queues)", { query: true }), tokenAuth, allow("import:historical"), async (c) => {
     const { AccountId } = parseWith(accountOnly, { AccountId: queryValue(c.req.query(), "AccountId") });
     const accountId = allowedAccount(c, AccountId);
     const queues = await sourceQueues(c.env, c.get("tenant"), sourceOf(accountId));
     const data = queues.map((q) => ({ AccountId: Number(accountId), CollectionPointId: q.queueId, Description: q.name }));
     return answer(c, `${data.length} collection points`, data);
   })
-  .post("/collectionpoint/insertcollectionpoint", tokenAuth, allow("import:historical"), async (c) => {
+  .post("/collectionpoint/insertcollectionpoint", cwfmDoc("/collectionpoint/insertcollectionpoint", "Insert one collection point", { body: single(collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {
     const { accountId, rows } = singleRow(c, await readBody(c));
     return batchAnswer(c, await insertCollectionPoints(c, accountId, rows));
   })
-  .post("/collectionpoint/bulkinsertcollectionpoints", tokenAuth, allow("import:historical"), async (c) => {
+  .post("/collectionpoint/bulkinsertcollectionpoints", cwfmDoc("/collectionpoint/bulkinsertcollectionpoints", "Insert collection points", { body: bulk("CollectionPointInserts", collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "CollectionPointInserts");
     return batchAnswer(c, await insertCollectionPoints(c, accountId, rows));
   })
 
-  .post("/agentactivity/bulkinsertagentactivity", tokenAuth, allow("import:agent-states"), async (c) => {
+  .post("/agentactivity/bulkinsertagentactivity", cwfmDoc("/agentactivity/bulkinsertagentactivity", "Agent activity (state changes)", { body: bulk("AgentUpdates", agentUpdate) }), tokenAuth, allow("import:agent-states"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "AgentUpdates");
     const source = sourceOf(accountId);
     const { valid, errors } = validateRecords(agentUpdate, rows);
@@ -407,7 +436,7 @@ const routes = new Hono<DoorEnv>()
     });
   })
 
-  .post("/callvolume/bulkinsertcallvolume", tokenAuth, allow("import:historical"), async (c) => {
+  .post("/callvolume/bulkinsertcallvolume", cwfmDoc("/callvolume/bulkinsertcallvolume", "Call volume per interval", { body: bulk("CallVolumeUpdates", callVolumeUpdate) }), tokenAuth, allow("import:historical"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "CallVolumeUpdates");
     const tenant = c.get("tenant");
     const source = sourceOf(accountId);
@@ -464,5 +493,5 @@ export const communityWfmRoutes = new Hono<{ Bindings: Env }>().all("/:api{[aA][
   const url = new URL(c.req.url);
   const rest = url.pathname.replace(PREFIX, "").toLowerCase().replace(/\/+$/, "") || "/";
   url.pathname = rest;
-  return routes.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
+  return communityWfmDoor.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
 });

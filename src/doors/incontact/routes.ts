@@ -21,7 +21,9 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
 import { type Action, type AgentRef, callQueue, parseAgentQuery, parseCommand, type Refusal } from "./map.ts";
-import { INCONTACT_SOURCE } from "./schema.ts";
+import * as v from "valibot";
+import { describeRoute } from "../../http/openapi.ts";
+import { INCONTACT_SOURCE, agentQuery, commandBody } from "./schema.ts";
 import { agentView, commandAnswer } from "./view.ts";
 
 /** A command is a few hundred bytes; metadata fields are bounded too. */
@@ -89,7 +91,25 @@ const ROUTES = new Map<string, string>([
   ["/api/agent/getall", "GET"],
 ]);
 
-const door = new Hono<AppEnv>()
+const incontactError = v.looseObject({ Message: v.string() });
+const incontactDoc = (summary: string, options: { body?: boolean; query?: boolean; list?: boolean } = {}) =>
+  describeRoute({
+    tags: ["Door: inContact"],
+    security: ["basic", "apiKey", "apiKeyHeader"],
+    summary,
+    description: `The inContact WFO Recording API: paths in any case (e.g. /api/Record/StartForAgent). The API key as Bearer, X-API-Key, or the password of HTTP Basic. At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
+    ...(options.body ? { requestBody: { schema: commandBody } } : {}),
+    ...(options.query ? { query: agentQuery } : {}),
+    responses: {
+      200: { description: "The answer", schema: options.list ? v.array(v.looseObject({})) : v.looseObject({}) },
+      ...(options.list ? {} : { 400: { description: "Invalid command", schema: incontactError }, 404: { description: "No agent has this identifier", schema: incontactError } }),
+      401: { description: "Missing or invalid key", schema: incontactError },
+      403: { description: "The key lacks import:agent-states", schema: incontactError },
+      429: { description: "Rate limit: 1,000 requests a minute per key", schema: incontactError },
+    },
+  });
+
+export const incontactDoor = new Hono<AppEnv>()
   .use(
     "*",
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new DoorError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024} KiB`); } }),
@@ -97,12 +117,12 @@ const door = new Hono<AppEnv>()
     apiKeyAuth({ headers: ["Authorization", "X-API-Key"], basic: true }),
     requirePermission("import:agent-states"),
   )
-  .post("/api/record/startforagent", command("callStart"))
-  .post("/api/record/updateforagent", command("callUpdate"))
-  .post("/api/record/stopforagent", command("callStop"))
-  .post("/api/blackout/startforagent", command("blackoutStart"))
-  .post("/api/blackout/stopforagent", command("blackoutStop"))
-  .get("/api/agent", async (c) => {
+  .post("/api/record/startforagent", incontactDoc("A call starts", { body: true }), command("callStart"))
+  .post("/api/record/updateforagent", incontactDoc("A call is updated", { body: true }), command("callUpdate"))
+  .post("/api/record/stopforagent", incontactDoc("A call stops", { body: true }), command("callStop"))
+  .post("/api/blackout/startforagent", incontactDoc("A blackout starts", { body: true }), command("blackoutStart"))
+  .post("/api/blackout/stopforagent", incontactDoc("A blackout stops", { body: true }), command("blackoutStop"))
+  .get("/api/agent", incontactDoc("One agent's recording state", { query: true }), async (c) => {
     const parsed = parseAgentQuery(queryOf(c.req.url));
     if ("refused" in parsed) refuse(parsed.refused);
     const tenant = c.get("tenant");
@@ -110,7 +130,7 @@ const door = new Hono<AppEnv>()
     const { timeZone, agent } = await trackedAgent(c.env, tenant, profile, INCONTACT_SOURCE);
     return c.json(agentView(agent, timeZone));
   })
-  .get("/api/agent/getall", async (c) => {
+  .get("/api/agent/getall", incontactDoc("Every tracked agent's recording state", { list: true }), async (c) => {
     const { timeZone, agents } = await trackedAgents(c.env, c.get("tenant"), INCONTACT_SOURCE);
     return c.json(agents.map((agent) => agentView(agent, timeZone)));
   })
@@ -146,6 +166,6 @@ export const incontactRoutes = new Hono<{ Bindings: Env }>().all(
   (c) => {
     const url = new URL(c.req.url);
     url.pathname = url.pathname.toLowerCase().replace(/\/+$/, "");
-    return door.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
+    return incontactDoor.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
   },
 );

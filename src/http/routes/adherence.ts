@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import * as v from "valibot";
 import type { Context } from "hono";
 import { adherencePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
@@ -11,6 +12,39 @@ import { csvCell } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { assertTeamAllowed, teamsToRead } from "../middleware/team-scope.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
+
+const date = v.optional(
+  v.pipe(
+    v.string(),
+    v.check(isValidDate, (issue) => `Invalid date: ${String(issue.input)} (expected YYYY-MM-DD)`),
+    v.description("The day (YYYY-MM-DD) in the tenant's time zone; default today"),
+  ),
+);
+const team = v.optional(v.pipe(v.string(), v.description("Only this team (a team-scoped key: one of its teams)")));
+export const dayQuery = v.object({ date });
+
+const span = { start: v.string(), end: v.string() };
+const dayRow = v.looseObject({
+  agentId: v.string(),
+  scheduledSeconds: v.number(),
+  inAdherenceSeconds: v.number(),
+  outOfAdherenceSeconds: v.number(),
+  neutralSeconds: v.number(),
+  adherencePct: v.nullable(v.number()),
+  conformancePct: v.nullable(v.number()),
+  exceptions: v.array(v.looseObject({ ...span, activity: v.string(), state: v.nullable(v.string()), seconds: v.number(), ongoing: v.boolean() })),
+});
+export const timelineBody = v.object({
+  agentId: v.string(),
+  date: v.string(),
+  timeZone: v.string(),
+  states: v.array(v.object({ timestamp: v.string(), state: v.nullable(v.string()), source: v.nullable(v.string()), acdStateCode: v.nullable(v.string()), reasonCode: v.nullable(v.string()), queue: v.nullable(v.string()) })),
+  schedule: v.array(v.object({ ...span, activity: v.string() })),
+  spans: v.array(v.looseObject({ ...span, activity: v.nullable(v.string()), state: v.nullable(v.string()), adherence: v.string() })),
+});
+const doc = (summary: string, description: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
+  describeRoute({ tags: ["Adherence"], security: ["apiKey", "apiKeyHeader"], summary, description: `${description} Permission read:adherence.`, responses: { ...responses, 400: { description: "Invalid date or query", schema: errorBody }, ...STANDARD_ERRORS.apiKey } });
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
@@ -75,15 +109,32 @@ const CSV_COLUMNS = [
 
 export const adherenceRoutes = new Hono<AppEnv>()
   .use(requirePermission("read:adherence"))
-  .get("/", async (c) => {
+  .get(
+    "/",
+    doc("Adherence of a day per agent", "Scheduled, in, out and neutral seconds, percentages and exceptions.", {
+      200: { description: "The day", schema: v.object({ date: v.string(), timeZone: v.string(), agents: v.array(dayRow) }) },
+      404: { description: "agentId names nobody", schema: errorBody },
+    }),
+    validate("query", v.object({ date, team, agentId: v.optional(v.pipe(v.string(), v.description("Only this agent (employeeId or email)"))) })),
+    async (c) => {
     const tenant = c.get("tenant");
     const { date, settings } = await requestedDay(c);
     const agentId = c.req.query("agentId");
     const profiles = agentId ? [await requestedAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, c.req.query("team")));
     const days = await agentDays(c.env, tenant, profiles, date);
     return c.json({ date, timeZone: settings.timeZone, agents: days.map(({ profile, day }) => dayView(profile, day)) });
-  })
-  .get("/intervals", async (c) => {
+  },
+  )
+  .get(
+    "/intervals",
+    doc("Adherence of a day per interval", "Per interval of the tenant's length (15 or 30 minutes), as JSON or CSV.", {
+      200: {
+        description: "The intervals (text/csv with format=csv)",
+        schema: v.object({ date: v.string(), timeZone: v.string(), intervalMinutes: v.number(), intervals: v.array(v.looseObject({ intervalStart: v.string(), adherencePct: v.nullable(v.number()) })) }),
+      },
+    }),
+    validate("query", v.object({ date, team, format: v.optional(v.pipe(v.picklist(["json", "csv"], "format must be json or csv"), v.description("json (default) or csv"))) })),
+    async (c) => {
     const { date, settings } = await requestedDay(c);
     const team = c.req.query("team");
     const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, team) ?? null);
@@ -100,7 +151,8 @@ export const adherenceRoutes = new Hono<AppEnv>()
       });
     }
     return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
-  });
+  },
+  );
 
 export async function timelineHandler(c: Context<AppEnv>) {
   const { date, settings } = await requestedDay(c);

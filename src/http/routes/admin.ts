@@ -1,12 +1,24 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
+import { parseTimestamp } from "../../domain/imports.ts";
+import { isJsonObject } from "../../domain/json.ts";
 import { PERMISSIONS } from "../../domain/permissions.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
+import {
+  createApiKey,
+  DEFAULT_GRACE_SECONDS,
+  describeApiKey,
+  describeApiKeys,
+  keyAuditTrail,
+  MAX_GRACE_SECONDS,
+  revokeApiKey,
+  rotateApiKey,
+} from "../../services/api-keys.ts";
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { parseWith, readJson } from "../json.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
+import { adminDoc } from "./admin-docs.ts";
 
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -15,8 +27,53 @@ const tenantName = v.pipe(
   v.regex(TENANT_PATTERN, "tenant must be 1-63 lower-case letters, digits, '-' or '_'"),
 );
 
+/** An expiry: ISO 8601 with a zone, in the future; stored as UTC ISO 8601. null: never. */
+const expiresAt = v.optional(
+  v.nullable(
+    v.pipe(
+      v.string("expiresAt must be an ISO 8601 timestamp with a time zone (e.g. 2027-01-31T00:00:00Z), or null"),
+      v.transform(parseTimestamp),
+      v.number("expiresAt must be an ISO 8601 timestamp with a time zone (e.g. 2027-01-31T00:00:00Z), or null"),
+      v.check((ts) => ts > Date.now(), "expiresAt must be in the future"),
+      v.transform((ts) => new Date(ts).toISOString()),
+    ),
+  ),
+);
+
+const ROTATION_BODY = 'The body must be a JSON object like {"graceSeconds": 86400} (or empty)';
+
+const rotation = v.pipe(
+  v.custom<Record<string, unknown>>(isJsonObject, ROTATION_BODY),
+  v.object({
+    graceSeconds: v.optional(
+      v.pipe(
+        v.number("graceSeconds must be a whole number of seconds"),
+        v.integer("graceSeconds must be a whole number of seconds"),
+        v.minValue(0, "graceSeconds must be 0 (the old secret stops at once) or more"),
+        v.maxValue(MAX_GRACE_SECONDS, `graceSeconds must be at most ${MAX_GRACE_SECONDS} (30 days)`),
+      ),
+      DEFAULT_GRACE_SECONDS,
+    ),
+    expiresAt,
+  }),
+);
+
+const OPERATOR_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
+
+/**
+ * Who did it, for the key audit trail: the admin token is shared, so an operator names
+ * themself with `X-Operator: <name or e-mail>` (printable ASCII, ≤ 100 characters).
+ */
+function actorOf(c: Context<AppEnv>): string {
+  const named = c.req.header("x-operator")?.trim();
+  if (!named) return "operator";
+  if (!OPERATOR_PATTERN.test(named)) throw apiError(400, "X-Operator must be printable ASCII, at most 100 characters", { field: "X-Operator" });
+  return `operator:${named}`;
+}
+
 const newKey = v.object({
   tenant: tenantName,
+  expiresAt,
   teams: v.optional(
     v.nullable(
       v.pipe(
@@ -80,33 +137,58 @@ const newApiUser = v.object({
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())
-  .post("/keys", async (c) => {
+  .post("/keys", adminDoc("createKey", newKey), async (c) => {
+    const actor = actorOf(c);
     const input = parseWith(newKey, await readJson(c));
-    const { record, key } = await createApiKey(c.env.API_KEYS, input);
+    const { record, key } = await createApiKey(c.env, input, actor);
     return c.json({ ...record, key }, 201);
   })
-  .get("/keys", async (c) => {
+  // Each key with its state (expired, expiresSoon), its secrets and their usage.
+  .get("/keys", adminDoc("listKeys"), async (c) => {
     const tenant = c.req.query("tenant");
     if (!tenant) throw apiError(400, "Query parameter tenant is required");
-    return c.json({ keys: await listApiKeys(c.env.API_KEYS, tenant) });
+    return c.json({ keys: await describeApiKeys(c.env, tenant) });
   })
-  .delete("/keys/:id", async (c) => {
-    const revoked = await revokeApiKey(c.env, c.req.param("id"));
+  .get("/keys/:id", adminDoc("getKey"), async (c) => {
+    const key = await describeApiKey(c.env, c.req.param("id"));
+    if (!key) throw apiError(404, `No API key with id ${c.req.param("id")}`);
+    return c.json(key);
+  })
+  .post("/keys/:id/rotate", adminDoc("rotateKey", rotation), async (c) => {
+    const actor = actorOf(c);
+    const options = parseWith(rotation, await readJson(c, {}));
+    const result = await rotateApiKey(c.env, c.req.param("id"), options, actor);
+    if (!result) throw apiError(404, `No API key with id ${c.req.param("id")}`);
+    if ("refused" in result) throw apiError(409, result.refused, { field: "expiresAt" });
+    return c.json({ ...result.rotated, key: result.key, previousSecret: result.previous });
+  })
+  .delete("/keys/:id", adminDoc("revokeKey"), async (c) => {
+    const revoked = await revokeApiKey(c.env, c.req.param("id"), actorOf(c));
     if (!revoked) throw apiError(404, `No API key with id ${c.req.param("id")}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant });
   })
-  .post("/api-users", async (c) => {
+  // The tenant's key events, newest first: created, rotated, revoked, expired, with time and actor.
+  .get("/audit", adminDoc("audit"), async (c) => {
+    const tenant = c.req.query("tenant");
+    if (!tenant) throw apiError(400, "Query parameter tenant is required");
+    const limitText = c.req.query("limit") ?? "200";
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) throw apiError(400, "limit must be a whole number from 1 to 1000", { field: "limit" });
+    const keyId = c.req.query("key") || undefined;
+    return c.json({ tenant, events: await keyAuditTrail(c.env, tenant, { keyId, limit }) });
+  })
+  .post("/api-users", adminDoc("createApiUser", newApiUser), async (c) => {
     const input = parseWith(newApiUser, await readJson(c));
     const user = await createApiUser(c.env, input);
     if (user === "taken") throw apiError(409, `The user name ${input.userName} is taken`, { field: "userName" });
     return c.json(user, 201);
   })
-  .get("/api-users", async (c) => {
+  .get("/api-users", adminDoc("listApiUsers"), async (c) => {
     const tenant = c.req.query("tenant");
     if (!tenant) throw apiError(400, "Query parameter tenant is required");
     return c.json({ users: await listApiUsers(c.env, tenant) });
   })
-  .delete("/api-users/:id", async (c) => {
+  .delete("/api-users/:id", adminDoc("revokeApiUser"), async (c) => {
     const revoked = await revokeApiUser(c.env, c.req.param("id"));
     if (!revoked) throw apiError(404, `No API user with id ${c.req.param("id")}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });

@@ -1,5 +1,6 @@
 /** Reading contact volume: canonical intervals of every source, as JSON or CSV, for a bounded range. */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { MAX_USER_DATA_FIELDS, averageHandleSeconds, readRange } from "../../domain/contact-volume.ts";
 import { localDate, localTime } from "../../domain/time.ts";
 import { MAX_READ_ROWS, type StoredContactInterval, contactVolume } from "../../services/contact-volume.ts";
@@ -8,6 +9,17 @@ import type { AppEnv } from "../app-env.ts";
 import { csvText } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
+
+const text = (description: string) => v.optional(v.pipe(v.string(), v.description(description)));
+const volumeQuery = v.object({
+  from: text("First day (YYYY-MM-DD, tenant's zone) or instant (ISO 8601 with a zone)"),
+  to: text("Last day or end instant; the range is bounded"),
+  queue: text("Only this queue"),
+  source: text("Only this source"),
+  channel: text("Only this channel"),
+  format: v.optional(v.pipe(v.picklist(["json", "csv"], (issue) => `Unknown format: ${String(issue.input)} (expected json or csv)`), v.description("json (default) or csv"))),
+});
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
@@ -42,7 +54,21 @@ const CSV_COLUMNS = [
 
 export const contactVolumeRoutes = new Hono<AppEnv>()
   .use(requirePermission("read:adherence"))
-  .get("/", async (c) => {
+  .get(
+    "/",
+    describeRoute({
+      tags: ["Contact volume"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Contact volume intervals of every source",
+      description: `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} intervals per answer (narrow the range or filter). Permission read:adherence.`,
+      responses: {
+        200: { description: "The intervals (text/csv with format=csv)", schema: v.object({ from: v.string(), to: v.string(), timeZone: v.string(), intervals: v.array(v.looseObject({ intervalStart: v.string(), queueId: v.string(), offered: v.number() })) }) },
+        400: { description: "Invalid range or query, or too many intervals (with limit)", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("query", volumeQuery),
+    async (c) => {
     const tenant = c.get("tenant");
     const { settings } = await tenantSettings(c.env, tenant);
     const range = readRange({ from: c.req.query("from"), to: c.req.query("to") }, settings.timeZone);
@@ -69,4 +95,5 @@ export const contactVolumeRoutes = new Hono<AppEnv>()
       });
     }
     return c.json({ from: iso(range.from), to: iso(range.to), timeZone: settings.timeZone, intervals: rows });
-  });
+  },
+  );

@@ -5,9 +5,9 @@ import { isApiKeyActive } from "../../services/api-keys.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { parseWith, readJson } from "../json.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { assertTeamAllowed, keyTeams } from "../middleware/team-scope.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
 const ticketRequest = v.pipe(
@@ -22,15 +22,51 @@ function ticketSecret(env: Env): string {
 }
 
 /** POST /api/v1/live/tickets (behind API-key auth). */
-export const ticketRoutes = new Hono<AppEnv>().post("/", requirePermission("read:adherence"), async (c) => {
-  const { team } = parseWith(ticketRequest, await readJson(c, {}));
+export const ticketRoutes = new Hono<AppEnv>().post(
+  "/",
+  describeRoute({
+    tags: ["Live board"],
+    security: ["apiKey", "apiKeyHeader"],
+    summary: "A ticket for the live board's WebSocket",
+    description: "Browsers cannot put an API key on a WebSocket: trade it for a ticket good for one socket within 60 seconds (GET /api/v1/live?ticket=…). The body may be empty. Permission read:adherence.",
+    responses: {
+      201: { description: "The ticket", schema: v.object({ ticket: v.string(), expiresAt: v.string(), team: v.nullable(v.string()), keyTeams: v.nullable(v.array(v.string())) }) },
+      400: { description: "Invalid body", schema: errorBody },
+      503: { description: "TICKET_SECRET is not set", schema: errorBody },
+      ...STANDARD_ERRORS.apiKey,
+    },
+  }),
+  requirePermission("read:adherence"),
+  validate("json", ticketRequest, { empty: {} }),
+  async (c) => {
+  const { team } = c.req.valid("json");
   assertTeamAllowed(c, team || null);
   const { ticket, claims } = await issueTicket(ticketSecret(c.env), { tenant: c.get("tenant"), team: team || null, keyId: c.get("apiKey").id });
   return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team, keyTeams: keyTeams(c) }, 201);
-});
+  },
+);
 
 /** GET /api/v1/live?ticket=…[&since=seq]: the ticket is the credential, so no API key here. */
-export const liveSocketRoute = new Hono<AppEnv>().get("/", async (c) => {
+export const liveSocketRoute = new Hono<AppEnv>().get(
+  "/",
+  describeRoute({
+    tags: ["Live board"],
+    security: [],
+    summary: "The live board (WebSocket)",
+    description: [
+      "Upgrade to a WebSocket with `?ticket=` (from POST /api/v1/live/tickets; the ticket is the credential) and optionally `&since=<seq>` to resume.",
+      "The server sends JSON messages, each with a `type`: `{type: \"snapshot\", seq, agents: [row…]}` (every agent row of the ticket's tenant or team), `{type: \"change\", seq, agent: row}` (one changed row) and `{type: \"remove\", seq, agentId}` (a row that left the team); the text `ping` is answered with `pong`.",
+      "`seq` grows by one per message: a gap means a missed message, so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
+    ].join("\n\n"),
+    query: v.object({ ticket: v.pipe(v.string(), v.description("A ticket from POST /api/v1/live/tickets")), since: v.optional(v.pipe(v.string(), v.description("The last seq seen"))) }),
+    responses: {
+      101: { description: "Switching protocols: the board's messages follow on the socket" },
+      401: { description: "Missing, invalid or expired ticket (or its key was revoked)", schema: errorBody },
+      426: { description: "Not a WebSocket upgrade", schema: errorBody },
+      503: { description: "TICKET_SECRET is not set", schema: errorBody },
+    },
+  }),
+  async (c) => {
   const ticket = c.req.query("ticket");
   if (!ticket) throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first");
   const claims = await verifyTicket(ticketSecret(c.env), ticket);
@@ -40,4 +76,5 @@ export const liveSocketRoute = new Hono<AppEnv>().get("/", async (c) => {
   if (!(await isApiKeyActive(c.env.API_KEYS, claims.keyId))) throw apiError(401, "The API key that minted this ticket was revoked");
   // The ticket decides the hub: a team ticket can only ever reach that team's shard.
   return openBoardSocket(c.env, claims, c.req.raw);
-});
+  },
+);

@@ -4,24 +4,22 @@ import * as v from "valibot";
 import { sourceName, sourceSettingsPatch } from "../../domain/sources.ts";
 import { allSourceSettings, sourceSettings, updateSourceSettings } from "../../services/sources.ts";
 import type { AppEnv } from "../app-env.ts";
-import { apiError } from "../errors.ts";
-import { parseWith, readJson } from "../json.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 
-function sourceParam(raw: string): string {
-  const result = v.safeParse(sourceName, raw);
-  if (!result.success) throw apiError(400, result.issues[0].message, { field: "source" });
-  return result.output;
-}
+const sourceParam = v.object({ source: v.pipe(sourceName, v.description("The integration, e.g. native, injixo:1234, communitywfm:1")) });
+const settingsOfSource = v.object({ source: v.string(), settings: v.looseObject({}) });
+const doc = (summary: string, permission: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
+  describeRoute({ tags: ["Sources"], security: ["apiKey", "apiKeyHeader"], summary, description: `Permission ${permission}.`, responses: { ...responses, ...STANDARD_ERRORS.apiKey } });
 
 export const sourceRoutes = new Hono<AppEnv>()
-  .get("/", requirePermission("read:adherence"), async (c) => c.json({ sources: await allSourceSettings(c.env, c.get("tenant")) }))
-  .get("/:source/settings", requirePermission("read:adherence"), async (c) => {
-    const source = sourceParam(c.req.param("source"));
+  .get("/", doc("Every source with its settings", "read:adherence", { 200: { description: "The sources", schema: v.object({ sources: v.array(v.looseObject({})) }) } }), requirePermission("read:adherence"), async (c) => c.json({ sources: await allSourceSettings(c.env, c.get("tenant")) }))
+  .get("/:source/settings", doc("One source's settings", "read:adherence", { 200: { description: "The settings", schema: settingsOfSource }, 400: { description: "Invalid source name", schema: errorBody } }), validate("param", sourceParam), requirePermission("read:adherence"), async (c) => {
+    const { source } = c.req.valid("param");
     return c.json({ source, settings: await sourceSettings(c.env, c.get("tenant"), source) });
   })
-  .put("/:source/settings", requirePermission("admin:settings"), async (c) => {
-    const source = sourceParam(c.req.param("source"));
-    const patch = parseWith(sourceSettingsPatch, await readJson(c));
+  .put("/:source/settings", doc("Change one source's settings", "admin:settings", { 200: { description: "The settings as saved", schema: settingsOfSource }, 400: { description: "Invalid source name or setting", schema: errorBody } }), requirePermission("admin:settings"), validate("param", sourceParam), validate("json", sourceSettingsPatch), async (c) => {
+    const { source } = c.req.valid("param");
+    const patch = c.req.valid("json");
     return c.json({ source, settings: await updateSourceSettings(c.env, c.get("tenant"), source, patch) });
   });

@@ -3,24 +3,53 @@
  * sets or clears mappings in bulk (errors by index, like the imports).
  */
 import { Hono } from "hono";
+import * as v from "valibot";
 import { validateRecords } from "../../domain/imports.ts";
 import { mappingChange } from "../../domain/state-codes.ts";
 import { changeStateCodeMappings, stateCodes } from "../../services/state-codes.ts";
 import type { AppEnv } from "../app-env.ts";
 import { batchAnswer, readBatch } from "../batch.ts";
-import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
+import { STANDARD_ERRORS, batchBody, batchResult, describeRoute, errorBody, validate } from "../openapi.ts";
+
+const listQuery = v.object({
+  source: v.optional(v.pipe(v.string(), v.description("Only this source's codes"))),
+  unmapped: v.optional(v.pipe(v.picklist(["true", "false"], "unmapped must be true or false"), v.description("true: only the codes no mapping names"))),
+});
 
 export const stateCodeRoutes = new Hono<AppEnv>()
-  .get("/", requirePermission("read:adherence"), async (c) => {
-    const unmapped = c.req.query("unmapped");
-    if (unmapped !== undefined && unmapped !== "true" && unmapped !== "false") {
-      throw apiError(400, "unmapped must be true or false", { field: "unmapped" });
-    }
-    const source = c.req.query("source");
+  .get(
+    "/",
+    describeRoute({
+      tags: ["State codes"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Every vendor state code seen, with its mapping",
+      description: "Permission read:adherence.",
+      responses: { 200: { description: "The codes", schema: v.looseObject({}) }, 400: { description: "Invalid query", schema: errorBody }, ...STANDARD_ERRORS.apiKey },
+    }),
+    requirePermission("read:adherence"),
+    validate("query", listQuery),
+    async (c) => {
+    const { source, unmapped } = c.req.valid("query");
     return c.json(await stateCodes(c.env, c.get("tenant"), { source, unmapped: unmapped === "true" }));
-  })
-  .put("/", requirePermission("admin:settings"), async (c) => {
+  },
+  )
+  .put(
+    "/",
+    describeRoute({
+      tags: ["State codes"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Map vendor state codes to states (or clear mappings)",
+      description: "A batch like the imports: at most 10,000 changes, each validated on its own, errors by index. Events already stored under a code are re-derived. Permission admin:settings.",
+      requestBody: { schema: batchBody(mappingChange, false) },
+      responses: {
+        200: { description: "At least one change was acceptable", schema: batchResult },
+        400: { description: "Malformed body, or every change refused", schema: errorBody },
+        413: { description: "More than 10,000 changes", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    requirePermission("admin:settings"), async (c) => {
     const { data } = await readBatch(c);
     const { valid, errors } = validateRecords(mappingChange, data);
     const outcome = await changeStateCodeMappings(c.env, c.get("tenant"), valid, c.executionCtx);

@@ -1,0 +1,109 @@
+/**
+ * The OpenAPI document: served, complete (every registered route), and in agreement with the README's
+ * curl examples. (Every response of the worker tests is checked against it by helpers.ts.)
+ */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { registeredRoutes } from "../../src/http/api-document.ts";
+import { app } from "../../src/http/app.ts";
+import { openApiPath } from "../../src/http/openapi.ts";
+import { parseLenientJson } from "../../src/doors/communitywfm/json.ts";
+import readme from "../../README.md?raw";
+import { checkResponse, document, documentedPath, schemaProblems } from "./openapi-check.ts";
+
+describe("GET /api/openapi.json", () => {
+  it("serves an OpenAPI 3.1 document without a credential", async () => {
+    const res = await exports.default.fetch("http://rta.test/api/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as typeof document;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(30);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "apiKey", "apiKeyHeader", "basic", "communityWfmToken"]);
+  });
+
+  it("documents every route the app registers", () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const route of registeredRoutes(app)) {
+      if (route.method === "ALL") continue; // middleware, the doors' mounts and catch-alls
+      checked++;
+      const path = openApiPath(route.path);
+      if (!document.paths[path]?.[route.method.toLowerCase()]) missing.push(`${route.method} ${route.path}`);
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(missing).toEqual([]);
+  });
+
+  it("documents each batch import with the schema that validates a record (its input side)", () => {
+    const body = document.paths["/api/v1/import/agent-states"].post.requestBody.content["application/json"].schema;
+    expect(body.properties.data.maxItems).toBe(10_000);
+    expect(body.properties.data.items.required).toEqual(["agentId", "state", "timestamp"]);
+    // timestamp transforms to epoch ms while validating: the wire side (a string) is documented.
+    expect(body.properties.data.items.properties.timestamp.type).toBe("string");
+    expect(document.paths["/api/v1/import/employees"].post.responses["429"].content["application/json"].schema.required).toContain("retryAfter");
+  });
+
+  it("the docs page is served with a strict CSP and loads only our own script", async () => {
+    const res = await exports.default.fetch("http://rta.test/api/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const html = await res.text();
+    expect(html).toContain('src="/docs.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+});
+
+/** Every `curl …` of the README (continuation lines joined): method, URL and the -d body. */
+function curlExamples(text: string) {
+  const lines = text.split("\n");
+  const commands: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*curl\s/.test(lines[i]!)) continue;
+    let command = lines[i]!;
+    // A body in single quotes may span lines; a trailing backslash continues the command.
+    while (i + 1 < lines.length && (command.trimEnd().endsWith("\\") || (command.split("'").length - 1) % 2 === 1)) {
+      command = command.trimEnd().endsWith("\\") ? `${command.trimEnd().slice(0, -1)} ${lines[++i]}` : `${command}\n${lines[++i]}`;
+    }
+    commands.push(command);
+  }
+  return commands.map((command) => {
+    const method = /-X\s+([A-Z]+)/.exec(command)?.[1] ?? (/\s-d\s/.test(command) ? "POST" : "GET");
+    const url = /"?(https?:\/\/[^\s"]+)"?/.exec(command)?.[1];
+    const body = /\s-d\s+'([\s\S]*?)'/.exec(command)?.[1];
+    return { command, method, url, body };
+  });
+}
+
+describe("the README's curl examples", () => {
+  const examples = curlExamples(readme);
+
+  it("are found", () => {
+    expect(examples.length).toBeGreaterThan(30);
+  });
+
+  for (const example of examples) {
+    it(`${example.method} ${example.url}`, () => {
+      expect(example.url, example.command).toBeDefined();
+      const { pathname } = new URL(example.url!.replace(/…/g, "x"));
+      const template = documentedPath(pathname);
+      expect(template, `${pathname} is not in the document`).toBeDefined();
+      const operation = document.paths[template!][example.method.toLowerCase()];
+      expect(operation, `${example.method} ${template} is not in the document`).toBeDefined();
+      if (example.body === undefined) return;
+      const schema = operation.requestBody?.content?.["application/json"]?.schema;
+      expect(schema, `${example.method} ${template} documents no body`).toBeDefined();
+      // CommunityWFM's door reads bodies as Json.NET does (trailing commas); the others are strict JSON.
+      const body = template!.startsWith("/api/ccs/") ? parseLenientJson(example.body) : JSON.parse(example.body.replace(/\$[A-Z_]+/g, "x"));
+      expect(schemaProblems(schema, body), example.body).toEqual([]);
+    });
+  }
+});
+
+describe("the response check of helpers.ts", () => {
+  it("refuses a status the route does not document, and a body that does not match", async () => {
+    const url = "http://rta.test/api/v1/settings";
+    await expect(checkResponse("GET", url, Response.json({ error: "x" }, { status: 418 }))).rejects.toThrow(/status 418 is not documented/);
+    await expect(checkResponse("GET", url, Response.json({ timeZone: 1 }))).rejects.toThrow(/does not match the documented schema/);
+    await expect(checkResponse("GET", url, Response.json({ error: "Missing API key" }, { status: 401 }))).resolves.toBeUndefined();
+  });
+});
