@@ -8,6 +8,7 @@
  */
 import * as v from "valibot";
 import { isWellFormed, MAX_IDENTIFIER_LENGTH } from "../../domain/identifiers.ts";
+import { toNumber, wireText } from "../../domain/wire.ts";
 
 export const USER_DATA_FIELDS = [
   "UserData1", "UserData2", "UserData3", "UserData4", "UserData5", "UserData6", "UserData7", "UserData8", "UserData9", "UserData10",
@@ -25,20 +26,6 @@ export const FIELD_NAMES = [
 ] as const;
 export const FIELD_ALIASES: Readonly<Record<string, (typeof FIELD_NAMES)[number]>> = { refreshtoken: "refresh_token" };
 
-// "5", 5, " 5 ", "5.0" and 5e0 are one number; "", "five" and "0x5" are not.
-const NUMERIC_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-const toNumber = (input: string | number) => (typeof input === "number" ? input : NUMERIC_TEXT.test(input.trim()) ? Number(input.trim()) : Number.NaN);
-
-/** A string, or a number sent for one (ids are often numbers): trimmed. */
-export const wireText = (field: string, max: number) =>
-  v.pipe(
-    v.union([v.string(), v.number()], `${field} must be a string`),
-    v.transform((value) => String(value).trim()),
-    v.nonEmpty(`${field} must not be empty`),
-    v.maxLength(max, `${field} must be at most ${max} characters`),
-    v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
-  );
 
 /** Optional text: absent, null or "" is none. */
 const optionalWireText = (field: string, max: number) =>

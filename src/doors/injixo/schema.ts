@@ -7,19 +7,8 @@
  */
 import * as v from "valibot";
 import { identifierValue, isWellFormed } from "../../domain/identifiers.ts";
+import { toNumber, wireText } from "../../domain/wire.ts";
 
-// "5", 5, " 5 " and "5.0" are one number; "", "five" and "0x5" are not.
-const NUMERIC_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const toNumber = (input: string | number) => (typeof input === "number" ? input : NUMERIC_TEXT.test(input.trim()) ? Number(input.trim()) : Number.NaN);
-
-const wireText = (field: string, max: number) =>
-  v.pipe(
-    v.union([v.string(), v.number()], `${field} must be a string`),
-    v.transform((value) => String(value).trim()),
-    v.nonEmpty(`${field} must not be empty`),
-    v.maxLength(max, `${field} must be at most ${max} characters`),
-    v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
-  );
 
 /** Absent, null and "" are none (""), anything else is trimmed text. */
 const optionalWireText = (field: string, max: number) =>
