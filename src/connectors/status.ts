@@ -40,19 +40,21 @@ export interface ConnectorStatus extends UjetSettings {
   streams: Record<StreamName, StreamStatus>;
   /** The platform's status catalogue as last read (statuses map by id; names need not be unique). */
   statuses: Array<{ id: string; name: string | null; wfmId: string | null }>;
-  counts: {
-    /** State changes handed to the pipeline. */
-    states: number;
-    /** Records read again (inclusive `[from]`, overlap, a state in both streams) and dropped by their identity. */
-    repeats: number;
-    /** Changes the pipeline itself found it had (a page read again after a restart): skipped there. */
-    replays: number;
-    /** Call updates applied, and contact-volume intervals written. */
-    calls: number;
-    intervals: number;
-    /** Records the mapping or the pipeline refused (e.g. older than the retention). */
-    refused: number;
-  };
+  counts: ConnectorCounts;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface ConnectorCounts {
+  /** State changes handed to the pipeline. */
+  states: number;
+  /** Records read again (inclusive `[from]`, overlap, a state in both streams) and dropped by their identity. */
+  repeats: number;
+  /** Changes the pipeline itself found it had (a page read again after a restart): skipped there. */
+  replays: number;
+  /** Call updates applied, and contact-volume intervals written. */
+  calls: number;
+  intervals: number;
+  /** Records the mapping or the pipeline refused (e.g. older than the retention). */
+  refused: number;
 }

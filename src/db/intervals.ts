@@ -1,17 +1,9 @@
 /** Adherence seconds per agent and interval in D1: the unit of history and of the interval report. */
+import type { IntervalTotals } from "../domain/adherence.ts";
 import { jsonChunks } from "./bulk.ts";
 
 /** One interval's totals as the agent object computes them; `time` is the tenant-local HH:MM. */
-export interface IntervalRow {
-  start: number;
-  time: string;
-  scheduledSeconds: number;
-  inAdherenceSeconds: number;
-  outOfAdherenceSeconds: number;
-  neutralSeconds: number;
-  scheduledWorkSeconds: number;
-  workStateSeconds: number;
-}
+export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
 
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,

@@ -20,3 +20,16 @@ export const wireText = (field: string, max: number) =>
     v.maxLength(max, `${field} must be at most ${max} characters`),
     v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
   );
+
+/** Optional text: absent, null and "" are `none` (each door says what none is); anything else is trimmed text. */
+export const optionalWireText = <None extends "" | null>(field: string, max: number, none: None) =>
+  v.optional(
+    v.pipe(
+      v.nullable(v.union([v.string(), v.number()], `${field} must be a string`)),
+      v.transform((value) => (value === null ? "" : String(value).trim())),
+      v.maxLength(max, `${field} must be at most ${max} characters`),
+      v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
+      v.transform((value): string | None => (value === "" ? none : value)),
+    ),
+    none,
+  );

@@ -17,7 +17,7 @@
  *   the credentials are replaced (configure with a new token).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ConnectorStatus, StreamStatus } from "../connectors/status.ts";
+import type { ConnectorCounts, ConnectorStatus, StreamStatus } from "../connectors/status.ts";
 import { type SealedToken, openToken, sealToken } from "../connectors/token-cipher.ts";
 import { type Failure, PAGE_SIZE, type PlatformAccount, fetchPage, hasNextPage } from "../connectors/ujet/client.ts";
 import type { UjetSettings } from "../connectors/ujet/config.ts";
@@ -76,16 +76,8 @@ interface Backoff {
   reason: string;
 }
 
-interface Counts {
-  states: number;
-  repeats: number;
-  replays: number;
-  calls: number;
-  intervals: number;
-  refused: number;
-}
 
-const NO_COUNTS: Counts = { states: 0, repeats: 0, replays: 0, calls: 0, intervals: 0, refused: 0 };
+const NO_COUNTS: ConnectorCounts = { states: 0, repeats: 0, replays: 0, calls: 0, intervals: 0, refused: 0 };
 
 /**
  * A second, plus a guard for the jitter between our sending and the platform's arrival times: a
@@ -117,7 +109,7 @@ interface PageEffects {
   roster: PlatformAgent[];
   calls: CallFacts[];
   catalogue: UserStatus[] | null;
-  counts: Counts;
+  counts: ConnectorCounts;
 }
 
 /** The pipeline could not take the page now; read it again after a back-off. */
@@ -262,7 +254,7 @@ export class ConnectorDO extends DurableObject<Env> {
     this.store.saveCalls(effects.calls);
     if (effects.catalogue !== null) this.store.setMeta("catalogue", effects.catalogue);
     this.store.setMeta("cursors", cursors);
-    this.store.setMeta("counts", addCounts(this.store.getMeta<Counts>("counts") ?? NO_COUNTS, effects.counts));
+    this.store.setMeta("counts", addCounts(this.store.getMeta<ConnectorCounts>("counts") ?? NO_COUNTS, effects.counts));
     this.store.setMeta("lastSuccessAt", Date.now());
     this.store.setMeta("backoff", null);
     if (next.passComplete) this.prune(config, cursors, now);
@@ -482,7 +474,7 @@ export class ConnectorDO extends DurableObject<Env> {
       },
       streams,
       statuses: this.store.getMeta<UserStatus[]>("catalogue") ?? [],
-      counts: { ...NO_COUNTS, ...this.store.getMeta<Counts>("counts") },
+      counts: { ...NO_COUNTS, ...this.store.getMeta<ConnectorCounts>("counts") },
       createdAt: config.createdAt,
       updatedAt: config.updatedAt,
     };
@@ -497,7 +489,7 @@ function periodsOf(settings: UjetSettings): PollPeriods {
   return { pollMs: settings.pollSeconds * 1000, reconcileMs: settings.reconcileSeconds * 1000 };
 }
 
-function addCounts(a: Counts, b: Counts): Counts {
+function addCounts(a: ConnectorCounts, b: ConnectorCounts): ConnectorCounts {
   return {
     states: a.states + b.states,
     repeats: a.repeats + b.repeats,

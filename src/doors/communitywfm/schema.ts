@@ -8,7 +8,7 @@
  */
 import * as v from "valibot";
 import { isWellFormed, MAX_IDENTIFIER_LENGTH } from "../../domain/identifiers.ts";
-import { toNumber, wireText } from "../../domain/wire.ts";
+import { optionalWireText, toNumber, wireText } from "../../domain/wire.ts";
 
 export const USER_DATA_FIELDS = [
   "UserData1", "UserData2", "UserData3", "UserData4", "UserData5", "UserData6", "UserData7", "UserData8", "UserData9", "UserData10",
@@ -27,18 +27,8 @@ export const FIELD_NAMES = [
 export const FIELD_ALIASES: Readonly<Record<string, (typeof FIELD_NAMES)[number]>> = { refreshtoken: "refresh_token" };
 
 
-/** Optional text: absent, null or "" is none. */
-const optionalWireText = (field: string, max: number) =>
-  v.optional(
-    v.pipe(
-      v.nullable(v.union([v.string(), v.number()], `${field} must be a string`)),
-      v.transform((value) => (value === null ? "" : String(value).trim())),
-      v.maxLength(max, `${field} must be at most ${max} characters`),
-      v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
-      v.transform((value) => (value === "" ? null : value)),
-    ),
-    null,
-  );
+/** Optional text: absent, null or "" is none (null). */
+const optionalText = (field: string, max: number) => optionalWireText(field, max, null);
 
 /** A whole, non-negative count (bigint in the original): a number or its text. */
 export const wireCount = (field: string) =>
@@ -124,7 +114,7 @@ export const agentUpdate = v.object({
   EventTime: wireDate("EventTime"),
   /** The state code ("On a Call", "wrap-up", "notready"); nvarchar(10) in the original, 100 here. */
   Activity: wireText("Activity", 100),
-  ReasonCode: optionalWireText("ReasonCode", 100),
+  ReasonCode: optionalText("ReasonCode", 100),
 });
 export type AgentUpdate = v.InferOutput<typeof agentUpdate>;
 

@@ -7,20 +7,11 @@
  */
 import * as v from "valibot";
 import { identifierValue, isWellFormed } from "../../domain/identifiers.ts";
-import { toNumber, wireText } from "../../domain/wire.ts";
+import { optionalWireText, toNumber, wireText } from "../../domain/wire.ts";
 
 
 /** Absent, null and "" are none (""), anything else is trimmed text. */
-const optionalWireText = (field: string, max: number) =>
-  v.optional(
-    v.pipe(
-      v.nullable(v.union([v.string(), v.number()], `${field} must be a string`)),
-      v.transform((value) => (value === null ? "" : String(value).trim())),
-      v.maxLength(max, `${field} must be at most ${max} characters`),
-      v.check(isWellFormed, `${field} is not well-formed Unicode (it contains a lone surrogate)`),
-    ),
-    "",
-  );
+const optionalText = (field: string, max: number) => optionalWireText(field, max, "");
 
 const wireBoolean = (field: string) =>
   v.pipe(
@@ -79,8 +70,8 @@ export const contactEvent = v.object({
     'properties must be an object: {"offered": true, "handled": false, "duration": 124.6}',
   ),
   queueName: wireText("queueName", 90),
-  queueIdentifier: optionalWireText("queueIdentifier", 90),
+  queueIdentifier: optionalText("queueIdentifier", 90),
   timestamp: wireTime("timestamp"),
-  channel: optionalWireText("channel", 50),
+  channel: optionalText("channel", 50),
 });
 export type ContactEventItem = v.InferOutput<typeof contactEvent>;
