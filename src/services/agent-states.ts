@@ -40,11 +40,15 @@ export async function ingestAgentStates(
   const kinds = options.identifierKinds ?? DEFAULT_IDENTIFIER_KINDS;
   const errors: RecordIssue[] = [];
   const context = await tenantContext(env, tenant);
+  const retentionDays = retentionDaysOf(context.settings.settings);
   const accepted = records.filter(({ index, value }) => {
-    const problem = eventTimeProblem(value.timestamp, now, retentionDaysOf(context.settings.settings));
+    const problem = eventTimeProblem(value.timestamp, now, retentionDays);
     if (problem) errors.push({ index, field: "timestamp", error: problem });
-    else if (value.state === null && !normalizeCode(value.code)) errors.push({ index, field: "code", error: "No state and no state code: nothing says what the agent is doing" });
-    return !problem && (value.state !== null || normalizeCode(value.code) !== "");
+    else if (value.state === null && normalizeCode(value.code) === "") {
+      errors.push({ index, field: "code", error: "No state and no state code: nothing says what the agent is doing" });
+      return false;
+    }
+    return problem === null;
   });
 
   const profiles = accepted.length
