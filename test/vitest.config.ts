@@ -43,6 +43,9 @@ export default defineConfig(async () => {
             root,
             include: ["test/worker/**/*.test.ts", "test/reliability/**/*.test.ts"],
             setupFiles: ["test/worker/apply-migrations.ts"],
+            // Correctness, not speed (the bench measures that): a fuzz run of a few seconds must not
+            // fail because the 2-core machine is busy with other test files.
+            testTimeout: 30_000,
           },
         },
         {

@@ -152,9 +152,52 @@ function unmappedRunKey(event: StateEvent): string {
   return `\u0000${event.source ?? ""}\u0000${event.acdStateCode ?? ""}\u0000${event.reasonCode ?? ""}`;
 }
 
+/**
+ * The events without the interval ends that another interval of the same source supersedes: an
+ * end at e closing the interval started at s is void when the source starts an interval in
+ * (s, e] (the later start wins from its start on) or ends one from s after e (the longer one of
+ * two from the same start wins). This is the rule of one batch of intervals, applied to every
+ * interval received, so that it holds whichever request brought which.
+ */
+function withoutSupersededEnds<E extends StateEvent>(events: readonly E[]): readonly E[] {
+  if (!events.some((e) => e.closes != null)) return events;
+  const startsBySource = new Map<string | undefined, number[]>();
+  const lastEnd = new Map<string, number>();
+  for (const e of events) {
+    if (e.closes == null) {
+      let starts = startsBySource.get(e.source);
+      if (!starts) startsBySource.set(e.source, (starts = []));
+      starts.push(e.ts);
+    } else {
+      const interval = `${e.source ?? ""}\u0000${e.closes}`;
+      lastEnd.set(interval, Math.max(lastEnd.get(interval) ?? -Infinity, e.ts));
+    }
+  }
+  for (const starts of startsBySource.values()) starts.sort((a, b) => a - b);
+  return events.filter((e) => {
+    if (e.closes == null) return true;
+    if (lastEnd.get(`${e.source ?? ""}\u0000${e.closes}`)! > e.ts) return false;
+    const starts = startsBySource.get(e.source) ?? [];
+    const latestStartUpToEnd = lastIndexAtOrBefore(starts, e.ts);
+    return latestStartUpToEnd < 0 || starts[latestStartUpToEnd]! <= e.closes;
+  });
+}
+
+/**
+ * The events a timeline of a window from `from` lists: those the engine applies (interval ends
+ * another interval supersedes left out), from the last instant before `from` on. Events sorted by
+ * time in, the same order out.
+ */
+export function timelineEvents<E extends StateEvent>(events: readonly E[], from: number): E[] {
+  const applied = withoutSupersededEnds(events);
+  let carryIn = -Infinity;
+  for (const e of applied) if (e.ts < from && e.ts > carryIn) carryIn = e.ts;
+  return applied.filter((e) => e.ts >= carryIn);
+}
+
 function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[]; states: StepFunction<EffectiveState> } {
   const unique: StateEvent[] = [];
-  for (const event of [...events].sort(compareEvents)) {
+  for (const event of [...withoutSupersededEnds(events)].sort(compareEvents)) {
     const previous = unique.length > 0 ? unique[unique.length - 1] : undefined;
     if (previous !== undefined && previous.ts === event.ts && previous.state === event.state) {
       unique[unique.length - 1] = event;

@@ -56,6 +56,13 @@ export interface StateEvent {
   acdStateCode?: string | null;
   reasonCode?: string | null;
   queue?: string | null;
+  /**
+   * Set on the end of an interval (a source that sends intervals, like injixo): the start of the
+   * interval it ends. The end takes effect only while that interval is the one in effect, so an
+   * interval sent later that starts inside this one, or one from the same start that lasts
+   * longer, supersedes it whichever request brought which.
+   */
+  closes?: number | null;
 }
 
 /** One published schedule segment, [start, end) in epoch ms. Segments may nest. */

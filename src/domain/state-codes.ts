@@ -20,13 +20,24 @@ export function normalizeCode(code: string | number | null | undefined): string 
   return code === null || code === undefined ? "" : String(code).trim().normalize("NFC").toLowerCase();
 }
 
+/** Separates an interval end's state from the start it closes in its key. */
+const CLOSES_SEPARATOR = "\u001e";
+
 /**
  * The part of an event's replay key that says what happened: the state for an event that names
- * one, the normalised code and reason for one that needs a mapping. It never depends on a
- * mapping, so re-mapping a code cannot turn a replay into a new event.
+ * one, the normalised code and reason for one that needs a mapping, and for an interval's end
+ * also the start it closes (ends of different intervals at one instant are different events).
+ * It never depends on a mapping, so re-mapping a code cannot turn a replay into a new event.
  */
-export function eventKey(event: { state: AgentState | null; acdStateCode?: string | null; reasonCode?: string | null }, mapped: boolean): string {
-  return mapped ? codeKey(event.acdStateCode, event.reasonCode) : (event.state as string);
+export function eventKey(change: Pick<StateChange, "state" | "code" | "reason" | "closes">): string {
+  if (change.state === null) return codeKey(change.code, change.reason);
+  return change.closes == null ? change.state : `${change.state}${CLOSES_SEPARATOR}${change.closes}`;
+}
+
+/** The start an interval end closes, read back from its key (null for every other event). */
+export function closesOf(key: string): number | null {
+  const at = key.indexOf(CLOSES_SEPARATOR);
+  return at < 0 ? null : Number(key.slice(at + 1));
 }
 
 export function codeKey(code: string | null | undefined, reason: string | null | undefined): string {
@@ -115,4 +126,6 @@ export interface StateChange {
   code?: string | null;
   reason?: string | null;
   queue?: string | null;
+  /** Only on an interval's end: the start of the interval it ends (see StateEvent.closes). */
+  closes?: number | null;
 }

@@ -14,7 +14,7 @@
  * has not received: usually none, because the import request writes them to D1 itself.
  */
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
-import { type StateMapper, isMappedKey } from "../domain/state-codes.ts";
+import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
 const EVENT_COLUMNS = `ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
      reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)`;
@@ -102,6 +102,20 @@ function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Reads from `from` on, and further back while an interval end read closes an interval that
+ * started earlier: whether that end takes effect depends on the source's starts since its
+ * interval's start (see withoutSupersededEnds in src/domain/adherence.ts).
+ */
+function withIntervalStarts(from: number, read: (from: number) => StoredEvent[]): { from: number; events: StoredEvent[] } {
+  for (;;) {
+    const events = read(from);
+    const earliest = events.reduce((min, e) => (e.closes != null && e.closes < min ? e.closes : min), from);
+    if (earliest >= from) return { from, events };
+    from = earliest;
+  }
 }
 
 export class AgentStore {
@@ -209,7 +223,8 @@ export class AgentStore {
    */
   recentEvents(from: number): StoredEvent[] {
     if (!this.recent || this.recent.from > from || from - this.recent.from > CACHE_SLACK_MS) {
-      this.recent = { from, events: this.readEvents(from, Number.MAX_SAFE_INTEGER) };
+      const { from: start, events } = withIntervalStarts(from, (at) => this.readEvents(at, Number.MAX_SAFE_INTEGER));
+      this.recent = { from: start, events };
     }
     return this.eventsBetween(from, Number.MAX_SAFE_INTEGER);
   }
@@ -217,14 +232,16 @@ export class AgentStore {
   /**
    * The events in [from, to), preceded by the events of the last instant before `from` (the
    * carry-in state: all of that instant's, so the engine picks the one in effect as it would in
-   * the middle of a window).
+   * the middle of a window), and by whatever an interval end among them needs to be judged.
    */
   eventsBetween(from: number, to: number): StoredEvent[] {
-    if (!this.recent || this.recent.from > from) return this.readEvents(from, to);
-    const events = this.recent.events;
-    const first = firstIndexFrom(events, from);
-    const carryIn = first > 0 ? firstIndexFrom(events, events[first - 1]!.ts) : first;
-    return events.slice(carryIn, firstIndexFrom(events, to));
+    return withIntervalStarts(from, (at) => {
+      if (!this.recent || this.recent.from > at) return this.readEvents(at, to);
+      const events = this.recent.events;
+      const first = firstIndexFrom(events, at);
+      const carryIn = first > 0 ? firstIndexFrom(events, events[first - 1]!.ts) : first;
+      return events.slice(carryIn, firstIndexFrom(events, to));
+    }).events;
   }
 
   private readEvents(from: number, to: number): StoredEvent[] {
@@ -408,5 +425,6 @@ function toEvent(r: EventRow): StoredEvent {
     acdStateCode: r.acd_state_code,
     reasonCode: r.reason_code,
     queue: r.queue,
+    closes: closesOf(r.key),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
-import { type DayAdherence, computeDay, dayWindow, liveStatus } from "../domain/adherence.ts";
+import { type DayAdherence, computeDay, dayWindow, liveStatus, timelineEvents } from "../domain/adherence.ts";
 import { type AgentLive, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import { type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
@@ -356,7 +356,7 @@ export class AgentDO extends DurableObject<Env> {
       now,
       intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
     });
-    return { ...day, segments, events };
+    return { ...day, segments, events: timelineEvents(events, window.start) };
   }
 
   /**

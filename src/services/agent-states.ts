@@ -15,7 +15,7 @@ import { eventTimeProblem } from "../domain/imports.ts";
 import type { RowUpdate } from "../domain/live.ts";
 import { retentionDaysOf } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
-import { type StateChange, codeKey, normalizeCode, splitCodeKey } from "../domain/state-codes.ts";
+import { type StateChange, eventKey, normalizeCode, splitCodeKey } from "../domain/state-codes.ts";
 import type { StoredEvent } from "../durable/agent-store.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
@@ -63,16 +63,16 @@ export async function ingestAgentStates(
     let batch = batches.get(profile.agentKey);
     if (!batch) batches.set(profile.agentKey, (batch = { profile, events: [], indexes: [] }));
     const mapped = value.state === null;
-    const key = mapped ? codeKey(value.code, value.reason) : (value.state as string);
     batch.events.push({
       ts: value.timestamp,
       source: value.source,
-      key,
+      key: eventKey(value),
       // A vendor code's state is derived by the agent's object, with the newest mapping it knows.
       state: mapped ? null : value.state,
       acdStateCode: value.code ?? null,
       reasonCode: value.reason ?? null,
       queue: value.queue ?? null,
+      closes: value.closes ?? null,
     });
     batch.indexes.push(index);
   }

@@ -2,15 +2,14 @@
  * injixo API import → the canonical records. Pure. This is where injixo's model ends:
  *
  * - A status is an interval, not a change: its start is a change to the activity (a vendor code,
- *   mapped per source), its end a change to `offline`, unless the agent's timeline goes on there:
- *   another of the agent's intervals starts at or before that end (contiguous intervals are one
- *   timeline; of overlapping ones the later start wins from its start on). An interval without an
- *   end is open: the agent is in that activity now.
+ *   mapped per source), its end a change to `offline` that names the start it closes. The engine
+ *   voids an end where the agent's timeline goes on (contiguous intervals are one timeline; of
+ *   overlapping ones the later start wins from its start on), whichever request brought which.
+ *   An interval without an end is open: the agent is in that activity now.
  * - A contact event is one contact; its queue is the pair (queueIdentifier, queueName) within the
  *   integration, as in injixo, where each new combination is a new queue.
  */
 import type { ContactEvent } from "../../domain/contact-events.ts";
-import { normalizeIdentifier } from "../../domain/identifiers.ts";
 import { eventTimeProblem, parseTimestamp, type RecordError, validateRecords } from "../../domain/imports.ts";
 import type { Indexed } from "../../domain/outcome.ts";
 import type { StateChange } from "../../domain/state-codes.ts";
@@ -26,21 +25,6 @@ export function sourceOf(integrationConfigurationId: number): string {
 export interface StatusOptions {
   /** For the instants too far in the future to be true (default: the clock). */
   now?: number;
-  /**
-   * Who an agentIdentifier is: identifiers with the same answer are one agent's timeline (default:
-   * the identifier's normal form; the routes ask the directory, so an agent's id and email are one).
-   */
-  agentOf?: (agentIdentifier: string) => string;
-}
-
-/** The agentIdentifiers of a batch as the schema reads them (items it would refuse aside): what the directory is asked. */
-export function agentIdentifiersOf(data: readonly unknown[]): string[] {
-  const ids = new Set<string>();
-  for (const item of data) {
-    const id = item !== null && typeof item === "object" ? (item as { agentIdentifier?: unknown }).agentIdentifier : undefined;
-    if ((typeof id === "string" || typeof id === "number") && String(id).trim() !== "") ids.add(String(id).trim());
-  }
-  return [...ids];
 }
 
 /** A state change and where it came from: the item's index and the field whose instant it is. */
@@ -50,32 +34,20 @@ export interface StatusChange {
   value: StateChange;
 }
 
-interface Interval {
-  index: number;
-  agentId: string;
-  code: string;
-  start: number;
-  /** null: open. */
-  end: number | null;
-}
-
 const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
 
 const TIME_FORMAT = "an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z";
 
 /**
  * The state changes a batch of agent statuses stands for, each with the index of its item, and the
- * items refused (by index, with the field at fault). The agent's intervals are read together
- * whatever their order in the batch.
+ * items refused (by index, with the field at fault). Every closed interval is its start and its
+ * end; the end names the start it closes, and the engine decides whether it takes effect (it does
+ * not where the agent's timeline goes on), so the rule holds across requests as within one.
  */
-export function statusChanges(
-  data: readonly unknown[],
-  source: string,
-  options: StatusOptions = {},
-): { changes: StatusChange[]; errors: RecordError[] } {
-  const { now = Date.now(), agentOf = normalizeIdentifier } = options;
+export function statusChanges(data: readonly unknown[], source: string, options: StatusOptions = {}): { changes: StatusChange[]; errors: RecordError[] } {
+  const { now = Date.now() } = options;
   const { valid, errors } = validateRecords(agentStatus, data);
-  const byAgent = new Map<string, Interval[]>();
+  const changes: StatusChange[] = [];
   for (const { index, value } of valid) {
     const refuse = (field: "startTime" | "endTime", error: string) => errors.push({ index, field, error, data: data[index] });
     const start = parseTimestamp(value.startTime);
@@ -92,8 +64,7 @@ export function statusChanges(
       refuse("endTime", "endTime must be after startTime");
       continue;
     }
-    // A status from the future must not shape the timeline of the ones before it (the pipeline
-    // would refuse its changes, but too late for the end it would have continued).
+    // A status is refused whole: half of an interval would be a different timeline.
     const startProblem = eventTimeProblem(start, now, Number.POSITIVE_INFINITY);
     if (startProblem) {
       refuse("startTime", startProblem);
@@ -104,35 +75,10 @@ export function statusChanges(
       refuse("endTime", `${endProblem}: send the status without endTime while it lasts`);
       continue;
     }
-    const key = agentOf(value.agentIdentifier);
-    let intervals = byAgent.get(key);
-    if (!intervals) byAgent.set(key, (intervals = []));
-    intervals.push({ index, agentId: value.agentIdentifier, code: value.activityIdentifier, start, end });
+    const agentId = value.agentIdentifier;
+    changes.push({ index, field: "startTime", value: { agentId, timestamp: start, source, state: null, code: value.activityIdentifier } });
+    if (end !== null) changes.push({ index, field: "endTime", value: { agentId, timestamp: end, source, state: "offline", closes: start } });
   }
-
-  const changes: StatusChange[] = [];
-  for (const intervals of byAgent.values()) {
-    intervals.sort((a, b) => a.start - b.start);
-    // Per start instant: the latest end of the intervals starting there (Infinity: one is open),
-    // and the start of the interval after them.
-    const longest = new Map<number, number>();
-    const nextStart = new Map<number, number>();
-    for (let i = intervals.length - 1; i >= 0; i--) {
-      const { start, end } = intervals[i]!;
-      longest.set(start, Math.max(longest.get(start) ?? -Infinity, end ?? Infinity));
-      const after = intervals[i + 1];
-      if (after !== undefined && after.start > start) nextStart.set(start, after.start);
-    }
-    for (const { index, agentId, code, start, end } of intervals) {
-      changes.push({ index, field: "startTime", value: { agentId, timestamp: start, source, state: null, code } });
-      if (end === null) continue;
-      // The timeline goes on at this end: a later interval starts at or before it, or one starting
-      // at the same instant lasts longer.
-      if ((nextStart.get(start) ?? Infinity) <= end || longest.get(start)! > end) continue;
-      changes.push({ index, field: "endTime", value: { agentId, timestamp: end, source, state: "offline" } });
-    }
-  }
-  changes.sort((a, b) => a.index - b.index || (a.field === b.field ? 0 : a.field === "startTime" ? -1 : 1));
   return { changes, errors: errors.sort(byIndex) };
 }
 

@@ -20,8 +20,7 @@ import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
 import { recordContactEvents } from "../../services/contact-events.ts";
-import { resolveAgents } from "../../services/directory.ts";
-import { agentIdentifiersOf, contactEvents, sourceOf, statusChanges } from "./map.ts";
+import { contactEvents, sourceOf, statusChanges } from "./map.ts";
 import { STANDARD_ERRORS, batchResult, describeRoute, errorBody } from "../../http/openapi.ts";
 import * as v from "valibot";
 import { agentStatus, contactEvent, envelope } from "./schema.ts";
@@ -102,11 +101,8 @@ export const injixoRoutes = new Hono<AppEnv>()
     const { data, source } = await readEnvelope(c);
     const tenant = c.get("tenant");
     const kinds = [sourceKind(source), "email", "employeeId"] as const;
-    // One agent's intervals are one timeline even when sent under different identifiers (its id, its email).
-    const agents = await resolveAgents(c.env, tenant, agentIdentifiersOf(data), kinds);
-    const { changes, errors } = statusChanges(data, source, { agentOf: (id) => agents.get(id)?.agentKey ?? id });
-    // An item is one or two changes (its start, and its end unless the agent's timeline goes on
-    // there): the pipeline reports by change, the answer by item.
+    const { changes, errors } = statusChanges(data, source);
+    // An item is one or two changes (its start, and its end): the pipeline reports by change, the answer by item.
     const outcome = await ingestAgentStates(
       c.env,
       tenant,

@@ -39,16 +39,16 @@ const status = (agentIdentifier: string, activityIdentifier: string, start: stri
 });
 
 describe("injixo's printed examples", () => {
-  it("agent statuses (REST body): each interval is its start and, as nothing continues it, its end", () => {
+  it("agent statuses (REST body): each interval is its start and its end, which names the start it closes", () => {
     const { data, source } = read(fixtures.restAgentStatuses);
     expect(source).toBe("injixo:1234");
     const { changes, errors } = statusChanges(data, source);
     expect(errors).toEqual([]);
     expect(changes).toEqual([
       { index: 0, field: "startTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-06T08:00:00Z"), source, state: null, code: "Test" } },
-      { index: 0, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-06T13:00:00Z"), source, state: "offline" } },
+      { index: 0, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-06T13:00:00Z"), source, state: "offline", closes: t("2022-12-06T08:00:00Z") } },
       { index: 1, field: "startTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-07T09:00:00Z"), source, state: null, code: "Test" } },
-      { index: 1, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-07T10:00:00Z"), source, state: "offline" } },
+      { index: 1, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-07T10:00:00Z"), source, state: "offline", closes: t("2022-12-07T09:00:00Z") } },
     ]);
   });
 
@@ -87,65 +87,15 @@ describe("injixo's printed examples", () => {
 });
 
 describe("agent statuses: intervals to state changes", () => {
-  it("contiguous intervals are one timeline: no offline where the next one starts", () => {
-    expect(changes([status("bob", "Ready", "08:00", "10:00"), status("bob", "Break", "10:00", "10:15"), status("bob", "Ready", "10:15", "12:00")])).toEqual([
-      ["bob", "08:00", "Ready", 0, "startTime"],
-      ["bob", "10:00", "Break", 1, "startTime"],
-      ["bob", "10:15", "Ready", 2, "startTime"],
-      ["bob", "12:00", "offline", 2, "endTime"],
-    ]);
-  });
-
-  it("a gap is offline", () => {
-    expect(changes([status("bob", "Ready", "08:00", "10:00"), status("bob", "Ready", "10:30", "12:00")])).toEqual([
+  it("each closed interval is its start and an end that names the start it closes; an open one only its start", () => {
+    expect(changes([status("bob", "Ready", "08:00", "10:00"), status("bob", "Break", "10:00", null), status("ann", "Ready", "08:30")])).toEqual([
       ["bob", "08:00", "Ready", 0, "startTime"],
       ["bob", "10:00", "offline", 0, "endTime"],
-      ["bob", "10:30", "Ready", 1, "startTime"],
-      ["bob", "12:00", "offline", 1, "endTime"],
-    ]);
-  });
-
-  it("overlapping intervals: the later start wins from its start on, the earlier one's end no longer counts", () => {
-    // Lunch starts inside Ready and outlasts it; a meeting nested in Lunch ends the timeline (no return to Lunch).
-    expect(changes([status("bob", "Ready", "08:00", "12:00"), status("bob", "Lunch", "11:30", "13:00"), status("bob", "Meeting", "12:00", "12:30")])).toEqual([
-      ["bob", "08:00", "Ready", 0, "startTime"],
-      ["bob", "11:30", "Lunch", 1, "startTime"],
-      ["bob", "12:00", "Meeting", 2, "startTime"],
-      ["bob", "12:30", "offline", 2, "endTime"],
-    ]);
-    // Two starting at once: the longer one's end is the timeline's.
-    expect(changes([status("bob", "A", "08:00", "09:00"), status("bob", "B", "08:00", "10:00")])).toEqual([
-      ["bob", "08:00", "A", 0, "startTime"],
-      ["bob", "08:00", "B", 1, "startTime"],
-      ["bob", "10:00", "offline", 1, "endTime"],
-    ]);
-  });
-
-  it("an interval without endTime (absent or null) is open: the agent is in it now", () => {
-    expect(changes([status("bob", "Ready", "08:00", "09:00"), status("bob", "Break", "09:00"), status("ann", "Ready", "08:30", null)])).toEqual([
-      ["bob", "08:00", "Ready", 0, "startTime"],
-      ["bob", "09:00", "Break", 1, "startTime"],
+      ["bob", "10:00", "Break", 1, "startTime"],
       ["ann", "08:30", "Ready", 2, "startTime"],
     ]);
-    // An open interval ends an earlier one that would still be running.
-    expect(changes([status("bob", "Ready", "08:00", "12:00"), status("bob", "Break", "09:00", null)])).toEqual([
-      ["bob", "08:00", "Ready", 0, "startTime"],
-      ["bob", "09:00", "Break", 1, "startTime"],
-    ]);
-  });
-
-  it("reads an agent's intervals together whatever their order in the batch, and spellings of one identifier as one agent", () => {
-    const ordered = [status("bob@x.com", "Ready", "08:00", "10:00"), status("bob@x.com", "Break", "10:00", "10:15"), status("ann", "Ready", "08:00", "09:00")];
-    const shuffled = [ordered[2]!, { ...ordered[1]!, agentIdentifier: " BOB@x.com " }, ordered[0]!];
-    expect(changes(shuffled)).toEqual([
-      ["ann", "08:00", "Ready", 0, "startTime"],
-      ["ann", "09:00", "offline", 0, "endTime"],
-      ["BOB@x.com", "10:00", "Break", 1, "startTime"],
-      ["BOB@x.com", "10:15", "offline", 1, "endTime"],
-      ["bob@x.com", "08:00", "Ready", 2, "startTime"],
-    ]);
-    const timeline = (c: unknown[]) => `${c[1]} ${c[2]}`;
-    expect(changes(shuffled).map(timeline).sort()).toEqual(changes(ordered).map(timeline).sort());
+    const { changes: mapped } = statusChanges([status("bob", "Ready", "08:00", "10:00")], SOURCE);
+    expect(mapped.map((c) => c.value.closes ?? null)).toEqual([null, t("2026-11-20T08:00:00Z")]);
   });
 
   it("a repeated interval gives the same changes again (the pipeline skips them as replays)", () => {
@@ -157,12 +107,91 @@ describe("agent statuses: intervals to state changes", () => {
       ["bob", "09:00", "offline", 1, "endTime"],
     ]);
   });
+});
+
+describe("agent statuses: the timeline the engine makes of them, however they are split into requests", () => {
+  /** Codes named after states, so the timeline reads as states. */
+  const stateOf = (code: string) => code.toLowerCase() as StateEvent["state"];
+
+  /** The engine's timeline of the intervals, each request's changes mapped on its own: "HH:MM state" per change. */
+  function timeline(requests: unknown[][]): string[] {
+    const events: StateEvent[] = requests.flatMap((items) =>
+      statusChanges(items, SOURCE).changes.map(({ value }) => ({ ts: value.timestamp, source: value.source, state: value.state ?? stateOf(value.code!), closes: value.closes })),
+    );
+    const day = computeDay({
+      events,
+      segments: [],
+      rules: DEFAULT_RULES,
+      window: { start: t("2026-11-20T00:00:00Z"), end: t("2026-11-21T00:00:00Z") },
+      now: t("2026-11-22T00:00:00Z"),
+      intervalStarts: [],
+    });
+    const points: string[] = [];
+    let last: string | null = null;
+    for (const span of day.spans) {
+      if (span.state === null || span.state === last) continue;
+      last = span.state;
+      points.push(`${new Date(span.start).toISOString().slice(11, 16)} ${span.state}`);
+    }
+    return points;
+  }
+
+  /** The timeline of one batch of the items, checked to be the same for every other way of sending them. */
+  function sameHoweverSent(items: unknown[]): string[] {
+    const oneBatch = timeline([items]);
+    expect(timeline(items.map((item) => [item])), "one request per item").toEqual(oneBatch);
+    expect(timeline([...items].reverse().map((item) => [item])), "one request per item, last first").toEqual(oneBatch);
+    expect(timeline([[...items].reverse()]), "one batch, reversed").toEqual(oneBatch);
+    return oneBatch;
+  }
+
+  it("contiguous intervals are one timeline: no offline where the next one starts", () => {
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Break", "10:00", "10:15"), status("bob", "Available", "10:15", "12:00")])).toEqual([
+      "08:00 available",
+      "10:00 break",
+      "10:15 available",
+      "12:00 offline",
+    ]);
+  });
+
+  it("a gap is offline", () => {
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Available", "10:30", "12:00")])).toEqual([
+      "08:00 available",
+      "10:00 offline",
+      "10:30 available",
+      "12:00 offline",
+    ]);
+  });
+
+  it("overlapping intervals: the later start wins from its start on, the earlier one's end no longer counts", () => {
+    // Lunch starts inside Available and outlasts it; a meeting nested in Lunch ends the timeline (no return to Lunch).
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "12:00"), status("bob", "Lunch", "11:30", "13:00"), status("bob", "Meeting", "12:00", "12:30")])).toEqual([
+      "08:00 available",
+      "11:30 lunch",
+      "12:00 meeting",
+      "12:30 offline",
+    ]);
+    // An earlier interval's end strictly inside a later-sent one (the case across requests).
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Break", "09:00", "11:00")])).toEqual([
+      "08:00 available",
+      "09:00 break",
+      "11:00 offline",
+    ]);
+    // Two starting at once: the longer one's end is the timeline's.
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Available", "08:00", "10:00")])).toEqual(["08:00 available", "10:00 offline"]);
+  });
+
+  it("an interval without endTime (absent or null) is open: the agent is in it now", () => {
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Break", "09:00")])).toEqual(["08:00 available", "09:00 break"]);
+    // An open interval ends an earlier one that would still be running.
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "12:00"), status("bob", "Break", "09:00", null)])).toEqual(["08:00 available", "09:00 break"]);
+  });
 
   it("gives the engine the same day as the native changes it stands for", () => {
     // The design notes' worked example as intervals: Ready 07:58–10:02, Break 10:02–10:20, Ready 10:20–11:00.
     const { changes: mapped } = statusChanges([status("E1", "Ready", "07:58", "10:02"), status("E1", "Break", "10:02", "10:20"), status("E1", "Ready", "10:20", "11:00")], SOURCE);
     const derive: Record<string, "available" | "break"> = { Ready: "available", Break: "break" };
-    const events: StateEvent[] = mapped.map(({ value }) => ({ ts: value.timestamp, state: value.state ?? derive[value.code!]! }));
+    const events: StateEvent[] = mapped.map(({ value }) => ({ ts: value.timestamp, source: value.source, state: value.state ?? derive[value.code!]!, closes: value.closes }));
     const native: StateEvent[] = [
       { ts: t("2026-11-20T07:58:00Z"), state: "available" },
       { ts: t("2026-11-20T10:02:00Z"), state: "break" },
@@ -181,8 +210,11 @@ describe("agent statuses: intervals to state changes", () => {
         now: t("2026-11-22T00:00:00Z"),
         intervalStarts: [],
       });
-    expect(events).toEqual(native);
-    expect(day(events)).toMatchObject({ inAdherenceSeconds: 10_380, outOfAdherenceSeconds: 4_020, adherencePct: 72.08 });
+    const { spans, ...totals } = day(events);
+    const { spans: nativeSpans, ...nativeTotals } = day(native);
+    expect(totals).toEqual(nativeTotals);
+    expect(spans.map(({ start, end, adherence }) => [start, end, adherence])).toEqual(nativeSpans.map(({ start, end, adherence }) => [start, end, adherence]));
+    expect(totals).toMatchObject({ inAdherenceSeconds: 10_380, outOfAdherenceSeconds: 4_020, adherencePct: 72.08 });
   });
 });
 

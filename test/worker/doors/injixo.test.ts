@@ -193,7 +193,7 @@ describe("injixo's documented examples, as printed", () => {
     }
     for (const answer of answers) expect(answer.status, JSON.stringify(answer)).toBeLessThan(300);
     expect(answers.filter((a) => a.path.startsWith("/external-systems/")).map((a) => [a.path, a.body])).toEqual([
-      [STATUSES, { success: true, processed: 4, skipped: 0, errors: [] }],
+      [STATUSES, { success: true, processed: 6, skipped: 0, errors: [] }],
       [CONTACTS, { success: true, processed: 2, skipped: 0, errors: [] }],
     ]);
     expect(answers.at(-1)!.body.intervals).toEqual([
@@ -234,7 +234,7 @@ describe("the same agent day through this door and through the native API", () =
       { agentId: "E1", state: "offline", timestamp: `${date}T11:00:00Z` },
     ]);
     await mapCodes(injixo.key, "injixo:1234", { Ready: "available", Break: "break" });
-    expect((await statuses(injixo.key, workedExampleIntervals(date))).body).toEqual({ success: true, processed: 4, skipped: 0, errors: [] });
+    expect((await statuses(injixo.key, workedExampleIntervals(date))).body).toEqual({ success: true, processed: 6, skipped: 0, errors: [] });
 
     const adherence = async (key: string) => (await getJson(key, `/api/v1/adherence?date=${date}`)).body;
     const left = await adherence(native.key);
@@ -279,7 +279,8 @@ describe("the same agent day through this door and through the native API", () =
       { agentIdentifier: "agent1@example.com", activityIdentifier: "Break", startTime: iso(-60), endTime: iso(-45) },
       { agentIdentifier: "agent1@example.com", activityIdentifier: "Ready", startTime: iso(-45), endTime: null },
     ]);
-    expect(sent.body).toEqual({ success: true, processed: 3, skipped: 0, errors: [] });
+    // Five changes: three starts and two ends (the engine voids both, as the next status starts there).
+    expect(sent.body).toEqual({ success: true, processed: 5, skipped: 0, errors: [] });
 
     const nativeRow = await boardRow(native.key, "E1");
     const injixoRow = await boardRow(injixo.key, "E1");
@@ -313,7 +314,7 @@ describe("agent statuses: the interval model through the Worker", () => {
 
   it("contiguous intervals in one request are one timeline", async () => {
     const { answers, states } = await day([[interval("Ready", "08:00", "10:00"), interval("Break", "10:00", "10:15"), interval("Ready", "10:15", "12:00")]]);
-    expect(answers).toEqual([{ success: true, processed: 4, skipped: 0, errors: [] }]);
+    expect(answers).toEqual([{ success: true, processed: 6, skipped: 0, errors: [] }]);
     expect(await states()).toEqual(["08:00 available", "10:00 break", "10:15 available", "12:00 offline"]);
   });
 
@@ -321,8 +322,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     const batch = [interval("Ready", "08:00", "10:00"), interval("Break", "10:00", "10:15"), interval("Ready", "10:15", "12:00")];
     const together = await day([batch]);
     expect(await together.spans()).toEqual(["00:00 null", "08:00 available", "10:00 break", "10:15 available", "12:00 offline"]);
-    // As a client streaming closed intervals sends them: each one's end meets the next one's start (the
-    // timeline lists every change received, that end included; the spans are the day).
+    // As a client streaming closed intervals sends them: each one's end meets the next one's start.
     const chronological = await day(batch.map((one) => [one]));
     const reversed = await day([...batch].reverse().map((one) => [one]));
     // A retry of one request of several.
@@ -365,6 +365,22 @@ describe("agent statuses: the interval model through the Worker", () => {
     // The same, the two in separate requests, in either order.
     const apart = await day([[interval("Lunch", "09:00", "10:00")], [interval("Ready", "08:00", "12:00")]]);
     expect(await apart.spans()).toEqual(await nested.spans());
+    // An end sent earlier that falls strictly inside an interval sent later no longer counts either.
+    const laterOverlap = await day([[interval("Ready", "08:00", "10:00")], [interval("Lunch", "09:00", "11:00")]]);
+    expect(await laterOverlap.spans()).toEqual(["00:00 null", "08:00 available", "09:00 lunch", "11:00 offline"]);
+    const earlierOverlap = await day([[interval("Lunch", "09:00", "11:00")], [interval("Ready", "08:00", "10:00")]]);
+    expect(await earlierOverlap.spans()).toEqual(await laterOverlap.spans());
+  });
+
+  it("overlapping intervals across midnight: the day after reads back to the start an end closes", async () => {
+    const { key } = await setup();
+    await mapCodes(key, "injixo:1234", { Ready: "available", Lunch: "lunch" });
+    const [before, date] = [pastDate(3), pastDate(2)];
+    // Ready until 02:00, and (sent later) Lunch from 23:30 until 01:00 next day: Ready's end is void.
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${before}T22:00:00Z`, endTime: `${date}T02:00:00Z` }]);
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${before}T23:30:00Z`, endTime: `${date}T01:00:00Z` }]);
+    const spans = (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans;
+    expect(spans.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 lunch", "01:00 offline"]);
   });
 
   it("an open interval is the agent's state now; closing it later ends it", async () => {
@@ -383,7 +399,7 @@ describe("agent statuses: the interval model through the Worker", () => {
   it("replays change nothing: the same batch again is all skipped, the day unchanged", async () => {
     const batch = workedExampleIntervals(pastDate(2));
     const { key, date, answers } = await day([batch, batch, [batch[2]!]]);
-    expect(answers.map((a) => [a.processed, a.skipped])).toEqual([[4, 0], [0, 4], [0, 2]]);
+    expect(answers.map((a) => [a.processed, a.skipped])).toEqual([[6, 0], [0, 6], [0, 2]]);
     expect(await statesOf(key, "E1", date)).toEqual(["07:58 available", "10:02 break", "10:20 available", "11:00 offline"]);
   });
 
@@ -392,10 +408,10 @@ describe("agent statuses: the interval model through the Worker", () => {
     const date = pastDate(2);
     await mapCodes(key, "injixo:1234", { Ready: "available", Break: "break" });
     const sent = await statuses(key, workedExampleIntervals(date, "A-77"));
-    expect(sent.body).toMatchObject({ success: true, processed: 4, errors: [] });
-    expect(sent.body.warnings).toEqual([{ agentId: "a-77", records: 4, warning: expect.stringContaining("No employee matches") }]);
+    expect(sent.body).toMatchObject({ success: true, processed: 6, errors: [] });
+    expect(sent.body.warnings).toEqual([{ agentId: "a-77", records: 6, warning: expect.stringContaining("No employee matches") }]);
     const unknown = (await getJson(key, "/api/v1/agents/unknown")).body.agents;
-    expect(unknown).toEqual([expect.objectContaining({ agentId: "a-77", kinds: ["source:injixo:1234", "email", "employeeId"], events: 4 })]);
+    expect(unknown).toEqual([expect.objectContaining({ agentId: "a-77", kinds: ["source:injixo:1234", "email", "employeeId"], events: 6 })]);
 
     // A per-source id of another integration does not adopt it; this integration's does.
     await postData(key, "/api/v1/import/employees", [employee(2, { identifiers: [{ source: "injixo:999", value: "a-77" }] })]);
@@ -404,7 +420,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     expect((await getJson(key, "/api/v1/agents/unknown")).body.agents).toEqual([]);
     expect(await statesOf(key, "E3", date)).toEqual(["07:58 available", "10:02 break", "10:20 available", "11:00 offline"]);
     // Sent again now that it is known: replays of the adopted events.
-    expect((await statuses(key, workedExampleIntervals(date, "a-77"))).body).toMatchObject({ processed: 0, skipped: 4 });
+    expect((await statuses(key, workedExampleIntervals(date, "a-77"))).body).toMatchObject({ processed: 0, skipped: 6 });
     expect((await statuses(key, workedExampleIntervals(date, "a-77"))).body.warnings).toBeUndefined();
   });
 
