@@ -346,6 +346,16 @@ describe("agent statuses: the interval model through the Worker", () => {
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${before}T23:00:00Z`, endTime: `${date}T01:00:00Z` }]);
     const spans = (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans;
     expect(spans.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 lunch", "01:00 offline"]);
+
+    // The interval that voids an end can start well before the day's carry-in state: Lunch (sent
+    // later, inside Ready) voids Ready's end at 03:00, and the native API says the agent is
+    // available from 23:45. Only a read back to Ready's start shows that 03:00 is no change.
+    const [eve, next] = [pastDate(5), pastDate(4)];
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${eve}T20:00:00Z`, endTime: `${next}T03:00:00Z` }]);
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${eve}T21:00:00Z`, endTime: `${eve}T21:30:00Z` }]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: `${eve}T23:45:00Z` }]);
+    const later = (await getJson(key, `/api/v1/agents/E1/timeline?date=${next}`)).body.spans;
+    expect(later.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 available"]);
   });
 
   it("a gap is offline, in one request or in two", async () => {
@@ -381,6 +391,16 @@ describe("agent statuses: the interval model through the Worker", () => {
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${before}T23:30:00Z`, endTime: `${date}T01:00:00Z` }]);
     const spans = (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans;
     expect(spans.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 lunch", "01:00 offline"]);
+
+    // The interval that voids an end can start well before the day's carry-in state: Lunch (sent
+    // later, inside Ready) voids Ready's end at 03:00, and the native API says the agent is
+    // available from 23:45. Only a read back to Ready's start shows that 03:00 is no change.
+    const [eve, next] = [pastDate(5), pastDate(4)];
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${eve}T20:00:00Z`, endTime: `${next}T03:00:00Z` }]);
+    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${eve}T21:00:00Z`, endTime: `${eve}T21:30:00Z` }]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: `${eve}T23:45:00Z` }]);
+    const later = (await getJson(key, `/api/v1/agents/E1/timeline?date=${next}`)).body.spans;
+    expect(later.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 available"]);
   });
 
   it("an open interval is the agent's state now; closing it later ends it", async () => {
