@@ -1,3 +1,4 @@
+import { meteredEnv } from "./db/meter.ts";
 import { app } from "./http/app.ts";
 import { CONNECTOR_WAKE_CRON, wakeConnectors } from "./services/connectors.ts";
 import { purgeExpiredHistory } from "./services/retention.ts";
@@ -7,9 +8,10 @@ export { ConnectorDO } from "./durable/connector.ts";
 export { HubDO } from "./durable/hub.ts";
 
 export default {
-  fetch: app.fetch,
+  fetch: (request, env, ctx) => app.fetch(request, meteredEnv(env), ctx),
   /** The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention leaves D1. */
-  async scheduled(controller, env, ctx) {
+  async scheduled(controller, rawEnv, ctx) {
+    const env = meteredEnv(rawEnv);
     if (controller.cron === CONNECTOR_WAKE_CRON) {
       ctx.waitUntil(
         wakeConnectors(env).then((r) => {

@@ -17,16 +17,17 @@ const INSERT_INTERVALS = `
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds`;
 
 /**
- * Replaces an agent's intervals of one day from `from` on, in one transaction: running it twice
- * writes the same rows (the agents' flushes rely on that).
+ * Writes an agent's intervals of one day in one transaction: upserted, or (`replaceDay`) replacing
+ * every interval D1 had for that day. Running it twice writes the same rows (the agents' flushes
+ * rely on that).
  */
-export async function replaceIntervalsFrom(
+export async function writeIntervals(
   d1: D1Database,
   tenant: string,
   agentKey: string,
   date: string,
-  from: number,
   intervals: readonly IntervalRow[],
+  replaceDay: boolean,
 ): Promise<void> {
   const rows = intervals.map((i) => [
     i.start,
@@ -38,12 +39,9 @@ export async function replaceIntervalsFrom(
     i.scheduledWorkSeconds,
     i.workStateSeconds,
   ]);
-  await d1.batch([
-    d1
-      .prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ? AND interval_start >= ?")
-      .bind(tenant, agentKey, date, from),
-    ...jsonChunks(rows).map((chunk) => d1.prepare(INSERT_INTERVALS).bind(tenant, agentKey, date, chunk)),
-  ]);
+  const statements = jsonChunks(rows).map((chunk) => d1.prepare(INSERT_INTERVALS).bind(tenant, agentKey, date, chunk));
+  if (replaceDay) statements.unshift(d1.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date));
+  if (statements.length > 0) await d1.batch(statements);
 }
 
 export function deleteAgentIntervals(d1: D1Database, tenant: string, agentKey: string): D1PreparedStatement {

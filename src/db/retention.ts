@@ -31,7 +31,6 @@ export async function agentKeysOf(d1: D1Database, tenant: string): Promise<strin
 
 /** Tables of per-agent history, and the column that dates a row (epoch ms). */
 const AGENT_TABLES = [
-  { table: "state_events", time: "ts" },
   { table: "adherence_intervals", time: "interval_start" },
   { table: "schedule_segments", time: '"end"' },
 ] as const;

@@ -1,6 +1,7 @@
 /**
  * D1 schema: history and reference data for reports and forecasting.
- * Live state lives in the agent Durable Objects; D1 is written through their outbox.
+ * Live state and each agent's state history live in the agent Durable Objects; D1 gets the
+ * per-interval totals they compute (written by their alarms), the directory and contact volume.
  * Every table is keyed by tenant first: no query can reach across tenants without naming one.
  */
 import { sql } from "drizzle-orm";
@@ -156,29 +157,6 @@ export const agentIdentifiers = sqliteTable(
     employeeId: text("employee_id").notNull(), // employees.id (the agent key)
   },
   (t) => [primaryKey({ columns: [t.tenant, t.kind, t.value] }), index("agent_identifiers_employee").on(t.tenant, t.employeeId)],
-);
-
-/**
- * Every state change, by event time, as it was received: the source and its raw codes. `state`
- * is the state the event named itself (native); for a vendor code it is null here — the code's
- * state is whatever `state_code_mappings` says now (the agents' objects keep the derived state).
- * The primary key is the replay key: `eventKey` is the named state, or the normalised code and
- * reason, so a mapping change never changes which events are replays.
- */
-export const stateEvents = sqliteTable(
-  "state_events",
-  {
-    tenant: text("tenant").notNull(),
-    agentKey: text("agent_key").notNull(),
-    ts: integer("ts").notNull(), // epoch ms, event time
-    source: text("source").notNull().default("native"),
-    eventKey: text("event_key").notNull(),
-    state: text("state"),
-    acdStateCode: text("acd_state_code"),
-    reasonCode: text("reason_code"),
-    queue: text("queue"),
-  },
-  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.ts, t.source, t.eventKey] })],
 );
 
 /** Which agents hold events of which vendor code: the agents a mapping change must recompute. */

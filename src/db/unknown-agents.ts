@@ -6,7 +6,6 @@
 import { normalizeIdentifier } from "../domain/identifiers.ts";
 import { jsonChunks } from "./bulk.ts";
 import { deleteAgentIntervals } from "./intervals.ts";
-import { deleteAgentHistory } from "./state-history.ts";
 
 export interface UnknownAgent {
   /** The normalised identifier. */
@@ -114,12 +113,11 @@ export async function findAdoptableUnknownAgents(
 }
 
 /**
- * An adopted identifier leaves the list, and its agent's D1 history goes with it (the adopting
- * employee's object rewrites that history under its own key).
+ * An adopted identifier leaves the list, and its agent's D1 intervals go with it (the adopting
+ * employee's object rewrites them under its own key).
  */
 export async function forgetUnknownAgent(d1: D1Database, tenant: string, agentId: string, agentKey: string): Promise<void> {
   await d1.batch([
-    deleteAgentHistory(d1, tenant, agentKey),
     deleteAgentIntervals(d1, tenant, agentKey),
     d1.prepare("DELETE FROM unknown_agents WHERE tenant = ? AND agent_id = ?").bind(tenant, normalizeIdentifier(agentId)),
   ]);

@@ -10,18 +10,19 @@
  * Events are keyed on their replay key (time, source, and what happened: see eventKey in
  * src/domain/state-codes.ts) in a table without rowids (one B-tree per insert, no sequence).
  * Each keeps its source and raw codes; `state` is derived from them for vendor codes (null while
- * unmapped) and re-derived when the tenant's mapping changes. The outbox holds only the events D1
- * has not received: usually none, because the import request writes them to D1 itself.
+ * unmapped) and re-derived when the tenant's mapping changes. This log is the agent's state
+ * history (for the tenant's retentionDays); D1 gets the per-interval totals computed from it.
  */
+import type { Sql } from "../db/meter.ts";
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
-const EVENT_COLUMNS = `ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
-     reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)`;
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS state_log (${EVENT_COLUMNS}) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS history_outbox (${EVENT_COLUMNS}) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
+     reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)) WITHOUT ROWID`,
+  // Objects from before the agent objects became the only store of state history had an outbox to D1.
+  `DROP TABLE IF EXISTS history_outbox`,
   `CREATE TABLE IF NOT EXISTS segments (
      date TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, activity TEXT NOT NULL,
      PRIMARY KEY (start, "end", activity))`,
@@ -56,7 +57,7 @@ const MAX_BOUND_PARAMETERS = 100;
  * carries a handful of rows, for which plain VALUES beat `json_each` (no JSON to build or parse).
  */
 function insertValues<T extends Record<string, SqlStorageValue>>(
-  sql: SqlStorage,
+  sql: Sql,
   head: string,
   rows: ReadonlyArray<readonly SqlStorageValue[]>,
   tail = "",
@@ -119,25 +120,23 @@ function withIntervalStarts(from: number, read: (from: number) => StoredEvent[])
 }
 
 export class AgentStore {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(private readonly sql: Sql) {
     // One call for the whole schema: an object starting up pays for one statement, not six.
     sql.exec(SCHEMA.join(";\n"));
     this.load();
   }
 
-  /** Everything small this object keeps (meta, dirty days, outbox size), read in one statement when it starts. */
+  /** Everything small this object keeps (meta, dirty days), read in one statement when it starts. */
   private load(): void {
     const rows = this.sql
       .exec<{ kind: string; k: string | null; v: string | number | null }>(
         `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
-         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
-         UNION ALL SELECT 'outbox', NULL, count(*) FROM history_outbox`,
+         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals`,
       )
       .toArray();
     for (const { kind, k, v } of rows) {
       if (kind === "meta") this.meta.set(k!, JSON.parse(v as string));
       else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
-      else if (kind === "outbox") this.outboxSize = v as number;
     }
   }
 
@@ -181,11 +180,8 @@ export class AgentStore {
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Inserts the events not seen before, in one statement; returns those that were new. Unless
-   * they are already in D1's history (`inHistory`), the new ones also go to the outbox.
-   */
-  insertEvents(events: readonly StoredEvent[], inHistory: boolean): StoredEvent[] {
+  /** Inserts the events not seen before, in one statement; returns those that were new. */
+  insertEvents(events: readonly StoredEvent[]): StoredEvent[] {
     if (events.length === 0) return [];
     const inserted = insertValues<EventRow>(
       this.sql,
@@ -194,10 +190,6 @@ export class AgentStore {
       "ON CONFLICT DO NOTHING RETURNING *",
     ).map(toEvent);
     if (inserted.length === 0) return [];
-    if (!inHistory) {
-      insertValues(this.sql, `INSERT INTO history_outbox ${EVENT_INSERT}`, eventValues(inserted), "ON CONFLICT DO NOTHING");
-      this.outboxSize += inserted.length;
-    }
     this.remember(inserted);
     return inserted;
   }
@@ -284,14 +276,12 @@ export class AgentStore {
       .filter((row) => row.next !== row.state);
     if (codes.length === 0) return [];
     const changes = JSON.stringify(codes.map((c) => [c.source, c.key, c.next]));
-    for (const table of ["state_log", "history_outbox"]) {
-      this.sql.exec(
-        // json_each has a column named key too: the table's own columns are qualified.
-        `UPDATE ${table} SET state = (SELECT value ->> '$[2]' FROM json_each(?1) WHERE value ->> '$[0]' = ${table}.source AND value ->> '$[1]' = ${table}.key)
-         WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
-        changes,
-      );
-    }
+    this.sql.exec(
+      // json_each has a column named key too: the table's own columns are qualified.
+      `UPDATE state_log SET state = (SELECT value ->> '$[2]' FROM json_each(?1) WHERE value ->> '$[0]' = state_log.source AND value ->> '$[1]' = state_log.key)
+       WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
+      changes,
+    );
     this.recent = null;
     return this.sql
       .exec<EventRow>(
@@ -300,29 +290,6 @@ export class AgentStore {
       )
       .toArray()
       .map(toEvent);
-  }
-
-  // ── outbox ─────────────────────────────────────────────────────────────────────────────────
-
-  /** Events in the outbox (kept in memory: checked on every call). */
-  private outboxSize = 0;
-
-  hasUnflushedEvents(): boolean {
-    return this.outboxSize > 0;
-  }
-
-  /** The outbox: events D1 has not received yet, oldest first. */
-  unflushedEvents(limit: number): StoredEvent[] {
-    return this.sql.exec<EventRow>("SELECT * FROM history_outbox ORDER BY ts, source, key LIMIT ?", limit).toArray().map(toEvent);
-  }
-
-  /** D1 has these now (events that arrived meanwhile stay in the outbox). */
-  markEventsFlushed(events: readonly StoredEvent[]): void {
-    const { rowsWritten } = this.sql.exec(
-      "DELETE FROM history_outbox WHERE (ts, source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?))",
-      JSON.stringify(events.map((e) => [e.ts, e.source, e.key])),
-    );
-    this.outboxSize = Math.max(0, this.outboxSize - rowsWritten);
   }
 
   // ── schedule ───────────────────────────────────────────────────────────────────────────────
@@ -401,15 +368,14 @@ export class AgentStore {
   /** Hands every event over (to the employee that adopts this unknown agent) and forgets them. */
   takeAllEvents(): StoredEvent[] {
     const events = this.allEvents();
-    // Handed-over events are the adopter's to write; nothing is left to flush here.
-    this.sql.exec("DELETE FROM state_log; DELETE FROM history_outbox; DELETE FROM dirty_intervals");
+    // Handed-over events are the adopter's; nothing is left to flush here.
+    this.sql.exec("DELETE FROM state_log; DELETE FROM dirty_intervals");
     this.dirty.clear();
-    this.outboxSize = 0;
     this.recent = null;
     return events;
   }
 
-  /** Old events leave the log (the outbox keeps whatever D1 still lacks). */
+  /** Old events leave the log. */
   pruneEventsBefore(ts: number): void {
     const { rowsWritten } = this.sql.exec("DELETE FROM state_log WHERE ts < ?", ts);
     if (rowsWritten > 0) this.recent = null;

@@ -2,9 +2,8 @@
  * One Durable Object per tenant and agent: the agent's events, schedule and live adherence.
  * Every change recomputes the agent's status from its stored events (event time, not arrival
  * time), so late, shuffled and replayed events give the same answer as ordered ones.
- * D1 receives state history from the import request itself when it can; whatever that write
- * missed, and the per-interval totals, go through an outbox flushed by the alarm. A failed flush
- * loses nothing.
+ * The object's own storage is the agent's state history; D1 receives the per-interval totals
+ * from the alarm (a failed write is retried with backoff and loses nothing).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -18,7 +17,8 @@ import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
 import { CallTracker, type TrackedCall, type TrackerAnswer, type TrackerCommand, type TrackerSettings, type TrackerView } from "./call-tracker.ts";
 import { agentStub } from "./names.ts";
-import { writeAgentHistory } from "./outbox.ts";
+import { writeAgentIntervals } from "./interval-history.ts";
+import { MeteredSql, meteredEnv } from "../db/meter.ts";
 import { publishRows } from "./publish.ts";
 
 /**
@@ -54,24 +54,25 @@ export class AgentDO extends DurableObject<Env> {
   private readonly store: AgentStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new AgentStore(ctx.storage.sql);
+    super(ctx, meteredEnv(env));
+    this.sql = new MeteredSql(ctx.storage.sql);
+    this.store = new AgentStore(this.sql);
   }
+
+  private readonly sql: MeteredSql;
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
   /**
    * Stores new events and recomputes. Returns the changed board row (if any) instead of sending it:
-   * the Worker sends the rows of a whole request to each hub in one call. `inHistory`: the
-   * Worker has already written these events to D1, so the outbox need not.
+   * the Worker sends the rows of a whole request to the hub in one call.
    */
   async ingest(
     context: AgentContext,
     events: StoredEvent[],
-    inHistory = false,
   ): Promise<{ processed: number; skipped: number; row: RowUpdate | null; codes: Array<{ source: string; key: string; events: number }> }> {
     this.remember(context);
-    const inserted = this.storeEvents(events, inHistory);
+    const inserted = this.storeEvents(events);
     const row = await this.afterChange();
     // The vendor codes of the events that were new (a replay is not seen twice in the code list).
     const codes = new Map<string, { source: string; key: string; events: number }>();
@@ -97,7 +98,7 @@ export class AgentDO extends DurableObject<Env> {
     this.remember(context);
     const tracker = this.tracker();
     const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) => this.store.eventsBetween(from, to + 1));
-    this.storeEvents(events, false);
+    this.storeEvents(events);
     this.syncTrackerDeadline();
     const row = await this.afterChange();
     const listed = (this.store.getMeta<string[]>("trackerListed") ?? []).includes(settings.source);
@@ -223,10 +224,10 @@ export class AgentDO extends DurableObject<Env> {
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
   /** Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it knows. */
-  private storeEvents(events: StoredEvent[], inHistory: boolean): StoredEvent[] {
+  private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
-    const inserted = this.store.insertEvents(derived, inHistory);
+    const inserted = this.store.insertEvents(derived);
     if (inserted.length > 0) this.markEventsDirty(inserted);
     return inserted;
   }
@@ -235,7 +236,7 @@ export class AgentDO extends DurableObject<Env> {
   private callTracker: CallTracker | undefined;
 
   private tracker(): CallTracker {
-    return (this.callTracker ??= new CallTracker(this.ctx.storage.sql));
+    return (this.callTracker ??= new CallTracker(this.sql));
   }
 
   /** The next lost-stop deadline lives in meta (read from memory), so scheduling alarms never queries the tracker. */
@@ -253,7 +254,7 @@ export class AgentDO extends DurableObject<Env> {
     const due = this.store.getMeta<number>("trackerDueAt");
     if (due === null || due > now) return;
     const events = this.tracker().closeOverdue(now, (from, to) => this.store.eventsBetween(from, to + 1));
-    this.storeEvents(events, false);
+    this.storeEvents(events);
     this.syncTrackerDeadline();
     this.store.saveMeta();
   }
@@ -441,9 +442,9 @@ export class AgentDO extends DurableObject<Env> {
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
-    // Finished history goes to D1 within seconds: events the import request could not write, earlier days' totals.
+    // Finished history goes to D1 within seconds: earlier days' totals, and today's when a mapping or the settings changed.
     const urgent = this.store.getMeta<boolean>("flushTodayNow") === true && dirty.length > 0;
-    if (this.store.hasUnflushedEvents() || urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
+    if (urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.
     if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
@@ -510,7 +511,7 @@ export class AgentDO extends DurableObject<Env> {
     try {
       const today = this.today(now);
       const todayWritten = this.store.dirtyDays().some((d) => d.date === today) && !this.todayDeferred(now);
-      await writeAgentHistory(
+      await writeAgentIntervals(
         this.env.DB,
         context.tenant,
         context.profile.agentKey,
@@ -518,6 +519,7 @@ export class AgentDO extends DurableObject<Env> {
         (date, from) => this.computeCalendarDay(date, now, from),
         context.settings.settings.timeZone,
         (date) => date === today && this.todayDeferred(now),
+        now,
       );
       if (todayWritten) this.store.setMeta("todayWrittenInInterval", this.currentIntervalStart(now));
       this.store.setMeta("flushFailures", 0);
@@ -526,7 +528,7 @@ export class AgentDO extends DurableObject<Env> {
       this.store.pruneEventsBefore(now - retentionDaysOf(context.settings.settings) * 86_400_000);
       this.store.saveMeta();
     } catch (error) {
-      // D1 is down or refused the write: everything stays in the outbox; retry with backoff.
+      // D1 is down or refused the write: the days stay dirty; retry with backoff.
       const failures = (this.store.getMeta<number>("flushFailures") ?? 0) + 1;
       const delay = Math.min(FLUSH_RETRY_MAX_MS, FLUSH_RETRY_MIN_MS * 2 ** (failures - 1));
       this.store.setMeta("flushFailures", failures);

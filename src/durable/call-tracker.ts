@@ -13,6 +13,7 @@
  * call or blackout must start at or after the end of the latest one (recorders send in order;
  * a backfill does too), which keeps every agent's calls disjoint without reading them all.
  */
+import type { Sql } from "../db/meter.ts";
 import {
   CALL_END_CODE,
   CALL_LOST_CODE,
@@ -88,7 +89,7 @@ const NOUN: Record<TrackedKind, string> = { call: "call", blackout: "blackout" }
 export class CallTracker {
   private prunedAt = 0;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(private readonly sql: Sql) {
     sql.exec(SCHEMA);
   }
 

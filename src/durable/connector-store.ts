@@ -8,6 +8,7 @@
  * - roster: who each platform agent id is (email, agent number), from the agents stream;
  * - calls: each call's latest version as contact-volume facts, to recompute its intervals.
  */
+import type { Sql } from "../db/meter.ts";
 import type { CallFacts, PlatformAgent } from "../connectors/ujet/map.ts";
 
 const SCHEMA = [
@@ -27,10 +28,10 @@ const SCHEMA = [
 const REQUEST_LOG_MS = 3_600_000;
 
 export class ConnectorStore {
-  private readonly sql: SqlStorage;
+  private readonly sql: Sql;
   private readonly metaCache = new Map<string, unknown>();
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: Sql) {
     this.sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
   }

@@ -16,6 +16,7 @@
  * - 429/5xx/no answer: exponential back-off with jitter, at least Retry-After. 401/403: stop until
  *   the credentials are replaced (configure with a new token).
  */
+import { MeteredSql, meteredEnv } from "../db/meter.ts";
 import { DurableObject } from "cloudflare:workers";
 import type { ConnectorCounts, ConnectorStatus, StreamStatus } from "../connectors/status.ts";
 import { type SealedToken, openToken, sealToken } from "../connectors/token-cipher.ts";
@@ -124,8 +125,8 @@ export class ConnectorDO extends DurableObject<Env> {
   private lastStream: StreamName | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new ConnectorStore(ctx.storage.sql);
+    super(ctx, meteredEnv(env));
+    this.store = new ConnectorStore(new MeteredSql(ctx.storage.sql));
   }
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────

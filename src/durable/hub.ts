@@ -4,6 +4,7 @@
  * the hub stores the latest row per agent (for snapshots) and the recent messages (for replay
  * to a board that reconnects), and fans each message out to every socket.
  */
+import { MeteredSql, meteredEnv, type Sql } from "../db/meter.ts";
 import { DurableObject } from "cloudflare:workers";
 import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
 
@@ -14,12 +15,12 @@ const REPLAY_LIMIT = 2_000;
 export const BOARD_TICKET_HEADER = "x-rta-board-ticket";
 
 export class HubDO extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private readonly sql: Sql;
   private seq: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
+    super(ctx, meteredEnv(env));
+    this.sql = new MeteredSql(ctx.storage.sql);
     // view is NULL for an agent that left this hub's team (a tombstone that keeps its rev).
     this.sql.exec("CREATE TABLE IF NOT EXISTS agent_rows (agent_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, view TEXT)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");

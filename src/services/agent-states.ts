@@ -1,12 +1,10 @@
 /**
  * Ingest of agent state changes: the pipeline every door that carries agent states feeds.
- * resolve identifiers → derive states from vendor codes → group by agent → D1 history once per
- * request → one call per agent object → one board batch per hub → list codes and identifiers
- * nobody knows yet.
+ * resolve identifiers → group by agent → one call per agent object (which stores the events and
+ * derives vendor codes' states) → one board batch → list codes and identifiers nobody knows yet.
  */
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { insertStateHistory } from "../db/state-history.ts";
 import { type SeenCode, recordStateCodes } from "../db/state-codes.ts";
 import { recordUnknownAgents } from "../db/unknown-agents.ts";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -78,17 +76,13 @@ export async function ingestAgentStates(
   }
   const agents = [...batches.values()];
 
-  // State history goes to D1 once for the whole request, not once per agent; agents only
-  // write what this missed (D1 failing) from their outboxes.
-  const inHistory = await writeHistory(env.DB, tenant, agents);
-
   let processed = 0;
   let skipped = 0;
   const rows: RowUpdate[] = [];
   await Promise.all(
     agents.map(async ({ profile, events, indexes }) => {
       try {
-        const result = await agentStub(env, tenant, profile.agentKey).ingest({ tenant, profile, ...context }, events, inHistory);
+        const result = await agentStub(env, tenant, profile.agentKey).ingest({ tenant, profile, ...context }, events);
         processed += result.processed;
         skipped += result.skipped;
         if (result.row) rows.push(result.row);
@@ -117,17 +111,4 @@ export async function ingestAgentStates(
     warning: "No employee matches this agentId; its events are kept and will belong to the employee once imported",
   }));
   return { counts: { processed, skipped }, errors, warnings };
-}
-
-/** Writes a request's events to D1's state history; false (and logged) when D1 refused. */
-async function writeHistory(d1: D1Database, tenant: string, agents: readonly AgentBatch[]): Promise<boolean> {
-  const rows = agents.flatMap(({ profile, events }) => events.map((e) => ({ ...e, agentKey: profile.agentKey })));
-  if (rows.length === 0) return false;
-  try {
-    await insertStateHistory(d1, tenant, rows);
-    return true;
-  } catch (error) {
-    console.error("writing state history failed; the agents' outboxes will retry", error);
-    return false;
-  }
 }

@@ -48,7 +48,7 @@ export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}):
     const agentKeys = await agentKeysOf(env.DB, tenant);
     statements++;
     const steps = [
-      ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({ cost: 3, run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement) })),
+      ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({ cost: 2, run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement) })),
       { cost: 1, run: () => deleteContactVolumeBefore(env.DB, tenant, before, rowsPerStatement) },
     ];
     for (const step of steps) {

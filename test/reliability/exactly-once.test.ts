@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 /**
  * Exactly once (issue 15): concurrent clients resending overlapping, shuffled batches of the
  * same events store each event once — in the agents' timelines and in D1's history — and the
@@ -6,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { agentStub } from "../../src/durable/names.ts";
 import { ALL_PERMISSIONS, api, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 const AGENTS = 5;
@@ -45,8 +47,14 @@ describe("exactly-once history under concurrent overlapping batches", () => {
     );
     expect(answers.reduce((n, a) => n + a.processed, 0)).toBe(events.length);
 
-    const stored = await env.DB.prepare("SELECT count(*) AS n, count(DISTINCT agent_key || ts) AS distinct_n FROM state_events WHERE tenant = ?").bind(tenant).first<{ n: number; distinct_n: number }>();
-    expect(stored).toEqual({ n: events.length, distinct_n: events.length });
+    // Each agent's object is its state history: every event stored there exactly once.
+    const agentKeys = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).all<{ id: string }>()).results.map((r) => r.id);
+    const stored = await Promise.all(
+      agentKeys.map((agentKey) =>
+        runInDurableObject(agentStub(env, tenant, agentKey), (_instance, state) => state.storage.sql.exec<{ n: number; distinct_n: number }>("SELECT count(*) AS n, count(DISTINCT ts) AS distinct_n FROM state_log").one()),
+      ),
+    );
+    expect(stored.reduce((sum, s) => ({ n: sum.n + s.n, distinct_n: sum.distinct_n + s.distinct_n }), { n: 0, distinct_n: 0 })).toEqual({ n: events.length, distinct_n: events.length });
     for (let agent = 1; agent <= AGENTS; agent++) {
       const dates = [...new Set(events.filter((e) => e.agentId === `E${agent}`).map((e) => e.timestamp.slice(0, 10)))];
       let states = 0;

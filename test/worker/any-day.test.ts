@@ -38,7 +38,7 @@ async function loadDay(key: string, daysAgo: number) {
 
 async function d1Rows(tenant: string) {
   const count = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant = ?`).bind(tenant).first<number>("n");
-  return { events: await count("state_events"), intervals: await count("adherence_intervals"), segments: await count("schedule_segments") };
+  return { intervals: await count("adherence_intervals"), segments: await count("schedule_segments") };
 }
 
 describe("any day", () => {
@@ -69,7 +69,6 @@ describe("any day", () => {
     const rows = ((await intervals.json()) as any).intervals.filter((r: any) => r.date === date && r.scheduledSeconds > 0);
     expect(rows).toHaveLength(16);
     expect(rows.reduce((n: number, r: any) => n + r.inAdherenceSeconds, 0)).toBe(7_200);
-    expect((await d1Rows(tenant)).events).toBe(2);
   });
 
   it("refuses events older than the tenant's retention, and still accepts 5 minutes of clock skew only", async () => {
@@ -97,7 +96,7 @@ describe("any day", () => {
     }
     await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
     const before = await d1Rows(short.tenant);
-    expect(before).toMatchObject({ events: 4, segments: 2 });
+    expect(before).toMatchObject({ segments: 2 });
     expect(before.intervals).toBe(34);
     expect(await d1Rows(kept.tenant)).toEqual(before);
 
@@ -114,7 +113,7 @@ describe("any day", () => {
     expect(runs).toBeGreaterThan(2);
     expect(runs).toBeLessThan(100);
 
-    expect(await d1Rows(short.tenant)).toEqual({ events: 2, intervals: 17, segments: 1 });
+    expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
     expect(await d1Rows(kept.tenant)).toEqual(before);
     const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
     expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
@@ -129,9 +128,10 @@ describe("any day", () => {
     const { tenant, key } = await setup();
     await loadDay(key, 200);
     await api(key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } });
+    expect(await d1Rows(tenant)).toMatchObject({ segments: 1 });
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await d1Rows(tenant)).toMatchObject({ events: 0, segments: 0 });
+    expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 0 });
   });
 });

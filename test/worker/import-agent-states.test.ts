@@ -109,25 +109,27 @@ describe("POST /api/v1/import/agent-states", () => {
     expect(unknownLeft).toBe(0);
   });
 
-  it("moves an unknown agent's D1 history to the employee that adopts it", async () => {
+  it("moves an unknown agent's state history to the employee that adopts it", async () => {
     const { tenant, key } = await setup();
+    const date = new Date(Date.now() - 30 * 60_000).toISOString().slice(0, 10);
     const events = [
-      { agentId: "temp.agent@example.com", state: "available", timestamp: ago(20) },
-      { agentId: "temp.agent@example.com", state: "on_call", timestamp: ago(10) },
+      { agentId: "temp.agent@example.com", state: "available", timestamp: `${date}T00:10:00.000Z` },
+      { agentId: "temp.agent@example.com", state: "on_call", timestamp: `${date}T00:20:00.000Z` },
     ];
     await postData(key, PATH, events);
-    const history = async () =>
-      (await env.DB.prepare("SELECT agent_key, ts, state FROM state_events WHERE tenant = ? ORDER BY ts").bind(tenant).all<{ agent_key: string; ts: number; state: string }>()).results;
-    // Written with the request, under the unknown agent's key.
-    expect((await history()).map((r) => r.agent_key)).toEqual(["unknown:temp.agent@example.com", "unknown:temp.agent@example.com"]);
+    const history = async (agentId: string) => {
+      const res = await api(key, `/api/v1/agents/${encodeURIComponent(agentId)}/timeline?date=${date}`);
+      return res.status === 200 ? ((await res.json()) as { states: Array<{ timestamp: string; state: string }> }).states.map((s) => [s.timestamp, s.state]) : res.status;
+    };
+    expect(await history("temp.agent@example.com")).toEqual(events.map((e) => [e.timestamp, e.state]));
 
     await postData(key, "/api/v1/import/employees", [{ email: "temp.agent@example.com", firstName: "Temp", lastName: "Agent", employeeId: "E88" }]);
     const employeeKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E88'").bind(tenant).first<string>("id"))!;
-    // The unknown key's rows are gone; the employee's object holds the events in its outbox until its alarm.
-    expect(await history()).toEqual([]);
-    const stub = agentStub(env, tenant, employeeKey);
-    await runInDurableObject(stub, (instance) => instance.alarm());
-    expect(await history()).toEqual(events.map((e) => ({ agent_key: employeeKey, ts: Date.parse(e.timestamp), state: e.state })));
+    // The employee's object holds the history now (and writes its intervals to D1 at its alarm).
+    expect(await history("E88")).toEqual(events.map((e) => [e.timestamp, e.state]));
+    const intervals = () => env.DB.prepare("SELECT DISTINCT agent_key FROM adherence_intervals WHERE tenant = ?").bind(tenant).all<{ agent_key: string }>();
+    await runInDurableObject(agentStub(env, tenant, employeeKey), (instance) => instance.alarm());
+    expect((await intervals()).results.map((r) => r.agent_key)).toEqual([employeeKey]);
   });
 
   it("filters GET /agents by team", async () => {
@@ -165,8 +167,8 @@ describe("POST /api/v1/import/agent-states", () => {
   }, 60_000);
 });
 
-describe("agent Durable Object outbox", () => {
-  it("writes state history to D1 with the request; the outbox writes it again idempotently", async () => {
+describe("the agent's object is its state history", () => {
+  it("keeps every event across eviction and writes per-interval totals, not events, to D1", async () => {
     const { tenant, key } = await setup();
     const events = [
       { agentId: "E1", state: "available", timestamp: ago(6) },
@@ -175,22 +177,10 @@ describe("agent Durable Object outbox", () => {
     await postData(key, PATH, events);
     const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
-    const count = () => env.DB.prepare("SELECT count(*) AS n FROM state_events WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey).first("n");
-    const outbox = () => runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM history_outbox").one().n);
-    expect(await count()).toBe(2);
-    // The request wrote them, so the outbox has nothing to send.
-    expect(await outbox()).toBe(0);
-
-    // Put them back in the outbox: a flush that sends them again must not write them twice.
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("INSERT INTO history_outbox SELECT * FROM state_log");
-    });
     await evictDurableObject(stub);
-    expect(await outbox()).toBe(2);
-    await runInDurableObject(stub, (instance) => instance.alarm());
-    expect(await count()).toBe(2);
-    expect(await outbox()).toBe(0);
-    const { results } = await env.DB.prepare("SELECT ts, state FROM state_events WHERE tenant = ? AND agent_key = ? ORDER BY ts").bind(tenant, agentKey).all();
-    expect(results).toEqual(events.map((e) => ({ ts: Date.parse(e.timestamp), state: e.state })));
+    const stored = await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ ts: number; state: string }>("SELECT ts, state FROM state_log ORDER BY ts").toArray());
+    expect(stored).toEqual(events.map((e) => ({ ts: Date.parse(e.timestamp), state: e.state })));
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('state_events', 'adherence_intervals')").all<{ name: string }>();
+    expect(tables.results.map((t) => t.name)).toEqual(["adherence_intervals"]);
   });
 });

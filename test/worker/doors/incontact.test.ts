@@ -153,14 +153,6 @@ describe("inContact door: the document's example", () => {
       ["available", "incontact", "call-end"],
     ]);
 
-    // The call's events reach D1's state history through the agent's outbox (the alarm flushes it).
-    await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "1")));
-    const { results } = await env.DB.prepare("SELECT state, acd_state_code FROM state_events WHERE tenant = ? AND source = 'incontact' ORDER BY ts").bind(tenant).all();
-    expect(results).toEqual([
-      { state: "on_call", acd_state_code: "call" },
-      { state: "available", acd_state_code: "call-end" },
-    ]);
-
     // One handled contact, with its duration, on no queue (the example names none).
     const volume = await getJson(key, `/api/v1/contact-volume?from=${date}&to=${date}&source=incontact`);
     expect(volume.body.intervals).toEqual([expect.objectContaining({ source: "incontact", queueId: "", channel: "voice", offered: 1, handled: 1 })]);

@@ -1,0 +1,95 @@
+/**
+ * What storage an ingested event costs, read from the platform's own counters (D1's
+ * `meta.rows_written`, the objects' SQLite cursors' `rowsWritten`, summed by src/db/meter.ts)
+ * over a fixed workload: 40 agents with a shift now, single changes and batches, each part once
+ * with nobody watching the board and once with the tenant's board and a team board open, every
+ * agent's alarm run afterwards (its interval write to D1 included).
+ *
+ * Prints one `COST {…}` line (npm run bench prints it too) and holds the targets of the cost
+ * issue: at most 3 rows written per event over the whole workload, 1.5 while nobody watches.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { rowsWritten } from "../../src/db/meter.ts";
+import { agentStub } from "../../src/durable/names.ts";
+import { api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
+
+const AGENTS = 40;
+const SINGLES = 40;
+const BATCHES = 4;
+
+const STATES = ["available", "on_call", "after_call_work", "available", "break"] as const;
+
+async function settled(): Promise<{ d1: number; objects: number }> {
+  // Board publishes run after the answer (waitUntil): let them land before reading the counters.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { ...rowsWritten };
+}
+
+describe("rows written per ingested event", () => {
+  it("stays within 3 over the mixed workload and 1.5 while nobody watches", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    const ids = Array.from({ length: AGENTS }, (_, i) => `E${i + 1}`);
+    await postData(
+      key,
+      "/api/v1/import/employees",
+      ids.map((_, i) => employee(i + 1, { team: i % 2 === 0 ? "Day" : "Night" })),
+    );
+    const now = Date.now();
+    await postData(
+      key,
+      "/api/v1/import/schedules",
+      ids.map((agentId) => ({ agentId, start: new Date(now - 4 * 3_600_000).toISOString(), end: new Date(now + 4 * 3_600_000).toISOString(), activity: "work" })),
+    );
+    const agentKeys = (
+      await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).all<{ id: string }>()
+    ).results.map((r) => r.id);
+    // Every agent's first event (and its first board row) is set-up, not the workload.
+    let clock = now - 3 * 3_600_000;
+    const tick = () => new Date((clock += 1_000)).toISOString();
+    await postData(key, "/api/v1/import/agent-states", ids.map((agentId) => ({ agentId, state: "available", timestamp: tick() })));
+    await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+
+    let n = 0;
+    const next = (agentId: string) => ({ agentId, state: STATES[n++ % STATES.length], timestamp: tick() });
+    async function workload(): Promise<{ events: number; d1: number; objects: number }> {
+      const before = await settled();
+      let events = 0;
+      for (let i = 0; i < SINGLES; i++) {
+        const res = await postData(key, "/api/v1/import/agent-states", [next(ids[i % AGENTS]!)]);
+        expect(res.body.processed).toBe(1);
+        events++;
+      }
+      for (let b = 0; b < BATCHES; b++) {
+        const batch = ids.flatMap((agentId) => [next(agentId), next(agentId)]);
+        const res = await postData(key, "/api/v1/import/agent-states", batch);
+        expect(res.body.processed).toBe(batch.length);
+        events += batch.length;
+      }
+      await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+      const after = await settled();
+      return { events, d1: after.d1 - before.d1, objects: after.objects - before.objects };
+    }
+
+    const unwatched = await workload();
+    const ticket = async (team?: string) => ((await (await api(key, "/api/v1/live/tickets", { json: team ? { team } : {} })).json()) as { ticket: string }).ticket;
+    const boards = [await connect(await ticket()), await connect(await ticket("Day"))];
+    const watched = await workload();
+    for (const board of boards) board.close();
+
+    const perEvent = (part: { events: number; d1: number; objects: number }) => (part.d1 + part.objects) / part.events;
+    const mixed = { events: unwatched.events + watched.events, d1: unwatched.d1 + watched.d1, objects: unwatched.objects + watched.objects };
+    const report = {
+      unwatched: { ...unwatched, perEvent: perEvent(unwatched) },
+      watched: { ...watched, perEvent: perEvent(watched) },
+      mixed: { ...mixed, perEvent: perEvent(mixed) },
+    };
+    console.log(`COST ${JSON.stringify(report)}`);
+    // The counters count: a workload that writes nothing would pass any target.
+    expect(unwatched.objects).toBeGreaterThanOrEqual(unwatched.events);
+    expect(perEvent(unwatched)).toBeLessThanOrEqual(1.5);
+    expect(perEvent(mixed)).toBeLessThanOrEqual(3);
+  });
+});
