@@ -5,14 +5,15 @@ import { jsonChunks } from "./bulk.ts";
 /** One interval's totals as the agent object computes them; `time` is the tenant-local HH:MM. */
 export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
 
+// An interval's date and time follow from its start (and the zone; a new zone rewrites whole days):
+// an update leaves them, and so the day index, alone.
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
     in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds)
   SELECT ?1, ?2, value ->> '$[0]', ?3, value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
          value ->> '$[6]', value ->> '$[7]'
   FROM json_each(?4) WHERE true
-  ON CONFLICT DO UPDATE SET date = excluded.date, time = excluded.time,
-    scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
+  ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds`;
 

@@ -52,14 +52,12 @@ export function agentView(profile: AgentProfile, live: AgentLive | null): AgentV
 }
 
 /**
- * A changed row on its way to the hubs. `rev` grows with every change of one agent, so a hub never
- * applies an older row after a newer one, whichever path each took. `movedFrom` is the team the
- * agent just left, whose board must drop the row.
+ * A changed row on its way to the hub. `rev` grows with every change of one agent, so the hub
+ * never applies an older row after a newer one, whichever path each took.
  */
 export interface RowUpdate {
   rev: number;
   view: AgentView;
-  movedFrom?: string;
   /** The agent's object (within the tenant), which sends the row again if a hub missed it. */
   agentKey: string;
 }

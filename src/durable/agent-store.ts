@@ -29,8 +29,8 @@ const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS segments_date ON segments (date)`,
   // Days whose per-interval totals must be (re)written to D1, from which instant on (null: the
   // whole day).
-  `CREATE TABLE IF NOT EXISTS dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
 ];
 
 /** An event as the object stores it: with its source and replay key. */
@@ -83,6 +83,8 @@ export interface DirtyDay {
   from: number | null;
   /** Grows with every mark (in memory), so a flush only clears what it actually wrote. */
   version: number;
+  /** The mark in storage (undefined: none): a later mark it already covers is not written again. */
+  stored?: number | null;
 }
 
 /** How far behind the live view's window the in-memory events may start before they are read afresh. */
@@ -123,7 +125,23 @@ export class AgentStore {
   constructor(private readonly sql: Sql) {
     // One call for the whole schema: an object starting up pays for one statement, not six.
     sql.exec(SCHEMA.join(";\n"));
+    this.withoutRowids();
     this.load();
+  }
+
+  /**
+   * Objects created before meta and dirty_intervals were tables without rowids get them rebuilt
+   * once: a write to a rowid table with a text key writes two rows (the table's and its index's).
+   */
+  private withoutRowids(): void {
+    const old = this.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'dirty_intervals') AND sql NOT LIKE '%WITHOUT ROWID%'")
+      .toArray()
+      .map((r) => r.name);
+    for (const table of old) {
+      const create = SCHEMA.find((statement) => statement.includes(`EXISTS ${table} (`))!.replace(`EXISTS ${table} (`, `EXISTS ${table}_new (`);
+      this.sql.exec(`${create}; INSERT INTO ${table}_new SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE ${table}_new RENAME TO ${table}`);
+    }
   }
 
   /** Everything small this object keeps (meta, dirty days), read in one statement when it starts. */
@@ -136,7 +154,7 @@ export class AgentStore {
       .toArray();
     for (const { kind, k, v } of rows) {
       if (kind === "meta") this.meta.set(k!, JSON.parse(v as string));
-      else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0 });
+      else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0, stored: v as number | null });
     }
   }
 
@@ -331,20 +349,32 @@ export class AgentStore {
 
   private readonly dirty = new Map<string, DirtyDay>();
 
-  /** Marks a day's intervals for rewriting from `from` on (null: the whole day). */
-  markDirty(date: string, from: number | null): void {
+  /**
+   * Marks a day's intervals for rewriting from `from` on (null: the whole day). `durable: false`
+   * keeps a mark in memory only: one the alarm at the current interval's close makes again anyway,
+   * so live traffic writes no mark per interval.
+   */
+  markDirty(date: string, from: number | null, durable = true): void {
     const days = this.dirty;
     const known = days.get(date);
     const merged = known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
-    days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1 });
+    const stored = known?.stored;
+    days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1, stored });
     // Storage only needs to know what is dirty from where; the version matters within one flush.
-    if (known === undefined || known.from !== merged) {
+    const covered = stored !== undefined && (stored === null || (merged !== null && stored <= merged));
+    if (durable && !covered) {
       this.sql.exec(
         "INSERT INTO dirty_intervals (date, from_ts, version) VALUES (?, ?, 0) ON CONFLICT (date) DO UPDATE SET from_ts = excluded.from_ts",
         date,
         merged,
       );
+      days.get(date)!.stored = merged;
     }
+  }
+
+  /** Stores the marks kept only in memory (a flush failed: its retry must survive a restart). */
+  storeDirtyMarks(): void {
+    for (const day of this.dirty.values()) this.markDirty(day.date, day.from);
   }
 
   markDaysDirty(dates: Iterable<string>): void {
@@ -359,8 +389,9 @@ export class AgentStore {
   clearDirty(date: string, version: number): void {
     const days = this.dirty;
     if (days.get(date)?.version !== version) return;
+    const { stored } = days.get(date)!;
     days.delete(date);
-    this.sql.exec("DELETE FROM dirty_intervals WHERE date = ?", date);
+    if (stored !== undefined) this.sql.exec("DELETE FROM dirty_intervals WHERE date = ?", date);
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────

@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
 import { type DayAdherence, computeDay, dayWindow, liveStatus, timelineEvents } from "../domain/adherence.ts";
-import { type AgentLive, type RowUpdate, agentView } from "../domain/live.ts";
+import { type AgentLive, type AgentView, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import { type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey } from "../domain/state-codes.ts";
@@ -60,6 +60,8 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   private readonly sql: MeteredSql;
+  /** When this object (re)started: its in-memory marks of the current interval began then. */
+  private readonly startedAt = Date.now();
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -159,6 +161,16 @@ export class AgentDO extends DurableObject<Env> {
     return { profile, ...this.computeShiftDay(date, Date.now()) };
   }
 
+  /** The agent's board row now (with its revision), for a hub that starts being watched; null before any event. */
+  async boardRow(): Promise<RowUpdate | null> {
+    const context = this.context();
+    if (!context) return null;
+    const fresh = await this.afterChange();
+    if (fresh) return fresh;
+    const last = this.published!;
+    return { rev: last.rev, view: JSON.parse(last.view) as AgentView, agentKey: context.profile.agentKey };
+  }
+
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
   async handOver(): Promise<StoredEvent[]> {
     const events = this.store.takeAllEvents();
@@ -179,12 +191,14 @@ export class AgentDO extends DurableObject<Env> {
     this.alarmAt = null; // this one has fired
     if (this.profile() === null) return;
     this.closeLostStops(now);
-    // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without events.
-    if (this.hasScheduleAround(now)) {
+    // Alarms also fire at interval closes: the interval that just closed moves on in D1 even without
+    // events. An object that has just started may have lost the interval's marks kept only in memory.
+    if (this.hasScheduleAround(now) || this.startedAt > now - this.settings().intervalMinutes * 60_000) {
       // An instant inside the interval that just closed, on that interval's own date (at midnight
       // it is yesterday's last interval).
       const closed = now - this.settings().intervalMinutes * 60_000;
-      this.store.markDirty(localDate(closed, this.settings().timeZone), closed);
+      // In memory: the flush below writes it now, or (failing) stores the marks for its retry.
+      this.store.markDirty(localDate(closed, this.settings().timeZone), closed, false);
     }
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     if (retryAt === null || retryAt <= now) await this.flush(now);
@@ -205,10 +219,10 @@ export class AgentDO extends DurableObject<Env> {
    * Nothing the board was told may be lost, even when a resend of the events is skipped.
    */
   async republish(rev: number): Promise<void> {
-    const last = this.store.getMeta<{ view: string; team: string | null; rev: number }>("published");
+    const last = this.published;
     if (!last || last.rev !== rev) return;
     // Forgetting what was sent makes the next computation send the row again (with a newer rev).
-    this.store.setMeta("published", { ...last, view: "" });
+    this.published = { ...last, view: "" };
     const failures = (this.store.getMeta<number>("republishFailures") ?? 0) + 1;
     const at = Date.now() + Math.min(REPUBLISH_MAX_MS, REPUBLISH_MIN_MS * 2 ** (failures - 1));
     this.store.setMeta("republishFailures", failures);
@@ -338,7 +352,9 @@ export class AgentDO extends DurableObject<Env> {
     const today = this.today(Date.now());
     const until = next ? localDate(next, timeZone) : today;
     const [firstDay, ...laterDays] = datesBetween(localDate(first, timeZone), until < today ? until : today);
-    if (firstDay) this.store.markDirty(firstDay, first);
+    // Changes within the current interval are the ones its closing alarm writes anyway.
+    const current = firstDay === today && laterDays.length === 0 && first >= this.currentIntervalStart(Date.now());
+    if (firstDay) this.store.markDirty(firstDay, first, !current);
     this.store.markDaysDirty(laterDays);
   }
 
@@ -417,19 +433,24 @@ export class AgentDO extends DurableObject<Env> {
     return row;
   }
 
+  /**
+   * The row last sent to the board, in memory only (storing it would cost a write per change):
+   * an object that restarts sends its row once more, which the hub takes or ignores by rev.
+   */
+  private published: { view: string; rev: number } | null = null;
+
   /** One row per change of what a supervisor sees, however many events caused it. */
   private changedRow(context: AgentContext, status: AgentLive): RowUpdate | null {
     const view = agentView(context.profile, status);
     const serialized = JSON.stringify(view);
-    const last = this.store.getMeta<{ view: string; team: string | null; rev: number }>("published");
+    const last = this.published;
     if (last?.view === serialized) return null;
-    const rev = (last?.rev ?? 0) + 1;
-    this.store.setMeta("published", { view: serialized, team: view.team, rev });
+    // Revisions follow the clock (ms), so they keep growing across restarts without being stored.
+    const rev = Math.max((last?.rev ?? 0) + 1, Date.now());
+    this.published = { view: serialized, rev };
     // A new row is on its way: an earlier request to send one again is answered by it.
     this.store.deleteMeta("republishAt");
-    const agentKey = context.profile.agentKey;
-    const moved = last && last.team !== null && last.team !== view.team;
-    return moved ? { rev, view, agentKey, movedFrom: last.team as string } : { rev, view, agentKey };
+    return { rev, view, agentKey: context.profile.agentKey };
   }
 
   private async scheduleAlarm(now: number, status: AgentLive): Promise<void> {
@@ -502,8 +523,14 @@ export class AgentDO extends DurableObject<Env> {
   private todayDeferred(now: number): boolean {
     // A new mapping or new settings change what today already says: that is written at once.
     if (this.store.getMeta<boolean>("flushTodayNow")) return false;
-    return this.store.getMeta<number>("todayWrittenInInterval") === this.currentIntervalStart(now);
+    return this.todayWrittenInInterval === this.currentIntervalStart(now);
   }
+
+  /**
+   * The interval in which today's rows were last written, in memory only (a write per agent per
+   * interval otherwise): an object that restarts writes today's rows once more.
+   */
+  private todayWrittenInInterval: number | null = null;
 
   private async flush(now: number): Promise<void> {
     const context = this.context();
@@ -521,7 +548,7 @@ export class AgentDO extends DurableObject<Env> {
         (date) => date === today && this.todayDeferred(now),
         now,
       );
-      if (todayWritten) this.store.setMeta("todayWrittenInInterval", this.currentIntervalStart(now));
+      if (todayWritten) this.todayWrittenInInterval = this.currentIntervalStart(now);
       this.store.setMeta("flushFailures", 0);
       this.store.deleteMeta("flushRetryAt");
       this.store.deleteMeta("flushTodayNow");
@@ -533,6 +560,7 @@ export class AgentDO extends DurableObject<Env> {
       const delay = Math.min(FLUSH_RETRY_MAX_MS, FLUSH_RETRY_MIN_MS * 2 ** (failures - 1));
       this.store.setMeta("flushFailures", failures);
       this.store.setMeta("flushRetryAt", now + delay);
+      this.store.storeDirtyMarks();
       this.store.saveMeta();
       console.error(`agent ${context.profile.agentKey}: D1 flush failed (${failures}), retrying in ${delay} ms`, error);
     }

@@ -21,9 +21,9 @@ export async function writeAgentIntervals(
   for (const { date, from, version } of store.dirtyDays()) {
     if (deferred(date)) continue;
     // Only the intervals from the first affected one on are recomputed, and only those that have
-    // begun: an interval still ahead has nothing to say yet.
+    // closed: the current one is written when it closes (its alarm), those ahead have nothing yet.
     const day = computeCalendarDay(date, from);
-    const intervals = day.intervals.filter((i) => i.start < now).map((i) => ({ ...i, time: localTime(i.start, timeZone) }));
+    const intervals = day.intervals.filter((i) => i.end <= now).map((i) => ({ ...i, time: localTime(i.start, timeZone) }));
     // A whole day (new settings: maybe other interval starts) replaces what D1 had; a part only updates its rows.
     await writeIntervals(db, tenant, agentKey, date, intervals, from === null);
     store.clearDirty(date, version);

@@ -60,8 +60,8 @@ async function adoptUnknownAgents(env: Env, tenant: string, employees: EmployeeI
       const orphanKey = unknownAgentKey(agentId);
       const row = await agentStub(env, tenant, profile.agentKey).adopt({ tenant, profile, ...context }, orphanKey);
       await publishRows(env, tenant, [row]);
-      // The unknown agent's row leaves the board for good (it had no team: only the tenant's hub has it).
-      await hubStub(env, tenant, null).remove(agentId, Number.MAX_SAFE_INTEGER);
+      // The unknown agent's row leaves the board for good.
+      await hubStub(env, tenant).remove(agentId, Number.MAX_SAFE_INTEGER);
       await forgetUnknownAgent(env.DB, tenant, agentId, orphanKey);
     }
   }

@@ -1,9 +1,9 @@
 /** The live side: agents' current status, pushing new profiles or settings to them, and the board's sockets. */
 import { database } from "../db/client.ts";
-import { listTeamNames, resolveAgents } from "../db/directory.ts";
+import { resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
-import type { AgentLive } from "../domain/live.ts";
-import { BOARD_TICKET_HEADER } from "../durable/hub.ts";
+import type { AgentLive, RowUpdate } from "../domain/live.ts";
+import { BOARD_TICKET_HEADER, type BoardTicket } from "../durable/hub.ts";
 import { agentStub, hubStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { type TenantContext, tenantContext } from "./context.ts";
@@ -27,20 +27,36 @@ export async function refreshAgentsById(env: Env, tenant: string, agentIds: read
 }
 
 /**
- * Hands a board's WebSocket upgrade to the hub its ticket names: a team ticket can only ever
- * reach that team's hub. The hub accepts the socket (hibernating), so the Worker does not hold it,
- * tags it with the key that minted the ticket, and refuses a ticket's second use.
+ * Hands a board's WebSocket upgrade to the tenant's hub, seeded first with every agent's current
+ * row when nobody was watching (the hub stores nothing then). The hub accepts the socket
+ * (hibernating), so the Worker does not hold it, tags it with the key that minted the ticket and
+ * the team it may watch (a team ticket only ever sees that team), and refuses a ticket's second use.
  */
-export function openBoardSocket(env: Env, ticket: { tenant: string; team: string | null; keyId: string; nonce: string; exp: number }, upgrade: Request): Promise<Response> {
-  // Only the Worker sets these: whatever the client sent under these names is replaced.
+export async function openBoardSocket(env: Env, ticket: { tenant: string; team: string | null; keyId: string; nonce: string; exp: number }, upgrade: Request): Promise<Response> {
+  // Only the Worker sets this header: whatever the client sent under that name is replaced.
   const headers = new Headers(upgrade.headers);
-  headers.set(BOARD_TICKET_HEADER, JSON.stringify({ keyId: ticket.keyId, nonce: ticket.nonce, exp: ticket.exp }));
-  return hubStub(env, ticket.tenant, ticket.team).fetch(new Request(upgrade, { headers }));
+  headers.set(BOARD_TICKET_HEADER, JSON.stringify({ keyId: ticket.keyId, nonce: ticket.nonce, exp: ticket.exp, team: ticket.team } satisfies BoardTicket));
+  const hub = hubStub(env, ticket.tenant);
+  for (let attempt = 0; ; attempt++) {
+    if (!(await hub.isCurrent())) await hub.seed(await boardRows(env, ticket.tenant));
+    const res = await hub.fetch(new Request(upgrade, { headers }));
+    // 409: the hub restarted between its seed and the upgrade (rare): seed it again.
+    if (res.status !== 409 || attempt === 2) return res;
+  }
 }
 
-/** Closes the live-board sockets a revoked key opened, in every hub of its tenant. */
+/** Every agent's current board row, from the agents themselves (those that have never been used have none). */
+async function boardRows(env: Env, tenant: string): Promise<RowUpdate[]> {
+  const profiles = await tenantAgentProfiles(env, tenant);
+  const rows = await Promise.all(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).boardRow()));
+  return rows.filter((row): row is RowUpdate => row !== null);
+}
+
+/** Closes the live-board sockets a revoked key opened. */
 export async function closeKeySockets(env: Env, tenant: string, keyId: string): Promise<void> {
-  const teams = await listTeamNames(database(env.DB), tenant);
-  const results = await Promise.allSettled([null, ...teams].map((team) => hubStub(env, tenant, team).closeKey(keyId)));
-  for (const result of results) if (result.status === "rejected") console.error("closing a revoked key's sockets failed", result.reason);
+  try {
+    await hubStub(env, tenant).closeKey(keyId);
+  } catch (error) {
+    console.error("closing a revoked key's sockets failed", error);
+  }
 }

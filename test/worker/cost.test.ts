@@ -2,16 +2,18 @@
  * What storage an ingested event costs, read from the platform's own counters (D1's
  * `meta.rows_written`, the objects' SQLite cursors' `rowsWritten`, summed by src/db/meter.ts)
  * over a fixed workload: 40 agents with a shift now, single changes and batches, each part once
- * with nobody watching the board and once with the tenant's board and a team board open, every
- * agent's alarm run afterwards (its interval write to D1 included).
+ * with nobody watching the board and once with the tenant's board and a team board open, and then
+ * an interval close (every agent writes its intervals of today to D1, as its alarm does once per
+ * interval): about 9 changes per agent per interval.
  *
  * Prints one `COST {…}` line (npm run bench prints it too) and holds the targets of the cost
  * issue: at most 3 rows written per event over the whole workload, 1.5 while nobody watches.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { rowsWritten } from "../../src/db/meter.ts";
+import type { AgentDO } from "../../src/durable/agent.ts";
 import { agentStub } from "../../src/durable/names.ts";
 import { api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
@@ -46,11 +48,21 @@ describe("rows written per ingested event", () => {
     const agentKeys = (
       await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).all<{ id: string }>()
     ).results.map((r) => r.id);
-    // Every agent's first event (and its first board row) is set-up, not the workload.
-    let clock = now - 3 * 3_600_000;
+    // Live traffic: events of the last quarter of an hour, a second apart.
+    let clock = now - 15 * 60_000;
     const tick = () => new Date((clock += 1_000)).toISOString();
+    // An interval close: every agent writes today's intervals to D1, as its alarm does once per interval.
+    const closeInterval = async () => {
+      // (The clock does not move on here: the agent is told its current interval is not written yet.)
+      const reopen = (instance: unknown) => {
+        (instance as { todayWrittenInInterval: number | null }).todayWrittenInInterval = null;
+      };
+      await Promise.all(agentKeys.map(async (agentKey) => runInDurableObject<AgentDO, void>(agentStub(env, tenant, agentKey) as DurableObjectStub<AgentDO>, reopen)));
+      await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+    };
+    // Every agent's first event (its first board row, its first intervals) is set-up, not the workload.
     await postData(key, "/api/v1/import/agent-states", ids.map((agentId) => ({ agentId, state: "available", timestamp: tick() })));
-    await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+    await closeInterval();
 
     let n = 0;
     const next = (agentId: string) => ({ agentId, state: STATES[n++ % STATES.length], timestamp: tick() });
@@ -68,7 +80,7 @@ describe("rows written per ingested event", () => {
         expect(res.body.processed).toBe(batch.length);
         events += batch.length;
       }
-      await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+      await closeInterval();
       const after = await settled();
       return { events, d1: after.d1 - before.d1, objects: after.objects - before.objects };
     }

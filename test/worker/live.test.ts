@@ -1,5 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
 import { hubName } from "../../src/durable/names.ts";
@@ -105,6 +106,8 @@ describe("live board socket", () => {
 
   it("a board that reconnects with its last sequence number misses nothing", async () => {
     const { key } = await setup();
+    // Another board keeps watching while this one is away: the hub logs every change meanwhile.
+    const other = await connect(await ticketFor(key));
     const board = await connect(await ticketFor(key));
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
     const seen = await board.next(changeOf("E1", "available"));
@@ -126,8 +129,31 @@ describe("live board socket", () => {
     const lost = await connect(await ticketFor(key), seen.seq + 1_000);
     const snapshot = await lost.next((m) => m.type === "snapshot");
     expect(snapshot.type === "snapshot" && snapshot.agents.map((a) => a.state).sort()).toEqual(["break", "on_call"]);
+    for (const socket of [other, back, lost]) socket.close();
+  });
+
+  it("nobody watching, nothing stored: a board that returns gets every agent's current row from the agents", async () => {
+    const { tenant, key } = await setup();
+    const board = await connect(await ticketFor(key));
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
+    const seen = await board.next(changeOf("E1", "available"));
+    board.close();
+    const hub = env.HUB.getByName(hubName(tenant));
+    await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
+
+    // While nobody watches, the hub writes nothing:
+    const stored = () => runInDurableObject(hub, (_instance, state) => state.storage.sql.exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows").one().rows);
+    const before = await stored();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
+    expect(await stored()).toBe(before);
+
+    // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
+    const back = await connect(await ticketFor(key), seen.seq);
+    const snapshot = await back.next((m) => m.type === "snapshot");
+    expect(snapshot.seq).toBeGreaterThan(seen.seq);
+    expect(snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state]))).toMatchObject({ E1: "on_call", E2: "break" });
     back.close();
-    lost.close();
   });
 
   it("pushes a change caused by time alone (the alarm threshold passing)", async () => {
@@ -167,7 +193,7 @@ describe("live board socket", () => {
     const { tenant, key } = await setup();
     const board = await connect(await ticketFor(key));
     await board.next((m) => m.type === "snapshot");
-    const hub = env.HUB.getByName(hubName(tenant, null));
+    const hub = env.HUB.getByName(hubName(tenant));
     const row = (rev: number, state: "on_call" | "break") => ({
       rev,
       view: { ...agentView(unknownAgentProfile("x1"), null), state },
