@@ -42,7 +42,9 @@ function supersede(pending, agentId, since) {
   return count;
 }
 
-export async function measureLatency({ url, key, agents, samples, ratePerSec, log, cpu = () => 0 }) {
+/** `name` labels the log lines: the product and the floor (test/bench/baseline) run the same measurement. */
+export async function measureLatency({ url, key, agents, samples, ratePerSec, log: logLine, cpu = () => 0, name = "product" }) {
+  const log = (message) => logLine(message.replace(/^latency:/, `latency (${name}):`));
   const ticketRes = await postJson(`${url}/api/v1/live/tickets`, {}, { token: key });
   if (ticketRes.status === 404 || ticketRes.status === 405) {
     throw unavailable(`live board not available: POST /api/v1/live/tickets → ${ticketRes.status}`);
@@ -178,7 +180,7 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   };
   log(
     `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s over ${agents.length} agents (${superseded} superseded by a later change ` +
-      `of the same agent that overtook them; warm-up missed ${warmupMissing}); product server busy ${(cpuShare * 100).toFixed(0)}% of a core (${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
+      `of the same agent that overtook them; warm-up missed ${warmupMissing}); ${name} server busy ${(cpuShare * 100).toFixed(0)}% of a core (${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
       `POST answered in p50 ${percentile(postMs, 50).toFixed(1)} ms, p99 ${percentile(postMs, 99).toFixed(1)} ms; change seen ` +
       `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
