@@ -7,10 +7,13 @@
  *   latency   POST of one state change → matching `change` message on the live WebSocket, p50/p99,
  *             ours vs the floor (the baseline's Worker → agent DO → hub DO → WebSocket), one after the other
  *   engine    pure computeDay over one agent's day of 2,000 events, µs (median)
+ *   rows      rows written per ingested event (D1 + Durable Object SQLite), from the platform's
+ *             counters over test/worker/cost.test.ts's fixed workload (run in workerd by vitest)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
  */
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -97,7 +100,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 const servers = {};
-const results = { ingest: null, bigBatch: null, latency: null, engine: null };
+const results = { ingest: null, bigBatch: null, latency: null, engine: null, rows: null };
 const notes = [];
 const failures = [];
 
@@ -119,6 +122,10 @@ async function main() {
   if (!SKIP.has("engine")) {
     log("engine: recomputing a 2,000-event day…");
     results.engine = await runEngineBench((line) => log(line));
+  }
+  if (!SKIP.has("rows")) {
+    log("rows: the cost test's fixed workload, in workerd…");
+    results.rows = rowsWritten();
   }
 
   const adminToken = randomBytes(24).toString("hex");
@@ -427,6 +434,15 @@ async function ingestRound(target) {
   };
 }
 
+/** The cost test's COST line: rows written per event, nobody watching / boards open / both. */
+function rowsWritten() {
+  const run = spawnSync("npx", ["vitest", "run", "--config", "test/vitest.config.ts", "--project", "workers", "test/worker/cost.test.ts"], { encoding: "utf8" });
+  const line = `${run.stdout}`.split("\n").find((l) => l.includes("COST {"));
+  if (!line) throw new Error(`the cost test printed no COST line (exit ${run.status}):\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
+  const cost = JSON.parse(line.slice(line.indexOf("{")));
+  return { unwatched: round3(cost.unwatched.perEvent), watched: round3(cost.watched.perEvent), mixed: round3(cost.mixed.perEvent), events: cost.mixed.events, targetsMet: run.status === 0 };
+}
+
 function round3(x) {
   return Math.round(x * 1000) / 1000;
 }
@@ -437,6 +453,7 @@ function report() {
     bigBatch: results.bigBatch,
     latency: results.latency,
     engine: results.engine,
+    rows: results.rows,
   };
   const row = (part, ours, baseline, relation) => console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
   console.log("\n══ RTA benchmark ══════════════════════════════════════════════════════════════");
@@ -461,6 +478,9 @@ function report() {
   const e = out.engine;
   if (e) row("engine", `${e.recomputeMicros} µs`, "", `one agent-day of ${e.eventsPerDay} events`);
   else row("engine", "—", "", "");
+  const r = out.rows;
+  if (r) row("rows", `${r.mixed} per event`, "", `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`);
+  else row("rows", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));
