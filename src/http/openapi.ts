@@ -11,8 +11,7 @@ import { type ConversionConfig, toJsonSchema } from "@valibot/to-json-schema";
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { guardedShapes } from "../domain/json.ts";
-import { apiError } from "./errors.ts";
-import { readJson } from "./json.ts";
+import { invalidInput, readJson } from "./json.ts";
 
 const DOC = Symbol.for("edge-rta.openapi");
 
@@ -42,7 +41,7 @@ export interface RouteDoc {
   path?: string;
 }
 
-type InputTarget = "json" | "query" | "param";
+type InputTarget = "json" | "query" | "param" | "header";
 type Documented = { kind: "route"; doc: RouteDoc } | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
 
 function tag<T extends object>(handler: T, doc: Documented): T {
@@ -66,36 +65,45 @@ export function describeRoute(doc: RouteDoc): MiddlewareHandler {
   }, { kind: "route", doc });
 }
 
-/**
- * The one hook of every validator: the first issue, as our envelope `{ error, field }`.
- * A field left out is "Missing field: x"; otherwise the schema's own message.
- */
-export function invalid(issues: readonly v.BaseIssue<unknown>[], fallbackField?: string): never {
-  const issue = issues[0]!;
-  const field = issue.path?.map((p) => String(p.key)).join(".") || fallbackField;
-  const message = field && issue.input === undefined && issue.kind === "schema" ? `Missing field: ${field}` : issue.message;
-  throw apiError(400, message, field ? { field } : {});
-}
-
 type Validated<T extends InputTarget, S extends v.GenericSchema> = {
   in: { [K in T]: v.InferInput<S> };
   out: { [K in T]: v.InferOutput<S> };
 };
 
+export interface ValidateOptions {
+  /** What an empty JSON body means (absent: an empty body is malformed). */
+  empty?: unknown;
+  /**
+   * Reads the input in place of the default (the strict JSON body, the query, the path parameters):
+   * a door reads what its vendor's server accepts (keys in any case, Json.NET's trailing commas)
+   * before the schema judges it. The schema still documents the wire side.
+   */
+  read?: (c: Context) => unknown;
+  /**
+   * Answers invalid input (it must throw) in place of our envelope `{ error, field }`: a door whose
+   * vendor answers errors in its own shape (CommunityWFM's `{ Success, ExceptionResult, … }`,
+   * inContact's `{ Message }` and 404 for a missing parameter).
+   */
+  invalid?: (issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]) => never;
+}
+
 /**
- * Validates the JSON body, the query or the path parameters against `schema`, answering a 400 in
- * our envelope; the handler reads the output with `c.req.valid(target)`. The body is read strictly
- * (invalid UTF-8 and malformed JSON are 400s); `options.empty` is what an empty body means.
+ * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`, answering a 400 in
+ * our envelope (or the door's own answer, `options.invalid`); the handler reads the output with
+ * `c.req.valid(target)`. The body is read strictly (invalid UTF-8 and malformed JSON are 400s).
  */
 export function validate<T extends InputTarget, S extends v.GenericSchema>(
   target: T,
   schema: S,
-  options: { empty?: unknown } = {},
+  options: ValidateOptions = {},
 ): MiddlewareHandler<any, string, Validated<T, S>> {
+  const refuse = options.invalid ?? invalidInput;
   const middleware: MiddlewareHandler<any, string, Validated<T, S>> = async (c: Context, next) => {
-    const input = target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : c.req.param();
+    const input = options.read
+      ? await options.read(c)
+      : target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : target === "header" ? c.req.header() : c.req.param();
     const result = v.safeParse(schema, input, { abortEarly: true });
-    if (!result.success) invalid(result.issues);
+    if (!result.success) refuse(result.issues);
     c.req.addValidatedData(target, result.output as object);
     await next();
   };
@@ -197,7 +205,7 @@ function content(response: ResponseDoc) {
   return { content: { "application/json": { schema: jsonSchema(response.schema) } } };
 }
 
-function parameters(where: "query" | "path", schema: v.GenericSchema) {
+function parameters(where: "query" | "path" | "header", schema: v.GenericSchema) {
   const json = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
@@ -249,7 +257,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
     for (const input of op.inputs) {
       if (input.target === "json") {
         requestBody = { required: !input.optionalBody, content: { "application/json": { schema: jsonSchema(input.schema) } } };
-      } else params.push(...parameters(input.target === "param" ? "path" : "query", input.schema));
+      } else params.push(...parameters(input.target === "param" ? "path" : input.target, input.schema));
     }
     if (doc.query) params.push(...parameters("query", doc.query));
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)) {
