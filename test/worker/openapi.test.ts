@@ -2,18 +2,18 @@
  * The OpenAPI document: served, complete (every registered route), and in agreement with the README's
  * curl examples. (Every response of the worker tests is checked against it by helpers.ts.)
  */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { registeredRoutes } from "../../src/http/api-document.ts";
 import { app } from "../../src/http/app.ts";
 import { openApiPath } from "../../src/http/openapi.ts";
 import { parseLenientJson } from "../../src/doors/communitywfm/json.ts";
 import readme from "../../README.md?raw";
+import { checkedFetch } from "./helpers.ts";
 import { checkResponse, document, documentedPath, schemaProblems } from "./openapi-check.ts";
 
 describe("GET /api/openapi.json", () => {
   it("serves an OpenAPI 3.1 document without a credential", async () => {
-    const res = await exports.default.fetch("http://rta.test/api/openapi.json");
+    const res = await checkedFetch("http://rta.test/api/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as typeof document;
     expect(doc.openapi).toBe("3.1.0");
@@ -44,7 +44,7 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("the docs page is served with a strict CSP and loads only our own script", async () => {
-    const res = await exports.default.fetch("http://rta.test/api/docs");
+    const res = await checkedFetch("http://rta.test/api/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await res.text();
