@@ -36,10 +36,17 @@ app.use(
   }),
 );
 
+/** This document: its own shape is the OpenAPI 3.1 specification's, so only its frame is described here. */
+const openApiDocumentBody = v.looseObject({
+  openapi: v.literal("3.1.0"),
+  info: v.looseObject({ title: v.string(), version: v.string() }),
+  paths: v.record(v.string(), v.record(v.string(), v.looseObject({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }))),
+});
+
 // The reference: no credential, nothing of a tenant's.
 app.get(
   "/api/openapi.json",
-  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: v.looseObject({ openapi: v.string(), paths: v.record(v.string(), v.unknown()) }) } } }),
+  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: openApiDocumentBody } } }),
   (c) => c.json(apiDocument(app)),
 );
 app.get(

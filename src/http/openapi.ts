@@ -112,36 +112,49 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
 
 // ---- The shared response bodies -----------------------------------------------------------------
 
-/** The one error envelope of the native API (extra details, such as `limit` or `permission`, may follow). */
-export const errorBody = v.pipe(
-  v.looseObject({
-    error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
-    field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
-  }),
-  v.title("Error"),
-);
+/** The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …). */
+export const errorEntries = {
+  error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
+  field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
+};
+export const errorBody = v.pipe(v.looseObject(errorEntries), v.title("Error"));
 
 /** 429: the key's (or the client address's) budget is spent for this minute. */
-export const rateLimitedBody = v.looseObject({
+export const rateLimitedBody = v.strictObject({
   error: v.string(),
   retryAfter: v.pipe(v.number(), v.integer(), v.description("Seconds until the budget refills (also the Retry-After header)")),
 });
 
 /** One refused record of a batch, at its index, echoed as sent. */
-export const recordError = v.looseObject({
+export const recordError = v.strictObject({
   index: v.pipe(v.number(), v.integer(), v.description("The record's index in data")),
   error: v.string(),
   field: v.optional(v.string()),
+  // Whatever the client sent: any JSON value.
   data: v.optional(v.pipe(v.unknown(), v.description("The record as it was sent (or a note when too large to echo)"))),
 });
 
-/** A batch answer: the counts of the service (imported, updated, skipped, …), warnings, and every refused record. */
-export const batchResult = v.looseObject({
-  success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
-  error: v.optional(v.string()),
-  warnings: v.optional(v.array(v.unknown())),
-  errors: v.array(recordError),
-});
+/** Accepted, but worth telling (an agent no employee has yet: its records are kept for when one does). */
+const warning = v.strictObject({ agentId: v.string(), records: v.number(), warning: v.string() });
+
+/**
+ * A batch answer (src/http/batch.ts): the service's counts (named with what they count), warnings,
+ * and every refused record; `error` when every record was refused.
+ */
+export function batchResult(counts: Record<string, string>) {
+  return v.strictObject({
+    success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
+    error: v.optional(v.string()),
+    ...Object.fromEntries(Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))])),
+    warnings: v.optional(v.array(warning)),
+    errors: v.array(recordError),
+  });
+}
+
+/** A batch's 400: a malformed body (the envelope), or every record refused (the batch answer). */
+export function batchRefused(result: v.GenericSchema) {
+  return v.union([result, errorBody]);
+}
 
 /** The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record. */
 export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.GenericSchema {
