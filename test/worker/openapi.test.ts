@@ -43,6 +43,37 @@ describe("GET /api/openapi.json", () => {
     expect(document.paths["/api/v1/import/employees"].post.responses["429"].content["application/json"].schema.required).toContain("retryAfter");
   });
 
+  it("documents each non-batch route's input from the validator that reads it (the doors' too)", () => {
+    const op = (path: string, method: string) => document.paths[path][method];
+    const body = (path: string, method = "post") => op(path, method).requestBody.content["application/json"].schema;
+    const params = (path: string, method = "get") => Object.fromEntries(op(path, method).parameters.map((p: any) => [`${p.in}:${p.name}`, p]));
+
+    expect(body("/api/admin/keys").required).toEqual(["tenant", "name", "permissions"]);
+    expect(params("/api/admin/keys", "post")["header:x-operator"].required).toBe(false);
+    expect(op("/api/admin/keys/{id}/rotate", "post").requestBody.required).toBe(false);
+    expect(body("/api/admin/keys/{id}/rotate").properties.graceSeconds.maximum).toBe(30 * 86_400);
+    expect(Object.keys(params("/api/admin/audit"))).toEqual(["query:tenant", "query:limit", "query:key"]);
+    expect(params("/api/admin/audit")["query:limit"].schema.pattern).toBeDefined();
+    expect(body("/api/v1/connectors").properties.kind.const).toBe("ujet");
+    expect(body("/api/v1/live/tickets").properties.team).toBeDefined();
+    expect(params("/api/v1/live")["query:ticket"].required).toBe(true);
+    // CommunityWFM: sign-in bodies and the lists' AccountId; inContact: the update needs its metadata, the others do not.
+    expect(body("/api/ccs/auth/login").required).toEqual(["userName", "password"]);
+    expect(params("/api/ccs/people/list")["query:AccountId"].required).toBe(true);
+    expect(body("/api/record/updateforagent").required).toEqual(["AgentIdentifier", "Value", "CallMetadata"]);
+    expect(body("/api/record/startforagent").required).toEqual(["AgentIdentifier", "Value"]);
+    expect(Object.keys(params("/api/agent"))).toEqual(["query:AgentIdentifier", "query:Value"]);
+  });
+
+  it("documents every path parameter from the validator that reads it (with its description)", () => {
+    const undescribed = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations as Record<string, any>).flatMap(([method, operation]) =>
+        (operation.parameters ?? []).filter((p: any) => p.in === "path" && !p.description).map((p: any) => `${method} ${path} ${p.name}`),
+      ),
+    );
+    expect(undescribed).toEqual([]);
+  });
+
   it("the docs page is served with a strict CSP and loads only our own script", async () => {
     const res = await checkedFetch("http://rta.test/api/docs");
     expect(res.status).toBe(200);
