@@ -37,11 +37,14 @@ app.use(
 );
 
 /** This document: its own shape is the OpenAPI 3.1 specification's, so only its frame is described here. */
-const openApiDocumentBody = v.looseObject({
-  openapi: v.literal("3.1.0"),
-  info: v.looseObject({ title: v.string(), version: v.string() }),
-  paths: v.record(v.string(), v.record(v.string(), v.looseObject({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }))),
-});
+const openApiDocumentBody = v.objectWithRest(
+  {
+    openapi: v.literal("3.1.0"),
+    info: v.objectWithRest({ title: v.string(), version: v.string() }, v.unknown()),
+    paths: v.record(v.string(), v.record(v.string(), v.objectWithRest({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }, v.unknown()))),
+  },
+  v.unknown(),
+);
 
 // The reference: no credential, nothing of a tenant's.
 app.get(

@@ -117,7 +117,7 @@ export const errorEntries = {
   error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
   field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
 };
-export const errorBody = v.pipe(v.looseObject(errorEntries), v.title("Error"));
+export const errorBody = v.pipe(v.objectWithRest(errorEntries, v.unknown()), v.title("Error"));
 
 /** 429: the key's (or the client address's) budget is spent for this minute. */
 export const rateLimitedBody = v.strictObject({

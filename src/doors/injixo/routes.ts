@@ -27,7 +27,7 @@ import * as v from "valibot";
 import { agentStatus, contactEvent, envelope } from "./schema.ts";
 
 /** injixo's `message` beside our envelope (details such as `limit` or `retryAfter` may follow). */
-const injixoErrorBody = v.looseObject({ message: v.pipe(v.string(), v.description('injixo\'s word for the status (e.g. "Invalid token")')), ...errorEntries });
+const injixoErrorBody = v.objectWithRest({ message: v.pipe(v.string(), v.description('injixo\'s word for the status (e.g. "Invalid token")')), ...errorEntries }, v.unknown());
 const injixoErrors = Object.fromEntries(Object.entries(STANDARD_ERRORS.apiKey).map(([status, response]) => [status, { ...response, schema: injixoErrorBody }]));
 
 /** The documented body: the envelope, its data items the schema each item is validated with. */
