@@ -6,6 +6,8 @@
  * app's registered routes (`app.routes`) and builds the document from them. Nothing here is written
  * twice: the JSON Schemas come from `@valibot/to-json-schema`, in input mode (what a client sends,
  * before any transform), so a schema that maps while validating is documented by its wire side.
+ * A vendor door reads and refuses in its vendor's way through `validate`'s options (`read`,
+ * `invalid`): documented from the same schemas as the native routes.
  */
 import { type ConversionConfig, toJsonSchema } from "@valibot/to-json-schema";
 import type { Context, MiddlewareHandler } from "hono";
@@ -32,10 +34,8 @@ export interface RouteDoc {
   description?: string;
   /** Alternatives, each one enough; [] for no credential. */
   security?: SecurityName[];
-  /** A request body not read by `validate` (the batches, the doors): documented from this schema. */
+  /** A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from this schema. */
   requestBody?: { schema: v.GenericSchema; description?: string; required?: boolean };
-  /** Query parameters a door reads itself (documented from this object schema). */
-  query?: v.ObjectSchema<v.ObjectEntries, any>;
   responses: Record<number, ResponseDoc | undefined>;
   /** The path as documented when it differs from the registered one (the doors mounted by rewriting). */
   path?: string;
@@ -272,7 +272,6 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
         requestBody = { required: !input.optionalBody, content: { "application/json": { schema: jsonSchema(input.schema) } } };
       } else params.push(...parameters(input.target === "param" ? "path" : input.target, input.schema));
     }
-    if (doc.query) params.push(...parameters("query", doc.query));
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)) {
       if (!params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")) {
         params.push({ name, in: "path", required: true, schema: { type: "string" } });
