@@ -13,11 +13,16 @@
  *
  * It imports the employees and today's schedules (shifts around now, with breaks, lunch, a huddle and
  * a training), then sends every second one batch with the state changes of that second, until Ctrl-C.
+ * Every request goes through the typed client (openapi-fetch with the types of src/client/api.d.ts,
+ * generated from the OpenAPI document), so a change of the API that breaks this program fails `npm test`.
  * An existing key needs import:employees, import:schedules and import:agent-states (read:adherence
  * to watch the board).
  */
 
-// ── Vocabulary (mirrors the API; this program deliberately imports nothing from the Worker) ─────
+import createClient, { type Client } from "openapi-fetch";
+import type { paths } from "../client/api.d.ts";
+
+// ── Vocabulary (mirrors the API; this program imports nothing from the Worker, only the typed client's types) ─────
 
 type AgentState =
   | "available"
@@ -45,7 +50,7 @@ const ACD_STATE_CODES: Record<AgentState, string> = {
   offline: "LOGGED-OUT",
 };
 
-const ADMIN_PERMISSIONS = [
+const ADMIN_PERMISSIONS: Body<"/api/admin/keys">["permissions"] = [
   "import:historical",
   "import:employees",
   "import:agent-states",
@@ -431,48 +436,37 @@ class Behaviour {
 
 // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────
 
-interface AgentStateRecord {
-  agentId: string;
-  state: AgentState;
-  timestamp: string;
-  queue?: Queue;
-  acdStateCode: string;
-}
+/** The JSON body a POST of `path` takes, as the API documents it. */
+type Body<P extends keyof paths> = paths[P] extends { post: { requestBody?: { content: { "application/json": infer B } } } } ? B : never;
 
-interface RecordError {
-  index: number;
-  error: string;
-  field?: string;
+type AgentStateRecord = Body<"/api/v1/import/agent-states">["data"][number];
+
+/** What openapi-fetch answers: the response, and its parsed body as data (2xx) or error (anything else). */
+interface Answer {
+  response: Response;
+  error?: unknown;
 }
 
 class StopError extends Error {}
 
 class Api {
-  private readonly base: string;
+  readonly client: Client<paths>;
   private readonly signal: AbortSignal;
   constructor(base: string, signal: AbortSignal) {
-    this.base = base.replace(/\/+$/, "");
+    this.client = createClient<paths>({ baseUrl: base.replace(/\/+$/, "") });
     this.signal = signal;
   }
 
+  /** A request's credential and signal: the bearer token, stopped with the demo or after 30 s. */
+  auth(token: string) {
+    return { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.any([this.signal, AbortSignal.timeout(30_000)]) };
+  }
+
   /** One request; throws on network errors and timeouts (and StopError once stopped). */
-  async send(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
+  async send<T extends Answer>(request: () => Promise<T>): Promise<T> {
     if (this.signal.aborted) throw new StopError("stopped");
     try {
-      const res = await fetch(`${this.base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.any([this.signal, AbortSignal.timeout(30_000)]),
-      });
-      const text = await res.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text for the log
-      }
-      return { status: res.status, headers: res.headers, body: parsed, text };
+      return await request();
     } catch (error) {
       if (this.signal.aborted) throw new StopError("stopped");
       throw error;
@@ -483,18 +477,19 @@ class Api {
    * For the setup calls: retries network errors, 429 (after Retry-After) and 5xx for up to ~2 minutes,
    * so the demo can be started together with the server.
    */
-  async sendWithRetry(method: string, path: string, token: string, body: unknown, log: (line: string) => void, retryWhen?: (status: number) => boolean) {
+  async sendWithRetry<T extends Answer>(what: string, request: () => Promise<T>, log: (line: string) => void, retryWhen?: (status: number) => boolean): Promise<T> {
     const deadline = Date.now() + 120_000;
     for (let attempt = 0; ; attempt++) {
       let problem: string;
       let waitMs = Math.min(1_000 * 2 ** attempt, 10_000);
       try {
-        const res = await this.send(method, path, token, body);
-        if (res.status === 429) {
-          waitMs = retryAfterMs(res.headers);
+        const res = await this.send(request);
+        const { status } = res.response;
+        if (status === 429) {
+          waitMs = retryAfterMs(res.response.headers);
           problem = "rate limited (429)";
-        } else if (res.status >= 500 || retryWhen?.(res.status)) {
-          problem = `HTTP ${res.status} ${brief(res.text)}`;
+        } else if (status >= 500 || retryWhen?.(status)) {
+          problem = failure(res);
         } else {
           return res;
         }
@@ -502,8 +497,8 @@ class Api {
         if (error instanceof StopError) throw error;
         problem = `network error (${errorMessage(error)})`;
       }
-      if (Date.now() + waitMs > deadline) throw new Error(`${method} ${path} failed: ${problem}`);
-      log(`${method} ${path}: ${problem}; retrying in ${Math.round(waitMs / 1000)} s`);
+      if (Date.now() + waitMs > deadline) throw new Error(`${what} failed: ${problem}`);
+      log(`${what}: ${problem}; retrying in ${Math.round(waitMs / 1000)} s`);
       await sleep(waitMs, this.signal);
       if (this.signal.aborted) throw new StopError("stopped");
     }
@@ -522,8 +517,15 @@ const errorMessage = (error: unknown) =>
   error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
 const brief = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-function expectStatus(res: { status: number; text: string }, expected: number[], what: string) {
-  if (!expected.includes(res.status)) throw new Error(`${what} failed: HTTP ${res.status} ${brief(res.text)}`);
+/** A 400 that is a batch answer (every record refused: each listed in errors), not the error envelope. */
+function isBatchAnswer<T>(error: T): error is Extract<T, { success: boolean; errors: unknown[] }> {
+  return typeof error === "object" && error !== null && "success" in error && Array.isArray((error as { errors?: unknown }).errors);
+}
+
+/** A refused request for the log: its status and what it said (JSON, or text such as a proxy's error page). */
+function failure(res: Answer): string {
+  const said = typeof res.error === "string" ? res.error : JSON.stringify(res.error ?? "");
+  return `HTTP ${res.response.status} ${brief(said)}`;
 }
 
 // ── The demo ─────────────────────────────────────────────────────────────────────────────────
@@ -551,9 +553,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     let keyTenant: string | null = options.key ? null : tenant;
     if (!key) {
       if (!options.adminToken) throw new Error("Pass --key rta_... or --admin-token <ADMIN_TOKEN>");
-      const res = await api.sendWithRetry("POST", "/api/admin/keys", options.adminToken, { tenant, name: "Demo ACD", permissions: ADMIN_PERMISSIONS }, log);
-      expectStatus(res, [201], "Creating the API key (POST /api/admin/keys)");
-      const created = res.body as { id: string; key: string; tenant: string };
+      const adminToken = options.adminToken;
+      const res = await api.sendWithRetry(
+        "POST /api/admin/keys",
+        () => api.client.POST("/api/admin/keys", { body: { tenant, name: "Demo ACD", permissions: ADMIN_PERMISSIONS }, ...api.auth(adminToken) }),
+        log,
+      );
+      if (!res.data) throw new Error(`Creating the API key (POST /api/admin/keys) failed: ${failure(res)}`);
+      const created = res.data;
       key = created.key;
       keyId = created.id;
       keyTenant = created.tenant;
@@ -562,7 +569,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     // 2. Employees. A new key may take a moment to be visible everywhere (KV is eventually consistent).
     const roster = buildRoster(count);
-    const employees = roster.map((e) => ({
+    const employees: Body<"/api/v1/import/employees">["data"] = roster.map((e) => ({
       email: e.email,
       firstName: e.firstName,
       lastName: e.lastName,
@@ -571,9 +578,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       skills: e.team.skills,
       role: "agent",
     }));
-    const imported = await api.sendWithRetry("POST", "/api/v1/import/employees", key, { data: employees, updateExisting: true }, log, (status) => status === 401 && keyId !== null);
-    expectStatus(imported, [201], "Importing employees (POST /api/v1/import/employees)");
-    const emp = imported.body as { created: number; updated: number; skipped: number; errors: RecordError[] };
+    const imported = await api.sendWithRetry(
+      "POST /api/v1/import/employees",
+      () => api.client.POST("/api/v1/import/employees", { body: { data: employees, updateExisting: true }, ...api.auth(key) }),
+      log,
+      (status) => status === 401 && keyId !== null,
+    );
+    if (!imported.data) throw new Error(`Importing employees (POST /api/v1/import/employees) failed: ${failure(imported)}`);
+    const emp = imported.data;
     log(`employees: ${emp.created} created, ${emp.updated} updated, ${emp.skipped} skipped, ${emp.errors.length} errors`);
     for (const e of emp.errors.slice(0, 5)) log(`  employee #${e.index}: ${e.error}`);
 
@@ -591,17 +603,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         activity: s.activity,
       })),
     );
-    const sched = await api.sendWithRetry("POST", "/api/v1/import/schedules", key, { data: segments }, log);
+    const sched = await api.sendWithRetry("POST /api/v1/import/schedules", () => api.client.POST("/api/v1/import/schedules", { body: { data: segments }, ...api.auth(key) }), log);
     let schedulesImported = false;
-    if (sched.status === 404) {
+    if (sched.response.status === 404) {
       log("WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): the board will show agents as unscheduled");
-    } else if (sched.status !== 201) {
-      log(`WARNING: importing schedules failed: HTTP ${sched.status} ${brief(sched.text)}`);
+    } else if (!sched.data) {
+      log(`WARNING: importing schedules failed: ${failure(sched)}`);
     } else {
-      const s = sched.body as { imported?: number; skipped?: number; errors?: RecordError[] };
+      const s = sched.data;
       schedulesImported = true;
-      log(`schedules: ${s.imported ?? "?"} segments imported, ${s.skipped ?? 0} skipped, ${s.errors?.length ?? 0} errors (${agents.length} shifts around now)`);
-      for (const e of (s.errors ?? []).slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
+      log(`schedules: ${s.imported} segments imported, ${s.skipped} skipped, ${s.errors.length} errors (${agents.length} shifts around now)`);
+      for (const e of s.errors.slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
     }
 
     options.onReady?.({ key, keyId, tenant: keyTenant, agents: agents.length, schedulesImported });
@@ -633,10 +645,10 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
   /** Sends one batch; retries what may succeed later (network errors, 429, 5xx, "resend" records). */
   async function send(batch: AgentStateRecord[]): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
-      let res: Awaited<ReturnType<Api["send"]>>;
+      let res;
       try {
         count("requests");
-        res = await api.send("POST", "/api/v1/import/agent-states", key, { data: batch });
+        res = await api.send(() => api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }));
       } catch (error) {
         if (error instanceof StopError) return;
         const wait = Math.min(1_000 * 2 ** attempt, 30_000);
@@ -645,15 +657,16 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
         await sleep(wait, signal);
         continue;
       }
-      if (res.status === 429) {
-        const wait = retryAfterMs(res.headers);
+      const { status } = res.response;
+      if (status === 429) {
+        const wait = retryAfterMs(res.response.headers);
         count("retries");
         log(`rate limited (429); resending ${batch.length} events in ${Math.round(wait / 1000)} s`);
         await sleep(wait, signal);
         continue;
       }
-      if (res.status >= 500) {
-        log(`HTTP ${res.status} ${brief(res.text)}`);
+      if (status >= 500) {
+        log(failure(res));
         if (attempt < 5) {
           count("retries");
           await sleep(Math.min(1_000 * 2 ** attempt, 30_000), signal);
@@ -663,14 +676,15 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
         log(`dropping ${batch.length} events after ${attempt + 1} attempts`);
         return;
       }
-      const body = res.body as { processed?: number; skipped?: number; errors?: RecordError[]; warnings?: unknown[] } | null;
-      if (res.status !== 201 && !Array.isArray(body?.errors)) {
+      // 201, or 400 with the same batch answer when every record was refused.
+      const body = res.data ?? (isBatchAnswer(res.error) ? res.error : null);
+      if (!body) {
         // 401, 403, 413, malformed body...: resending the same request would not help.
         count("errors", batch.length);
-        log(`HTTP ${res.status} ${brief(res.text)}`);
+        log(failure(res));
         return;
       }
-      const errors = body?.errors ?? [];
+      const { errors } = body;
       const retry: AgentStateRecord[] = [];
       for (const e of errors) {
         const record = batch[e.index];
@@ -681,7 +695,7 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
         }
       }
       count("events", batch.length - errors.length);
-      if (body?.warnings?.length && !warnedUnknown) {
+      if (body.warnings?.length && !warnedUnknown) {
         warnedUnknown = true;
         log(`server warnings: ${brief(JSON.stringify(body.warnings))}`);
       }

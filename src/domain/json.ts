@@ -21,14 +21,18 @@ function guard<TShape extends v.GenericSchema>(message: string, shape: TShape) {
   return schema;
 }
 
+/** `shape` (an object schema) behind a guard that refuses arrays (and every other non-object) with `message`. */
+export function guardedObject<TShape extends v.GenericSchema<Record<string, unknown>, unknown>>(message: string, shape: TShape) {
+  return v.pipe(guard(message, shape), shape);
+}
+
 /** A strict object that refuses arrays (and every other non-object) with `message`. */
 export function jsonObject<const TEntries extends v.ObjectEntries>(
   entries: TEntries,
   message: string,
   unknownKey: (key: string) => string,
 ) {
-  const shape = v.strictObject(entries, (issue) => unknownKey(String(issue.input)));
-  return v.pipe(guard(message, shape), shape);
+  return guardedObject(message, v.strictObject(entries, (issue) => unknownKey(String(issue.input))));
 }
 
 /** A record whose keys must all pass `isKnown`, checked on the keys as sent (prototype keys included). */

@@ -36,10 +36,20 @@ app.use(
   }),
 );
 
+/** This document: its own shape is the OpenAPI 3.1 specification's, so only its frame is described here. */
+const openApiDocumentBody = v.objectWithRest(
+  {
+    openapi: v.literal("3.1.0"),
+    info: v.objectWithRest({ title: v.string(), version: v.string() }, v.unknown()),
+    paths: v.record(v.string(), v.record(v.string(), v.objectWithRest({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }, v.unknown()))),
+  },
+  v.unknown(),
+);
+
 // The reference: no credential, nothing of a tenant's.
 app.get(
   "/api/openapi.json",
-  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: v.looseObject({ openapi: v.string(), paths: v.record(v.string(), v.unknown()) }) } } }),
+  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: openApiDocumentBody } } }),
   (c) => c.json(apiDocument(app)),
 );
 app.get(

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import * as v from "valibot";
+import { describeIssue } from "../domain/imports.ts";
 import { apiError } from "./errors.ts";
 
 /**
@@ -26,12 +27,15 @@ export async function readJson(c: Context, empty?: unknown): Promise<unknown> {
   }
 }
 
-/** Parses a whole (non-batch) body; a 400 names the first field that is wrong. */
+/** Our answer to invalid input: the first issue as the envelope `{ error, field }`, a 400. */
+export function invalidInput(issues: readonly v.BaseIssue<unknown>[]): never {
+  const { error, field } = describeIssue(issues[0]!);
+  throw apiError(400, error, field ? { field } : {});
+}
+
+/** Parses a value read by hand (a batch's envelope, whose records are judged one by one after it). */
 export function parseWith<TSchema extends v.GenericSchema>(schema: TSchema, input: unknown): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, input, { abortEarly: true });
-  if (result.success) return result.output;
-  const issue = result.issues[0];
-  const field = issue.path?.map((p) => String(p.key)).join(".");
-  const message = field && issue.input === undefined && issue.kind === "schema" ? `Missing field: ${field}` : issue.message;
-  throw apiError(400, message, field ? { field } : {});
+  if (!result.success) invalidInput(result.issues);
+  return result.output;
 }

@@ -6,13 +6,14 @@
  * app's registered routes (`app.routes`) and builds the document from them. Nothing here is written
  * twice: the JSON Schemas come from `@valibot/to-json-schema`, in input mode (what a client sends,
  * before any transform), so a schema that maps while validating is documented by its wire side.
+ * A vendor door reads and refuses in its vendor's way through `validate`'s options (`read`,
+ * `invalid`): documented from the same schemas as the native routes.
  */
 import { type ConversionConfig, toJsonSchema } from "@valibot/to-json-schema";
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { guardedShapes } from "../domain/json.ts";
-import { apiError } from "./errors.ts";
-import { readJson } from "./json.ts";
+import { invalidInput, readJson } from "./json.ts";
 
 const DOC = Symbol.for("edge-rta.openapi");
 
@@ -33,16 +34,14 @@ export interface RouteDoc {
   description?: string;
   /** Alternatives, each one enough; [] for no credential. */
   security?: SecurityName[];
-  /** A request body not read by `validate` (the batches, the doors): documented from this schema. */
+  /** A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from this schema. */
   requestBody?: { schema: v.GenericSchema; description?: string; required?: boolean };
-  /** Query parameters a door reads itself (documented from this object schema). */
-  query?: v.ObjectSchema<v.ObjectEntries, any>;
   responses: Record<number, ResponseDoc | undefined>;
   /** The path as documented when it differs from the registered one (the doors mounted by rewriting). */
   path?: string;
 }
 
-type InputTarget = "json" | "query" | "param";
+type InputTarget = "json" | "query" | "param" | "header";
 type Documented = { kind: "route"; doc: RouteDoc } | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
 
 function tag<T extends object>(handler: T, doc: Documented): T {
@@ -66,36 +65,45 @@ export function describeRoute(doc: RouteDoc): MiddlewareHandler {
   }, { kind: "route", doc });
 }
 
-/**
- * The one hook of every validator: the first issue, as our envelope `{ error, field }`.
- * A field left out is "Missing field: x"; otherwise the schema's own message.
- */
-export function invalid(issues: readonly v.BaseIssue<unknown>[], fallbackField?: string): never {
-  const issue = issues[0]!;
-  const field = issue.path?.map((p) => String(p.key)).join(".") || fallbackField;
-  const message = field && issue.input === undefined && issue.kind === "schema" ? `Missing field: ${field}` : issue.message;
-  throw apiError(400, message, field ? { field } : {});
-}
-
 type Validated<T extends InputTarget, S extends v.GenericSchema> = {
   in: { [K in T]: v.InferInput<S> };
   out: { [K in T]: v.InferOutput<S> };
 };
 
+export interface ValidateOptions {
+  /** What an empty JSON body means (absent: an empty body is malformed). */
+  empty?: unknown;
+  /**
+   * Reads the input in place of the default (the strict JSON body, the query, the path parameters):
+   * a door reads what its vendor's server accepts (keys in any case, Json.NET's trailing commas)
+   * before the schema judges it. The schema still documents the wire side.
+   */
+  read?: (c: Context) => unknown;
+  /**
+   * Answers invalid input (it must throw) in place of our envelope `{ error, field }`: a door whose
+   * vendor answers errors in its own shape (CommunityWFM's `{ Success, ExceptionResult, … }`,
+   * inContact's `{ Message }` and 404 for a missing parameter).
+   */
+  invalid?: (issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]) => never;
+}
+
 /**
- * Validates the JSON body, the query or the path parameters against `schema`, answering a 400 in
- * our envelope; the handler reads the output with `c.req.valid(target)`. The body is read strictly
- * (invalid UTF-8 and malformed JSON are 400s); `options.empty` is what an empty body means.
+ * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`, answering a 400 in
+ * our envelope (or the door's own answer, `options.invalid`); the handler reads the output with
+ * `c.req.valid(target)`. The body is read strictly (invalid UTF-8 and malformed JSON are 400s).
  */
 export function validate<T extends InputTarget, S extends v.GenericSchema>(
   target: T,
   schema: S,
-  options: { empty?: unknown } = {},
+  options: ValidateOptions = {},
 ): MiddlewareHandler<any, string, Validated<T, S>> {
+  const refuse = options.invalid ?? invalidInput;
   const middleware: MiddlewareHandler<any, string, Validated<T, S>> = async (c: Context, next) => {
-    const input = target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : c.req.param();
+    const input = options.read
+      ? await options.read(c)
+      : target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : target === "header" ? c.req.header() : c.req.param();
     const result = v.safeParse(schema, input, { abortEarly: true });
-    if (!result.success) invalid(result.issues);
+    if (!result.success) refuse(result.issues);
     c.req.addValidatedData(target, result.output as object);
     await next();
   };
@@ -104,36 +112,49 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
 
 // ---- The shared response bodies -----------------------------------------------------------------
 
-/** The one error envelope of the native API (extra details, such as `limit` or `permission`, may follow). */
-export const errorBody = v.pipe(
-  v.looseObject({
-    error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
-    field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
-  }),
-  v.title("Error"),
-);
+/** The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …). */
+export const errorEntries = {
+  error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
+  field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
+};
+export const errorBody = v.pipe(v.objectWithRest(errorEntries, v.unknown()), v.title("Error"));
 
 /** 429: the key's (or the client address's) budget is spent for this minute. */
-export const rateLimitedBody = v.looseObject({
+export const rateLimitedBody = v.strictObject({
   error: v.string(),
   retryAfter: v.pipe(v.number(), v.integer(), v.description("Seconds until the budget refills (also the Retry-After header)")),
 });
 
 /** One refused record of a batch, at its index, echoed as sent. */
-export const recordError = v.looseObject({
+export const recordError = v.strictObject({
   index: v.pipe(v.number(), v.integer(), v.description("The record's index in data")),
   error: v.string(),
   field: v.optional(v.string()),
+  // Whatever the client sent: any JSON value.
   data: v.optional(v.pipe(v.unknown(), v.description("The record as it was sent (or a note when too large to echo)"))),
 });
 
-/** A batch answer: the counts of the service (imported, updated, skipped, …), warnings, and every refused record. */
-export const batchResult = v.looseObject({
-  success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
-  error: v.optional(v.string()),
-  warnings: v.optional(v.array(v.unknown())),
-  errors: v.array(recordError),
-});
+/** Accepted, but worth telling (an agent no employee has yet: its records are kept for when one does). */
+const warning = v.strictObject({ agentId: v.string(), records: v.number(), warning: v.string() });
+
+/**
+ * A batch answer (src/http/batch.ts): the service's counts (named with what they count), warnings,
+ * and every refused record; `error` when every record was refused.
+ */
+export function batchResult(counts: Record<string, string>) {
+  return v.strictObject({
+    success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
+    error: v.optional(v.string()),
+    ...Object.fromEntries(Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))])),
+    warnings: v.optional(v.array(warning)),
+    errors: v.array(recordError),
+  });
+}
+
+/** A batch's 400: a malformed body (the envelope), or every record refused (the batch answer). */
+export function batchRefused(result: v.GenericSchema) {
+  return v.union([result, errorBody]);
+}
 
 /** The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record. */
 export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.GenericSchema {
@@ -197,7 +218,7 @@ function content(response: ResponseDoc) {
   return { content: { "application/json": { schema: jsonSchema(response.schema) } } };
 }
 
-function parameters(where: "query" | "path", schema: v.GenericSchema) {
+function parameters(where: "query" | "path" | "header", schema: v.GenericSchema) {
   const json = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
@@ -249,9 +270,8 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
     for (const input of op.inputs) {
       if (input.target === "json") {
         requestBody = { required: !input.optionalBody, content: { "application/json": { schema: jsonSchema(input.schema) } } };
-      } else params.push(...parameters(input.target === "param" ? "path" : "query", input.schema));
+      } else params.push(...parameters(input.target === "param" ? "path" : input.target, input.schema));
     }
-    if (doc.query) params.push(...parameters("query", doc.query));
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)) {
       if (!params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")) {
         params.push({ name, in: "path", required: true, schema: { type: "string" } });

@@ -3,10 +3,10 @@
  * failed before its fix.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub, hubStub } from "../../src/durable/names.ts";
-import { ALL_PERMISSIONS, ago, api, connect, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+import { ago, ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 const IMPORTS = ["/api/v1/import/agent-states", "/api/v1/import/employees", "/api/v1/import/schedules", "/api/v1/import/historical"];
 
@@ -17,7 +17,7 @@ async function setup() {
 }
 
 function rawPost(key: string, path: string, body: BodyInit) {
-  return exports.default.fetch(`http://rta.test${path}`, {
+  return checkedFetch(`http://rta.test${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body,
@@ -100,7 +100,7 @@ describe("hub names (defect 4)", () => {
       { agentId: "E2", state: "available", timestamp: ago(1) },
     ]);
     const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: { team: "*" } })).json()) as { ticket: string }).ticket;
-    const res = await exports.default.fetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
     const ws = res.webSocket!;
     const first = new Promise<{ agents: Array<{ agentId: string }> }>((resolve) => ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
     ws.accept();
@@ -111,7 +111,7 @@ describe("hub names (defect 4)", () => {
 
 describe("live access ends with the key (defect 5), one socket per ticket", () => {
   async function openBoard(ticket: string) {
-    const res = await exports.default.fetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
     return res;
   }
   async function ticketOf(key: string) {
@@ -146,7 +146,7 @@ describe("live access ends with the key (defect 5), one socket per ticket", () =
     otherSocket.addEventListener("close", () => (otherClosed = true));
     for (const ws of [socket, teamSocket, otherSocket]) ws.accept();
 
-    const res = await exports.default.fetch(`http://rta.test/api/admin/keys/${id}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });
+    const res = await checkedFetch(`http://rta.test/api/admin/keys/${id}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });
     expect(res.status).toBe(200);
     expect(await Promise.all(closes)).toEqual([4001, 4001]);
     const late = await openBoard(unused);

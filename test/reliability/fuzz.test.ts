@@ -3,10 +3,9 @@
  * nesting, prototype keys, invalid Unicode, wrong content types. Every answer is a JSON 2xx/4xx,
  * never a 500, and the valid record sent among the garbage is still stored.
  */
-import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALL_PERMISSIONS, adminFetch, ago, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+import { adminFetch, ago, ALL_PERMISSIONS, checkedFetch, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 const SEED = 20261123;
 const RUNS = 12;
@@ -84,7 +83,7 @@ const ENDPOINTS: Endpoint[] = [
 ];
 
 async function send(key: string, endpoint: Endpoint, body: string, contentType = "application/json") {
-  const res = await exports.default.fetch(`http://rta.test${endpoint.path}`, {
+  const res = await checkedFetch(`http://rta.test${endpoint.path}`, {
     method: endpoint.method,
     headers: { authorization: `Bearer ${key}`, "content-type": contentType },
     body,
@@ -155,7 +154,7 @@ describe("seeded fuzz of the object endpoints", () => {
         const init = { method: endpoint.method, body: JSON.stringify(value), headers: { "content-type": "application/json" } };
         const res = endpoint.admin
           ? await adminFetch(endpoint.path, init)
-          : await exports.default.fetch(`http://rta.test${endpoint.path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });
+          : await checkedFetch(`http://rta.test${endpoint.path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } });
         const text = await res.text();
         expect(res.status, text).toBeLessThan(500);
         if (res.status >= 400) expect(JSON.parse(text), text).toHaveProperty("error");

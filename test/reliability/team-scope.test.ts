@@ -1,7 +1,6 @@
 /** Team-scoped keys (issue 15): a key limited to teams reads only those teams; anything else is a 403 that says so. */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { adminFetch, ago, api, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+import { adminFetch, ago, api, checkedFetch, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
 
 async function setup() {
   const tenant = newTenant();
@@ -53,7 +52,7 @@ describe("team-scoped keys", () => {
     expect(night.status).toBe(403);
     const day = await api(scoped, "/api/v1/live/tickets", { json: { team: "Day" } });
     expect(day.status).toBe(201);
-    const socket = await exports.default.fetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(((await day.json()) as { ticket: string }).ticket)}`, {
+    const socket = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(((await day.json()) as { ticket: string }).ticket)}`, {
       headers: { upgrade: "websocket" },
     });
     expect(socket.status).toBe(101);

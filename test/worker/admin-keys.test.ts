@@ -1,14 +1,14 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/services/api-keys.ts";
-import { adminFetch, api, createKey, newTenant } from "./helpers.ts";
+import { adminFetch, api, checkedFetch, createKey, newTenant } from "./helpers.ts";
 
 describe("admin API keys", () => {
   it("refuses a missing or wrong admin token with a JSON 401", async () => {
-    const missing = await exports.default.fetch("http://rta.test/api/admin/keys?tenant=a");
+    const missing = await checkedFetch("http://rta.test/api/admin/keys?tenant=a");
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ error: expect.stringContaining("Missing admin token") });
-    const wrong = await exports.default.fetch("http://rta.test/api/admin/keys?tenant=a", { headers: { authorization: "Bearer nope" } });
+    const wrong = await checkedFetch("http://rta.test/api/admin/keys?tenant=a", { headers: { authorization: "Bearer nope" } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: "Invalid admin token" });
   });

@@ -1,10 +1,9 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createKey, newTenant } from "./helpers.ts";
+import { api, checkedFetch, createKey, newTenant } from "./helpers.ts";
 
 describe("API key authentication", () => {
   it("401 without a key, naming both accepted headers", async () => {
-    const res = await exports.default.fetch("http://rta.test/api/v1/agents");
+    const res = await checkedFetch("http://rta.test/api/v1/agents");
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: expect.stringMatching(/Authorization: Bearer .*X-API-Key/) });
   });
@@ -17,7 +16,7 @@ describe("API key authentication", () => {
   it("accepts the key as Bearer or as X-API-Key", async () => {
     const { key } = await createKey(newTenant(), ["read:adherence"]);
     expect((await api(key, "/api/v1/agents")).status).toBe(200);
-    const viaHeader = await exports.default.fetch("http://rta.test/api/v1/agents", { headers: { "x-api-key": key } });
+    const viaHeader = await checkedFetch("http://rta.test/api/v1/agents", { headers: { "x-api-key": key } });
     expect(viaHeader.status).toBe(200);
   });
 

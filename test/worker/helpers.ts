@@ -61,7 +61,7 @@ export function ago(minutesAgo: number): string {
 /** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
 export async function connect(ticket: string, since?: number) {
   const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
-  const res = await exports.default.fetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
+  const res = await checkedFetch(`http://rta.test/api/v1/live?${query}`, { headers: { upgrade: "websocket" } });
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   const messages: LiveMessage[] = [];

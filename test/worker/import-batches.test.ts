@@ -1,6 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createKey, newTenant, postData } from "./helpers.ts";
+import { api, checkedFetch, createKey, newTenant, postData } from "./helpers.ts";
 
 const ENDPOINTS = ["/api/v1/import/historical", "/api/v1/import/employees", "/api/v1/import/agent-states", "/api/v1/import/schedules"];
 
@@ -57,7 +56,7 @@ describe("import batch envelope (every endpoint)", () => {
 
   it("a body over the size limit is a 413", async () => {
     const { key } = await createKey(newTenant());
-    const res = await exports.default.fetch("http://rta.test/api/v1/import/historical", {
+    const res = await checkedFetch("http://rta.test/api/v1/import/historical", {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ data: [{ date: "x".repeat(17 * 1024 * 1024) }] }),

@@ -3,10 +3,10 @@
  * with a grace period, expiry, and the audit trail. The Worker runs in this isolate, so the usage
  * counter's module state is the one the requests fill, and vi.setSystemTime moves its clock.
  */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { flushKeyUsage, settleKeyUsage } from "../../src/services/key-usage.ts";
-import { adminFetch, ALL_PERMISSIONS, api, employee, newTenant, postData } from "./helpers.ts";
+import { adminFetch, ALL_PERMISSIONS, api, checkedFetch, employee, newTenant, postData } from "./helpers.ts";
 
 type Counts = { requests: number; errors: number; recordsAccepted: number; recordsRefused: number };
 type SecretView = { secret: number; state: string; retiredAt: string | null; graceUntil: string | null; lastUsedAt: string | null; lastCountry: string | null; requests: number };
@@ -164,7 +164,7 @@ describe("API key usage", () => {
   it("counts a vendor door's requests too, with the door's own error message", async () => {
     const tenant = newTenant();
     const { id, key } = await newKey(tenant, { permissions: ["import:agent-states"] });
-    const door = (path: string) => exports.default.fetch(`http://rta.test${path}`, { headers: { "x-api-key": key } });
+    const door = (path: string) => checkedFetch(`http://rta.test${path}`, { headers: { "x-api-key": key } });
     expect((await door("/api/Agent/GetAll")).status).toBe(200);
     const missing = await door("/api/Agent?agentIdentifier=Phone&value=4678");
     expect(missing.status).toBe(404);
@@ -402,7 +402,7 @@ describe("API key audit trail", () => {
   it("needs the tenant and the admin token, and refuses a bad limit or operator name", async () => {
     expect((await adminFetch("/api/admin/audit")).status).toBe(400);
     expect((await adminFetch(`/api/admin/audit?tenant=${newTenant()}&limit=0`)).status).toBe(400);
-    expect((await exports.default.fetch(`http://rta.test/api/admin/audit?tenant=${newTenant()}`)).status).toBe(401);
+    expect((await checkedFetch(`http://rta.test/api/admin/audit?tenant=${newTenant()}`)).status).toBe(401);
     const badOperator = await adminFetch("/api/admin/keys", {
       method: "POST",
       headers: { "x-operator": "x".repeat(101) },

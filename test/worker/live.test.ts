@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
 import { hubName } from "../../src/durable/names.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
-import { ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ago, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function setup() {
   const tenant = newTenant();
@@ -48,7 +48,7 @@ describe("live tickets", () => {
     const otherSecret = (await issueTicket("not-our-secret", { tenant, team: null, keyId })).ticket;
     for (const ticket of [undefined, "garbage", `${forgedPayload}.${signature}`, `${payload}.${signature}x`, expired, otherSecret]) {
       const url = ticket === undefined ? "http://rta.test/api/v1/live" : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
-      const res = await exports.default.fetch(url, { headers: { upgrade: "websocket" } });
+      const res = await checkedFetch(url, { headers: { upgrade: "websocket" } });
       expect(res.status, String(ticket)).toBe(401);
       expect(res.webSocket).toBeNull();
       expect(await res.json()).toHaveProperty("error");

@@ -2,18 +2,18 @@
  * The OpenAPI document: served, complete (every registered route), and in agreement with the README's
  * curl examples. (Every response of the worker tests is checked against it by helpers.ts.)
  */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { registeredRoutes } from "../../src/http/api-document.ts";
 import { app } from "../../src/http/app.ts";
 import { openApiPath } from "../../src/http/openapi.ts";
 import { parseLenientJson } from "../../src/doors/communitywfm/json.ts";
 import readme from "../../README.md?raw";
+import { checkedFetch } from "./helpers.ts";
 import { checkResponse, document, documentedPath, schemaProblems } from "./openapi-check.ts";
 
 describe("GET /api/openapi.json", () => {
   it("serves an OpenAPI 3.1 document without a credential", async () => {
-    const res = await exports.default.fetch("http://rta.test/api/openapi.json");
+    const res = await checkedFetch("http://rta.test/api/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as typeof document;
     expect(doc.openapi).toBe("3.1.0");
@@ -43,8 +43,39 @@ describe("GET /api/openapi.json", () => {
     expect(document.paths["/api/v1/import/employees"].post.responses["429"].content["application/json"].schema.required).toContain("retryAfter");
   });
 
+  it("documents each non-batch route's input from the validator that reads it (the doors' too)", () => {
+    const op = (path: string, method: string) => document.paths[path][method];
+    const body = (path: string, method = "post") => op(path, method).requestBody.content["application/json"].schema;
+    const params = (path: string, method = "get") => Object.fromEntries(op(path, method).parameters.map((p: any) => [`${p.in}:${p.name}`, p]));
+
+    expect(body("/api/admin/keys").required).toEqual(["tenant", "name", "permissions"]);
+    expect(params("/api/admin/keys", "post")["header:x-operator"].required).toBe(false);
+    expect(op("/api/admin/keys/{id}/rotate", "post").requestBody.required).toBe(false);
+    expect(body("/api/admin/keys/{id}/rotate").properties.graceSeconds.maximum).toBe(30 * 86_400);
+    expect(Object.keys(params("/api/admin/audit"))).toEqual(["query:tenant", "query:limit", "query:key"]);
+    expect(params("/api/admin/audit")["query:limit"].schema.pattern).toBeDefined();
+    expect(body("/api/v1/connectors").properties.kind.const).toBe("ujet");
+    expect(body("/api/v1/live/tickets").properties.team).toBeDefined();
+    expect(params("/api/v1/live")["query:ticket"].required).toBe(true);
+    // CommunityWFM: sign-in bodies and the lists' AccountId; inContact: the update needs its metadata, the others do not.
+    expect(body("/api/ccs/auth/login").required).toEqual(["userName", "password"]);
+    expect(params("/api/ccs/people/list")["query:AccountId"].required).toBe(true);
+    expect(body("/api/record/updateforagent").required).toEqual(["AgentIdentifier", "Value", "CallMetadata"]);
+    expect(body("/api/record/startforagent").required).toEqual(["AgentIdentifier", "Value"]);
+    expect(Object.keys(params("/api/agent"))).toEqual(["query:AgentIdentifier", "query:Value"]);
+  });
+
+  it("documents every path parameter from the validator that reads it (with its description)", () => {
+    const undescribed = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations as Record<string, any>).flatMap(([method, operation]) =>
+        (operation.parameters ?? []).filter((p: any) => p.in === "path" && !p.description).map((p: any) => `${method} ${path} ${p.name}`),
+      ),
+    );
+    expect(undescribed).toEqual([]);
+  });
+
   it("the docs page is served with a strict CSP and loads only our own script", async () => {
-    const res = await exports.default.fetch("http://rta.test/api/docs");
+    const res = await checkedFetch("http://rta.test/api/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await res.text();

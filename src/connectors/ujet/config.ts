@@ -65,7 +65,7 @@ const wholeNumber = (field: string, min: number, max: number, unit: string) =>
 export const ujetConnectorBody = v.pipe(
   v.strictObject(
     {
-      kind: v.literal(UJET_KIND, `kind must be "${UJET_KIND}"`),
+      kind: v.literal(UJET_KIND, (issue) => `Unknown connector kind: ${JSON.stringify(issue.input)} (expected "${UJET_KIND}")`),
       subdomain: v.optional(v.pipe(text("subdomain", 63), v.regex(LABEL, "subdomain must be one DNS label (letters, digits, '-')"))),
       domain: v.optional(v.pipe(text("domain", 253), v.regex(DOMAIN, "domain must be a host name such as ujet.co or uc1.ccaiplatform.com"))),
       baseUrl: v.optional(v.pipe(text("baseUrl", 500), v.check((u) => baseUrlProblem(u) === null, (issue) => baseUrlProblem(String(issue.input)) ?? "invalid baseUrl"))),
@@ -75,7 +75,8 @@ export const ujetConnectorBody = v.pipe(
       pollSeconds: v.optional(wholeNumber("pollSeconds", 1, 3_600, " seconds"), DEFAULT_POLL_SECONDS),
       reconcileSeconds: v.optional(wholeNumber("reconcileSeconds", 1, 3_600, " seconds"), DEFAULT_RECONCILE_SECONDS),
     },
-    (issue) => `Unknown field: ${String(issue.expected ?? issue.input)}`,
+    // An unknown key's issue expects "never" and has the key as its input; the other issue is a body that is no object.
+    (issue) => (issue.expected === "never" ? `Unknown field: ${String(issue.input)}` : `The body must be a JSON object like {"kind": "${UJET_KIND}", …}`),
   ),
   v.check((b) => b.baseUrl === undefined || (b.subdomain === undefined && b.domain === undefined), "Send either subdomain and domain, or baseUrl (with username), not both"),
   v.check((b) => b.baseUrl !== undefined || (b.subdomain !== undefined && b.domain !== undefined), "Send both subdomain and domain (or baseUrl with username)"),

@@ -36,13 +36,6 @@ export function canonicalKeys(value: unknown): unknown {
   return out;
 }
 
-/** A query parameter, its name in any case (`accountId`, `accountid`). */
-export function queryValue(query: Record<string, string>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(query)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
-
 // ---- Dates ------------------------------------------------------------------------------------
 
 /** A date and time as sent: its wall clock (as if UTC, epoch ms) and its offset from UTC, if it names one. */

@@ -15,7 +15,7 @@ import { sign, verify } from "hono/jwt";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { normalizeIdentifier, sourceKind } from "../../domain/identifiers.ts";
-import { MAX_BATCH_RECORDS, employeeRecord, validateRecords } from "../../domain/imports.ts";
+import { MAX_BATCH_RECORDS, describeIssue, employeeRecord, validateRecords } from "../../domain/imports.ts";
 import type { Indexed, RecordIssue, Warning } from "../../domain/outcome.ts";
 import type { Permission } from "../../domain/permissions.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
@@ -34,11 +34,10 @@ import {
   callVolumeToIntervals,
   canonicalKeys,
   personToEmployee,
-  queryValue,
   sourceOf,
   vendorField,
 } from "./map.ts";
-import { describeRoute } from "../../http/openapi.ts";
+import { type ValidateOptions, describeRoute, validate } from "../../http/openapi.ts";
 import { accountId, accountOnly, agentUpdate, bulkBody, callVolumeUpdate, collectionPoint, loginBody, person, refreshBody } from "./schema.ts";
 
 type DoorEnv = { Bindings: Env; Variables: { user: ApiUser; tenant: string } };
@@ -103,14 +102,22 @@ async function readBody(c: Context): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
-function parseWith<TSchema extends v.GenericSchema>(schema: TSchema, input: unknown, tokens = false): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, input, { abortEarly: true });
-  if (result.success) return result.output;
-  const issue = result.issues[0];
-  const field = issue.path?.map((p) => String(p.key)).join(".");
-  const message = field && issue.input === undefined && issue.kind === "schema" ? `Missing field: ${field}` : issue.message;
-  throw new DoorError(400, message, { ...(field ? { field } : {}), tokens });
+/** The door's answer to invalid input: its envelope, naming the field (the sign-in answers with their token fields). */
+function refuse(issues: readonly v.BaseIssue<unknown>[], tokens = false): never {
+  const { error, field } = describeIssue(issues[0]!);
+  throw new DoorError(400, error, { ...(field ? { field } : {}), tokens });
 }
+
+function parseWith<TSchema extends v.GenericSchema>(schema: TSchema, input: unknown): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (!result.success) refuse(result.issues);
+  return result.output;
+}
+
+/** `validate`'s options for this door: bodies and queries read as the original reads them, refusals in its envelope. */
+const asBody = { read: readBody, invalid: (issues) => refuse(issues) } satisfies ValidateOptions;
+const asSignIn = { read: readBody, invalid: (issues) => refuse(issues, true) } satisfies ValidateOptions;
+const asQuery = { read: (c) => canonicalKeys(c.req.query()), invalid: (issues) => refuse(issues) } satisfies ValidateOptions;
 
 /** The account a request names, if this user may send data for it. */
 function allowedAccount(c: Context<DoorEnv>, accountId: string): string {
@@ -131,10 +138,11 @@ function rowsOf<K extends "AgentInserts" | "CollectionPointInserts" | "AgentUpda
   return { accountId: allowedAccount(c, parsed.AccountId), rows };
 }
 
-/** A single insert's body: its account, and the rest as the one row. */
-function singleRow(c: Context<DoorEnv>, body: Record<string, unknown>) {
-  const { AccountId } = parseWith(accountOnly, body);
-  const { AccountId: _account, ...row } = body;
+/** A single insert's body: its account (validated), and the rest as the one row (validated as a row, answered by Index). */
+const singleBody = v.looseObject({ AccountId: accountId });
+
+function singleRow(c: Context<DoorEnv>, body: v.InferOutput<typeof singleBody>) {
+  const { AccountId, ...row } = body;
   return { accountId: allowedAccount(c, AccountId), rows: [row] };
 }
 
@@ -310,27 +318,52 @@ async function insertCollectionPoints(c: Context<DoorEnv>, accountId: string, ro
 
 // ---- Routes -----------------------------------------------------------------------------------
 
-const cwfmAnswer = v.looseObject({ Success: v.boolean(), ExceptionResult: v.nullable(v.looseObject({ StatusCode: v.number(), Field: v.optional(v.string()) })), Message: v.string(), Data: v.unknown() });
-const cwfmDoc = (path: string, summary: string, options: { body?: v.GenericSchema; query?: boolean; signIn?: boolean } = {}) =>
+/** A refusal (src/doors/communitywfm: `refusal`): Success false, the status (and the field), no Data. */
+const refused = v.strictObject({
+  Success: v.literal(false),
+  ExceptionResult: v.strictObject({ StatusCode: v.number(), Field: v.optional(v.pipe(v.string(), v.description("The field at fault, as the document spells it"))) }),
+  Token: v.optional(v.pipe(v.literal(""), v.description("Sign-in answers carry their token fields, empty"))),
+  RefreshToken: v.optional(v.literal("")),
+  Message: v.string(),
+  Data: v.null(),
+});
+const answerOf = (data: v.GenericSchema) => v.strictObject({ Success: v.literal(true), ExceptionResult: v.null(), Message: v.string(), Data: data });
+const tokens = { Token: v.pipe(v.string(), v.description("The access token: Authorization: Bearer, for an hour")), RefreshToken: v.pipe(v.string(), v.description("Good once, for new tokens")) };
+const signedIn = v.strictObject({ Success: v.literal(true), ExceptionResult: v.null(), ...tokens, Message: v.string(), Data: v.null() });
+const refreshed = v.strictObject({ Success: v.literal(true), ExceptionResult: v.null(), ...tokens, Message: v.string(), Data: v.strictObject(tokens) });
+const listedPerson = v.strictObject({ AccountId: v.number(), AgentId: v.string(), FirstName: v.string(), LastName: v.string() });
+const listedCollectionPoint = v.strictObject({ AccountId: v.number(), CollectionPointId: v.string(), Description: v.string() });
+/** A batch's Data (`batchAnswer`): counts, and each row by Index. */
+const batchData = v.strictObject({
+  Received: v.number(),
+  Stored: v.number(),
+  Skipped: v.number(),
+  Failed: v.number(),
+  Results: v.array(v.strictObject({ Index: v.number(), Success: v.boolean(), Field: v.optional(v.string()), Message: v.optional(v.string()) })),
+  Warnings: v.optional(v.array(v.strictObject({ AgentId: v.string(), Rows: v.number(), Message: v.string() }))),
+});
+const batchRefused = v.strictObject({ Success: v.literal(false), ExceptionResult: v.strictObject({ StatusCode: v.literal(400) }), Message: v.string(), Data: batchData });
+
+const cwfmDoc = (path: string, summary: string, options: { body?: v.GenericSchema; signIn?: boolean; ok?: v.GenericSchema } = {}) =>
   describeRoute({
     path: `/api/ccs${path}`,
     tags: ["Door: CommunityWFM"],
     security: options.signIn ? [] : ["communityWfmToken"],
     summary,
     description: [
-      "CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash.",
+      "CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case.",
       options.signIn ? "Sign in with an API user (POST /api/admin/api-users); failed sign-ins are limited per user (429 with Retry-After)." : "Send the Token from POST /api/ccs/auth/login as Authorization: Bearer.",
       `Bulk routes take at most ${MAX_BATCH_RECORDS} rows and 16 MiB; each row is validated on its own and answered by Index.`,
     ].join(" "),
     ...(options.body ? { requestBody: { schema: options.body } } : {}),
-    ...(options.query ? { query: accountOnly } : {}),
     responses: {
-      200: { description: "Success: true, with Data (or per-row results)", schema: cwfmAnswer },
-      400: { description: "Invalid body", schema: cwfmAnswer },
-      401: { description: options.signIn ? "Invalid user name or password (or refresh token)" : "Missing, invalid or expired token", schema: cwfmAnswer },
-      ...(options.signIn ? {} : { 403: { description: "The API user lacks the permission or the account", schema: cwfmAnswer } }),
-      413: { description: "Too many rows or too large a body", schema: cwfmAnswer },
-      429: { description: "Too many requests (Retry-After)", schema: cwfmAnswer },
+      200: options.ok ? { description: "Success: true, with Data", schema: options.ok } : { description: "Success: true, each row answered by Index in Data.Results", schema: answerOf(batchData) },
+      400: options.ok ? { description: "Invalid body or query", schema: refused } : { description: "Invalid body, or no row acceptable (then Data says why, by Index)", schema: v.union([refused, batchRefused]) },
+      401: { description: options.signIn ? "Invalid user name or password (or refresh token)" : "Missing, invalid or expired token", schema: refused },
+      ...(options.signIn ? {} : { 403: { description: "The API user lacks the permission or the account", schema: refused } }),
+      413: { description: "Too many rows or too large a body", schema: refused },
+      429: { description: "Too many requests (Retry-After)", schema: refused },
+      503: { description: "Sign-in is not configured (CCC_TOKEN_SECRET is not set)", schema: refused },
     },
   });
 
@@ -349,8 +382,8 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     }),
   )
 
-  .post("/auth/login", cwfmDoc("/auth/login", "Sign in: an access token and a refresh token", { body: loginBody, signIn: true }), async (c) => {
-    const body = parseWith(loginBody, await readBody(c), true);
+  .post("/auth/login", cwfmDoc("/auth/login", "Sign in: an access token and a refresh token", { signIn: true, ok: signedIn }), validate("json", loginBody, asSignIn), async (c) => {
+    const body = c.req.valid("json");
     tokenSecret(c.env, true); // refused before the attempt counts: a sign-in it could not complete is no failure
     const result = await signIn(c.env, body.userName, body.password);
     if (result.result === "locked") {
@@ -370,8 +403,8 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     });
   })
 
-  .post("/auth/refreshtoken", cwfmDoc("/auth/refreshtoken", "Trade a refresh token (good once) for new tokens", { body: refreshBody, signIn: true }), async (c) => {
-    const body = parseWith(refreshBody, await readBody(c), true);
+  .post("/auth/refreshtoken", cwfmDoc("/auth/refreshtoken", "Trade a refresh token (good once) for new tokens", { signIn: true, ok: refreshed }), validate("json", refreshBody, asSignIn), async (c) => {
+    const body = c.req.valid("json");
     tokenSecret(c.env, true); // before the refresh token is used up
     const result = await refreshSignIn(c.env, body.refresh_token);
     if (result.result !== "ok") {
@@ -388,15 +421,14 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     return c.json({ Success: true, ExceptionResult: null, ...tokens, Message: "token refresh successful", Data: tokens });
   })
 
-  .get("/people/list", cwfmDoc("/people/list", "The account's people", { query: true }), tokenAuth, allow("import:employees"), async (c) => {
-    const { AccountId } = parseWith(accountOnly, { AccountId: queryValue(c.req.query(), "AccountId") });
-    const accountId = allowedAccount(c, AccountId);
+  .get("/people/list", cwfmDoc("/people/list", "The account's people", { ok: answerOf(v.array(listedPerson)) }), tokenAuth, allow("import:employees"), validate("query", accountOnly, asQuery), async (c) => {
+    const accountId = allowedAccount(c, c.req.valid("query").AccountId);
     const people = await sourcePeople(c.env, c.get("tenant"), sourceOf(accountId));
     const data = people.map((p) => ({ AccountId: Number(accountId), AgentId: p.value, FirstName: p.firstName, LastName: p.lastName }));
     return answer(c, `${data.length} people`, data);
   })
-  .post("/people/insertperson", cwfmDoc("/people/insertperson", "Insert one person", { body: single(person) }), tokenAuth, allow("import:employees"), async (c) => {
-    const { accountId, rows } = singleRow(c, await readBody(c));
+  .post("/people/insertperson", cwfmDoc("/people/insertperson", "Insert one person", { body: single(person) }), tokenAuth, allow("import:employees"), validate("json", singleBody, asBody), async (c) => {
+    const { accountId, rows } = singleRow(c, c.req.valid("json"));
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
   .post("/people/bulkinsertpeople", cwfmDoc("/people/bulkinsertpeople", "Insert people", { body: bulk("AgentInserts", person) }), tokenAuth, allow("import:employees"), async (c) => {
@@ -404,15 +436,14 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
 
-  .get("/collectionpoint/list", cwfmDoc("/collectionpoint/list", "The account's collection points (queues)", { query: true }), tokenAuth, allow("import:historical"), async (c) => {
-    const { AccountId } = parseWith(accountOnly, { AccountId: queryValue(c.req.query(), "AccountId") });
-    const accountId = allowedAccount(c, AccountId);
+  .get("/collectionpoint/list", cwfmDoc("/collectionpoint/list", "The account's collection points (queues)", { ok: answerOf(v.array(listedCollectionPoint)) }), tokenAuth, allow("import:historical"), validate("query", accountOnly, asQuery), async (c) => {
+    const accountId = allowedAccount(c, c.req.valid("query").AccountId);
     const queues = await sourceQueues(c.env, c.get("tenant"), sourceOf(accountId));
     const data = queues.map((q) => ({ AccountId: Number(accountId), CollectionPointId: q.queueId, Description: q.name }));
     return answer(c, `${data.length} collection points`, data);
   })
-  .post("/collectionpoint/insertcollectionpoint", cwfmDoc("/collectionpoint/insertcollectionpoint", "Insert one collection point", { body: single(collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {
-    const { accountId, rows } = singleRow(c, await readBody(c));
+  .post("/collectionpoint/insertcollectionpoint", cwfmDoc("/collectionpoint/insertcollectionpoint", "Insert one collection point", { body: single(collectionPoint) }), tokenAuth, allow("import:historical"), validate("json", singleBody, asBody), async (c) => {
+    const { accountId, rows } = singleRow(c, c.req.valid("json"));
     return batchAnswer(c, await insertCollectionPoints(c, accountId, rows));
   })
   .post("/collectionpoint/bulkinsertcollectionpoints", cwfmDoc("/collectionpoint/bulkinsertcollectionpoints", "Insert collection points", { body: bulk("CollectionPointInserts", collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {

@@ -8,7 +8,7 @@ import * as v from "valibot";
 import type { NamedIdentifierKind } from "../../domain/identifiers.ts";
 import { isJsonObject } from "../../domain/json.ts";
 import type { TrackerCommand } from "../../domain/calls.ts";
-import { COMMAND_KEYS, agentQuery, commandBody } from "./schema.ts";
+import { COMMAND_KEYS, type CommandBody, agentQuery, commandBody, updateBody } from "./schema.ts";
 
 export type Action = TrackerCommand["action"];
 
@@ -45,52 +45,59 @@ export function canonicalKeys(input: Record<string, unknown>, keys: readonly str
   return out;
 }
 
-/** Refusals name the parameter that is wrong: an unresolvable agent is a 404 (as from the original), a malformed extra a 400. */
-function refusalOf(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): Refusal {
-  const issue = issues[0];
-  const field = issue.path?.[0] ? String(issue.path[0].key) : undefined;
+/**
+ * The door's refusal of a parameter: one left out (or null) is a 404 as from the original, so is an
+ * unresolvable agent (AgentIdentifier, Value); a malformed extra is a 400. `where` names where the
+ * parameters were read from in the message.
+ */
+export function refusalOf(issues: readonly v.BaseIssue<unknown>[], where: "body" | "query"): Refusal {
+  const issue = issues[0]!;
+  const parameter = issue.path?.[0];
+  const field = parameter ? String(parameter.key) : undefined;
+  // Missing as sent (a transform's null, such as an unreadable Timestamp, is malformed, not missing).
+  if (field && (parameter!.value === undefined || parameter!.value === null)) {
+    return { status: 404, message: `Missing ${where} parameter: ${field}`, field };
+  }
   const identifies = field === "AgentIdentifier" || field === "Value";
   return { status: identifies ? 404 : 400, message: issue.message, ...(field ? { field } : {}) };
 }
 
-function missing(name: string): Refusal {
-  return { status: 404, message: `Missing body parameter: ${name}`, field: name };
+/** Parameters in the document's spelling (keys in any case); an empty AgentIdentifier or Value is none, as the original binds it. */
+export function parameters(input: Record<string, unknown>): Record<string, unknown> {
+  const fields = canonicalKeys(input, COMMAND_KEYS);
+  for (const name of ["AgentIdentifier", "Value"]) if (fields[name] === "") delete fields[name];
+  return fields;
 }
 
-/**
- * One command from its body (and query string). Without `Timestamp` the command happens when it
- * was received (`receivedAt`); with one, at that instant, and a replay of it changes nothing.
- */
-export function parseCommand(action: Action, body: unknown, query: Record<string, string>, receivedAt: number): { ok: DoorCommand } | { refused: Refusal } {
+/** A command's parameters: from the query string and the body (the body wins); a body that is no object is a 400. */
+export function commandFields(body: unknown, query: Record<string, string>): { ok: Record<string, unknown> } | { refused: Refusal } {
   if (body !== undefined && body !== null && !isJsonObject(body)) {
     return { refused: { status: 400, message: 'The body must be a JSON object, e.g. {"AgentIdentifier":"Id","Value":"1"}' } };
   }
-  const fields = { ...canonicalKeys(query, COMMAND_KEYS), ...canonicalKeys(body ?? {}, COMMAND_KEYS) };
-  for (const name of ["AgentIdentifier", "Value"] as const) {
-    if (fields[name] === undefined || fields[name] === null || fields[name] === "") return { refused: missing(name) };
-  }
-  if (action === "callUpdate" && (fields.CallMetadata === undefined || fields.CallMetadata === null)) return { refused: missing("CallMetadata") };
-  const parsed = v.safeParse(commandBody, fields, { abortEarly: true });
-  if (!parsed.success) return { refused: refusalOf(parsed.issues) };
-  const { AgentIdentifier: kind, Value: value, CallMetadata: metadata, Timestamp: timestamp } = parsed.output;
+  return { ok: { ...parameters(query), ...parameters(body ?? {}) } };
+}
+
+/** The schema an action's parameters must pass: UpdateForAgent needs its CallMetadata. */
+export function commandSchema(action: Action) {
+  return action === "callUpdate" ? updateBody : commandBody;
+}
+
+/**
+ * One command from its validated parameters. Without `Timestamp` the command happens when it was
+ * received (`receivedAt`); with one, at that instant, and a replay of it changes nothing.
+ */
+export function toCommand(action: Action, input: CommandBody, receivedAt: number): DoorCommand {
+  const { AgentIdentifier: agent, Value: value, CallMetadata: metadata, Timestamp: timestamp } = input;
   const explicit = timestamp !== undefined && timestamp !== null;
   return {
-    ok: {
-      agent: { kind, value, named: String(fields.AgentIdentifier).trim() },
-      command: { action, at: explicit ? timestamp : receivedAt, explicit, ...(metadata ? { metadata } : {}) },
-    },
+    agent: { kind: agent.kind, value, named: agent.named },
+    command: { action, at: explicit ? timestamp : receivedAt, explicit, ...(metadata ? { metadata } : {}) },
   };
 }
 
-/** `GET /api/Agent?agentIdentifier=Id&value=1`. */
-export function parseAgentQuery(query: Record<string, string>): { ok: AgentRef } | { refused: Refusal } {
-  const fields = canonicalKeys(query, COMMAND_KEYS);
-  for (const name of ["AgentIdentifier", "Value"] as const) {
-    if (fields[name] === undefined || fields[name] === "") return { refused: { status: 404, message: `Missing query parameter: ${name}`, field: name } };
-  }
-  const parsed = v.safeParse(agentQuery, fields, { abortEarly: true });
-  if (!parsed.success) return { refused: refusalOf(parsed.issues) };
-  return { ok: { kind: parsed.output.AgentIdentifier, value: parsed.output.Value, named: String(fields.AgentIdentifier).trim() } };
+/** `GET /api/Agent?agentIdentifier=Id&value=1`, validated. */
+export function agentRefOf(input: v.InferOutput<typeof agentQuery>): AgentRef {
+  return { kind: input.AgentIdentifier.kind, value: input.Value, named: input.AgentIdentifier.named };
 }
 
 /** The queue a call counts on in contact volume: the recorder's skill group (`sgroup`), else the dialled number (`dnis`); "" for none. */

@@ -20,10 +20,10 @@ import { findTrackedAgent, trackCall, trackedAgent, trackedAgents } from "../../
 import type { AppEnv } from "../../http/app-env.ts";
 import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
-import { type Action, type AgentRef, callQueue, parseAgentQuery, parseCommand, type Refusal } from "./map.ts";
+import { type Action, type AgentRef, type Refusal, agentRefOf, callQueue, commandFields, commandSchema, parameters, refusalOf, toCommand } from "./map.ts";
 import * as v from "valibot";
-import { describeRoute } from "../../http/openapi.ts";
-import { INCONTACT_SOURCE, agentQuery, commandBody } from "./schema.ts";
+import { describeRoute, validate } from "../../http/openapi.ts";
+import { type CommandBody, INCONTACT_SOURCE, agentQuery } from "./schema.ts";
 import { agentView, commandAnswer } from "./view.ts";
 
 /** A command is a few hundred bytes; metadata fields are bounded too. */
@@ -60,6 +60,19 @@ async function readBody(req: Request): Promise<unknown> {
   }
 }
 
+/** A command's parameters, from the body and the query string as the original binds them; refusals as the original's. */
+const commandInput = (action: Action) =>
+  validate("json", commandSchema(action), {
+    read: async (c) => {
+      const fields = commandFields(await readBody(c.req.raw), queryOf(c.req.url));
+      if ("refused" in fields) refuse(fields.refused);
+      return fields.ok;
+    },
+    invalid: (issues) => refuse(refusalOf(issues, "body")),
+  });
+
+const agentInput = validate("query", agentQuery, { read: (c) => parameters(queryOf(c.req.url)), invalid: (issues) => refuse(refusalOf(issues, "query")) });
+
 async function resolve(env: Env, tenant: string, agent: AgentRef) {
   const profile = await findTrackedAgent(env, tenant, agent.kind, agent.value);
   if (!profile) {
@@ -69,13 +82,11 @@ async function resolve(env: Env, tenant: string, agent: AgentRef) {
 }
 
 function command(action: Action) {
-  return async (c: Context<AppEnv>) => {
-    const receivedAt = Date.now();
-    const parsed = parseCommand(action, await readBody(c.req.raw), queryOf(c.req.url), receivedAt);
-    if ("refused" in parsed) refuse(parsed.refused);
+  return async (c: Context<AppEnv, string, { out: { json: CommandBody } }>) => {
+    const { agent, command } = toCommand(action, c.req.valid("json"), Date.now());
     const tenant = c.get("tenant");
-    const profile = await resolve(c.env, tenant, parsed.ok.agent);
-    const result = await trackCall(c.env, tenant, profile, parsed.ok.command, CALL_SOURCE, c.executionCtx);
+    const profile = await resolve(c.env, tenant, agent);
+    const result = await trackCall(c.env, tenant, profile, command, CALL_SOURCE, c.executionCtx);
     if ("error" in result) throw new DoorError(400, result.error, { Field: "Timestamp" });
     return c.json(commandAnswer(action, result.answer, profile, result.timeZone));
   };
@@ -91,20 +102,71 @@ const ROUTES = new Map<string, string>([
   ["/api/agent/getall", "GET"],
 ]);
 
-const incontactError = v.looseObject({ Message: v.string() });
-const incontactDoc = (summary: string, options: { body?: boolean; query?: boolean; list?: boolean } = {}) =>
+/** ASP.NET Web API's error shape, with the parameter at fault (or the identifier nobody has). */
+const incontactError = v.strictObject({
+  Message: v.string(),
+  Field: v.optional(v.pipe(v.string(), v.description("The parameter at fault"))),
+  AgentIdentifier: v.optional(v.pipe(v.string(), v.description("With a 404 for an identifier no agent has: as sent"))),
+  Value: v.optional(v.string()),
+});
+
+const iso = v.nullable(v.string());
+const blackout = v.strictObject({ Start: iso, End: iso, LostStop: v.boolean() });
+/** A call as the recorder shows it (view.ts `callView`): its Metadata fields are the recorder's, open-ended. */
+const call = v.strictObject({
+  CallInstance: v.string(),
+  Metadata: v.pipe(v.record(v.string(), v.string()), v.description("user1…user15, sgroup, dnis, … as sent (lower-case names), with callinstance, starttime and endtime")),
+  CallState: v.picklist(["OnCall", "Ended", "LostStop"]),
+  Recordings: v.pipe(v.array(v.never()), v.description("Always empty: no recorder here")),
+  StartTime: iso,
+  EndTime: iso,
+  Blackout: v.boolean(),
+  LostStop: v.boolean(),
+});
+const agentId = v.pipe(v.union([v.number(), v.string()]), v.description("The employeeId, a number when it is one (as the original's)"));
+/** One agent (view.ts `agentView`). */
+const agentBody = v.strictObject({
+  AgentId: agentId,
+  BusinessUnit: v.number(),
+  AgentPhone: v.string(),
+  SystemUsername: v.string(),
+  CrmUsername: v.string(),
+  Username: v.string(),
+  ActiveCall: v.nullable(call),
+  InactiveCalls: v.array(call),
+  DeviceId: v.string(),
+  DeviceAlias: v.string(),
+  DesktopOnlySessions: v.array(v.never()),
+  Blackout: v.boolean(),
+  BlackoutStart: iso,
+  LastBlackout: v.nullable(blackout),
+  Name: v.nullable(v.string()),
+  Email: v.nullable(v.string()),
+  Team: v.nullable(v.string()),
+});
+/** A command's answer (view.ts `commandAnswer`). */
+const commandAnswerBody = v.strictObject({
+  Message: v.string(),
+  Changed: v.boolean(),
+  Warning: v.optional(v.pipe(v.string(), v.description("Why nothing changed (a duplicate start, a stop without a start, …)"))),
+  AgentId: agentId,
+  Call: v.nullable(call),
+  Blackout: v.nullable(blackout),
+  ResumedState: v.optional(v.pipe(v.nullable(v.string()), v.description("After a stop: the state the call's end put the agent in"))),
+});
+
+const incontactDoc = (summary: string, ok: v.GenericSchema, options: { list?: boolean } = {}) =>
   describeRoute({
     tags: ["Door: inContact"],
     security: ["basic", "apiKey", "apiKeyHeader"],
     summary,
-    description: `The inContact WFO Recording API: paths in any case (e.g. /api/Record/StartForAgent). The API key as Bearer, X-API-Key, or the password of HTTP Basic. At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
-    ...(options.body ? { requestBody: { schema: commandBody } } : {}),
-    ...(options.query ? { query: agentQuery } : {}),
+    description: `The inContact WFO Recording API: paths, body keys and query parameters in any case (e.g. /api/Record/StartForAgent); a command's parameters may also come in the query string. The API key as Bearer, X-API-Key, or the password of HTTP Basic. At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
     responses: {
-      200: { description: "The answer", schema: options.list ? v.array(v.looseObject({})) : v.looseObject({}) },
-      ...(options.list ? {} : { 400: { description: "Invalid command", schema: incontactError }, 404: { description: "No agent has this identifier", schema: incontactError } }),
+      200: { description: "The answer", schema: ok },
+      ...(options.list ? {} : { 400: { description: "Malformed body or value", schema: incontactError }, 404: { description: "A missing parameter, or no agent has this identifier", schema: incontactError } }),
       401: { description: "Missing or invalid key", schema: incontactError },
       403: { description: "The key lacks import:agent-states", schema: incontactError },
+      413: { description: `Body over ${MAX_BODY_BYTES / 1024} KiB`, schema: incontactError },
       429: { description: "Rate limit: 1,000 requests a minute per key", schema: incontactError },
     },
   });
@@ -117,20 +179,18 @@ export const incontactDoor = new Hono<AppEnv>()
     apiKeyAuth({ headers: ["Authorization", "X-API-Key"], basic: true }),
     requirePermission("import:agent-states"),
   )
-  .post("/api/record/startforagent", incontactDoc("A call starts", { body: true }), command("callStart"))
-  .post("/api/record/updateforagent", incontactDoc("A call is updated", { body: true }), command("callUpdate"))
-  .post("/api/record/stopforagent", incontactDoc("A call stops", { body: true }), command("callStop"))
-  .post("/api/blackout/startforagent", incontactDoc("A blackout starts", { body: true }), command("blackoutStart"))
-  .post("/api/blackout/stopforagent", incontactDoc("A blackout stops", { body: true }), command("blackoutStop"))
-  .get("/api/agent", incontactDoc("One agent's recording state", { query: true }), async (c) => {
-    const parsed = parseAgentQuery(queryOf(c.req.url));
-    if ("refused" in parsed) refuse(parsed.refused);
+  .post("/api/record/startforagent", incontactDoc("A call starts", commandAnswerBody), commandInput("callStart"), command("callStart"))
+  .post("/api/record/updateforagent", incontactDoc("A call is updated", commandAnswerBody), commandInput("callUpdate"), command("callUpdate"))
+  .post("/api/record/stopforagent", incontactDoc("A call stops", commandAnswerBody), commandInput("callStop"), command("callStop"))
+  .post("/api/blackout/startforagent", incontactDoc("A blackout starts", commandAnswerBody), commandInput("blackoutStart"), command("blackoutStart"))
+  .post("/api/blackout/stopforagent", incontactDoc("A blackout stops", commandAnswerBody), commandInput("blackoutStop"), command("blackoutStop"))
+  .get("/api/agent", incontactDoc("One agent's recording state", agentBody), agentInput, async (c) => {
     const tenant = c.get("tenant");
-    const profile = await resolve(c.env, tenant, parsed.ok);
+    const profile = await resolve(c.env, tenant, agentRefOf(c.req.valid("query")));
     const { timeZone, agent } = await trackedAgent(c.env, tenant, profile, INCONTACT_SOURCE);
     return c.json(agentView(agent, timeZone));
   })
-  .get("/api/agent/getall", incontactDoc("Every tracked agent's recording state", { list: true }), async (c) => {
+  .get("/api/agent/getall", incontactDoc("Every tracked agent's recording state", v.array(agentBody), { list: true }), async (c) => {
     const { timeZone, agents } = await trackedAgents(c.env, c.get("tenant"), INCONTACT_SOURCE);
     return c.json(agents.map((agent) => agentView(agent, timeZone)));
   })

@@ -42,7 +42,8 @@ export const MAX_METADATA_FIELDS_PER_COMMAND = 100;
 const agentIdentifier = v.pipe(
   v.string("AgentIdentifier must be a string"),
   v.check((name) => identifierKindOf(name) !== undefined, (issue) => `Unknown AgentIdentifier: ${String(issue.input)} (expected ${AGENT_IDENTIFIER_NAMES})`),
-  v.transform((name) => identifierKindOf(name)!),
+  // The name as sent stays beside the kind: messages name it as the client spelled it.
+  v.transform((name) => ({ kind: identifierKindOf(name)!, named: name.trim() })),
 );
 
 const value = v.pipe(
@@ -88,6 +89,9 @@ export const commandBody = v.object({
   Timestamp: v.optional(v.nullable(timestamp)),
 });
 export type CommandBody = v.InferOutput<typeof commandBody>;
+
+/** UpdateForAgent's body: the metadata is what it is for. */
+export const updateBody = v.object({ ...commandBody.entries, CallMetadata: callMetadata });
 
 /** GET /api/Agent: the agent by identifier (query parameters). */
 export const agentQuery = v.object({

@@ -21,12 +21,16 @@ import { requirePermission } from "../../http/middleware/require-permission.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
 import { recordContactEvents } from "../../services/contact-events.ts";
 import { contactEvents, sourceOf, statusChanges } from "./map.ts";
-import { STANDARD_ERRORS, batchResult, describeRoute, errorBody } from "../../http/openapi.ts";
+import { STANDARD_ERRORS, batchResult, describeRoute, errorEntries } from "../../http/openapi.ts";
 import * as v from "valibot";
 import { agentStatus, contactEvent, envelope } from "./schema.ts";
 
+/** injixo's `message` beside our envelope (details such as `limit` or `retryAfter` may follow). */
+const injixoErrorBody = v.objectWithRest({ message: v.pipe(v.string(), v.description('injixo\'s word for the status (e.g. "Invalid token")')), ...errorEntries }, v.unknown());
+const injixoErrors = Object.fromEntries(Object.entries(STANDARD_ERRORS.apiKey).map(([status, response]) => [status, { ...response, schema: injixoErrorBody }]));
+
 /** The documented body: the envelope, its data items the schema each item is validated with. */
-const injixoDoc = (summary: string, item: v.GenericSchema, permission: string) =>
+const injixoDoc = (summary: string, item: v.GenericSchema, permission: string, counts: Record<string, string>) =>
   describeRoute({
     tags: ["Door: injixo"],
     security: ["apiKey"],
@@ -34,12 +38,15 @@ const injixoDoc = (summary: string, item: v.GenericSchema, permission: string) =
     description: `injixo's import API on our origin: change only the base URL and the key (one of ours). At most 10,000 items and 16 MiB per request; each item is validated on its own (errors by index). Errors carry injixo's \`message\` and our \`error\`. Permission ${permission}.`,
     requestBody: { schema: v.object({ data: v.pipe(v.array(item), v.maxLength(10_000)), meta: envelope.entries.meta }) },
     responses: {
-      201: { description: "At least one item was acceptable", schema: batchResult },
-      400: { description: "Malformed body, or every item refused", schema: errorBody },
-      413: { description: "More than 10,000 items or over 16 MiB", schema: errorBody },
-      ...STANDARD_ERRORS.apiKey,
+      201: { description: "At least one item was acceptable", schema: batchResult(counts) },
+      // Every item refused: the batch answer (success false); a malformed body: the error with injixo's message.
+      400: { description: "Malformed body, or every item refused", schema: v.union([batchResult(counts), injixoErrorBody]) },
+      413: { description: "More than 10,000 items or over 16 MiB", schema: injixoErrorBody },
+      ...injixoErrors,
     },
   });
+
+const APPLIED = { processed: "Items applied", skipped: "Items already stored (a replay)" };
 
 /** 10,000 items of a few hundred bytes each fit with room to spare. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -97,7 +104,7 @@ export const injixoRoutes = new Hono<AppEnv>()
   )
   .use(apiKeyAuth({ headers: ["Authorization"] }))
 
-  .post("/agent-statuses", injixoDoc("Agent statuses (injixo-compatible)", agentStatus, "import:agent-states"), requirePermission("import:agent-states"), async (c) => {
+  .post("/agent-statuses", injixoDoc("Agent statuses (injixo-compatible)", agentStatus, "import:agent-states", APPLIED), requirePermission("import:agent-states"), async (c) => {
     const { data, source } = await readEnvelope(c);
     const tenant = c.get("tenant");
     const kinds = [sourceKind(source), "email", "employeeId"] as const;
@@ -120,7 +127,7 @@ export const injixoRoutes = new Hono<AppEnv>()
     return batchAnswer(c, data, errors, { ...outcome, errors: [...byItem.values()] });
   })
 
-  .post("/contact-events", injixoDoc("Contact events (injixo-compatible)", contactEvent, "import:historical"), requirePermission("import:historical"), async (c) => {
+  .post("/contact-events", injixoDoc("Contact events (injixo-compatible)", contactEvent, "import:historical", APPLIED), requirePermission("import:historical"), async (c) => {
     const { data, source } = await readEnvelope(c);
     const { contacts, errors } = contactEvents(data, source);
     const outcome = await recordContactEvents(c.env, c.get("tenant"), contacts);

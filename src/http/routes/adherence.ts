@@ -3,6 +3,7 @@ import * as v from "valibot";
 import type { Context } from "hono";
 import { adherencePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
+import { ACTIVITIES, AGENT_STATES } from "../../domain/model.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
 import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
 import { type AgentDay, agentDay, agentDays, dayIntervals } from "../../services/reports.ts";
@@ -24,36 +25,63 @@ const date = v.optional(
 const team = v.optional(v.pipe(v.string(), v.description("Only this team (a team-scoped key: one of its teams)")));
 export const dayQuery = v.object({ date });
 
+/** Who the agent is (src/domain/agent.ts `profileFields`). */
+export const profileEntries = {
+  agentId: v.pipe(v.string(), v.description("The employeeId, else the email (or the identifier no employee has yet)")),
+  email: v.nullable(v.string()),
+  employeeId: v.nullable(v.string()),
+  name: v.nullable(v.string()),
+  team: v.nullable(v.string()),
+};
+
 const span = { start: v.string(), end: v.string() };
-const dayRow = v.looseObject({
-  agentId: v.string(),
+const activity = v.picklist(ACTIVITIES);
+const state = v.nullable(v.picklist(AGENT_STATES));
+const seconds = {
   scheduledSeconds: v.number(),
   inAdherenceSeconds: v.number(),
   outOfAdherenceSeconds: v.number(),
-  neutralSeconds: v.number(),
+  neutralSeconds: v.pipe(v.number(), v.description("Scheduled seconds that count neither way (unmapped codes, neutral rules)")),
+};
+/** One agent's day (`dayView`). */
+const dayRow = v.strictObject({
+  ...profileEntries,
+  ...seconds,
   adherencePct: v.nullable(v.number()),
   conformancePct: v.nullable(v.number()),
-  exceptions: v.array(v.looseObject({ ...span, activity: v.string(), state: v.nullable(v.string()), seconds: v.number(), ongoing: v.boolean() })),
+  exceptions: v.array(v.strictObject({ ...span, activity, state, seconds: v.number(), ongoing: v.boolean() })),
 });
-export const timelineBody = v.object({
+/** One agent's interval (src/db/intervals.ts IntervalReportRow, its start as ISO 8601). */
+const intervalRow = v.strictObject({
+  agentId: v.string(),
+  email: v.nullable(v.string()),
+  name: v.nullable(v.string()),
+  team: v.nullable(v.string()),
+  date: v.pipe(v.string(), v.description("The interval's day in the tenant's zone")),
+  time: v.pipe(v.string(), v.description("Its start time (HH:mm) in the tenant's zone")),
+  intervalStart: v.string(),
+  ...seconds,
+  scheduledWorkSeconds: v.number(),
+  workStateSeconds: v.number(),
+  adherencePct: v.nullable(v.number()),
+});
+export const timelineBody = v.strictObject({
   agentId: v.string(),
   date: v.string(),
   timeZone: v.string(),
-  states: v.array(v.object({ timestamp: v.string(), state: v.nullable(v.string()), source: v.nullable(v.string()), acdStateCode: v.nullable(v.string()), reasonCode: v.nullable(v.string()), queue: v.nullable(v.string()) })),
-  schedule: v.array(v.object({ ...span, activity: v.string() })),
-  spans: v.array(v.looseObject({ ...span, activity: v.nullable(v.string()), state: v.nullable(v.string()), adherence: v.string() })),
+  states: v.array(v.strictObject({ timestamp: v.string(), state, source: v.nullable(v.string()), acdStateCode: v.nullable(v.string()), reasonCode: v.nullable(v.string()), queue: v.nullable(v.string()) })),
+  schedule: v.array(v.strictObject({ ...span, activity })),
+  spans: v.array(v.strictObject({ ...span, activity: v.nullable(activity), state, adherence: v.picklist(["in", "out", "neutral", "unscheduled"]) })),
 });
 const doc = (summary: string, description: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
   describeRoute({ tags: ["Adherence"], security: ["apiKey", "apiKeyHeader"], summary, description: `${description} Permission read:adherence.`, responses: { ...responses, 400: { description: "Invalid date or query", schema: errorBody }, ...STANDARD_ERRORS.apiKey } });
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
-/** `?date=` or today in the tenant's zone; a malformed date is a 400. */
-async function requestedDay(c: Context<AppEnv>) {
+/** The `?date=` (validated by `dayQuery`), or today in the tenant's zone. */
+async function requestedDay(c: Context<AppEnv>, date: string | undefined) {
   const { settings } = await tenantSettings(c.env, c.get("tenant"));
-  const date = c.req.query("date") ?? localDate(Date.now(), settings.timeZone);
-  if (!isValidDate(date)) throw apiError(400, `Invalid date: ${date} (expected YYYY-MM-DD)`, { field: "date" });
-  return { date, settings };
+  return { date: date ?? localDate(Date.now(), settings.timeZone), settings };
 }
 
 /** One agent by email or employeeId (or an ACD id no employee has yet); 404 when nobody has that id. */
@@ -112,15 +140,15 @@ export const adherenceRoutes = new Hono<AppEnv>()
   .get(
     "/",
     doc("Adherence of a day per agent", "Scheduled, in, out and neutral seconds, percentages and exceptions.", {
-      200: { description: "The day", schema: v.object({ date: v.string(), timeZone: v.string(), agents: v.array(dayRow) }) },
+      200: { description: "The day", schema: v.strictObject({ date: v.string(), timeZone: v.string(), agents: v.array(dayRow) }) },
       404: { description: "agentId names nobody", schema: errorBody },
     }),
     validate("query", v.object({ date, team, agentId: v.optional(v.pipe(v.string(), v.description("Only this agent (employeeId or email)"))) })),
     async (c) => {
     const tenant = c.get("tenant");
-    const { date, settings } = await requestedDay(c);
-    const agentId = c.req.query("agentId");
-    const profiles = agentId ? [await requestedAgent(c, agentId)] : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, c.req.query("team")));
+    const query = c.req.valid("query");
+    const { date, settings } = await requestedDay(c, query.date);
+    const profiles = query.agentId ? [await requestedAgent(c, query.agentId)] : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, query.team));
     const days = await agentDays(c.env, tenant, profiles, date);
     return c.json({ date, timeZone: settings.timeZone, agents: days.map(({ profile, day }) => dayView(profile, day)) });
   },
@@ -130,20 +158,20 @@ export const adherenceRoutes = new Hono<AppEnv>()
     doc("Adherence of a day per interval", "Per interval of the tenant's length (15 or 30 minutes), as JSON or CSV.", {
       200: {
         description: "The intervals (text/csv with format=csv)",
-        schema: v.object({ date: v.string(), timeZone: v.string(), intervalMinutes: v.number(), intervals: v.array(v.looseObject({ intervalStart: v.string(), adherencePct: v.nullable(v.number()) })) }),
+        schema: v.strictObject({ date: v.string(), timeZone: v.string(), intervalMinutes: v.picklist([15, 30]), intervals: v.array(intervalRow) }),
       },
     }),
     validate("query", v.object({ date, team, format: v.optional(v.pipe(v.picklist(["json", "csv"], "format must be json or csv"), v.description("json (default) or csv"))) })),
     async (c) => {
-    const { date, settings } = await requestedDay(c);
-    const team = c.req.query("team");
-    const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, team) ?? null);
+    const query = c.req.valid("query");
+    const { date, settings } = await requestedDay(c, query.date);
+    const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, query.team) ?? null);
     const intervals = rows.map(({ intervalStart, ...row }) => ({
       ...row,
       intervalStart: iso(intervalStart),
       adherencePct: adherencePercent(row),
     }));
-    if (c.req.query("format") === "csv") {
+    if (query.format === "csv") {
       const lines = [CSV_COLUMNS.join(","), ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(","))];
       return c.body(`${lines.join("\r\n")}\r\n`, 200, {
         "content-type": "text/csv; charset=utf-8",
@@ -154,9 +182,10 @@ export const adherenceRoutes = new Hono<AppEnv>()
   },
   );
 
-export async function timelineHandler(c: Context<AppEnv>) {
-  const { date, settings } = await requestedDay(c);
-  const profile = await requestedAgent(c, c.req.param("agentId")!);
+/** GET /api/v1/agents/:agentId/timeline, after its validators (`agentParam`, `dayQuery`). */
+export async function timelineHandler(c: Context<AppEnv, string, { out: { param: { agentId: string }; query: v.InferOutput<typeof dayQuery> } }>) {
+  const { date, settings } = await requestedDay(c, c.req.valid("query").date);
+  const profile = await requestedAgent(c, c.req.valid("param").agentId);
   const day = await agentDay(c.env, c.get("tenant"), profile, date);
   return c.json(timelineView(profile, date, settings.timeZone, day));
 }

@@ -1,51 +1,120 @@
 /**
- * The admin routes as the OpenAPI document describes them (src/http/routes/admin.ts attaches these;
- * the request bodies are admin.ts's own schemas, passed in where the route is registered).
+ * The admin routes as the OpenAPI document describes them: what they answer (src/http/routes/admin.ts
+ * attaches these; what they read is documented by the validators there).
  */
 import * as v from "valibot";
 import { PERMISSIONS } from "../../domain/permissions.ts";
 import { type ResponseDoc, type RouteDoc, STANDARD_ERRORS, describeRoute, errorBody } from "../openapi.ts";
 
-const key = v.looseObject({
+const when = v.nullable(v.string());
+const counts = v.strictObject({ requests: v.number(), errors: v.number(), recordsAccepted: v.number(), recordsRefused: v.number() });
+
+/** A key as stored (src/services/api-keys.ts ApiKeyRecord). */
+const keyRecord = {
   id: v.string(),
   tenant: v.string(),
   name: v.string(),
   permissions: v.array(v.picklist(PERMISSIONS)),
+  teams: v.pipe(v.nullable(v.array(v.string())), v.description("The teams the key may read; null: every team")),
+  createdAt: v.string(),
+  expiresAt: v.pipe(when, v.description("null: never expires")),
+  secret: v.pipe(v.number(), v.description("The current secret's number: 1 when created, +1 per rotation")),
+  rotatedAt: when,
+};
+
+/** A key with its state and usage (ApiKeyView). */
+const keyView = {
+  ...keyRecord,
+  expired: v.boolean(),
+  expiresSoon: v.pipe(v.boolean(), v.description("Expires within 14 days")),
+  usage: v.strictObject({
+    lastUsedAt: when,
+    lastCountry: when,
+    lastSecret: v.nullable(v.number()),
+    lastError: v.nullable(v.strictObject({ at: v.string(), status: v.number(), message: v.string(), secret: v.number() })),
+    last24Hours: counts,
+    last30Days: counts,
+    hours: v.pipe(
+      v.array(v.strictObject({ hour: v.string(), ...counts.entries, bySecret: v.pipe(v.record(v.string(), v.number()), v.description("Requests per secret number")) })),
+      v.description("Hours with any request, newest first"),
+    ),
+    secrets: v.array(
+      v.strictObject({
+        secret: v.number(),
+        state: v.pipe(v.picklist(["current", "grace", "retired"]), v.description("grace: rotated out, still accepted until graceUntil")),
+        retiredAt: when,
+        graceUntil: when,
+        lastUsedAt: when,
+        lastCountry: when,
+        requests: v.number(),
+      }),
+    ),
+  }),
+};
+
+const apiUser = v.strictObject({
+  id: v.string(),
+  tenant: v.string(),
+  userName: v.string(),
+  permissions: v.array(v.picklist(PERMISSIONS)),
+  accountIds: v.array(v.string()),
+  createdAt: v.string(),
 });
-const tenantQuery = v.object({ tenant: v.pipe(v.string(), v.description("The tenant (required)")) });
-const operator = "Name yourself for the audit trail with `X-Operator: <name or e-mail>` (printable ASCII, at most 100 characters).";
+
+const auditEvent = v.strictObject({
+  at: v.string(),
+  event: v.picklist(["created", "rotated", "revoked", "expired"]),
+  keyId: v.string(),
+  keyName: v.string(),
+  actor: v.pipe(v.string(), v.description('"operator", "operator:<X-Operator>" or "system"')),
+  // What changed differs by event (permissions and teams, the rotated secrets, …): open on purpose.
+  detail: v.nullable(v.record(v.string(), v.unknown())),
+});
+
+const operator = "Name yourself for the audit trail with the X-Operator header.";
 const notFound = { 404: { description: "No such id", schema: errorBody } };
-const invalid = { 400: { description: "Invalid body or query", schema: errorBody } };
+const invalid = { 400: { description: "Invalid body, query or header", schema: errorBody } };
 
 const DOCS = {
-  createKey: { tags: ["Admin: keys"], summary: "Create a tenant API key", description: `The key is shown once. ${operator}`, responses: { 201: { description: "The key, with its secret", schema: v.looseObject({ ...key.entries, key: v.string() }) }, ...invalid } },
-  listKeys: { tags: ["Admin: keys"], summary: "A tenant's keys with their state and usage", query: tenantQuery, responses: { 200: { description: "The keys", schema: v.object({ keys: v.array(key) }) }, ...invalid } },
-  getKey: { tags: ["Admin: keys"], summary: "One key with its state and usage", responses: { 200: { description: "The key", schema: key }, ...notFound } },
+  createKey: { tags: ["Admin: keys"], summary: "Create a tenant API key", description: `The key is shown once. ${operator}`, responses: { 201: { description: "The key, with its secret", schema: v.strictObject({ ...keyRecord, key: v.string() }) }, ...invalid } },
+  listKeys: { tags: ["Admin: keys"], summary: "A tenant's keys with their state and usage", responses: { 200: { description: "The keys", schema: v.strictObject({ keys: v.array(v.strictObject(keyView)) }) }, ...invalid } },
+  getKey: { tags: ["Admin: keys"], summary: "One key with its state and usage", responses: { 200: { description: "The key", schema: v.strictObject(keyView) }, ...notFound } },
   rotateKey: {
     tags: ["Admin: keys"],
     summary: "Rotate a key's secret (the old one works for graceSeconds)",
     description: `The body may be empty (24 hours of grace). ${operator}`,
-    responses: { 200: { description: "The new secret", schema: v.looseObject({ ...key.entries, key: v.string() }) }, ...invalid, ...notFound, 409: { description: "The expiry refused", schema: errorBody } },
+    responses: {
+      200: {
+        description: "The new secret",
+        schema: v.strictObject({ ...keyView, key: v.string(), previousSecret: v.strictObject({ secret: v.number(), graceUntil: v.string() }) }),
+      },
+      ...invalid,
+      ...notFound,
+      409: { description: "The expiry refused", schema: errorBody },
+    },
   },
-  revokeKey: { tags: ["Admin: keys"], summary: "Revoke a key", description: operator, responses: { 200: { description: "Revoked", schema: v.object({ revoked: v.literal(true), id: v.string(), tenant: v.string() }) }, ...notFound } },
+  revokeKey: { tags: ["Admin: keys"], summary: "Revoke a key", description: operator, responses: { 200: { description: "Revoked", schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string() }) }, ...invalid, ...notFound } },
   audit: {
     tags: ["Admin: keys"],
     summary: "A tenant's key events, newest first",
-    query: v.object({ ...tenantQuery.entries, limit: v.optional(v.pipe(v.string(), v.description("1 to 1000 (default 200)"))), key: v.optional(v.pipe(v.string(), v.description("Only this key's events"))) }),
-    responses: { 200: { description: "The events", schema: v.object({ tenant: v.string(), events: v.array(v.looseObject({})) }) }, ...invalid },
+    responses: { 200: { description: "The events", schema: v.strictObject({ tenant: v.string(), events: v.array(auditEvent) }) }, ...invalid },
   },
   createApiUser: {
     tags: ["Admin: API users"],
     summary: "Create an API user of the token doors (CommunityWFM sign-in)",
-    responses: { 201: { description: "The user (never its password)", schema: v.looseObject({ id: v.string(), tenant: v.string(), userName: v.string() }) }, ...invalid, 409: { description: "The user name is taken", schema: errorBody } },
+    responses: { 201: { description: "The user (never its password)", schema: apiUser }, ...invalid, 409: { description: "The user name is taken", schema: errorBody } },
   },
-  listApiUsers: { tags: ["Admin: API users"], summary: "A tenant's API users", query: tenantQuery, responses: { 200: { description: "The users", schema: v.object({ users: v.array(v.looseObject({})) }) }, ...invalid } },
-  revokeApiUser: { tags: ["Admin: API users"], summary: "Revoke an API user (and its tokens)", responses: { 200: { description: "Revoked", schema: v.looseObject({ revoked: v.literal(true), id: v.string() }) }, ...notFound } },
+  listApiUsers: { tags: ["Admin: API users"], summary: "A tenant's API users", responses: { 200: { description: "The users", schema: v.strictObject({ users: v.array(apiUser) }) }, ...invalid } },
+  revokeApiUser: {
+    tags: ["Admin: API users"],
+    summary: "Revoke an API user (and its tokens)",
+    responses: { 200: { description: "Revoked", schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string(), userName: v.string() }) }, ...notFound },
+  },
 } satisfies Record<string, Omit<RouteDoc, "security">>;
 
-/** The description of an admin route; `body` is the schema its handler validates the body with. */
-export function adminDoc(name: keyof typeof DOCS, body?: v.GenericSchema) {
+/** The description of an admin route. */
+export function adminDoc(name: keyof typeof DOCS) {
   const doc: RouteDoc = DOCS[name];
   const responses: Record<number, ResponseDoc | undefined> = { ...doc.responses, ...STANDARD_ERRORS.admin };
-  return describeRoute({ ...doc, security: ["adminToken"], responses, ...(body ? { requestBody: { schema: body, required: name !== "rotateKey" } } : {}) });
+  return describeRoute({ ...doc, security: ["adminToken"], responses });
 }

@@ -1,7 +1,7 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import * as v from "valibot";
 import { parseTimestamp } from "../../domain/imports.ts";
-import { isJsonObject } from "../../domain/json.ts";
+import { guardedObject } from "../../domain/json.ts";
 import { PERMISSIONS } from "../../domain/permissions.ts";
 import {
   createApiKey,
@@ -16,8 +16,8 @@ import {
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { parseWith, readJson } from "../json.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
+import { validate } from "../openapi.ts";
 import { adminDoc } from "./admin-docs.ts";
 
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -42,8 +42,8 @@ const expiresAt = v.optional(
 
 const ROTATION_BODY = 'The body must be a JSON object like {"graceSeconds": 86400} (or empty)';
 
-const rotation = v.pipe(
-  v.custom<Record<string, unknown>>(isJsonObject, ROTATION_BODY),
+const rotation = guardedObject(
+  ROTATION_BODY,
   v.object({
     graceSeconds: v.optional(
       v.pipe(
@@ -64,12 +64,40 @@ const OPERATOR_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
  * Who did it, for the key audit trail: the admin token is shared, so an operator names
  * themself with `X-Operator: <name or e-mail>` (printable ASCII, ≤ 100 characters).
  */
-function actorOf(c: Context<AppEnv>): string {
-  const named = c.req.header("x-operator")?.trim();
-  if (!named) return "operator";
-  if (!OPERATOR_PATTERN.test(named)) throw apiError(400, "X-Operator must be printable ASCII, at most 100 characters", { field: "X-Operator" });
-  return `operator:${named}`;
+const operatorHeader = v.object({
+  "x-operator": v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.check((named) => named === "" || OPERATOR_PATTERN.test(named), "X-Operator must be printable ASCII, at most 100 characters"),
+      v.description("Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters)"),
+    ),
+  ),
+});
+
+function actorOf(header: v.InferOutput<typeof operatorHeader>): string {
+  const named = header["x-operator"];
+  return named ? `operator:${named}` : "operator";
 }
+
+const tenantQuery = v.object({ tenant: v.pipe(tenantName, v.description("The tenant")) });
+const auditQuery = v.object({
+  ...tenantQuery.entries,
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000"),
+      v.transform(Number),
+      v.minValue(1, "limit must be a whole number from 1 to 1000"),
+      v.maxValue(1000, "limit must be a whole number from 1 to 1000"),
+      v.description("How many events, 1 to 1000 (default 200)"),
+    ),
+    "200",
+  ),
+  key: v.optional(v.pipe(v.string(), v.transform((id) => id || undefined), v.description("Only this key's events"))),
+});
+const keyParam = v.object({ id: v.pipe(v.string(), v.description("The key's id (key_…)")) });
+const userParam = v.object({ id: v.pipe(v.string(), v.description("The API user's id")) });
 
 const newKey = v.object({
   tenant: tenantName,
@@ -137,59 +165,50 @@ const newApiUser = v.object({
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())
-  .post("/keys", adminDoc("createKey", newKey), async (c) => {
-    const actor = actorOf(c);
-    const input = parseWith(newKey, await readJson(c));
-    const { record, key } = await createApiKey(c.env, input, actor);
+  .post("/keys", adminDoc("createKey"), validate("header", operatorHeader), validate("json", newKey), async (c) => {
+    const { record, key } = await createApiKey(c.env, c.req.valid("json"), actorOf(c.req.valid("header")));
     return c.json({ ...record, key }, 201);
   })
   // Each key with its state (expired, expiresSoon), its secrets and their usage.
-  .get("/keys", adminDoc("listKeys"), async (c) => {
-    const tenant = c.req.query("tenant");
-    if (!tenant) throw apiError(400, "Query parameter tenant is required");
-    return c.json({ keys: await describeApiKeys(c.env, tenant) });
+  .get("/keys", adminDoc("listKeys"), validate("query", tenantQuery), async (c) => {
+    return c.json({ keys: await describeApiKeys(c.env, c.req.valid("query").tenant) });
   })
-  .get("/keys/:id", adminDoc("getKey"), async (c) => {
-    const key = await describeApiKey(c.env, c.req.param("id"));
-    if (!key) throw apiError(404, `No API key with id ${c.req.param("id")}`);
+  .get("/keys/:id", adminDoc("getKey"), validate("param", keyParam), async (c) => {
+    const { id } = c.req.valid("param");
+    const key = await describeApiKey(c.env, id);
+    if (!key) throw apiError(404, `No API key with id ${id}`);
     return c.json(key);
   })
-  .post("/keys/:id/rotate", adminDoc("rotateKey", rotation), async (c) => {
-    const actor = actorOf(c);
-    const options = parseWith(rotation, await readJson(c, {}));
-    const result = await rotateApiKey(c.env, c.req.param("id"), options, actor);
-    if (!result) throw apiError(404, `No API key with id ${c.req.param("id")}`);
+  .post("/keys/:id/rotate", adminDoc("rotateKey"), validate("param", keyParam), validate("header", operatorHeader), validate("json", rotation, { empty: {} }), async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await rotateApiKey(c.env, id, c.req.valid("json"), actorOf(c.req.valid("header")));
+    if (!result) throw apiError(404, `No API key with id ${id}`);
     if ("refused" in result) throw apiError(409, result.refused, { field: "expiresAt" });
     return c.json({ ...result.rotated, key: result.key, previousSecret: result.previous });
   })
-  .delete("/keys/:id", adminDoc("revokeKey"), async (c) => {
-    const revoked = await revokeApiKey(c.env, c.req.param("id"), actorOf(c));
-    if (!revoked) throw apiError(404, `No API key with id ${c.req.param("id")}`);
+  .delete("/keys/:id", adminDoc("revokeKey"), validate("param", keyParam), validate("header", operatorHeader), async (c) => {
+    const { id } = c.req.valid("param");
+    const revoked = await revokeApiKey(c.env, id, actorOf(c.req.valid("header")));
+    if (!revoked) throw apiError(404, `No API key with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant });
   })
   // The tenant's key events, newest first: created, rotated, revoked, expired, with time and actor.
-  .get("/audit", adminDoc("audit"), async (c) => {
-    const tenant = c.req.query("tenant");
-    if (!tenant) throw apiError(400, "Query parameter tenant is required");
-    const limitText = c.req.query("limit") ?? "200";
-    const limit = Number(limitText);
-    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) throw apiError(400, "limit must be a whole number from 1 to 1000", { field: "limit" });
-    const keyId = c.req.query("key") || undefined;
+  .get("/audit", adminDoc("audit"), validate("query", auditQuery), async (c) => {
+    const { tenant, limit, key: keyId } = c.req.valid("query");
     return c.json({ tenant, events: await keyAuditTrail(c.env, tenant, { keyId, limit }) });
   })
-  .post("/api-users", adminDoc("createApiUser", newApiUser), async (c) => {
-    const input = parseWith(newApiUser, await readJson(c));
+  .post("/api-users", adminDoc("createApiUser"), validate("json", newApiUser), async (c) => {
+    const input = c.req.valid("json");
     const user = await createApiUser(c.env, input);
     if (user === "taken") throw apiError(409, `The user name ${input.userName} is taken`, { field: "userName" });
     return c.json(user, 201);
   })
-  .get("/api-users", adminDoc("listApiUsers"), async (c) => {
-    const tenant = c.req.query("tenant");
-    if (!tenant) throw apiError(400, "Query parameter tenant is required");
-    return c.json({ users: await listApiUsers(c.env, tenant) });
+  .get("/api-users", adminDoc("listApiUsers"), validate("query", tenantQuery), async (c) => {
+    return c.json({ users: await listApiUsers(c.env, c.req.valid("query").tenant) });
   })
-  .delete("/api-users/:id", adminDoc("revokeApiUser"), async (c) => {
-    const revoked = await revokeApiUser(c.env, c.req.param("id"));
-    if (!revoked) throw apiError(404, `No API user with id ${c.req.param("id")}`);
+  .delete("/api-users/:id", adminDoc("revokeApiUser"), validate("param", userParam), async (c) => {
+    const { id } = c.req.valid("param");
+    const revoked = await revokeApiUser(c.env, id);
+    if (!revoked) throw apiError(404, `No API user with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });
   });

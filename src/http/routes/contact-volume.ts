@@ -23,6 +23,28 @@ const volumeQuery = v.object({
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
+const count = (description: string) => v.pipe(v.nullable(v.number()), v.description(description));
+/** One interval as answered (`intervalView`); null: the source did not say. */
+const intervalBody = v.strictObject({
+  intervalStart: v.string(),
+  date: v.pipe(v.string(), v.description("The interval's day in the tenant's zone")),
+  time: v.pipe(v.string(), v.description("Its start time (HH:mm) in the tenant's zone")),
+  source: v.pipe(v.string(), v.description("The integration: native, injixo:<id>, communitywfm:<AccountId>, ujet:<account>, …")),
+  queueId: v.pipe(v.string(), v.description('The source\'s queue id ("" when it names none)')),
+  queueName: v.nullable(v.string()),
+  channel: v.pipe(v.string(), v.description('"" when the source names none')),
+  offered: count("Contacts offered"),
+  handled: count("Contacts handled"),
+  notHandled: count("Offered but not handled (abandoned and any other outcome)"),
+  handleSeconds: count("Talk and wrap-up of the handled contacts, in total"),
+  holdSeconds: count("Hold, in total"),
+  serviceLevelPct: count("Service level, 0 to 100"),
+  outboundContacts: count("Outbound contacts"),
+  outboundSeconds: count("Outbound talk and wrap-up, in total"),
+  ahtSeconds: count("Average handle time: handleSeconds / handled"),
+  userData: v.pipe(v.array(v.string()), v.description(`Free fields the source passes through, at most ${MAX_USER_DATA_FIELDS}`)),
+});
+
 function intervalView(r: StoredContactInterval, timeZone: string) {
   const aht = averageHandleSeconds(r);
   return {
@@ -62,7 +84,7 @@ export const contactVolumeRoutes = new Hono<AppEnv>()
       summary: "Contact volume intervals of every source",
       description: `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} intervals per answer (narrow the range or filter). Permission read:adherence.`,
       responses: {
-        200: { description: "The intervals (text/csv with format=csv)", schema: v.object({ from: v.string(), to: v.string(), timeZone: v.string(), intervals: v.array(v.looseObject({ intervalStart: v.string(), queueId: v.string(), offered: v.number() })) }) },
+        200: { description: "The intervals (text/csv with format=csv)", schema: v.strictObject({ from: v.string(), to: v.string(), timeZone: v.string(), intervals: v.array(intervalBody) }) },
         400: { description: "Invalid range or query, or too many intervals (with limit)", schema: errorBody },
         ...STANDARD_ERRORS.apiKey,
       },
@@ -71,17 +93,10 @@ export const contactVolumeRoutes = new Hono<AppEnv>()
     async (c) => {
     const tenant = c.get("tenant");
     const { settings } = await tenantSettings(c.env, tenant);
-    const range = readRange({ from: c.req.query("from"), to: c.req.query("to") }, settings.timeZone);
+    const { from, to, queue, source, channel, format } = c.req.valid("query");
+    const range = readRange({ from, to }, settings.timeZone);
     if ("error" in range) throw apiError(400, range.error, { field: range.field });
-    const format = c.req.query("format") ?? "json";
-    if (format !== "json" && format !== "csv") throw apiError(400, `Unknown format: ${format} (expected json or csv)`, { field: "format" });
-
-    const { intervals, tooMany } = await contactVolume(c.env, tenant, {
-      ...range,
-      queue: c.req.query("queue"),
-      source: c.req.query("source"),
-      channel: c.req.query("channel"),
-    });
+    const { intervals, tooMany } = await contactVolume(c.env, tenant, { ...range, queue, source, channel });
     if (tooMany) {
       throw apiError(400, `More than ${MAX_READ_ROWS} intervals match: narrow the range or filter by queue, source or channel`, { limit: MAX_READ_ROWS });
     }

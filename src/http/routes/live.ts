@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { isJsonObject } from "../../domain/json.ts";
+import { guardedObject } from "../../domain/json.ts";
 import { isApiKeyActive } from "../../services/api-keys.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -10,8 +10,8 @@ import { assertTeamAllowed, keyTeams } from "../middleware/team-scope.ts";
 import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
-const ticketRequest = v.pipe(
-  v.custom<Record<string, unknown>>(isJsonObject, 'The body must be a JSON object like {"team": "Day"} (or empty)'),
+const ticketRequest = guardedObject(
+  'The body must be a JSON object like {"team": "Day"} (or empty)',
   v.object({ team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))) }),
 );
 
@@ -58,7 +58,6 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
       "The server sends JSON messages, each with a `type`: `{type: \"snapshot\", seq, agents: [row…]}` (every agent row of the ticket's tenant or team), `{type: \"change\", seq, agent: row}` (one changed row) and `{type: \"remove\", seq, agentId}` (a row that left the team); the text `ping` is answered with `pong`.",
       "`seq` grows by one per message: a gap means a missed message, so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
     ].join("\n\n"),
-    query: v.object({ ticket: v.pipe(v.string(), v.description("A ticket from POST /api/v1/live/tickets")), since: v.optional(v.pipe(v.string(), v.description("The last seq seen"))) }),
     responses: {
       101: { description: "Switching protocols: the board's messages follow on the socket" },
       401: { description: "Missing, invalid or expired ticket (or its key was revoked)", schema: errorBody },
@@ -66,9 +65,17 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
       503: { description: "TICKET_SECRET is not set", schema: errorBody },
     },
   }),
+  validate(
+    "query",
+    v.object({
+      ticket: v.pipe(v.string(), v.nonEmpty(), v.description("A ticket from POST /api/v1/live/tickets")),
+      since: v.optional(v.pipe(v.string(), v.description("The last seq seen: the missed messages follow (a snapshot when they are no longer kept, or when since is no whole number)"))),
+    }),
+    // The ticket is the credential: without one the answer is a 401, not a 400.
+    { invalid: () => { throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first"); } },
+  ),
   async (c) => {
-  const ticket = c.req.query("ticket");
-  if (!ticket) throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first");
+  const { ticket } = c.req.valid("query");
   const claims = await verifyTicket(ticketSecret(c.env), ticket);
   if (!claims) throw apiError(401, "Invalid or expired ticket");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");

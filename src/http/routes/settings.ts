@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
+import { ACTIVITIES, AGENT_STATES, type Activity } from "../../domain/model.ts";
 import { settingsPatch } from "../../domain/settings.ts";
 import { tenantSettings, updateSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -7,11 +8,19 @@ import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 
-const settingsView = v.looseObject({
+/** Activity → states (every activity named). */
+const byActivity = v.strictObject(Object.fromEntries(ACTIVITIES.map((activity) => [activity, v.array(v.picklist(AGENT_STATES))])) as Record<Activity, v.ArraySchema<v.PicklistSchema<typeof AGENT_STATES, undefined>, undefined>>);
+/** The settings as stored (src/domain/model.ts TenantSettings), with their version. */
+const settingsView = v.strictObject({
   timeZone: v.string(),
   intervalMinutes: v.picklist([15, 30]),
-  retentionDays: v.optional(v.number()),
-  adherence: v.looseObject({ alarmThresholdSeconds: v.number(), severeThresholdSeconds: v.number(), rules: v.record(v.string(), v.array(v.string())) }),
+  retentionDays: v.number(),
+  adherence: v.strictObject({
+    alarmThresholdSeconds: v.number(),
+    severeThresholdSeconds: v.number(),
+    rules: v.pipe(byActivity, v.description("The states that are in adherence during each activity")),
+    neutral: v.pipe(byActivity, v.description("The states that count neither way during each activity")),
+  }),
   version: v.pipe(v.number(), v.description("Grows with every change")),
 });
 const common = { tags: ["Settings"], security: ["apiKey", "apiKeyHeader"] as const };

@@ -14,7 +14,6 @@ import {
   parseVendorDate,
   personToEmployee,
   placeholderEmail,
-  queryValue,
   sourceOf,
   vendorField,
 } from "../../../src/doors/communitywfm/map.ts";
@@ -101,9 +100,9 @@ describe("keys in any case", () => {
   });
 
   it("finds query parameters in any case", () => {
-    expect(queryValue({ accountid: "1" }, "AccountId")).toBe("1");
-    expect(queryValue({ ACCOUNTID: "7" }, "accountId")).toBe("7");
-    expect(queryValue({}, "accountId")).toBeUndefined();
+    expect(canonicalKeys({ accountid: "1", page: "2" })).toEqual({ AccountId: "1", page: "2" });
+    expect(canonicalKeys({ ACCOUNTID: "7" })).toEqual({ AccountId: "7" });
+    expect(canonicalKeys({})).toEqual({});
   });
 });
 

@@ -3,14 +3,29 @@
  * tracker commands, the original's leniency (key case, Value as a number, parameters in the
  * query string), its 404s, and the Agent Status answer's shape.
  */
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import * as fixtures from "../../../src/doors/incontact/fixtures/commands.ts";
-import { callQueue, canonicalKeys, parseAgentQuery, parseCommand } from "../../../src/doors/incontact/map.ts";
-import { identifierKindOf } from "../../../src/doors/incontact/schema.ts";
+import { type Action, agentRefOf, callQueue, canonicalKeys, commandFields, commandSchema, parameters, refusalOf, toCommand } from "../../../src/doors/incontact/map.ts";
+import { agentQuery, identifierKindOf } from "../../../src/doors/incontact/schema.ts";
 import { agentIdValue, agentView, commandAnswer, recorderTime } from "../../../src/doors/incontact/view.ts";
 
 const NOW = Date.parse("2026-11-20T09:30:00Z");
 const body = (text: string) => JSON.parse(text) as unknown;
+
+/** A command as the door's route reads it (routes.ts: `validate` with these parts): the parameters, the action's schema, the door's refusal. */
+function parseCommand(action: Action, sent: unknown, query: Record<string, string>, receivedAt: number) {
+  const fields = commandFields(sent, query);
+  if ("refused" in fields) return fields;
+  const parsed = v.safeParse(commandSchema(action), fields.ok, { abortEarly: true });
+  return parsed.success ? { ok: toCommand(action, parsed.output, receivedAt) } : { refused: refusalOf(parsed.issues, "body") };
+}
+
+/** GET /api/Agent's parameters as its route reads them. */
+function parseAgentQuery(query: Record<string, string>) {
+  const parsed = v.safeParse(agentQuery, parameters(query), { abortEarly: true });
+  return parsed.success ? { ok: agentRefOf(parsed.output) } : { refused: refusalOf(parsed.issues, "query") };
+}
 
 describe("inContact commands (map.ts)", () => {
   it("parses every body of the document's example into a command for the agent it names", () => {

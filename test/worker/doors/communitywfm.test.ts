@@ -4,7 +4,7 @@
  * error, daylight-saving intervals, and a conformance test against the native API.
  */
 import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import * as bodies from "../../../src/doors/communitywfm/fixtures/bodies.ts";
@@ -12,12 +12,13 @@ import { communityWfmRoutes } from "../../../src/doors/communitywfm/routes.ts";
 import { parseLenientJson } from "../../../src/doors/communitywfm/json.ts";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import { agentStub } from "../../../src/durable/names.ts";
-import { ALL_PERMISSIONS, adminFetch, api, createKey, employee, newTenant, postData } from "../helpers.ts";
+import { adminFetch, ALL_PERMISSIONS, api, checkedFetch, createKey, employee, newTenant, postData } from "../helpers.ts";
+import { checkResponse } from "../openapi-check.ts";
 
 const PASSWORD = "correct horse battery staple";
 
 function door(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(`http://rta.test${path}`, init);
+  return checkedFetch(`http://rta.test${path}`, init);
 }
 
 /** A request as a Cloud Connect client sends it: JSON text (as printed), a Bearer token when it has one. */
@@ -298,6 +299,8 @@ describe("the token flow", () => {
       unconfigured,
       createExecutionContext(),
     );
+    // Not through the Worker's fetch (another env): checked against the document here.
+    await checkResponse("POST", "http://rta.test/api/ccs/auth/login", res);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       Success: false,

@@ -5,13 +5,13 @@
  * metadata into contact volume, the tracker reads, and a conformance day against the native API.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { documentedSequence } from "../../../src/doors/incontact/fixtures/commands.ts";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import { agentStub } from "../../../src/durable/names.ts";
 import { ingestAgentStates } from "../../../src/services/agent-states.ts";
-import { ALL_PERMISSIONS, api, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
+import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
 
 /** The recorder's own host, `http://[RecordingApiServerAddress]` in the document, is the Worker's origin here. */
 const HOST = "http://recorder.test";
@@ -25,7 +25,7 @@ async function door(path: string, init: { method?: string; body?: string; auth: 
   if (auth && "bearer" in auth) headers.authorization = `Bearer ${auth.bearer}`;
   if (auth && "header" in auth) headers["x-api-key"] = auth.header;
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  const res = await exports.default.fetch(`${HOST}${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), body, headers });
+  const res = await checkedFetch(`${HOST}${path}`, { method: init.method ?? (body === undefined ? "GET" : "POST"), body, headers });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text === "" ? null : (JSON.parse(text) as any) };
 }
@@ -169,7 +169,7 @@ describe("inContact door: the document's example", () => {
     const stopped = await door("/api/record/stopforagent", { auth: { basic: key }, json: { AGENTIDENTIFIER: "Id", VALUE: 1 } });
     expect(stopped.body).toMatchObject({ Changed: true, Message: "Call stopped" });
     // Basic with the key as the user name and no password works too.
-    const asUser = await exports.default.fetch(`${HOST}/api/Agent/GetAll`, { headers: { authorization: `Basic ${btoa(`${key}:`)}` } });
+    const asUser = await checkedFetch(`${HOST}/api/Agent/GetAll`, { headers: { authorization: `Basic ${btoa(`${key}:`)}` } });
     expect(asUser.status).toBe(200);
   });
 });
@@ -253,7 +253,7 @@ describe("inContact door: agents and identifiers", () => {
     const forbidden = await door("/api/Record/StartForAgent", { auth: { basic: key }, body });
     expect(forbidden).toMatchObject({ status: 403, body: { Message: "Missing permission: import:agent-states" } });
     // Basic stays a door's option: the native API still takes only Bearer and X-API-Key.
-    const native = await exports.default.fetch(`${HOST}/api/v1/agents`, { headers: { authorization: `Basic ${btoa(`x:${key}`)}` } });
+    const native = await checkedFetch(`${HOST}/api/v1/agents`, { headers: { authorization: `Basic ${btoa(`x:${key}`)}` } });
     expect(native.status).toBe(401);
   });
 });

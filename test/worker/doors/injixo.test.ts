@@ -5,13 +5,13 @@
  * and through the native API, contact events counted once, and every error answer.
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import * as fixtures from "../../../src/doors/injixo/fixtures/bodies.ts";
 import { agentStub } from "../../../src/durable/names.ts";
-import { ALL_PERMISSIONS, api, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
+import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
 import { type CurlRequest, parseCurl, shellCommands } from "./curl.ts";
 import readme from "../../../README.md?raw";
 
@@ -30,7 +30,7 @@ function moveDates(text: string, moves: Record<string, string>): string {
 
 /** Sends a parsed cURL command to the Worker: its own URL (any host reaches the Worker), headers and body. */
 async function send(request: CurlRequest) {
-  const res = await exports.default.fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+  const res = await checkedFetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   return { status: res.status, body: (await res.json()) as any, headers: res.headers };
 }
 
@@ -40,7 +40,7 @@ function curl(command: string, key: string, moves: Record<string, string>) {
 }
 
 async function door(key: string, path: string, body: unknown) {
-  const res = await exports.default.fetch(`http://rta.test${path}`, {
+  const res = await checkedFetch(`http://rta.test${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -159,7 +159,7 @@ describe("injixo's documented examples, as printed", () => {
     const { key } = await setup(ALL_PERMISSIONS, [{ email: "bob@mycompany.com", firstName: "Bob", lastName: "Example", employeeId: "B1" }]);
     const headers = JSON.parse(fixtures.restHeaders.replace(/abc123456=+/, key)) as Record<string, string>;
     const post = async (path: string, body: string) => {
-      const res = await exports.default.fetch(`https://api.injixo.com${path}`, { method: "POST", headers, body });
+      const res = await checkedFetch(`https://api.injixo.com${path}`, { method: "POST", headers, body });
       return { status: res.status, body: (await res.json()) as any };
     };
     const [day1, day2] = [pastDate(3), pastDate(2)];
@@ -188,7 +188,7 @@ describe("injixo's documented examples, as printed", () => {
     const answers: Array<{ path: string; status: number; body: any }> = [];
     for (const command of commands) {
       const request = parseCurl(moveDates(command, { "2026-11-20": date }), { KEY: key });
-      const res = await exports.default.fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+      const res = await checkedFetch(request.url, { method: request.method, headers: request.headers, body: request.body });
       answers.push({ path: new URL(request.url).pathname, status: res.status, body: await res.json() });
     }
     for (const answer of answers) expect(answer.status, JSON.stringify(answer)).toBeLessThan(300);
@@ -563,12 +563,12 @@ describe("answers: errors by item, and the door's own error shape", () => {
   it("401 in injixo's shape plus ours: no key, an unknown key, a key in another header", async () => {
     const body = JSON.stringify({ data: [], meta: { integrationConfigurationId: 1 } });
     for (const headers of [{}, { authorization: "Bearer abc123456=" }, { authorization: "abc123456=" }] as Array<Record<string, string>>) {
-      const res = await exports.default.fetch(`http://rta.test${STATUSES}`, { method: "POST", headers, body });
+      const res = await checkedFetch(`http://rta.test${STATUSES}`, { method: "POST", headers, body });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ message: "Invalid token", error: expect.any(String) });
     }
     const { key } = await setup();
-    const viaOtherHeader = await exports.default.fetch(`http://rta.test${CONTACTS}`, { method: "POST", headers: { "x-api-key": key }, body });
+    const viaOtherHeader = await checkedFetch(`http://rta.test${CONTACTS}`, { method: "POST", headers: { "x-api-key": key }, body });
     expect(viaOtherHeader.status).toBe(401);
     expect(await viaOtherHeader.json()).toEqual({ message: "Invalid token", error: "Missing API key: send Authorization: Bearer <key>" });
   });
@@ -611,7 +611,7 @@ describe("answers: errors by item, and the door's own error shape", () => {
     expect(tooMany).toMatchObject({ status: 413, body: { message: "Payload Too Large", error: expect.stringContaining("10001"), limit: 10_000, received: 10_001 } });
     const notFound = await door(key, "/external-systems/activities", { data: [], meta: { integrationConfigurationId: 1 } });
     expect(notFound).toMatchObject({ status: 404, body: { message: "not_found", error: expect.stringContaining("/external-systems/activities") } });
-    const get = await exports.default.fetch(`http://rta.test${STATUSES}`, { headers: { authorization: `Bearer ${key}` } });
+    const get = await checkedFetch(`http://rta.test${STATUSES}`, { headers: { authorization: `Bearer ${key}` } });
     expect(get.status).toBe(404);
   });
 
@@ -683,7 +683,7 @@ describe("seeded fuzz: garbage around a valid item is never a 500, and the valid
       { seed: 20261123, numRuns: 10 },
     );
     for (const body of ["not json", '{"data": [1, 2,', "[]", '{"data": null}', `{"data": ${"[".repeat(5_000)}${"]".repeat(5_000)}}`, '{"__proto__": {"data": []}}']) {
-      const res = await exports.default.fetch(`http://rta.test${endpoint.path}`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body });
+      const res = await checkedFetch(`http://rta.test${endpoint.path}`, { method: "POST", headers: { authorization: `Bearer ${key}` }, body });
       expect(res.status, body.slice(0, 30)).toBe(400);
       expect(await res.json()).toMatchObject({ message: "Bad Request", error: expect.any(String) });
     }
