@@ -83,6 +83,11 @@ async function statesOf(key: string, agentId: string, date: string) {
   );
 }
 
+/** E1's day as "HH:MM state" per span. */
+async function spansOf(key: string, date: string) {
+  return ((await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans as Array<{ start: string; state: string | null }>).map((s) => `${s.start.slice(11, 16)} ${s.state}`);
+}
+
 async function boardRow(key: string, agentId: string) {
   return (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === agentId);
 }
@@ -298,10 +303,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     await mapCodes(key, "injixo:1234", mapping);
     const answers = [];
     for (const batch of intervals) answers.push((await statuses(key, batch)).body);
-    const spans = async () =>
-      ((await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans as Array<{ start: string; state: string | null }>).map(
-        (span) => `${span.start.slice(11, 16)} ${span.state}`,
-      );
+    const spans = () => spansOf(key, date);
     return { key, date, answers, states: () => statesOf(key, "E1", date), spans };
   }
   const at = (hhmm: string) => `${pastDate(2)}T${hhmm}:00Z`;
@@ -344,18 +346,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     const [before, date] = [pastDate(3), pastDate(2)];
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${before}T20:00:00Z`, endTime: `${before}T23:00:00Z` }]);
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${before}T23:00:00Z`, endTime: `${date}T01:00:00Z` }]);
-    const spans = (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans;
-    expect(spans.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 lunch", "01:00 offline"]);
-
-    // The interval that voids an end can start well before the day's carry-in state: Lunch (sent
-    // later, inside Ready) voids Ready's end at 03:00, and the native API says the agent is
-    // available from 23:45. Only a read back to Ready's start shows that 03:00 is no change.
-    const [eve, next] = [pastDate(5), pastDate(4)];
-    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${eve}T20:00:00Z`, endTime: `${next}T03:00:00Z` }]);
-    await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${eve}T21:00:00Z`, endTime: `${eve}T21:30:00Z` }]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: `${eve}T23:45:00Z` }]);
-    const later = (await getJson(key, `/api/v1/agents/E1/timeline?date=${next}`)).body.spans;
-    expect(later.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 available"]);
+    expect(await spansOf(key, date)).toEqual(["00:00 lunch", "01:00 offline"]);
   });
 
   it("a gap is offline, in one request or in two", async () => {
@@ -389,8 +380,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     // Ready until 02:00, and (sent later) Lunch from 23:30 until 01:00 next day: Ready's end is void.
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${before}T22:00:00Z`, endTime: `${date}T02:00:00Z` }]);
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${before}T23:30:00Z`, endTime: `${date}T01:00:00Z` }]);
-    const spans = (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.spans;
-    expect(spans.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 lunch", "01:00 offline"]);
+    expect(await spansOf(key, date)).toEqual(["00:00 lunch", "01:00 offline"]);
 
     // The interval that voids an end can start well before the day's carry-in state: Lunch (sent
     // later, inside Ready) voids Ready's end at 03:00, and the native API says the agent is
@@ -399,8 +389,7 @@ describe("agent statuses: the interval model through the Worker", () => {
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Ready", startTime: `${eve}T20:00:00Z`, endTime: `${next}T03:00:00Z` }]);
     await statuses(key, [{ agentIdentifier: "E1", activityIdentifier: "Lunch", startTime: `${eve}T21:00:00Z`, endTime: `${eve}T21:30:00Z` }]);
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: `${eve}T23:45:00Z` }]);
-    const later = (await getJson(key, `/api/v1/agents/E1/timeline?date=${next}`)).body.spans;
-    expect(later.map((s: any) => `${s.start.slice(11, 16)} ${s.state}`)).toEqual(["00:00 available"]);
+    expect(await spansOf(key, next)).toEqual(["00:00 available"]);
   });
 
   it("an open interval is the agent's state now; closing it later ends it", async () => {
