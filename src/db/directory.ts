@@ -89,9 +89,3 @@ export async function listAgentProfiles(db: Db, tenant: string, team?: string): 
     .orderBy(employees.lastName, employees.firstName);
   return rows.map(toProfile);
 }
-
-/** Every team name of a tenant. */
-export async function listTeamNames(db: Db, tenant: string): Promise<string[]> {
-  const rows = await db.select({ name: teams.name }).from(teams).where(eq(teams.tenant, tenant)).orderBy(teams.name);
-  return rows.map((r) => r.name);
-}

@@ -125,7 +125,6 @@ export class AgentStore {
   constructor(private readonly sql: Sql) {
     // One call for the whole schema: an object starting up pays for one statement, not six.
     sql.exec(SCHEMA.join(";\n"));
-    this.withoutRowids();
     this.load();
   }
 
@@ -133,29 +132,28 @@ export class AgentStore {
    * Objects created before meta and dirty_intervals were tables without rowids get them rebuilt
    * once: a write to a rowid table with a text key writes two rows (the table's and its index's).
    */
-  private withoutRowids(): void {
-    const old = this.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'dirty_intervals') AND sql NOT LIKE '%WITHOUT ROWID%'")
-      .toArray()
-      .map((r) => r.name);
+  private withoutRowids(old: readonly string[]): void {
     for (const table of old) {
       const create = SCHEMA.find((statement) => statement.includes(`EXISTS ${table} (`))!.replace(`EXISTS ${table} (`, `EXISTS ${table}_new (`);
       this.sql.exec(`${create}; INSERT INTO ${table}_new SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE ${table}_new RENAME TO ${table}`);
     }
   }
 
-  /** Everything small this object keeps (meta, dirty days), read in one statement when it starts. */
+  /** Everything small this object keeps (meta, dirty days), and which tables need rebuilding, read in one statement when it starts. */
   private load(): void {
     const rows = this.sql
       .exec<{ kind: string; k: string | null; v: string | number | null }>(
         `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
-         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals`,
+         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
+         UNION ALL SELECT 'rowid table', name, NULL FROM sqlite_master
+           WHERE type = 'table' AND name IN ('meta', 'dirty_intervals') AND sql NOT LIKE '%WITHOUT ROWID%'`,
       )
       .toArray();
     for (const { kind, k, v } of rows) {
       if (kind === "meta") this.meta.set(k!, JSON.parse(v as string));
       else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0, stored: v as number | null });
     }
+    this.withoutRowids(rows.filter((r) => r.kind === "rowid table").map((r) => r.k!));
   }
 
   // ── meta ───────────────────────────────────────────────────────────────────────────────────

@@ -158,7 +158,9 @@ export class AgentDO extends DurableObject<Env> {
   async day(date: string): Promise<AgentDay | null> {
     const profile = this.profile();
     if (!profile) return null;
-    return { profile, ...this.computeShiftDay(date, Date.now()) };
+    const day = this.computeShiftDay(date, Date.now());
+    // The report lists the events that take effect (the board's percentage, on every change, needs none of this).
+    return { profile, ...day, events: timelineEvents(day.events, day.window.start) };
   }
 
   /** The agent's board row now (with its revision), for a hub that starts being watched; null before any event. */
@@ -373,7 +375,7 @@ export class AgentDO extends DurableObject<Env> {
       now,
       intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
     });
-    return { ...day, segments, events: timelineEvents(events, window.start) };
+    return { ...day, segments, events };
   }
 
   /**

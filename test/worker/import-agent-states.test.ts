@@ -168,6 +168,27 @@ describe("POST /api/v1/import/agent-states", () => {
 });
 
 describe("the agent's object is its state history", () => {
+  it("rebuilds an older object's meta and interval marks as tables without rowids, keeping their rows", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, PATH, [{ agentId: "E1", state: "available", timestamp: ago(6) }]);
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const stub = agentStub(env, tenant, agentKey);
+    // The tables as objects created before had them.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec(`CREATE TABLE meta_old (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta_old SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_old RENAME TO meta`);
+    });
+    const tables = () =>
+      runInDurableObject(stub, (_instance, state) =>
+        state.storage.sql.exec<{ name: string; rowids: number }>("SELECT name, sql NOT LIKE '%WITHOUT ROWID%' AS rowids FROM sqlite_master WHERE name IN ('meta', 'dirty_intervals') ORDER BY name").toArray(),
+      );
+    expect(await tables()).toEqual([{ name: "dirty_intervals", rowids: 0 }, { name: "meta", rowids: 1 }]);
+    await evictDurableObject(stub);
+    expect((await postData(key, PATH, [{ agentId: "E1", state: "break", timestamp: ago(2) }])).body).toMatchObject({ processed: 1 });
+    expect(await tables()).toEqual([{ name: "dirty_intervals", rowids: 0 }, { name: "meta", rowids: 0 }]);
+    // The context kept in meta survived: the agent still knows who it is.
+    expect((await (await api(key, "/api/v1/agents/E1")).json()) as { state: string }).toMatchObject({ state: "break" });
+  });
+
   it("keeps every event across eviction and writes per-interval totals, not events, to D1", async () => {
     const { tenant, key } = await setup();
     const events = [
