@@ -123,8 +123,6 @@ function withIntervalStarts(from: number, read: (from: number) => StoredEvent[])
 
 export class AgentStore {
   constructor(private readonly sql: Sql) {
-    // One call for the whole schema: an object starting up pays for one statement, not six.
-    sql.exec(SCHEMA.join(";\n"));
     this.load();
   }
 
@@ -139,11 +137,15 @@ export class AgentStore {
     }
   }
 
-  /** Everything small this object keeps (meta, dirty days), and which tables need rebuilding, read in one statement when it starts. */
+  /**
+   * The schema, then everything small this object keeps (meta, dirty days) and which tables need
+   * rebuilding: one call when the object starts (the cursor is the last statement's).
+   */
   private load(): void {
     const rows = this.sql
       .exec<{ kind: string; k: string | null; v: string | number | null }>(
-        `SELECT 'meta' AS kind, key AS k, value AS v FROM meta
+        `${SCHEMA.join(";\n")};
+         SELECT 'meta' AS kind, key AS k, value AS v FROM meta
          UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
          UNION ALL SELECT 'rowid table', name, NULL FROM sqlite_master
            WHERE type = 'table' AND name IN ('meta', 'dirty_intervals') AND sql NOT LIKE '%WITHOUT ROWID%'`,

@@ -243,6 +243,9 @@ export class AgentDO extends DurableObject<Env> {
   private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
+    // The live view's events are read into memory first (a no-op unless just woken): the new ones
+    // join them there, and what comes after them is found without another read.
+    if (derived.length > 0) this.store.recentEvents(this.liveWindow(Date.now()).from);
     const inserted = this.store.insertEvents(derived);
     if (inserted.length > 0) this.markEventsDirty(inserted);
     return inserted;
@@ -397,20 +400,29 @@ export class AgentDO extends DurableObject<Env> {
     });
   }
 
-  private live(now: number): AgentLive {
-    const { timeZone, adherence } = this.settings();
+  /** What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its events go. */
+  private liveWindow(now: number) {
+    const { timeZone } = this.settings();
     const today = localDate(now, timeZone);
     const yesterday = addDays(today, -1);
+    // First, all three days in one read (an object just woken has none of them in memory).
+    const segments = this.store.segmentsForDates([yesterday, today, addDays(today, 1)]);
     // "Today" on the board is the current shift's day: a night shift that began yesterday counts
     // there until it ends.
     const shiftDay = this.store.segmentsForDates([yesterday]).some((s) => s.end > now) ? yesterday : today;
     const shiftSegments = this.store.segmentsForDates([shiftDay]);
     // One read serves both the live status and the shift day's percentage.
-    const shiftWindow = dayWindow(shiftDay, timeZone, shiftSegments);
-    const events = this.store.recentEvents(Math.min(now - LIVE_LOOKBACK_MS, shiftWindow.start));
+    const from = Math.min(now - LIVE_LOOKBACK_MS, dayWindow(shiftDay, timeZone, shiftSegments).start);
+    return { segments, shiftDay, shiftSegments, from };
+  }
+
+  private live(now: number): AgentLive {
+    const { adherence } = this.settings();
+    const { segments, shiftDay, shiftSegments, from } = this.liveWindow(now);
+    const events = this.store.recentEvents(from);
     const status = liveStatus({
       events,
-      segments: this.store.segmentsForDates([yesterday, today, addDays(today, 1)]),
+      segments,
       rules: adherence.rules,
       neutral: adherence.neutral,
       now,

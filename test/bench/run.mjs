@@ -228,6 +228,13 @@ async function main() {
           log,
           cpu: () => cpuMs(server).total,
           name: name === "ours" ? "product" : "floor",
+          // A board opening on a hub nobody watched has it seeded from every agent, which wakes
+          // them all; local workerd evicts them ~10 s later, stalling the runtime for seconds (as
+          // after the setup). The opening is timed (openMs); the samples are the board's steady state.
+          afterOpen: async () => {
+            await sleep(EVICTION_WAIT_MS);
+            log(`latency (${name === "ours" ? "product" : "floor"}): waited ${EVICTION_WAIT_MS / 1000} s for the objects the opening woke to be evicted; settled in ${await settle([server])} ms`);
+          },
         });
       } catch (error) {
         if (name === "ours" && error.code === "LIVE_UNAVAILABLE") {
@@ -252,6 +259,7 @@ async function main() {
         floorSamples: floor.samples,
         floorP50Ms: floor.p50Ms,
         floorP99Ms: floor.p99Ms,
+        floorOpenMs: floor.openMs,
         p50Ratio: round3(l.p50Ms / floor.p50Ms),
         p99Ratio,
         p99RatioTarget: LATENCY_P99_RATIO_TARGET,
@@ -473,6 +481,7 @@ function report() {
       `ratio p50 ${l.p50Ratio}, p99 ${l.p99Ratio}: target p99 ≤ ${l.p99RatioTarget}× floor ${l.p99TargetMet ? "met" : "NOT met"} ` +
         `(${l.samples} / ${l.floorSamples} samples at ${LATENCY_RATE}/s)`,
     );
+    row("boardOpen", `${l.openMs} ms`, `${l.floorOpenMs} ms`, "connect → snapshot (the product's hub seeded from every agent)");
   } else if (l) row("latency", `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`, "—", `${l.samples} samples at ${LATENCY_RATE}/s (no floor measured)`);
   else row("latency", "—", "—", "");
   const e = out.engine;
