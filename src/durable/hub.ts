@@ -13,6 +13,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { MeteredSql, meteredEnv, type Sql } from "../db/meter.ts";
 import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
+import { type AgentCall, type AgentCallResult, callAgentsHere } from "./agent-calls.ts";
 
 /** Messages kept per stream for reconnecting boards; a board further behind gets a fresh snapshot. */
 const REPLAY_LIMIT = 2_000;
@@ -122,6 +123,14 @@ export class HubDO extends DurableObject<Env> {
       rev,
     );
     this.broadcast([{ scopes: scopesOf(before?.team ?? null), message: { type: "remove", seq: 0, agentId } }]);
+  }
+
+  /**
+   * A share of a fan-out to the tenant's agents too large for one invocation (see agent-calls.ts):
+   * made from this object, in an invocation of its own. Touches nothing of the hub's.
+   */
+  async callAgents(tenant: string, calls: AgentCall[]): Promise<AgentCallResult[]> {
+    return callAgentsHere(this.env, tenant, calls);
   }
 
   /** A revoked key's sockets close at once (code 4001); the board reconnects only with a valid key. */

@@ -4,7 +4,8 @@ import { resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentLive, RowUpdate } from "../domain/live.ts";
 import { BOARD_TICKET_HEADER, type BoardTicket } from "../durable/hub.ts";
-import { agentStub, hubStub } from "../durable/names.ts";
+import { callAgents } from "../durable/agent-calls.ts";
+import { hubStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { type TenantContext, tenantContext } from "./context.ts";
 import { tenantAgentProfiles } from "./directory.ts";
@@ -12,13 +13,23 @@ import { tenantAgentProfiles } from "./directory.ts";
 /** The live status of each agent, straight from the agents' Durable Objects. */
 export async function liveAgents(env: Env, tenant: string, team?: string | readonly string[]): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
   const profiles = await tenantAgentProfiles(env, tenant, team);
-  return Promise.all(profiles.map(async (profile) => ({ profile, live: await agentStub(env, tenant, profile.agentKey).status() })));
+  const answers = await callAgents(env, tenant, profiles.map((profile) => ({ agentKey: profile.agentKey, method: "status" as const })));
+  return profiles.map((profile, i) => {
+    const answer = answers[i]!;
+    if (!answer.ok) throw new Error(`agent ${profile.agentKey} did not answer: ${answer.error}`);
+    return { profile, live: answer.value };
+  });
 }
 
 /** Pushes current profiles and settings to agents' objects (a team change, new rules) and their rows to the board. */
 export async function refreshAgents(env: Env, tenant: string, profiles: readonly AgentProfile[], context: TenantContext): Promise<void> {
-  const results = await Promise.allSettled(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).refresh({ tenant, profile, ...context })));
-  await publishRows(env, tenant, results.map((r) => (r.status === "fulfilled" ? r.value : null)));
+  const answers = await callAgents(
+    env,
+    tenant,
+    profiles.map((profile) => ({ agentKey: profile.agentKey, method: "refresh" as const, context: { tenant, profile, ...context } })),
+  );
+  for (const answer of answers) if (!answer.ok) console.error("refreshing an agent failed", answer.error);
+  await publishRows(env, tenant, answers.map((answer) => (answer.ok ? answer.value : null)));
 }
 
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
@@ -48,8 +59,11 @@ export async function openBoardSocket(env: Env, ticket: { tenant: string; team: 
 /** Every agent's current board row, from the agents themselves (those that have never been used have none). */
 async function boardRows(env: Env, tenant: string): Promise<RowUpdate[]> {
   const profiles = await tenantAgentProfiles(env, tenant);
-  const rows = await Promise.all(profiles.map((profile) => agentStub(env, tenant, profile.agentKey).boardRow()));
-  return rows.filter((row): row is RowUpdate => row !== null);
+  const answers = await callAgents(env, tenant, profiles.map((profile) => ({ agentKey: profile.agentKey, method: "boardRow" as const })));
+  // A board must not open on a snapshot missing agents: failing here fails the upgrade, and the board retries.
+  const failed = answers.find((answer) => !answer.ok);
+  if (failed && !failed.ok) throw new Error(`an agent's board row could not be read: ${failed.error}`);
+  return answers.flatMap((answer) => (answer.ok && answer.value !== null ? [answer.value] : []));
 }
 
 /** Closes the live-board sockets a revoked key opened. */
