@@ -240,6 +240,14 @@ export class AgentStore {
   }
 
   /**
+   * Reads the recent events into memory when none are there (an object just woken), from the
+   * instant `from()` gives; otherwise does nothing, and `from` is not computed.
+   */
+  cacheRecentEvents(from: () => number): void {
+    if (!this.recent) this.recentEvents(from());
+  }
+
+  /**
    * The events in [from, to), preceded by the events of the last instant before `from` (the
    * carry-in state: all of that instant's, so the engine picks the one in effect as it would in
    * the middle of a window), and by whatever an interval end among them needs to be judged.

@@ -243,9 +243,9 @@ export class AgentDO extends DurableObject<Env> {
   private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
-    // The live view's events are read into memory first (a no-op unless just woken): the new ones
-    // join them there, and what comes after them is found without another read.
-    if (derived.length > 0) this.store.recentEvents(this.liveWindow(Date.now()).from);
+    // An object just woken reads the live view's events before inserting: the new ones join them in
+    // memory, and what comes after them is found without another read.
+    if (derived.length > 0) this.store.cacheRecentEvents(() => this.liveWindow(Date.now()).from);
     const inserted = this.store.insertEvents(derived);
     if (inserted.length > 0) this.markEventsDirty(inserted);
     return inserted;
