@@ -3,12 +3,61 @@
  * Values are compared in their normal form only (normalizeIdentifier, in JavaScript: SQLite's
  * lower() folds ASCII only). One JSON parameter carries any number of identifiers (json_each),
  * so no lookup hits the 100-parameter limit.
+ *
+ * Every import reads the directory, so the isolate keeps what it resolved, per tenant and
+ * directory version (directory_versions, bumped in the same transaction as every directory
+ * write, read with the settings and as briefly cached): a change reaches another isolate's
+ * resolutions when its cached version expires, within seconds.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind, identifierKey, normalizeIdentifier } from "../domain/identifiers.ts";
 import type { Db } from "./client.ts";
-import { agentIdentifiers, employees, teams } from "./schema.ts";
+import { IsolateCache } from "./isolate-cache.ts";
+import { agentIdentifiers, directoryVersions, employees, teams } from "./schema.ts";
+
+const versions = new IsolateCache<number>(3_000);
+
+/** The tenant's directory version (0 before its first employee import), cached as briefly as the settings. */
+export async function loadDirectoryVersion(db: Db, tenant: string): Promise<number> {
+  const hit = versions.get(tenant);
+  if (hit !== undefined) return hit;
+  const row = await db.select({ version: directoryVersions.version }).from(directoryVersions).where(eq(directoryVersions.tenant, tenant)).get();
+  return versions.set(tenant, row?.version ?? 0);
+}
+
+/** The statement that bumps the version, for the batch (one transaction) that writes the directory. */
+export function bumpDirectoryVersion(d1: D1Database, tenant: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO directory_versions (tenant, version) VALUES (?1, 1)
+       ON CONFLICT (tenant) DO UPDATE SET version = version + 1 RETURNING version`,
+    )
+    .bind(tenant);
+}
+
+/** After this isolate wrote the directory: its own next reads use the new version at once. */
+export function noteDirectoryVersion(tenant: string, version: number): void {
+  versions.set(tenant, version);
+}
+
+/**
+ * Identifiers an employee has, resolved under one directory version: `kinds` + normalised value →
+ * profile. Identifiers nobody has are not kept (an employee imported with one must be found at
+ * once). At most MAX_RESOLUTIONS per tenant, and the tenants used most recently.
+ */
+const MAX_RESOLUTIONS = 50_000;
+const resolutions = new Map<string, { version: number; profiles: Map<string, AgentProfile> }>();
+const MAX_TENANTS = 100;
+
+function resolutionsOf(tenant: string, version: number): Map<string, AgentProfile> {
+  let cached = resolutions.get(tenant);
+  resolutions.delete(tenant);
+  if (!cached || cached.version !== version || cached.profiles.size >= MAX_RESOLUTIONS) cached = { version, profiles: new Map() };
+  resolutions.set(tenant, cached);
+  if (resolutions.size > MAX_TENANTS) resolutions.delete(resolutions.keys().next().value!);
+  return cached.profiles;
+}
 
 const profileColumns = {
   agentKey: employees.id,
@@ -35,19 +84,31 @@ function toProfile(row: ProfileRow): AgentProfile {
 /**
  * Resolves each identifier as the first of `kinds` (in order of preference) an employee has it
  * as; those no employee has get an `unknown:` profile of the normalised identifier. The map is
- * keyed by the identifiers as given.
+ * keyed by the identifiers as given. With the directory version read before the call, what the
+ * isolate resolved under that version is not read again.
  */
 export async function resolveAgents(
   db: Db,
   tenant: string,
   agentIds: readonly string[],
   kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
+  directoryVersion?: number,
 ): Promise<Map<string, AgentProfile>> {
-  const ids = [...new Set(agentIds)];
-  const normalised = new Map(ids.map((id) => [id, normalizeIdentifier(id)]));
+  const cached = directoryVersion === undefined ? undefined : resolutionsOf(tenant, directoryVersion);
+  const kindsKey = kinds.join(",");
+  const resolved = new Map<string, AgentProfile>();
+  const normalised = new Map<string, string>();
+  for (const id of agentIds) {
+    if (resolved.has(id) || normalised.has(id)) continue;
+    const value = normalizeIdentifier(id);
+    const hit = cached?.get(`${kindsKey}\n${value}`);
+    if (hit) resolved.set(id, hit);
+    else normalised.set(id, value);
+  }
+  if (normalised.size === 0) return resolved;
   const values = JSON.stringify([...new Set(normalised.values())]);
   const rows =
-    ids.length === 0 || kinds.length === 0
+    kinds.length === 0
       ? []
       : await db
           .select({ ...profileColumns, kind: agentIdentifiers.kind, value: agentIdentifiers.value })
@@ -62,10 +123,15 @@ export async function resolveAgents(
             ),
           );
   const byIdentifier = new Map(rows.map((r) => [identifierKey(r.kind, r.value), r]));
-  const resolved = new Map<string, AgentProfile>();
   for (const [id, value] of normalised) {
     const row = kinds.map((kind) => byIdentifier.get(identifierKey(kind, value))).find((r) => r !== undefined);
-    resolved.set(id, row ? toProfile(row) : unknownAgentProfile(value));
+    if (!row) {
+      resolved.set(id, unknownAgentProfile(value));
+      continue;
+    }
+    const profile = toProfile(row);
+    resolved.set(id, profile);
+    cached?.set(`${kindsKey}\n${value}`, profile);
   }
   return resolved;
 }

@@ -10,6 +10,7 @@ import type { EmployeeRecord } from "../domain/imports.ts";
 import type { Indexed, RecordIssue } from "../domain/outcome.ts";
 import { jsonChunks } from "./bulk.ts";
 import type { Db } from "./client.ts";
+import { bumpDirectoryVersion, noteDirectoryVersion } from "./directory.ts";
 import { employees } from "./schema.ts";
 
 export interface EmployeeImportResult {
@@ -190,8 +191,9 @@ export async function importEmployees(
   const links = writes.flatMap(({ id, record }) => record.skills.map((s) => ({ employeeId: id, skillId: skillIds.get(s) })));
   const updatedIds = JSON.stringify(writes.filter((w) => !w.isNew).map((w) => w.id));
 
-  // One transaction: an employee and its identifiers are written together or not at all.
-  await d1.batch([
+  // One transaction: an employee and its identifiers are written together or not at all, and the
+  // directory's version grows with them (isolates drop what they resolved under the old one).
+  const written = await d1.batch<{ version: number }>([
     // Updated employees get exactly the skills of this import.
     d1.prepare("DELETE FROM employee_skills WHERE employee_id IN (SELECT value FROM json_each(?1))").bind(updatedIds),
     // Released identifiers go first: another employee of this import may take them over.
@@ -199,7 +201,9 @@ export async function importEmployees(
     ...jsonChunks(rows).map((chunk) => d1.prepare(UPSERT_EMPLOYEES).bind(tenant, now, chunk)),
     ...jsonChunks(links).map((chunk) => d1.prepare(INSERT_SKILL_LINKS).bind(chunk)),
     ...jsonChunks(added).map((chunk) => d1.prepare(INSERT_IDENTIFIERS).bind(tenant, chunk)),
+    bumpDirectoryVersion(d1, tenant),
   ]);
+  noteDirectoryVersion(tenant, written.at(-1)!.results[0]!.version);
   return result;
 }
 

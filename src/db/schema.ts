@@ -210,6 +210,15 @@ export const stateCodeMappingVersions = sqliteTable("state_code_mapping_versions
   version: integer("version").notNull(),
 });
 
+/**
+ * Grows with every write to a tenant's directory (employees, their identifiers and teams): isolates
+ * cache identifier resolutions per version, and agents keep the profile of the newest version.
+ */
+export const directoryVersions = sqliteTable("directory_versions", {
+  tenant: text("tenant").primaryKey(),
+  version: integer("version").notNull(),
+});
+
 /** Published schedule segments; replaced per agent and day on import. */
 export const scheduleSegments = sqliteTable(
   "schedule_segments",

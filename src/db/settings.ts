@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { DEFAULT_SETTINGS, type TenantSettings, completeSettings } from "../domain/model.ts";
 import type { Db } from "./client.ts";
+import { IsolateCache } from "./isolate-cache.ts";
 import { tenantSettings } from "./schema.ts";
 
 export interface VersionedSettings {
@@ -10,18 +11,16 @@ export interface VersionedSettings {
 
 // Settings are read on every import; a few seconds of isolate cache keeps that off D1.
 // Agent DOs get the version with each call and pick up changes within this TTL.
-const CACHE_TTL_MS = 3_000;
-const cache = new Map<string, { value: VersionedSettings; expires: number }>();
+const cache = new IsolateCache<VersionedSettings>(3_000);
 
 export async function loadSettings(db: Db, tenant: string): Promise<VersionedSettings> {
   const hit = cache.get(tenant);
-  if (hit && hit.expires > Date.now()) return hit.value;
+  if (hit) return hit;
   const row = await db.select().from(tenantSettings).where(eq(tenantSettings.tenant, tenant)).get();
   const value: VersionedSettings = row
     ? { settings: completeSettings(row.settings as TenantSettings), version: row.version }
     : { settings: DEFAULT_SETTINGS, version: 0 };
-  cache.set(tenant, { value, expires: Date.now() + CACHE_TTL_MS });
-  return value;
+  return cache.set(tenant, value);
 }
 
 export async function saveSettings(db: Db, tenant: string, settings: TenantSettings): Promise<VersionedSettings> {
@@ -35,7 +34,5 @@ export async function saveSettings(db: Db, tenant: string, settings: TenantSetti
     })
     .returning()
     .get();
-  const value = { settings: row.settings as TenantSettings, version: row.version };
-  cache.set(tenant, { value, expires: Date.now() + CACHE_TTL_MS });
-  return value;
+  return cache.set(tenant, { settings: row.settings as TenantSettings, version: row.version });
 }

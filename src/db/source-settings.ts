@@ -2,23 +2,21 @@
 import { and, eq } from "drizzle-orm";
 import type { SourceSettings } from "../domain/sources.ts";
 import type { Db } from "./client.ts";
+import { IsolateCache } from "./isolate-cache.ts";
 import { sourceSettings } from "./schema.ts";
 
-const CACHE_TTL_MS = 3_000;
-const cache = new Map<string, { value: SourceSettings; expires: number }>();
+const cache = new IsolateCache<SourceSettings>(3_000);
 
 export async function loadSourceSettings(db: Db, tenant: string, source: string): Promise<SourceSettings> {
   const key = `${tenant}\n${source}`;
   const hit = cache.get(key);
-  if (hit && hit.expires > Date.now()) return hit.value;
+  if (hit) return hit;
   const row = await db
     .select({ settings: sourceSettings.settings })
     .from(sourceSettings)
     .where(and(eq(sourceSettings.tenant, tenant), eq(sourceSettings.source, source)))
     .get();
-  const value = (row?.settings ?? {}) as SourceSettings;
-  cache.set(key, { value, expires: Date.now() + CACHE_TTL_MS });
-  return value;
+  return cache.set(key, (row?.settings ?? {}) as SourceSettings);
 }
 
 export async function saveSourceSettings(db: Db, tenant: string, source: string, settings: SourceSettings): Promise<void> {
@@ -27,7 +25,7 @@ export async function saveSourceSettings(db: Db, tenant: string, source: string,
     .insert(sourceSettings)
     .values({ tenant, source, settings, updatedAt })
     .onConflictDoUpdate({ target: [sourceSettings.tenant, sourceSettings.source], set: { settings, updatedAt } });
-  cache.set(`${tenant}\n${source}`, { value: settings, expires: Date.now() + CACHE_TTL_MS });
+  cache.set(`${tenant}\n${source}`, settings);
 }
 
 export async function listSourceSettings(db: Db, tenant: string): Promise<Array<{ source: string; settings: SourceSettings }>> {

@@ -5,25 +5,23 @@
 import type { AgentState } from "../domain/model.ts";
 import { type StateCodeMapping, type VersionedMappings, NO_MAPPINGS } from "../domain/state-codes.ts";
 import { jsonChunks } from "./bulk.ts";
+import { IsolateCache } from "./isolate-cache.ts";
 
 // Read on every import of vendor states; agents get the version with each call and re-derive
 // their events when it grows, so a few seconds of cache only delay a mapping by that much.
-const CACHE_TTL_MS = 3_000;
-const cache = new Map<string, { value: VersionedMappings; expires: number }>();
+const cache = new IsolateCache<VersionedMappings>(3_000);
 
 export async function loadMappings(d1: D1Database, tenant: string): Promise<VersionedMappings> {
   const hit = cache.get(tenant);
-  if (hit && hit.expires > Date.now()) return hit.value;
+  if (hit) return hit;
   const [version, rows] = await d1.batch([
     d1.prepare("SELECT version FROM state_code_mapping_versions WHERE tenant = ?").bind(tenant),
     d1.prepare("SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason").bind(tenant),
   ]);
-  const value: VersionedMappings = {
+  return cache.set(tenant, {
     version: (version?.results[0] as { version: number } | undefined)?.version ?? NO_MAPPINGS.version,
     mappings: (rows?.results ?? []) as StateCodeMapping[],
-  };
-  cache.set(tenant, { value, expires: Date.now() + CACHE_TTL_MS });
-  return value;
+  });
 }
 
 /** Sets (state) or clears (null) mappings and bumps the tenant's version, in one transaction. */

@@ -23,13 +23,16 @@ import { publishRows } from "./publish.ts";
 
 /**
  * Who is calling, under which settings and state-code mappings; sent with every call so an object
- * never needs to look them up. Both are versioned: an object keeps the newest it has seen.
+ * never needs to look them up. All three are versioned (the profile by the directory version it
+ * was resolved under): an object keeps the newest it has seen.
  */
 export interface AgentContext {
   tenant: string;
   profile: AgentProfile;
   settings: VersionedSettings;
   mappings: VersionedMappings;
+  /** Absent in contexts stored before directory versions: 0. */
+  directory: number;
 }
 
 export interface AgentDay extends DayAdherence {
@@ -279,25 +282,28 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /**
-   * Stores the latest context, keeping the newer settings and mappings of the two (an isolate
-   * with a stale cache must not roll them back). Whatever way a newer version arrives, what it
+   * Stores the latest context, keeping the newer settings, mappings and profile of the two (an
+   * isolate with a stale cache must not roll them back; a profile of the same directory version as
+   * the known one replaces it). Whatever way a newer version arrives, what it
    * changes is recomputed here: new settings recompute yesterday and today; a new mapping
    * re-derives the stored events of every remapped code and recomputes the days they touch.
    */
   private remember(context: AgentContext): void {
     const known = this.context();
+    const knownDirectory = known?.directory ?? 0;
     if (
       known &&
       known.tenant === context.tenant &&
       known.settings.version === context.settings.version &&
       known.mappings?.version === context.mappings.version &&
-      sameProfile(known.profile, context.profile)
+      (knownDirectory > context.directory || (knownDirectory === context.directory && sameProfile(known.profile, context.profile)))
     ) {
       return;
     }
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
     const mappings = known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
-    this.cachedContext = { ...context, settings, mappings };
+    const { profile, directory } = known && knownDirectory > context.directory ? { ...known, directory: knownDirectory } : context;
+    this.cachedContext = { ...context, settings, mappings, profile, directory };
     this.store.setMeta("context", this.cachedContext);
     if (!known) return;
     if (settings.version > known.settings.version) {

@@ -50,7 +50,7 @@ export async function ingestAgentStates(
   });
 
   const profiles = accepted.length
-    ? await resolveAgents(database(env.DB), tenant, accepted.map((r) => r.value.agentId), kinds)
+    ? await resolveAgents(database(env.DB), tenant, accepted.map((r) => r.value.agentId), kinds, context.directory)
     : new Map<string, AgentProfile>();
   // One call per agent per request: the object sees the agent's whole slice of the batch at once.
   const batches = new Map<string, AgentBatch>();

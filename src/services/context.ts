@@ -1,5 +1,9 @@
-/** What every call to an agent's object carries besides the agent: the tenant's settings and state-code mappings. */
+/**
+ * What every call to an agent's object carries besides the agent: the tenant's settings, state-code
+ * mappings and directory version (each versioned: an object keeps the newest it has seen).
+ */
 import { database } from "../db/client.ts";
+import { loadDirectoryVersion } from "../db/directory.ts";
 import { type VersionedSettings, loadSettings } from "../db/settings.ts";
 import { loadMappings } from "../db/state-codes.ts";
 import type { VersionedMappings } from "../domain/state-codes.ts";
@@ -7,9 +11,12 @@ import type { VersionedMappings } from "../domain/state-codes.ts";
 export interface TenantContext {
   settings: VersionedSettings;
   mappings: VersionedMappings;
+  /** The directory version the agent's profile was resolved under (or a later one). */
+  directory: number;
 }
 
 export async function tenantContext(env: Env, tenant: string): Promise<TenantContext> {
-  const [settings, mappings] = await Promise.all([loadSettings(database(env.DB), tenant), loadMappings(env.DB, tenant)]);
-  return { settings, mappings };
+  const db = database(env.DB);
+  const [settings, mappings, directory] = await Promise.all([loadSettings(db, tenant), loadMappings(env.DB, tenant), loadDirectoryVersion(db, tenant)]);
+  return { settings, mappings, directory };
 }

@@ -1,6 +1,6 @@
 /** The agent directory: who an identifier is, every agent of a tenant, and the identifiers nobody has yet. */
 import { database } from "../db/client.ts";
-import { listAgentProfiles, listIdentifiers, resolveAgents as resolveInDirectory } from "../db/directory.ts";
+import { listAgentProfiles, listIdentifiers, loadDirectoryVersion, resolveAgents as resolveInDirectory } from "../db/directory.ts";
 import { type UnknownAgent, isUnknownAgent, listUnknownAgentIds, listUnknownAgents } from "../db/unknown-agents.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind } from "../domain/identifiers.ts";
@@ -12,13 +12,14 @@ import { agentStub } from "../durable/names.ts";
  * injixo: its per-source id, then email, then employeeId) an employee has it as; an `unknown:`
  * profile for the rest. Keyed by the identifiers as given.
  */
-export function resolveAgents(
+export async function resolveAgents(
   env: Env,
   tenant: string,
   agentIds: readonly string[],
   kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
 ): Promise<Map<string, AgentProfile>> {
-  return resolveInDirectory(database(env.DB), tenant, agentIds, kinds);
+  const db = database(env.DB);
+  return resolveInDirectory(db, tenant, agentIds, kinds, await loadDirectoryVersion(db, tenant));
 }
 
 /** Every agent of a tenant: active employees, plus ACD agent ids no employee matches yet (not in a team). */

@@ -50,10 +50,11 @@ async function adoptUnknownAgents(env: Env, tenant: string, employees: EmployeeI
     byKinds.get(key)!.agentIds.add(agentId);
   }
   const db = database(env.DB);
-  const [context, ...resolved] = await Promise.all([
-    tenantContext(env, tenant),
-    ...[...byKinds.values()].map(({ kinds, agentIds }) => resolveAgents(db, tenant, [...agentIds], kinds)),
-  ]);
+  // The directory version first: a profile is never older than the version it is sent under.
+  const context = await tenantContext(env, tenant);
+  const resolved = await Promise.all(
+    [...byKinds.values()].map(({ kinds, agentIds }) => resolveAgents(db, tenant, [...agentIds], kinds, context.directory)),
+  );
   for (const profiles of resolved) {
     for (const [agentId, profile] of profiles) {
       if (profile.email === null) continue;

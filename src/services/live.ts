@@ -33,7 +33,9 @@ export async function refreshAgents(env: Env, tenant: string, profiles: readonly
 }
 
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
-  const [profiles, context] = await Promise.all([resolveAgents(database(env.DB), tenant, agentIds), tenantContext(env, tenant)]);
+  // The directory version first: a profile is never older than the version it is sent under.
+  const context = await tenantContext(env, tenant);
+  const profiles = await resolveAgents(database(env.DB), tenant, agentIds, undefined, context.directory);
   await refreshAgents(env, tenant, [...profiles.values()], context);
 }
 

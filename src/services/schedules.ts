@@ -21,10 +21,11 @@ export async function importSchedules(
   background: Background,
 ): Promise<Outcome<{ imported: number; skipped: number }>> {
   const errors: RecordIssue[] = [];
-  const [profiles, context] = await Promise.all([
-    records.length ? resolveAgents(database(env.DB), tenant, records.map((r) => r.value.agentId)) : new Map<string, AgentProfile>(),
-    tenantContext(env, tenant),
-  ]);
+  // The directory version first: a profile is never older than the version it is sent under.
+  const context = await tenantContext(env, tenant);
+  const profiles = records.length
+    ? await resolveAgents(database(env.DB), tenant, records.map((r) => r.value.agentId), undefined, context.directory)
+    : new Map<string, AgentProfile>();
 
   const byAgent = new Map<string, { profile: AgentProfile; segments: ScheduleSegment[]; seen: Set<string> }>();
   let skipped = 0;

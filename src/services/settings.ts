@@ -1,7 +1,7 @@
 /** Tenant settings: reading them, and changing them with every agent recomputing at once. */
 import { database } from "../db/client.ts";
 import { type VersionedSettings, loadSettings, saveSettings } from "../db/settings.ts";
-import { loadMappings } from "../db/state-codes.ts";
+import { tenantContext } from "./context.ts";
 import { type SettingsPatch, mergeSettings } from "../domain/settings.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 import { refreshAgents } from "./live.ts";
@@ -20,7 +20,9 @@ export async function updateSettings(env: Env, tenant: string, patch: SettingsPa
   if (typeof merged === "string") return merged;
   const saved = await saveSettings(db, tenant, merged);
   // Every agent recomputes under the new settings now, not at its next event.
+  // The directory version is read before the profiles: a profile is never older than its label.
+  const context = { ...(await tenantContext(env, tenant)), settings: saved };
   const profiles = await tenantAgentProfiles(env, tenant);
-  background.waitUntil(refreshAgents(env, tenant, profiles, { settings: saved, mappings: await loadMappings(env.DB, tenant) }));
+  background.waitUntil(refreshAgents(env, tenant, profiles, context));
   return saved;
 }
