@@ -60,6 +60,11 @@ export class AgentDO extends DurableObject<Env> {
     super(ctx, meteredEnv(env));
     this.sql = new MeteredSql(ctx.storage.sql);
     this.store = new AgentStore(this.sql);
+    // The alarm this object has set, read before its first call: no call then awaits a storage
+    // read between its writes and setting its next alarm.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   private readonly sql: MeteredSql;
@@ -500,7 +505,7 @@ export class AgentDO extends DurableObject<Env> {
     }
   }
 
-  /** The alarm this object has set (undefined until read once after a restart): saves a storage read per ingest. */
+  /** The alarm this object has set (read when it starts): saves a storage read per ingest. */
   private alarmAt: number | null | undefined;
 
   /** Is a shift running now, or did one end within the last interval (so its last interval still closes)? */
