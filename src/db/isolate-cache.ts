@@ -7,11 +7,13 @@
  */
 export class IsolateCache<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(ttlMs: number, maxEntries = 10_000) {
+    this.ttlMs = ttlMs;
+    this.maxEntries = maxEntries;
+  }
 
   get(key: string): T | undefined {
     const hit = this.entries.get(key);
