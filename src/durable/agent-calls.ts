@@ -1,10 +1,12 @@
 /**
- * Calling every agent of a tenant (a board's seed, the agent list, new settings) within the
+ * Calling every agent of a tenant (a board's seed, the agent list, new settings, a changed
+ * state-code mapping) within the
  * platform's subrequest limit: one invocation may make 10,000 subrequests on Workers Paid, and
  * each call to an object is one. A tenant of 10,000 agents does not fit in one invocation, so a
  * large fan-out is split into shares, each made by the tenant's hub in an invocation of its own.
  */
 import type { AgentLive, RowUpdate } from "../domain/live.ts";
+import type { VersionedMappings } from "../domain/state-codes.ts";
 import type { AgentContext } from "./agent.ts";
 import { agentStub, hubStub } from "./names.ts";
 
@@ -12,7 +14,8 @@ import { agentStub, hubStub } from "./names.ts";
 export type AgentCall =
   | { agentKey: string; method: "boardRow" }
   | { agentKey: string; method: "status" }
-  | { agentKey: string; method: "refresh"; context: AgentContext };
+  | { agentKey: string; method: "refresh"; context: AgentContext }
+  | { agentKey: string; method: "updateMappings"; mappings: VersionedMappings };
 
 type Answer<C extends AgentCall> = C["method"] extends "status" ? AgentLive | null : RowUpdate | null;
 
@@ -30,7 +33,14 @@ export function callAgentsHere<C extends AgentCall>(env: Env, tenant: string, ca
     calls.map(async (call): Promise<AgentCallResult<C>> => {
       const stub = agentStub(env, tenant, call.agentKey);
       try {
-        const value = call.method === "refresh" ? await stub.refresh(call.context) : call.method === "status" ? await stub.status() : await stub.boardRow();
+        const value =
+          call.method === "refresh"
+            ? await stub.refresh(call.context)
+            : call.method === "updateMappings"
+              ? await stub.updateMappings(call.mappings)
+              : call.method === "status"
+                ? await stub.status()
+                : await stub.boardRow();
         return { ok: true, value: value as Answer<C> };
       } catch (error) {
         return { ok: false, error: error instanceof Error ? error.message : String(error) };

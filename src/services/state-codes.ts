@@ -8,7 +8,7 @@ import type { RowUpdate } from "../domain/live.ts";
 import type { AgentState } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
 import { type MappingChange, type StateCodeMapping, StateMapper, codeKey, normalizeCode } from "../domain/state-codes.ts";
-import { agentStub } from "../durable/names.ts";
+import { callAgents } from "../durable/agent-calls.ts";
 import { publishRows } from "../durable/publish.ts";
 
 export interface StateCodeView {
@@ -44,9 +44,6 @@ export async function stateCodes(
   };
 }
 
-/** Agent objects recomputed at a time when a mapping changes. */
-const REMAP_CONCURRENCY = 50;
-
 /**
  * Sets or clears mappings (state null clears). The agents holding events of a changed code
  * re-derive them and recompute before this returns; their board rows follow in the background.
@@ -76,17 +73,14 @@ export async function changeStateCodeMappings(
   const saved = await saveMappings(env.DB, tenant, accepted);
   // The agents holding any event of a changed code re-derive and recompute now; D1's history
   // keeps the raw codes, which the mapping reads anew.
+  // Any number of agents: beyond 1,000 the calls go in shares through the hub (callAgents).
   const agentKeys = await agentsWithCodes(env.DB, tenant, accepted);
+  const answers = await callAgents(env, tenant, agentKeys.map((agentKey) => ({ agentKey, method: "updateMappings" as const, mappings: saved })));
   const rows: Array<RowUpdate | null> = [];
-  for (let i = 0; i < agentKeys.length; i += REMAP_CONCURRENCY) {
-    const results = await Promise.allSettled(
-      agentKeys.slice(i, i + REMAP_CONCURRENCY).map((agentKey) => agentStub(env, tenant, agentKey).updateMappings(saved)),
-    );
-    for (const result of results) {
-      if (result.status === "fulfilled") rows.push(result.value);
-      // An agent this misses re-derives at its next call, which carries the new version.
-      else console.error("re-deriving an agent's states failed", result.reason);
-    }
+  for (const answer of answers) {
+    if (answer.ok) rows.push(answer.value);
+    // An agent this misses re-derives at its next call, which carries the new version.
+    else console.error("re-deriving an agent's states failed", answer.error);
   }
   background.waitUntil(publishRows(env, tenant, rows));
   const mapped = accepted.filter((c) => c.state !== null).length;

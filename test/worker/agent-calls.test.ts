@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type AgentCall, callAgents } from "../../src/durable/agent-calls.ts";
 import { hubStub } from "../../src/durable/names.ts";
+import { ingestAgentStates } from "../../src/services/agent-states.ts";
 import { ago, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function tenantOf(agents: number, used: number) {
@@ -39,6 +40,28 @@ describe("calls to every agent", () => {
     expect(states(shared)).toEqual(states(here));
     expect(states(viaHub)).toEqual(states(here));
     expect(states(here).filter(Boolean).map((v) => v!.agentId)).toEqual(["E5", "E4", "E3", "E2", "E1"]);
+  });
+
+  it("a changed mapping re-derives every agent's states, in shares through the hub as from here", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    await postData(key, "/api/v1/import/employees", Array.from({ length: 5 }, (_, i) => employee(i + 1)));
+    // Vendor codes, as a door sends them (the native API names states itself).
+    const events = Array.from({ length: 5 }, (_, i) => ({ source: "acd:test", agentId: `E${i + 1}`, state: null, code: "AUX7", timestamp: Date.now() - 180_000 }));
+    const pending: Promise<unknown>[] = [];
+    const ingested = await ingestAgentStates(env, tenant, events.map((value, index) => ({ index, value })), { waitUntil: (p) => void pending.push(p) });
+    await Promise.all(pending);
+    expect(ingested.counts.processed).toBe(5);
+    const { results } = await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? ORDER BY employee_id").bind(tenant).all<{ id: string }>();
+    const mappings = { version: 1, mappings: [{ source: "acd:test", code: "aux7", reason: "", state: "training" as const }] };
+    const calls: AgentCall[] = results.map((r) => ({ agentKey: r.id, method: "updateMappings", mappings }));
+    const before = await callAgents(env, tenant, calls.map((c) => ({ agentKey: c.agentKey, method: "status" as const })));
+    expect(before.map((a) => a.ok && (a.value as { unmapped: boolean }).unmapped)).toEqual(Array(5).fill(true));
+
+    const answers = await callAgents(env, tenant, calls, { direct: 2, share: 2 });
+    expect(answers.map((a) => a.ok && (a.value as { view: { agentId: string; state: string } }).view)).toEqual(
+      ["E1", "E2", "E3", "E4", "E5"].map((agentId) => expect.objectContaining({ agentId, state: "training", unmapped: false })),
+    );
   });
 
   it("each call's failure is its own: an agent that throws does not fail the others", async () => {
