@@ -35,6 +35,13 @@ export interface AgentContext {
   directory: number;
 }
 
+/**
+ * A context naming the settings and mappings by version only, for an object that has them already
+ * (every call after its first, until they change): a tenant's mappings can run to hundreds, and
+ * every ingest calls every agent it names.
+ */
+export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & { settings: { version: number }; mappings: { version: number } };
+
 export interface AgentDay extends DayAdherence {
   profile: AgentProfile;
   segments: ScheduleSegment[];
@@ -78,10 +85,19 @@ export class AgentDO extends DurableObject<Env> {
    * the Worker sends the rows of a whole request to the hub in one call.
    */
   async ingest(
-    context: AgentContext,
+    context: AgentContext | AgentContextRef,
     events: StoredEvent[],
-  ): Promise<{ processed: number; skipped: number; row: RowUpdate | null; codes: Array<{ source: string; key: string; events: number }> }> {
-    this.remember(context);
+  ): Promise<{
+    processed: number;
+    skipped: number;
+    row: RowUpdate | null;
+    codes: Array<{ source: string; key: string; events: number }>;
+    /** The context named versions this object does not have: nothing was stored; call again with the whole context. */
+    contextNeeded?: true;
+  }> {
+    const complete = this.completeContext(context);
+    if (!complete) return { processed: 0, skipped: 0, row: null, codes: [], contextNeeded: true };
+    this.remember(complete);
     const inserted = this.storeEvents(events);
     const row = await this.afterChange();
     // The vendor codes of the events that were new (a replay is not seen twice in the code list).
@@ -323,6 +339,18 @@ export class AgentDO extends DurableObject<Env> {
         this.store.setMeta("flushTodayNow", true);
       }
     }
+  }
+
+  /** The whole context of a reference, from what this object knows; null when it knows older versions than those named. */
+  private completeContext(context: AgentContext | AgentContextRef): AgentContext | null {
+    const settings = "settings" in context.settings ? (context.settings as VersionedSettings) : null;
+    const mappings = "mappings" in context.mappings ? (context.mappings as VersionedMappings) : null;
+    if (settings && mappings) return { ...context, settings, mappings };
+    const known = this.context();
+    if (!known?.mappings) return null;
+    if (!settings && known.settings.version < context.settings.version) return null;
+    if (!mappings && known.mappings.version < context.mappings.version) return null;
+    return { ...context, settings: settings ?? known.settings, mappings: mappings ?? known.mappings };
   }
 
   private mapperFor: { version: number; mapper: StateMapper } | null = null;

@@ -82,7 +82,11 @@ export async function ingestAgentStates(
   await Promise.all(
     agents.map(async ({ profile, events, indexes }) => {
       try {
-        const result = await agentStub(env, tenant, profile.agentKey).ingest({ tenant, profile, ...context }, events);
+        const agent = agentStub(env, tenant, profile.agentKey);
+        // Settings and mappings by version: the whole context only for an object without them.
+        const byVersion = { tenant, profile, directory: context.directory, settings: { version: context.settings.version }, mappings: { version: context.mappings.version } };
+        let result = await agent.ingest(byVersion, events);
+        if (result.contextNeeded) result = await agent.ingest({ tenant, profile, ...context }, events);
         processed += result.processed;
         skipped += result.skipped;
         if (result.row) rows.push(result.row);
