@@ -1,9 +1,9 @@
 /**
- * A D1 read kept by the isolate for a few seconds: what every request reads (settings, state-code
- * mappings, the directory's version, a source's settings) and may see that much late. Writes made
- * by this isolate replace their entry at once; other isolates see them within the TTL. At most
- * `maxEntries` keys: past that, expired entries go first, then the oldest (a Map keeps insertion
- * order).
+ * A read kept by the isolate for a few seconds: what every request reads from D1 or KV (settings,
+ * state-code mappings, the directory's version, a source's settings, API keys, API users) and may
+ * see that much late. Writes made by this isolate replace their entry at once; other isolates see
+ * them within the TTL. At most `maxEntries` keys: past that, expired entries go first, then the
+ * oldest (a Map keeps insertion order).
  */
 export class IsolateCache<T> {
   private readonly entries = new Map<string, { value: T; expires: number }>();

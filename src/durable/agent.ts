@@ -345,7 +345,7 @@ export class AgentDO extends DurableObject<Env> {
   private completeContext(context: AgentContext | AgentContextRef): AgentContext | null {
     const settings = "settings" in context.settings ? (context.settings as VersionedSettings) : null;
     const mappings = "mappings" in context.mappings ? (context.mappings as VersionedMappings) : null;
-    if (settings && mappings) return { ...context, settings, mappings };
+    if (settings && mappings) return context as AgentContext;
     const known = this.context();
     if (!known?.mappings) return null;
     if (!settings && known.settings.version < context.settings.version) return null;

@@ -79,13 +79,13 @@ export async function ingestAgentStates(
   let processed = 0;
   let skipped = 0;
   const rows: RowUpdate[] = [];
+  // Settings and mappings by version: the whole context only for an object without them.
+  const byVersion = { directory: context.directory, settings: { version: context.settings.version }, mappings: { version: context.mappings.version } };
   await Promise.all(
     agents.map(async ({ profile, events, indexes }) => {
       try {
         const agent = agentStub(env, tenant, profile.agentKey);
-        // Settings and mappings by version: the whole context only for an object without them.
-        const byVersion = { tenant, profile, directory: context.directory, settings: { version: context.settings.version }, mappings: { version: context.mappings.version } };
-        let result = await agent.ingest(byVersion, events);
+        let result = await agent.ingest({ tenant, profile, ...byVersion }, events);
         if (result.contextNeeded) result = await agent.ingest({ tenant, profile, ...context }, events);
         processed += result.processed;
         skipped += result.skipped;

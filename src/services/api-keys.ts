@@ -18,6 +18,7 @@
  * tenant's audit trail in D1 (src/db/key-usage.ts).
  */
 
+import { IsolateCache } from "../db/isolate-cache.ts";
 import { insertKeyAudit, listKeyAudit, type KeyAuditEntry } from "../db/key-usage.ts";
 import type { Permission } from "../domain/permissions.ts";
 import { forgetUsage, type KeyUsage, noUsage, readUsage } from "./key-usage.ts";
@@ -63,11 +64,10 @@ export const EXPIRING_SOON_DAYS = 14;
 const RETIRED_KEPT_SECONDS = 30 * 86_400;
 const DAY_MS = 86_400_000;
 
-// KV reads are cached per isolate: KV is eventually consistent anyway (~60 s), and a KV read per
-// request would cost more than the rest of a small request. Revocation and rotation update the
-// local entries at once.
-const CACHE_TTL_MS = 10_000;
-const cache = new Map<string, { entry: SecretEntry | null; expires: number }>();
+// KV reads are cached per isolate for 10 s: KV is eventually consistent anyway (~60 s), and a KV
+// read per request would cost more than the rest of a small request. Revocation and rotation
+// update the local entries at once. Bounded whatever keys are presented (unknown ones included).
+const cache = new IsolateCache<SecretEntry | null>(10_000);
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -122,13 +122,10 @@ export async function createApiKey(
 
 export async function findApiKey(kv: KVNamespace, key: string): Promise<KeyMatch | null> {
   const hash = await sha256Hex(key);
-  const hit = cache.get(hash);
-  let entry: SecretEntry | null;
-  if (hit && hit.expires > Date.now()) entry = hit.entry;
-  else {
+  let entry = cache.get(hash);
+  if (entry === undefined) {
     const stored = await kv.get<SecretEntry>(`key:${hash}`, "json");
-    entry = stored ? normalized(stored) : null;
-    remember(cache, hash, { entry, expires: Date.now() + CACHE_TTL_MS });
+    entry = cache.set(hash, stored ? normalized(stored) : null);
   }
   if (!entry) return null;
   const { retired, ...record } = entry;
@@ -147,19 +144,6 @@ export function keyRefusal(match: KeyMatch, now: number): string | null {
     return `API key rotated: this secret (secret ${match.secret} of key ${record.id}) expired at ${match.graceUntil}; use the key's new secret`;
   }
   return null;
-}
-
-/** Isolate caches stay bounded whatever keys are presented (unknown ones included). */
-const CACHE_MAX_ENTRIES = 10_000;
-
-function remember<V extends { expires: number }>(map: Map<string, V>, key: string, value: V): void {
-  if (map.size >= CACHE_MAX_ENTRIES) {
-    const now = Date.now();
-    for (const [k, v] of map) if (v.expires <= now) map.delete(k);
-    // Still full of live entries: drop the oldest (a Map iterates in insertion order).
-    while (map.size >= CACHE_MAX_ENTRIES) map.delete(map.keys().next().value!);
-  }
-  map.set(key, value);
 }
 
 async function listings(kv: KVNamespace, tenant: string): Promise<KeyListing[]> {
@@ -287,8 +271,8 @@ export async function rotateApiKey(
     kv.put(`tenant:${record.tenant}:${id}`, JSON.stringify(updated)),
     kv.put(`id:${id}`, newHash),
   ]);
-  cache.set(newHash, { entry: record, expires: Date.now() + CACHE_TTL_MS });
-  cache.set(oldHash, { entry: retiredEntry, expires: Date.now() + CACHE_TTL_MS });
+  cache.set(newHash, record);
+  cache.set(oldHash, retiredEntry);
   await insertKeyAudit(env.DB, [
     audit(record, "rotated", now, actor, { secret: record.secret, previousSecret: previous.secret, graceSeconds: options.graceSeconds, graceUntil, expiresAt }),
   ]);
@@ -314,10 +298,9 @@ export async function revokeApiKey(env: Env, id: string, actor = "operator"): Pr
     kv.delete(`id:${id}`),
     stored ? kv.delete(`tenant:${stored.tenant}:${id}`) : Promise.resolve(),
   ]);
-  const gone = { entry: null, expires: Date.now() + CACHE_TTL_MS };
-  cache.set(hash, gone);
-  for (const r of retired) cache.set(r.sha256, gone);
-  activeCache.set(id, { active: false, expires: Date.now() + CACHE_TTL_MS });
+  cache.set(hash, null);
+  for (const r of retired) cache.set(r.sha256, null);
+  activeCache.set(id, false);
   if (!stored) return null;
   const record = normalized(stored);
   const now = Date.now();
@@ -330,15 +313,11 @@ export async function revokeApiKey(env: Env, id: string, actor = "operator"): Pr
   return record;
 }
 
-const activeCache = new Map<string, { active: boolean; expires: number }>();
+const activeCache = new IsolateCache<boolean>(10_000);
 
 /** Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's propagation plus the cache.) */
 export async function isApiKeyActive(kv: KVNamespace, id: string): Promise<boolean> {
-  const hit = activeCache.get(id);
-  if (hit && hit.expires > Date.now()) return hit.active;
-  const active = (await kv.get(`id:${id}`)) !== null;
-  remember(activeCache, id, { active, expires: Date.now() + CACHE_TTL_MS });
-  return active;
+  return activeCache.get(id) ?? activeCache.set(id, (await kv.get(`id:${id}`)) !== null);
 }
 
 // ---- audit ---------------------------------------------------------------------------------
@@ -352,13 +331,14 @@ function expiredAudit(record: ApiKeyRecord): KeyAuditEntry {
   return audit(record, "expired", record.expiresAt!, "system", { expiresAt: record.expiresAt });
 }
 
+/** Keys whose expiry this isolate has put in the audit trail (bounded: cleared past 10,000). */
 const expiryNoted = new Set<string>();
 
 /** Puts a key's expiry in the audit trail (once per isolate; D1 keeps one however many isolates notice). */
 export async function noteKeyExpired(d1: D1Database, record: ApiKeyRecord): Promise<void> {
   if (expiryNoted.has(record.id)) return;
   expiryNoted.add(record.id);
-  if (expiryNoted.size > CACHE_MAX_ENTRIES) expiryNoted.clear();
+  if (expiryNoted.size > 10_000) expiryNoted.clear();
   try {
     await insertKeyAudit(d1, [expiredAudit(record)]);
   } catch (error) {

@@ -24,6 +24,7 @@ import {
   recordLoginFailure,
   useRefreshToken,
 } from "../db/api-users.ts";
+import { IsolateCache } from "../db/isolate-cache.ts";
 import type { Permission } from "../domain/permissions.ts";
 import { sha256Hex } from "./api-keys.ts";
 
@@ -46,9 +47,8 @@ export const LOGIN_FAILURE_LIMIT = 5;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 
 // Users are looked up on every data call; a revocation clears the local entry at once, other
-// isolates see it within this time (as with API keys).
-const CACHE_TTL_MS = 10_000;
-const cache = new Map<string, { user: ApiUser | null; expires: number }>();
+// isolates see it within 10 s (as with API keys).
+const cache = new IsolateCache<ApiUser | null>(10_000);
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -112,18 +112,16 @@ export async function listApiUsers(env: Env, tenant: string): Promise<ApiUser[]>
 /** Deletes the user and its refresh tokens: its tokens stop working at its next call. */
 export async function revokeApiUser(env: Env, id: string): Promise<ApiUser | null> {
   const row = await deleteApiUser(env.DB, id);
-  cache.set(id, { user: null, expires: Date.now() + CACHE_TTL_MS });
+  cache.set(id, null);
   return row ? publicUser(row) : null;
 }
 
 /** The user a door's token names, while it exists (cached briefly per isolate). */
 export async function findApiUser(env: Env, id: string): Promise<ApiUser | null> {
   const hit = cache.get(id);
-  if (hit && hit.expires > Date.now()) return hit.user;
+  if (hit !== undefined) return hit;
   const row = await findApiUserById(env.DB, id);
-  const user = row ? publicUser(row) : null;
-  cache.set(id, { user, expires: Date.now() + CACHE_TTL_MS });
-  return user;
+  return cache.set(id, row ? publicUser(row) : null);
 }
 
 export interface IssuedRefreshToken {
