@@ -8,7 +8,6 @@
  * `{ Success, ExceptionResult, Message, Data }`, errors included.
  */
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { sign, verify } from "hono/jwt";
@@ -37,6 +36,7 @@ import {
   sourceOf,
   vendorField,
 } from "./map.ts";
+import { bodyLimit } from "../../http/middleware/body-limit.ts";
 import { type ValidateOptions, describeRoute, validate } from "../../http/openapi.ts";
 import { accountId, accountOnly, agentUpdate, bulkBody, callVolumeUpdate, collectionPoint, loginBody, person, refreshBody } from "./schema.ts";
 
@@ -391,8 +391,8 @@ const single = (row: v.ObjectSchema<v.ObjectEntries, any>) => v.object({ Account
 export const communityWfmDoor = new Hono<DoorEnv>()
   .use(
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      maxBytes: MAX_BODY_BYTES,
+      refuse: () => {
         throw new DoorError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} rows) per request`);
       },
     }),
