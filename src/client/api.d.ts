@@ -1218,6 +1218,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     getApiAdminKeysId: {
@@ -1583,6 +1599,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     getApiAdminAudit: {
@@ -1803,6 +1835,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     deleteApiAdminApiUsersId: {
@@ -2000,6 +2048,22 @@ export interface operations {
             };
             /** @description The key lacks the permission (or the team) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3717,6 +3781,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Rate limit: 1,000 requests a minute per key */
             429: {
                 headers: {
@@ -4274,6 +4354,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Rate limit: 1,000 requests a minute per key */
             429: {
                 headers: {
@@ -4703,6 +4799,22 @@ export interface operations {
             };
             /** @description The key lacks the permission (or the team) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

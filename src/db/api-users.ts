@@ -137,3 +137,9 @@ export async function useRefreshToken(d1: D1Database, tokenHash: string, now: nu
 export async function deleteRefreshFamily(d1: D1Database, userId: string, family: string): Promise<void> {
   await d1.prepare("DELETE FROM api_refresh_tokens WHERE user_id = ?1 AND family = ?2").bind(userId, family).run();
 }
+
+/** Whether the sign-in still has a refresh token (used or not): none left means it was ended or revoked. */
+export async function refreshFamilyExists(d1: D1Database, userId: string, family: string): Promise<boolean> {
+  const row = await d1.prepare("SELECT 1 AS live FROM api_refresh_tokens WHERE user_id = ?1 AND family = ?2 LIMIT 1").bind(userId, family).first();
+  return row !== null;
+}

@@ -302,6 +302,7 @@ export const apiUsers = sqliteTable(
 /**
  * Refresh tokens of API users, by SHA-256. Each is good once: using it marks it used and issues the
  * next of its family (one sign-in's chain); a used one presented again ends the whole family.
+ * A family with no row left is ended: its access tokens are refused (looked up by user and family).
  */
 export const apiRefreshTokens = sqliteTable(
   "api_refresh_tokens",
@@ -312,7 +313,7 @@ export const apiRefreshTokens = sqliteTable(
     expiresAt: integer("expires_at").notNull(), // epoch ms
     usedAt: integer("used_at"), // epoch ms; null while unused
   },
-  (t) => [index("api_refresh_tokens_user").on(t.userId)],
+  (t) => [index("api_refresh_tokens_family").on(t.userId, t.family)],
 );
 
 /** Failed sign-ins per user name in the current window (the per-user login rate limit). */

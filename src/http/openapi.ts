@@ -14,6 +14,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { guardedShapes } from "../domain/json.ts";
 import { invalidInput, readJson } from "./json.ts";
+import { MAX_BODY_BYTES } from "./middleware/body-limit.ts";
 
 const DOC = Symbol.for("edge-rta.openapi");
 
@@ -177,6 +178,10 @@ export const STANDARD_ERRORS = {
   },
   admin: {
     401: { description: "Missing or invalid admin token", schema: errorBody },
+  },
+  /** The body limit (src/http/app.ts) of the native and admin routes that take a body. */
+  body: {
+    413: { description: `A body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`, schema: errorBody },
   },
 } satisfies Record<string, Record<number, ResponseDoc>>;
 

@@ -7,7 +7,9 @@
  *   runtime computes), stored as `pbkdf2-sha256$<iterations>$<salt>$<hash>`. Never logged.
  * - Refresh tokens: 256 random bits, stored as SHA-256, good once, 14 days; each use issues the next.
  *   A used one presented again ends its sign-in's whole chain (the OAuth 2.0 security BCP's answer to a
- *   stolen refresh token).
+ *   stolen refresh token), and with it the chain's access tokens: each names its chain (family), and
+ *   every call checks in D1, uncached, that the chain still has a token. Not KV (up to 60 s late), not
+ *   an isolate cache: a thief holding a fresh access token must lose it at once, not within seconds.
  * - Failed sign-ins: at most LOGIN_FAILURE_LIMIT per user name per LOGIN_WINDOW_MS, counted in D1
  *   (see README, "CommunityWFM-compatible door", for why not the rate-limit binding).
  */
@@ -17,6 +19,7 @@ import {
   deleteApiUser,
   deleteRefreshFamily,
   findApiUserById,
+  refreshFamilyExists,
   insertApiUser,
   insertRefreshToken,
   listApiUsersOf,
@@ -127,13 +130,23 @@ export async function findApiUser(env: Env, id: string): Promise<ApiUser | null>
 export interface IssuedRefreshToken {
   token: string;
   expiresAt: number;
+  /** The sign-in's chain: the access tokens issued with it name it, and die with it. */
+  family: string;
 }
 
 async function issueRefreshToken(env: Env, userId: string, family: string, now: number): Promise<IssuedRefreshToken> {
   const token = `rt_${base64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
   const expiresAt = now + REFRESH_TOKEN_TTL_MS;
   await insertRefreshToken(env.DB, { tokenHash: await sha256Hex(token), userId, family, expiresAt }, now);
-  return { token, expiresAt };
+  return { token, expiresAt, family };
+}
+
+/**
+ * Whether a sign-in's chain still lives: false once a used refresh token came back (or the user was
+ * revoked). Its rows outlive its access tokens (14 days against one hour), so a live token's chain has one.
+ */
+export function isSignInLive(env: Env, userId: string, family: string): Promise<boolean> {
+  return refreshFamilyExists(env.DB, userId, family);
 }
 
 export type SignIn =

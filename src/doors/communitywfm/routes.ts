@@ -8,7 +8,6 @@
  * `{ Success, ExceptionResult, Message, Data }`, errors included.
  */
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { sign, verify } from "hono/jwt";
@@ -19,7 +18,7 @@ import { MAX_BATCH_RECORDS, describeIssue, employeeRecord, validateRecords } fro
 import type { Indexed, RecordIssue, Warning } from "../../domain/outcome.ts";
 import type { Permission } from "../../domain/permissions.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
-import { type ApiUser, findApiUser, refreshSignIn, signIn } from "../../services/api-users.ts";
+import { type ApiUser, findApiUser, isSignInLive, refreshSignIn, signIn } from "../../services/api-users.ts";
 import { importContactVolume } from "../../services/contact-volume.ts";
 import { resolveAgents } from "../../services/directory.ts";
 import { importEmployees } from "../../services/employees.ts";
@@ -37,6 +36,7 @@ import {
   sourceOf,
   vendorField,
 } from "./map.ts";
+import { bodyLimit } from "../../http/middleware/body-limit.ts";
 import { type ValidateOptions, describeRoute, validate } from "../../http/openapi.ts";
 import { accountId, accountOnly, agentUpdate, bulkBody, callVolumeUpdate, collectionPoint, loginBody, person, refreshBody } from "./schema.ts";
 
@@ -202,16 +202,21 @@ function tokenSecret(env: Env, tokens = false): string {
   return env.CCC_TOKEN_SECRET;
 }
 
-async function accessToken(env: Env, user: ApiUser): Promise<string> {
+/** `sid` names the sign-in (the refresh token's family): ending the sign-in ends this token too. */
+async function accessToken(env: Env, user: ApiUser, signIn: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ sub: user.id, ten: user.tenant, iss: ISSUER, iat: now, exp: now + TOKEN_TTL_SECONDS }, tokenSecret(env), "HS256");
+  const claims = { sub: user.id, ten: user.tenant, sid: signIn, iss: ISSUER, iat: now, exp: now + TOKEN_TTL_SECONDS };
+  return sign(claims, tokenSecret(env), "HS256");
 }
 
 const BEARER = /^bearer\s+/i;
 const invalidToken = (message: string) =>
   new DoorError(401, message, { headers: { "WWW-Authenticate": `Bearer realm="${VENDOR}", error="invalid_token"` } });
 
-/** `Authorization: Bearer <Token>`: a token this door signed, unexpired, of a user that still exists. */
+/**
+ * `Authorization: Bearer <Token>`: a token this door signed, unexpired, of a user that still exists,
+ * from a sign-in not ended (checked in D1 on every call, uncached: see src/services/api-users.ts).
+ */
 const tokenAuth = createMiddleware<DoorEnv>(async function tokenAuth(c, next) {
   const header = c.req.header("authorization") ?? "";
   if (!BEARER.test(header)) {
@@ -220,9 +225,11 @@ const tokenAuth = createMiddleware<DoorEnv>(async function tokenAuth(c, next) {
     });
   }
   let subject: unknown;
+  let session: unknown;
   try {
     const payload = await verify(header.replace(BEARER, "").trim(), tokenSecret(c.env), { alg: "HS256", iss: ISSUER });
     subject = payload.sub;
+    session = payload.sid;
   } catch (error) {
     if (error instanceof DoorError) throw error;
     if (error instanceof Error && error.name === "JwtTokenExpired") {
@@ -230,8 +237,17 @@ const tokenAuth = createMiddleware<DoorEnv>(async function tokenAuth(c, next) {
     }
     throw invalidToken("Invalid token: it was not issued by this server or has been altered");
   }
-  const user = typeof subject === "string" ? await findApiUser(c.env, subject) : null;
+  if (typeof subject !== "string" || typeof session !== "string") {
+    // Signed by us before tokens named their sign-in: nothing could end them, so they are refused.
+    throw invalidToken(
+      "Token names no sign-in (issued before sign-ins could be ended): get a new one with POST /api/ccc/auth/refreshtoken",
+    );
+  }
+  const [user, live] = await Promise.all([findApiUser(c.env, subject), isSignInLive(c.env, subject, session)]);
   if (!user) throw invalidToken("This token's API user has been revoked: sign in with a current user");
+  if (!live) {
+    throw invalidToken("This token's sign-in has ended (a used refresh token came back, or its user was revoked): sign in again");
+  }
 
   const { success } = await c.env.KEY_RATE_LIMITER.limit({ key: `api-user:${user.id}` });
   if (!success) {
@@ -375,8 +391,8 @@ const single = (row: v.ObjectSchema<v.ObjectEntries, any>) => v.object({ Account
 export const communityWfmDoor = new Hono<DoorEnv>()
   .use(
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      maxBytes: MAX_BODY_BYTES,
+      refuse: () => {
         throw new DoorError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} rows) per request`);
       },
     }),
@@ -396,7 +412,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     return c.json({
       Success: true,
       ExceptionResult: null,
-      Token: await accessToken(c.env, result.user),
+      Token: await accessToken(c.env, result.user, result.refresh.family),
       RefreshToken: result.refresh.token,
       Message: "Successful FORMS Authentication",
       Data: null,
@@ -416,7 +432,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
       } as const;
       throw new DoorError(401, messages[result.result], { tokens: true });
     }
-    const tokens = { Token: await accessToken(c.env, result.user), RefreshToken: result.refresh.token };
+    const tokens = { Token: await accessToken(c.env, result.user, result.refresh.family), RefreshToken: result.refresh.token };
     // The document nests the new tokens in Data (top-level fields empty); both places carry them here.
     return c.json({ Success: true, ExceptionResult: null, ...tokens, Message: "token refresh successful", Data: tokens });
   })

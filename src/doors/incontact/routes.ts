@@ -13,12 +13,12 @@
  * missing parameter or an identifier no agent has, as the original; 400 for a malformed value.
  */
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { findTrackedAgent, trackCall, trackedAgent, trackedAgents } from "../../services/call-tracker.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
+import { bodyLimit } from "../../http/middleware/body-limit.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
 import { type Action, type AgentRef, type Refusal, agentRefOf, callQueue, commandFields, commandSchema, parameters, refusalOf, toCommand } from "./map.ts";
 import * as v from "valibot";
@@ -174,7 +174,12 @@ const incontactDoc = (summary: string, ok: v.GenericSchema, options: { list?: bo
 export const incontactDoor = new Hono<AppEnv>()
   .use(
     "*",
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new DoorError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024} KiB`); } }),
+    bodyLimit({
+      maxBytes: MAX_BODY_BYTES,
+      refuse: () => {
+        throw new DoorError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024} KiB`);
+      },
+    }),
     // Recorder integrations often speak only Basic: the key is the password there.
     apiKeyAuth({ headers: ["Authorization", "X-API-Key"], basic: true }),
     requirePermission("import:agent-states"),

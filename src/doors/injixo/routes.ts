@@ -6,7 +6,6 @@
  * Errors answer in injixo's documented shape (`{"message": "Invalid token"}`) plus our `error`.
  */
 import { type Context, type ErrorHandler, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { sourceKind } from "../../domain/identifiers.ts";
@@ -17,6 +16,7 @@ import { batchAnswer } from "../../http/batch.ts";
 import { apiError } from "../../http/errors.ts";
 import { parseWith, readJson } from "../../http/json.ts";
 import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
+import { bodyLimit } from "../../http/middleware/body-limit.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
 import { ingestAgentStates } from "../../services/agent-states.ts";
 import { recordContactEvents } from "../../services/contact-events.ts";
@@ -96,8 +96,8 @@ const injixoError: ErrorHandler<AppEnv> = async (error, c) => {
 export const injixoRoutes = new Hono<AppEnv>()
   .use(
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      maxBytes: MAX_BODY_BYTES,
+      refuse: () => {
         throw apiError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} items) per request`);
       },
     }),

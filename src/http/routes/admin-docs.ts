@@ -74,9 +74,10 @@ const auditEvent = v.strictObject({
 const operator = "Name yourself for the audit trail with the X-Operator header.";
 const notFound = { 404: { description: "No such id", schema: errorBody } };
 const invalid = { 400: { description: "Invalid body, query or header", schema: errorBody } };
+const withBody = { ...invalid, ...STANDARD_ERRORS.body };
 
 const DOCS = {
-  createKey: { tags: ["Admin: keys"], summary: "Create a tenant API key", description: `The key is shown once. ${operator}`, responses: { 201: { description: "The key, with its secret", schema: v.strictObject({ ...keyRecord, key: v.string() }) }, ...invalid } },
+  createKey: { tags: ["Admin: keys"], summary: "Create a tenant API key", description: `The key is shown once. ${operator}`, responses: { 201: { description: "The key, with its secret", schema: v.strictObject({ ...keyRecord, key: v.string() }) }, ...withBody } },
   listKeys: { tags: ["Admin: keys"], summary: "A tenant's keys with their state and usage", responses: { 200: { description: "The keys", schema: v.strictObject({ keys: v.array(v.strictObject(keyView)) }) }, ...invalid } },
   getKey: { tags: ["Admin: keys"], summary: "One key with its state and usage", responses: { 200: { description: "The key", schema: v.strictObject(keyView) }, ...notFound } },
   rotateKey: {
@@ -88,7 +89,7 @@ const DOCS = {
         description: "The new secret",
         schema: v.strictObject({ ...keyView, key: v.string(), previousSecret: v.strictObject({ secret: v.number(), graceUntil: v.string() }) }),
       },
-      ...invalid,
+      ...withBody,
       ...notFound,
       409: { description: "The expiry refused", schema: errorBody },
     },
@@ -102,7 +103,7 @@ const DOCS = {
   createApiUser: {
     tags: ["Admin: API users"],
     summary: "Create an API user of the token doors (CommunityWFM sign-in)",
-    responses: { 201: { description: "The user (never its password)", schema: apiUser }, ...invalid, 409: { description: "The user name is taken", schema: errorBody } },
+    responses: { 201: { description: "The user (never its password)", schema: apiUser }, ...withBody, 409: { description: "The user name is taken", schema: errorBody } },
   },
   listApiUsers: { tags: ["Admin: API users"], summary: "A tenant's API users", responses: { 200: { description: "The users", schema: v.strictObject({ users: v.array(apiUser) }) }, ...invalid } },
   revokeApiUser: {

@@ -64,6 +64,7 @@ export const connectorRoutes = new Hono<AppEnv>()
       200: { description: "Replaced the connector of the same platform account", schema: added },
       400: { description: "Invalid body", schema: errorBody },
       503: { description: "CONNECTOR_SECRET is not set", schema: errorBody },
+      ...STANDARD_ERRORS.body,
       ...STANDARD_ERRORS.apiKey,
     },
   }), validate("json", ujetConnectorBody), async (c) => {

@@ -33,6 +33,7 @@ export const ticketRoutes = new Hono<AppEnv>().post(
       201: { description: "The ticket", schema: v.object({ ticket: v.string(), expiresAt: v.string(), team: v.nullable(v.string()), keyTeams: v.nullable(v.array(v.string())) }) },
       400: { description: "Invalid body", schema: errorBody },
       503: { description: "TICKET_SECRET is not set", schema: errorBody },
+      ...STANDARD_ERRORS.body,
       ...STANDARD_ERRORS.apiKey,
     },
   }),

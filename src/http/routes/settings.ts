@@ -38,7 +38,7 @@ export const settingsRoutes = new Hono<AppEnv>()
       security: [...common.security],
       summary: "Change the tenant's settings",
       description: "Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.",
-      responses: { 200: { description: "The settings as saved", schema: settingsView }, 400: { description: "Invalid setting", schema: errorBody }, ...STANDARD_ERRORS.apiKey },
+      responses: { 200: { description: "The settings as saved", schema: settingsView }, 400: { description: "Invalid setting", schema: errorBody }, ...STANDARD_ERRORS.body, ...STANDARD_ERRORS.apiKey },
     }),
     validate("json", settingsPatch),
     async (c) => {

@@ -24,7 +24,7 @@ export const sourceRoutes = new Hono<AppEnv>()
     const { source } = c.req.valid("param");
     return c.json({ source, settings: await sourceSettings(c.env, c.get("tenant"), source) });
   })
-  .put("/:source/settings", doc("Change one source's settings", "admin:settings", { 200: { description: "The settings as saved", schema: settingsOfSource }, 400: { description: "Invalid source name or setting", schema: errorBody } }), requirePermission("admin:settings"), validate("param", sourceParam), validate("json", sourceSettingsPatch), async (c) => {
+  .put("/:source/settings", doc("Change one source's settings", "admin:settings", { 200: { description: "The settings as saved", schema: settingsOfSource }, 400: { description: "Invalid source name or setting", schema: errorBody }, ...STANDARD_ERRORS.body }), requirePermission("admin:settings"), validate("param", sourceParam), validate("json", sourceSettingsPatch), async (c) => {
     const { source } = c.req.valid("param");
     const patch = c.req.valid("json");
     return c.json({ source, settings: await updateSourceSettings(c.env, c.get("tenant"), source, patch) });

@@ -252,6 +252,27 @@ describe("the token flow", () => {
     expect(newest.body.Message).toBe("Unknown refresh token (or its user was revoked): sign in again");
   });
 
+  it("a used refresh token presented again ends its sign-in's access tokens at once; another sign-in's still work", async () => {
+    const { user, token, refreshToken } = await setup();
+    const otherSignIn = await login(user.userName);
+    const refreshed = await send("/api/ccc/auth/refreshtoken", { body: JSON.stringify({ refresh_token: refreshToken }) });
+    expect(refreshed.status).toBe(200);
+    const successor = refreshed.body.Data.Token as string;
+    for (const live of [token, successor]) expect((await send("/api/ccc/people/list?accountId=1", { token: live })).status).toBe(200);
+
+    const replayed = await send("/api/ccc/auth/refreshtoken", { body: JSON.stringify({ refresh_token: refreshToken }) });
+    expect(replayed.status).toBe(401);
+    for (const ended of [token, successor]) {
+      const res = await send("/api/ccc/people/list?accountId=1", { token: ended });
+      expect(res).toMatchObject({
+        status: 401,
+        body: { Success: false, Message: "This token's sign-in has ended (a used refresh token came back, or its user was revoked): sign in again" },
+      });
+      expect(res.headers.get("WWW-Authenticate")).toMatch(/error="invalid_token"/);
+    }
+    expect((await send("/api/ccc/people/list?accountId=1", { token: otherSignIn.body.Token })).status).toBe(200);
+  });
+
   it("refuses an unknown, an expired and a missing refresh token", async () => {
     const { user, refreshToken } = await setup();
     const unknown = await send("/api/ccc/auth/refreshtoken", { body: JSON.stringify({ refresh_token: "rt_not-a-token", grant_type: "string" }) });
@@ -269,6 +290,7 @@ describe("the token flow", () => {
     const claims = { sub: user.id, ten: user.tenant, iss: "edge-rta/communitywfm" };
     const expired = await sign({ ...claims, iat: now - 7_200, exp: now - 3_600 }, env.CCC_TOKEN_SECRET, "HS256");
     const foreign = await sign({ ...claims, iat: now, exp: now + 3_600 }, "another secret", "HS256");
+    const noSignIn = await sign({ ...claims, iat: now, exp: now + 3_600 }, env.CCC_TOKEN_SECRET, "HS256");
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const otherPayload = btoa(JSON.stringify({ ...decodeJwt(token).payload, sub: "usr_0000000000000000" })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const unsigned = `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${payload}.`;
@@ -277,6 +299,7 @@ describe("the token flow", () => {
       [`${header}.${otherPayload}.${signature}`, "Invalid token: it was not issued by this server or has been altered"],
       [`${header}.${payload}.${signature.slice(0, -2)}AA`, "Invalid token: it was not issued by this server or has been altered"],
       [foreign, "Invalid token: it was not issued by this server or has been altered"],
+      [noSignIn, "Token names no sign-in (issued before sign-ins could be ended): get a new one with POST /api/ccc/auth/refreshtoken"],
       [unsigned, "Invalid token: it was not issued by this server or has been altered"],
       ["garbage", "Invalid token: it was not issued by this server or has been altered"],
       [undefined, "Missing token: send Authorization: Bearer <Token>, the Token from POST /api/ccs/auth/login"],
