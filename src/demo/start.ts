@@ -139,11 +139,11 @@ function followWrangler(server: ChildProcess, logPath: string) {
   };
   follow(server.stdout, false);
   follow(server.stderr, true);
-  let shown = false;
+  let tailShown = false;
   return {
     showTail() {
-      if (shown) return;
-      shown = true;
+      if (tailShown) return;
+      tailShown = true;
       console.error(`[start] the last lines of wrangler dev (all of them in ${shown(logPath)}):`);
       for (const line of tail) console.error(`  ${line}`);
     },
