@@ -74,6 +74,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Called once the roster and schedules are in, before streaming starts. */
   onReady?: (info: DemoReady) => void;
+  /** How often a summary line is logged while streaming (default 10 s). */
+  reportEveryMs?: number;
 }
 
 export interface DemoReady {
@@ -619,14 +621,23 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     options.onReady?.({ key, keyId, tenant: keyTenant, agents: agents.length, schedulesImported });
 
     // 4. Stream state changes.
-    await stream(api, key, agents, new Behaviour(speed), stopSignal, log);
+    const reportEveryMs = options.reportEveryMs ?? REPORT_EVERY_MS;
+    await stream(api, key, agents, new Behaviour(speed), stopSignal, log, reportEveryMs);
   } catch (error) {
     if (error instanceof StopError) return;
     throw error;
   }
 }
 
-async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Behaviour, signal: AbortSignal, log: (line: string) => void) {
+async function stream(
+  api: Api,
+  key: string,
+  agents: SimAgent[],
+  behaviour: Behaviour,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  reportEveryMs: number,
+) {
   const total: Stats = { requests: 0, events: 0, errors: 0, retries: 0 };
   let window: Stats = { requests: 0, events: 0, errors: 0, retries: 0 };
   let pending: AgentStateRecord[] = [];
@@ -647,7 +658,6 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
     for (let attempt = 0; !signal.aborted; attempt++) {
       let res;
       try {
-        count("requests");
         res = await api.send(() => api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }));
       } catch (error) {
         if (error instanceof StopError) return;
@@ -657,6 +667,8 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
         await sleep(wait, signal);
         continue;
       }
+      // Counted with its answer, as the events are: a request still out when a report is due belongs to the next.
+      count("requests");
       const { status } = res.response;
       if (status === 429) {
         const wait = retryAfterMs(res.response.headers);
@@ -730,7 +742,7 @@ async function stream(api: Api, key: string, agents: SimAgent[], behaviour: Beha
         inFlight = null;
       });
     }
-    if (tickStart - lastReport >= REPORT_EVERY_MS) {
+    if (tickStart - lastReport >= reportEveryMs) {
       lastReport = tickStart;
       const states = new Map<string, number>();
       for (const a of agents) if (a.state) states.set(a.state, (states.get(a.state) ?? 0) + 1);

@@ -143,7 +143,9 @@ describe("live access ends with the key (defect 5), one socket per ticket", () =
     const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
     const closes = [closed(socket), closed(teamSocket)];
     let otherClosed = false;
-    otherSocket.addEventListener("close", () => (otherClosed = true));
+    otherSocket.addEventListener("close", () => {
+      otherClosed = true;
+    });
     for (const ws of [socket, teamSocket, otherSocket]) ws.accept();
 
     const res = await checkedFetch(`http://rta.test/api/admin/keys/${id}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });

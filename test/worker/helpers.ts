@@ -65,7 +65,10 @@ export async function connect(ticket: string, since?: number) {
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   const messages: LiveMessage[] = [];
-  ws.addEventListener("message", (event) => messages.push(JSON.parse(event.data as string)));
+  // A block body: workerd warns about every listener that returns a value (push returns the new length).
+  ws.addEventListener("message", (event) => {
+    messages.push(JSON.parse(event.data as string));
+  });
   ws.accept();
   return {
     messages,
