@@ -166,7 +166,8 @@ export function parsePrinted(text: string): Printed {
   return result;
 }
 
-const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** ISO 8601 with a zone, or the M/D/YYYY H:mm:ss of the inContact door's call metadata. */
+const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})|\d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2}:\d{2})$/;
 /** Ids the server makes up: keys, API users, secrets, tokens, call instances. */
 const IDS = [/^key_[0-9a-f]+$/, /^usr_[\w-]+$/, /^rta_[\w-]+$/, /^rt_[\w-]+$/, /^eyJ[\w.-]+$/, /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/];
 /** A live board's seq: the clock in µs when its stream began, plus one per message. */

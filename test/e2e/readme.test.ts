@@ -70,7 +70,10 @@ describe("the README's examples, replayed in order against wrangler dev", () => 
       replayed++;
       const result = await replay(example, vars);
       last = result.printed === undefined ? null : { printed: result.printed, body: result.body };
-      if (result.problems.length > 0) failures.push(`${example.at}: ${example.command.split("\n")[0]}\n  ${result.problems.join("\n  ")}`);
+      if (result.problems.length > 0) {
+        const got = JSON.stringify(result.body).slice(0, 3_000);
+        failures.push(`${example.at}: ${example.command.split("\n")[0]}\n  ${result.problems.join("\n  ")}\n  answer: ${got}`);
+      }
     }
 
     expect(failures).toEqual([]);
