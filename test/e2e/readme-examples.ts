@@ -72,6 +72,11 @@ function continues(command: string): boolean {
   for (let at = 0; at < command.length; at++) {
     const ch = command[at]!;
     if (quote === null && ch === "\\") at++;
+    // A comment runs to the end of the line, apostrophes and all.
+    else if (quote === null && ch === "#" && /\s/.test(command[at - 1] ?? " ")) {
+      const end = command.indexOf("\n", at);
+      at = end < 0 ? command.length : end;
+    }
     else if (quote === null && (ch === "'" || ch === '"')) quote = ch;
     else if (ch === quote && !(quote === '"' && command[at - 1] === "\\")) quote = null;
   }
