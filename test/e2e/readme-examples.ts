@@ -57,7 +57,9 @@ export function examples(markdown: string, file: string): Example[] {
       i++;
       let text = match[2] ?? "";
       // The answer goes on while its brackets are open.
-      while (!balanced(text) && i + 1 < lines.length && lines[i + 1]!.startsWith("#")) text += `\n${lines[++i]!.slice(1)}`;
+      while (!balanced(text) && i + 1 < lines.length && lines[i + 1]!.startsWith("#")) {
+        text += `\n${lines[++i]!.slice(1)}`;
+      }
       answer = { status: Number(match[1]), text: text.trim() };
     }
     found.push({ at: `${file}:${start + 1}`, command: command.trim(), answer });
@@ -100,8 +102,9 @@ function balanced(text: string): boolean {
 
 /** What a printed answer holds: JSON values, plus `…` (ANY) for any value or for more keys/elements. */
 export const ANY = Symbol("…");
-export type Printed = null | boolean | number | string | typeof ANY | Printed[] | { [key: string]: Printed; [MORE]?: true };
 export const MORE = Symbol("more");
+export type Printed = null | boolean | number | string | typeof ANY | Printed[] | PrintedObject;
+export type PrintedObject = { [key: string]: Printed; [MORE]?: true };
 
 /** Parses a printed answer: JSON with `…` where something is left out. */
 export function parsePrinted(text: string): Printed {
@@ -127,7 +130,7 @@ export function parsePrinted(text: string): Printed {
     }
     if (ch === "{") {
       at++;
-      const object: { [key: string]: Printed; [MORE]?: true } = {};
+      const object: PrintedObject = {};
       for (;;) {
         space();
         if (text[at] === "}") break;
@@ -172,9 +175,20 @@ export function parsePrinted(text: string): Printed {
 }
 
 /** ISO 8601 with a zone, or the M/D/YYYY H:mm:ss of the inContact door's call metadata. */
-const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})|\d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2}:\d{2})$/;
+const TIMES = [
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/,
+  /^\d{1,2}\/\d{1,2}\/\d{4} \d{1,2}:\d{2}:\d{2}$/,
+];
+const isTime = (text: string) => TIMES.some((time) => time.test(text));
 /** Ids the server makes up: keys, API users, secrets, tokens, call instances. */
-const IDS = [/^key_[0-9a-f]+$/, /^usr_[\w-]+$/, /^rta_[\w-]+$/, /^rt_[\w-]+$/, /^eyJ[\w.-]+$/, /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/];
+const IDS = [
+  /^key_[0-9a-f]+$/,
+  /^usr_[\w-]+$/,
+  /^rta_[\w-]+$/,
+  /^rt_[\w-]+$/,
+  /^eyJ[\w.-]+$/,
+  /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
+];
 /** A live board's seq: the clock in µs when its stream began, plus one per message. */
 const CLOCK_SEQ = 1e15;
 
@@ -186,28 +200,32 @@ export function differences(printed: Printed, actual: unknown, where = "$"): str
   if (typeof printed === "string") {
     if (typeof actual !== "string") return differ;
     if (printed.includes("…")) return wildcard(printed).test(actual) ? [] : differ;
-    if (TIME.test(printed)) return TIME.test(actual) ? [] : differ;
+    if (isTime(printed)) return isTime(actual) ? [] : differ;
     const id = IDS.find((kind) => kind.test(printed));
     if (id) return id.test(actual) ? [] : differ;
     return printed === actual ? [] : differ;
   }
-  if (typeof printed === "number" && printed >= CLOCK_SEQ) return typeof actual === "number" && actual >= CLOCK_SEQ ? [] : differ;
+  if (typeof printed === "number" && printed >= CLOCK_SEQ) {
+    return typeof actual === "number" && actual >= CLOCK_SEQ ? [] : differ;
+  }
   if (Array.isArray(printed)) {
     if (!Array.isArray(actual)) return differ;
     const more = printed.at(-1) === ANY;
     const items = more ? printed.slice(0, -1) : printed;
     if (more ? actual.length < items.length : actual.length !== items.length) {
-      return [`${where}: printed ${items.length}${more ? " or more" : ""} elements, got ${actual.length}: ${show(actual)}`];
+      const count = `${items.length}${more ? " or more" : ""}`;
+      return [`${where}: printed ${count} elements, got ${actual.length}: ${show(actual)}`];
     }
     return items.flatMap((item, index) => differences(item, actual[index], `${where}[${index}]`));
   }
   if (printed !== null && typeof printed === "object") {
     if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return differ;
     const extra = printed[MORE] ? [] : Object.keys(actual).filter((key) => !(key in printed));
+    const fields = actual as Record<string, unknown>;
     return [
       ...(extra.length > 0 ? [`${where}: not printed (add them, or …): ${extra.join(", ")}`] : []),
       ...Object.entries(printed).flatMap(([key, value]) =>
-        key in actual ? differences(value, (actual as Record<string, unknown>)[key], `${where}.${key}`) : [`${where}.${key}: printed, missing`],
+        key in fields ? differences(value, fields[key], `${where}.${key}`) : [`${where}.${key}: printed, missing`],
       ),
     ];
   }
@@ -216,7 +234,8 @@ export function differences(printed: Printed, actual: unknown, where = "$"): str
 
 /** A printed text with `…` for any text (newlines included), as a whole-text pattern. */
 export function wildcard(printed: string): RegExp {
-  return new RegExp(`^${printed.split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[\\s\\S]*")}$`);
+  const parts = printed.split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${parts.join("[\\s\\S]*")}$`);
 }
 
 /** The path of the first printed string equal to `placeholder` (e.g. "rta_…"), to read the actual value there. */

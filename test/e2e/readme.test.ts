@@ -9,14 +9,15 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Example, type Printed, differences, examples, parsePrinted, pathOf, readmeChain, wildcard } from "./readme-examples.ts";
+import { type Example, type Printed, differences, examples, parsePrinted, pathOf, readmeChain, wildcard }
+  from "./readme-examples.ts";
 import { ROOT, type TestServer, startServer } from "./server.ts";
 
 const execFileAsync = promisify(execFile);
 
 /** Commands the README shows but this test does not run, and why (each must still be in the README). */
 const NOT_REPLAYED: ReadonlyArray<{ command: RegExp; reason: string }> = [
-  { command: /^npm (ci|start|test|run bench)\b/, reason: "installs and servers: this test starts its own wrangler dev" },
+  { command: /^npm (ci|start|test|run bench)\b/, reason: "installs and servers: this test runs its own wrangler dev" },
   { command: /^npx wrangler |^npm run (deploy|demo)\b/, reason: "deploying needs a Cloudflare account" },
   { command: /"domain":"uc1\.ccaiplatform\.com"/, reason: "a connector to a real UJET tenant polls a remote vendor" },
 ];
@@ -28,6 +29,10 @@ const HARNESS = ["BASE", "ADMIN_TOKEN"] as const;
 const isRead = (command: string) => !/\s-X\s*(POST|PUT|DELETE|PATCH)\b|\s-d\s/.test(command);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A printed answer and the body the server gave. */
+type Answer = { printed: Printed; body: unknown };
+type Replayed = Partial<Answer> & { problems: string[] };
 
 describe("the README's examples, replayed in order against wrangler dev", () => {
   let server: TestServer;
@@ -45,7 +50,7 @@ describe("the README's examples, replayed in order against wrangler dev", () => 
     const vars: Record<string, string> = { BASE: server.baseUrl, ADMIN_TOKEN: server.adminToken };
     const failures: string[] = [];
     const skipped = new Set<RegExp>();
-    let last: { printed: Printed; body: unknown } | null = null;
+    let last: Answer | null = null;
     let replayed = 0;
 
     for (const example of all) {
@@ -72,19 +77,21 @@ describe("the README's examples, replayed in order against wrangler dev", () => 
       last = result.printed === undefined ? null : { printed: result.printed, body: result.body };
       if (result.problems.length > 0) {
         const got = JSON.stringify(result.body).slice(0, 3_000);
-        failures.push(`${example.at}: ${example.command.split("\n")[0]}\n  ${result.problems.join("\n  ")}\n  answer: ${got}`);
+        const problems = result.problems.join("\n  ");
+        failures.push(`${example.at}: ${example.command.split("\n")[0]}\n  ${problems}\n  answer: ${got}`);
       }
     }
 
     expect(failures).toEqual([]);
     expect(replayed).toBeGreaterThan(40);
     // Every exception above is still needed.
-    expect(NOT_REPLAYED.filter(({ command }) => !skipped.has(command)).map(({ command }) => String(command))).toEqual([]);
+    const unused = NOT_REPLAYED.filter(({ command }) => !skipped.has(command));
+    expect(unused.map(({ command }) => String(command))).toEqual([]);
   });
 });
 
 /** `export A=x B=y`: literal values, the harness's own, or a placeholder printed in the last answer (rta_…). */
-function assign(command: string, vars: Record<string, string>, last: { printed: Printed; body: unknown } | null): string | null {
+function assign(command: string, vars: Record<string, string>, last: Answer | null): string | null {
   const words = command.replace(/\s+#.*$/, "").split(/\s+/).slice(1);
   for (const word of words) {
     const [name, value] = [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)];
@@ -103,7 +110,7 @@ function assign(command: string, vars: Record<string, string>, last: { printed: 
 }
 
 /** Runs one command (again while a read differs, up to 10 s) and compares status and body with the printed answer. */
-async function replay(example: Example, vars: Record<string, string>) {
+async function replay(example: Example, vars: Record<string, string>): Promise<Replayed> {
   const answer = example.answer!;
   const json = /^[[{]/.test(answer.text);
   let printed: Printed | undefined;
@@ -127,7 +134,9 @@ async function replay(example: Example, vars: Record<string, string>) {
       } catch {
         problems.push(`not JSON: ${text.slice(0, 300)}`);
       }
-    } else if (answer.text !== "" && !wildcard(answer.text).test(text)) problems.push(`printed ${answer.text}, got ${text.slice(0, 300)}`);
+    } else if (answer.text !== "" && !wildcard(answer.text).test(text)) {
+      problems.push(`printed ${answer.text}, got ${text.slice(0, 300)}`);
+    }
     if (problems.length === 0 || Date.now() > deadline) return { problems, printed, body };
     await sleep(500);
   }
@@ -136,7 +145,8 @@ async function replay(example: Example, vars: Record<string, string>) {
 /** The command in bash, its curl told to write the status after the body. */
 async function run(command: string, vars: Record<string, string>): Promise<{ status: number; text: string }> {
   const script = `curl() { command curl -sS -w '\\n%{http_code}' "$@"; }\n${command}`;
-  const { stdout } = await execFileAsync("bash", ["-c", script], { env: { PATH: process.env.PATH, ...vars }, timeout: 30_000 });
+  const env = { PATH: process.env.PATH, ...vars };
+  const { stdout } = await execFileAsync("bash", ["-c", script], { env, timeout: 30_000 });
   const cut = stdout.lastIndexOf("\n");
   return { status: Number(stdout.slice(cut + 1)), text: stdout.slice(0, cut) };
 }

@@ -26,8 +26,10 @@ describe("a printed answer", () => {
   });
 
   it("takes ids and times for any id or time of their kind, and a clock-based seq for any such seq", () => {
-    const printed = '{"id":"key_e73defe97f458470","at":"2026-11-23T16:02:20.332Z","t":"11/23/2026 15:53:12","seq":1796649377671000}';
-    expect(match(printed, { id: "key_0123abcd", at: "2026-12-07T09:00:00.000Z", t: "12/7/2026 9:00:01", seq: 1796659000000042 })).toEqual([]);
+    const printed =
+      '{"id":"key_e73defe97f458470","at":"2026-11-23T16:02:20.332Z","t":"11/23/2026 15:53:12","seq":1796649377671000}';
+    const actual = { id: "key_01ab", at: "2026-12-07T09:00:00.000Z", t: "12/7/2026 9:00:01", seq: 1796659000000042 };
+    expect(match(printed, actual)).toEqual([]);
     expect(match(printed, { id: "usr_1", at: "yesterday", t: "later", seq: 42 })).toHaveLength(4);
   });
 
@@ -51,7 +53,11 @@ describe("the examples of a Markdown text", () => {
       "```",
     ].join("\n");
     expect(examples(markdown, "R.md")).toEqual([
-      { at: "R.md:3", command: 'curl -s "$BASE/x" -H "A: b" -d \'{"a":\n  1}\'   # the body\'s end', answer: { status: 201, text: '{"a":1,\n        "b":[2]}' } },
+      {
+        at: "R.md:3",
+        command: 'curl -s "$BASE/x" -H "A: b" -d \'{"a":\n  1}\'   # the body\'s end',
+        answer: { status: 201, text: '{"a":1,\n        "b":[2]}' },
+      },
       { at: "R.md:8", command: "export KEY=rta_…", answer: null },
     ]);
   });

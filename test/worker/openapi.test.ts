@@ -1,6 +1,7 @@
 /**
  * The OpenAPI document: served, complete (every registered route), and in agreement with the curl
- * examples of the README and the door READMEs. (Every response of the worker tests is checked against it by helpers.ts.)
+ * examples of the README and the door READMEs. (Every response of the worker tests is checked against
+ * it by helpers.ts.)
  */
 import { describe, expect, it } from "vitest";
 import { registeredRoutes } from "../../src/http/api-document.ts";

@@ -317,7 +317,9 @@ describe("the door README's cURL examples", () => {
 
   it("are complete commands for this door, with bodies the mapping accepts whole", () => {
     expect(commands.length).toBeGreaterThanOrEqual(2);
-    const door = commands.map((command) => parseCurl(command, { BASE: "http://127.0.0.1:8787", KEY: "k" })).filter((r) => r.url.includes("/external-systems/"));
+    const door = commands
+      .map((command) => parseCurl(command, { BASE: "http://127.0.0.1:8787", KEY: "k" }))
+      .filter((r) => r.url.includes("/external-systems/"));
     expect(door.map((r) => new URL(r.url).pathname).sort()).toEqual(["/external-systems/agent-statuses", "/external-systems/contact-events"]);
     for (const request of door) {
       expect(request.headers.authorization).toBe("Bearer k");
