@@ -1,6 +1,7 @@
 /**
- * The OpenAPI document: served, complete (every registered route), and in agreement with the README's
- * curl examples. (Every response of the worker tests is checked against it by helpers.ts.)
+ * The OpenAPI document: served, complete (every registered route), and in agreement with the curl
+ * examples of the README and the door READMEs. (Every response of the worker tests is checked against
+ * it by helpers.ts.)
  */
 import { describe, expect, it } from "vitest";
 import { registeredRoutes } from "../../src/http/api-document.ts";
@@ -8,6 +9,11 @@ import { app } from "../../src/http/app.ts";
 import { openApiPath } from "../../src/http/openapi.ts";
 import { parseLenientJson } from "../../src/doors/communitywfm/json.ts";
 import readme from "../../README.md?raw";
+import communityWfmReadme from "../../src/doors/communitywfm/README.md?raw";
+import incontactReadme from "../../src/doors/incontact/README.md?raw";
+import injixoReadme from "../../src/doors/injixo/README.md?raw";
+import ujetReadme from "../../src/connectors/ujet/README.md?raw";
+import { parseCurl, shellCommands } from "./doors/curl.ts";
 import { checkedFetch } from "./helpers.ts";
 import { checkResponse, document, documentedPath, schemaProblems } from "./openapi-check.ts";
 
@@ -84,29 +90,19 @@ describe("GET /api/openapi.json", () => {
   });
 });
 
-/** Every `curl …` of the README (continuation lines joined): method, URL and the -d body. */
-function curlExamples(text: string) {
-  const lines = text.split("\n");
-  const commands: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*curl\s/.test(lines[i]!)) continue;
-    let command = lines[i]!;
-    // A body in single quotes may span lines; a trailing backslash continues the command.
-    while (i + 1 < lines.length && (command.trimEnd().endsWith("\\") || (command.split("'").length - 1) % 2 === 1)) {
-      command = command.trimEnd().endsWith("\\") ? `${command.trimEnd().slice(0, -1)} ${lines[++i]}` : `${command}\n${lines[++i]}`;
-    }
-    commands.push(command);
-  }
-  return commands.map((command) => {
-    const method = /-X\s+([A-Z]+)/.exec(command)?.[1] ?? (/\s-d\s/.test(command) ? "POST" : "GET");
-    const url = /"?(https?:\/\/[^\s"]+)"?/.exec(command)?.[1];
-    const body = /\s-d\s+'([\s\S]*?)'/.exec(command)?.[1];
-    return { command, method, url, body };
-  });
+/** The variables the examples use, with values of the right shape. */
+const EXAMPLE_VARS = { BASE: "http://127.0.0.1:8787", KEY: "rta_x", ADMIN_TOKEN: "t", TOKEN: "eyJx", REFRESH: "rt_x" };
+
+/** Every `curl …` of the READMEs: method, URL and the -d body, as the shell and curl read them. */
+function curlExamples(...texts: string[]) {
+  return texts
+    .flatMap((text) => shellCommands(text))
+    .filter((command) => command.startsWith("curl "))
+    .map((command) => ({ command, ...parseCurl(command, EXAMPLE_VARS) }));
 }
 
-describe("the README's curl examples", () => {
-  const examples = curlExamples(readme);
+describe("the READMEs' curl examples", () => {
+  const examples = curlExamples(readme, injixoReadme, communityWfmReadme, incontactReadme, ujetReadme);
 
   it("are found", () => {
     expect(examples.length).toBeGreaterThan(30);
@@ -115,7 +111,7 @@ describe("the README's curl examples", () => {
   for (const example of examples) {
     it(`${example.method} ${example.url}`, () => {
       expect(example.url, example.command).toBeDefined();
-      const { pathname } = new URL(example.url!.replace(/…/g, "x"));
+      const { pathname } = new URL(example.url.replace(/…/g, "x"));
       const template = documentedPath(pathname);
       expect(template, `${pathname} is not in the document`).toBeDefined();
       const operation = document.paths[template!][example.method.toLowerCase()];
@@ -124,7 +120,7 @@ describe("the README's curl examples", () => {
       const schema = operation.requestBody?.content?.["application/json"]?.schema;
       expect(schema, `${example.method} ${template} documents no body`).toBeDefined();
       // CommunityWFM's door reads bodies as Json.NET does (trailing commas); the others are strict JSON.
-      const body = template!.startsWith("/api/ccs/") ? parseLenientJson(example.body) : JSON.parse(example.body.replace(/\$[A-Z_]+/g, "x"));
+      const body = template!.startsWith("/api/ccs/") ? parseLenientJson(example.body) : JSON.parse(example.body);
       expect(schemaProblems(schema, body), example.body).toEqual([]);
     });
   }

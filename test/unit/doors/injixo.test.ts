@@ -312,14 +312,14 @@ describe("the envelope", () => {
   });
 });
 
-describe("README: the injixo section's cURL examples", () => {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("### injixo-compatible door"), readme.indexOf("\n### ", readme.indexOf("### injixo-compatible door") + 1));
-  const commands = shellCommands(section);
+describe("the door README's cURL examples", () => {
+  const commands = shellCommands(readFileSync(path.join(ROOT, "src/doors/injixo/README.md"), "utf8"));
 
   it("are complete commands for this door, with bodies the mapping accepts whole", () => {
     expect(commands.length).toBeGreaterThanOrEqual(2);
-    const door = commands.map((command) => parseCurl(command, { KEY: "k" })).filter((r) => r.url.includes("/external-systems/"));
+    const door = commands
+      .map((command) => parseCurl(command, { BASE: "http://127.0.0.1:8787", KEY: "k" }))
+      .filter((r) => r.url.includes("/external-systems/"));
     expect(door.map((r) => new URL(r.url).pathname).sort()).toEqual(["/external-systems/agent-statuses", "/external-systems/contact-events"]);
     for (const request of door) {
       expect(request.headers.authorization).toBe("Bearer k");

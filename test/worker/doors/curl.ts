@@ -1,7 +1,7 @@
 /**
  * Reads a printed cURL command the way a POSIX shell and curl would, so tests can send it as
  * printed: line continuations, single and double quotes, `$VAR` expansion (not inside single
- * quotes), and curl's -X, -H, -d/--data/--data-raw, -s. Anything else is an error, not a guess.
+ * quotes), and curl's -X, -H, -d/--data/--data-raw, -u/--user, -s. Anything else is an error, not a guess.
  */
 
 export interface CurlRequest {
@@ -87,6 +87,7 @@ export function parseCurl(command: string, vars: Record<string, string> = {}): C
       const colon = header.indexOf(":");
       request.headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
     } else if (word === "-d" || word === "--data" || word === "--data-raw") request.body = (request.body === undefined ? "" : `${request.body}&`) + value();
+    else if (word === "-u" || word === "--user") request.headers.authorization = `Basic ${btoa(value())}`;
     else if (word === "-s" || word === "--silent") continue;
     else if (word.startsWith("-")) throw new Error(`unsupported curl option ${word}`);
     else if (request.url === "") request.url = word;

@@ -13,7 +13,7 @@ import * as fixtures from "../../../src/doors/injixo/fixtures/bodies.ts";
 import { agentStub } from "../../../src/durable/names.ts";
 import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
 import { type CurlRequest, parseCurl, shellCommands } from "./curl.ts";
-import readme from "../../../README.md?raw";
+import readme from "../../../src/doors/injixo/README.md?raw";
 
 const STATUSES = "/external-systems/agent-statuses";
 const CONTACTS = "/external-systems/contact-events";
@@ -184,15 +184,14 @@ describe("injixo's documented examples, as printed", () => {
     expect(await statesOf(key, "B1", day2)).toEqual(["13:00 offline", "09:00 (Test)", "10:00 offline"]);
   });
 
-  it("the README's cURL examples, as published (dates moved)", async () => {
+  it("the door README's cURL examples, as published (dates moved)", async () => {
     const { key } = await setup(ALL_PERMISSIONS, []);
-    const section = readme.slice(readme.indexOf("### injixo-compatible door"), readme.indexOf("\n### ", readme.indexOf("### injixo-compatible door") + 1));
-    const commands = shellCommands(section);
+    const commands = shellCommands(readme);
     expect(commands.length).toBeGreaterThanOrEqual(3);
     const date = pastDate(2);
     const answers: Array<{ path: string; status: number; body: any }> = [];
     for (const command of commands) {
-      const request = parseCurl(moveDates(command, { "2026-11-20": date }), { KEY: key });
+      const request = parseCurl(moveDates(command, { "2026-11-20": date }), { BASE: "http://rta.test", KEY: key });
       const res = await checkedFetch(request.url, { method: request.method, headers: request.headers, body: request.body });
       answers.push({ path: new URL(request.url).pathname, status: res.status, body: await res.json() });
     }
