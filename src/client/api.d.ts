@@ -3841,8 +3841,8 @@ export interface operations {
                             reason: string | null;
                             /** @description The state it maps to now; null while unmapped (its events count as neutral) */
                             state: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable") | null;
-                            /** @description The mapping that applies: the one naming this reason, or the one for the code */
-                            mappedBy: ("code+reason" | "code") | null;
+                            /** @description The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode) */
+                            mappedBy: ("code+reason" | "code" | "event") | null;
                             events: number;
                             firstSeen: string;
                             lastSeen: string;

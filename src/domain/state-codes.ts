@@ -49,6 +49,22 @@ export function isMappedKey(key: string): boolean {
   return key.includes(SEPARATOR);
 }
 
+/**
+ * The code an event adds to the tenant's code list, if any: a code to be mapped (its state comes
+ * from the mappings: null here), or a raw code sent beside a state the event named itself (the
+ * native API's acdStateCode), listed with that state so the list shows every code the floor produces.
+ */
+export function listedCode(event: {
+  key: string;
+  state: AgentState | null;
+  acdStateCode?: string | null;
+  reasonCode?: string | null;
+}): { key: string; state: AgentState | null } | null {
+  if (isMappedKey(event.key)) return { key: event.key, state: null };
+  if (event.state === null || normalizeCode(event.acdStateCode) === "") return null;
+  return { key: codeKey(event.acdStateCode, event.reasonCode), state: event.state };
+}
+
 export interface StateCodeMapping {
   source: string;
   /** Normalised. */
