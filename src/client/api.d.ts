@@ -3939,8 +3939,8 @@ export interface operations {
                     data: {
                         source: string;
                         code: string | number;
-                        /** @default null */
                         reason?: (string | number) | null;
+                        reasonCode?: (string | number) | null;
                         state: string | null;
                     }[];
                 };

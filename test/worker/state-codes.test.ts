@@ -249,6 +249,27 @@ describe("vendor state codes", () => {
     expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([{ source: SOURCE, code: "b", reason: "", state: "available" }]);
   });
 
+  it("takes reasonCode (the name events and the board use) as the reason; both, differing, are refused", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant, ALL_PERMISSIONS);
+    const data = [
+      { source: SOURCE, code: "notready", state: "break" },
+      { source: SOURCE, code: "notready", reasonCode: "2", state: "lunch" },
+      { source: SOURCE, code: "notready", reason: "3", reasonCode: " 3 ", state: "meeting" },
+      { source: SOURCE, code: "notready", reason: "4", reasonCode: "5", state: "training" },
+    ];
+    const { status, body } = await putMappings(key, data);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ success: true, mapped: 3, cleared: 0 });
+    const error = "reason and reasonCode are one field under two names, and they differ here: send one of them";
+    expect(body.errors).toEqual([{ index: 3, field: "reasonCode", error, data: data[3] }]);
+    expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([
+      { source: SOURCE, code: "notready", reason: "", state: "break" },
+      { source: SOURCE, code: "notready", reason: "2", state: "lunch" },
+      { source: SOURCE, code: "notready", reason: "3", state: "meeting" },
+    ]);
+  });
+
   it("reading needs read:adherence; changing needs admin:settings", async () => {
     const tenant = newTenant();
     const reader = await createKey(tenant, ["read:adherence"]);
