@@ -625,7 +625,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/auth/refreshtoken": {
+    "/api/ccc/auth/refreshtoken": {
         parameters: {
             query?: never;
             header?: never;
@@ -638,14 +638,14 @@ export interface paths {
          * Trade a refresh token (good once) for new tokens
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Sign in with an API user (POST /api/admin/api-users); failed sign-ins are limited per user (429 with Retry-After). Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsAuthRefreshtoken"];
+        post: operations["postApiCccAuthRefreshtoken"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/people/list": {
+    "/api/ccc/people/list": {
         parameters: {
             query?: never;
             header?: never;
@@ -656,7 +656,7 @@ export interface paths {
          * The account's people
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        get: operations["getApiCcsPeopleList"];
+        get: operations["getApiCccPeopleList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -665,7 +665,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/people/insertperson": {
+    "/api/ccc/people/InsertPerson": {
         parameters: {
             query?: never;
             header?: never;
@@ -678,14 +678,14 @@ export interface paths {
          * Insert one person
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsPeopleInsertperson"];
+        post: operations["postApiCccPeopleInsertPerson"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/people/bulkinsertpeople": {
+    "/api/ccc/People/BulkInsertPeople": {
         parameters: {
             query?: never;
             header?: never;
@@ -698,14 +698,14 @@ export interface paths {
          * Insert people
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsPeopleBulkinsertpeople"];
+        post: operations["postApiCccPeopleBulkInsertPeople"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/collectionpoint/list": {
+    "/api/cc/CollectionPoint/List": {
         parameters: {
             query?: never;
             header?: never;
@@ -716,7 +716,7 @@ export interface paths {
          * The account's collection points (queues)
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        get: operations["getApiCcsCollectionpointList"];
+        get: operations["getApiCcCollectionPointList"];
         put?: never;
         post?: never;
         delete?: never;
@@ -725,7 +725,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/collectionpoint/insertcollectionpoint": {
+    "/api/ccc/CollectionPoint/InsertCollectionPoint": {
         parameters: {
             query?: never;
             header?: never;
@@ -738,14 +738,14 @@ export interface paths {
          * Insert one collection point
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsCollectionpointInsertcollectionpoint"];
+        post: operations["postApiCccCollectionPointInsertCollectionPoint"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/collectionpoint/bulkinsertcollectionpoints": {
+    "/api/ccc/CollectionPoint/BulkInsertCollectionPoints": {
         parameters: {
             query?: never;
             header?: never;
@@ -758,14 +758,14 @@ export interface paths {
          * Insert collection points
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsCollectionpointBulkinsertcollectionpoints"];
+        post: operations["postApiCccCollectionPointBulkInsertCollectionPoints"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/agentactivity/bulkinsertagentactivity": {
+    "/api/ccc/AgentActivity/BulkInsertAgentActivity": {
         parameters: {
             query?: never;
             header?: never;
@@ -778,14 +778,14 @@ export interface paths {
          * Agent activity (state changes)
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsAgentactivityBulkinsertagentactivity"];
+        post: operations["postApiCccAgentActivityBulkInsertAgentActivity"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/ccs/callvolume/bulkinsertcallvolume": {
+    "/api/ccc/CallVolume/BulkInsertCallVolume": {
         parameters: {
             query?: never;
             header?: never;
@@ -798,7 +798,7 @@ export interface paths {
          * Call volume per interval
          * @description CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case. Send the Token from POST /api/ccs/auth/login as Authorization: Bearer. Bulk routes take at most 10000 rows and 16 MiB; each row is validated on its own and answered by Index.
          */
-        post: operations["postApiCcsCallvolumeBulkinsertcallvolume"];
+        post: operations["postApiCccCallVolumeBulkInsertCallVolume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3841,8 +3841,8 @@ export interface operations {
                             reason: string | null;
                             /** @description The state it maps to now; null while unmapped (its events count as neutral) */
                             state: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable") | null;
-                            /** @description The mapping that applies: the one naming this reason, or the one for the code */
-                            mappedBy: ("code+reason" | "code") | null;
+                            /** @description The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode) */
+                            mappedBy: ("code+reason" | "code" | "event") | null;
                             events: number;
                             firstSeen: string;
                             lastSeen: string;
@@ -3939,8 +3939,8 @@ export interface operations {
                     data: {
                         source: string;
                         code: string | number;
-                        /** @default null */
                         reason?: (string | number) | null;
+                        reasonCode?: (string | number) | null;
                         state: string | null;
                     }[];
                 };
@@ -5635,7 +5635,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsAuthRefreshtoken: {
+    postApiCccAuthRefreshtoken: {
         parameters: {
             query?: never;
             header?: never;
@@ -5807,7 +5807,7 @@ export interface operations {
             };
         };
     };
-    getApiCcsPeopleList: {
+    getApiCccPeopleList: {
         parameters: {
             query: {
                 AccountId: string | number;
@@ -5996,7 +5996,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsPeopleInsertperson: {
+    postApiCccPeopleInsertPerson: {
         parameters: {
             query?: never;
             header?: never;
@@ -6228,7 +6228,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsPeopleBulkinsertpeople: {
+    postApiCccPeopleBulkInsertPeople: {
         parameters: {
             query?: never;
             header?: never;
@@ -6462,7 +6462,7 @@ export interface operations {
             };
         };
     };
-    getApiCcsCollectionpointList: {
+    getApiCcCollectionPointList: {
         parameters: {
             query: {
                 AccountId: string | number;
@@ -6650,7 +6650,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsCollectionpointInsertcollectionpoint: {
+    postApiCccCollectionPointInsertCollectionPoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -6881,7 +6881,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsCollectionpointBulkinsertcollectionpoints: {
+    postApiCccCollectionPointBulkInsertCollectionPoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -7114,7 +7114,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsAgentactivityBulkinsertagentactivity: {
+    postApiCccAgentActivityBulkInsertAgentActivity: {
         parameters: {
             query?: never;
             header?: never;
@@ -7350,7 +7350,7 @@ export interface operations {
             };
         };
     };
-    postApiCcsCallvolumeBulkinsertcallvolume: {
+    postApiCccCallVolumeBulkInsertCallVolume: {
         parameters: {
             query?: never;
             header?: never;

@@ -172,7 +172,7 @@ export const agentStateCodes = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenant, t.source, t.code, t.reason, t.agentKey] })],
 );
 
-/** Every vendor state code seen per tenant and source (codes normalised; reason '' when none). */
+/** Every state code seen per tenant and source (codes normalised; reason '' when none). */
 export const stateCodes = sqliteTable(
   "state_codes",
   {
@@ -180,6 +180,11 @@ export const stateCodes = sqliteTable(
     source: text("source").notNull(),
     code: text("code").notNull(),
     reason: text("reason").notNull().default(""),
+    /**
+     * The state the events of this code named themselves (the native API sends state and code):
+     * the latest one received. null for a vendor's code, whose state the mappings give.
+     */
+    state: text("state"),
     events: integer("events").notNull().default(0),
     firstSeen: text("first_seen").notNull(),
     lastSeen: text("last_seen").notNull(),

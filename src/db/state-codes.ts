@@ -66,33 +66,40 @@ export interface SeenCode {
   source: string;
   code: string;
   reason: string;
+  /** The state the events named themselves (the native API); null for a code the mappings turn into a state. */
+  state: AgentState | null;
   agentKey: string;
   events: number;
 }
 
 /**
- * Counts a request's vendor codes into the catalogue and notes which agents hold them, in one
- * transaction (a pair already noted writes nothing).
+ * Counts a request's codes into the catalogue and notes which agents hold codes to be mapped, in
+ * one transaction (a pair already noted writes nothing). A code sent beside a named state is
+ * never re-derived, so no agent is noted for it.
  */
 export async function recordStateCodes(d1: D1Database, tenant: string, seen: readonly SeenCode[], seenAt: string): Promise<void> {
   if (seen.length === 0) return;
-  const totals = new Map<string, [string, string, string, number]>();
+  const totals = new Map<string, [string, string, string, number, AgentState | null]>();
   for (const s of seen) {
     const total = totals.get(`${s.source}\n${s.code}\n${s.reason}`);
-    if (total) total[3] += s.events;
-    else totals.set(`${s.source}\n${s.code}\n${s.reason}`, [s.source, s.code, s.reason, s.events]);
+    if (total) {
+      total[3] += s.events;
+      total[4] = s.state;
+    } else totals.set(`${s.source}\n${s.code}\n${s.reason}`, [s.source, s.code, s.reason, s.events, s.state]);
   }
+  const mapped = seen.filter((s) => s.state === null);
   await d1.batch([
     ...jsonChunks([...totals.values()]).map((chunk) =>
       d1
         .prepare(
-          `INSERT INTO state_codes (tenant, source, code, reason, events, first_seen, last_seen)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2, ?2 FROM json_each(?3) WHERE true
-           ON CONFLICT DO UPDATE SET events = events + excluded.events, last_seen = excluded.last_seen`,
+          `INSERT INTO state_codes (tenant, source, code, reason, events, state, first_seen, last_seen)
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', ?2, ?2
+           FROM json_each(?3) WHERE true
+           ON CONFLICT DO UPDATE SET events = events + excluded.events, state = excluded.state, last_seen = excluded.last_seen`,
         )
         .bind(tenant, seenAt, chunk),
     ),
-    ...jsonChunks(seen.map((s) => [s.source, s.code, s.reason, s.agentKey])).map((chunk) =>
+    ...jsonChunks(mapped.map((s) => [s.source, s.code, s.reason, s.agentKey])).map((chunk) =>
       d1
         .prepare(
           `INSERT INTO agent_state_codes (tenant, source, code, reason, agent_key)
@@ -121,6 +128,8 @@ export interface StateCodeRow {
   source: string;
   code: string;
   reason: string;
+  /** The state its events named (the native API); null: the mappings say. */
+  state: AgentState | null;
   events: number;
   firstSeen: string;
   lastSeen: string;
@@ -129,7 +138,7 @@ export interface StateCodeRow {
 export async function listStateCodes(d1: D1Database, tenant: string, source: string | null): Promise<StateCodeRow[]> {
   const { results } = await d1
     .prepare(
-      `SELECT source, code, reason, events, first_seen AS firstSeen, last_seen AS lastSeen FROM state_codes
+      `SELECT source, code, reason, state, events, first_seen AS firstSeen, last_seen AS lastSeen FROM state_codes
        WHERE tenant = ?1 AND (?2 IS NULL OR source = ?2) ORDER BY source, code, reason`,
     )
     .bind(tenant, source)

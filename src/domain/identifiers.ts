@@ -8,6 +8,7 @@
  * including in the name of an unknown agent's Durable Object.
  */
 import * as v from "valibot";
+import { unknownField } from "./json.ts";
 
 /** Kinds an employee record may list under `identifiers` (email and employeeId are fields of their own). */
 export const EXTRA_IDENTIFIER_KINDS = ["phone", "username", "systemUsername", "crmUsername"] as const;
@@ -86,9 +87,11 @@ export const identifierValue = (field: string) =>
 
 const EXTRA_KINDS_TEXT = EXTRA_IDENTIFIER_KINDS.join(", ");
 
+const notAnIdentifier = unknownField("Each identifier must be an object: { kind, value } or { source, value }");
+
 /** One entry of an employee's `identifiers`: `{ kind, value }` or `{ source, value }`. */
 const identifierEntry = v.pipe(
-  v.object(
+  v.strictObject(
     {
       kind: v.optional(
         v.pipe(
@@ -115,7 +118,7 @@ const identifierEntry = v.pipe(
       value: identifierValue("identifier value"),
     },
     // valibot reports a missing key with the object's message; `value` is the only required key.
-    (issue) => (issue.input === undefined ? "identifier value is missing" : "Each identifier must be an object: { kind, value } or { source, value }"),
+    (issue) => (issue.input === undefined ? "identifier value is missing" : notAnIdentifier(issue)),
   ),
   v.forward(
     v.check(

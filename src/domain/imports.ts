@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { identifierList, identifierValue } from "./identifiers.ts";
+import { unknownField } from "./json.ts";
 import { ACTIVITIES, AGENT_STATES, type Activity, type AgentState } from "./model.ts";
 import type { RecordIssue } from "./outcome.ts";
 import { NATIVE_SOURCE, type StateChange } from "./state-codes.ts";
@@ -53,7 +54,11 @@ const timestamp = (field: string) =>
 
 const STATE_BY_NAME = new Map<string, AgentState>(AGENT_STATES.map((s) => [s, s]));
 
-export const agentStateRecord = v.object({
+/** Every record is judged whole: a field this API does not know is that record's error, not silently dropped. */
+const record = <const TEntries extends v.ObjectEntries>(entries: TEntries) =>
+  v.strictObject(entries, unknownField("Each record must be a JSON object"));
+
+export const agentStateRecord = record({
   agentId: identifierValue("agentId"),
   state: v.pipe(
     v.string("state must be a string"),
@@ -81,7 +86,7 @@ export function nativeStateChange(record: AgentStateRecord): StateChange {
 
 const CHANNELS = ["voice", "chat", "email"] as const;
 
-export const historicalRecord = v.object({
+export const historicalRecord = record({
   date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isValidDate, "Invalid date: expected YYYY-MM-DD")),
   interval: v.pipe(
     v.string("interval must be a string (HH:MM)"),
@@ -102,7 +107,7 @@ export type HistoricalRecord = v.InferOutput<typeof historicalRecord>;
 
 const ROLES = ["admin", "supervisor", "agent"] as const;
 
-export const employeeRecord = v.object({
+export const employeeRecord = record({
   email: v.pipe(v.string("email must be a string"), v.trim(), v.email("Invalid email format"), v.toLowerCase()),
   firstName: text("firstName", 100),
   lastName: text("lastName", 100),
@@ -120,7 +125,7 @@ export type EmployeeRecord = v.InferOutput<typeof employeeRecord>;
 const MAX_SEGMENT_HOURS = 24;
 
 export const scheduleRecord = v.pipe(
-  v.object({
+  record({
     agentId: identifierValue("agentId"),
     start: timestamp("start"),
     end: timestamp("end"),

@@ -26,6 +26,15 @@ export function guardedObject<TShape extends v.GenericSchema<Record<string, unkn
   return v.pipe(guard(message, shape), shape);
 }
 
+/**
+ * A strict object's message: a key it does not know is `Unknown field: <key>` (a misspelt field
+ * must not pass silently as if it had not been sent); any other issue of the object itself, `message`.
+ */
+export function unknownField(message: string) {
+  return (issue: v.BaseIssue<unknown>) =>
+    issue.expected === "never" ? `Unknown field: ${String(issue.input)}` : message;
+}
+
 /** A strict object that refuses arrays (and every other non-object) with `message`. */
 export function jsonObject<const TEntries extends v.ObjectEntries>(
   entries: TEntries,

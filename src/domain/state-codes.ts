@@ -8,6 +8,7 @@
  * it counts as neutral until someone maps the code, and then it is re-derived.
  */
 import * as v from "valibot";
+import { unknownField } from "./json.ts";
 import { AGENT_STATES, type AgentState } from "./model.ts";
 
 /** The source of events sent through the native import API. */
@@ -47,6 +48,22 @@ export function codeKey(code: string | null | undefined, reason: string | null |
 /** Is this event key a code to be mapped (rather than a state the event named itself)? */
 export function isMappedKey(key: string): boolean {
   return key.includes(SEPARATOR);
+}
+
+/**
+ * The code an event adds to the tenant's code list, if any: a code to be mapped (its state comes
+ * from the mappings: null here), or a raw code sent beside a state the event named itself (the
+ * native API's acdStateCode), listed with that state so the list shows every code the floor produces.
+ */
+export function listedCode(event: {
+  key: string;
+  state: AgentState | null;
+  acdStateCode?: string | null;
+  reasonCode?: string | null;
+}): { key: string; state: AgentState | null } | null {
+  if (isMappedKey(event.key)) return { key: event.key, state: null };
+  if (event.state === null || normalizeCode(event.acdStateCode) === "") return null;
+  return { key: codeKey(event.acdStateCode, event.reasonCode), state: event.state };
 }
 
 export interface StateCodeMapping {
@@ -96,20 +113,48 @@ const codeText = (field: string) =>
     v.maxLength(100, `${field} must be at most 100 characters`),
   );
 
-/** One entry of `PUT /api/v1/state-codes`: map a code (and optionally a reason) to a state, or clear it with null. */
-export const mappingChange = v.object({
-  source: v.pipe(v.string("source must be a string"), v.trim(), v.nonEmpty("source must not be empty"), v.maxLength(100, "source must be at most 100 characters")),
-  code: v.pipe(codeText("code"), v.nonEmpty("code must not be empty")),
-  reason: v.optional(v.nullable(codeText("reason")), null),
-  state: v.nullable(
-    v.pipe(
-      v.string("state must be a string or null"),
-      v.check((s) => STATE_BY_NAME.has(s.trim().toLowerCase()), (issue) => `Unknown state: ${String(issue.input)} (expected ${AGENT_STATES.join(", ")}, or null to clear)`),
-      v.transform((s) => STATE_BY_NAME.get(s.trim().toLowerCase()) as AgentState),
-    ),
-    // A missing state would be ambiguous (clear, or a typo in the field name?): it must be named.
+/**
+ * One entry of `PUT /api/v1/state-codes`: map a code (and optionally a reason) to a state, or clear it with null.
+ * The reason may also be called `reasonCode`, the name events, timelines and the board give it.
+ */
+export const mappingChange = v.pipe(
+  v.strictObject(
+    {
+      source: v.pipe(
+        v.string("source must be a string"),
+        v.trim(),
+        v.nonEmpty("source must not be empty"),
+        v.maxLength(100, "source must be at most 100 characters"),
+      ),
+      code: v.pipe(codeText("code"), v.nonEmpty("code must not be empty")),
+      reason: v.optional(v.nullable(codeText("reason"))),
+      reasonCode: v.optional(
+        v.nullable(v.pipe(codeText("reasonCode"), v.description("The same field as reason (send one of them)"))),
+      ),
+      state: v.nullable(
+        v.pipe(
+          v.string("state must be a string or null"),
+          v.check(
+            (s) => STATE_BY_NAME.has(s.trim().toLowerCase()),
+            (issue) => `Unknown state: ${String(issue.input)} (expected ${AGENT_STATES.join(", ")}, or null to clear)`,
+          ),
+          v.transform((s) => STATE_BY_NAME.get(s.trim().toLowerCase()) as AgentState),
+        ),
+        // A missing state would be ambiguous (clear, or a typo in the field name?): it must be named.
+      ),
+    },
+    unknownField("Each change must be a JSON object"),
   ),
-});
+  v.forward(
+    v.check(
+      (c) =>
+        c.reason === undefined || c.reasonCode === undefined || normalizeCode(c.reason) === normalizeCode(c.reasonCode),
+      "reason and reasonCode are one field under two names, and they differ here: send one of them",
+    ),
+    ["reasonCode"],
+  ),
+  v.transform(({ reasonCode, ...change }) => ({ ...change, reason: change.reason ?? reasonCode ?? null })),
+);
 export type MappingChange = v.InferOutput<typeof mappingChange>;
 
 /**

@@ -10,8 +10,8 @@ import type { AgentProfile } from "../domain/agent.ts";
 import { type DayAdherence, computeDay, dayWindow, liveStatus, timelineEvents } from "../domain/adherence.ts";
 import { type AgentLive, type AgentView, type RowUpdate, agentView } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
-import { type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
-import { StateMapper, type VersionedMappings, isMappedKey } from "../domain/state-codes.ts";
+import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
+import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
@@ -91,7 +91,8 @@ export class AgentDO extends DurableObject<Env> {
     processed: number;
     skipped: number;
     row: RowUpdate | null;
-    codes: Array<{ source: string; key: string; events: number }>;
+    /** The codes of the new events for the code list; state: the one the events named (null: mapped). */
+    codes: Array<{ source: string; key: string; state: AgentState | null; events: number }>;
     /** The context named versions this object does not have: nothing was stored; call again with the whole context. */
     contextNeeded?: true;
   }> {
@@ -100,13 +101,15 @@ export class AgentDO extends DurableObject<Env> {
     this.remember(complete);
     const inserted = this.storeEvents(events);
     const row = await this.afterChange();
-    // The vendor codes of the events that were new (a replay is not seen twice in the code list).
-    const codes = new Map<string, { source: string; key: string; events: number }>();
+    // The codes of the events that were new (a replay is not seen twice in the code list).
+    const codes = new Map<string, { source: string; key: string; state: AgentState | null; events: number }>();
     for (const e of inserted) {
-      if (!isMappedKey(e.key)) continue;
-      const code = codes.get(`${e.source}\n${e.key}`);
+      const listed = listedCode(e);
+      if (!listed) continue;
+      const id = `${e.source}\n${listed.key}\n${listed.state}`;
+      const code = codes.get(id);
       if (code) code.events++;
-      else codes.set(`${e.source}\n${e.key}`, { source: e.source, key: e.key, events: 1 });
+      else codes.set(id, { source: e.source, ...listed, events: 1 });
     }
     return { processed: inserted.length, skipped: events.length - inserted.length, row, codes: [...codes.values()] };
   }

@@ -4,15 +4,21 @@
  * reference page that renders it in the browser from our own origin only (src/dashboard/docs.js).
  */
 import type { Hono } from "hono";
-import { communityWfmDoor } from "../doors/communitywfm/routes.ts";
+import { communityWfmDoor, printedPath } from "../doors/communitywfm/routes.ts";
 import { incontactDoor } from "../doors/incontact/routes.ts";
 import { type RegisteredRoute, openApiDocument } from "./openapi.ts";
 
-/** Every route of the Worker, the doors' inner routes included (CommunityWFM's under /api/ccs). */
+/**
+ * Every route of the Worker, the doors' inner routes included (CommunityWFM's at the path its
+ * vendor's document prints: they answer there as under every prefix and in any case).
+ */
 export function registeredRoutes(app: Hono<any>): RegisteredRoute[] {
   return [
     ...app.routes,
-    ...communityWfmDoor.routes.map((r) => ({ ...r, path: r.path === "/*" || r.path === "*" ? r.path : `/api/ccs${r.path}` })),
+    ...communityWfmDoor.routes.map((r) => ({
+      ...r,
+      path: r.path === "/*" || r.path === "*" ? r.path : printedPath(r.path),
+    })),
     ...incontactDoor.routes,
   ];
 }

@@ -10,8 +10,11 @@ export interface Batch {
   updateExisting: boolean;
 }
 
-/** Reads `{ "data": [...], "updateExisting"?: bool }`; anything else is a 4xx that says what is wrong. */
-export async function readBatch(c: Context): Promise<Batch> {
+/**
+ * Reads `{ "data": [...] }`, with `"updateExisting": bool` beside it where the route has that choice
+ * (`updateExisting: true`); anything else is a 4xx that says what is wrong, a field it does not know included.
+ */
+export async function readBatch(c: Context, options: { updateExisting?: boolean } = {}): Promise<Batch> {
   const text = await readText(c);
   let body: unknown;
   try {
@@ -21,6 +24,12 @@ export async function readBatch(c: Context): Promise<Batch> {
   }
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw apiError(400, 'Body must be a JSON object with a "data" array');
+  }
+  const known = options.updateExisting ? ["data", "updateExisting"] : ["data"];
+  const unknown = Object.keys(body).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    const named = `Unknown field${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`;
+    throw apiError(400, `${named} (a batch body has ${known.join(" and ")})`, { field: unknown[0] });
   }
   const { data, updateExisting = false } = body as { data?: unknown; updateExisting?: unknown };
   if (!Array.isArray(data)) throw apiError(400, 'Body must be a JSON object with a "data" array');

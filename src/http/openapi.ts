@@ -167,7 +167,7 @@ export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.Gen
     ),
   };
   if (updateExisting) entries.updateExisting = v.optional(v.pipe(v.boolean(), v.description("Overwrite records that exist (default false: they are skipped)")));
-  return v.object(entries);
+  return v.strictObject(entries);
 }
 
 export const STANDARD_ERRORS = {

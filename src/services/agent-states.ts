@@ -54,7 +54,7 @@ export async function ingestAgentStates(
     : new Map<string, AgentProfile>();
   // One call per agent per request: the object sees the agent's whole slice of the batch at once.
   const batches = new Map<string, AgentBatch>();
-  // Vendor codes of the events the agents stored (replays are not counted again).
+  // Codes of the events the agents stored (replays are not counted again).
   const codes: SeenCode[] = [];
   for (const { index, value } of accepted) {
     const profile = profiles.get(value.agentId)!;
@@ -90,7 +90,9 @@ export async function ingestAgentStates(
         processed += result.processed;
         skipped += result.skipped;
         if (result.row) rows.push(result.row);
-        for (const { source, key, events } of result.codes) codes.push({ source, ...splitCodeKey(key), agentKey: profile.agentKey, events });
+        for (const { source, key, state, events } of result.codes) {
+          codes.push({ source, ...splitCodeKey(key), state, agentKey: profile.agentKey, events });
+        }
       } catch (error) {
         console.error(`ingest for ${profile.agentKey} failed`, error);
         for (const index of indexes) {

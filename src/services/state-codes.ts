@@ -1,7 +1,8 @@
 /**
  * The state-code catalogue and its mapping: what codes each source has sent, which state each
- * maps to, and changing that — after which every stored event of a remapped code is re-derived
- * and the days it touches recomputed (board, day totals, D1 intervals).
+ * maps to (the native API's codes: the state their events named), and changing that — after
+ * which every stored event of a remapped code is re-derived and the days it touches recomputed
+ * (board, day totals, D1 intervals).
  */
 import { agentsWithCodes, listStateCodes as readStateCodes, loadMappings, saveMappings } from "../db/state-codes.ts";
 import type { RowUpdate } from "../domain/live.ts";
@@ -17,8 +18,11 @@ export interface StateCodeView {
   reason: string | null;
   /** The state this code maps to now; null while unmapped (its events count as neutral). */
   state: AgentState | null;
-  /** Which mapping applies: the one naming this reason, the one for the code whatever the reason, or none. */
-  mappedBy: "code+reason" | "code" | null;
+  /**
+   * Which mapping applies: the one naming this reason, the one for the code whatever the reason, or
+   * none; "event" when the events named their state themselves (the native API's state beside its acdStateCode).
+   */
+  mappedBy: "code+reason" | "code" | "event" | null;
   events: number;
   firstSeen: string;
   lastSeen: string;
@@ -33,6 +37,7 @@ export async function stateCodes(
   const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
   const mapper = new StateMapper(mappings);
   const codes = rows.map((row): StateCodeView => {
+    if (row.state !== null) return { ...row, reason: row.reason || null, mappedBy: "event" };
     const state = mapper.stateOf(row.source, codeKey(row.code, row.reason));
     const mappedBy = state === null ? null : row.reason && exact.has(`${row.source}\n${row.code}\n${row.reason}`) ? "code+reason" : "code";
     return { ...row, reason: row.reason || null, state, mappedBy };

@@ -11,14 +11,20 @@ type Json = Record<string, any>;
 
 export const document = apiDocument(app) as unknown as Json;
 
+/** CommunityWFM's prefixes: each of its routes answers under all three, whichever one the document prints. */
+export const COMMUNITY_WFM_PREFIX = /^\/api\/(?:ccs|ccc|cc)(?=\/|$)/i;
+const anyPrefix = (path: string) => path.replace(COMMUNITY_WFM_PREFIX, "/api/ccs");
+/** A template as a pattern: its text literal, each {parameter} one path segment. */
+const asPattern = (template: string) => template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\}/g, "[^/]+");
+
 /** A documented path as a matcher; the doors' paths match in any case (and CommunityWFM's under ccs, ccc or cc). */
 const matchers = Object.keys(document.paths).map((template) => ({
   template,
-  pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\}/g, "[^/]+")}/?$`, "i"),
+  pattern: new RegExp(`^${asPattern(anyPrefix(template))}/?$`, "i"),
 }));
 
 export function documentedPath(pathname: string): string | undefined {
-  const path = pathname.replace(/^\/api\/(?:ccs|ccc|cc)(?=\/|$)/i, "/api/ccs");
+  const path = anyPrefix(pathname);
   return matchers.find((m) => m.pattern.test(path))?.template;
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { StateChange } from "../../src/domain/state-codes.ts";
 import { agentStub } from "../../src/durable/names.ts";
 import { ingestAgentStates } from "../../src/services/agent-states.ts";
-import { ALL_PERMISSIONS, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ALL_PERMISSIONS, ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 const SOURCE = "acd:test";
 
@@ -194,6 +194,37 @@ describe("vendor state codes", () => {
     expect(await row()).toMatchObject({ state: "training", unmapped: false, acdStateCode: "AUX7" });
   });
 
+  it("lists the native API's acdStateCodes with the state their events named, counted once per request", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant, ALL_PERMISSIONS);
+    await postData(key, "/api/v1/import/employees", [employee(1), employee(2)]);
+    const sent = [
+      { agentId: "E1", state: "on_call", timestamp: ago(9), acdStateCode: "TALKING" },
+      { agentId: "E2", state: "on_call", timestamp: ago(8), acdStateCode: "talking " },
+      { agentId: "E1", state: "available", timestamp: ago(7), acdStateCode: "READY" },
+      { agentId: "E2", state: "break", timestamp: ago(6) },
+    ];
+    expect((await postData(key, "/api/v1/import/agent-states", sent)).body).toMatchObject({ processed: 4, skipped: 0 });
+    // A replay is not counted again.
+    expect((await postData(key, "/api/v1/import/agent-states", sent.slice(0, 1))).body).toMatchObject({ processed: 0, skipped: 1 });
+
+    const listed = await getJson(key, "/api/v1/state-codes?source=native");
+    expect(listed.status).toBe(200);
+    expect(listed.body.codes.map((c: any) => [c.source, c.code, c.reason, c.state, c.mappedBy, c.events])).toEqual([
+      ["native", "ready", null, "available", "event", 1],
+      ["native", "talking", null, "on_call", "event", 2],
+    ]);
+    // Named by their events, they are never unmapped, and no agent is noted for re-deriving them.
+    expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
+    const noted = await env.DB.prepare("SELECT count(*) AS n FROM agent_state_codes WHERE tenant = ?").bind(tenant).first<number>("n");
+    expect(noted).toBe(0);
+
+    // The latest state a code came with is the one listed.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "after_call_work", timestamp: ago(5), acdStateCode: "Talking" }]);
+    const talking = (await getJson(key, "/api/v1/state-codes?source=native")).body.codes.find((c: any) => c.code === "talking");
+    expect(talking).toMatchObject({ state: "after_call_work", mappedBy: "event", events: 3 });
+  });
+
   it("refuses bad mappings by index and keeps the good ones", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant, ALL_PERMISSIONS);
@@ -216,6 +247,27 @@ describe("vendor state codes", () => {
       { index: 5, field: "code", error: "code must not be empty", data: data[5] },
     ]);
     expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([{ source: SOURCE, code: "b", reason: "", state: "available" }]);
+  });
+
+  it("takes reasonCode (the name events and the board use) as the reason; both, differing, are refused", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant, ALL_PERMISSIONS);
+    const data = [
+      { source: SOURCE, code: "notready", state: "break" },
+      { source: SOURCE, code: "notready", reasonCode: "2", state: "lunch" },
+      { source: SOURCE, code: "notready", reason: "3", reasonCode: " 3 ", state: "meeting" },
+      { source: SOURCE, code: "notready", reason: "4", reasonCode: "5", state: "training" },
+    ];
+    const { status, body } = await putMappings(key, data);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ success: true, mapped: 3, cleared: 0 });
+    const error = "reason and reasonCode are one field under two names, and they differ here: send one of them";
+    expect(body.errors).toEqual([{ index: 3, field: "reasonCode", error, data: data[3] }]);
+    expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([
+      { source: SOURCE, code: "notready", reason: "", state: "break" },
+      { source: SOURCE, code: "notready", reason: "2", state: "lunch" },
+      { source: SOURCE, code: "notready", reason: "3", state: "meeting" },
+    ]);
   });
 
   it("reading needs read:adherence; changing needs admin:settings", async () => {

@@ -8,6 +8,7 @@
  * clear text.
  */
 import * as v from "valibot";
+import { unknownField } from "../../domain/json.ts";
 
 export const UJET_KIND = "ujet";
 
@@ -75,8 +76,7 @@ export const ujetConnectorBody = v.pipe(
       pollSeconds: v.optional(wholeNumber("pollSeconds", 1, 3_600, " seconds"), DEFAULT_POLL_SECONDS),
       reconcileSeconds: v.optional(wholeNumber("reconcileSeconds", 1, 3_600, " seconds"), DEFAULT_RECONCILE_SECONDS),
     },
-    // An unknown key's issue expects "never" and has the key as its input; the other issue is a body that is no object.
-    (issue) => (issue.expected === "never" ? `Unknown field: ${String(issue.input)}` : `The body must be a JSON object like {"kind": "${UJET_KIND}", …}`),
+    unknownField(`The body must be a JSON object like {"kind": "${UJET_KIND}", …}`),
   ),
   v.check((b) => b.baseUrl === undefined || (b.subdomain === undefined && b.domain === undefined), "Send either subdomain and domain, or baseUrl (with username), not both"),
   v.check((b) => b.baseUrl !== undefined || (b.subdomain !== undefined && b.domain !== undefined), "Send both subdomain and domain (or baseUrl with username)"),

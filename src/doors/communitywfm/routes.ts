@@ -360,9 +360,43 @@ const batchData = v.strictObject({
 });
 const batchRefused = v.strictObject({ Success: v.literal(false), ExceptionResult: v.strictObject({ StatusCode: v.literal(400) }), Message: v.string(), Data: batchData });
 
-const cwfmDoc = (path: string, summary: string, options: { body?: v.GenericSchema; signIn?: boolean; ok?: v.GenericSchema } = {}) =>
+/** /api/ccs/…, /api/ccc/… and /api/cc/…, in any case. */
+const PREFIX = /^\/api\/(?:ccs|ccc|cc)(?=\/|$)/i;
+
+/** The door's own path of a request's path: the prefix dropped, lower-cased, without a trailing slash. */
+function doorPath(pathname: string): string {
+  return pathname.replace(PREFIX, "").toLowerCase().replace(/\/+$/, "") || "/";
+}
+
+/**
+ * Every route as the vendor's document prints it, prefix and casing included: the OpenAPI document
+ * lists these, so an integrator finds the paths of the vendor's document in ours.
+ */
+const VENDOR_ROUTES = [
+  ["POST", "/api/ccs/auth/login"],
+  ["POST", "/api/ccc/auth/refreshtoken"],
+  ["GET", "/api/ccc/people/list"],
+  ["POST", "/api/ccc/people/InsertPerson"],
+  ["POST", "/api/ccc/People/BulkInsertPeople"],
+  ["GET", "/api/cc/CollectionPoint/List"],
+  ["POST", "/api/ccc/CollectionPoint/InsertCollectionPoint"],
+  ["POST", "/api/ccc/CollectionPoint/BulkInsertCollectionPoints"],
+  ["POST", "/api/ccc/AgentActivity/BulkInsertAgentActivity"],
+  ["POST", "/api/ccc/CallVolume/BulkInsertCallVolume"],
+] as const;
+
+/** By the door's own path: the method and the path as the vendor prints it. */
+const ROUTES = new Map(VENDOR_ROUTES.map(([method, printed]) => [doorPath(printed), { method, printed }]));
+
+/** Where the OpenAPI document lists one of the door's routes: at the path the vendor's document prints. */
+export function printedPath(path: string): string {
+  const route = ROUTES.get(path);
+  if (!route) throw new Error(`${path} is no route of the vendor's document (VENDOR_ROUTES)`);
+  return route.printed;
+}
+
+const cwfmDoc = (summary: string, options: { body?: v.GenericSchema; signIn?: boolean; ok?: v.GenericSchema } = {}) =>
   describeRoute({
-    path: `/api/ccs${path}`,
     tags: ["Door: CommunityWFM"],
     security: options.signIn ? [] : ["communityWfmToken"],
     summary,
@@ -398,7 +432,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     }),
   )
 
-  .post("/auth/login", cwfmDoc("/auth/login", "Sign in: an access token and a refresh token", { signIn: true, ok: signedIn }), validate("json", loginBody, asSignIn), async (c) => {
+  .post("/auth/login", cwfmDoc("Sign in: an access token and a refresh token", { signIn: true, ok: signedIn }), validate("json", loginBody, asSignIn), async (c) => {
     const body = c.req.valid("json");
     tokenSecret(c.env, true); // refused before the attempt counts: a sign-in it could not complete is no failure
     const result = await signIn(c.env, body.userName, body.password);
@@ -419,7 +453,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     });
   })
 
-  .post("/auth/refreshtoken", cwfmDoc("/auth/refreshtoken", "Trade a refresh token (good once) for new tokens", { signIn: true, ok: refreshed }), validate("json", refreshBody, asSignIn), async (c) => {
+  .post("/auth/refreshtoken", cwfmDoc("Trade a refresh token (good once) for new tokens", { signIn: true, ok: refreshed }), validate("json", refreshBody, asSignIn), async (c) => {
     const body = c.req.valid("json");
     tokenSecret(c.env, true); // before the refresh token is used up
     const result = await refreshSignIn(c.env, body.refresh_token);
@@ -437,37 +471,37 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     return c.json({ Success: true, ExceptionResult: null, ...tokens, Message: "token refresh successful", Data: tokens });
   })
 
-  .get("/people/list", cwfmDoc("/people/list", "The account's people", { ok: answerOf(v.array(listedPerson)) }), tokenAuth, allow("import:employees"), validate("query", accountOnly, asQuery), async (c) => {
+  .get("/people/list", cwfmDoc("The account's people", { ok: answerOf(v.array(listedPerson)) }), tokenAuth, allow("import:employees"), validate("query", accountOnly, asQuery), async (c) => {
     const accountId = allowedAccount(c, c.req.valid("query").AccountId);
     const people = await sourcePeople(c.env, c.get("tenant"), sourceOf(accountId));
     const data = people.map((p) => ({ AccountId: Number(accountId), AgentId: p.value, FirstName: p.firstName, LastName: p.lastName }));
     return answer(c, `${data.length} people`, data);
   })
-  .post("/people/insertperson", cwfmDoc("/people/insertperson", "Insert one person", { body: single(person) }), tokenAuth, allow("import:employees"), validate("json", singleBody, asBody), async (c) => {
+  .post("/people/insertperson", cwfmDoc("Insert one person", { body: single(person) }), tokenAuth, allow("import:employees"), validate("json", singleBody, asBody), async (c) => {
     const { accountId, rows } = singleRow(c, c.req.valid("json"));
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
-  .post("/people/bulkinsertpeople", cwfmDoc("/people/bulkinsertpeople", "Insert people", { body: bulk("AgentInserts", person) }), tokenAuth, allow("import:employees"), async (c) => {
+  .post("/people/bulkinsertpeople", cwfmDoc("Insert people", { body: bulk("AgentInserts", person) }), tokenAuth, allow("import:employees"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "AgentInserts");
     return batchAnswer(c, await insertPeople(c, accountId, rows));
   })
 
-  .get("/collectionpoint/list", cwfmDoc("/collectionpoint/list", "The account's collection points (queues)", { ok: answerOf(v.array(listedCollectionPoint)) }), tokenAuth, allow("import:historical"), validate("query", accountOnly, asQuery), async (c) => {
+  .get("/collectionpoint/list", cwfmDoc("The account's collection points (queues)", { ok: answerOf(v.array(listedCollectionPoint)) }), tokenAuth, allow("import:historical"), validate("query", accountOnly, asQuery), async (c) => {
     const accountId = allowedAccount(c, c.req.valid("query").AccountId);
     const queues = await sourceQueues(c.env, c.get("tenant"), sourceOf(accountId));
     const data = queues.map((q) => ({ AccountId: Number(accountId), CollectionPointId: q.queueId, Description: q.name }));
     return answer(c, `${data.length} collection points`, data);
   })
-  .post("/collectionpoint/insertcollectionpoint", cwfmDoc("/collectionpoint/insertcollectionpoint", "Insert one collection point", { body: single(collectionPoint) }), tokenAuth, allow("import:historical"), validate("json", singleBody, asBody), async (c) => {
+  .post("/collectionpoint/insertcollectionpoint", cwfmDoc("Insert one collection point", { body: single(collectionPoint) }), tokenAuth, allow("import:historical"), validate("json", singleBody, asBody), async (c) => {
     const { accountId, rows } = singleRow(c, c.req.valid("json"));
     return batchAnswer(c, await insertCollectionPoints(c, accountId, rows));
   })
-  .post("/collectionpoint/bulkinsertcollectionpoints", cwfmDoc("/collectionpoint/bulkinsertcollectionpoints", "Insert collection points", { body: bulk("CollectionPointInserts", collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {
+  .post("/collectionpoint/bulkinsertcollectionpoints", cwfmDoc("Insert collection points", { body: bulk("CollectionPointInserts", collectionPoint) }), tokenAuth, allow("import:historical"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "CollectionPointInserts");
     return batchAnswer(c, await insertCollectionPoints(c, accountId, rows));
   })
 
-  .post("/agentactivity/bulkinsertagentactivity", cwfmDoc("/agentactivity/bulkinsertagentactivity", "Agent activity (state changes)", { body: bulk("AgentUpdates", agentUpdate) }), tokenAuth, allow("import:agent-states"), async (c) => {
+  .post("/agentactivity/bulkinsertagentactivity", cwfmDoc("Agent activity (state changes)", { body: bulk("AgentUpdates", agentUpdate) }), tokenAuth, allow("import:agent-states"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "AgentUpdates");
     const source = sourceOf(accountId);
     const { valid, errors } = validateRecords(agentUpdate, rows);
@@ -483,7 +517,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     });
   })
 
-  .post("/callvolume/bulkinsertcallvolume", cwfmDoc("/callvolume/bulkinsertcallvolume", "Call volume per interval", { body: bulk("CallVolumeUpdates", callVolumeUpdate) }), tokenAuth, allow("import:historical"), async (c) => {
+  .post("/callvolume/bulkinsertcallvolume", cwfmDoc("Call volume per interval", { body: bulk("CallVolumeUpdates", callVolumeUpdate) }), tokenAuth, allow("import:historical"), async (c) => {
     const { accountId, rows } = rowsOf(c, await readBody(c), "CallVolumeUpdates");
     const tenant = c.get("tenant");
     const source = sourceOf(accountId);
@@ -505,7 +539,7 @@ export const communityWfmDoor = new Hono<DoorEnv>()
 
   .notFound((c) => {
     const path = new URL(c.req.url).pathname;
-    const method = METHODS.get(path.replace(/\/+$/, ""));
+    const method = ROUTES.get(path.replace(/\/+$/, ""))?.method;
     if (method) return refusal(405, `Use ${method} for this route`, { headers: { Allow: method } });
     return refusal(404, `Not found: ${c.req.method} ${path.slice(1)} is no Cloud Connect route`);
   })
@@ -516,29 +550,12 @@ export const communityWfmDoor = new Hono<DoorEnv>()
     return refusal(500, "Internal error");
   });
 
-const METHODS = new Map<string, string>([
-  ["/auth/login", "POST"],
-  ["/auth/refreshtoken", "POST"],
-  ["/people/list", "GET"],
-  ["/people/insertperson", "POST"],
-  ["/people/bulkinsertpeople", "POST"],
-  ["/collectionpoint/list", "GET"],
-  ["/collectionpoint/insertcollectionpoint", "POST"],
-  ["/collectionpoint/bulkinsertcollectionpoints", "POST"],
-  ["/agentactivity/bulkinsertagentactivity", "POST"],
-  ["/callvolume/bulkinsertcallvolume", "POST"],
-]);
-
-/** /api/ccs/…, /api/ccc/… and /api/cc/…, in any case. */
-const PREFIX = /^\/api\/(?:ccs|ccc|cc)(?=\/|$)/i;
-
 /**
  * Mounted at the Worker's root: `/api/{ccs,ccc,cc}/*` in any case. The rest of the path goes to the
  * door's routes lower-cased, a trailing slash dropped (ASP.NET routes match both ways).
  */
 export const communityWfmRoutes = new Hono<{ Bindings: Env }>().all("/:api{[aA][pP][iI]}/:prefix{[cC][cC][cCsS]?}/*", (c) => {
   const url = new URL(c.req.url);
-  const rest = url.pathname.replace(PREFIX, "").toLowerCase().replace(/\/+$/, "") || "/";
-  url.pathname = rest;
+  url.pathname = doorPath(url.pathname);
   return communityWfmDoor.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
 });

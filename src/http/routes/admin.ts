@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { parseTimestamp } from "../../domain/imports.ts";
-import { guardedObject } from "../../domain/json.ts";
+import { guardedObject, unknownField } from "../../domain/json.ts";
 import { PERMISSIONS } from "../../domain/permissions.ts";
 import {
   createApiKey,
@@ -44,7 +44,7 @@ const ROTATION_BODY = 'The body must be a JSON object like {"graceSeconds": 8640
 
 const rotation = guardedObject(
   ROTATION_BODY,
-  v.object({
+  v.strictObject({
     graceSeconds: v.optional(
       v.pipe(
         v.number("graceSeconds must be a whole number of seconds"),
@@ -55,7 +55,7 @@ const rotation = guardedObject(
       DEFAULT_GRACE_SECONDS,
     ),
     expiresAt,
-  }),
+  }, unknownField(ROTATION_BODY)),
 );
 
 const OPERATOR_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
@@ -99,7 +99,8 @@ const auditQuery = v.object({
 const keyParam = v.object({ id: v.pipe(v.string(), v.description("The key's id (key_…)")) });
 const userParam = v.object({ id: v.pipe(v.string(), v.description("The API user's id")) });
 
-const newKey = v.object({
+const KEY_BODY = 'The body must be a JSON object like {"tenant": "acme", "name": "Board", "permissions": [...]}';
+const newKey = v.strictObject({
   tenant: tenantName,
   expiresAt,
   teams: v.optional(
@@ -120,7 +121,7 @@ const newKey = v.object({
     v.minLength(1, "permissions must name at least one permission"),
     v.transform((p) => [...new Set(p)]),
   ),
-});
+}, unknownField(KEY_BODY));
 
 const permissionList = v.pipe(
   v.array(
@@ -132,7 +133,7 @@ const permissionList = v.pipe(
 );
 
 /** A user of the token doors (CommunityWFM Cloud Connect sign-in): see src/services/api-users.ts. */
-const newApiUser = v.object({
+const newApiUser = v.strictObject({
   tenant: tenantName,
   userName: v.pipe(
     v.string("userName must be a string"),
@@ -161,7 +162,7 @@ const newApiUser = v.object({
     v.maxLength(100, "accountIds may name at most 100 accounts"),
     v.transform((ids) => [...new Set(ids)]),
   ),
-});
+}, unknownField("The body must be a JSON object of tenant, userName, password, permissions and accountIds"));
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())

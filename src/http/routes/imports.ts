@@ -37,7 +37,7 @@ const STORED = { imported: "Records stored", skipped: "Records already stored (a
 
 export const importRoutes = new Hono<AppEnv>()
   .post("/historical", importDoc("Import historical contact volume", "Interval volumes and handle times per queue and channel (permission import:historical).", historicalRecord, true, STORED), requirePermission("import:historical"), async (c) => {
-    const { data, updateExisting } = await readBatch(c);
+    const { data, updateExisting } = await readBatch(c, { updateExisting: true });
     const { valid, errors } = validateRecords(historicalRecord, data);
     const { settings } = await tenantSettings(c.env, c.get("tenant"));
     const native = nativeContactIntervals(valid, settings);
@@ -46,7 +46,7 @@ export const importRoutes = new Hono<AppEnv>()
   })
 
   .post("/employees", importDoc("Import employees", "Agents with their identifiers, team and role (permission import:employees).", employeeRecord, true, { created: "Employees added", updated: "Employees changed (updateExisting)", skipped: "Employees that exist, left as they are" }), requirePermission("import:employees"), async (c) => {
-    const { data, updateExisting } = await readBatch(c);
+    const { data, updateExisting } = await readBatch(c, { updateExisting: true });
     const { valid, errors } = validateRecords(employeeRecord, data);
     const outcome = await importEmployees(c.env, c.get("tenant"), valid, { updateExisting }, c.executionCtx);
     return batchAnswer(c, data, errors, outcome);

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { guardedObject } from "../../domain/json.ts";
+import { guardedObject, unknownField } from "../../domain/json.ts";
 import { isApiKeyActive } from "../../services/api-keys.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -10,9 +10,19 @@ import { assertTeamAllowed, keyTeams } from "../middleware/team-scope.ts";
 import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
+const TICKET_BODY = 'The body must be a JSON object like {"team": "Day"} (or empty)';
 const ticketRequest = guardedObject(
-  'The body must be a JSON object like {"team": "Day"} (or empty)',
-  v.object({ team: v.optional(v.nullable(v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")))) }),
+  TICKET_BODY,
+  v.strictObject(
+    {
+      team: v.optional(
+        v.nullable(
+          v.pipe(v.string("team must be a string"), v.trim(), v.maxLength(100, "team must be at most 100 characters")),
+        ),
+      ),
+    },
+    unknownField(TICKET_BODY),
+  ),
 );
 
 /** Its own secret: the operator's ADMIN_TOKEN must never also be what forges a ticket. */

@@ -27,7 +27,12 @@ const stateCodesBody = v.strictObject({
       code: v.string(),
       reason: v.nullable(v.string()),
       state: v.pipe(v.nullable(v.picklist(AGENT_STATES)), v.description("The state it maps to now; null while unmapped (its events count as neutral)")),
-      mappedBy: v.pipe(v.nullable(v.picklist(["code+reason", "code"])), v.description("The mapping that applies: the one naming this reason, or the one for the code")),
+      mappedBy: v.pipe(
+        v.nullable(v.picklist(["code+reason", "code", "event"])),
+        v.description(
+          "The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode)",
+        ),
+      ),
       events: v.number(),
       firstSeen: when,
       lastSeen: when,

@@ -13,7 +13,7 @@ import { parseLenientJson } from "../../../src/doors/communitywfm/json.ts";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import { agentStub } from "../../../src/durable/names.ts";
 import { adminFetch, ALL_PERMISSIONS, api, checkedFetch, createKey, employee, newTenant, postData } from "../helpers.ts";
-import { checkResponse } from "../openapi-check.ts";
+import { checkResponse, document } from "../openapi-check.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -377,6 +377,39 @@ describe("routes as the original serves them", () => {
     }
     const refreshUnderCcs = await send("/api/CCS/Auth/RefreshToken", { body: JSON.stringify({ refresh_token: "rt_x" }) });
     expect(refreshUnderCcs.status).toBe(401);
+  });
+
+  it("is documented at the paths the vendor's document prints, which answer as the lower-cased ones do", async () => {
+    const operationsByPath = document.paths as Record<string, Record<string, any>>;
+    const documented = Object.entries(operationsByPath).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => op.tags.includes("Door: CommunityWFM"))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(
+      [
+        "POST /api/ccs/auth/login",
+        "POST /api/ccc/auth/refreshtoken",
+        "GET /api/ccc/people/list",
+        "POST /api/ccc/people/InsertPerson",
+        "POST /api/ccc/People/BulkInsertPeople",
+        "GET /api/cc/CollectionPoint/List",
+        "POST /api/ccc/CollectionPoint/InsertCollectionPoint",
+        "POST /api/ccc/CollectionPoint/BulkInsertCollectionPoints",
+        "POST /api/ccc/AgentActivity/BulkInsertAgentActivity",
+        "POST /api/ccc/CallVolume/BulkInsertCallVolume",
+      ].sort(),
+    );
+
+    const { token } = await setup();
+    const update = { AgentId: "9", EventTime: usTime(Date.now() - 60_000), Activity: "ready" };
+    const body = JSON.stringify({ AccountId: "1", AgentUpdates: [update] });
+    const paths = ["/api/ccc/AgentActivity/BulkInsertAgentActivity", "/api/ccc/agentactivity/bulkinsertagentactivity"];
+    for (const path of paths) {
+      const res = await send(path, { token, body });
+      expect(res.status, path).toBe(200);
+      expect(res.body.Data, path).toMatchObject({ Received: 1, Failed: 0 });
+    }
   });
 
   it("answers an unknown route 404 and a wrong method 405, in the envelope; other /api paths are not its", async () => {
