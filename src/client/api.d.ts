@@ -4373,6 +4373,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4384,6 +4391,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4542,6 +4550,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4553,6 +4568,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4642,6 +4658,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4653,6 +4676,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4835,6 +4859,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4846,6 +4877,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
