@@ -4469,6 +4469,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4480,6 +4487,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4638,6 +4646,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4649,6 +4664,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4738,6 +4754,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4749,6 +4772,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };
@@ -4947,6 +4971,13 @@ export interface operations {
                                     completeAt: string | null;
                                     underWay: boolean;
                                 };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
                             };
                             statuses: {
                                 id: string;
@@ -4958,6 +4989,7 @@ export interface operations {
                                 repeats: number;
                                 replays: number;
                                 calls: number;
+                                chats: number;
                                 intervals: number;
                                 refused: number;
                             };

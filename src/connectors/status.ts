@@ -52,8 +52,9 @@ export interface ConnectorCounts {
   repeats: number;
   /** Changes the pipeline itself found it had (a page read again after a restart): skipped there. */
   replays: number;
-  /** Call updates applied, and contact-volume intervals written. */
+  /** Call and chat updates applied, and contact-volume intervals written. */
   calls: number;
+  chats: number;
   intervals: number;
   /** Records the mapping or the pipeline refused (e.g. older than the retention). */
   refused: number;

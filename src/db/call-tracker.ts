@@ -19,8 +19,24 @@ export interface TrackedAgentProfile {
   identifiers: Identifier[];
 }
 
-/** The agents a source's tracker knows, with their identifiers (normalised), by employeeId then email; at most `limit`. */
-export async function listTrackedAgents(d1: D1Database, tenant: string, source: string, limit: number): Promise<TrackedAgentProfile[]> {
+/** Where a page of tracked agents ended: the last agent's place in the order (employeeId, email are unique per tenant). */
+export interface TrackedAgentsCursor {
+  employeeId: string | null;
+  email: string;
+}
+
+/**
+ * One page of the agents a source's tracker knows, with their identifiers (normalised), in the
+ * order employeeId (those without one last), then email; at most `limit`, after `after` (keyset:
+ * each page is a range of the order, however many agents came before it).
+ */
+export async function listTrackedAgents(
+  d1: D1Database,
+  tenant: string,
+  source: string,
+  limit: number,
+  after: TrackedAgentsCursor | null = null,
+): Promise<TrackedAgentProfile[]> {
   const { results } = await d1
     .prepare(
       `SELECT e.id AS agent_key, e.email, e.employee_id, e.first_name, e.last_name, t.name AS team,
@@ -29,11 +45,12 @@ export async function listTrackedAgents(d1: D1Database, tenant: string, source: 
        FROM tracked_agents AS ta
        JOIN employees AS e ON e.tenant = ta.tenant AND e.id = ta.agent_key
        LEFT JOIN teams AS t ON t.id = e.team_id
-       WHERE ta.tenant = ? AND ta.source = ?
+       WHERE ta.tenant = ?1 AND ta.source = ?2
+         AND (?4 IS NULL OR (e.employee_id IS NULL, coalesce(e.employee_id, ''), e.email) > (?4, ?5, ?6))
        ORDER BY e.employee_id IS NULL, e.employee_id, e.email
-       LIMIT ?`,
+       LIMIT ?3`,
     )
-    .bind(tenant, source, limit)
+    .bind(tenant, source, limit, after ? (after.employeeId === null ? 1 : 0) : null, after?.employeeId ?? "", after?.email ?? "")
     .all<{ agent_key: string; email: string; employee_id: string | null; first_name: string; last_name: string; team: string | null; identifiers: string }>();
   return results.map((r) => ({
     profile: {

@@ -83,6 +83,36 @@ export async function deleteContactVolumeBefore(
   return { deleted, more: deleted >= rowsPerStatement };
 }
 
+/** A contact's time is within its interval, and no interval is longer than this: bounds the primary-key range read. */
+const LONGEST_INTERVAL_MS = 4 * 3_600_000;
+
+/**
+ * One step for a tenant's single contacts (`contact_events`). A contact goes with the interval it
+ * was counted in (`interval_start` < `before`, the condition that prunes `contact_intervals`), never
+ * before it: an interval that is kept can still be recounted from all of its contacts, so what it
+ * counts does not change. Run it before the contact-volume step: the old intervals name the
+ * (source, queue) ranges to walk, so every lookup stays on the primary key.
+ */
+export async function deleteContactEventsBefore(
+  d1: D1Database,
+  tenant: string,
+  before: number,
+  rowsPerStatement = ROWS_PER_STATEMENT,
+): Promise<{ deleted: number; more: boolean }> {
+  const result = await d1
+    .prepare(
+      `DELETE FROM contact_events WHERE rowid IN
+         (SELECT c.rowid
+          FROM (SELECT DISTINCT source, queue_id FROM contact_intervals WHERE tenant = ?1 AND interval_start < ?2) k
+          JOIN contact_events c ON c.tenant = ?1 AND c.source = k.source AND c.queue_id = k.queue_id AND c.ts < ?3
+          WHERE c.interval_start < ?2 LIMIT ?4)`,
+    )
+    .bind(tenant, before, before + LONGEST_INTERVAL_MS, rowsPerStatement)
+    .run();
+  const deleted = result.meta.changes ?? 0;
+  return { deleted, more: deleted >= rowsPerStatement };
+}
+
 /** Where the job stopped last (null: at the start of a pass). */
 export async function loadCursor(d1: D1Database, job: string): Promise<string | null> {
   return d1.prepare("SELECT cursor FROM job_cursors WHERE job = ?").bind(job).first<string>("cursor");

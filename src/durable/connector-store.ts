@@ -6,10 +6,15 @@
  * - requests: when each request to the platform was sent (the rate budget, and "requests used");
  * - seen: identities of state changes already handed on (the dedupe), by platform time;
  * - roster: who each platform agent id is (email, agent number), from the agents stream;
- * - calls: each call's latest version as contact-volume facts, to recompute its intervals.
+ * - calls: each call's and chat's latest version as contact-volume facts, to recompute its intervals.
  */
 import type { Sql } from "../db/meter.ts";
-import type { CallFacts, PlatformAgent } from "../connectors/ujet/map.ts";
+import {
+  type ContactFacts,
+  type PlatformAgent,
+  type StoredContactFacts,
+  storedContactFacts,
+} from "../connectors/ujet/map.ts";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -128,36 +133,41 @@ export class ConnectorStore {
     return new Map(rows.toArray().map((r) => [r.id, { id: r.id, email: r.email, agentNumber: r.agent_number }]));
   }
 
-  // ── calls ──────────────────────────────────────────────────────────────────────────────────
+  // ── calls and chats ────────────────────────────────────────────────────────────────────────
 
-  storedCalls(ids: readonly string[]): Map<string, CallFacts> {
+  storedContacts(ids: readonly string[]): Map<string, ContactFacts> {
     if (ids.length === 0) return new Map();
-    const rows = this.sql.exec<{ facts: string }>("SELECT facts FROM calls WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify([...new Set(ids)]));
-    return new Map(rows.toArray().map((r) => JSON.parse(r.facts) as CallFacts).map((c) => [c.id, c]));
+    const rows = this.sql.exec<{ facts: string }>(
+      "SELECT facts FROM calls WHERE id IN (SELECT value FROM json_each(?))",
+      JSON.stringify([...new Set(ids)]),
+    );
+    return new Map(rows.toArray().map((r) => factsOf(r.facts)).map((c) => [c.id, c]));
   }
 
-  /** Every stored call contributing at a time in [from, to). */
-  callsBetween(from: number, to: number): CallFacts[] {
+  /** Every stored call and chat contributing at a time in [from, to). */
+  contactsBetween(from: number, to: number): ContactFacts[] {
     const rows = this.sql.exec<{ facts: string }>(
       "SELECT facts FROM calls WHERE (offered_at >= ?1 AND offered_at < ?2) OR (ended_at >= ?1 AND ended_at < ?2)",
       from,
       to,
     );
-    return rows.toArray().map((r) => JSON.parse(r.facts) as CallFacts);
+    return rows.toArray().map((r) => factsOf(r.facts));
   }
 
-  saveCalls(calls: readonly CallFacts[]): void {
-    if (calls.length === 0) return;
+  saveContacts(contacts: readonly ContactFacts[]): void {
+    if (contacts.length === 0) return;
     this.sql.exec(
       `INSERT INTO calls (id, updated_at, offered_at, ended_at, facts)
        SELECT value ->> '$.id', value ->> '$.updatedAt', value ->> '$.offeredAt', value ->> '$.endedAt', value FROM json_each(?) WHERE true
        ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, offered_at = excluded.offered_at, ended_at = excluded.ended_at, facts = excluded.facts`,
-      JSON.stringify(calls),
+      JSON.stringify(contacts),
     );
   }
 
-  /** Calls whose every time is before `ts` can no longer change an interval that is still counted. */
-  forgetCallsBefore(ts: number): void {
+  /** Calls and chats whose every time is before `ts` can no longer change an interval that is still counted. */
+  forgetContactsBefore(ts: number): void {
     this.sql.exec("DELETE FROM calls WHERE updated_at < ?1 AND coalesce(offered_at, 0) < ?1 AND coalesce(ended_at, 0) < ?1", ts);
   }
 }
+
+const factsOf = (json: string) => storedContactFacts(JSON.parse(json) as StoredContactFacts);

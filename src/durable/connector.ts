@@ -4,7 +4,7 @@
  * and its share of the platform's rate budget. It polls on its alarm, one page per request:
  *
  *   spend budget (logged before the request goes out) → GET one page → map → drop repeats →
- *   hand states / contact volume to the pipeline → commit identities, roster, calls and cursor.
+ *   hand states / contact volume to the pipeline → commit identities, roster, calls, chats and cursor.
  *
  * - One poll at a time: only the alarm polls, and the runtime never runs two alarms of an object
  *   at once; `wake()` (the Cron Trigger) only sets a lost alarm, never polls itself.
@@ -23,20 +23,23 @@ import { type SealedToken, openToken, sealToken } from "../connectors/token-ciph
 import { type Failure, PAGE_SIZE, type PlatformAccount, fetchPage, hasNextPage } from "../connectors/ujet/client.ts";
 import type { UjetSettings } from "../connectors/ujet/config.ts";
 import {
-  type CallFacts,
+  type ContactFacts,
   type PlatformAgent,
   type PulledState,
   type UserStatus,
   activityRecord,
   agentRecord,
-  aggregateCalls,
-  callIntervalKeys,
+  aggregateContacts,
   callRecord,
+  chatRecord,
+  contactIntervalKeys,
   stateChange,
   userStatus,
 } from "../connectors/ujet/map.ts";
 import {
   BACKFILL_MS,
+  CONTACT_STREAMS,
+  type ContactStream,
   type PollPeriods,
   type StreamCursor,
   type StreamName,
@@ -44,6 +47,7 @@ import {
   afterPage,
   beginPass,
   initialCursors,
+  isContactStream,
   nextDueAt,
   nextStream,
   pageRequest,
@@ -66,7 +70,7 @@ export interface ConnectorConfig {
   settings: UjetSettings;
   createdAt: string;
   updatedAt: string;
-  /** Platform time from which on states are handed on and calls counted: the connector saw everything after it. */
+  /** Platform time from which on states are handed on and calls and chats counted: it saw everything after it. */
   countFrom: number;
 }
 
@@ -78,7 +82,9 @@ interface Backoff {
 }
 
 
-const NO_COUNTS: ConnectorCounts = { states: 0, repeats: 0, replays: 0, calls: 0, intervals: 0, refused: 0 };
+const NO_COUNTS: ConnectorCounts = { states: 0, repeats: 0, replays: 0, calls: 0, chats: 0, intervals: 0, refused: 0 };
+/** How each contact stream's records read. */
+const CONTACT_RECORDS = { calls: callRecord, chats: chatRecord } as const;
 
 /**
  * A second, plus a guard for the jitter between our sending and the platform's arrival times: a
@@ -94,7 +100,7 @@ const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 /** A 404 or another 4xx is a configuration problem more often than a blip: retry slowly. */
 const CLIENT_ERROR_MIN_MS = 60_000;
-/** Calls are kept this long to recompute intervals; intervals before the last two days are final. */
+/** Calls and chats are kept this long to recompute intervals; intervals before the last two days are final. */
 const CALLS_KEPT_MS = 3 * 86_400_000;
 const INTERVALS_OPEN_MS = 2 * 86_400_000;
 /** Identities are kept this long before the oldest `[from]` that can still return them. */
@@ -108,7 +114,7 @@ interface PageEffects {
   sortTimes: Array<number | null>;
   identities: Array<{ identity: string; ts: number }>;
   roster: PlatformAgent[];
-  calls: CallFacts[];
+  contacts: ContactFacts[];
   catalogue: UserStatus[] | null;
   counts: ConnectorCounts;
 }
@@ -252,7 +258,7 @@ export class ConnectorDO extends DurableObject<Env> {
     const cursors = { ...this.cursors(), [stream]: next.cursor };
     this.store.remember(effects.identities);
     this.store.saveRoster(effects.roster);
-    this.store.saveCalls(effects.calls);
+    this.store.saveContacts(effects.contacts);
     if (effects.catalogue !== null) this.store.setMeta("catalogue", effects.catalogue);
     this.store.setMeta("cursors", cursors);
     this.store.setMeta("counts", addCounts(this.store.getMeta<ConnectorCounts>("counts") ?? NO_COUNTS, effects.counts));
@@ -264,7 +270,14 @@ export class ConnectorDO extends DurableObject<Env> {
 
   /** Maps a page and hands it to the pipeline; returns what to commit. */
   private async apply(config: ConnectorConfig, stream: StreamName, records: unknown[]): Promise<PageEffects> {
-    const effects: PageEffects = { sortTimes: [], identities: [], roster: [], calls: [], catalogue: null, counts: { ...NO_COUNTS } };
+    const effects: PageEffects = {
+      sortTimes: [],
+      identities: [],
+      roster: [],
+      contacts: [],
+      catalogue: null,
+      counts: { ...NO_COUNTS },
+    };
     if (stream === "statuses") {
       const catalogue = records.map(userStatus).flatMap((r) => (r.ok ? [r.value] : []));
       const before = this.store.getMeta<UserStatus[]>("catalogue") ?? [];
@@ -277,7 +290,7 @@ export class ConnectorDO extends DurableObject<Env> {
       effects.sortTimes = records.map(() => null);
       return effects;
     }
-    if (stream === "calls") return this.applyCalls(config, records, effects);
+    if (isContactStream(stream)) return this.applyContacts(config, stream, records, effects);
 
     const states: PulledState[] = [];
     for (const raw of records) {
@@ -332,24 +345,32 @@ export class ConnectorDO extends DurableObject<Env> {
     return effects;
   }
 
-  /** Calls: each call's newest version replaces its last; the intervals it touches (before and after) are recomputed. */
-  private async applyCalls(config: ConnectorConfig, records: unknown[], effects: PageEffects): Promise<PageEffects> {
-    const latest = new Map<string, CallFacts>();
+  /**
+   * Calls and chats: each one's newest version replaces its last; the intervals it touches (before
+   * and after) are recomputed.
+   */
+  private async applyContacts(
+    config: ConnectorConfig,
+    stream: ContactStream,
+    records: unknown[],
+    effects: PageEffects,
+  ): Promise<PageEffects> {
+    const latest = new Map<string, ContactFacts>();
     for (const raw of records) {
-      const mapped = callRecord(raw);
+      const mapped = CONTACT_RECORDS[stream](raw);
       effects.sortTimes.push(mapped.ok ? mapped.value.sortTime : null);
       if (!mapped.ok) {
         effects.counts.refused++;
         continue;
       }
-      const call = mapped.value.call;
-      const other = latest.get(call.id);
-      if (!other || other.updatedAt < call.updatedAt) latest.set(call.id, call);
+      const contact = mapped.value.contact;
+      const other = latest.get(contact.id);
+      if (!other || other.updatedAt < contact.updatedAt) latest.set(contact.id, contact);
     }
-    const stored = this.store.storedCalls([...latest.keys()]);
-    const changed = [...latest.values()].filter((call) => {
-      const before = stored.get(call.id);
-      return before === undefined || before.updatedAt < call.updatedAt;
+    const stored = this.store.storedContacts([...latest.keys()]);
+    const changed = [...latest.values()].filter((contact) => {
+      const before = stored.get(contact.id);
+      return before === undefined || before.updatedAt < contact.updatedAt;
     });
     effects.counts.repeats += latest.size - changed.length;
     if (changed.length === 0) return effects;
@@ -357,24 +378,24 @@ export class ConnectorDO extends DurableObject<Env> {
     const clock = await tenantClock(this.env, config.tenant);
     const horizon = Math.max(config.countFrom, Date.now() - INTERVALS_OPEN_MS);
     const keys = new Set<string>();
-    for (const call of changed) {
-      for (const key of callIntervalKeys(call, clock, horizon)) keys.add(key);
-      const before = stored.get(call.id);
-      if (before) for (const key of callIntervalKeys(before, clock, horizon)) keys.add(key);
+    for (const contact of changed) {
+      for (const key of contactIntervalKeys(contact, clock, horizon)) keys.add(key);
+      const before = stored.get(contact.id);
+      if (before) for (const key of contactIntervalKeys(before, clock, horizon)) keys.add(key);
     }
     if (keys.size > 0) {
       const starts = [...keys].map((k) => Number(k.split("\n")[2]));
       const from = Math.min(...starts);
       const to = Math.max(...starts) + clock.intervalMinutes * 60_000 + 3_600_000; // a DST change may stretch an interval
-      const calls = new Map(this.store.callsBetween(from, to).map((c) => [c.id, c]));
-      for (const call of changed) calls.set(call.id, call);
-      const intervals = aggregateCalls(calls.values(), keys, clock, config.source);
-      const stored = await storePulledContactVolume(this.env, config.tenant, intervals);
-      effects.counts.intervals += stored.imported;
-      effects.counts.refused += stored.refused.length;
+      const contacts = new Map(this.store.contactsBetween(from, to).map((c) => [c.id, c]));
+      for (const contact of changed) contacts.set(contact.id, contact);
+      const intervals = aggregateContacts(contacts.values(), keys, clock, config.source);
+      const written = await storePulledContactVolume(this.env, config.tenant, intervals);
+      effects.counts.intervals += written.imported;
+      effects.counts.refused += written.refused.length;
     }
-    effects.counts.calls += changed.length;
-    effects.calls = changed;
+    effects.counts[stream] += changed.length;
+    effects.contacts = changed;
     return effects;
   }
 
@@ -423,7 +444,9 @@ export class ConnectorDO extends DurableObject<Env> {
   private prune(config: ConnectorConfig, cursors: Record<StreamName, StreamCursor>, now: number): void {
     const froms = [cursors.agents.from, cursors.activity.from].filter((f): f is number => f !== null);
     if (froms.length === 2) this.store.forgetSeenBefore(Math.min(...froms) - SEEN_MARGIN_MS);
-    if (cursors.calls.completeAt !== null) this.store.forgetCallsBefore(Math.max(config.countFrom, now - CALLS_KEPT_MS));
+    if (CONTACT_STREAMS.some((s) => cursors[s].completeAt !== null)) {
+      this.store.forgetContactsBefore(Math.max(config.countFrom, now - CALLS_KEPT_MS));
+    }
   }
 
   // ── state ────────────────────────────────────────────────────────────────────────────────────
@@ -432,8 +455,10 @@ export class ConnectorDO extends DurableObject<Env> {
     return this.store.getMeta<ConnectorConfig>("config");
   }
 
+  /** A stream added since the cursors were stored (chats) starts where a new connector's would. */
   private cursors(): Record<StreamName, StreamCursor> {
-    return this.store.getMeta<Record<StreamName, StreamCursor>>("cursors") ?? initialCursors(Date.now());
+    const stored = this.store.getMeta<Partial<Record<StreamName, StreamCursor>>>("cursors");
+    return { ...initialCursors(Date.now()), ...stored };
   }
 
   private describe(now: number): ConnectorStatus | null {
@@ -444,7 +469,7 @@ export class ConnectorDO extends DurableObject<Env> {
     const lastError = this.store.getMeta<{ at: number; message: string; status: number | null }>("lastError");
     const lastSuccessAt = this.store.getMeta<number>("lastSuccessAt");
     const cursors = this.cursors();
-    const tailed = (["agents", "activity", "calls"] as const).map((s) => cursors[s].completeAt);
+    const tailed = STREAMS.filter((s) => s !== "statuses").map((s) => cursors[s].completeAt);
     const streams = Object.fromEntries(
       STREAMS.map((s): [StreamName, StreamStatus] => [s, { from: iso(cursors[s].from), completeAt: iso(cursors[s].completeAt), underWay: cursors[s].passStartedAt !== null }]),
     ) as Record<StreamName, StreamStatus>;
@@ -496,6 +521,7 @@ function addCounts(a: ConnectorCounts, b: ConnectorCounts): ConnectorCounts {
     repeats: a.repeats + b.repeats,
     replays: a.replays + b.replays,
     calls: a.calls + b.calls,
+    chats: a.chats + b.chats,
     intervals: a.intervals + b.intervals,
     refused: a.refused + b.refused,
   };

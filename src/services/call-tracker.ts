@@ -6,7 +6,7 @@
  * list of tracked agents; each is confirmed to the object once done, so a failed write is
  * retried with the agent's next command and nothing is counted twice.
  */
-import { addToContactVolume, listTrackedAgent, listTrackedAgents } from "../db/call-tracker.ts";
+import { type TrackedAgentsCursor, addToContactVolume, listTrackedAgent, listTrackedAgents } from "../db/call-tracker.ts";
 import { database } from "../db/client.ts";
 import { listIdentifiers } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -34,8 +34,8 @@ export interface CallSource {
 
 /** Contact volume of recorded calls: voice. */
 const CALL_CHANNEL = "voice";
-/** GET /api/Agent/GetAll answers with at most this many agents (one call to each agent's object). */
-export const MAX_TRACKED_AGENTS = 1_000;
+/** GET /api/Agent/GetAll reads the tracked agents from D1 this many at a time (then one call to each agent's object). */
+const TRACKED_AGENTS_PAGE = 500;
 const READS_AT_ONCE = 50;
 
 /**
@@ -170,14 +170,24 @@ export async function trackedAgent(env: Env, tenant: string, profile: AgentProfi
   return { timeZone, agent: { profile, identifiers, tracker } };
 }
 
-/** Every agent the source's tracker knows (at most MAX_TRACKED_AGENTS), each read from its object. */
+/**
+ * Every agent the source's tracker knows, each read from its object. The recorder's GetAll has
+ * no paging parameters, so the whole list is the answer: D1 is read in pages, and the objects in
+ * bounded shares (never every agent's object awake at once).
+ */
 export async function trackedAgents(env: Env, tenant: string, source: string): Promise<{ timeZone: string; agents: TrackedAgent[] }> {
-  const [timeZone, listed] = await Promise.all([displayZone(env, tenant, source), listTrackedAgents(env.DB, tenant, source, MAX_TRACKED_AGENTS)]);
+  const page = (after: TrackedAgentsCursor | null) => listTrackedAgents(env.DB, tenant, source, TRACKED_AGENTS_PAGE, after);
+  const [timeZone, first] = await Promise.all([displayZone(env, tenant, source), page(null)]);
+  let listed = first;
   const agents: TrackedAgent[] = [];
-  for (let i = 0; i < listed.length; i += READS_AT_ONCE) {
-    const chunk = listed.slice(i, i + READS_AT_ONCE);
-    const views = await Promise.all(chunk.map(({ profile }) => agentStub(env, tenant, profile.agentKey).trackerView(source)));
-    chunk.forEach((entry, index) => agents.push({ ...entry, tracker: views[index] ?? null }));
+  for (;;) {
+    for (let i = 0; i < listed.length; i += READS_AT_ONCE) {
+      const chunk = listed.slice(i, i + READS_AT_ONCE);
+      const views = await Promise.all(chunk.map(({ profile }) => agentStub(env, tenant, profile.agentKey).trackerView(source)));
+      chunk.forEach((entry, index) => agents.push({ ...entry, tracker: views[index] ?? null }));
+    }
+    const last = listed.at(-1);
+    if (listed.length < TRACKED_AGENTS_PAGE || last === undefined) return { timeZone, agents };
+    listed = await page({ employeeId: last.profile.employeeId, email: last.profile.email ?? "" });
   }
-  return { timeZone, agents };
 }

@@ -1,14 +1,15 @@
 /**
- * The retention job (a Cron Trigger): D1 keeps state history, intervals, schedules and contact
- * volume for each tenant's retention period, and this deletes what is older, in bounded steps.
- * A run stops after a budget of D1 statements (a Worker invocation may make 1,000 queries) and
- * the next run carries on from the tenant it stopped at, so every tenant is reached however many
- * there are.
+ * The retention job (a Cron Trigger): D1 keeps state history, intervals, schedules, contact
+ * volume and the single contacts it was counted from for each tenant's retention period, and this
+ * deletes what is older, in bounded steps. A run stops after a budget of D1 statements (a Worker
+ * invocation may make 1,000 queries) and the next run carries on from the tenant it stopped at, so
+ * every tenant is reached however many there are.
  */
 import {
   ROWS_PER_STATEMENT,
   agentKeysOf,
   deleteAgentHistoryBefore,
+  deleteContactEventsBefore,
   deleteContactVolumeBefore,
   loadCursor,
   saveCursor,
@@ -49,6 +50,8 @@ export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}):
     statements++;
     const steps = [
       ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({ cost: 2, run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement) })),
+      // Contacts first: the old intervals they were counted in are what finds them.
+      { cost: 1, run: () => deleteContactEventsBefore(env.DB, tenant, before, rowsPerStatement) },
       { cost: 1, run: () => deleteContactVolumeBefore(env.DB, tenant, before, rowsPerStatement) },
     ];
     for (const step of steps) {

@@ -1,13 +1,21 @@
 /**
  * The UJET / CCAI Platform pull connector end to end: a real `wrangler dev` polls the Manager API
  * mock served by Node on 127.0.0.1, at the vendor's own limit of 1 request per second, with an
- * hour of history, live changes shorter than a poll, a 429 and a 503 on the way. What the
- * connector stored (timelines, contact volume) must equal the platform's truth, and the platform
+ * hour of history (calls and chats), live changes shorter than a poll, a 429 and a 503 on the way.
+ * What the connector stored (timelines, contact volume) must equal the platform's truth, and the platform
  * must never have seen more than one request in a second.
  */
 import { type Server, createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fault, ManagerMock, addAgents, addCalls, addStatusChanges } from "../mocks/ujet-manager.ts";
+import {
+  type Fault,
+  ManagerMock,
+  VOLUME_COUNTS,
+  addAgents,
+  addCalls,
+  addChats,
+  addStatusChanges,
+} from "../mocks/ujet-manager.ts";
 import { type ApiKey, type TestServer, freePort, startServer, waitFor } from "./server.ts";
 
 const SOURCE = "ujet:acme";
@@ -49,6 +57,7 @@ describe("pull connector through wrangler dev", () => {
     addStatusChanges(mock, { from: historyFrom, to: start, seed: 21, meanMs: 5 * MINUTE, shortShare: 0.2 });
     addStatusChanges(mock, { from: start, to: liveTo, seed: 22, meanMs: 3_000, shortShare: 0.4, shortMs: 800 });
     addCalls(mock, { from: historyFrom, to: start, seed: 23, perHour: 20 });
+    addChats(mock, { from: historyFrom, to: start, seed: 24, perHour: 20 });
     const faults = new Map<number, Fault>([
       [2, { status: 429, retryAfter: "2" }],
       [5, { status: 503 }],
@@ -86,7 +95,11 @@ describe("pull connector through wrangler dev", () => {
       async () => {
         const { body } = await server.get(`/api/v1/connectors/${SOURCE}`, key.key);
         const c = body?.connector;
-        const done = c && ["agents", "activity", "calls"].every((s) => c.streams[s].completeAt && Date.parse(c.streams[s].completeAt) > liveTo + 1_000);
+        const caughtUpTo = (s: string) => {
+          const complete = c.streams[s].completeAt;
+          return complete && Date.parse(complete) > liveTo + 1_000;
+        };
+        const done = c && ["agents", "activity", "calls", "chats"].every(caughtUpTo);
         return done ? c : null;
       },
       { timeoutMs: 90_000, intervalMs: 500, what: "the connector to catch up with the live changes" },
@@ -109,15 +122,14 @@ describe("pull connector through wrangler dev", () => {
     const volume = await server.get(`/api/v1/contact-volume?from=${from}&to=${iso(Date.now() + 15 * MINUTE)}&source=${SOURCE}`, key.key);
     expect(volume.status).toBe(200);
     const actual = Object.fromEntries(
-      volume.body.intervals.map((r: any) => [
-        `${r.queueId}@${r.intervalStart}`,
-        {
-          queueId: r.queueId, intervalStart: r.intervalStart, offered: r.offered, handled: r.handled, notHandled: r.notHandled, handleSeconds: r.handleSeconds,
-          holdSeconds: r.holdSeconds, outboundContacts: r.outboundContacts, outboundSeconds: r.outboundSeconds,
-        },
-      ]),
+      volume.body.intervals.map((r: any) => {
+        const counts = Object.fromEntries(VOLUME_COUNTS.map((c) => [c, r[c]]));
+        const { queueId, channel, intervalStart } = r;
+        return [`${queueId}@${channel}@${intervalStart}`, { queueId, channel, intervalStart, ...counts }];
+      }),
     );
     expect(actual).toEqual(Object.fromEntries(mock.expectedIntervals()));
+    expect(new Set(volume.body.intervals.map((r: any) => r.channel))).toEqual(new Set(["voice", "chat"]));
 
     // The platform's side: never over its 1 request per second, one request at a time, the only 429 the injected one.
     expect(mock.maxPerSecond()).toBe(1);

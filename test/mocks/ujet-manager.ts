@@ -7,8 +7,10 @@
  * The platform's activity is a timeline laid out in advance: status changes per agent and calls
  * with their lifecycle. What the API shows is the timeline up to the mock's clock (real time by
  * default), so agents change status "over time", an agent record shows only its latest status,
- * activity logs get their `ended_at` when the next change happens, and a call's record (and its
- * `updated_at`) changes as it is queued, connected and ended.
+ * activity logs get their `ended_at` when the next change happens, and a call's or a chat's record
+ * (and its `updated_at`) changes as it is queued (a chat: created in its menu), taken and ended.
+ * A chat record has the fields of the vendor's printed chat model
+ * (src/connectors/ujet/fixtures/manager-chats.ts).
  *
  * Platform-neutral (Request/Response only): the Worker tests call `handle()` from a fetch stub,
  * the e2e test serves it from Node on 127.0.0.1.
@@ -63,6 +65,19 @@ export interface MockCall {
   holdDuration: number;
 }
 
+/** A chat started in a menu (inbound: the platform's chat types are "Messaging Inbound (App Chat)", …). */
+export interface MockChat {
+  id: number;
+  menu: { id: number; name: string };
+  chatType: string;
+  createdAt: number;
+  /** When an agent took it; null: nobody did. */
+  assignedAt: number | null;
+  endsAt: number | null;
+  /** Seconds with the agent, once taken and ended. */
+  chatDuration: number;
+}
+
 export interface MockRequest {
   at: number;
   method: string;
@@ -86,12 +101,23 @@ export interface ManagerMockOptions {
 }
 
 const iso = (ts: number) => new Date(ts).toISOString();
+/** The counts of a contact-volume interval that expectedIntervals() gives. */
+export const VOLUME_COUNTS = [
+  "offered",
+  "handled",
+  "notHandled",
+  "handleSeconds",
+  "holdSeconds",
+  "outboundContacts",
+  "outboundSeconds",
+] as const;
 const WINDOW_MS = 1_000;
 
 export class ManagerMock {
   readonly agents: MockAgent[] = [];
   readonly changes: StatusChange[] = [];
   readonly calls: MockCall[] = [];
+  readonly chats: MockChat[] = [];
   readonly requests: MockRequest[] = [];
   catalogue: MockStatus[];
   username: string;
@@ -141,20 +167,30 @@ export class ManagerMock {
   }
 
   /**
-   * The contact volume the calls make, by the connector's documented rule, on a UTC 15-minute
-   * grid: offered by queue time; handled (talk and hold seconds) or not handled by end time;
-   * outbound calls (no queue) by end time. Keyed `<queueId>@<interval start ISO>`.
+   * The contact volume the calls and chats make, by the connector's documented rule, on a UTC
+   * 15-minute grid: offered by queue time (a chat's: its creation); handled (talk and hold seconds;
+   * a chat's seconds with the agent) or not handled by end time; outbound calls (no queue) by end
+   * time. Keyed `<queueId>@<channel>@<interval start ISO>`.
    */
   expectedIntervals(): Map<string, Record<string, number | string>> {
     const slot = (t: number) => Math.floor(t / (15 * 60_000)) * 15 * 60_000;
     const expected = new Map<string, Record<string, number | string>>();
-    const cell = (queueId: string, at: number) => {
-      const key = `${queueId}@${iso(slot(at))}`;
+    const cell = (queueId: string, at: number, channel = "voice") => {
+      const key = `${queueId}@${channel}@${iso(slot(at))}`;
       if (!expected.has(key)) {
-        expected.set(key, { queueId, intervalStart: iso(slot(at)), offered: 0, handled: 0, notHandled: 0, handleSeconds: 0, holdSeconds: 0, outboundContacts: 0, outboundSeconds: 0 });
+        const zeros = Object.fromEntries(VOLUME_COUNTS.map((c) => [c, 0]));
+        expected.set(key, { queueId, channel, intervalStart: iso(slot(at)), ...zeros });
       }
       return expected.get(key) as Record<string, number>;
     };
+    for (const chat of this.chats) {
+      cell(String(chat.menu.id), chat.createdAt, "chat").offered! += 1;
+      const c = cell(String(chat.menu.id), chat.endsAt!, "chat");
+      if (chat.assignedAt !== null) {
+        c.handled! += 1;
+        c.handleSeconds! += chat.chatDuration;
+      } else c.notHandled! += 1;
+    }
     for (const call of this.calls) {
       if (call.menu === null) {
         const c = cell("", call.endsAt!);
@@ -213,6 +249,8 @@ export class ManagerMock {
         return this.list(url, this.activityRecords(now), "started_at");
       case "/calls":
         return this.list(url, this.callRecords(now), "updated_at");
+      case "/chats":
+        return this.list(url, this.chatRecords(now), "updated_at");
       default:
         return Response.json({ message: "Resource not found" }, { status: 404 });
     }
@@ -346,6 +384,62 @@ export class ManagerMock {
         };
       });
   }
+
+  /** A chat as the platform shows it at `now`, in the printed chat model's fields: only what has happened yet. */
+  private chatRecords(now: number): Array<Record<string, unknown>> {
+    return this.chats
+      .filter((c) => c.createdAt <= now)
+      .map((chat) => {
+        const seen = (t: number | null) => (t !== null && t <= now ? t : null);
+        const assigned = seen(chat.assignedAt);
+        const ended = seen(chat.endsAt);
+        const [status, subStatus] =
+          ended !== null
+            ? [assigned !== null ? "finished" : "canceled", "Disconnected by end user"]
+            : assigned !== null
+              ? ["assigned", "connected_with_agent"]
+              : ["queued", "in_queue"];
+        const updatedAt = Math.max(...[chat.createdAt, assigned, ended].filter((t): t is number => t !== null));
+        const queued = Math.round(((assigned ?? ended ?? now) - chat.createdAt) / 1000);
+        return {
+          id: chat.id,
+          lang: "en",
+          chat_type: chat.chatType,
+          status,
+          sub_status: subStatus,
+          created_at: iso(chat.createdAt),
+          assigned_at: assigned === null ? null : iso(assigned),
+          ends_at: ended === null ? null : iso(ended),
+          updated_at: iso(updatedAt),
+          first_msg_sent_at: assigned === null ? null : iso(assigned + 1_000),
+          last_msg_sent_at: assigned === null ? null : iso(ended ?? assigned + 1_000),
+          wait_duration: queued,
+          queue_duration: queued,
+          chat_duration: ended !== null && assigned !== null ? chat.chatDuration : 0,
+          verified: false,
+          rating: 0,
+          has_feedback: false,
+          out_ticket_id: null,
+          out_ticket_url: null,
+          finish_reason: "finish_reason_none",
+          fail_reason: ended !== null && assigned === null ? "eu_abandoned" : null,
+          message_count: assigned === null ? 1 : 6,
+          average_response_time: 0,
+          longest_response_time: 0,
+          selected_menu: {
+            id: chat.menu.id,
+            name: chat.menu.name,
+            parent_id: null,
+            position: 0,
+            deleted: false,
+            hidden: false,
+            menu_type: "mobile_menu",
+          },
+          menu_path: { items_count: 1, name: chat.menu.name, materialized_path: String(chat.menu.id) },
+          agent_info: null,
+        };
+      });
+  }
 }
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same platform day. */
@@ -432,6 +526,30 @@ export function addCalls(mock: ManagerMock, options: { from: number; to: number;
         callDuration: talk,
         holdDuration: answered ? Math.floor(random() * 60) : 0,
       });
+    }
+  }
+}
+
+/**
+ * Chats over [from, to): per queue (Sales 11, Support 12) `perHour` chats, a sixth of them never
+ * taken. Every chat is over by `to`.
+ */
+export function addChats(mock: ManagerMock, options: { from: number; to: number; seed: number; perHour: number }) {
+  const random = prng(options.seed);
+  const latestStart = options.to - 15 * 60_000;
+  let id = 70_000 + mock.chats.length;
+  for (const menu of [{ id: 11, name: "Sales" }, { id: 12, name: "Support" }]) {
+    const count = Math.round(((latestStart - options.from) / 3_600_000) * options.perHour);
+    for (let i = 0; i < count; i++) {
+      const createdAt = options.from + Math.floor(random() * (latestStart - options.from));
+      const taken = random() < 5 / 6;
+      const assignedAt = taken ? createdAt + 3_000 + Math.floor(random() * 60_000) : null;
+      const chatDuration = 60 + Math.floor(random() * 600);
+      // Never taken: the end user gives up within a few minutes.
+      const gaveUp = createdAt + 30_000 + Math.floor(random() * 120_000);
+      const endsAt = assignedAt !== null ? assignedAt + chatDuration * 1000 : gaveUp;
+      const chatType = random() < 0.5 ? "Messaging Inbound (App Chat)" : "Messaging Inbound (Web Chat)";
+      mock.chats.push({ id: id++, menu, chatType, createdAt, assignedAt, endsAt, chatDuration });
     }
   }
 }

@@ -8,13 +8,15 @@
  * catalogue has two "Meal"s). The tenant's mapping for the connector's source turns it into a
  * state; the default catalogue gets a default mapping when the connector is added.
  *
- * Contact volume (calls, channel "voice", queue = the call's selected menu), the rule:
- * - offered: an inbound call that reached a queue (`queued_at`), in the interval of `queued_at`;
- * - handled: an inbound call that connected (`connected_at`) and has ended, in the interval of `ends_at`,
- *   with its `call_duration` as handle seconds and `hold_duration` as hold seconds;
- * - notHandled: a queued inbound call that ended without connecting, in the interval of `ends_at`;
- * - outbound: a call whose `call_type` says Outbound and that connected and ended counts as one outbound
- *   contact with its `call_duration`, in the interval of `ends_at`.
+ * Contact volume (calls, channel "voice"; chats, channel "chat"; queue = the selected menu), the rule:
+ * - offered: an inbound contact that reached a queue, in the interval of that time (a call's
+ *   `queued_at`; a chat's `created_at`: a chat is started in its menu, and has no queue time of its own);
+ * - handled: an inbound contact that connected (a call's `connected_at`, a chat's `assigned_at`) and
+ *   has ended, in the interval of `ends_at`, with `call_duration` / `chat_duration` as handle seconds
+ *   and a call's `hold_duration` as hold seconds;
+ * - notHandled: a queued inbound contact that ended without connecting, in the interval of `ends_at`;
+ * - outbound: a contact whose `call_type` / `chat_type` says Outbound and that connected and ended
+ *   counts as one outbound contact with its duration, in the interval of `ends_at`.
  * Offered follows queue time and the outcome follows end time (NICE calls the latter "when contact
  * ended"), so an interval's offered need not equal its handled + notHandled. Wrap-up is not part of
  * the call record, so handle seconds are talk (+ hold, as the platform counts call_duration).
@@ -26,6 +28,7 @@ import type { StateChange } from "../../domain/state-codes.ts";
 import { intervalStartOf } from "../../domain/time.ts";
 
 export const CALL_CHANNEL = "voice";
+export const CHAT_CHANNEL = "chat";
 
 /** The default status catalogue (ids are fixed by the platform) and the state each maps to by default. */
 export const DEFAULT_STATUSES: ReadonlyArray<{ id: number; name: string; state: AgentState }> = [
@@ -139,11 +142,13 @@ export function stateChange(state: PulledState, source: string): StateChange {
   return { agentId: state.agentId, timestamp: state.timestamp, source, state: null, code: state.statusId, reason: null };
 }
 
-// ── calls and contact volume ────────────────────────────────────────────────────────────────
+// ── calls, chats and contact volume ─────────────────────────────────────────────────────────
 
-/** What one call contributes to contact volume, with the times that place it in intervals. */
-export interface CallFacts {
+/** What one call or chat contributes to contact volume, with the times that place it in intervals. */
+export interface ContactFacts {
+  /** Its key in the connector's store: a call's id, or `chat:` and a chat's id (each counts from 1 on its own). */
   id: string;
+  channel: string;
   updatedAt: number;
   queueId: string;
   queueName: string | null;
@@ -153,37 +158,92 @@ export interface CallFacts {
   /** Over: the outcome counts at this time. */
   endedAt: number | null;
   connected: boolean;
-  callSeconds: number;
+  /** A call's `call_duration`, a chat's `chat_duration`. */
+  handleSeconds: number;
   holdSeconds: number;
 }
 
 /** Statuses of a call still under way (the seed's status table); anything else with `ends_at` is over. */
 const LIVE_CALL_STATUSES = new Set(["selecting", "queued", "assigned", "connecting", "connected", "switching", "scheduled", "action_only"]);
+/** Statuses of a chat still under way (the Manager API's chat model); anything else with `ends_at` is over. */
+const LIVE_CHAT_STATUSES = new Set(["queued", "assigned", "va_assigned"]);
 
-export function callRecord(raw: unknown): Mapped<{ call: CallFacts; sortTime: number | null }> {
-  if (!isObject(raw)) return skip("a call is not an object");
+type ContactRecord = Mapped<{ contact: ContactFacts; sortTime: number | null }>;
+/** What a call or a chat says in its own fields. */
+type ContactOutcome = Omit<ContactFacts, "id" | "updatedAt" | "queueId" | "queueName">;
+
+/** The part calls and chats share: identity, queue (the selected menu), and whether it is over. */
+function contactRecord(
+  raw: unknown,
+  kind: "call" | "chat",
+  read: (raw: Json, over: boolean) => ContactOutcome,
+): ContactRecord {
+  if (!isObject(raw)) return skip(`a ${kind} is not an object`);
   const id = platformId(raw.id);
-  if (id === null) return skip("a call has no id");
+  if (id === null) return skip(`a ${kind} has no id`);
   const updatedAt = platformTime(raw.updated_at);
-  if (updatedAt === null) return skip(`call ${id} has no readable updated_at`);
+  if (updatedAt === null) return skip(`${kind} ${id} has no readable updated_at`);
   const status = optionalText(raw.status)?.toLowerCase() ?? "";
+  const live = kind === "call" ? LIVE_CALL_STATUSES : LIVE_CHAT_STATUSES;
+  const over = platformTime(raw.ends_at) !== null && !live.has(status);
   const menu = isObject(raw.selected_menu) ? raw.selected_menu : null;
-  const outbound = /outbound/i.test(optionalText(raw.call_type) ?? "");
-  const endsAt = platformTime(raw.ends_at);
-  const over = endsAt !== null && !LIVE_CALL_STATUSES.has(status);
-  const call: CallFacts = {
-    id,
+  const facts: ContactFacts = {
+    ...read(raw, over),
+    id: kind === "call" ? id : `chat:${id}`,
     updatedAt,
     queueId: (menu && platformId(menu.id)) ?? "",
     queueName: menu ? optionalText(menu.name) : null,
-    outbound,
-    offeredAt: outbound ? null : platformTime(raw.queued_at),
-    endedAt: over ? endsAt : null,
-    connected: platformTime(raw.connected_at) !== null,
-    callSeconds: seconds(raw.call_duration) ?? 0,
-    holdSeconds: seconds(raw.hold_duration) ?? 0,
   };
-  return { ok: true, value: { call, sortTime: updatedAt } };
+  return { ok: true, value: { contact: facts, sortTime: updatedAt } };
+}
+
+const outboundType = (value: unknown) => /outbound/i.test(optionalText(value) ?? "");
+
+/** A `/calls` record: offered when queued, connected when `connected_at`, its talk and hold seconds. */
+export function callRecord(raw: unknown): ContactRecord {
+  return contactRecord(raw, "call", (call, over) => {
+    const outbound = outboundType(call.call_type);
+    return {
+      channel: CALL_CHANNEL,
+      outbound,
+      offeredAt: outbound ? null : platformTime(call.queued_at),
+      endedAt: over ? platformTime(call.ends_at) : null,
+      connected: platformTime(call.connected_at) !== null,
+      handleSeconds: seconds(call.call_duration) ?? 0,
+      holdSeconds: seconds(call.hold_duration) ?? 0,
+    };
+  });
+}
+
+/**
+ * A `/chats` record: a chat is created in its menu (the queue), so it is offered at `created_at`;
+ * `assigned_at` (an agent took it) is its connection; `chat_duration` its handle seconds; no hold.
+ */
+export function chatRecord(raw: unknown): ContactRecord {
+  return contactRecord(raw, "chat", (chat, over) => {
+    const outbound = outboundType(chat.chat_type);
+    return {
+      channel: CHAT_CHANNEL,
+      outbound,
+      offeredAt: outbound ? null : platformTime(chat.created_at),
+      endedAt: over ? platformTime(chat.ends_at) : null,
+      connected: platformTime(chat.assigned_at) !== null,
+      handleSeconds: seconds(chat.chat_duration) ?? 0,
+      holdSeconds: 0,
+    };
+  });
+}
+
+/** What the connector's store held before chats were pulled: calls only, their handle seconds named `callSeconds`. */
+export type StoredContactFacts =
+  | ContactFacts
+  | (Omit<ContactFacts, "channel" | "handleSeconds"> & { callSeconds: number });
+
+/** Facts as stored, older ones included, as the facts they are now. */
+export function storedContactFacts(stored: StoredContactFacts): ContactFacts {
+  if ("handleSeconds" in stored) return stored;
+  const { callSeconds, ...rest } = stored;
+  return { ...rest, channel: CALL_CHANNEL, handleSeconds: callSeconds };
 }
 
 export interface TenantClock {
@@ -192,80 +252,96 @@ export interface TenantClock {
 }
 
 /** (queue, channel, interval start) as one map key. */
-export function intervalKey(queueId: string, intervalStart: number): string {
-  return `${queueId}\n${CALL_CHANNEL}\n${intervalStart}`;
+export function intervalKey(queueId: string, channel: string, intervalStart: number): string {
+  return `${queueId}\n${channel}\n${intervalStart}`;
 }
 
-/** The interval keys a call's contributions fall in (those starting before `from` are not counted). */
-export function callIntervalKeys(call: CallFacts, clock: TenantClock, from: number): string[] {
+/** The interval keys a contact's contributions fall in (those starting before `from` are not counted). */
+export function contactIntervalKeys(contact: ContactFacts, clock: TenantClock, from: number): string[] {
   const keys = new Set<string>();
-  for (const at of contributionTimes(call)) {
+  for (const at of contributionTimes(contact)) {
     const start = intervalStartOf(at, clock.timeZone, clock.intervalMinutes);
-    if (start >= from) keys.add(intervalKey(call.queueId, start));
+    if (start >= from) keys.add(intervalKey(contact.queueId, contact.channel, start));
   }
   return [...keys];
 }
 
-function contributionTimes(call: CallFacts): number[] {
+function contributionTimes(contact: ContactFacts): number[] {
   const times: number[] = [];
-  if (call.offeredAt !== null) times.push(call.offeredAt);
-  if (call.endedAt !== null && (call.connected || call.offeredAt !== null)) times.push(call.endedAt);
+  if (contact.offeredAt !== null) times.push(contact.offeredAt);
+  if (contact.endedAt !== null && (contact.connected || contact.offeredAt !== null)) times.push(contact.endedAt);
   return times;
 }
 
 /**
- * The contact-volume intervals of `keys`, from every call that contributes to them. A key no call
- * contributes to any more (its call moved or changed) comes back with zeros: it replaces what
- * was stored before.
+ * The contact-volume intervals of `keys`, from every call and chat that contributes to them. A key
+ * nothing contributes to any more (its contact moved or changed) comes back with zeros: it
+ * replaces what was stored before.
  */
-export function aggregateCalls(calls: Iterable<CallFacts>, keys: ReadonlySet<string>, clock: TenantClock, source: string): ContactInterval[] {
+export function aggregateContacts(
+  contacts: Iterable<ContactFacts>,
+  keys: ReadonlySet<string>,
+  clock: TenantClock,
+  source: string,
+): ContactInterval[] {
   const intervals = new Map<string, ContactInterval>();
-  const slot = (queueId: string, queueName: string | null, at: number): ContactInterval | null => {
+  const slot = (contact: ContactFacts, at: number): ContactInterval | null => {
     const start = intervalStartOf(at, clock.timeZone, clock.intervalMinutes);
-    const key = intervalKey(queueId, start);
+    const key = intervalKey(contact.queueId, contact.channel, start);
     if (!keys.has(key)) return null;
     let interval = intervals.get(key);
-    if (!interval) intervals.set(key, (interval = emptyInterval(source, queueId, queueName, start)));
-    if (interval.queueName == null && queueName) interval.queueName = queueName;
+    if (!interval) {
+      interval = emptyInterval(source, contact.queueId, contact.channel, contact.queueName, start);
+      intervals.set(key, interval);
+    }
+    if (interval.queueName == null && contact.queueName) interval.queueName = contact.queueName;
     return interval;
   };
-  for (const call of calls) {
-    if (call.offeredAt !== null) {
-      const interval = slot(call.queueId, call.queueName, call.offeredAt);
+  for (const contact of contacts) {
+    if (contact.offeredAt !== null) {
+      const interval = slot(contact, contact.offeredAt);
       if (interval) interval.offered = (interval.offered ?? 0) + 1;
     }
-    if (call.endedAt === null) continue;
-    if (call.outbound) {
-      if (!call.connected) continue;
-      const interval = slot(call.queueId, call.queueName, call.endedAt);
+    if (contact.endedAt === null) continue;
+    if (contact.outbound) {
+      if (!contact.connected) continue;
+      const interval = slot(contact, contact.endedAt);
       if (!interval) continue;
       interval.outboundContacts = (interval.outboundContacts ?? 0) + 1;
-      interval.outboundSeconds = (interval.outboundSeconds ?? 0) + call.callSeconds;
-    } else if (call.connected) {
-      const interval = slot(call.queueId, call.queueName, call.endedAt);
+      interval.outboundSeconds = (interval.outboundSeconds ?? 0) + contact.handleSeconds;
+    } else if (contact.connected) {
+      const interval = slot(contact, contact.endedAt);
       if (!interval) continue;
       interval.handled = (interval.handled ?? 0) + 1;
-      interval.handleSeconds = (interval.handleSeconds ?? 0) + call.callSeconds;
-      interval.holdSeconds = (interval.holdSeconds ?? 0) + call.holdSeconds;
-    } else if (call.offeredAt !== null) {
-      const interval = slot(call.queueId, call.queueName, call.endedAt);
+      interval.handleSeconds = (interval.handleSeconds ?? 0) + contact.handleSeconds;
+      interval.holdSeconds = (interval.holdSeconds ?? 0) + contact.holdSeconds;
+    } else if (contact.offeredAt !== null) {
+      const interval = slot(contact, contact.endedAt);
       if (interval) interval.notHandled = (interval.notHandled ?? 0) + 1;
     }
   }
   for (const key of keys) {
     if (intervals.has(key)) continue;
-    const [queueId = "", , start = "0"] = key.split("\n");
-    intervals.set(key, emptyInterval(source, queueId, null, Number(start)));
+    const [queueId = "", channel = "", start = "0"] = key.split("\n");
+    intervals.set(key, emptyInterval(source, queueId, channel, null, Number(start)));
   }
-  return [...intervals.values()].sort((a, b) => a.intervalStart - b.intervalStart || a.queueId.localeCompare(b.queueId));
+  const order = (a: ContactInterval, b: ContactInterval) =>
+    a.intervalStart - b.intervalStart || a.queueId.localeCompare(b.queueId) || a.channel.localeCompare(b.channel);
+  return [...intervals.values()].sort(order);
 }
 
-function emptyInterval(source: string, queueId: string, queueName: string | null, intervalStart: number): ContactInterval {
+function emptyInterval(
+  source: string,
+  queueId: string,
+  channel: string,
+  queueName: string | null,
+  intervalStart: number,
+): ContactInterval {
   return {
     source,
     queueId,
     queueName,
-    channel: CALL_CHANNEL,
+    channel,
     intervalStart,
     offered: 0,
     handled: 0,

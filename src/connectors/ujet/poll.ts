@@ -2,8 +2,8 @@
  * What to read next from the Manager API, and where a stream stands after a page: cursor in,
  * request out; page in, next cursor out. Pure (times are passed in).
  *
- * Four streams. `statuses` is the small status catalogue, re-read every 10 minutes. `agents`,
- * `activity` and `calls` are tailed, not paged through, as the platform advises for records that
+ * Five streams. `statuses` is the small status catalogue, re-read every 10 minutes. `agents`,
+ * `activity`, `calls` and `chats` are tailed, not paged through, as the platform advises for records that
  * change: each pass asks for records whose sort time is at or after `from` (the `[from]` filters
  * are inclusive), sorted ascending. When a page is full, the next request starts at the last
  * record's time (keyset), so a record that changes and moves to the end while we read is met
@@ -13,7 +13,7 @@
  * or after `from` comes again (repeats): the connector drops them by each record's identity.
  */
 
-export const STREAMS = ["statuses", "agents", "activity", "calls"] as const;
+export const STREAMS = ["statuses", "agents", "activity", "calls", "chats"] as const;
 export type StreamName = (typeof STREAMS)[number];
 
 export interface StreamSpec {
@@ -29,11 +29,18 @@ export const STREAM_SPECS: Record<StreamName, StreamSpec> = {
   agents: { path: "/agents", tail: "status_updated_at", overlapMs: 15_000 },
   activity: { path: "/agent_activity_logs", tail: "started_at", overlapMs: 120_000 },
   calls: { path: "/calls", tail: "updated_at", overlapMs: 60_000 },
+  chats: { path: "/chats", tail: "updated_at", overlapMs: 60_000 },
 };
+
+/** The streams whose records are contact volume (calls and chats, each read the same way). */
+export const CONTACT_STREAMS = ["calls", "chats"] as const;
+export type ContactStream = (typeof CONTACT_STREAMS)[number];
+export const isContactStream = (stream: StreamName): stream is ContactStream =>
+  (CONTACT_STREAMS as readonly StreamName[]).includes(stream);
 
 /** The status catalogue is small and rarely changes. */
 export const STATUSES_EVERY_MS = 10 * 60_000;
-/** How far back a new connector reads the activity log and the calls (a day of history). */
+/** How far back a new connector reads the activity log, the calls and the chats (a day of history). */
 export const BACKFILL_MS = 24 * 3_600_000;
 
 export interface StreamCursor {
@@ -54,7 +61,7 @@ export interface StreamCursor {
 export interface PollPeriods {
   /** Agents' current statuses (the live part). */
   pollMs: number;
-  /** The activity log and the calls. */
+  /** The activity log, the calls and the chats. */
   reconcileMs: number;
 }
 
@@ -64,12 +71,12 @@ export function periodOf(stream: StreamName, periods: PollPeriods): number {
 }
 
 export function initialCursor(stream: StreamName, now: number): StreamCursor {
-  const from = stream === "activity" || stream === "calls" ? now - BACKFILL_MS : null;
+  const from = stream === "activity" || isContactStream(stream) ? now - BACKFILL_MS : null;
   return { from, page: 1, newest: null, passStartedAt: null, completeAt: null, dueAt: now };
 }
 
 export function initialCursors(now: number): Record<StreamName, StreamCursor> {
-  return { statuses: initialCursor("statuses", now), agents: initialCursor("agents", now), activity: initialCursor("activity", now), calls: initialCursor("calls", now) };
+  return Object.fromEntries(STREAMS.map((s) => [s, initialCursor(s, now)])) as Record<StreamName, StreamCursor>;
 }
 
 const iso = (ts: number) => new Date(ts).toISOString();
@@ -88,8 +95,8 @@ export function pageRequest(stream: StreamName, cursor: StreamCursor, per: numbe
 
 /**
  * The stream to read now. The agents' current statuses (the live board) go first whenever they are
- * due, but never twice in a row while other work waits: a long catch-up of the activity log or the
- * calls cannot hold the board back, and a short poll period cannot starve the rest of the budget.
+ * due, but never twice in a row while other work waits: a long catch-up of the activity log, the
+ * calls or the chats cannot hold the board back, and a short poll period cannot starve the rest of the budget.
  * Other work is the oldest pass under way, else the stream due longest ago. The activity log waits
  * for the agents' first pass: it names agents by id only, and that pass tells who each id is.
  */

@@ -39,7 +39,15 @@ const connector = v.strictObject({
   requests: v.strictObject({ lastMinute: v.number(), lastHour: v.number(), total: v.number(), limitPerSecond: v.number() }),
   streams: v.strictObject(Object.fromEntries(STREAMS.map((name) => [name, stream])) as Record<StreamName, typeof stream>),
   statuses: v.array(v.strictObject({ id: v.string(), name: when, wfmId: when })),
-  counts: v.strictObject({ states: v.number(), repeats: v.number(), replays: v.number(), calls: v.number(), intervals: v.number(), refused: v.number() }),
+  counts: v.strictObject({
+    states: v.number(),
+    repeats: v.number(),
+    replays: v.number(),
+    calls: v.number(),
+    chats: v.number(),
+    intervals: v.number(),
+    refused: v.number(),
+  }),
   createdAt: v.string(),
   updatedAt: v.string(),
 });

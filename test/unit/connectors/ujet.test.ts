@@ -8,19 +8,32 @@ import { describe, expect, it } from "vitest";
 import { openToken, sealToken } from "../../../src/connectors/token-cipher.ts";
 import { fetchPage, hasNextPage, pageUrl, parseLinkHeader, parseRetryAfter } from "../../../src/connectors/ujet/client.ts";
 import { baseUrlProblem, isLoopbackHost, ujetConnectorBody, ujetConnectorSpec } from "../../../src/connectors/ujet/config.ts";
+import { PRINTED_CHATS } from "../../../src/connectors/ujet/fixtures/manager-chats.ts";
 import {
-  type CallFacts,
+  type ContactFacts,
   DEFAULT_STATUSES,
   activityRecord,
   agentRecord,
-  aggregateCalls,
-  callIntervalKeys,
+  aggregateContacts,
   callRecord,
+  chatRecord,
+  contactIntervalKeys,
   intervalKey,
   stateChange,
+  storedContactFacts,
   userStatus,
 } from "../../../src/connectors/ujet/map.ts";
-import { STREAMS, type StreamCursor, afterPage, beginPass, initialCursors, nextDueAt, nextStream, pageRequest } from "../../../src/connectors/ujet/poll.ts";
+import {
+  STREAMS,
+  type StreamCursor,
+  type StreamName,
+  afterPage,
+  beginPass,
+  initialCursors,
+  nextDueAt,
+  nextStream,
+  pageRequest,
+} from "../../../src/connectors/ujet/poll.ts";
 
 const utc = (iso: string) => Date.parse(iso);
 const UTC_15 = { timeZone: "UTC", intervalMinutes: 15 } as const;
@@ -200,13 +213,14 @@ describe("ujet connector: platform records → canonical records", () => {
   const facts = (overrides: Record<string, unknown> = {}) => {
     const mapped = callRecord(call(overrides));
     if (!mapped.ok) throw new Error(mapped.problem);
-    return mapped.value.call;
+    return mapped.value.contact;
   };
 
   it("reads a call's contribution: queued (offered), connected and over (handled), or over unanswered (not handled)", () => {
     expect(facts()).toEqual({
-      id: "1", updatedAt: utc("2026-11-20T08:31:00Z"), queueId: "11", queueName: "Sales", outbound: false,
-      offeredAt: utc("2026-11-20T08:14:50Z"), endedAt: utc("2026-11-20T08:31:00Z"), connected: true, callSeconds: 900, holdSeconds: 30,
+      id: "1", channel: "voice", updatedAt: utc("2026-11-20T08:31:00Z"), queueId: "11", queueName: "Sales",
+      outbound: false, offeredAt: utc("2026-11-20T08:14:50Z"), endedAt: utc("2026-11-20T08:31:00Z"), connected: true,
+      handleSeconds: 900, holdSeconds: 30,
     });
     // Still under way: no outcome yet, whatever ends_at says.
     expect(facts({ status: "connected" }).endedAt).toBeNull();
@@ -216,14 +230,14 @@ describe("ujet connector: platform records → canonical records", () => {
   });
 
   it("aggregates calls per queue and interval: offered by queue time, the outcome by end time; a touched interval no call is in any more is zeroed", () => {
-    const calls: CallFacts[] = [
+    const calls: ContactFacts[] = [
       facts(),
       facts({ id: 2, connected_at: null, status: "failed", ends_at: "2026-11-20T08:16:00Z", queued_at: "2026-11-20T08:15:10Z", call_duration: 0, hold_duration: 0 }),
       facts({ id: 3, call_type: "Voice Outbound (API)", selected_menu: null, queued_at: null, call_duration: 120, ends_at: "2026-11-20T08:20:00Z" }),
     ];
-    const keys = new Set(calls.flatMap((c) => callIntervalKeys(c, UTC_15, 0)));
-    keys.add(intervalKey("12", utc("2026-11-20T07:45:00Z")));
-    const intervals = aggregateCalls(calls, keys, UTC_15, "ujet:acme");
+    const keys = new Set(calls.flatMap((c) => contactIntervalKeys(c, UTC_15, 0)));
+    keys.add(intervalKey("12", "voice", utc("2026-11-20T07:45:00Z")));
+    const intervals = aggregateContacts(calls, keys, UTC_15, "ujet:acme");
     const at = (queueId: string, iso: string) => intervals.find((i) => i.queueId === queueId && i.intervalStart === utc(iso));
     expect(intervals).toHaveLength(5);
     expect(at("12", "2026-11-20T07:45:00Z")).toMatchObject({ offered: 0, handled: 0, notHandled: 0, queueName: null });
@@ -236,8 +250,83 @@ describe("ujet connector: platform records → canonical records", () => {
   it("places calls on the tenant's interval grid and leaves out intervals before the horizon", () => {
     const nepal = { timeZone: "Asia/Kathmandu", intervalMinutes: 30 } as const; // UTC+5:45
     // Queued 13:59:50 and ended 14:16:00 local: the 13:30 and 14:00 local intervals.
-    expect(callIntervalKeys(facts(), nepal, 0)).toEqual([intervalKey("11", utc("2026-11-20T13:30:00+05:45")), intervalKey("11", utc("2026-11-20T14:00:00+05:45"))]);
-    expect(callIntervalKeys(facts(), UTC_15, utc("2026-11-20T08:15:00Z"))).toEqual([intervalKey("11", utc("2026-11-20T08:30:00Z"))]);
+    expect(contactIntervalKeys(facts(), nepal, 0)).toEqual([
+      intervalKey("11", "voice", utc("2026-11-20T13:30:00+05:45")),
+      intervalKey("11", "voice", utc("2026-11-20T14:00:00+05:45")),
+    ]);
+    const horizon = utc("2026-11-20T08:15:00Z");
+    const after = [intervalKey("11", "voice", utc("2026-11-20T08:30:00Z"))];
+    expect(contactIntervalKeys(facts(), UTC_15, horizon)).toEqual(after);
+  });
+
+  it("reads facts stored before chats were pulled as the calls they are", () => {
+    const { channel, handleSeconds, ...rest } = facts();
+    expect(storedContactFacts({ ...rest, callSeconds: handleSeconds })).toEqual(facts());
+    expect(channel).toBe("voice");
+  });
+});
+
+describe("ujet connector: chats, from the vendor's printed example", () => {
+  // As printed, a line comment included: the page is read the way its reader would, the comment left out.
+  const printed = () => JSON.parse(PRINTED_CHATS.replace(/\/\/[^\n]*/g, "")) as Array<Record<string, unknown>>;
+  const chat = (overrides: Record<string, unknown> = {}) => {
+    const mapped = chatRecord({ ...printed()[0], ...overrides });
+    if (!mapped.ok) throw new Error(mapped.problem);
+    return mapped.value.contact;
+  };
+
+  it("maps the printed chat: channel chat, its menu as the queue, offered when created, handled when it ended", () => {
+    expect(PRINTED_CHATS).toContain("//Deprecated, use queue_duration instead");
+    const mapped = chatRecord(printed()[0]);
+    expect(mapped).toEqual({
+      ok: true,
+      value: {
+        sortTime: utc("2019-07-17T07:29:02.000Z"),
+        contact: {
+          id: "chat:31354", channel: "chat", updatedAt: utc("2019-07-17T07:29:02.000Z"),
+          queueId: "0", queueName: "string",
+          outbound: false, offeredAt: utc("2019-07-17T07:27:14.000Z"), endedAt: utc("2019-07-17T07:29:02.000Z"),
+          connected: true, handleSeconds: 0, holdSeconds: 0,
+        },
+      },
+    });
+    const contact = chat();
+    const keys = new Set(contactIntervalKeys(contact, UTC_15, 0));
+    const intervals = aggregateContacts([contact], keys, UTC_15, "ujet:acme");
+    expect(intervals).toEqual([
+      expect.objectContaining({
+        source: "ujet:acme", queueId: "0", queueName: "string", channel: "chat",
+        intervalStart: utc("2019-07-17T07:15:00Z"),
+        offered: 1, handled: 1, notHandled: 0, handleSeconds: 0, holdSeconds: 0, outboundContacts: 0,
+      }),
+    ]);
+  });
+
+  it("reads a chat under way, one nobody took, and an outbound one the way calls are read", () => {
+    // Still queued or with an agent: no outcome yet, whatever ends_at says.
+    const [created, ended] = [utc("2019-07-17T07:27:14.000Z"), utc("2019-07-17T07:29:02.000Z")];
+    expect(chat({ status: "queued", assigned_at: null })).toMatchObject({ offeredAt: created, endedAt: null });
+    expect(chat({ status: "assigned" }).endedAt).toBeNull();
+    expect(chat({ status: "canceled", assigned_at: null })).toMatchObject({ connected: false, endedAt: ended });
+    const outbound = chat({ chat_type: "Messaging Outbound (SMS)", chat_duration: 42 });
+    expect(outbound).toMatchObject({ outbound: true, offeredAt: null, handleSeconds: 42 });
+    expect(chatRecord({ id: 31354 })).toEqual({ ok: false, problem: "chat 31354 has no readable updated_at" });
+    expect(chatRecord(null)).toEqual({ ok: false, problem: "a chat is not an object" });
+  });
+
+  it("a chat and a call of the same id, queue and interval are two contacts on two channels", () => {
+    const call = callRecord({
+      id: 31354, status: "finished", selected_menu: { id: 0 }, queued_at: "2019-07-17T07:20:00Z",
+      connected_at: "2019-07-17T07:21:00Z", ends_at: "2019-07-17T07:25:00Z", updated_at: "2019-07-17T07:25:00Z",
+      call_duration: 240,
+    });
+    if (!call.ok) throw new Error(call.problem);
+    const contacts = [call.value.contact, chat()];
+    expect(new Set(contacts.map((c) => c.id)).size).toBe(2);
+    const keys = new Set(contacts.flatMap((c) => contactIntervalKeys(c, UTC_15, 0)));
+    const intervals = aggregateContacts(contacts, keys, UTC_15, "ujet:acme");
+    const counts = intervals.map((i) => [i.channel, i.offered, i.handled, i.handleSeconds]);
+    expect(counts).toEqual([["chat", 1, 1, 0], ["voice", 1, 1, 240]]);
   });
 });
 
@@ -254,6 +343,16 @@ describe("ujet connector: tailing a stream", () => {
       params: [["started_at[from]", "2026-11-19T12:00:00.000Z"], ["sort_column", "started_at"], ["sort_direction", "ASC"], ["per", "100"], ["page", "1"]],
     });
     expect(pageRequest("calls", cursors.calls, 100).params[0]).toEqual(["updated_at[from]", "2026-11-19T12:00:00.000Z"]);
+    expect(pageRequest("chats", cursors.chats, 100)).toEqual({
+      path: "/chats",
+      params: [
+        ["updated_at[from]", "2026-11-19T12:00:00.000Z"],
+        ["sort_column", "updated_at"],
+        ["sort_direction", "ASC"],
+        ["per", "100"],
+        ["page", "1"],
+      ],
+    });
   });
 
   it("continues a full page from its last record's time (keyset), and by page number only when a whole page shares one time", () => {
@@ -296,7 +395,13 @@ describe("ujet connector: tailing a stream", () => {
     const both = { ...callsUnderWay, agents: { ...callsUnderWay.agents, dueAt: now } };
     expect(nextStream(both, now, "calls")).toBe("agents");
     expect(nextStream(both, now, "agents")).toBe("calls");
-    expect(nextStream({ ...rosterKnown, activity: { ...rosterKnown.activity, dueAt: now + 1 }, calls: { ...rosterKnown.calls, dueAt: now + 1 }, agents: { ...rosterKnown.agents, dueAt: now } }, now, "agents")).toBe("agents");
+    const later = (s: StreamName) => ({ ...rosterKnown[s], dueAt: now + 1 });
+    const agentsNow = { ...rosterKnown.agents, dueAt: now };
+    const others = { activity: later("activity"), calls: later("calls"), chats: later("chats") };
+    const onlyAgents = { ...rosterKnown, ...others, agents: agentsNow };
+    expect(nextStream(onlyAgents, now, "agents")).toBe("agents");
+    // The chats are tailed like the calls: due, they are read in turn with the rest.
+    expect(nextStream({ ...onlyAgents, chats: rosterKnown.chats }, now, "agents")).toBe("chats");
     const idle = Object.fromEntries(STREAMS.map((s) => [s, { ...cursors[s], dueAt: now + 1_000 * (STREAMS.indexOf(s) + 1), completeAt: now }])) as typeof cursors;
     expect(nextStream(idle, now)).toBeNull();
     expect(nextDueAt(idle)).toBe(now + 1_000);

@@ -9,7 +9,15 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { connectorStub } from "../../../src/durable/names.ts";
 import worker from "../../../src/index.ts";
-import { type Fault, ManagerMock, addAgents, addCalls, addStatusChanges } from "../../mocks/ujet-manager.ts";
+import {
+  type Fault,
+  ManagerMock,
+  VOLUME_COUNTS,
+  addAgents,
+  addCalls,
+  addChats,
+  addStatusChanges,
+} from "../../mocks/ujet-manager.ts";
 import { api, createKey, newTenant, postData } from "../helpers.ts";
 
 const HOST = "127.0.0.1:9911";
@@ -72,7 +80,26 @@ async function waitForConnector(key: string, what: string, check: (c: any) => bo
 }
 
 /** Every tailed stream finished a pass that began after `at`: the platform's records up to then are in. */
-const caughtUpTo = (at: number) => (c: any) => ["agents", "activity", "calls"].every((s) => c.streams[s].completeAt !== null && Date.parse(c.streams[s].completeAt) > at);
+const caughtUpTo = (at: number) => (c: any) =>
+  ["agents", "activity", "calls", "chats"].every((s) => {
+    const complete = c.streams[s].completeAt;
+    return complete !== null && Date.parse(complete) > at;
+  });
+
+/** The tenant's contact volume from the connector, keyed as the mock's expectedIntervals(). */
+async function pulledVolume(key: string, from: number) {
+  const slot = (t: number) => Math.floor(t / (15 * MINUTE)) * 15 * MINUTE;
+  const range = `from=${iso(slot(from))}&to=${iso(Date.now() + 15 * MINUTE)}`;
+  const read = await json(await api(key, `/api/v1/contact-volume?${range}&source=${SOURCE}`));
+  expect(read.status).toBe(200);
+  const intervals = read.body.intervals as any[];
+  const byKey = intervals.map((r) => {
+    const { queueId, channel, intervalStart } = r;
+    const counts = Object.fromEntries(VOLUME_COUNTS.map((c) => [c, r[c]]));
+    return [`${queueId}@${channel}@${intervalStart}`, { queueId, channel, intervalStart, ...counts }] as const;
+  });
+  return { intervals, byKey: Object.fromEntries(byKey) };
+}
 
 async function remove(key: string) {
   await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" });
@@ -379,21 +406,9 @@ describe("pull connector: polling the Manager API", () => {
     expect(unknown.body.agents).toEqual([expect.objectContaining({ agentId: "agent6@acme.example", kinds: ["email"] })]);
 
     // Contact volume: offered by queue time; handled, handle and hold seconds and not-handled by end time.
-    const expected = mock.expectedIntervals();
-    const slot = (t: number) => Math.floor(t / (15 * MINUTE)) * 15 * MINUTE;
-    const read = await json(await api(key, `/api/v1/contact-volume?from=${iso(slot(historyFrom))}&to=${iso(Date.now() + 15 * MINUTE)}&source=${SOURCE}`));
-    expect(read.status).toBe(200);
-    const actual = new Map(
-      read.body.intervals.map((r: any) => [
-        `${r.queueId}@${r.intervalStart}`,
-        {
-          queueId: r.queueId, intervalStart: r.intervalStart, offered: r.offered, handled: r.handled, notHandled: r.notHandled, handleSeconds: r.handleSeconds,
-          holdSeconds: r.holdSeconds, outboundContacts: r.outboundContacts, outboundSeconds: r.outboundSeconds,
-        },
-      ]),
-    );
-    expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
-    expect(read.body.intervals.find((r: any) => r.queueId === "11")).toMatchObject({ queueName: "Sales", channel: "voice" });
+    const volume = await pulledVolume(key, historyFrom);
+    expect(volume.byKey).toEqual(Object.fromEntries(mock.expectedIntervals()));
+    expect(volume.intervals.find((r: any) => r.queueId === "11")).toMatchObject({ queueName: "Sales" });
 
     // The platform's view of it: never over 10 requests in a second, never two at once, the only 429 the injected one.
     expect(mock.maxPerSecond()).toBeLessThanOrEqual(10);
@@ -403,6 +418,53 @@ describe("pull connector: polling the Manager API", () => {
     expect(mock.requests.filter((r) => r.path === inFlight.path && r.query === inFlight.query && r.at > inFlight.at).length).toBeGreaterThan(0);
     expect(done).toMatchObject({ state: "polling", stoppedReason: null });
     expect(done.lagSeconds).toBeLessThan(30);
+    await remove(key);
+  }, 150_000);
+});
+
+describe("pull connector: chats", () => {
+  it("pulls chats and calls into contact volume per channel, page by page; a changed chat is recounted", async () => {
+    const mock = mockPlatform({ perSecond: 10 });
+    const start = Date.now();
+    const historyFrom = start - 2 * 60 * MINUTE;
+    addAgents(mock, 2);
+    addCalls(mock, { from: historyFrom, to: start, seed: 21, perHour: 6 });
+    // Over 300 chats: pages of 100, the later ones asked for from the last chat's updated_at (keyset).
+    addChats(mock, { from: historyFrom, to: start, seed: 22, perHour: 90 });
+    // Queued while the first pass reads it, taken and over a few seconds later: its record changes.
+    const live = { id: 79_999, menu: { id: 11, name: "Sales" }, chatType: "Messaging Inbound (Web Chat)" };
+    const times = { createdAt: start - 20_000, assignedAt: start + 4_000, endsAt: start + 8_000 };
+    mock.chats.push({ ...live, ...times, chatDuration: 4 });
+    expect(mock.chats.length).toBeGreaterThan(300);
+
+    const { key } = await setup();
+    expect((await addConnector(key, { requestsPerSecond: 10, pollSeconds: 1, reconcileSeconds: 2 })).status).toBe(201);
+    const first = await waitForConnector(key, "the backfill", caughtUpTo(start), 60_000);
+    const chatPages = mock.requests.filter((r) => r.path === "/manager/api/v1/chats" && r.status === 200);
+    expect(chatPages.length).toBeGreaterThanOrEqual(Math.ceil(mock.chats.length / 100));
+    const froms = new Set(chatPages.map((r) => new URLSearchParams(r.query).get("updated_at[from]")));
+    expect(froms.size).toBeGreaterThan(2);
+    expect(first.counts.chats).toBeGreaterThanOrEqual(mock.chats.length);
+
+    // The live chat is over; once a pass began after that, the volume is the mock's truth, calls and chats apart.
+    await sleep(Math.max(0, start + 9_000 - Date.now()));
+    const done = await waitForConnector(key, "the live chat", caughtUpTo(start + 9_000), 60_000);
+    const expected = Object.fromEntries(mock.expectedIntervals());
+    expect(new Set(Object.values(expected).map((r) => r.channel))).toEqual(new Set(["chat", "voice"]));
+    const volume = await pulledVolume(key, historyFrom);
+    expect(volume.byKey).toEqual(expected);
+    const supportChats = volume.intervals.find((r: any) => r.channel === "chat" && r.queueId === "12");
+    expect(supportChats).toMatchObject({ queueName: "Support" });
+    expect(done.counts).toMatchObject({ refused: 0 });
+    expect(done.counts.repeats).toBeGreaterThan(0);
+    // Only the live chat changed since: taken, then over (one version or two, as the passes met it).
+    expect(done.counts.chats - first.counts.chats).toBeGreaterThanOrEqual(1);
+    expect(done.counts.chats - first.counts.chats).toBeLessThanOrEqual(2);
+
+    // More passes re-read the overlap: the same chats again, nothing counted twice.
+    const again = await waitForConnector(key, "another pass", caughtUpTo(Date.now()), 60_000);
+    expect(again.counts.chats).toBe(done.counts.chats);
+    expect((await pulledVolume(key, historyFrom)).byKey).toEqual(expected);
     await remove(key);
   }, 150_000);
 });

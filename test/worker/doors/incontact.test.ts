@@ -471,6 +471,29 @@ describe("inContact door: metadata, contact volume and the tracker", () => {
     // An employee the recorder never reported on is still found, with no call.
     expect((await door("/api/Agent?agentIdentifier=Id&value=3", { auth: { basic: key } })).body).toMatchObject({ AgentId: 3, ActiveCall: null, InactiveCalls: [] });
   });
+
+  it("GetAll answers with every tracked agent, more than 1,000: D1 read in pages, none twice, in the order", async () => {
+    const tenant = newTenant("incontact");
+    const { key } = await createKey(tenant);
+    // 990 with an Agent ID, 11 with none (listed last): pages end inside each group and between them.
+    const withId = Array.from({ length: 990 }, (_, i) => employee(i + 1, { employeeId: String(i + 1) }));
+    const withoutId = Array.from({ length: 11 }, (_, i) => ({ email: `z${i}@example.com`, firstName: "No", lastName: `Id${i}` }));
+    const imported = await postData(key, "/api/v1/import/employees", [...withId, ...withoutId]);
+    expect(imported.body.errors).toEqual([]);
+    // What a command per agent leaves in the tenant's list (1,001 commands would be 1,001 requests):
+    // written directly, and one real command so an agent on a later page carries a call.
+    const listAll = "INSERT INTO tracked_agents SELECT tenant, 'incontact', id, ?2 FROM employees WHERE tenant = ?1";
+    await env.DB.prepare(listAll).bind(tenant, new Date().toISOString()).run();
+    expect((await command(key, "/api/Record/StartForAgent", { AgentIdentifier: "Id", Value: "99" })).body.Changed).toBe(true);
+
+    // Waking 1,001 new agent objects takes a while in local workerd (hence the timeout).
+    const all = await door("/api/Agent/GetAll", { auth: { basic: key } });
+    expect(all.status).toBe(200);
+    const expected = [...withId.map((e) => e.employeeId).sort().map(Number), ...withoutId.map((e) => e.email).sort()];
+    expect(all.body.map((a: any) => a.AgentId)).toEqual(expected);
+    const onCall = all.body.filter((a: any) => a.ActiveCall !== null).map((a: any) => [a.AgentId, a.ActiveCall.CallState]);
+    expect(onCall).toEqual([[99, "OnCall"]]);
+  }, 180_000);
 });
 
 describe("inContact door: conformance with the native API", () => {

@@ -11,6 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import * as fixtures from "../../../src/doors/injixo/fixtures/bodies.ts";
 import { agentStub } from "../../../src/durable/names.ts";
+import { purgeExpiredHistory } from "../../../src/services/retention.ts";
 import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
 import { type CurlRequest, parseCurl, shellCommands } from "./curl.ts";
 import readme from "../../../src/doors/injixo/README.md?raw";
@@ -509,6 +510,36 @@ describe("contact events: counted once into the tenant's intervals", () => {
     expect((await volume(key, date, "injixo:1234")).map((r) => [r.intervalStart, r.time, r.offered, r.handleSeconds])).toEqual([
       [`${date}T02:15:00.000Z`, "08:00", 2, 30],
       [`${date}T02:45:00.000Z`, "08:30", 1, 0],
+    ]);
+  });
+
+  it("the retention job prunes contacts older than the retention with their intervals; what is kept counts as before", async () => {
+    const { tenant, key } = await setup();
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } })).status).toBe(200);
+    const [old, recent] = [pastDate(200), pastDate(2)];
+    const recentBatch = [contact(`${recent}T08:01:00Z`, true, true, 100), contact(`${recent}T08:02:00Z`, true, false, 30)];
+    const sent = await contacts(key, [contact(`${old}T08:01:00Z`, true, true, 40), contact(`${old}T08:20:00Z`, true, true, 50), ...recentBatch]);
+    expect(sent.body).toMatchObject({ processed: 4 });
+    const stored = async () =>
+      (await env.DB.prepare("SELECT ts FROM contact_events WHERE tenant = ? ORDER BY ts").bind(tenant).all<{ ts: number }>()).results.map((r) => r.ts);
+    const counted = await volume(key, recent, "injixo:1234");
+    expect(counted).toEqual([expect.objectContaining({ offered: 2, handled: 1, notHandled: 1, handleSeconds: 100 })]);
+    expect(await stored()).toHaveLength(4);
+
+    for (let runs = 0, done = false; !done; runs++) {
+      expect(runs).toBeLessThan(50);
+      done = (await purgeExpiredHistory(env, { rowsPerStatement: 1 })).finished;
+    }
+    expect(await stored()).toEqual([Date.parse(`${recent}T08:01:00Z`), Date.parse(`${recent}T08:02:00Z`)]);
+    expect(await volume(key, old, "injixo:1234")).toEqual([]);
+    expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
+
+    // The kept interval is still recounted from all of its contacts: a replay changes nothing, a new contact adds one.
+    expect((await contacts(key, recentBatch)).body).toMatchObject({ processed: 0, skipped: 2 });
+    expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
+    expect((await contacts(key, [contact(`${recent}T08:03:00Z`, true, true, 20)])).body).toMatchObject({ processed: 1 });
+    expect(await volume(key, recent, "injixo:1234")).toEqual([
+      expect.objectContaining({ offered: 3, handled: 2, notHandled: 1, handleSeconds: 120 }),
     ]);
   });
 });
