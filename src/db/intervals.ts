@@ -6,31 +6,46 @@ import { jsonChunks } from "./bulk.ts";
 export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
 
 // An interval's date and time follow from its start (and the zone; a new zone rewrites whole days):
-// an update leaves them, and so the day index, alone.
+// an update leaves them, and so the day index, alone. An interval whose totals are unchanged is not
+// updated at all: rewriting a run of days costs the rows that really change.
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
     in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds)
-  SELECT ?1, ?2, value ->> '$[0]', ?3, value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
-         value ->> '$[6]', value ->> '$[7]'
-  FROM json_each(?4) WHERE true
+  SELECT ?1, ?2, value ->> '$[0]', value ->> '$[8]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+         value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
+  FROM json_each(?3) WHERE true
   ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
-    scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds`;
+    scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds
+  WHERE scheduled_seconds IS NOT excluded.scheduled_seconds OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
+    OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds OR neutral_seconds IS NOT excluded.neutral_seconds
+    OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds OR work_state_seconds IS NOT excluded.work_state_seconds`;
+
+// Intervals of [from, to) that have totals no longer: a delete that finds none writes no row.
+const DELETE_EMPTIED = `
+  DELETE FROM adherence_intervals WHERE tenant = ?1 AND agent_key = ?2 AND interval_start >= ?3 AND interval_start < ?4
+    AND interval_start NOT IN (SELECT value FROM json_each(?5))`;
+
+/** A run of an agent's days recomputed in one pass, written in one transaction. */
+export interface IntervalRun {
+  /** Days whose rows are replaced whole (new settings or schedule: other interval starts, other dates). */
+  replacedDays: readonly string[];
+  /** The recomputed span [from, to): its intervals with totals are `kept`; any other row in it goes. */
+  from: number;
+  to: number;
+  kept: readonly number[];
+  /** The intervals to upsert (those of the marked part of each day), with their tenant-local date. */
+  intervals: ReadonlyArray<IntervalRow & { date: string }>;
+}
 
 /**
- * Writes an agent's intervals of one day in one transaction: upserted, or (`replaceDay`) replacing
- * every interval D1 had for that day. Running it twice writes the same rows (the agents' flushes
- * rely on that).
+ * Writes an agent's recomputed run of days in one transaction: whole days replaced, rows in the
+ * span that have no totals any more deleted, and the run's intervals upserted (an unchanged row
+ * costs no write). Running it twice writes the same rows (the agents'
+ * flushes rely on that).
  */
-export async function writeIntervals(
-  d1: D1Database,
-  tenant: string,
-  agentKey: string,
-  date: string,
-  intervals: readonly IntervalRow[],
-  replaceDay: boolean,
-): Promise<void> {
-  const rows = intervals.map((i) => [
+export async function writeIntervalRun(d1: D1Database, tenant: string, agentKey: string, run: IntervalRun): Promise<void> {
+  const rows = run.intervals.map((i) => [
     i.start,
     i.time,
     i.scheduledSeconds,
@@ -39,9 +54,15 @@ export async function writeIntervals(
     i.neutralSeconds,
     i.scheduledWorkSeconds,
     i.workStateSeconds,
+    i.date,
   ]);
-  const statements = jsonChunks(rows).map((chunk) => d1.prepare(INSERT_INTERVALS).bind(tenant, agentKey, date, chunk));
-  if (replaceDay) statements.unshift(d1.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date));
+  const statements = run.replacedDays.map((date) =>
+    d1.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date),
+  );
+  if (run.to > run.from) {
+    statements.push(d1.prepare(DELETE_EMPTIED).bind(tenant, agentKey, run.from, run.to, JSON.stringify(run.kept)));
+  }
+  for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(INSERT_INTERVALS).bind(tenant, agentKey, chunk));
   if (statements.length > 0) await d1.batch(statements);
 }
 

@@ -27,11 +27,15 @@ const SCHEMA = [
      date TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, activity TEXT NOT NULL,
      PRIMARY KEY (start, "end", activity))`,
   `CREATE INDEX IF NOT EXISTS segments_date ON segments (date)`,
-  // Days whose per-interval totals must be (re)written to D1, from which instant on (null: the
-  // whole day).
-  `CREATE TABLE IF NOT EXISTS dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
 ];
+
+/**
+ * The meta key of the days whose per-interval totals must be (re)written to D1: date → from which
+ * instant on (null: the whole day). One row however many days a backfill marks (objects from
+ * before kept a row per day in a `dirty_intervals` table, moved here when they start).
+ */
+const DIRTY_META = "dirty";
 
 /** An event as the object stores it: with its source and replay key. */
 export interface StoredEvent extends StateEvent {
@@ -127,35 +131,38 @@ export class AgentStore {
   }
 
   /**
-   * Objects created before meta and dirty_intervals were tables without rowids get them rebuilt
-   * once: a write to a rowid table with a text key writes two rows (the table's and its index's).
+   * Objects created before meta was a table without rowids get it rebuilt once: a write to a rowid
+   * table with a text key writes two rows (the table's and its index's).
    */
-  private withoutRowids(old: readonly string[]): void {
-    for (const table of old) {
-      const create = SCHEMA.find((statement) => statement.includes(`EXISTS ${table} (`))!.replace(`EXISTS ${table} (`, `EXISTS ${table}_new (`);
-      this.sql.exec(`${create}; INSERT INTO ${table}_new SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE ${table}_new RENAME TO ${table}`);
-    }
+  private withoutRowids(): void {
+    const create = SCHEMA.find((statement) => statement.includes("EXISTS meta ("))!.replace("EXISTS meta (", "EXISTS meta_new (");
+    this.sql.exec(`${create}; INSERT INTO meta_new SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_new RENAME TO meta`);
   }
 
   /**
-   * The schema, then everything small this object keeps (meta, dirty days) and which tables need
-   * rebuilding: one call when the object starts (the cursor is the last statement's).
+   * The schema, then everything small this object keeps (meta) and what older objects need moved:
+   * one call when the object starts (the cursor is the last statement's).
    */
   private load(): void {
     const rows = this.sql
-      .exec<{ kind: string; k: string | null; v: string | number | null }>(
+      .exec<{ kind: string; k: string | null; v: string | null }>(
         `${SCHEMA.join(";\n")};
          SELECT 'meta' AS kind, key AS k, value AS v FROM meta
-         UNION ALL SELECT 'dirty', date, from_ts FROM dirty_intervals
-         UNION ALL SELECT 'rowid table', name, NULL FROM sqlite_master
-           WHERE type = 'table' AND name IN ('meta', 'dirty_intervals') AND sql NOT LIKE '%WITHOUT ROWID%'`,
+         UNION ALL SELECT 'old table', name, sql NOT LIKE '%WITHOUT ROWID%' FROM sqlite_master
+           WHERE type = 'table' AND (name = 'dirty_intervals' OR (name = 'meta' AND sql NOT LIKE '%WITHOUT ROWID%'))`,
       )
       .toArray();
-    for (const { kind, k, v } of rows) {
-      if (kind === "meta") this.meta.set(k!, JSON.parse(v as string));
-      else if (kind === "dirty") this.dirty.set(k!, { date: k!, from: v as number | null, version: 0, stored: v as number | null });
+    for (const { kind, k, v } of rows) if (kind === "meta") this.meta.set(k!, JSON.parse(v!));
+    if (rows.some((r) => r.kind === "old table" && r.k === "meta")) this.withoutRowids();
+    for (const [date, from] of Object.entries(this.getMeta<Record<string, number | null>>(DIRTY_META) ?? {})) {
+      this.dirty.set(date, { date, from, version: 0, stored: from });
     }
-    this.withoutRowids(rows.filter((r) => r.kind === "rowid table").map((r) => r.k!));
+    if (rows.some((r) => r.kind === "old table" && r.k === "dirty_intervals")) {
+      const old = this.sql.exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals").toArray();
+      for (const { date, from_ts } of old) this.markDirty(date, from_ts);
+      this.saveMeta();
+      this.sql.exec("DROP TABLE dirty_intervals");
+    }
   }
 
   // ── meta ───────────────────────────────────────────────────────────────────────────────────
@@ -353,6 +360,29 @@ export class AgentStore {
     return dates.flatMap((date) => this.segmentsByDate.get(date)!);
   }
 
+  /** The segments of every shift day from `first` to `last` (inclusive), by start: one read, not cached (a backfill's run of days). */
+  segmentsBetween(first: string, last: string): ScheduleSegment[] {
+    return this.sql
+      .exec<{ start: number; end: number; activity: string }>(
+        `SELECT start, "end", activity FROM segments WHERE date >= ? AND date <= ? ORDER BY start`,
+        first,
+        last,
+      )
+      .toArray()
+      .map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity }));
+  }
+
+  /** The span each shift day from `first` to `last` (inclusive) that has a schedule covers, first to last segment. */
+  scheduledSpans(first: string, last: string): Array<{ start: number; end: number }> {
+    return this.sql
+      .exec<{ start: number; end: number }>(
+        `SELECT min(start) AS start, max("end") AS "end" FROM segments WHERE date >= ? AND date <= ? GROUP BY date`,
+        first,
+        last,
+      )
+      .toArray();
+  }
+
   // ── dirty intervals ────────────────────────────────────────────────────────────────────────
 
   private readonly dirty = new Map<string, DirtyDay>();
@@ -363,6 +393,18 @@ export class AgentStore {
    * so live traffic writes no mark per interval.
    */
   markDirty(date: string, from: number | null, durable = true): void {
+    if (this.mark(date, from, durable)) this.storeMarks();
+  }
+
+  /** Marks many days (each from its own instant on) with one write of the marks at most. */
+  markDaysDirty(days: Iterable<readonly [date: string, from: number | null]>): void {
+    let changed = false;
+    for (const [date, from] of days) changed = this.mark(date, from, true) || changed;
+    if (changed) this.storeMarks();
+  }
+
+  /** The mark in memory; true when storage must learn of it. */
+  private mark(date: string, from: number | null, durable: boolean): boolean {
     const days = this.dirty;
     const known = days.get(date);
     const merged = known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
@@ -370,23 +412,21 @@ export class AgentStore {
     days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1, stored });
     // Storage only needs to know what is dirty from where; the version matters within one flush.
     const covered = stored !== undefined && (stored === null || (merged !== null && stored <= merged));
-    if (durable && !covered) {
-      this.sql.exec(
-        "INSERT INTO dirty_intervals (date, from_ts, version) VALUES (?, ?, 0) ON CONFLICT (date) DO UPDATE SET from_ts = excluded.from_ts",
-        date,
-        merged,
-      );
-      days.get(date)!.stored = merged;
-    }
+    if (!durable || covered) return false;
+    days.get(date)!.stored = merged;
+    return true;
+  }
+
+  /** Every stored mark, as one meta row (written with the call's other meta changes). */
+  private storeMarks(): void {
+    const stored = [...this.dirty.values()].filter((d) => d.stored !== undefined).map((d) => [d.date, d.stored]);
+    if (stored.length === 0) this.deleteMeta(DIRTY_META);
+    else this.setMeta(DIRTY_META, Object.fromEntries(stored));
   }
 
   /** Stores the marks kept only in memory (a flush failed: its retry must survive a restart). */
   storeDirtyMarks(): void {
-    for (const day of this.dirty.values()) this.markDirty(day.date, day.from);
-  }
-
-  markDaysDirty(dates: Iterable<string>): void {
-    for (const date of dates) this.markDirty(date, null);
+    this.markDaysDirty([...this.dirty.values()].map((d) => [d.date, d.from] as const));
   }
 
   dirtyDays(): DirtyDay[] {
@@ -399,7 +439,7 @@ export class AgentStore {
     if (days.get(date)?.version !== version) return;
     const { stored } = days.get(date)!;
     days.delete(date);
-    if (stored !== undefined) this.sql.exec("DELETE FROM dirty_intervals WHERE date = ?", date);
+    if (stored !== undefined) this.storeMarks();
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -408,8 +448,9 @@ export class AgentStore {
   takeAllEvents(): StoredEvent[] {
     const events = this.allEvents();
     // Handed-over events are the adopter's; nothing is left to flush here.
-    this.sql.exec("DELETE FROM state_log; DELETE FROM dirty_intervals");
+    this.sql.exec("DELETE FROM state_log");
     this.dirty.clear();
+    this.deleteMeta(DIRTY_META);
     this.recent = null;
     return events;
   }

@@ -152,7 +152,10 @@ export class AgentDO extends DurableObject<Env> {
     this.remember(context);
     for (const { date, segments } of days) {
       this.store.replaceSegments(date, segments);
-      this.store.markDaysDirty([date, addDays(date, 1)]);
+      this.store.markDaysDirty([
+        [date, null],
+        [addDays(date, 1), null],
+      ]);
     }
     return this.afterChange();
   }
@@ -332,7 +335,10 @@ export class AgentDO extends DurableObject<Env> {
     if (!known) return;
     if (settings.version > known.settings.version) {
       const today = this.today(Date.now());
-      this.store.markDaysDirty([addDays(today, -1), today]);
+      this.store.markDaysDirty([
+        [addDays(today, -1), null],
+        [today, null],
+      ]);
       this.store.setMeta("flushTodayNow", true);
     }
     if (mappings.version > (known.mappings?.version ?? 0)) {
@@ -389,20 +395,34 @@ export class AgentDO extends DurableObject<Env> {
 
   /**
    * Interval totals that new events change: from the earliest event's interval on, through the
-   * day of the next later event already stored (its state carries over until then).
+   * day of the next later event already stored (its state carries over until then) — on the days
+   * with a schedule only (an unscheduled day has no adherence, and no interval rows), so an event
+   * months old followed by today's costs the scheduled days between them, not every day.
    */
   private markEventsDirty(events: readonly StateEvent[]): void {
     const { timeZone } = this.settings();
+    const now = Date.now();
     const first = Math.min(...events.map((e) => e.ts));
     const last = Math.max(...events.map((e) => e.ts));
     const next = this.store.firstEventAfter(last);
-    const today = this.today(Date.now());
-    const until = next ? localDate(next, timeZone) : today;
-    const [firstDay, ...laterDays] = datesBetween(localDate(first, timeZone), until < today ? until : today);
+    const today = this.today(now);
+    const firstDay = localDate(first, timeZone);
+    const nextDay = next ? localDate(next, timeZone) : today;
+    const lastDay = nextDay < today ? nextDay : today;
+    if (firstDay > lastDay) return;
+    // The calendar days the shifts cover (a night shift's runs past midnight), from the day before to the day after.
+    const days = new Set<string>();
+    for (const shift of this.store.scheduledSpans(addDays(firstDay, -1), addDays(lastDay, 1))) {
+      for (const day of datesBetween(localDate(shift.start, timeZone), localDate(shift.end - 1, timeZone))) {
+        if (day >= firstDay && day <= lastDay) days.add(day);
+      }
+    }
     // Changes within the current interval are the ones its closing alarm writes anyway.
-    const current = firstDay === today && laterDays.length === 0 && first >= this.currentIntervalStart(Date.now());
-    if (firstDay) this.store.markDirty(firstDay, first, !current);
-    this.store.markDaysDirty(laterDays);
+    if (firstDay === today && lastDay === today && first >= this.currentIntervalStart(now)) {
+      if (days.has(today)) this.store.markDirty(today, first, false);
+      return;
+    }
+    this.store.markDaysDirty([...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const));
   }
 
   /** The report view: a shift day, with the segments published for that day. */
@@ -421,25 +441,6 @@ export class AgentDO extends DurableObject<Env> {
       intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
     });
     return { ...day, segments, events };
-  }
-
-  /**
-   * The history view: a calendar day in wall-clock intervals, whichever shift each second belongs
-   * to; from the interval containing `from` on when given (earlier intervals are unchanged).
-   */
-  private computeCalendarDay(date: string, now: number, from: number | null = null): DayAdherence {
-    const { timeZone, intervalMinutes, adherence } = this.settings();
-    const day = dayBounds(date, timeZone);
-    const window = from === null || from <= day.start ? day : { start: intervalStartOf(from, timeZone, intervalMinutes), end: day.end };
-    return computeDay({
-      events: this.store.eventsBetween(window.start, window.end),
-      segments: this.store.segmentsForDates([addDays(date, -1), date, addDays(date, 1)]),
-      rules: adherence.rules,
-      neutral: adherence.neutral,
-      window,
-      now,
-      intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
-    });
   }
 
   /** What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its events go. */
@@ -599,8 +600,7 @@ export class AgentDO extends DurableObject<Env> {
         context.tenant,
         context.profile.agentKey,
         this.store,
-        (date, from) => this.computeCalendarDay(date, now, from),
-        context.settings.settings.timeZone,
+        context.settings.settings,
         (date) => date === today && this.todayDeferred(now),
         now,
       );

@@ -6,9 +6,12 @@
  *   bigBatch  one 10,000-record request over 1,000 agents, ms (median), ours vs baseline
  *   latency   POST of one state change → matching `change` message on the live WebSocket, p50/p99,
  *             ours vs the floor (the baseline's Worker → agent DO → hub DO → WebSocket), one after the other
+ *   backfill  1,000 states (10 per agent) dated 300 days back vs the same request dated today, ms;
+ *             another request's time while the backfill's history is written vs on the quiet server
  *   engine    pure computeDay over one agent's day of 2,000 events, µs (median)
  *   rows      rows written per ingested event (D1 + Durable Object SQLite), from the platform's
- *             counters over test/worker/cost.test.ts's fixed workload (run in workerd by vitest)
+ *             counters over test/worker/cost.test.ts's fixed workload (run in workerd by vitest), and a
+ *             backfill's rows against its budget (test/worker/backfill.test.ts)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
@@ -32,6 +35,7 @@ import {
   scheduleRecords,
 } from "./lib/traffic.mjs";
 import { measureLatency } from "./lib/latency.mjs";
+import { BACKFILL_RATIO_TARGET, PROBE_RATIO_TARGET, runBackfillBench } from "./lib/backfill.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -100,7 +104,7 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 const servers = {};
-const results = { ingest: null, bigBatch: null, latency: null, engine: null, rows: null };
+const results = { ingest: null, bigBatch: null, latency: null, backfill: null, engine: null, rows: null };
 const notes = [];
 const failures = [];
 
@@ -341,6 +345,18 @@ async function main() {
     };
   }
 
+  // ── backfill: 300 days back vs today, on a tenant of its own ────────────────────────────────────
+  if (!SKIP.has("backfill")) {
+    const res = await expectPost(`${ours.url}/api/admin/keys`, { tenant: `${TENANT}-backfill`, name: "bench backfill", permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201]);
+    if (schedules.loaded) await clearOfIntervalClose(120_000);
+    // The baseline has no history to write: frozen, it takes no CPU from this part.
+    if (FREEZE_OTHER) pauseServer(baseline);
+    try {
+      results.backfill = await runBackfillBench({ url: ours.url, key: res.json.key, log, settle: () => settle([ours], { maxMs: 120_000 }) });
+    } finally {
+      if (FREEZE_OTHER) resumeServer(baseline);
+    }
+  }
 }
 
 async function importSchedules(server, key, agents) {
@@ -453,11 +469,24 @@ async function ingestRound(target) {
 
 /** The cost test's COST line: rows written per event, nobody watching / boards open / both. */
 function rowsWritten() {
-  const run = spawnSync("npx", ["vitest", "run", "--config", "test/vitest.config.ts", "--project", "workers", "test/worker/cost.test.ts"], { encoding: "utf8" });
-  const line = `${run.stdout}`.split("\n").find((l) => l.includes("COST {"));
+  const run = spawnSync(
+    "npx",
+    ["vitest", "run", "--config", "test/vitest.config.ts", "--project", "workers", "test/worker/cost.test.ts", "test/worker/backfill.test.ts"],
+    { encoding: "utf8" },
+  );
+  const lines = `${run.stdout}`.split("\n");
+  const line = lines.find((l) => l.includes("COST {"));
   if (!line) throw new Error(`the cost test printed no COST line (exit ${run.status}):\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
   const cost = JSON.parse(line.slice(line.indexOf("{")));
-  return { unwatched: round3(cost.unwatched.perEvent), watched: round3(cost.watched.perEvent), mixed: round3(cost.mixed.perEvent), events: cost.mixed.events, targetsMet: run.status === 0 };
+  const backfill = lines.find((l) => l.startsWith("BACKFILL rows written"))?.match(/(\d+) for (\d+) events and (\d+) changed/);
+  return {
+    unwatched: round3(cost.unwatched.perEvent),
+    watched: round3(cost.watched.perEvent),
+    mixed: round3(cost.mixed.perEvent),
+    events: cost.mixed.events,
+    backfill: backfill ? { rows: Number(backfill[1]), events: Number(backfill[2]), changedIntervals: Number(backfill[3]) } : null,
+    targetsMet: run.status === 0,
+  };
 }
 
 function round3(x) {
@@ -469,6 +498,7 @@ function report() {
     ingest: results.ingest,
     bigBatch: results.bigBatch,
     latency: results.latency,
+    backfill: results.backfill,
     engine: results.engine,
     rows: results.rows,
   };
@@ -493,11 +523,31 @@ function report() {
     row("boardOpen", `${l.openMs} ms`, `${l.floorOpenMs} ms`, "connect → snapshot (the product's hub seeded from every agent)");
   } else if (l) row("latency", `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`, "—", `${l.samples} samples at ${LATENCY_RATE}/s (no floor measured)`);
   else row("latency", "—", "—", "");
+  const f = out.backfill;
+  if (f) {
+    row(
+      "backfill",
+      `${f.backMs} ms (${f.daysBack} d back)`,
+      `${f.todayMs} ms (today)`,
+      `${f.importedRatio}× today's time; agents nobody imported ${f.unknownBackMs} / ${f.unknownTodayMs} ms = ${f.unknownRatio}× ` +
+        `(target ≤ ${BACKFILL_RATIO_TARGET}× both) ${f.targetsMet ? "met" : "NOT met"}`,
+    );
+    row(
+      "  probe",
+      `${f.probeDuringMs} ms (max ${f.probeDuringMaxMs})`,
+      `${f.probeQuietMs} ms (quiet)`,
+      `GET /api/v1/agents while the backfill's history is written: ${f.probeRatio}× quiet (target ≤ ${PROBE_RATIO_TARGET}×)`,
+    );
+  } else row("backfill", "—", "—", "");
   const e = out.engine;
   if (e) row("engine", `${e.recomputeMicros} µs`, "", `one agent-day of ${e.eventsPerDay} events`);
   else row("engine", "—", "", "");
   const r = out.rows;
   if (r) row("rows", `${r.mixed} per event`, "", `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`);
+  if (r?.backfill) {
+    const { rows, events, changedIntervals } = r.backfill;
+    row("  backfill", `${rows} rows`, "", `${events} events 300 days back changing ${changedIntervals} intervals: budget 3 per event + changed = ${3 * events + changedIntervals}`);
+  }
   else row("rows", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);

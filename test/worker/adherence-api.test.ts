@@ -240,6 +240,7 @@ describe("interval history in D1", () => {
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
     const count = () => env.DB.prepare("SELECT count(*) AS n FROM adherence_intervals WHERE tenant = ?").bind(tenant).first("n");
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: `${twoDaysAgo}T08:00:00Z`, end: `${twoDaysAgo}T16:00:00Z`, activity: "work" }]);
 
     // A real failure: the interval table is gone for a while. Ingest does not need it.
     await env.DB.exec("ALTER TABLE adherence_intervals RENAME TO adherence_intervals_away");
