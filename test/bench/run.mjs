@@ -347,12 +347,14 @@ async function main() {
 
   // ── backfill: 300 days back vs today, on a tenant of its own ────────────────────────────────────
   if (!SKIP.has("backfill")) {
-    const res = await expectPost(`${ours.url}/api/admin/keys`, { tenant: `${TENANT}-backfill`, name: "bench backfill", permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201]);
+    const keyOf = async (tenant) =>
+      (await expectPost(`${ours.url}/api/admin/keys`, { tenant, name: "bench backfill", permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201])).json.key;
+    const [key, unknownKey] = [await keyOf(`${TENANT}-backfill`), await keyOf(`${TENANT}-backfill-unknown`)];
     if (schedules.loaded) await clearOfIntervalClose(120_000);
     // The baseline has no history to write: frozen, it takes no CPU from this part.
     if (FREEZE_OTHER) pauseServer(baseline);
     try {
-      results.backfill = await runBackfillBench({ url: ours.url, key: res.json.key, log, settle: () => settle([ours], { maxMs: 120_000 }) });
+      results.backfill = await runBackfillBench({ url: ours.url, key, unknownKey, log, settle: () => settle([ours], { maxMs: 120_000 }) });
     } finally {
       if (FREEZE_OTHER) resumeServer(baseline);
     }
