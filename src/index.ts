@@ -15,13 +15,18 @@ export default {
     if (controller.cron === CONNECTOR_WAKE_CRON) {
       ctx.waitUntil(
         wakeConnectors(env).then((r) => {
-          if (r.woken > 0 || r.failed > 0) console.log(`connectors: ${r.woken} of ${r.connectors} woken (alarm lost), ${r.failed} failed`);
+          if (r.woken > 0 || r.failed > 0)
+            console.log(`connectors: ${r.woken} of ${r.connectors} woken (alarm lost), ${r.failed} failed`);
         }),
       );
       return;
     }
     ctx.waitUntil(
-      purgeExpiredHistory(env).then((result) => console.log(`retention: ${result.deleted} rows deleted over ${result.tenants} tenants${result.finished ? "" : " (more next run)"}`)),
+      purgeExpiredHistory(env).then((result) =>
+        console.log(
+          `retention: ${result.deleted} rows deleted over ${result.tenants} tenants${result.finished ? "" : " (more next run)"}`,
+        ),
+      ),
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -33,7 +33,9 @@ if (process.argv.includes("--check")) {
     // missing: stale by definition
   }
   if (committed !== types) {
-    console.error("src/client/api.d.ts is stale: the API changed since it was generated. Run `npm run client:generate` and commit the result.");
+    console.error(
+      "src/client/api.d.ts is stale: the API changed since it was generated. Run `npm run client:generate` and commit the result.",
+    );
     process.exit(1);
   }
   console.log("src/client/api.d.ts matches the OpenAPI document");

@@ -50,8 +50,19 @@ export async function insertContactIntervals(
     if (r.queueId !== "" && !named.has(key)) named.set(key, [r.source, r.queueId, r.queueName ?? null]);
   }
   const values = rows.map((r) => [
-    r.source, r.queueId, r.channel, r.intervalStart, r.offered, r.handled, r.notHandled, r.handleSeconds,
-    r.holdSeconds, r.serviceLevelPct, r.outboundContacts, r.outboundSeconds, r.userData,
+    r.source,
+    r.queueId,
+    r.channel,
+    r.intervalStart,
+    r.offered,
+    r.handled,
+    r.notHandled,
+    r.handleSeconds,
+    r.holdSeconds,
+    r.serviceLevelPct,
+    r.outboundContacts,
+    r.outboundSeconds,
+    r.userData,
   ]);
   const queueChunks = jsonChunks([...named.values()]);
   const insertIntervals = INSERT_INTERVALS(updateExisting ? OVERWRITE : "DO NOTHING");
@@ -76,7 +87,12 @@ export interface ContactIntervalFilter {
 }
 
 /** A tenant's intervals starting in [from, to), by time, source, queue and channel; at most `limit` rows. */
-export async function readContactIntervals(db: Db, tenant: string, filter: ContactIntervalFilter, limit: number): Promise<StoredContactInterval[]> {
+export async function readContactIntervals(
+  db: Db,
+  tenant: string,
+  filter: ContactIntervalFilter,
+  limit: number,
+): Promise<StoredContactInterval[]> {
   const ci = contactIntervals;
   return db
     .select({

@@ -44,7 +44,12 @@ export interface IntervalRun {
  * costs no write). Running it twice writes the same rows (the agents'
  * flushes rely on that).
  */
-export async function writeIntervalRun(d1: D1Database, tenant: string, agentKey: string, run: IntervalRun): Promise<void> {
+export async function writeIntervalRun(
+  d1: D1Database,
+  tenant: string,
+  agentKey: string,
+  run: IntervalRun,
+): Promise<void> {
   const rows = run.intervals.map((i) => [
     i.start,
     i.time,
@@ -57,7 +62,9 @@ export async function writeIntervalRun(d1: D1Database, tenant: string, agentKey:
     i.date,
   ]);
   const statements = run.replacedDays.map((date) =>
-    d1.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date),
+    d1
+      .prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?")
+      .bind(tenant, agentKey, date),
   );
   if (run.to > run.from) {
     statements.push(d1.prepare(DELETE_EMPTIED).bind(tenant, agentKey, run.from, run.to, JSON.stringify(run.kept)));
@@ -88,7 +95,12 @@ export interface IntervalReportRow {
 }
 
 /** Every agent's intervals of a tenant-local day (of one team when given), by agent then time. */
-export async function readDayIntervals(d1: D1Database, tenant: string, date: string, team: string | null): Promise<IntervalReportRow[]> {
+export async function readDayIntervals(
+  d1: D1Database,
+  tenant: string,
+  date: string,
+  team: string | null,
+): Promise<IntervalReportRow[]> {
   const { results } = await d1
     .prepare(
       `SELECT coalesce(e.employee_id, e.email, substr(i.agent_key, 9)) AS agentId, e.email, e.first_name || ' ' || e.last_name AS name,

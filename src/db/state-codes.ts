@@ -16,7 +16,11 @@ export async function loadMappings(d1: D1Database, tenant: string): Promise<Vers
   if (hit) return hit;
   const [version, rows] = await d1.batch([
     d1.prepare("SELECT version FROM state_code_mapping_versions WHERE tenant = ?").bind(tenant),
-    d1.prepare("SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason").bind(tenant),
+    d1
+      .prepare(
+        "SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason",
+      )
+      .bind(tenant),
   ]);
   return cache.set(tenant, {
     version: (version?.results[0] as { version: number } | undefined)?.version ?? NO_MAPPINGS.version,
@@ -77,7 +81,12 @@ export interface SeenCode {
  * one transaction (a pair already noted writes nothing). A code sent beside a named state is
  * never re-derived, so no agent is noted for it.
  */
-export async function recordStateCodes(d1: D1Database, tenant: string, seen: readonly SeenCode[], seenAt: string): Promise<void> {
+export async function recordStateCodes(
+  d1: D1Database,
+  tenant: string,
+  seen: readonly SeenCode[],
+  seenAt: string,
+): Promise<void> {
   if (seen.length === 0) return;
   const totals = new Map<string, [string, string, string, number, AgentState | null]>();
   for (const s of seen) {
@@ -112,7 +121,11 @@ export async function recordStateCodes(d1: D1Database, tenant: string, seen: rea
 }
 
 /** The agents holding events of these codes (any reason). */
-export async function agentsWithCodes(d1: D1Database, tenant: string, codes: ReadonlyArray<{ source: string; code: string }>): Promise<string[]> {
+export async function agentsWithCodes(
+  d1: D1Database,
+  tenant: string,
+  codes: ReadonlyArray<{ source: string; code: string }>,
+): Promise<string[]> {
   if (codes.length === 0) return [];
   const { results } = await d1
     .prepare(

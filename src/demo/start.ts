@@ -178,7 +178,8 @@ async function main() {
     say("created .dev.vars from .dev.vars.example (local development values)");
   }
   const adminToken = readDevVars(devVars).ADMIN_TOKEN;
-  if (flags.demo && !adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN; add one (see .dev.vars.example) or run with --no-demo");
+  if (flags.demo && !adminToken)
+    throw new Error(".dev.vars has no ADMIN_TOKEN; add one (see .dev.vars.example) or run with --no-demo");
 
   const baseUrl = `http://${HOST}:${flags.port}`;
   if (await portInUse(flags.port)) {

@@ -57,7 +57,12 @@ export function callEndChange(
   const previous = events.findLast((e) => e.ts <= call.start && !isOwnStart(e));
   if (!previous) return { source, state: STATE_WITHOUT_HISTORY, code, reason: null };
   if (previous.state !== null) return { source, state: previous.state, code, reason: null };
-  return { source: previous.source, state: null, code: previous.acdStateCode ?? null, reason: previous.reasonCode ?? null };
+  return {
+    source: previous.source,
+    state: null,
+    code: previous.acdStateCode ?? null,
+    reason: previous.reasonCode ?? null,
+  };
 }
 
 // ── the tracker's vocabulary (kept by the agent's object, read by the doors) ─────────────────────

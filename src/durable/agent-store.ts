@@ -17,7 +17,6 @@ import type { Sql } from "../db/meter.ts";
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
-
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
      reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)) WITHOUT ROWID`,
@@ -72,7 +71,10 @@ function insertValues<T extends Record<string, SqlStorageValue>>(
   const out: T[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
-    const cursor = sql.exec<T>(`${head} VALUES ${Array(chunk.length).fill(placeholders).join(", ")} ${tail}`, ...chunk.flat());
+    const cursor = sql.exec<T>(
+      `${head} VALUES ${Array(chunk.length).fill(placeholders).join(", ")} ${tail}`,
+      ...chunk.flat(),
+    );
     for (const row of cursor) out.push(row);
   }
   return out;
@@ -97,7 +99,8 @@ const CACHE_SLACK_MS = 24 * 3_600_000;
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Events in replay-key order: (ts, source, key), as SQLite sorts them. */
-const byKey = (a: StoredEvent, b: StoredEvent) => a.ts - b.ts || compareText(a.source, b.source) || compareText(a.key, b.key);
+const byKey = (a: StoredEvent, b: StoredEvent) =>
+  a.ts - b.ts || compareText(a.source, b.source) || compareText(a.key, b.key);
 
 /** Index of the first event at or after `ts` in events sorted by time (events.length if none). */
 function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
@@ -116,7 +119,10 @@ function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
  * started earlier: whether that end takes effect depends on the source's starts since its
  * interval's start (see withoutSupersededEnds in src/domain/adherence.ts).
  */
-function withIntervalStarts(from: number, read: (from: number) => StoredEvent[]): { from: number; events: StoredEvent[] } {
+function withIntervalStarts(
+  from: number,
+  read: (from: number) => StoredEvent[],
+): { from: number; events: StoredEvent[] } {
   for (;;) {
     const events = read(from);
     const earliest = events.reduce((min, e) => (e.closes != null && e.closes < min ? e.closes : min), from);
@@ -135,8 +141,13 @@ export class AgentStore {
    * table with a text key writes two rows (the table's and its index's).
    */
   private withoutRowids(): void {
-    const create = SCHEMA.find((statement) => statement.includes("EXISTS meta ("))!.replace("EXISTS meta (", "EXISTS meta_new (");
-    this.sql.exec(`${create}; INSERT INTO meta_new SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_new RENAME TO meta`);
+    const create = SCHEMA.find((statement) => statement.includes("EXISTS meta ("))!.replace(
+      "EXISTS meta (",
+      "EXISTS meta_new (",
+    );
+    this.sql.exec(
+      `${create}; INSERT INTO meta_new SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_new RENAME TO meta`,
+    );
   }
 
   /**
@@ -158,7 +169,9 @@ export class AgentStore {
       this.dirty.set(date, { date, from, version: 0, stored: from });
     }
     if (rows.some((r) => r.kind === "old table" && r.k === "dirty_intervals")) {
-      const old = this.sql.exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals").toArray();
+      const old = this.sql
+        .exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals")
+        .toArray();
       for (const { date, from_ts } of old) this.markDirty(date, from_ts);
       this.saveMeta();
       this.sql.exec("DROP TABLE dirty_intervals");
@@ -197,10 +210,19 @@ export class AgentStore {
     if (this.unsaved.size === 0) return;
     const changes = [...this.unsaved];
     this.unsaved.clear();
-    const upserts = changes.filter(([, value]) => value !== undefined).map(([key, value]) => [key, JSON.stringify(value)]);
+    const upserts = changes
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, JSON.stringify(value)]);
     const deletions = changes.filter(([, value]) => value === undefined).map(([key]) => key);
-    if (upserts.length > 0) insertValues(this.sql, "INSERT INTO meta (key, value)", upserts, "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (deletions.length > 0) this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
+    if (upserts.length > 0)
+      insertValues(
+        this.sql,
+        "INSERT INTO meta (key, value)",
+        upserts,
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      );
+    if (deletions.length > 0)
+      this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────
@@ -355,7 +377,8 @@ export class AgentStore {
         `SELECT date, start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
         JSON.stringify(missing),
       );
-      for (const r of rows) this.segmentsByDate.get(r.date)!.push({ start: r.start, end: r.end, activity: r.activity as Activity });
+      for (const r of rows)
+        this.segmentsByDate.get(r.date)!.push({ start: r.start, end: r.end, activity: r.activity as Activity });
     }
     return dates.flatMap((date) => this.segmentsByDate.get(date)!);
   }
@@ -407,7 +430,8 @@ export class AgentStore {
   private mark(date: string, from: number | null, durable: boolean): boolean {
     const days = this.dirty;
     const known = days.get(date);
-    const merged = known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
+    const merged =
+      known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
     const stored = known?.stored;
     days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1, stored });
     // Storage only needs to know what is dirty from where; the version matters within one flush.

@@ -57,7 +57,11 @@ export class ConnectorStore {
       this.metaCache.set(key, null);
       return;
     }
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
+    );
     this.metaCache.set(key, structuredClone(value));
   }
 
@@ -74,7 +78,10 @@ export class ConnectorStore {
 
   /** The send times of the latest `count` requests, newest first. */
   latestRequests(count: number): number[] {
-    return this.sql.exec<{ at: number }>("SELECT at FROM requests ORDER BY at DESC LIMIT ?", count).toArray().map((r) => r.at);
+    return this.sql
+      .exec<{ at: number }>("SELECT at FROM requests ORDER BY at DESC LIMIT ?", count)
+      .toArray()
+      .map((r) => r.at);
   }
 
   logRequest(at: number): void {
@@ -141,7 +148,12 @@ export class ConnectorStore {
       "SELECT facts FROM calls WHERE id IN (SELECT value FROM json_each(?))",
       JSON.stringify([...new Set(ids)]),
     );
-    return new Map(rows.toArray().map((r) => factsOf(r.facts)).map((c) => [c.id, c]));
+    return new Map(
+      rows
+        .toArray()
+        .map((r) => factsOf(r.facts))
+        .map((c) => [c.id, c]),
+    );
   }
 
   /** Every stored call and chat contributing at a time in [from, to). */
@@ -166,7 +178,10 @@ export class ConnectorStore {
 
   /** Calls and chats whose every time is before `ts` can no longer change an interval that is still counted. */
   forgetContactsBefore(ts: number): void {
-    this.sql.exec("DELETE FROM calls WHERE updated_at < ?1 AND coalesce(offered_at, 0) < ?1 AND coalesce(ended_at, 0) < ?1", ts);
+    this.sql.exec(
+      "DELETE FROM calls WHERE updated_at < ?1 AND coalesce(offered_at, 0) < ?1 AND coalesce(ended_at, 0) < ?1",
+      ts,
+    );
   }
 }
 

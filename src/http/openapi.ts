@@ -10,7 +10,7 @@
  * `invalid`): documented from the same schemas as the native routes.
  */
 import { type ConversionConfig, toJsonSchema } from "@valibot/to-json-schema";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { guardedShapes } from "../domain/json.ts";
 import { invalidInput, readJson } from "./json.ts";
@@ -43,7 +43,9 @@ export interface RouteDoc {
 }
 
 type InputTarget = "json" | "query" | "param" | "header";
-type Documented = { kind: "route"; doc: RouteDoc } | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
+type Documented =
+  | { kind: "route"; doc: RouteDoc }
+  | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
 
 function tag<T extends object>(handler: T, doc: Documented): T {
   (handler as Record<symbol, unknown>)[DOC] = doc;
@@ -61,9 +63,12 @@ export function docOf(handler: unknown): Documented | undefined {
 
 /** Describes a route for the document; does nothing to the request. */
 export function describeRoute(doc: RouteDoc): MiddlewareHandler {
-  return tag<MiddlewareHandler>(async (_c, next) => {
-    await next();
-  }, { kind: "route", doc });
+  return tag<MiddlewareHandler>(
+    async (_c, next) => {
+      await next();
+    },
+    { kind: "route", doc },
+  );
 }
 
 type Validated<T extends InputTarget, S extends v.GenericSchema> = {
@@ -89,7 +94,8 @@ export interface ValidateOptions {
 }
 
 /**
- * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`, answering a 400 in
+ * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`,
+ * answering a 400 in
  * our envelope (or the door's own answer, `options.invalid`); the handler reads the output with
  * `c.req.valid(target)`. The body is read strictly (invalid UTF-8 and malformed JSON are 400s).
  */
@@ -97,12 +103,18 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
   target: T,
   schema: S,
   options: ValidateOptions = {},
-): MiddlewareHandler<any, string, Validated<T, S>> {
+): MiddlewareHandler<Env, string, Validated<T, S>> {
   const refuse = options.invalid ?? invalidInput;
-  const middleware: MiddlewareHandler<any, string, Validated<T, S>> = async (c: Context, next) => {
+  const middleware: MiddlewareHandler<Env, string, Validated<T, S>> = async (c: Context, next) => {
     const input = options.read
       ? await options.read(c)
-      : target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : target === "header" ? c.req.header() : c.req.param();
+      : target === "json"
+        ? await readJson(c, options.empty)
+        : target === "query"
+          ? c.req.query()
+          : target === "header"
+            ? c.req.header()
+            : c.req.param();
     const result = v.safeParse(schema, input, { abortEarly: true });
     if (!result.success) refuse(result.issues);
     c.req.addValidatedData(target, result.output as object);
@@ -123,7 +135,11 @@ export const errorBody = v.pipe(v.objectWithRest(errorEntries, v.unknown()), v.t
 /** 429: the key's (or the client address's) budget is spent for this minute. */
 export const rateLimitedBody = v.strictObject({
   error: v.string(),
-  retryAfter: v.pipe(v.number(), v.integer(), v.description("Seconds until the budget refills (also the Retry-After header)")),
+  retryAfter: v.pipe(
+    v.number(),
+    v.integer(),
+    v.description("Seconds until the budget refills (also the Retry-After header)"),
+  ),
 });
 
 /** One refused record of a batch, at its index, echoed as sent. */
@@ -146,7 +162,9 @@ export function batchResult(counts: Record<string, string>) {
   return v.strictObject({
     success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
     error: v.optional(v.string()),
-    ...Object.fromEntries(Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))])),
+    ...Object.fromEntries(
+      Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))]),
+    ),
     warnings: v.optional(v.array(warning)),
     errors: v.array(recordError),
   });
@@ -163,10 +181,15 @@ export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.Gen
     data: v.pipe(
       v.array(item),
       v.maxLength(10_000),
-      v.description("At most 10,000 records; each is validated on its own, and a refused record does not cost the others"),
+      v.description(
+        "At most 10,000 records; each is validated on its own, and a refused record does not cost the others",
+      ),
     ),
   };
-  if (updateExisting) entries.updateExisting = v.optional(v.pipe(v.boolean(), v.description("Overwrite records that exist (default false: they are skipped)")));
+  if (updateExisting)
+    entries.updateExisting = v.optional(
+      v.pipe(v.boolean(), v.description("Overwrite records that exist (default false: they are skipped)")),
+    );
   return v.strictObject(entries);
 }
 
@@ -174,7 +197,11 @@ export const STANDARD_ERRORS = {
   apiKey: {
     401: { description: "Missing, unknown, expired or revoked API key", schema: errorBody },
     403: { description: "The key lacks the permission (or the team)", schema: errorBody },
-    429: { description: "Rate limit: 1,000 requests a minute per key", schema: rateLimitedBody, headers: { "Retry-After": "Seconds until the budget refills" } },
+    429: {
+      description: "Rate limit: 1,000 requests a minute per key",
+      schema: rateLimitedBody,
+      headers: { "Retry-After": "Seconds until the budget refills" },
+    },
   },
   admin: {
     401: { description: "Missing or invalid admin token", schema: errorBody },
@@ -243,19 +270,35 @@ export interface DocumentInfo {
 
 export const SECURITY_SCHEMES = {
   apiKey: { type: "http", scheme: "bearer", description: "A tenant API key: `Authorization: Bearer <key>`" },
-  apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same tenant API key in `X-API-Key`" },
-  adminToken: { type: "http", scheme: "bearer", description: "The operator's ADMIN_TOKEN (a wrangler secret): `Authorization: Bearer <ADMIN_TOKEN>`" },
+  apiKeyHeader: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "The same tenant API key in `X-API-Key`",
+  },
+  adminToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's ADMIN_TOKEN (a wrangler secret): `Authorization: Bearer <ADMIN_TOKEN>`",
+  },
   communityWfmToken: {
     type: "http",
     scheme: "bearer",
     description: "The CommunityWFM Cloud Connect access token from `POST /api/ccs/auth/login` (an API user's sign-in)",
   },
-  basic: { type: "http", scheme: "basic", description: "HTTP Basic with a tenant API key as the password (the inContact door)" },
+  basic: {
+    type: "http",
+    scheme: "basic",
+    description: "HTTP Basic with a tenant API key as the password (the inContact door)",
+  },
 } as const;
 
 /** Builds the document from the routes' descriptions; a route with none is left out (and a test fails). */
 export function openApiDocument(routes: readonly RegisteredRoute[], info: DocumentInfo) {
-  const operations = new Map<string, { method: string; path: string; doc?: RouteDoc; inputs: Array<Extract<Documented, { kind: "input" }>> }>();
+  const operations = new Map<
+    string,
+    { method: string; path: string; doc?: RouteDoc; inputs: Array<Extract<Documented, { kind: "input" }>> }
+  >();
   for (const route of routes) {
     const documented = docOf(route.handler);
     if (!documented || route.method === "ALL") continue;
@@ -274,11 +317,16 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
     let requestBody: unknown;
     for (const input of op.inputs) {
       if (input.target === "json") {
-        requestBody = { required: !input.optionalBody, content: { "application/json": { schema: jsonSchema(input.schema) } } };
+        requestBody = {
+          required: !input.optionalBody,
+          content: { "application/json": { schema: jsonSchema(input.schema) } },
+        };
       } else params.push(...parameters(input.target === "param" ? "path" : input.target, input.schema));
     }
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)) {
-      if (!params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")) {
+      if (
+        !params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")
+      ) {
         params.push({ name, in: "path", required: true, schema: { type: "string" } });
       }
     }
@@ -290,14 +338,29 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
       };
     }
     const responses = Object.fromEntries(
-      Object.entries(doc.responses).flatMap(([status, response]) => !response ? [] : [[
-        status,
-        {
-          description: response.description,
-          ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }])) } : {}),
-          ...content(response),
-        },
-      ]]),
+      Object.entries(doc.responses).flatMap(([status, response]) =>
+        !response
+          ? []
+          : [
+              [
+                status,
+                {
+                  description: response.description,
+                  ...(response.headers
+                    ? {
+                        headers: Object.fromEntries(
+                          Object.entries(response.headers).map(([name, description]) => [
+                            name,
+                            { description, schema: { type: "string" } },
+                          ]),
+                        ),
+                      }
+                    : {}),
+                  ...content(response),
+                },
+              ],
+            ],
+      ),
     );
     (paths[path] ??= {})[op.method] = {
       tags: doc.tags,

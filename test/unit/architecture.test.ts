@@ -45,7 +45,9 @@ describe("src/ layering", () => {
   });
 
   it("keeps every D1 statement in src/db", () => {
-    const offenders = files.filter((f) => !rel(f).startsWith("db/") && /\.prepare\(/.test(readFileSync(f, "utf8"))).map(rel);
+    const offenders = files
+      .filter((f) => !rel(f).startsWith("db/") && /\.prepare\(/.test(readFileSync(f, "utf8")))
+      .map(rel);
     expect(offenders).toEqual([]);
   });
 
@@ -60,7 +62,9 @@ describe("src/ layering", () => {
 
   it("keeps each vendor door to itself: no door imports another", () => {
     const offenders = inLayer("doors").flatMap((f) =>
-      (graph.get(f) ?? []).filter((t) => t.startsWith("doors/") && t.split("/")[1] !== f.split("/")[1]).map((t) => `${f} → ${t}`),
+      (graph.get(f) ?? [])
+        .filter((t) => t.startsWith("doors/") && t.split("/")[1] !== f.split("/")[1])
+        .map((t) => `${f} → ${t}`),
     );
     expect(offenders).toEqual([]);
   });
@@ -76,7 +80,9 @@ describe("src/ layering", () => {
 
   it("lets src/http and the vendor doors reach storage and objects only through src/services", () => {
     const offenders = [...inLayer("http"), ...inLayer("doors")].flatMap((f) =>
-      (graph.get(f) ?? []).filter((target) => target.startsWith("db/") || target.startsWith("durable/")).map((t) => `${f} → ${t}`),
+      (graph.get(f) ?? [])
+        .filter((target) => target.startsWith("db/") || target.startsWith("durable/"))
+        .map((t) => `${f} → ${t}`),
     );
     expect(offenders).toEqual([]);
   });

@@ -17,9 +17,18 @@ describe("the context of an ingest, by version", () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant);
     await postData(key, "/api/v1/import/employees", [employee(1)]);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).first<string>("id"))!;
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?")
+      .bind(tenant)
+      .first<string>("id"))!;
     const whole = await tenantContext(env, tenant);
-    const profile = { agentKey, agentId: "E1", email: "agent1@example.com", employeeId: "E1", name: "Agent Number1", team: "Day" };
+    const profile = {
+      agentKey,
+      agentId: "E1",
+      email: "agent1@example.com",
+      employeeId: "E1",
+      name: "Agent Number1",
+      team: "Day",
+    };
     const full: AgentContext = { tenant, profile, ...whole };
     const byVersion = (settings: number, mappings: number): AgentContextRef => ({
       tenant,
@@ -30,12 +39,24 @@ describe("the context of an ingest, by version", () => {
     });
     const event = (minutesAgo: number, state: "available" | "on_call") => {
       const ts = Date.now() - minutesAgo * 60_000;
-      return { ts, source: "native", key: `k${ts}`, state, acdStateCode: null, reasonCode: null, queue: null, closes: null };
+      return {
+        ts,
+        source: "native",
+        key: `k${ts}`,
+        state,
+        acdStateCode: null,
+        reasonCode: null,
+        queue: null,
+        closes: null,
+      };
     };
     const agent = agentStub(env, tenant, agentKey);
     const { settings: s, mappings: m } = whole;
 
-    expect(await agent.ingest(byVersion(s.version, m.version), [event(5, "available")])).toMatchObject({ contextNeeded: true, processed: 0 });
+    expect(await agent.ingest(byVersion(s.version, m.version), [event(5, "available")])).toMatchObject({
+      contextNeeded: true,
+      processed: 0,
+    });
     expect(await agent.status()).toBeNull();
     expect(await agent.ingest(full, [event(5, "available")])).toMatchObject({ processed: 1 });
     const next = await agent.ingest(byVersion(s.version, m.version), [event(4, "on_call")]);
@@ -55,20 +76,32 @@ describe("the context of an ingest, by version", () => {
     await postData(key, "/api/v1/import/employees", [employee(1)]);
     const ingest = async (value: StateChange) => {
       const pending: Promise<unknown>[] = [];
-      const outcome = await ingestAgentStates(env, tenant, [{ index: 0, value }], { waitUntil: (p) => void pending.push(p) });
+      const outcome = await ingestAgentStates(env, tenant, [{ index: 0, value }], {
+        waitUntil: (p) => void pending.push(p),
+      });
       await Promise.all(pending);
       return outcome;
     };
     await ingest({ source: "acd:test", agentId: "E1", state: null, code: "AUX7", timestamp: Date.now() - 300_000 });
-    const { results } = await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).all<{ id: string }>();
+    const { results } = await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?")
+      .bind(tenant)
+      .all<{ id: string }>();
     const agent = agentStub(env, tenant, results[0]!.id);
     expect(await agent.status()).toMatchObject({ state: null, unmapped: true });
     // Saved without the fan-out that tells the agents: only the version the import names tells this one.
     await saveMappings(env.DB, tenant, [{ source: "acd:test", code: "aux7", reason: "", state: "training" }]);
-    const outcome = await ingest({ source: "acd:test", agentId: "E1", state: null, code: "AUX7", timestamp: Date.now() - 60_000 });
+    const outcome = await ingest({
+      source: "acd:test",
+      agentId: "E1",
+      state: null,
+      code: "AUX7",
+      timestamp: Date.now() - 60_000,
+    });
     expect(outcome.counts).toEqual({ processed: 1, skipped: 0 });
     expect(await agent.status()).toMatchObject({ state: "training", unmapped: false });
-    const timeline = (await (await api(key, "/api/v1/agents/E1/timeline")).json()) as { states: Array<{ state: string | null }> };
+    const timeline = (await (await api(key, "/api/v1/agents/E1/timeline")).json()) as {
+      states: Array<{ state: string | null }>;
+    };
     expect(timeline.states.map((s) => s.state)).toEqual(["training", "training"]);
   });
 });

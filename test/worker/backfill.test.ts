@@ -18,10 +18,19 @@ async function setup(agents: number) {
   const tenant = newTenant();
   const { key } = await createKey(tenant);
   const ids = Array.from({ length: agents }, (_, i) => `E${i + 1}`);
-  await postData(key, "/api/v1/import/employees", ids.map((_, i) => employee(i + 1)));
+  await postData(
+    key,
+    "/api/v1/import/employees",
+    ids.map((_, i) => employee(i + 1)),
+  );
   const keys = new Map<string, string>();
   for (const id of ids) {
-    keys.set(id, (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?").bind(tenant, id).first<string>("id"))!);
+    keys.set(
+      id,
+      (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?")
+        .bind(tenant, id)
+        .first<string>("id"))!,
+    );
   }
   return { tenant, key, ids, keys };
 }
@@ -87,7 +96,12 @@ describe("a backfill", () => {
     const scheduledOld = ids.slice(0, 5);
     // Everyone worked yesterday and has its events; half of them also had a shift 300 days ago.
     await postData(key, "/api/v1/import/schedules", [
-      ...ids.map((agentId) => ({ agentId, start: at(yesterday, "08:00"), end: at(yesterday, "16:00"), activity: "work" })),
+      ...ids.map((agentId) => ({
+        agentId,
+        start: at(yesterday, "08:00"),
+        end: at(yesterday, "16:00"),
+        activity: "work",
+      })),
       ...scheduledOld.map((agentId) => ({ agentId, start: at(old, "08:00"), end: at(old, "16:00"), activity: "work" })),
     ]);
     await postData(
@@ -118,7 +132,8 @@ describe("a backfill", () => {
     expect(res.body).toMatchObject({ success: true, processed: 100, skipped: 0, errors: [] });
 
     // Only the days with a schedule are marked (yesterday: its state before 07:55 is the backfill's now).
-    for (const id of ids) expect(await marks(tenant, keys.get(id)!)).toEqual(scheduledOld.includes(id) ? [old, yesterday] : [yesterday]);
+    for (const id of ids)
+      expect(await marks(tenant, keys.get(id)!)).toEqual(scheduledOld.includes(id) ? [old, yesterday] : [yesterday]);
 
     await flushAll(tenant, keys.values());
     const end = await settled();
@@ -174,22 +189,29 @@ describe("a backfill", () => {
     const { tenant, key, keys } = await setup(1);
     const date = daysBack(3);
     const agentKey = keys.get("E1")!;
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" }]);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" },
+    ]);
     // Available until 10:30: the half hour after the shift is work-state time (conformance), in its own rows.
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "available", timestamp: at(date, "09:00") },
       { agentId: "E1", state: "offline", timestamp: at(date, "10:30") },
     ]);
     await flushAll(tenant, [agentKey]);
-    const times = async () => [...(await intervals(tenant)).values()].map((r) => new Date(r.interval_start).toISOString().slice(11, 16)).sort();
+    const times = async () =>
+      [...(await intervals(tenant)).values()].map((r) => new Date(r.interval_start).toISOString().slice(11, 16)).sort();
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]);
     // A late event: offline at 10:00 after all. The two intervals after the shift have nothing left.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "offline", timestamp: at(date, "10:00") }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "offline", timestamp: at(date, "10:00") },
+    ]);
     await flushAll(tenant, [agentKey]);
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45"]);
     // The day's shift is republished two hours later: the whole day is rewritten (09:00–10:00 is
     // work-state time outside the shift now).
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: at(date, "12:00"), end: at(date, "13:00"), activity: "work" }]);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "12:00"), end: at(date, "13:00"), activity: "work" },
+    ]);
     await flushAll(tenant, [agentKey]);
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45", "12:00", "12:15", "12:30", "12:45"]);
   });

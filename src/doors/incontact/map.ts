@@ -4,11 +4,11 @@
  * body or in the query string, `Value` as a string or a number; and its meaning of 404: a missing
  * parameter, or nothing that matches.
  */
-import * as v from "valibot";
+import type * as v from "valibot";
 import type { NamedIdentifierKind } from "../../domain/identifiers.ts";
 import { isJsonObject } from "../../domain/json.ts";
 import type { TrackerCommand } from "../../domain/calls.ts";
-import { COMMAND_KEYS, type CommandBody, agentQuery, commandBody, updateBody } from "./schema.ts";
+import { COMMAND_KEYS, type CommandBody, type agentQuery, commandBody, updateBody } from "./schema.ts";
 
 export type Action = TrackerCommand["action"];
 
@@ -70,9 +70,14 @@ export function parameters(input: Record<string, unknown>): Record<string, unkno
 }
 
 /** A command's parameters: from the query string and the body (the body wins); a body that is no object is a 400. */
-export function commandFields(body: unknown, query: Record<string, string>): { ok: Record<string, unknown> } | { refused: Refusal } {
+export function commandFields(
+  body: unknown,
+  query: Record<string, string>,
+): { ok: Record<string, unknown> } | { refused: Refusal } {
   if (body !== undefined && body !== null && !isJsonObject(body)) {
-    return { refused: { status: 400, message: 'The body must be a JSON object, e.g. {"AgentIdentifier":"Id","Value":"1"}' } };
+    return {
+      refused: { status: 400, message: 'The body must be a JSON object, e.g. {"AgentIdentifier":"Id","Value":"1"}' },
+    };
   }
   return { ok: { ...parameters(query), ...parameters(body ?? {}) } };
 }

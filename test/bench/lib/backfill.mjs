@@ -29,18 +29,30 @@ function records(agents, endsAgo, shiftMs = 0) {
 }
 
 /** One event per agent (untimed): loads each agent's object, as the ingest part's warm-up does. */
-const warmUp = (agents, ago) => agents.map((a) => ({ agentId: a.agentId, state: "available", timestamp: new Date(Date.now() - ago).toISOString() }));
+const warmUp = (agents, ago) =>
+  agents.map((a) => ({ agentId: a.agentId, state: "available", timestamp: new Date(Date.now() - ago).toISOString() }));
 
 async function send(url, key, data) {
-  const res = await expectPost(`${url}/api/v1/import/agent-states`, { data }, { token: key, timeoutMs: 600_000 }, [201]);
-  if (res.json?.processed !== data.length) throw new Error(`backfill: ${data.length} records sent, ${res.json?.processed} processed: ${res.text.slice(0, 300)}`);
+  const res = await expectPost(
+    `${url}/api/v1/import/agent-states`,
+    { data },
+    { token: key, timeoutMs: 600_000 },
+    [201],
+  );
+  if (res.json?.processed !== data.length)
+    throw new Error(
+      `backfill: ${data.length} records sent, ${res.json?.processed} processed: ${res.text.slice(0, 300)}`,
+    );
   return res.ms;
 }
 
 /** A request of the tenant as a supervisor's screen makes it: every agent's live row. */
 async function probe(url, key) {
   const started = performance.now();
-  const res = await fetch(`${url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(600_000) });
+  const res = await fetch(`${url}/api/v1/agents`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(600_000),
+  });
   await res.text();
   if (res.status !== 200) throw new Error(`backfill probe: GET /api/v1/agents → ${res.status}`);
   return performance.now() - started;
@@ -53,8 +65,17 @@ export async function runBackfillBench({ url, key, log, settle }) {
   const back = DAYS_BACK * DAY_MS;
   await expectPost(`${url}/api/v1/import/employees`, { data: employeeRecords(imported) }, { token: key }, [201]);
   const today = scheduleRecords(imported);
-  const old = today.map((r) => ({ ...r, start: new Date(Date.parse(r.start) - back).toISOString(), end: new Date(Date.parse(r.end) - back).toISOString() }));
-  await expectPost(`${url}/api/v1/import/schedules`, { data: [...today, ...old] }, { token: key, timeoutMs: 300_000 }, [201]);
+  const old = today.map((r) => ({
+    ...r,
+    start: new Date(Date.parse(r.start) - back).toISOString(),
+    end: new Date(Date.parse(r.end) - back).toISOString(),
+  }));
+  await expectPost(
+    `${url}/api/v1/import/schedules`,
+    { data: [...today, ...old] },
+    { token: key, timeoutMs: 300_000 },
+    [201],
+  );
   log(`backfill: 100 employees with a shift today and one ${DAYS_BACK} days back`);
   await settle();
 
@@ -88,7 +109,9 @@ export async function runBackfillBench({ url, key, log, settle }) {
   await settle();
   const unknownBackMs = await send(url, key, records(unknownBack, 20 * 60_000, back));
   await settle();
-  log(`backfill unknown agents: today ${unknownTodayMs.toFixed(0)} ms, ${DAYS_BACK} days back ${unknownBackMs.toFixed(0)} ms`);
+  log(
+    `backfill unknown agents: today ${unknownTodayMs.toFixed(0)} ms, ${DAYS_BACK} days back ${unknownBackMs.toFixed(0)} ms`,
+  );
 
   const round2 = (x) => Math.round(x * 100) / 100;
   const importedRatio = round2(backMs / todayMs);
@@ -107,6 +130,9 @@ export async function runBackfillBench({ url, key, log, settle }) {
     probeDuringMs: Math.round(median(during)),
     probeDuringMaxMs: Math.round(Math.max(...during)),
     probeRatio,
-    targetsMet: importedRatio <= BACKFILL_RATIO_TARGET && unknownRatio <= BACKFILL_RATIO_TARGET && probeRatio <= PROBE_RATIO_TARGET,
+    targetsMet:
+      importedRatio <= BACKFILL_RATIO_TARGET &&
+      unknownRatio <= BACKFILL_RATIO_TARGET &&
+      probeRatio <= PROBE_RATIO_TARGET,
   };
 }

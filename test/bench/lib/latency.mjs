@@ -47,7 +47,17 @@ function supersede(pending, agentId, since) {
  * `afterOpen` runs once the board has its snapshot and before the warm-up: the opening's own work
  * (the product seeds its hub from every agent) is timed and reported as `openMs`, not sampled.
  */
-export async function measureLatency({ url, key, agents, samples, ratePerSec, log: logLine, cpu = () => 0, name = "product", afterOpen = async () => {} }) {
+export async function measureLatency({
+  url,
+  key,
+  agents,
+  samples,
+  ratePerSec,
+  log: logLine,
+  cpu = () => 0,
+  name = "product",
+  afterOpen = async () => {},
+}) {
   const log = (message) => logLine(message.replace(/^latency:/, `latency (${name}):`));
   const ticketRes = await postJson(`${url}/api/v1/live/tickets`, {}, { token: key });
   if (ticketRes.status === 404 || ticketRes.status === 405) {
@@ -73,7 +83,11 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
 
   const opened = new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
-    ws.addEventListener("error", () => reject(unavailable(`live board WebSocket ${wsUrl.replace(/ticket=.*/, "ticket=…")} failed to open`)), { once: true });
+    ws.addEventListener(
+      "error",
+      () => reject(unavailable(`live board WebSocket ${wsUrl.replace(/ticket=.*/, "ticket=…")} failed to open`)),
+      { once: true },
+    );
   });
   const gotSnapshot = new Promise((resolve) => {
     ws.addEventListener("message", (event) => {
@@ -110,10 +124,18 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   });
   ws.addEventListener("close", (event) => (closed = { code: event.code, reason: event.reason }));
 
-  await Promise.race([opened, sleep(10_000).then(() => Promise.reject(unavailable("live board WebSocket did not open within 10 s")))]);
-  await Promise.race([gotSnapshot, sleep(10_000).then(() => Promise.reject(new Error("no snapshot within 10 s of opening the live board")))]);
+  await Promise.race([
+    opened,
+    sleep(10_000).then(() => Promise.reject(unavailable("live board WebSocket did not open within 10 s"))),
+  ]);
+  await Promise.race([
+    gotSnapshot,
+    sleep(10_000).then(() => Promise.reject(new Error("no snapshot within 10 s of opening the live board"))),
+  ]);
   const openMs = Math.round(performance.now() - openedAt);
-  log(`latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} agents (seq ${snapshot.seq}) ${openMs} ms after connecting`);
+  log(
+    `latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} agents (seq ${snapshot.seq}) ${openMs} ms after connecting`,
+  );
   await afterOpen();
 
   const traffic = new Traffic(agents, 99);
@@ -127,7 +149,12 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
     const event = traffic.next(agent.agentId, Date.now());
     // The live status only changes when the state does; the state machine never repeats a state.
     const t0 = performance.now();
-    pending.set(keyOf(event.agentId, event.state, event.ts), { t0, sample, agent: event.agentId.toLowerCase(), ts: event.ts });
+    pending.set(keyOf(event.agentId, event.state, event.ts), {
+      t0,
+      sample,
+      agent: event.agentId.toLowerCase(),
+      ts: event.ts,
+    });
     posts.push(
       postJson(`${url}/api/v1/import/agent-states`, { data: [toRecord(event)] }, { token: key }).then(
         (res) => {
@@ -200,10 +227,14 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
       const second = Math.floor((t - first) / 1000);
       worst[second] = Math.max(worst[second] ?? 0, ms);
     }
-    log(`latency: worst per second sent (ms): ${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`);
+    log(
+      `latency: worst per second sent (ms): ${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`,
+    );
   }
   if (missing > 0) {
-    throw new Error(`latency: ${missing} of ${samples} changes never reached the live board within ${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`);
+    throw new Error(
+      `latency: ${missing} of ${samples} changes never reached the live board within ${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`,
+    );
   }
   return result;
 }
