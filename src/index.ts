@@ -9,7 +9,10 @@ export { HubDO } from "./durable/hub.ts";
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, meteredEnv(env), ctx),
-  /** The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention leaves D1. */
+  /**
+   * The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention
+   * leaves D1.
+   */
   async scheduled(controller, rawEnv, ctx) {
     const env = meteredEnv(rawEnv);
     if (controller.cron === CONNECTOR_WAKE_CRON) {
@@ -24,7 +27,8 @@ export default {
     ctx.waitUntil(
       purgeExpiredHistory(env).then((result) =>
         console.log(
-          `retention: ${result.deleted} rows deleted over ${result.tenants} tenants${result.finished ? "" : " (more next run)"}`,
+          `retention: ${result.deleted} rows deleted over ${result.tenants} ` +
+            `tenants${result.finished ? "" : " (more next run)"}`,
         ),
       ),
     );

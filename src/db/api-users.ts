@@ -78,7 +78,9 @@ export async function deleteApiUser(d1: D1Database, id: string): Promise<ApiUser
   return row ? toUser(row) : null;
 }
 
-/** The user signing in (null if none has that name) and the failed sign-ins counted for the name (in whatever window). */
+/**
+ * The user signing in (null if none has that name) and the failed sign-ins counted for the name (in whatever window).
+ */
 export async function loadSignIn(
   d1: D1Database,
   userName: string,
@@ -151,7 +153,8 @@ export async function useRefreshToken(d1: D1Database, tokenHash: string, now: nu
   }>([
     d1
       .prepare(
-        "UPDATE api_refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id, family, expires_at, used_at",
+        `UPDATE api_refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL
+          AND expires_at > ?2 RETURNING user_id, family, expires_at, used_at`,
       )
       .bind(tokenHash, now),
     d1

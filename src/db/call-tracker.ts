@@ -27,7 +27,9 @@ export interface TrackedAgentProfile {
   identifiers: Identifier[];
 }
 
-/** Where a page of tracked agents ended: the last agent's place in the order (employeeId, email are unique per tenant). */
+/**
+ * Where a page of tracked agents ended: the last agent's place in the order (employeeId, email are unique per tenant).
+ */
 export interface TrackedAgentsCursor {
   employeeId: string | null;
   email: string;
@@ -144,7 +146,8 @@ export async function addToContactVolume(
            FROM (SELECT value ->> '$[0]' AS source, value ->> '$[1]' AS queue_id, value ->> '$[2]' AS channel,
                         value ->> '$[3]' AS interval_start, value ->> '$[4]' AS contacts, value ->> '$[5]' AS seconds
                  FROM json_each(?2)) AS inc
-           WHERE contact_intervals.tenant = ?1 AND contact_intervals.source = inc.source AND contact_intervals.queue_id = inc.queue_id
+           WHERE contact_intervals.tenant = ?1
+             AND contact_intervals.source = inc.source AND contact_intervals.queue_id = inc.queue_id
              AND contact_intervals.channel = inc.channel AND contact_intervals.interval_start = inc.interval_start`,
         )
         .bind(tenant, chunk),

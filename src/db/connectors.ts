@@ -26,7 +26,8 @@ export async function saveConnector(
     d1
       .prepare(
         `INSERT INTO connectors (tenant, id, kind, base_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind, base_url = excluded.base_url, updated_at = excluded.updated_at`,
+         ON CONFLICT (tenant, id) DO UPDATE SET kind = excluded.kind,
+           base_url = excluded.base_url, updated_at = excluded.updated_at`,
       )
       .bind(row.tenant, row.id, row.kind, row.baseUrl, now),
   ]);

@@ -30,7 +30,8 @@ const INSERT_QUEUES = `
 
 // A contact travels as [source, queueId, ts, offered, handled, durationSeconds, channel, intervalStart].
 const INSERT_CONTACTS = `
-  INSERT INTO contact_events (tenant, source, queue_id, ts, offered, handled, duration_seconds, channel, interval_start, received_at)
+  INSERT INTO contact_events (tenant, source, queue_id, ts, offered,
+    handled, duration_seconds, channel, interval_start, received_at)
   SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
          value ->> '$[6]', value ->> '$[7]', ?2
   FROM json_each(?3) WHERE true

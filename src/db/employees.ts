@@ -45,7 +45,8 @@ async function ensureNamed(
   const [, selected] = await d1.batch<{ id: string; name: string }>([
     d1
       .prepare(
-        `INSERT INTO ${table} (id, tenant, name) SELECT lower(hex(randomblob(16))), ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${table} (id, tenant, name) SELECT lower(hex(randomblob(16))),
+          ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`,
       )
       .bind(tenant, unique),
     d1
@@ -56,7 +57,8 @@ async function ensureNamed(
 }
 
 const UPSERT_EMPLOYEES = `
-  INSERT INTO employees (id, tenant, email, employee_id, first_name, last_name, team_id, role, active, created_at, updated_at)
+  INSERT INTO employees (id, tenant, email, employee_id,
+    first_name, last_name, team_id, role, active, created_at, updated_at)
   SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.email'), json_extract(value, '$.employeeId'),
          json_extract(value, '$.firstName'), json_extract(value, '$.lastName'), json_extract(value, '$.teamId'),
          json_extract(value, '$.role'), json_extract(value, '$.active'), ?2, ?2
@@ -88,7 +90,8 @@ const SELECT_IDENTIFIERS_OF = `
 
 const DELETE_IDENTIFIERS = `
   DELETE FROM agent_identifiers
-  WHERE tenant = ?1 AND (kind, value, employee_id) IN (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?2))`;
+  WHERE tenant = ?1 AND (kind, value, employee_id) IN (SELECT value ->> '$[0]',
+    value ->> '$[1]', value ->> '$[2]' FROM json_each(?2))`;
 
 const INSERT_IDENTIFIERS = `
   INSERT INTO agent_identifiers (tenant, kind, value, employee_id)
@@ -123,7 +126,8 @@ export async function importEmployees(
     .where(
       and(
         eq(employees.tenant, tenant),
-        sql`(${employees.email} in (select value from json_each(${emails})) or ${employees.employeeId} in (select value from json_each(${ids})))`,
+        sql`(${employees.email} in (select value from json_each(${emails})) or
+          ${employees.employeeId} in (select value from json_each(${ids})))`,
       ),
     );
   const byEmail = new Map<string, Existing>(existing.map((e) => [e.email, e]));

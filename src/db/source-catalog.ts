@@ -49,7 +49,8 @@ export async function upsertQueueNames(
   const ids = JSON.stringify([...new Set(named.map((q) => q.queueId))]);
   const { results } = await d1
     .prepare(
-      "SELECT queue_id AS queueId, name FROM queues WHERE tenant = ?1 AND source = ?2 AND queue_id IN (SELECT value FROM json_each(?3))",
+      `SELECT queue_id AS queueId, name FROM queues WHERE tenant = ?1
+        AND source = ?2 AND queue_id IN (SELECT value FROM json_each(?3))`,
     )
     .bind(tenant, source, ids)
     .all<{ queueId: string; name: string }>();

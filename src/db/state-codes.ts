@@ -50,7 +50,8 @@ export async function saveMappings(
       d1
         .prepare(
           `INSERT INTO state_code_mappings (tenant, source, code, reason, state, updated_at)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2 FROM json_each(?3) WHERE true
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]',
+             value ->> '$[2]', value ->> '$[3]', ?2 FROM json_each(?3) WHERE true
            ON CONFLICT DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
         )
         .bind(tenant, now, chunk),
@@ -104,7 +105,8 @@ export async function recordStateCodes(
           `INSERT INTO state_codes (tenant, source, code, reason, events, state, first_seen, last_seen)
            SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', ?2, ?2
            FROM json_each(?3) WHERE true
-           ON CONFLICT DO UPDATE SET events = events + excluded.events, state = excluded.state, last_seen = excluded.last_seen`,
+           ON CONFLICT DO UPDATE SET events = events + excluded.events,
+             state = excluded.state, last_seen = excluded.last_seen`,
         )
         .bind(tenant, seenAt, chunk),
     ),
@@ -112,7 +114,8 @@ export async function recordStateCodes(
       d1
         .prepare(
           `INSERT INTO agent_state_codes (tenant, source, code, reason, agent_key)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]',
+             value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
            ON CONFLICT DO NOTHING`,
         )
         .bind(tenant, chunk),

@@ -66,7 +66,8 @@ export async function recordUnknownAgents(
 export async function listUnknownAgents(d1: D1Database, tenant: string): Promise<UnknownAgent[]> {
   const { results } = await d1
     .prepare(
-      "SELECT agent_id, kinds, events, first_seen, last_seen FROM unknown_agents WHERE tenant = ? ORDER BY last_seen DESC, agent_id",
+      `SELECT agent_id, kinds, events, first_seen, last_seen
+        FROM unknown_agents WHERE tenant = ? ORDER BY last_seen DESC, agent_id`,
     )
     .bind(tenant)
     .all<{ agent_id: string; kinds: string; events: number; first_seen: string; last_seen: string }>();

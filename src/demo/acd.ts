@@ -752,7 +752,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     let schedulesImported = false;
     if (sched.response.status === 404) {
       log(
-        "WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): the board will show agents as unscheduled",
+        "WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): " +
+          "the board will show agents as unscheduled",
       );
     } else if (!sched.data) {
       log(`WARNING: importing schedules failed: ${failure(sched)}`);
@@ -760,7 +761,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       const s = sched.data;
       schedulesImported = true;
       log(
-        `schedules: ${s.imported} segments imported, ${s.skipped} skipped, ${s.errors.length} errors (${agents.length} shifts around now)`,
+        `schedules: ${s.imported} segments imported, ${s.skipped} skipped, ` +
+          `${s.errors.length} errors (${agents.length} shifts around now)`,
       );
       for (const e of s.errors.slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
     }
@@ -899,7 +901,8 @@ async function stream(
       const summary = [...states].map(([s, n]) => `${short[s] ?? s} ${n}`).join(", ");
       log(
         `${clock(tickStart)} sent ${window.events} events in ${window.requests} requests (total ${total.events}), ` +
-          `errors ${window.errors} (total ${total.errors}), retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
+          `errors ${window.errors} (total ${total.errors}), ` +
+          `retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
       );
       window = { requests: 0, events: 0, errors: 0, retries: 0 };
     }
@@ -980,7 +983,8 @@ async function main() {
     signal: controller.signal,
     onReady: (info) => {
       console.log(
-        `[demo-acd] streaming ${info.agents} agents to ${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`,
+        `[demo-acd] streaming ${info.agents} agents to ` +
+          `${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`,
       );
     },
   });

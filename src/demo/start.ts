@@ -275,7 +275,8 @@ async function main() {
           `Dashboard:  ${baseUrl}/`,
           `API key:    ${info.key}`,
           `            (tenant "${info.tenant}": paste it into the dashboard)`,
-          `Agents:     ${info.agents} simulated, ${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
+          `Agents:     ${info.agents} simulated, ` +
+            `${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
           "Ctrl-C stops the demo ACD and the server.",
         ]);
         say(`try: curl -s -H "Authorization: Bearer ${info.key}" ${baseUrl}/api/v1/agents`);

@@ -27,7 +27,10 @@ export interface ContactEvent {
   durationSeconds: number;
 }
 
-/** What is wrong with a canonical contact event (the field and why), or null: a door's mapping is checked before it is stored. */
+/**
+ * What is wrong with a canonical contact event (the field and why), or null: a door's mapping is checked before it is
+ * stored.
+ */
 export function contactEventProblem(e: ContactEvent): Omit<RecordIssue, "index"> | null {
   if (typeof e.source !== "string" || e.source.trim() === "" || e.source.length > MAX_TEXT) {
     return { field: "source", error: `source must be a non-empty string of at most ${MAX_TEXT} characters` };

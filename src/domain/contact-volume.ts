@@ -55,7 +55,9 @@ export function averageHandleSeconds(record: Pick<ContactInterval, "handleSecond
 const COUNTS = ["offered", "handled", "notHandled", "outboundContacts"] as const;
 const SECONDS = ["handleSeconds", "holdSeconds", "outboundSeconds"] as const;
 
-/** What is wrong with a canonical record (the field and why), or null: a door's mapping is checked before it is stored. */
+/**
+ * What is wrong with a canonical record (the field and why), or null: a door's mapping is checked before it is stored.
+ */
 export function contactIntervalProblem(r: ContactInterval): Omit<RecordIssue, "index"> | null {
   if (typeof r.source !== "string" || r.source.trim() === "" || r.source.length > MAX_TEXT) {
     return { field: "source", error: `source must be a non-empty string of at most ${MAX_TEXT} characters` };
@@ -196,7 +198,9 @@ export function readRange(
     if (ts === null) {
       return {
         field,
-        error: `Invalid ${field}: ${text[field]} (expected an ISO 8601 instant with a zone, e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)`,
+        error:
+          `Invalid ${field}: ${text[field]} (expected an ISO 8601 instant with a zone, ` +
+          "e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
       };
     }
     ends[field] = ts;

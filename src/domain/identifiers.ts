@@ -103,7 +103,8 @@ const identifierEntry = v.pipe(
           v.picklist(
             EXTRA_IDENTIFIER_KINDS,
             (issue) =>
-              `Unknown identifier kind: ${String(issue.input)} (expected ${EXTRA_KINDS_TEXT}; or a source instead of a kind)`,
+              `Unknown identifier kind: ${String(issue.input)} (expected ` +
+              `${EXTRA_KINDS_TEXT}; or a source instead of a kind)`,
           ),
         ),
       ),

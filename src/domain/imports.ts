@@ -166,7 +166,10 @@ export const scheduleRecord = v.pipe(
 );
 export type ScheduleRecord = { agentId: string; start: number; end: number; activity: Activity };
 
-/** An issue in words: a field left out is "Missing field: x" (an array's missing item is not a field); otherwise the schema's own message. */
+/**
+ * An issue in words: a field left out is "Missing field: x" (an array's missing item is not a field); otherwise the
+ * schema's own message.
+ */
 export function describeIssue(issue: v.BaseIssue<unknown>): { error: string; field?: string } {
   const field = issue.path?.map((p) => String(p.key)).join(".") || undefined;
   if (field && issue.input === undefined && issue.kind === "schema" && !issue.path?.some((p) => p.type === "array")) {

@@ -18,7 +18,8 @@ import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domai
 import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
+  `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL,
+    source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
      reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)) WITHOUT ROWID`,
   // Objects from before the agent objects became the only store of state history had an outbox to D1.
   `DROP TABLE IF EXISTS history_outbox`,
@@ -294,7 +295,8 @@ export class AgentStore {
   private readEvents(from: number, to: number): StoredEvent[] {
     return this.sql
       .exec<EventRow>(
-        `SELECT * FROM (SELECT * FROM state_log WHERE ts = (SELECT max(ts) FROM state_log WHERE ts < ?) ORDER BY source, key)
+        `SELECT * FROM (SELECT * FROM state_log WHERE ts = (SELECT max(ts)
+          FROM state_log WHERE ts < ?) ORDER BY source, key)
          UNION ALL SELECT * FROM (SELECT * FROM state_log WHERE ts >= ? AND ts < ? ORDER BY ts, source, key)`,
         from,
         from,
@@ -333,14 +335,16 @@ export class AgentStore {
     const changes = JSON.stringify(codes.map((c) => [c.source, c.key, c.next]));
     this.sql.exec(
       // json_each has a column named key too: the table's own columns are qualified.
-      `UPDATE state_log SET state = (SELECT value ->> '$[2]' FROM json_each(?1) WHERE value ->> '$[0]' = state_log.source AND value ->> '$[1]' = state_log.key)
+      `UPDATE state_log SET state = (SELECT value ->> '$[2]' FROM json_each(?1)
+        WHERE value ->> '$[0]' = state_log.source AND value ->> '$[1]' = state_log.key)
        WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
       changes,
     );
     this.recent = null;
     return this.sql
       .exec<EventRow>(
-        "SELECT * FROM state_log WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)) ORDER BY ts, source, key",
+        `SELECT * FROM state_log WHERE (source, key) IN (SELECT value ->> '$[0]',
+          value ->> '$[1]' FROM json_each(?)) ORDER BY ts, source, key`,
         changes,
       )
       .toArray()
@@ -355,7 +359,8 @@ export class AgentStore {
     if (segments.length === 0) return;
     this.sql.exec(
       `INSERT INTO segments (date, start, "end", activity)
-       SELECT ?, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+       SELECT ?, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]'
+         FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
       date,
       JSON.stringify(segments.map((s) => [s.start, s.end, s.activity])),
     );
@@ -374,7 +379,8 @@ export class AgentStore {
       }
       for (const date of missing) this.segmentsByDate.set(date, []);
       const rows = this.sql.exec<{ date: string; start: number; end: number; activity: string }>(
-        `SELECT date, start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
+        `SELECT date, start, "end", activity FROM segments
+          WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
         JSON.stringify(missing),
       );
       for (const r of rows)
@@ -383,7 +389,10 @@ export class AgentStore {
     return dates.flatMap((date) => this.segmentsByDate.get(date)!);
   }
 
-  /** The segments of every shift day from `first` to `last` (inclusive), by start: one read, not cached (a backfill's run of days). */
+  /**
+   * The segments of every shift day from `first` to `last` (inclusive), by start: one read, not cached (a backfill's
+   * run of days).
+   */
   segmentsBetween(first: string, last: string): ScheduleSegment[] {
     return this.sql
       .exec<{ start: number; end: number; activity: string }>(

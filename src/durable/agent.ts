@@ -151,7 +151,10 @@ export class AgentDO extends DurableObject<Env> {
     return this.tracker().view(source);
   }
 
-  /** What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's tracked list. */
+  /**
+   * What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's
+   * tracked list.
+   */
   async confirmTracked(source: string, done: { counted: number[]; listed: boolean }): Promise<void> {
     this.tracker().markCounted(source, done.counted);
     const listed = this.store.getMeta<string[]>("trackerListed") ?? [];
@@ -284,7 +287,10 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
-  /** Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it knows. */
+  /**
+   * Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it
+   * knows.
+   */
   private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
@@ -368,7 +374,9 @@ export class AgentDO extends DurableObject<Env> {
     }
   }
 
-  /** The whole context of a reference, from what this object knows; null when it knows older versions than those named. */
+  /**
+   * The whole context of a reference, from what this object knows; null when it knows older versions than those named.
+   */
   private completeContext(context: AgentContext | AgentContextRef): AgentContext | null {
     const settings = "settings" in context.settings ? (context.settings as VersionedSettings) : null;
     const mappings = "mappings" in context.mappings ? (context.mappings as VersionedMappings) : null;
@@ -465,7 +473,10 @@ export class AgentDO extends DurableObject<Env> {
     return { ...day, segments, events };
   }
 
-  /** What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its events go. */
+  /**
+   * What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its
+   * events go.
+   */
   private liveWindow(now: number) {
     const { timeZone } = this.settings();
     const today = localDate(now, timeZone);

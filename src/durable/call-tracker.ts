@@ -161,7 +161,8 @@ export class CallTracker {
   uncountedCalls(source: string): TrackedCall[] {
     return this.sql
       .exec<Row>(
-        "SELECT * FROM call_tracker WHERE source = ? AND kind = 'call' AND end_ts IS NOT NULL AND lost = 0 AND counted = 0 ORDER BY start_ts",
+        `SELECT * FROM call_tracker WHERE source = ? AND kind = 'call'
+          AND end_ts IS NOT NULL AND lost = 0 AND counted = 0 ORDER BY start_ts`,
         source,
       )
       .toArray()
@@ -171,7 +172,8 @@ export class CallTracker {
   markCounted(source: string, starts: readonly number[]): void {
     if (starts.length === 0) return;
     this.sql.exec(
-      "UPDATE call_tracker SET counted = 1 WHERE source = ? AND kind = 'call' AND start_ts IN (SELECT value FROM json_each(?))",
+      `UPDATE call_tracker SET counted = 1 WHERE source = ?
+        AND kind = 'call' AND start_ts IN (SELECT value FROM json_each(?))`,
       source,
       JSON.stringify(starts),
     );
@@ -182,7 +184,8 @@ export class CallTracker {
     const rows = this.sql
       .exec<Row>(
         `SELECT * FROM (SELECT * FROM call_tracker WHERE source = ? AND kind = 'call' ORDER BY start_ts DESC LIMIT ?)
-         UNION ALL SELECT * FROM (SELECT * FROM call_tracker WHERE source = ? AND kind = 'blackout' ORDER BY start_ts DESC LIMIT 1)`,
+         UNION ALL SELECT * FROM (SELECT * FROM call_tracker
+           WHERE source = ? AND kind = 'blackout' ORDER BY start_ts DESC LIMIT 1)`,
         source,
         recent + 1,
         source,
@@ -218,7 +221,9 @@ export class CallTracker {
     const latestEnd = latest ? (latest.end_ts ?? latest.start_ts) : null;
     if (latest && latestEnd !== null && at < latestEnd) {
       return nothing(this.answerFor(latest), {
-        warning: `This ${NOUN[kind]} would start (${iso(at)}) before the end of the latest one (${iso(latestEnd)}): send an agent's ${NOUN[kind]}s in order; nothing changed`,
+        warning:
+          `This ${NOUN[kind]} would start (${iso(at)}) before the end of the latest one ` +
+          `(${iso(latestEnd)}): send an agent's ${NOUN[kind]}s in order; nothing changed`,
       });
     }
     // A stop is taken for lost once it has had the timeout to arrive: a backfilled start, already
@@ -243,7 +248,8 @@ export class CallTracker {
     const blackedOut = this.openRow(source, "blackout") ? 1 : 0;
     const metadata = limitFields({}, command.metadata ?? {}) ?? {};
     this.sql.exec(
-      `INSERT INTO call_tracker (source, kind, start_ts, timeout_ms, deadline, call_id, metadata, after_call, blacked_out)
+      `INSERT INTO call_tracker (source, kind, start_ts, timeout_ms,
+        deadline, call_id, metadata, after_call, blacked_out)
        VALUES (?, 'call', ?, ?, ?, ?, ?, ?, ?)`,
       source,
       at,
@@ -317,7 +323,8 @@ export class CallTracker {
     }
     if (at <= open.start_ts) {
       return nothing(this.answerFor(open), {
-        warning: `This stop (${iso(at)}) is not after the ${NOUN[kind]}'s start (${iso(open.start_ts)}): nothing changed`,
+        warning:
+          `This stop (${iso(at)}) is not after the ${NOUN[kind]}'s ` + `start (${iso(open.start_ts)}): nothing changed`,
       });
     }
     if (kind === "blackout") {
@@ -385,11 +392,16 @@ export class CallTracker {
     return answer;
   }
 
-  /** Drops closed rows older than KEEP_CLOSED_MS, except each kind's latest (the order rule reads it) and calls not yet counted. */
+  /**
+   * Drops closed rows older than KEEP_CLOSED_MS, except each kind's latest (the order rule reads it) and calls not yet
+   * counted.
+   */
   private prune(now: number): void {
     this.sql.exec(
-      `DELETE FROM call_tracker WHERE end_ts IS NOT NULL AND end_ts < ? AND (lost = 1 OR kind = 'blackout' OR counted = 1)
-       AND start_ts < (SELECT MAX(t.start_ts) FROM call_tracker AS t WHERE t.source = call_tracker.source AND t.kind = call_tracker.kind)`,
+      `DELETE FROM call_tracker WHERE end_ts IS NOT NULL AND end_ts < ?
+        AND (lost = 1 OR kind = 'blackout' OR counted = 1)
+       AND start_ts < (SELECT MAX(t.start_ts) FROM call_tracker AS t
+         WHERE t.source = call_tracker.source AND t.kind = call_tracker.kind)`,
       now - KEEP_CLOSED_MS,
     );
     this.prunedAt = now;

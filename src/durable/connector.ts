@@ -136,7 +136,10 @@ export class ConnectorDO extends DurableObject<Env> {
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Sets (or replaces) the connector. A token is required the first time; a new one ends a stop for rejected credentials. */
+  /**
+   * Sets (or replaces) the connector. A token is required the first time; a new one ends a stop for rejected
+   * credentials.
+   */
   async configure(
     input: { tenant: string; id: string; source: string; settings: UjetSettings },
     token: string,
@@ -165,7 +168,9 @@ export class ConnectorDO extends DurableObject<Env> {
     return this.describe(Date.now());
   }
 
-  /** Stops polling and forgets the token, cursors, dedupe and calls (the budget log stays: see ConnectorStore.clear). */
+  /**
+   * Stops polling and forgets the token, cursors, dedupe and calls (the budget log stays: see ConnectorStore.clear).
+   */
   async remove(): Promise<void> {
     this.generation++;
     await this.ctx.storage.deleteAlarm();
@@ -416,7 +421,8 @@ export class ConnectorDO extends DurableObject<Env> {
     if (keys.size > 0) {
       const starts = [...keys].map((k) => Number(k.split("\n")[2]));
       const from = Math.min(...starts);
-      const to = Math.max(...starts) + clock.intervalMinutes * 60_000 + 3_600_000; // a DST change may stretch an interval
+      // a DST change may stretch an interval
+      const to = Math.max(...starts) + clock.intervalMinutes * 60_000 + 3_600_000;
       const contacts = new Map(this.store.contactsBetween(from, to).map((c) => [c.id, c]));
       for (const contact of changed) contacts.set(contact.id, contact);
       const intervals = aggregateContacts(contacts.values(), keys, clock, config.source);

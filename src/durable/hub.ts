@@ -123,7 +123,8 @@ export class HubDO extends DurableObject<Env> {
     const before = this.boardRows().get(agentId)?.view ?? null;
     if (!this.advance(agentId, rev, null)) return;
     this.sql.exec(
-      "INSERT INTO board_rows (agent_id, rev, view) VALUES (?, ?, NULL) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL",
+      `INSERT INTO board_rows (agent_id, rev, view) VALUES (?, ?, NULL)
+        ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL`,
       agentId,
       rev,
     );
@@ -221,7 +222,8 @@ export class HubDO extends DurableObject<Env> {
   private store(rows: readonly RowUpdate[]): void {
     if (rows.length === 0) return;
     this.sql.exec(
-      `INSERT INTO board_rows (agent_id, rev, view) SELECT value ->> '$[0]', value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
+      `INSERT INTO board_rows (agent_id, rev, view) SELECT value ->> '$[0]',
+        value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
        ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view`,
       JSON.stringify(rows.map(({ rev, view }) => [view.agentId, rev, view])),
     );

@@ -27,9 +27,12 @@ export const DOCUMENT_INFO = {
   title: "edge-rta: real-time adherence API",
   version: "1",
   description: [
-    "The native API (imports, reads, settings, state codes, sources, live board, contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
-    "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then 429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
-    'Errors answer `{ "error": "…", "field"?: "…" }` (the doors answer in their vendor\'s shape). Batch imports answer per record: partial success is success, and every refused record is listed by index.',
+    "The native API (imports, reads, settings, state codes, sources, live board, " +
+      "contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
+    "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then " +
+      "429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
+    'Errors answer `{ "error": "…", "field"?: "…" }` (the doors answer in their vendor\'s shape). Batch ' +
+      "imports answer per record: partial success is success, and every refused record is listed by index.",
   ].join("\n\n"),
   tags: [
     { name: "Imports", description: "Batches of employees, schedules, agent states and historical volume" },
@@ -58,7 +61,8 @@ export function apiDocument<E extends Env>(app: Hono<E>) {
 }
 
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+  "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">

@@ -35,7 +35,10 @@ export interface RouteDoc {
   description?: string;
   /** Alternatives, each one enough; [] for no credential. */
   security?: SecurityName[];
-  /** A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from this schema. */
+  /**
+   * A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from
+   * this schema.
+   */
   requestBody?: { schema: v.GenericSchema; description?: string; required?: boolean };
   responses: Record<number, ResponseDoc | undefined>;
   /** The path as documented when it differs from the registered one (the doors mounted by rewriting). */
@@ -125,7 +128,9 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
 
 // ---- The shared response bodies -----------------------------------------------------------------
 
-/** The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …). */
+/**
+ * The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …).
+ */
 export const errorEntries = {
   error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
   field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
@@ -175,7 +180,9 @@ export function batchRefused(result: v.GenericSchema) {
   return v.union([result, errorBody]);
 }
 
-/** The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record. */
+/**
+ * The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record.
+ */
 export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.GenericSchema {
   const entries: v.ObjectEntries = {
     data: v.pipe(
@@ -366,7 +373,9 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
       tags: doc.tags,
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
-      operationId: `${op.method}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
+      operationId: `${op.method}${path
+        .replace(/[{}]/g, "")
+        .replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
       ...(doc.security ? { security: doc.security.map((name) => ({ [name]: [] })) } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),

@@ -111,7 +111,8 @@ export async function createApiKey(
   actor: string,
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const kv = env.API_KEYS;
-  const id = `key_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const hex = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const id = `key_${hex}`;
   const key = newSecret();
   const record: ApiKeyRecord = {
     id,
@@ -158,13 +159,19 @@ export function isExpired(record: ApiKeyRecord, now: number): boolean {
   return record.expiresAt !== null && Date.parse(record.expiresAt) <= now;
 }
 
-/** Why a presented key is refused although it exists (expired, or a retired secret past its grace); null when it is good. */
+/**
+ * Why a presented key is refused although it exists (expired, or a retired secret past its grace); null when it is
+ * good.
+ */
 export function keyRefusal(match: KeyMatch, now: number): string | null {
   const { record } = match;
   if (isExpired(record, now))
     return `API key expired at ${record.expiresAt} (key ${record.id}): ask the operator for a new key`;
   if (match.graceUntil !== null && Date.parse(match.graceUntil) <= now) {
-    return `API key rotated: this secret (secret ${match.secret} of key ${record.id}) expired at ${match.graceUntil}; use the key's new secret`;
+    return (
+      `API key rotated: this secret (secret ${match.secret} of key ` +
+      `${record.id}) expired at ${match.graceUntil}; use the key's new secret`
+    );
   }
   return null;
 }
@@ -364,7 +371,10 @@ export async function revokeApiKey(env: Env, id: string, actor = "operator"): Pr
 
 const activeCache = new IsolateCache<boolean>(10_000);
 
-/** Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's propagation plus the cache.) */
+/**
+ * Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's
+ * propagation plus the cache.)
+ */
 export async function isApiKeyActive(kv: KVNamespace, id: string): Promise<boolean> {
   return activeCache.get(id) ?? activeCache.set(id, (await kv.get(`id:${id}`)) !== null);
 }

@@ -90,7 +90,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 // An unknown user name costs the same hashing as a known one: the answer's timing does not tell them apart.
-const DECOY_HASH = `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${toBase64(new Uint8Array(SALT_BYTES))}$${toBase64(new Uint8Array(HASH_BYTES))}`;
+const DECOY_HASH =
+  `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${toBase64(new Uint8Array(SALT_BYTES))}` +
+  `$${toBase64(new Uint8Array(HASH_BYTES))}`;
 
 export function normalizeUserName(userName: string): string {
   return userName.trim().normalize("NFC").toLowerCase();

@@ -45,7 +45,9 @@ export interface CallSource {
 
 /** Contact volume of recorded calls: voice. */
 const CALL_CHANNEL = "voice";
-/** GET /api/Agent/GetAll reads the tracked agents from D1 this many at a time (then one call to each agent's object). */
+/**
+ * GET /api/Agent/GetAll reads the tracked agents from D1 this many at a time (then one call to each agent's object).
+ */
 const TRACKED_AGENTS_PAGE = 500;
 const READS_AT_ONCE = 50;
 
@@ -112,7 +114,10 @@ export async function trackCall(
   return { answer: result.answer, timeZone: settings.timeZone ?? context.settings.settings.timeZone };
 }
 
-/** Ended calls into contact volume: one handled contact each, with its duration, in the interval it started in. Returns the starts of those written. */
+/**
+ * Ended calls into contact volume: one handled contact each, with its duration, in the interval it started in. Returns
+ * the starts of those written.
+ */
 async function countCalls(
   env: Env,
   tenant: string,

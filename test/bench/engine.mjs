@@ -38,7 +38,8 @@ async function loadEngine() {
       const { writeFileSync } = await import("node:fs");
       writeFileSync(
         entry,
-        `export * from ${JSON.stringify(adherencePath)};\nexport * from ${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n`,
+        `export * from ${JSON.stringify(adherencePath)};\nexport * from ` +
+          `${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n`,
       );
       const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
       const result = spawnSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`], {
@@ -151,7 +152,8 @@ export async function runEngineBench(log = console.log) {
   const check = recompute();
   if (!(check.scheduledSeconds === 8 * 3600 && check.spans.length > 1000 && check.adherencePct > 50)) {
     throw new Error(
-      `engine bench: implausible day (scheduled ${check.scheduledSeconds} s, ${check.spans.length} spans, adherence ${check.adherencePct}%)`,
+      `engine bench: implausible day (scheduled ${check.scheduledSeconds} s, ` +
+        `${check.spans.length} spans, adherence ${check.adherencePct}%)`,
     );
   }
 
@@ -172,9 +174,12 @@ export async function runEngineBench(log = console.log) {
     recomputeMicros: Math.round(median(full)),
   };
   log(
-    `engine: ${EVENTS_PER_DAY} events, ${check.spans.length} spans, ${check.exceptions.length} exceptions, adherence ${check.adherencePct}% ` +
-      `(${engine.loader}); recompute median ${result.recomputeMicros} µs (computeDay alone ${Math.round(median(core))} µs, ` +
-      `intervalStarts+dayWindow ≈ ${Math.round(median(full) - median(core))} µs), ${RUNS} runs after ${WARMUP_RUNS} warm-up`,
+    `engine: ${EVENTS_PER_DAY} events, ${check.spans.length} spans, ` +
+      `${check.exceptions.length} exceptions, adherence ${check.adherencePct}% ` +
+      `(${engine.loader}); recompute median ${result.recomputeMicros} ` +
+      `µs (computeDay alone ${Math.round(median(core))} µs, ` +
+      `intervalStarts+dayWindow ≈ ${Math.round(median(full) - median(core))} µs), ` +
+      `${RUNS} runs after ${WARMUP_RUNS} warm-up`,
   );
   return result;
 }

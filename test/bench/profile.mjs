@@ -107,8 +107,10 @@ try {
   if (args["save-profile"]) writeFileSync(args["save-profile"], JSON.stringify({ ...profile, sourceLines: undefined }));
 
   console.log(
-    `${events} events in ${args.requests} requests over ${agents.length} agents (${args["no-schedules"] ? "no schedules" : "with schedules"}): ` +
-      `${(wall / 1000).toFixed(1)} s wall, ${(events / (wall / 1000)).toFixed(0)} ev/s; server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd, ` +
+    `${events} events in ${args.requests} requests over ${agents.length} ` +
+      `agents (${args["no-schedules"] ? "no schedules" : "with schedules"}): ` +
+      `${(wall / 1000).toFixed(1)} s wall, ${(events / (wall / 1000)).toFixed(0)} ev/s; ` +
+      `server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd, ` +
       `${(cpu1.other - cpu0.other).toFixed(0)} ms node`,
   );
   summarize(profile, Number(args.top));
@@ -215,7 +217,8 @@ function summarize(profile, top) {
   }
   const print = (title, map) => {
     console.log(
-      `\n${title} (of ${(total / 1000).toFixed(0)} ms busy in the isolate, ${(idle / 1000).toFixed(0)} ms idle/program):`,
+      `\n${title} (of ${(total / 1000).toFixed(0)} ms busy in the isolate, ` +
+        `${(idle / 1000).toFixed(0)} ms idle/program):`,
     );
     for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
       console.log(

@@ -170,7 +170,8 @@ async function main() {
     notes.push("experiment: both servers ran without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false)");
   else
     log(
-      "wrangler's local trace collector is on for both servers, as wrangler dev has it by default (--no-local-traces to measure without)",
+      "wrangler's local trace collector is on for both servers, " +
+        "as wrangler dev has it by default (--no-local-traces to measure without)",
     );
   servers.baseline = baseline;
   log(`both servers up (persistence in ${ours.dir}, ${baseline.dir})`);
@@ -227,7 +228,8 @@ async function main() {
   const schedules = await importSchedules(ours, setupKey, everyone);
   log(`schedules: ${schedules.note}`);
   log(
-    `warm-up baseline: ${ingestAgents.length + bigAgents.length} agent DOs created in ${(await baselineWarmup).toFixed(0)} ms`,
+    `warm-up baseline: ${ingestAgents.length + bigAgents.length} ` +
+      `agent DOs created in ${(await baselineWarmup).toFixed(0)} ms`,
   );
 
   // The product's ingest path once through every ingest agent (and every big-batch agent when no
@@ -252,7 +254,8 @@ async function main() {
     const idleFor = performance.now() - setupDoneAt;
     if (idleFor < EVICTION_WAIT_MS) {
       log(
-        `waiting ${((EVICTION_WAIT_MS - idleFor) / 1000).toFixed(0)} s for local workerd to evict the DOs the setup touched…`,
+        `waiting ${((EVICTION_WAIT_MS - idleFor) / 1000).toFixed(0)} ` +
+          "s for local workerd to evict the DOs the setup touched…",
       );
       await sleep(EVICTION_WAIT_MS - idleFor);
       log(`settled in ${await settle([ours, baseline])} ms`);
@@ -283,7 +286,8 @@ async function main() {
           afterOpen: async () => {
             await sleep(EVICTION_WAIT_MS);
             log(
-              `latency (${name === "ours" ? "product" : "floor"}): waited ${EVICTION_WAIT_MS / 1000} s for the objects the opening woke to be evicted; settled in ${await settle([server])} ms`,
+              `latency (${name === "ours" ? "product" : "floor"}): waited ${EVICTION_WAIT_MS / 1000} s ` +
+                `for the objects the opening woke to be evicted; settled in ${await settle([server])} ms`,
             );
           },
         });
@@ -336,11 +340,14 @@ async function main() {
         rounds[name].push(round);
         const settleMs = await settle([ours, baseline]);
         log(
-          `ingest round ${r}/${ROUNDS} ${name.padEnd(8)}: (untimed warm-up of ${ingestAgents.length} agents: ${round.warmUpMs.toFixed(0)} ms) ` +
+          `ingest round ${r}/${ROUNDS} ${name.padEnd(8)}: ` +
+            `(untimed warm-up of ${ingestAgents.length} agents: ${round.warmUpMs.toFixed(0)} ms) ` +
             `${round.events} events in ${round.requests} requests, ${(round.ms / 1000).toFixed(1)} s → ` +
             `${round.eventsPerSec.toFixed(0)} ev/s; median request ${round.medianRequestMs.toFixed(0)} ms; ` +
-            `server CPU ${round.cpuPerKEvent.workerd.toFixed(0)} ms workerd + ${round.cpuPerKEvent.other.toFixed(0)} ms node per 1k events ` +
-            `(+${round.trailingCpuPerKEvent.toFixed(0)} ms after the round); the other server used ${round.otherCpuMs.toFixed(0)} ms CPU meanwhile; settled in ${settleMs} ms`,
+            `server CPU ${round.cpuPerKEvent.workerd.toFixed(0)} ms workerd ` +
+            `+ ${round.cpuPerKEvent.other.toFixed(0)} ms node per 1k events ` +
+            `(+${round.trailingCpuPerKEvent.toFixed(0)} ms after the round); ` +
+            `the other server used ${round.otherCpuMs.toFixed(0)} ms CPU meanwhile; settled in ${settleMs} ms`,
         );
       }
     }
@@ -366,7 +373,9 @@ async function main() {
         // Keep the whole run inside its budget: the product's big batch can take a minute here.
         const roundMs = times.ours.at(-1) + times.baseline.at(-1) + 2 * 5_000;
         if (remainingMs() - SHUTDOWN_RESERVE_MS < roundMs) {
-          const note = `bigBatch: ${r - 1} round(s) instead of ${BIG_ROUNDS} to stay inside the ${BUDGET_MS / 60_000}-minute budget`;
+          const note =
+            `bigBatch: ${r - 1} round(s) instead of ${BIG_ROUNDS} ` +
+            `to stay inside the ${BUDGET_MS / 60_000}-minute budget`;
           notes.push(note);
           log(note);
           break;
@@ -387,7 +396,8 @@ async function main() {
         times[name].push(res.ms);
         log(
           `bigBatch round ${r}/${BIG_ROUNDS} ${name.padEnd(8)}: ${records.length} records → ${res.ms.toFixed(0)} ms ` +
-            `(server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd + ${(cpu1.other - cpu0.other).toFixed(0)} ms node; ` +
+            `(server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms ` +
+            `workerd + ${(cpu1.other - cpu0.other).toFixed(0)} ms node; ` +
             `${(cpu2.total - cpu1.total).toFixed(0)} ms more after the response); settled in ${settleMs} ms`,
         );
       }
@@ -446,7 +456,9 @@ async function importSchedules(server, key, agents) {
   }
   return {
     loaded: true,
-    note: `loaded (${records.length} segments, 8 h shifts with 2 breaks and lunch, for ${agents.length} agents in ${res.ms.toFixed(0)} ms)`,
+    note:
+      `loaded (${records.length} segments, 8 h shifts with 2 breaks and lunch, ` +
+      `for ${agents.length} agents in ${res.ms.toFixed(0)} ms)`,
   };
 }
 
@@ -464,13 +476,15 @@ async function clearOfIntervalClose(expectedMs) {
   const close = now - previous < CLOSE_SPREAD_MS + 1_500 ? previous : next - now <= expectedMs + 5_000 ? next : null;
   if (close === null) return;
   log(
-    `waiting out the interval close at ${new Date(close).toISOString().slice(11, 19)}Z (every agent on shift writes its interval to D1 within a minute)…`,
+    `waiting out the interval close at ${new Date(close).toISOString().slice(11, 19)}Z ` +
+      "(every agent on shift writes its interval to D1 within a minute)…",
   );
   const cpu0 = cpuMs(servers.ours);
   await sleep(close + CLOSE_SPREAD_MS + 1_500 - now);
   const waited = await settle(Object.values(servers), { maxMs: 120_000 });
   log(
-    `interval close drained ${waited} ms after its spread (${(cpuMs(servers.ours).total - cpu0.total).toFixed(0)} ms of product CPU while waiting)`,
+    `interval close drained ${waited} ms after its spread ` +
+      `(${(cpuMs(servers.ours).total - cpu0.total).toFixed(0)} ms of product CPU while waiting)`,
   );
 }
 
@@ -494,7 +508,8 @@ async function sendStates(target, records, key) {
   const { processed, errors } = res.json ?? {};
   if (processed !== records.length || (Array.isArray(errors) && errors.length > 0)) {
     throw new Error(
-      `${target.server.name}: ${records.length} records sent, ${processed} processed, ${errors?.length ?? "?"} errors: ${JSON.stringify(errors?.slice(0, 3))}`,
+      `${target.server.name}: ${records.length} records sent, ${processed} processed, ` +
+        `${errors?.length ?? "?"} errors: ${JSON.stringify(errors?.slice(0, 3))}`,
     );
   }
   return res;
@@ -633,7 +648,8 @@ function report() {
       "latency",
       `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`,
       `p50 ${l.floorP50Ms} ms, p99 ${l.floorP99Ms} ms`,
-      `ratio p50 ${l.p50Ratio}, p99 ${l.p99Ratio}: target p99 ≤ ${l.p99RatioTarget}× floor ${l.p99TargetMet ? "met" : "NOT met"} ` +
+      `ratio p50 ${l.p50Ratio}, p99 ${l.p99Ratio}: ` +
+        `target p99 ≤ ${l.p99RatioTarget}× floor ${l.p99TargetMet ? "met" : "NOT met"} ` +
         `(${l.samples} / ${l.floorSamples} samples at ${LATENCY_RATE}/s)`,
     );
     row(
@@ -656,14 +672,16 @@ function report() {
       "backfill",
       `${f.backMs} ms (${f.daysBack} d back)`,
       `${f.todayMs} ms (today)`,
-      `${f.importedRatio}× today's time; agents nobody imported ${f.unknownBackMs} / ${f.unknownTodayMs} ms = ${f.unknownRatio}× ` +
+      `${f.importedRatio}× today's time; agents nobody imported ` +
+        `${f.unknownBackMs} / ${f.unknownTodayMs} ms = ${f.unknownRatio}× ` +
         `(target ≤ ${BACKFILL_RATIO_TARGET}× both) ${f.targetsMet ? "met" : "NOT met"}`,
     );
     row(
       "  probe",
       `${f.probeDuringMs} ms (max ${f.probeDuringMaxMs})`,
       `${f.probeQuietMs} ms (quiet)`,
-      `GET /api/v1/agents while the backfill's history is written: ${f.probeRatio}× quiet (target ≤ ${PROBE_RATIO_TARGET}×)`,
+      "GET /api/v1/agents while the backfill's history is written: " +
+        `${f.probeRatio}× quiet (target ≤ ${PROBE_RATIO_TARGET}×)`,
     );
   } else row("backfill", "—", "—", "");
   const e = out.engine;
@@ -675,7 +693,8 @@ function report() {
       "rows",
       `${r.mixed} per event`,
       "",
-      `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`,
+      `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); ` +
+        `targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`,
     );
   if (r?.backfill) {
     const { rows, events, changedIntervals } = r.backfill;
@@ -683,7 +702,8 @@ function report() {
       "  backfill",
       `${rows} rows`,
       "",
-      `${events} events 300 days back changing ${changedIntervals} intervals: budget 3 per event + changed = ${3 * events + changedIntervals}`,
+      `${events} events 300 days back changing ${changedIntervals} intervals: ` +
+        `budget 3 per event + changed = ${3 * events + changedIntervals}`,
     );
   } else row("rows", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);

@@ -315,36 +315,39 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBe("descending");
   });
 
-  it("reconnects after a dropped connection with a new ticket and since=<last seq>, catching up on missed changes", async () => {
-    const before = await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length);
-    await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!.close());
-    await page.waitForSelector('#connection[data-status="reconnecting"]', { timeout: 5_000 });
-    expect(await page.locator("#connection").textContent()).toContain("Reconnecting");
+  it(
+    "reconnects after a dropped connection with a new " + "ticket and since=<last seq>, catching up on missed changes",
+    async () => {
+      const before = await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length);
+      await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!.close());
+      await page.waitForSelector('#connection[data-status="reconnecting"]', { timeout: 5_000 });
+      expect(await page.locator("#connection").textContent()).toContain("Reconnecting");
 
-    // A change while the board is away.
-    const res = await server.post("/api/v1/import/agent-states", key.key, {
-      data: [{ agentId: "E3", state: "lunch", timestamp: new Date().toISOString() }],
-    });
-    expect(res.status, res.text).toBe(201);
+      // A change while the board is away.
+      const res = await server.post("/api/v1/import/agent-states", key.key, {
+        data: [{ agentId: "E3", state: "lunch", timestamp: new Date().toISOString() }],
+      });
+      expect(res.status, res.text).toBe(201);
 
-    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
-    await page.waitForFunction(
-      () => document.querySelector('#rows tr[data-agent-id="E3"] [data-col="state"]')?.textContent === "Lunch",
-      null,
-      {
-        timeout: 5_000,
-      },
-    );
-    const urls = await page.evaluate(() =>
-      (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.url),
-    );
-    expect(urls.length).toBeGreaterThan(before);
-    const resumed = new URL(urls.at(-1)!);
-    expect(resumed.pathname).toBe("/api/v1/live");
-    expect(resumed.searchParams.get("since")).toMatch(/^\d+$/);
-    expect(resumed.searchParams.get("ticket")).not.toBe(new URL(urls[0]!).searchParams.get("ticket"));
-    expect(await counters(page)).toEqual(expectedCounters(await visibleRows(page)));
-  });
+      await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('#rows tr[data-agent-id="E3"] [data-col="state"]')?.textContent === "Lunch",
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
+      const urls = await page.evaluate(() =>
+        (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.url),
+      );
+      expect(urls.length).toBeGreaterThan(before);
+      const resumed = new URL(urls.at(-1)!);
+      expect(resumed.pathname).toBe("/api/v1/live");
+      expect(resumed.searchParams.get("since")).toMatch(/^\d+$/);
+      expect(resumed.searchParams.get("ticket")).not.toBe(new URL(urls[0]!).searchParams.get("ticket"));
+      expect(await counters(page)).toEqual(expectedCounters(await visibleRows(page)));
+    },
+  );
 
   it("reconnects by itself after a reload (the key is kept for the tab)", async () => {
     await page.reload();

@@ -83,7 +83,8 @@ describe("pull connector through wrangler dev", () => {
     await new Promise<void>((resolve) => (platform ? platform.server.close(() => resolve()) : resolve()));
   });
 
-  it("pulls the platform's states and contact volume, equal to its truth, at no more than 1 request per second", async () => {
+  it("pulls the platform's states and contact volume, " +
+    "equal to its truth, at no more than 1 request per second", async () => {
     const added = await server.post(`/api/v1/connectors`, key.key, {
       kind: "ujet",
       baseUrl: platform.baseUrl,

@@ -242,7 +242,8 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
 
     const day = ((await (await api(key, "/api/v1/adherence?agentId=E1")).json()) as any).agents[0];
     const { results } = await env.DB.prepare(
-      "SELECT sum(in_adherence_seconds) AS inside, sum(out_of_adherence_seconds) AS outside FROM adherence_intervals WHERE tenant = ?",
+      `SELECT sum(in_adherence_seconds) AS inside, sum(out_of_adherence_seconds)
+        AS outside FROM adherence_intervals WHERE tenant = ?`,
     )
       .bind(tenant)
       .all<{ inside: number; outside: number }>();

@@ -375,7 +375,10 @@ function referenceActivity(segments: readonly ScheduleSegment[], t: number): Act
 /** offline before everything else at one instant, then unmapped: the last one of an instant is in effect. */
 const referencePrecedence = (state: string | null | undefined) => (state === "offline" ? 0 : state == null ? 1 : 2);
 
-/** The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (offline, then unmapped, first). */
+/**
+ * The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (offline, then unmapped,
+ * first).
+ */
 function referenceEvent(events: readonly StateEvent[], t: number): StateEvent | undefined {
   const past = events
     .filter((event) => event.ts <= t)

@@ -889,24 +889,32 @@ describe("interval ends (closes): an end counts only while its interval is the o
       .spans.filter((s) => s.state !== null)
       .map((s) => `${new Date(s.start).toISOString().slice(11, 16)} ${s.state}`);
 
-  it("a later start of the same source inside the interval voids its end; a longer interval from the same start does too", () => {
-    expect(
-      states([start("08:00", "available"), end("10:00", "08:00"), start("09:00", "break"), end("11:00", "09:00")]),
-    ).toEqual(["08:00 available", "09:00 break", "11:00 offline"]);
-    expect(states([start("08:00", "available"), end("09:00", "08:00"), end("10:00", "08:00")])).toEqual([
-      "08:00 available",
-      "10:00 offline",
-    ]);
-  });
+  it(
+    "a later start of the same source inside the interval voids its end; " +
+      "a longer interval from the same start does too",
+    () => {
+      expect(
+        states([start("08:00", "available"), end("10:00", "08:00"), start("09:00", "break"), end("11:00", "09:00")]),
+      ).toEqual(["08:00 available", "09:00 break", "11:00 offline"]);
+      expect(states([start("08:00", "available"), end("09:00", "08:00"), end("10:00", "08:00")])).toEqual([
+        "08:00 available",
+        "10:00 offline",
+      ]);
+    },
+  );
 
-  it("another source's events do not void it, and an end with nothing after its start is an ordinary change to offline", () => {
-    expect(states([start("08:00", "available"), end("10:00", "08:00"), start("09:00", "break", "native")])).toEqual([
-      "08:00 available",
-      "09:00 break",
-      "10:00 offline",
-    ]);
-    expect(
-      states([start("08:00", "available"), end("10:00", "08:00"), start("10:30", "break"), end("11:00", "10:30")]),
-    ).toEqual(["08:00 available", "10:00 offline", "10:30 break", "11:00 offline"]);
-  });
+  it(
+    "another source's events do not void it, " +
+      "and an end with nothing after its start is an ordinary change to offline",
+    () => {
+      expect(states([start("08:00", "available"), end("10:00", "08:00"), start("09:00", "break", "native")])).toEqual([
+        "08:00 available",
+        "09:00 break",
+        "10:00 offline",
+      ]);
+      expect(
+        states([start("08:00", "available"), end("10:00", "08:00"), start("10:30", "break"), end("11:00", "10:30")]),
+      ).toEqual(["08:00 available", "10:00 offline", "10:30 break", "11:00 offline"]);
+    },
+  );
 });

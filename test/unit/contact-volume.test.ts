@@ -224,7 +224,8 @@ describe("readRange", () => {
     });
   });
 
-  it(`spans at most ${MAX_READ_DAYS} days, counted in calendar days for dates (a DST change makes no difference)`, () => {
+  const days = `${MAX_READ_DAYS} days`;
+  it(`spans at most ${days}, counted in calendar days for dates (a DST change makes no difference)`, () => {
     // 2026-10-01 … 2026-12-31 is 92 days and contains New York's fall-back day (25 h).
     expect(readRange({ from: "2026-10-01", to: "2026-12-31" }, "America/New_York")).not.toHaveProperty("error");
     expect(readRange({ from: "2026-10-01", to: "2027-01-01" }, "America/New_York")).toMatchObject({

@@ -177,7 +177,8 @@ describe("employee records with identifiers", () => {
         index: 0,
         field: "identifiers.1.kind",
         error:
-          "Unknown identifier kind: fax (expected phone, username, systemUsername, crmUsername; or a source instead of a kind)",
+          "Unknown identifier kind: fax (expected phone, username, " +
+          "systemUsername, crmUsername; or a source instead of a kind)",
       },
       {
         index: 1,

@@ -283,7 +283,8 @@ describe("interval history in D1", () => {
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
-      "agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds",
+      "agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds," +
+        "outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds",
     );
     expect(lines).toContain(
       `E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120`,

@@ -60,7 +60,10 @@ describe("any day", () => {
     const year =
       new Date().getUTCFullYear() - (Date.parse(`${new Date().getUTCFullYear()}-01-29T08:30:05Z`) > Date.now() ? 1 : 0);
     const body = JSON.parse(
-      `{ "data": [ { "agentId": "john.doe@company.com", "state": "on_call", "timestamp": "${year}-01-29T08:30:00Z", "queue": "sales", "acdStateCode": "TALKING" }, { "agentId": "jane.smith@company.com", "state": "available", "timestamp": "${year}-01-29T08:30:05Z", "queue": "support" } ]}`,
+      `{ "data": [ { "agentId": "john.doe@company.com", "state": "on_call", ` +
+        `"timestamp": "${year}-01-29T08:30:00Z", "queue": "sales", "acdStateCode": ` +
+        `"TALKING" }, { "agentId": "jane.smith@company.com", "state": "available", ` +
+        `"timestamp": "${year}-01-29T08:30:05Z", "queue": "support" } ]}`,
     );
     const res = await api(key, "/api/v1/import/agent-states", { json: body });
     expect(res.status).toBe(201);
@@ -109,45 +112,48 @@ describe("any day", () => {
     ]);
   });
 
-  it("the retention job deletes what is older than each tenant's retention, in bounded steps, and nothing else", async () => {
-    const short = await setup();
-    const kept = await setup();
-    for (const { key } of [short, kept]) {
-      await loadDay(key, 200);
-      await loadDay(key, 2);
-    }
-    await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
-    const before = await d1Rows(short.tenant);
-    expect(before).toMatchObject({ segments: 2 });
-    expect(before.intervals).toBe(34);
-    expect(await d1Rows(kept.tenant)).toEqual(before);
+  it(
+    "the retention job deletes what is older than each " + "tenant's retention, in bounded steps, and nothing else",
+    async () => {
+      const short = await setup();
+      const kept = await setup();
+      for (const { key } of [short, kept]) {
+        await loadDay(key, 200);
+        await loadDay(key, 2);
+      }
+      await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
+      const before = await d1Rows(short.tenant);
+      expect(before).toMatchObject({ segments: 2 });
+      expect(before.intervals).toBe(34);
+      expect(await d1Rows(kept.tenant)).toEqual(before);
 
-    // One tenant keeps 100 days; the other keeps the default 400.
-    const put = await api(short.key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } });
-    expect(put.status).toBe(200);
+      // One tenant keeps 100 days; the other keeps the default 400.
+      const put = await api(short.key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } });
+      expect(put.status).toBe(200);
 
-    // Tiny steps and a tiny budget: a run stops when its budget is spent and the next one carries on.
-    const step = { rowsPerStatement: 2, maxStatements: 8 };
-    const first = await purgeExpiredHistory(env, step);
-    expect(first.finished).toBe(false);
-    let runs = 1;
-    for (let result = first; !result.finished && runs < 100; runs++) result = await purgeExpiredHistory(env, step);
-    expect(runs).toBeGreaterThan(2);
-    expect(runs).toBeLessThan(100);
+      // Tiny steps and a tiny budget: a run stops when its budget is spent and the next one carries on.
+      const step = { rowsPerStatement: 2, maxStatements: 8 };
+      const first = await purgeExpiredHistory(env, step);
+      expect(first.finished).toBe(false);
+      let runs = 1;
+      for (let result = first; !result.finished && runs < 100; runs++) result = await purgeExpiredHistory(env, step);
+      expect(runs).toBeGreaterThan(2);
+      expect(runs).toBeLessThan(100);
 
-    expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
-    expect(await d1Rows(kept.tenant)).toEqual(before);
-    const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
-    expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
+      expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
+      expect(await d1Rows(kept.tenant)).toEqual(before);
+      const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
+      expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
 
-    // The agent's object drops events beyond retention at its next flush (the settings change reached it).
-    await runDurableObjectAlarm(short.stub);
-    const stored = await runInDurableObject(
-      short.stub,
-      (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM state_log").one().n,
-    );
-    expect(stored).toBe(2);
-  });
+      // The agent's object drops events beyond retention at its next flush (the settings change reached it).
+      await runDurableObjectAlarm(short.stub);
+      const stored = await runInDurableObject(
+        short.stub,
+        (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM state_log").one().n,
+      );
+      expect(stored).toBe(2);
+    },
+  );
 
   it("runs as the Cron Trigger's scheduled handler", async () => {
     const { tenant, key } = await setup();

@@ -123,11 +123,13 @@ describe("contact volume: native import, read back", () => {
     );
     const lines = (await res.text()).split("\r\n");
     expect(lines[0]).toBe(
-      "intervalStart,date,time,source,queueId,queueName,channel,offered,handled,notHandled,handleSeconds,holdSeconds,serviceLevelPct," +
-        "outboundContacts,outboundSeconds,ahtSeconds,userData1,userData2,userData3,userData4,userData5,userData6,userData7,userData8,userData9,userData10",
+      "intervalStart,date,time,source,queueId,queueName,channel,offered,handled,notHandled," +
+        "handleSeconds,holdSeconds,serviceLevelPct,outboundContacts,outboundSeconds,ahtSeconds," +
+        "userData1,userData2,userData3,userData4,userData5,userData6,userData7,userData8,userData9,userData10",
     );
     expect(lines.slice(1)).toEqual([
-      '2026-11-20T08:00:00.000Z,2026-11-20,08:00,injixo:42,sales,Sales team,,20,18,2,5400,300,82.5,3,600,300,campaign A,"with ""quotes"", and commas",,,,,,,,',
+      "2026-11-20T08:00:00.000Z,2026-11-20,08:00,injixo:42,sales,Sales team,,20,18,2,5400,300,82.5,3,600,300," +
+        'campaign A,"with ""quotes"", and commas",,,,,,,,',
       "2026-11-20T08:00:00.000Z,2026-11-20,08:00,native,sales,sales,voice,12,12,,3420,,,,,285,,,,,,,,,,",
       "",
     ]);
@@ -290,12 +292,14 @@ describe("GET /api/v1/contact-volume: validation", () => {
       [
         "?from=yesterday&to=2026-11-20",
         "from",
-        "Invalid from: yesterday (expected an ISO 8601 instant with a zone, e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
+        "Invalid from: yesterday (expected an ISO 8601 instant with a zone, " +
+          "e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
       ],
       [
         "?from=2026-11-20&to=2026-11-20T10:00:00",
         "to",
-        "Invalid to: 2026-11-20T10:00:00 (expected an ISO 8601 instant with a zone, e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
+        "Invalid to: 2026-11-20T10:00:00 (expected an ISO 8601 instant with a zone, " +
+          "e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
       ],
       ["?from=2026-11-21&to=2026-11-20", "to", "to must be after from"],
       ["?from=2026-01-01&to=2026-04-03", "to", "The range spans more than 92 days: split the request"],

@@ -38,35 +38,38 @@ describe("directory version and the isolate's resolutions", () => {
     expect(await stored()).toBe(2);
   });
 
-  it("keeps what it resolved under one version, reads again under the next, never keeps an unknown identifier", async () => {
-    const tenant = newTenant();
-    const { key } = await createKey(tenant);
-    await postData(key, "/api/v1/import/employees", [employee(1), employee(2)]);
-    const db = database(env.DB);
-    const version = await loadDirectoryVersion(db, tenant);
-    const first = await resolveAgents(db, tenant, ["E1", "nobody"], undefined, version);
-    expect(first.get("E1")!.email).toBe("agent1@example.com");
-    expect(first.get("nobody")!.email).toBeNull();
+  it(
+    "keeps what it resolved under one version, " + "reads again under the next, never keeps an unknown identifier",
+    async () => {
+      const tenant = newTenant();
+      const { key } = await createKey(tenant);
+      await postData(key, "/api/v1/import/employees", [employee(1), employee(2)]);
+      const db = database(env.DB);
+      const version = await loadDirectoryVersion(db, tenant);
+      const first = await resolveAgents(db, tenant, ["E1", "nobody"], undefined, version);
+      expect(first.get("E1")!.email).toBe("agent1@example.com");
+      expect(first.get("nobody")!.email).toBeNull();
 
-    // Rows changed behind the version's back (as nothing in the product does) show what is cached.
-    const e1 = await employeeKey(tenant, "E1");
-    const e2 = await employeeKey(tenant, "E2");
-    await env.DB.batch([
-      env.DB.prepare("UPDATE employees SET first_name = 'Renamed' WHERE id = ?").bind(e1),
-      env.DB.prepare(
-        "INSERT INTO agent_identifiers (tenant, kind, value, employee_id) VALUES (?, 'employeeId', 'nobody', ?)",
-      ).bind(tenant, e2),
-    ]);
-    const cached = await resolveAgents(db, tenant, ["E1", "nobody"], undefined, version);
-    expect(cached.get("E1")!.name).not.toContain("Renamed");
-    // Not kept while unknown: found as soon as an employee has it.
-    expect(cached.get("nobody")!.agentKey).toBe(e2);
+      // Rows changed behind the version's back (as nothing in the product does) show what is cached.
+      const e1 = await employeeKey(tenant, "E1");
+      const e2 = await employeeKey(tenant, "E2");
+      await env.DB.batch([
+        env.DB.prepare("UPDATE employees SET first_name = 'Renamed' WHERE id = ?").bind(e1),
+        env.DB.prepare(
+          "INSERT INTO agent_identifiers (tenant, kind, value, employee_id) VALUES (?, 'employeeId', 'nobody', ?)",
+        ).bind(tenant, e2),
+      ]);
+      const cached = await resolveAgents(db, tenant, ["E1", "nobody"], undefined, version);
+      expect(cached.get("E1")!.name).not.toContain("Renamed");
+      // Not kept while unknown: found as soon as an employee has it.
+      expect(cached.get("nobody")!.agentKey).toBe(e2);
 
-    const next = await resolveAgents(db, tenant, ["E1"], undefined, version + 1);
-    expect(next.get("E1")!.name).toContain("Renamed");
-    // Without a version nothing cached is used.
-    expect((await resolveAgents(db, tenant, ["E1"])).get("E1")!.name).toContain("Renamed");
-  });
+      const next = await resolveAgents(db, tenant, ["E1"], undefined, version + 1);
+      expect(next.get("E1")!.name).toContain("Renamed");
+      // Without a version nothing cached is used.
+      expect((await resolveAgents(db, tenant, ["E1"])).get("E1")!.name).toContain("Renamed");
+    },
+  );
 
   it("an employee's new team reaches the board at once, and the next events do not take it back", async () => {
     const tenant = newTenant();

@@ -123,32 +123,35 @@ describe("the agent directory", () => {
     expect(await whoIs(tenant, ["crm-ann"])).toEqual({ "crm-ann": "unknown:crm-ann" });
   });
 
-  it("matches case- and Unicode-insensitively: the ÄB-1 employee receives events sent for äb-1 (and in NFD)", async () => {
-    const { tenant, key } = await setup();
-    await postData(key, EMPLOYEES, [person("ann", { employeeId: "ÄB-1" })]);
-    const { body } = await postData(key, STATES, [
-      { agentId: "äb-1", state: "available", timestamp: ago(10) },
-      { agentId: "A\u0308B-1", state: "on_call", timestamp: ago(5) },
-    ]);
-    expect(body).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
-    const agent = await getJson(key, `/api/v1/agents/${encodeURIComponent("äb-1")}`);
-    expect(agent.status).toBe(200);
-    expect(agent.body).toMatchObject({ agentId: "ÄB-1", email: "ann@example.com", state: "on_call" });
-    expect(
-      await env.DB.prepare("SELECT count(*) AS n FROM unknown_agents WHERE tenant = ?").bind(tenant).first("n"),
-    ).toBe(0);
+  it(
+    "matches case- and Unicode-insensitively: " + "the ÄB-1 employee receives events sent for äb-1 (and in NFD)",
+    async () => {
+      const { tenant, key } = await setup();
+      await postData(key, EMPLOYEES, [person("ann", { employeeId: "ÄB-1" })]);
+      const { body } = await postData(key, STATES, [
+        { agentId: "äb-1", state: "available", timestamp: ago(10) },
+        { agentId: "A\u0308B-1", state: "on_call", timestamp: ago(5) },
+      ]);
+      expect(body).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
+      const agent = await getJson(key, `/api/v1/agents/${encodeURIComponent("äb-1")}`);
+      expect(agent.status).toBe(200);
+      expect(agent.body).toMatchObject({ agentId: "ÄB-1", email: "ann@example.com", state: "on_call" });
+      expect(
+        await env.DB.prepare("SELECT count(*) AS n FROM unknown_agents WHERE tenant = ?").bind(tenant).first("n"),
+      ).toBe(0);
 
-    // Every spelling of an unknown identifier is one unknown agent (one object, one row).
-    const unknown = await postData(key, STATES, [
-      { agentId: "ÖZ-9", state: "available", timestamp: ago(10) },
-      { agentId: "o\u0308z-9", state: "break", timestamp: ago(4) },
-    ]);
-    expect(unknown.body).toMatchObject({ processed: 2, warnings: [{ agentId: "öz-9", records: 2 }] });
-    const list = await getJson(key, "/api/v1/agents");
-    expect(list.body.agents.filter((a: any) => a.email === null)).toEqual([
-      expect.objectContaining({ agentId: "öz-9", state: "break" }),
-    ]);
-  });
+      // Every spelling of an unknown identifier is one unknown agent (one object, one row).
+      const unknown = await postData(key, STATES, [
+        { agentId: "ÖZ-9", state: "available", timestamp: ago(10) },
+        { agentId: "o\u0308z-9", state: "break", timestamp: ago(4) },
+      ]);
+      expect(unknown.body).toMatchObject({ processed: 2, warnings: [{ agentId: "öz-9", records: 2 }] });
+      const list = await getJson(key, "/api/v1/agents");
+      expect(list.body.agents.filter((a: any) => a.email === null)).toEqual([
+        expect.objectContaining({ agentId: "öz-9", state: "break" }),
+      ]);
+    },
+  );
 
   it("refuses an identifier another employee has, naming that employee, stored or earlier in the batch", async () => {
     const { tenant, key } = await setup();

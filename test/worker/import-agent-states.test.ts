@@ -214,46 +214,53 @@ describe("POST /api/v1/import/agent-states", () => {
 });
 
 describe("the agent's object is its state history", () => {
-  it("rebuilds an older object's meta as a table without rowids and moves its per-day interval marks into meta", async () => {
-    const { tenant, key } = await setup();
-    await postData(key, PATH, [{ agentId: "E1", state: "available", timestamp: ago(6) }]);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
-      .bind(tenant)
-      .first<string>("id"))!;
-    const stub = agentStub(env, tenant, agentKey);
-    // The tables as objects created before had them: meta with rowids, a row per marked day.
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec(`CREATE TABLE meta_old (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta_old SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_old RENAME TO meta;
+  it(
+    "rebuilds an older object's meta as a table without " + "rowids and moves its per-day interval marks into meta",
+    async () => {
+      const { tenant, key } = await setup();
+      await postData(key, PATH, [{ agentId: "E1", state: "available", timestamp: ago(6) }]);
+      const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+        .bind(tenant)
+        .first<string>("id"))!;
+      const stub = agentStub(env, tenant, agentKey);
+      // The tables as objects created before had them: meta with rowids, a row per marked day.
+      await runInDurableObject(stub, (_instance, state) => {
+        state.storage.sql.exec(`CREATE TABLE meta_old (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta_old SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_old RENAME TO meta;
         CREATE TABLE dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO dirty_intervals VALUES ('2026-01-05', NULL, 0), ('2026-01-06', 1767690000000, 0)`);
-    });
-    const tables = () =>
-      runInDurableObject(stub, (_instance, state) => ({
-        tables: state.storage.sql
-          .exec<{ name: string; rowids: number }>(
-            "SELECT name, sql NOT LIKE '%WITHOUT ROWID%' AS rowids FROM sqlite_master WHERE name IN ('meta', 'dirty_intervals') ORDER BY name",
-          )
-          .toArray(),
-        marks: state.storage.sql
-          .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'dirty'")
-          .toArray()
-          .map((r) => JSON.parse(r.value)),
-      }));
-    expect((await tables()).tables).toEqual([
-      { name: "dirty_intervals", rowids: 0 },
-      { name: "meta", rowids: 1 },
-    ]);
-    await evictDurableObject(stub);
-    expect((await postData(key, PATH, [{ agentId: "E1", state: "break", timestamp: ago(2) }])).body).toMatchObject({
-      processed: 1,
-    });
-    expect(await tables()).toEqual({
-      tables: [{ name: "meta", rowids: 0 }],
-      marks: [{ "2026-01-05": null, "2026-01-06": 1767690000000 }],
-    });
-    // The context kept in meta survived: the agent still knows who it is.
-    expect((await (await api(key, "/api/v1/agents/E1")).json()) as { state: string }).toMatchObject({ state: "break" });
-  });
+      });
+      const tables = () =>
+        runInDurableObject(stub, (_instance, state) => ({
+          tables: state.storage.sql
+            .exec<{ name: string; rowids: number }>(
+              `SELECT name, sql NOT LIKE '%WITHOUT ROWID%' AS rowids FROM sqlite_master
+              WHERE name IN ('meta', 'dirty_intervals') ORDER BY name`,
+            )
+            .toArray(),
+          marks: state.storage.sql
+            .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'dirty'")
+            .toArray()
+            .map((r) => JSON.parse(r.value)),
+        }));
+      expect((await tables()).tables).toEqual([
+        { name: "dirty_intervals", rowids: 0 },
+        { name: "meta", rowids: 1 },
+      ]);
+      await evictDurableObject(stub);
+      expect((await postData(key, PATH, [{ agentId: "E1", state: "break", timestamp: ago(2) }])).body).toMatchObject({
+        processed: 1,
+      });
+      expect(await tables()).toEqual({
+        tables: [{ name: "meta", rowids: 0 }],
+        marks: [{ "2026-01-05": null, "2026-01-06": 1767690000000 }],
+      });
+      // The context kept in meta survived: the agent still knows who it is.
+      expect((await (await api(key, "/api/v1/agents/E1")).json()) as { state: string }).toMatchObject({
+        state: "break",
+      });
+    },
+  );
 
   it("keeps every event across eviction and writes per-interval totals, not events, to D1", async () => {
     const { tenant, key } = await setup();

@@ -7,7 +7,8 @@ const PATH = "/api/v1/import/employees";
 async function rows(tenant: string) {
   const { results } = await env.DB.prepare(
     `SELECT e.email, e.employee_id, e.first_name, e.last_name, e.role, e.active, t.name AS team,
-            (SELECT group_concat(s.name, ',') FROM employee_skills es JOIN skills s ON s.id = es.skill_id WHERE es.employee_id = e.id) AS skills
+            (SELECT group_concat(s.name, ',') FROM employee_skills es
+              JOIN skills s ON s.id = es.skill_id WHERE es.employee_id = e.id) AS skills
      FROM employees e LEFT JOIN teams t ON t.id = e.team_id WHERE e.tenant = ? ORDER BY e.email`,
   )
     .bind(tenant)

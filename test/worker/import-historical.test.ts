@@ -16,7 +16,8 @@ const row = (interval: string, volume = 10, extra: Record<string, unknown> = {})
 /** The stored intervals as the native API sent them (the tenant's zone is UTC). */
 async function stored(tenant: string) {
   const { results } = await env.DB.prepare(
-    `SELECT strftime('%Y-%m-%d', interval_start / 1000, 'unixepoch') AS date, strftime('%H:%M', interval_start / 1000, 'unixepoch') AS interval,
+    `SELECT strftime('%Y-%m-%d', interval_start / 1000, 'unixepoch')
+      AS date, strftime('%H:%M', interval_start / 1000, 'unixepoch') AS interval,
             queue_id AS queue, channel, offered AS volume, handle_seconds / handled AS aht
      FROM contact_intervals WHERE tenant = ? AND source = 'native' ORDER BY interval_start, queue_id`,
   )

@@ -151,38 +151,41 @@ describe("live board socket", () => {
     for (const socket of [other, back, lost]) socket.close();
   });
 
-  it("nobody watching, nothing stored: a board that returns gets every agent's current row from the agents", async () => {
-    const { tenant, key } = await setup();
-    const board = await connect(await ticketFor(key));
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
-    const seen = await board.next(changeOf("E1", "available"));
-    board.close();
-    const hub = env.HUB.getByName(hubName(tenant));
-    await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
+  it(
+    "nobody watching, nothing stored: " + "a board that returns gets every agent's current row from the agents",
+    async () => {
+      const { tenant, key } = await setup();
+      const board = await connect(await ticketFor(key));
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
+      const seen = await board.next(changeOf("E1", "available"));
+      board.close();
+      const hub = env.HUB.getByName(hubName(tenant));
+      await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
 
-    // While nobody watches, the hub writes nothing:
-    const stored = () =>
-      runInDurableObject(
-        hub,
-        (_instance, state) =>
-          state.storage.sql
-            .exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows")
-            .one().rows,
-      );
-    const before = await stored();
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
-    expect(await stored()).toBe(before);
+      // While nobody watches, the hub writes nothing:
+      const stored = () =>
+        runInDurableObject(
+          hub,
+          (_instance, state) =>
+            state.storage.sql
+              .exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows")
+              .one().rows,
+        );
+      const before = await stored();
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
+      expect(await stored()).toBe(before);
 
-    // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
-    const back = await connect(await ticketFor(key), seen.seq);
-    const snapshot = await back.next((m) => m.type === "snapshot");
-    expect(snapshot.seq).toBeGreaterThan(seen.seq);
-    expect(
-      snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state])),
-    ).toMatchObject({ E1: "on_call", E2: "break" });
-    back.close();
-  });
+      // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
+      const back = await connect(await ticketFor(key), seen.seq);
+      const snapshot = await back.next((m) => m.type === "snapshot");
+      expect(snapshot.seq).toBeGreaterThan(seen.seq);
+      expect(
+        snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state])),
+      ).toMatchObject({ E1: "on_call", E2: "break" });
+      back.close();
+    },
+  );
 
   it("pushes a change caused by time alone (the alarm threshold passing)", async () => {
     const { key } = await setup();

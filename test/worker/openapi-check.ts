@@ -56,7 +56,8 @@ export async function checkResponse(method: string, url: string, res: Response):
   const response = operation.responses[String(res.status)];
   if (!response)
     throw new Error(
-      `${where}: status ${res.status} is not documented for ${method} ${template} (documented: ${Object.keys(operation.responses).join(", ")})`,
+      `${where}: status ${res.status} is not documented for ${method} ${template} (documented: ` +
+        `${Object.keys(operation.responses).join(", ")})`,
     );
   const schema = response.content?.["application/json"]?.schema;
   if (!schema || !res.headers.get("content-type")?.includes("application/json")) return;
@@ -64,6 +65,7 @@ export async function checkResponse(method: string, url: string, res: Response):
   const problems = schemaProblems(schema, body);
   if (problems.length)
     throw new Error(
-      `${where}: the body does not match the documented schema:\n${problems.slice(0, 5).join("\n")}\n${JSON.stringify(body).slice(0, 500)}`,
+      `${where}: the body does not match the documented ` +
+        `schema:\n${problems.slice(0, 5).join("\n")}\n${JSON.stringify(body).slice(0, 500)}`,
     );
 }

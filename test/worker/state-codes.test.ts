@@ -141,56 +141,59 @@ describe("vendor state codes", () => {
     expect(after.body.codes.find((c: any) => c.code === "ready").events).toBe(2);
   });
 
-  it("maps a code to a state: every stored day that carries it is recomputed (day totals, timeline, D1 intervals)", async () => {
-    const { key, date, stub } = await workedExampleInCodes();
-    await runDurableObjectAlarm(stub);
+  it(
+    "maps a code to a state: every stored day that carries " + "it is recomputed (day totals, timeline, D1 intervals)",
+    async () => {
+      const { key, date, stub } = await workedExampleInCodes();
+      await runDurableObjectAlarm(stub);
 
-    const put = await putMappings(key, [
-      { source: SOURCE, code: "ready", state: "available" },
-      { source: SOURCE, code: "NOTREADY", state: "Break" },
-      { source: SOURCE, code: "logout", reason: null, state: "offline" },
-    ]);
-    expect(put).toEqual({
-      status: 200,
-      body: { success: true, mapped: 3, cleared: 0, agentsRecomputed: 1, errors: [] },
-    });
+      const put = await putMappings(key, [
+        { source: SOURCE, code: "ready", state: "available" },
+        { source: SOURCE, code: "NOTREADY", state: "Break" },
+        { source: SOURCE, code: "logout", reason: null, state: "offline" },
+      ]);
+      expect(put).toEqual({
+        status: 200,
+        body: { success: true, mapped: 3, cleared: 0, agentsRecomputed: 1, errors: [] },
+      });
 
-    // The answer comes after the agent re-derived its events: the day reads as the worked example.
-    expect(await dayOf(key, date)).toMatchObject({
-      scheduledSeconds: 14_400,
-      inAdherenceSeconds: 10_380,
-      outOfAdherenceSeconds: 4_020,
-      neutralSeconds: 0,
-      adherencePct: 72.08,
-    });
-    const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
-    expect(timeline.body.states.map((s: any) => [s.state, s.source, s.acdStateCode, s.reasonCode])).toEqual([
-      ["available", SOURCE, "READY", null],
-      ["break", SOURCE, "NotReady", "1"],
-      ["available", SOURCE, " ready ", null],
-      ["offline", SOURCE, "LOGOUT", null],
-    ]);
+      // The answer comes after the agent re-derived its events: the day reads as the worked example.
+      expect(await dayOf(key, date)).toMatchObject({
+        scheduledSeconds: 14_400,
+        inAdherenceSeconds: 10_380,
+        outOfAdherenceSeconds: 4_020,
+        neutralSeconds: 0,
+        adherencePct: 72.08,
+      });
+      const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
+      expect(timeline.body.states.map((s: any) => [s.state, s.source, s.acdStateCode, s.reasonCode])).toEqual([
+        ["available", SOURCE, "READY", null],
+        ["break", SOURCE, "NotReady", "1"],
+        ["available", SOURCE, " ready ", null],
+        ["offline", SOURCE, "LOGOUT", null],
+      ]);
 
-    // D1 follows within seconds: the agent has its flush due in at most 5 s, and it rewrites the day.
-    const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(alarmAt).not.toBeNull();
-    expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
-    await runDurableObjectAlarm(stub);
-    const intervals = await intervalsOf(key, date);
-    expect([
-      sum(intervals, "inAdherenceSeconds"),
-      sum(intervals, "outOfAdherenceSeconds"),
-      sum(intervals, "neutralSeconds"),
-    ]).toEqual([10_380, 4_020, 0]);
+      // D1 follows within seconds: the agent has its flush due in at most 5 s, and it rewrites the day.
+      const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+      expect(alarmAt).not.toBeNull();
+      expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
+      await runDurableObjectAlarm(stub);
+      const intervals = await intervalsOf(key, date);
+      expect([
+        sum(intervals, "inAdherenceSeconds"),
+        sum(intervals, "outOfAdherenceSeconds"),
+        sum(intervals, "neutralSeconds"),
+      ]).toEqual([10_380, 4_020, 0]);
 
-    const listed = await getJson(key, "/api/v1/state-codes");
-    expect(listed.body.codes.map((c: any) => [c.code, c.state, c.mappedBy])).toEqual([
-      ["logout", "offline", "code"],
-      ["notready", "break", "code"],
-      ["ready", "available", "code"],
-    ]);
-    expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
-  });
+      const listed = await getJson(key, "/api/v1/state-codes");
+      expect(listed.body.codes.map((c: any) => [c.code, c.state, c.mappedBy])).toEqual([
+        ["logout", "offline", "code"],
+        ["notready", "break", "code"],
+        ["ready", "available", "code"],
+      ]);
+      expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
+    },
+  );
 
   it("a mapping of code and reason wins over the code's own; clearing it goes back", async () => {
     const { tenant, key, date } = await workedExampleInCodes();

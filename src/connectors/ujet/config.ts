@@ -138,7 +138,10 @@ export interface UjetConnectorSpec extends UjetSettings {
   token: string;
 }
 
-/** The connector a valid body describes. Its id (= its source) names the platform account, so adding it again replaces it. */
+/**
+ * The connector a valid body describes. Its id (= its source) names the platform account, so adding it again replaces
+ * it.
+ */
 export function ujetConnectorSpec(body: UjetConnectorBody): UjetConnectorSpec {
   const baseUrl = (body.baseUrl ?? `https://${body.subdomain}.${body.domain}`).replace(/\/+$/, "");
   const username = body.username ?? (body.subdomain as string);

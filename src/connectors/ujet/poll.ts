@@ -44,7 +44,9 @@ export const STATUSES_EVERY_MS = 10 * 60_000;
 export const BACKFILL_MS = 24 * 3_600_000;
 
 export interface StreamCursor {
-  /** Platform time the next request reads from (inclusive); null: from the start (the agents' first pass: every agent). */
+  /**
+   * Platform time the next request reads from (inclusive); null: from the start (the agents' first pass: every agent).
+   */
   from: number | null;
   /** The page within `from`: 1, unless a whole page shared one time. */
   page: number;

@@ -19,7 +19,10 @@ import {
 
 export const VENDOR = "communitywfm";
 
-/** The source of an account's data: `communitywfm:<AccountId>` (state-code mappings, identifiers and queues are per source). */
+/**
+ * The source of an account's data: `communitywfm:<AccountId>` (state-code mappings, identifiers and queues are per
+ * source).
+ */
 export function sourceOf(accountId: string): string {
   return `${VENDOR}:${accountId}`;
 }
@@ -138,7 +141,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
 export function withOffset(ts: number, tz: string): string {
   const offset = Math.round((wallClockOf(ts, tz) - ts) / MINUTE_MS);
   const sign = offset < 0 ? "-" : "+";
-  return `${new Date(wallClockOf(ts, tz)).toISOString().slice(0, 19)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const wallClock = new Date(wallClockOf(ts, tz)).toISOString().slice(0, 19);
+  return `${wallClock}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
 }
 
 // ---- Agent activity ---------------------------------------------------------------------------
@@ -186,7 +190,9 @@ export function agentUpdatesToStateChanges(
     if (timestamp !== sent) {
       notes.push({
         index,
-        note: `Same agent and EventTime as an earlier row with another Activity: kept ${timestamp - sent} ms after it, in the order sent`,
+        note:
+          "Same agent and EventTime as an earlier row with another Activity: " +
+          `kept ${timestamp - sent} ms after it, in the order sent`,
       });
     }
     records.push({
@@ -247,7 +253,9 @@ export function callVolumeToIntervals(
       errors.push({
         index,
         field: "Interval",
-        error: `Interval ${value.Interval} is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)`,
+        error:
+          `Interval ${value.Interval} is not on the quarter hour (intervals start at :00, ` +
+          ":15, :30 and :45, with no seconds)",
       });
       continue;
     }
@@ -276,7 +284,9 @@ export function callVolumeToIntervals(
         errors.push({
           index,
           field: "Interval",
-          error: `Interval ${value.Interval} does not exist in ${timeZone}: the clock skips it (the change to daylight saving time); send it with an offset if your source means it`,
+          error:
+            `Interval ${value.Interval} does not exist in ${timeZone}: the clock skips it (the ` +
+            "change to daylight saving time); send it with an offset if your source means it",
         });
         continue;
       }
@@ -295,7 +305,9 @@ export function callVolumeToIntervals(
         const which = instants.indexOf(intervalStart) === 0 ? "first" : "second";
         notes.push({
           index,
-          note: `Interval ${value.Interval} occurs twice in ${timeZone} (the clock goes back): read as its ${which} occurrence, ${withOffset(intervalStart, timeZone)}`,
+          note:
+            `Interval ${value.Interval} occurs twice in ${timeZone} (the clock goes back): ` +
+            `read as its ${which} occurrence, ${withOffset(intervalStart, timeZone)}`,
         });
       }
     }

@@ -164,7 +164,9 @@ function rowsOf<K extends "AgentInserts" | "CollectionPointInserts" | "AgentUpda
   return { accountId: allowedAccount(c, parsed.AccountId), rows };
 }
 
-/** A single insert's body: its account (validated), and the rest as the one row (validated as a row, answered by Index). */
+/**
+ * A single insert's body: its account (validated), and the rest as the one row (validated as a row, answered by Index).
+ */
 const singleBody = v.looseObject({ AccountId: accountId });
 
 function singleRow(c: Context<DoorEnv>, body: v.InferOutput<typeof singleBody>) {
@@ -286,7 +288,8 @@ const tokenAuth = createMiddleware<DoorEnv>(async function tokenAuth(c, next) {
   if (typeof subject !== "string" || typeof session !== "string") {
     // Signed by us before tokens named their sign-in: nothing could end them, so they are refused.
     throw invalidToken(
-      "Token names no sign-in (issued before sign-ins could be ended): get a new one with POST /api/ccc/auth/refreshtoken",
+      "Token names no sign-in (issued before sign-ins could be ended): " +
+        "get a new one with POST /api/ccc/auth/refreshtoken",
     );
   }
   const [user, live] = await Promise.all([findApiUser(c.env, subject), isSignInLive(c.env, subject, session)]);
@@ -341,7 +344,9 @@ async function insertPeople(c: Context<DoorEnv>, accountId: string, rows: readon
       result.errors.push({
         index: row.index,
         field: "AgentId",
-        error: `AgentId ${row.value.AgentId} appears twice in this batch with different names (first at index ${earlier.index})`,
+        error:
+          `AgentId ${row.value.AgentId} appears twice in this batch ` +
+          `with different names (first at index ${earlier.index})`,
       });
     }
     return false;
@@ -516,11 +521,14 @@ const cwfmDoc = (summary: string, options: { body?: v.GenericSchema; signIn?: bo
     security: options.signIn ? [] : ["communityWfmToken"],
     summary,
     description: [
-      "CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, in any case, with or without a trailing slash; body keys and query parameters in any case.",
+      "CommunityWFM Cloud Connect: the same routes answer under /api/ccs, /api/ccc and /api/cc, " +
+        "in any case, with or without a trailing slash; body keys and query parameters in any case.",
       options.signIn
-        ? "Sign in with an API user (POST /api/admin/api-users); failed sign-ins are limited per user (429 with Retry-After)."
+        ? "Sign in with an API user (POST /api/admin/api-users); " +
+          "failed sign-ins are limited per user (429 with Retry-After)."
         : "Send the Token from POST /api/ccs/auth/login as Authorization: Bearer.",
-      `Bulk routes take at most ${MAX_BATCH_RECORDS} rows and 16 MiB; each row is validated on its own and answered by Index.`,
+      `Bulk routes take at most ${MAX_BATCH_RECORDS} rows and 16 MiB; ` +
+        "each row is validated on its own and answered by Index.",
     ].join(" "),
     ...(options.body ? { requestBody: { schema: options.body } } : {}),
     responses: {
@@ -562,7 +570,8 @@ export const communityWfmDoor = new Hono<DoorEnv>()
       refuse: () => {
         throw new DoorError(
           413,
-          `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} rows) per request`,
+          `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} ` +
+            `MiB (and ${MAX_BATCH_RECORDS} rows) per request`,
         );
       },
     }),
@@ -608,7 +617,8 @@ export const communityWfmDoor = new Hono<DoorEnv>()
           revoked: "This refresh token's API user has been revoked: sign in with a current user",
           expired: "Refresh token expired: sign in again",
           reused:
-            "Refresh token already used: each is good once, so every token of this sign-in is now revoked; sign in again",
+            "Refresh token already used: each is good once, " +
+            "so every token of this sign-in is now revoked; sign in again",
         } as const;
         throw new DoorError(401, messages[result.result], { tokens: true });
       }

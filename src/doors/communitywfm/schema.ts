@@ -113,7 +113,9 @@ const wireDate = (field: string) =>
     v.maxLength(40, `${field} is too long for a date`),
   );
 
-/** AccountId: a whole number (Int in the original), sent as text or number; leading zeros do not make another account. */
+/**
+ * AccountId: a whole number (Int in the original), sent as text or number; leading zeros do not make another account.
+ */
 export const accountId = v.pipe(
   v.union([v.string(), v.number()], 'AccountId must be a whole number (e.g. "1")'),
   v.transform((value) => String(value).trim()),

@@ -71,7 +71,9 @@ async function readBody(req: Request): Promise<unknown> {
   }
 }
 
-/** A command's parameters, from the body and the query string as the original binds them; refusals as the original's. */
+/**
+ * A command's parameters, from the body and the query string as the original binds them; refusals as the original's.
+ */
 const commandInput = (action: Action) =>
   validate("json", commandSchema(action), {
     read: async (c) => {
@@ -187,7 +189,11 @@ const incontactDoc = (summary: string, ok: v.GenericSchema, options: { list?: bo
     tags: ["Door: inContact"],
     security: ["basic", "apiKey", "apiKeyHeader"],
     summary,
-    description: `The inContact WFO Recording API: paths, body keys and query parameters in any case (e.g. /api/Record/StartForAgent); a command's parameters may also come in the query string. The API key as Bearer, X-API-Key, or the password of HTTP Basic. At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
+    description:
+      "The inContact WFO Recording API: paths, body keys and query parameters in any " +
+      "case (e.g. /api/Record/StartForAgent); a command's parameters may also come in " +
+      "the query string. The API key as Bearer, X-API-Key, or the password of HTTP Basic. " +
+      `At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
     responses: {
       200: { description: "The answer", schema: ok },
       ...(options.list

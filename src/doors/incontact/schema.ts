@@ -31,7 +31,10 @@ export function identifierKindOf(name: string): NamedIdentifierKind | undefined 
   return Object.hasOwn(AGENT_IDENTIFIERS, key) ? AGENT_IDENTIFIERS[key] : undefined;
 }
 
-/** The body keys (and query parameters) as the document spells them; what is sent is matched to these case-insensitively. */
+/**
+ * The body keys (and query parameters) as the document spells them; what is sent is matched to these
+ * case-insensitively.
+ */
 export const COMMAND_KEYS = ["AgentIdentifier", "Value", "CallMetadata", "Timestamp"] as const;
 
 export const MAX_METADATA_KEY_LENGTH = 64;
@@ -57,7 +60,10 @@ const value = v.pipe(
   v.check(isWellFormed, "Value is not well-formed Unicode (it contains a lone surrogate)"),
 );
 
-/** `{ "user2": "1234567890", "sgroup": 40, … }`: scalar fields; keys lower-cased (the recorder's own are), values as text. */
+/**
+ * `{ "user2": "1234567890", "sgroup": 40, … }`: scalar fields; keys lower-cased (the recorder's own are), values as
+ * text.
+ */
 const callMetadata = v.pipe(
   v.custom<Record<string, unknown>>(isJsonObject, "CallMetadata must be a JSON object of fields"),
   v.check(

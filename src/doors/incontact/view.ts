@@ -18,7 +18,9 @@ export interface TrackedAgent {
 
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
 
-/** "12/08/2016 15:06:40": the recorder's own format for `starttime`/`endtime`, in the tenant's (or the source's) zone. */
+/**
+ * "12/08/2016 15:06:40": the recorder's own format for `starttime`/`endtime`, in the tenant's (or the source's) zone.
+ */
 export function recorderTime(ts: number, timeZone: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {

@@ -17,7 +17,10 @@ import { agentStatus, contactEvent } from "./schema.ts";
 
 export const VENDOR = "injixo";
 
-/** The source of an integration's data: `injixo:<integrationConfigurationId>` (state-code mappings, identifiers and queues are per source). */
+/**
+ * The source of an integration's data: `injixo:<integrationConfigurationId>` (state-code mappings, identifiers and
+ * queues are per source).
+ */
 export function sourceOf(integrationConfigurationId: number): string {
   return `${VENDOR}:${integrationConfigurationId}`;
 }

@@ -46,7 +46,10 @@ const injixoDoc = (summary: string, item: v.GenericSchema, permission: string, c
     tags: ["Door: injixo"],
     security: ["apiKey"],
     summary,
-    description: `injixo's import API on our origin: change only the base URL and the key (one of ours). At most 10,000 items and 16 MiB per request; each item is validated on its own (errors by index). Errors carry injixo's \`message\` and our \`error\`. Permission ${permission}.`,
+    description:
+      "injixo's import API on our origin: change only the base URL and the key (one of ours). " +
+      "At most 10,000 items and 16 MiB per request; each item is validated on its own (errors " +
+      `by index). Errors carry injixo's \`message\` and our \`error\`. Permission ${permission}.`,
     requestBody: {
       schema: v.object({ data: v.pipe(v.array(item), v.maxLength(10_000)), meta: envelope.entries.meta }),
     },
@@ -124,7 +127,8 @@ export const injixoRoutes = new Hono<AppEnv>()
       refuse: () => {
         throw apiError(
           413,
-          `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} items) per request`,
+          `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} ` +
+            `MiB (and ${MAX_BATCH_RECORDS} items) per request`,
         );
       },
     }),
@@ -175,7 +179,8 @@ export const injixoRoutes = new Hono<AppEnv>()
   .all("*", (c) => {
     throw apiError(
       404,
-      `Not found: ${c.req.method} ${new URL(c.req.url).pathname} (this door serves POST /external-systems/agent-statuses and /external-systems/contact-events)`,
+      `Not found: ${c.req.method} ${new URL(c.req.url).pathname} (this door serves ` +
+        "POST /external-systems/agent-statuses and /external-systems/contact-events)",
     );
   })
 

@@ -48,7 +48,10 @@ export const envelope = v.object(
   'The body must be a JSON object: {"data": [...], "meta": {"integrationConfigurationId": 1234}}',
 );
 
-/** `POST /external-systems/agent-statuses`: the agent was in the activity from startTime to endTime (open while endTime is absent or null). */
+/**
+ * `POST /external-systems/agent-statuses`: the agent was in the activity from startTime to endTime (open while endTime
+ * is absent or null).
+ */
 export const agentStatus = v.object({
   agentIdentifier: identifierValue("agentIdentifier"),
   activityIdentifier: wireText("activityIdentifier", 100),

@@ -67,10 +67,12 @@ const kindQuery = v.object({
       v.guard(
         isIdentifierKind,
         (issue) =>
-          `Unknown identifier kind: ${String(issue.input)} (expected email, employeeId, phone, username, systemUsername, crmUsername or source:<source>)`,
+          `Unknown identifier kind: ${String(issue.input)} (expected email, ` +
+          "employeeId, phone, username, systemUsername, crmUsername or source:<source>)",
       ),
       v.description(
-        "The kind of identifier agentId is: email, employeeId, phone, username, systemUsername, crmUsername or source:<source>",
+        "The kind of identifier agentId is: email, employeeId, phone, " +
+          "username, systemUsername, crmUsername or source:<source>",
       ),
     ),
   ),

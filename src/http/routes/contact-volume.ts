@@ -106,7 +106,9 @@ export const contactVolumeRoutes = new Hono<AppEnv>().use(requirePermission("rea
     tags: ["Contact volume"],
     security: ["apiKey", "apiKeyHeader"],
     summary: "Contact volume intervals of every source",
-    description: `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} intervals per answer (narrow the range or filter). Permission read:adherence.`,
+    description:
+      `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} ` +
+      "intervals per answer (narrow the range or filter). Permission read:adherence.",
     responses: {
       200: {
         description: "The intervals (text/csv with format=csv)",

@@ -34,7 +34,11 @@ function importDoc(
   return describeRoute({
     tags: ["Imports"],
     summary,
-    description: `${description}\n\nAt most 10,000 records and 16 MiB per request. Each record is validated on its own: partial success is success (201 while any record was acceptable), and every refused record is listed in \`errors\` by index with the record as sent; 400 with the same body only when every record was refused.`,
+    description:
+      `${description}\n\nAt most 10,000 records and 16 MiB per request. Each record ` +
+      "is validated on its own: partial success is success (201 while any record was acceptable), " +
+      `and every refused record is listed in \`errors\` by index with the record as sent; ` +
+      "400 with the same body only when every record was refused.",
     security: ["apiKey", "apiKeyHeader"],
     requestBody: { schema: batchBody(item, updateExisting) },
     responses: {

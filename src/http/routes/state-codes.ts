@@ -50,7 +50,8 @@ const stateCodesBody = v.strictObject({
       mappedBy: v.pipe(
         v.nullable(v.picklist(["code+reason", "code", "event"])),
         v.description(
-          "The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode)",
+          "The mapping that applies: the one naming this reason, or the one for the code; event: " +
+            "the events named their state themselves (the native API's state beside its acdStateCode)",
         ),
       ),
       events: v.number(),
@@ -97,7 +98,8 @@ export const stateCodeRoutes = new Hono<AppEnv>()
       security: ["apiKey", "apiKeyHeader"],
       summary: "Map vendor state codes to states (or clear mappings)",
       description:
-        "A batch like the imports: at most 10,000 changes, each validated on its own, errors by index. Events already stored under a code are re-derived. Permission admin:settings.",
+        "A batch like the imports: at most 10,000 changes, each validated on its own, " +
+        "errors by index. Events already stored under a code are re-derived. Permission admin:settings.",
       requestBody: { schema: batchBody(mappingChange, false) },
       responses: {
         200: { description: "At least one change was acceptable", schema: mappingResult },

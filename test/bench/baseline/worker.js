@@ -16,7 +16,8 @@ export class BaselineAgent extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, state TEXT NOT NULL, UNIQUE (ts, state))",
+      `CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL, state TEXT NOT NULL, UNIQUE (ts, state))`,
     );
   }
 

@@ -100,7 +100,8 @@ export async function runBackfillBench({ url, key, log, settle }) {
   log(
     `backfill imported agents: today ${todayMs.toFixed(0)} ms, ${DAYS_BACK} days back ${backMs.toFixed(0)} ms; ` +
       `probe GET /api/v1/agents quiet median ${median(quiet).toFixed(0)} ms, during the backfill's writes median ` +
-      `${median(during).toFixed(0)} ms (max ${Math.max(...during).toFixed(0)} ms, ${during.length} probes); settled ${afterMs} ms after`,
+      `${median(during).toFixed(0)} ms (max ${Math.max(...during).toFixed(0)} ms, ` +
+      `${during.length} probes); settled ${afterMs} ms after`,
   );
 
   // Agents nobody imported: every object new, both ways.
@@ -110,7 +111,8 @@ export async function runBackfillBench({ url, key, log, settle }) {
   const unknownBackMs = await send(url, key, records(unknownBack, 20 * 60_000, back));
   await settle();
   log(
-    `backfill unknown agents: today ${unknownTodayMs.toFixed(0)} ms, ${DAYS_BACK} days back ${unknownBackMs.toFixed(0)} ms`,
+    `backfill unknown agents: today ${unknownTodayMs.toFixed(0)} ms, ` +
+      `${DAYS_BACK} days back ${unknownBackMs.toFixed(0)} ms`,
   );
 
   const round2 = (x) => Math.round(x * 100) / 100;

@@ -134,7 +134,8 @@ export async function measureLatency({
   ]);
   const openMs = Math.round(performance.now() - openedAt);
   log(
-    `latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} agents (seq ${snapshot.seq}) ${openMs} ms after connecting`,
+    `latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} ` +
+      `agents (seq ${snapshot.seq}) ${openMs} ms after connecting`,
   );
   await afterOpen();
 
@@ -203,7 +204,8 @@ export async function measureLatency({
   if (postErrors > 0) throw new Error(`latency: ${postErrors} POSTs failed, first: ${firstPostError}`);
   if (latencies.length === 0) {
     throw new Error(
-      `latency: none of ${samples} changes arrived on the live board (${changes} change messages; unmatched e.g. ${JSON.stringify(unmatched.slice(0, 2))}; ` +
+      `latency: none of ${samples} changes arrived on the live board (${changes} change messages; ` +
+        `unmatched e.g. ${JSON.stringify(unmatched.slice(0, 2))}; ` +
         `socket ${closed ? `closed ${closed.code} ${closed.reason}` : "open"})`,
     );
   }
@@ -214,10 +216,15 @@ export async function measureLatency({
     openMs,
   };
   log(
-    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s over ${agents.length} agents (${superseded} superseded by a later change ` +
-      `of the same agent that overtook them; warm-up missed ${warmupMissing}); ${name} server busy ${(cpuShare * 100).toFixed(0)}% of a core (${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
-      `POST answered in p50 ${percentile(postMs, 50).toFixed(1)} ms, p99 ${percentile(postMs, 99).toFixed(1)} ms; change seen ` +
-      `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s ` +
+      `over ${agents.length} agents (${superseded} superseded by a later change ` +
+      `of the same agent that overtook them; warm-up missed ${warmupMissing}); ` +
+      `${name} server busy ${(cpuShare * 100).toFixed(0)}% of a core ` +
+      `(${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
+      `POST answered in p50 ${percentile(postMs, 50).toFixed(1)} ms, ` +
+      `p99 ${percentile(postMs, 99).toFixed(1)} ms; change seen ` +
+      `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, ` +
+      `p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
   // When it happened: the worst latency per second sent.
   {
@@ -228,12 +235,14 @@ export async function measureLatency({
       worst[second] = Math.max(worst[second] ?? 0, ms);
     }
     log(
-      `latency: worst per second sent (ms): ${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`,
+      "latency: worst per second sent (ms): " +
+        `${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`,
     );
   }
   if (missing > 0) {
     throw new Error(
-      `latency: ${missing} of ${samples} changes never reached the live board within ${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`,
+      `latency: ${missing} of ${samples} changes never reached the live board within ` +
+        `${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`,
     );
   }
   return result;

@@ -77,7 +77,8 @@ function snapshotProject(dir) {
 export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], env = {} }) {
   if (await portInUse(port)) {
     throw new Error(
-      `${name}: 127.0.0.1:${port} is already in use (another bench run?); pick another with --ours-port / --baseline-port`,
+      `${name}: 127.0.0.1:${port} is already in use (another bench run?); ` +
+        "pick another with --ours-port / --baseline-port",
     );
   }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
@@ -138,8 +139,13 @@ export async function startServer({ name, port, config, migrate = false, vars = 
 }
 
 // Offline, wrangler logs a failed fetch of the Request.cf object with a stack trace, often.
-const NOISE =
-  /Unable to fetch the `Request.cf` object|getaddrinfo ENOTFOUND workers\.cloudflare\.com|^\s+at .*(GetAddrInfoReqWrap|node:internal)/;
+const NOISE = new RegExp(
+  [
+    /Unable to fetch the `Request.cf` object/.source,
+    /getaddrinfo ENOTFOUND workers\.cloudflare\.com/.source,
+    /^\s+at .*(GetAddrInfoReqWrap|node:internal)/.source,
+  ].join("|"),
+);
 
 function portInUse(port) {
   return new Promise((resolve) => {

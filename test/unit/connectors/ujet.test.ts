@@ -132,7 +132,8 @@ describe("ujet connector: the Manager API client", () => {
 
   it("sends Basic auth and reads a bare array with Total, Per-Page and Link", async () => {
     const link =
-      '<https://acme.ujet.co/manager/api/v1/agents?page=2&per=100>; rel="next", <https://acme.ujet.co/manager/api/v1/agents?page=3&per=100>; rel="last"';
+      "<https://acme.ujet.co/manager/api/v1/agents?page=2&per=100>; " +
+      'rel="next", <https://acme.ujet.co/manager/api/v1/agents?page=3&per=100>; rel="last"';
     const { fetch, seen } = answering(
       new Response(JSON.stringify([{ id: 1 }, { id: 2 }]), { headers: { total: "250", "per-page": "100", link } }),
     );
@@ -267,24 +268,28 @@ describe("ujet connector: platform records → canonical records", () => {
     expect(agentRecord("x").ok).toBe(false);
   });
 
-  it("reads an activity log as the agent's status from started_at, with the same identity as the agent record of that change", () => {
-    const log = activityRecord({
-      id: 9,
-      agent_id: 1001,
-      status: { id: -7 },
-      started_at: "2026-11-20T08:00:01.500Z",
-      ended_at: null,
-      activity: "user_status_changed",
-    });
-    const agent = agentRecord({ id: 1001, status: { id: -7 }, status_updated_at: "2026-11-20T08:00:01.500Z" });
-    expect(log.ok && agent.ok && log.value.state!.identity === agent.value.state!.identity).toBe(true);
-    expect(activityRecord({ agent_id: 1, status: null, started_at: "2026-11-20T08:00:00Z" })).toMatchObject({
-      ok: true,
-      value: { state: null },
-    });
-    expect(activityRecord({ agent_id: 1, status: { id: 0 }, started_at: "yesterday" }).ok).toBe(false);
-    expect(activityRecord({ status: { id: 0 }, started_at: "2026-11-20T08:00:00Z" }).ok).toBe(false);
-  });
+  it(
+    "reads an activity log as the agent's status from started_at, " +
+      "with the same identity as the agent record of that change",
+    () => {
+      const log = activityRecord({
+        id: 9,
+        agent_id: 1001,
+        status: { id: -7 },
+        started_at: "2026-11-20T08:00:01.500Z",
+        ended_at: null,
+        activity: "user_status_changed",
+      });
+      const agent = agentRecord({ id: 1001, status: { id: -7 }, status_updated_at: "2026-11-20T08:00:01.500Z" });
+      expect(log.ok && agent.ok && log.value.state!.identity === agent.value.state!.identity).toBe(true);
+      expect(activityRecord({ agent_id: 1, status: null, started_at: "2026-11-20T08:00:00Z" })).toMatchObject({
+        ok: true,
+        value: { state: null },
+      });
+      expect(activityRecord({ agent_id: 1, status: { id: 0 }, started_at: "yesterday" }).ok).toBe(false);
+      expect(activityRecord({ status: { id: 0 }, started_at: "2026-11-20T08:00:00Z" }).ok).toBe(false);
+    },
+  );
 
   const call = (overrides: Record<string, unknown> = {}) => ({
     id: 1,
@@ -306,80 +311,93 @@ describe("ujet connector: platform records → canonical records", () => {
     return mapped.value.contact;
   };
 
-  it("reads a call's contribution: queued (offered), connected and over (handled), or over unanswered (not handled)", () => {
-    expect(facts()).toEqual({
-      id: "1",
-      channel: "voice",
-      updatedAt: utc("2026-11-20T08:31:00Z"),
-      queueId: "11",
-      queueName: "Sales",
-      outbound: false,
-      offeredAt: utc("2026-11-20T08:14:50Z"),
-      endedAt: utc("2026-11-20T08:31:00Z"),
-      connected: true,
-      handleSeconds: 900,
-      holdSeconds: 30,
-    });
-    // Still under way: no outcome yet, whatever ends_at says.
-    expect(facts({ status: "connected" }).endedAt).toBeNull();
-    expect(facts({ status: "failed", connected_at: null })).toMatchObject({
-      connected: false,
-      endedAt: utc("2026-11-20T08:31:00Z"),
-    });
-    expect(facts({ call_type: "Voice Outbound (API)", selected_menu: null, queued_at: null })).toMatchObject({
-      outbound: true,
-      offeredAt: null,
-      queueId: "",
-    });
-    expect(callRecord({ id: 1 }).ok).toBe(false);
-  });
+  it(
+    "reads a call's contribution: queued (offered), " +
+      "connected and over (handled), or over unanswered (not handled)",
+    () => {
+      expect(facts()).toEqual({
+        id: "1",
+        channel: "voice",
+        updatedAt: utc("2026-11-20T08:31:00Z"),
+        queueId: "11",
+        queueName: "Sales",
+        outbound: false,
+        offeredAt: utc("2026-11-20T08:14:50Z"),
+        endedAt: utc("2026-11-20T08:31:00Z"),
+        connected: true,
+        handleSeconds: 900,
+        holdSeconds: 30,
+      });
+      // Still under way: no outcome yet, whatever ends_at says.
+      expect(facts({ status: "connected" }).endedAt).toBeNull();
+      expect(facts({ status: "failed", connected_at: null })).toMatchObject({
+        connected: false,
+        endedAt: utc("2026-11-20T08:31:00Z"),
+      });
+      expect(facts({ call_type: "Voice Outbound (API)", selected_menu: null, queued_at: null })).toMatchObject({
+        outbound: true,
+        offeredAt: null,
+        queueId: "",
+      });
+      expect(callRecord({ id: 1 }).ok).toBe(false);
+    },
+  );
 
-  it("aggregates calls per queue and interval: offered by queue time, the outcome by end time; a touched interval no call is in any more is zeroed", () => {
-    const calls: ContactFacts[] = [
-      facts(),
-      facts({
-        id: 2,
-        connected_at: null,
-        status: "failed",
-        ends_at: "2026-11-20T08:16:00Z",
-        queued_at: "2026-11-20T08:15:10Z",
-        call_duration: 0,
-        hold_duration: 0,
-      }),
-      facts({
-        id: 3,
-        call_type: "Voice Outbound (API)",
-        selected_menu: null,
-        queued_at: null,
-        call_duration: 120,
-        ends_at: "2026-11-20T08:20:00Z",
-      }),
-    ];
-    const keys = new Set(calls.flatMap((c) => contactIntervalKeys(c, UTC_15, 0)));
-    keys.add(intervalKey("12", "voice", utc("2026-11-20T07:45:00Z")));
-    const intervals = aggregateContacts(calls, keys, UTC_15, "ujet:acme");
-    const at = (queueId: string, iso: string) =>
-      intervals.find((i) => i.queueId === queueId && i.intervalStart === utc(iso));
-    expect(intervals).toHaveLength(5);
-    expect(at("12", "2026-11-20T07:45:00Z")).toMatchObject({ offered: 0, handled: 0, notHandled: 0, queueName: null });
-    expect(at("11", "2026-11-20T08:00:00Z")).toMatchObject({
-      offered: 1,
-      handled: 0,
-      notHandled: 0,
-      channel: "voice",
-      source: "ujet:acme",
-      queueName: "Sales",
-    });
-    expect(at("11", "2026-11-20T08:15:00Z")).toMatchObject({ offered: 1, handled: 0, notHandled: 1 });
-    expect(at("11", "2026-11-20T08:30:00Z")).toMatchObject({
-      offered: 0,
-      handled: 1,
-      handleSeconds: 900,
-      holdSeconds: 30,
-      serviceLevelPct: null,
-    });
-    expect(at("", "2026-11-20T08:15:00Z")).toMatchObject({ outboundContacts: 1, outboundSeconds: 120, offered: 0 });
-  });
+  it(
+    "aggregates calls per queue and interval: offered by queue time, " +
+      "the outcome by end time; a touched interval no call is in any more is zeroed",
+    () => {
+      const calls: ContactFacts[] = [
+        facts(),
+        facts({
+          id: 2,
+          connected_at: null,
+          status: "failed",
+          ends_at: "2026-11-20T08:16:00Z",
+          queued_at: "2026-11-20T08:15:10Z",
+          call_duration: 0,
+          hold_duration: 0,
+        }),
+        facts({
+          id: 3,
+          call_type: "Voice Outbound (API)",
+          selected_menu: null,
+          queued_at: null,
+          call_duration: 120,
+          ends_at: "2026-11-20T08:20:00Z",
+        }),
+      ];
+      const keys = new Set(calls.flatMap((c) => contactIntervalKeys(c, UTC_15, 0)));
+      keys.add(intervalKey("12", "voice", utc("2026-11-20T07:45:00Z")));
+      const intervals = aggregateContacts(calls, keys, UTC_15, "ujet:acme");
+      const at = (queueId: string, iso: string) =>
+        intervals.find((i) => i.queueId === queueId && i.intervalStart === utc(iso));
+      expect(intervals).toHaveLength(5);
+      expect(at("12", "2026-11-20T07:45:00Z")).toMatchObject({
+        offered: 0,
+        handled: 0,
+        notHandled: 0,
+        queueName: null,
+      });
+      expect(at("11", "2026-11-20T08:00:00Z")).toMatchObject({
+        offered: 1,
+        handled: 0,
+        notHandled: 0,
+        channel: "voice",
+        source: "ujet:acme",
+        queueName: "Sales",
+      });
+      expect(at("11", "2026-11-20T08:15:00Z")).toMatchObject({ offered: 1, handled: 0, notHandled: 1 });
+      expect(at("11", "2026-11-20T08:30:00Z")).toMatchObject({
+        offered: 0,
+        handled: 1,
+        handleSeconds: 900,
+        holdSeconds: 30,
+        serviceLevelPct: null,
+      });
+      expect(at("", "2026-11-20T08:15:00Z")).toMatchObject({ outboundContacts: 1, outboundSeconds: 120, offered: 0 });
+    },
+  );
 
   it("places calls on the tenant's interval grid and leaves out intervals before the horizon", () => {
     const nepal = { timeZone: "Asia/Kathmandu", intervalMinutes: 30 } as const; // UTC+5:45
@@ -491,126 +509,142 @@ describe("ujet connector: tailing a stream", () => {
   const now = utc("2026-11-20T12:00:00Z");
   const underWay = (cursor: StreamCursor) => beginPass(cursor, now);
 
-  it("asks for the first page of each stream: agents whole, the rest from a day back, sorted ascending by the tailed time", () => {
-    const cursors = initialCursors(now);
-    expect(pageRequest("statuses", cursors.statuses, 100)).toEqual({
-      path: "/user_statuses",
-      params: [
-        ["per", "100"],
-        ["page", "1"],
-      ],
-    });
-    expect(pageRequest("agents", cursors.agents, 100).params).toEqual([
-      ["sort_column", "status_updated_at"],
-      ["sort_direction", "ASC"],
-      ["per", "100"],
-      ["page", "1"],
-    ]);
-    expect(pageRequest("activity", cursors.activity, 100)).toEqual({
-      path: "/agent_activity_logs",
-      params: [
-        ["started_at[from]", "2026-11-19T12:00:00.000Z"],
-        ["sort_column", "started_at"],
+  it(
+    "asks for the first page of each stream: agents whole, " +
+      "the rest from a day back, sorted ascending by the tailed time",
+    () => {
+      const cursors = initialCursors(now);
+      expect(pageRequest("statuses", cursors.statuses, 100)).toEqual({
+        path: "/user_statuses",
+        params: [
+          ["per", "100"],
+          ["page", "1"],
+        ],
+      });
+      expect(pageRequest("agents", cursors.agents, 100).params).toEqual([
+        ["sort_column", "status_updated_at"],
         ["sort_direction", "ASC"],
         ["per", "100"],
         ["page", "1"],
-      ],
-    });
-    expect(pageRequest("calls", cursors.calls, 100).params[0]).toEqual([
-      "updated_at[from]",
-      "2026-11-19T12:00:00.000Z",
-    ]);
-    expect(pageRequest("chats", cursors.chats, 100)).toEqual({
-      path: "/chats",
-      params: [
-        ["updated_at[from]", "2026-11-19T12:00:00.000Z"],
-        ["sort_column", "updated_at"],
-        ["sort_direction", "ASC"],
-        ["per", "100"],
-        ["page", "1"],
-      ],
-    });
-  });
+      ]);
+      expect(pageRequest("activity", cursors.activity, 100)).toEqual({
+        path: "/agent_activity_logs",
+        params: [
+          ["started_at[from]", "2026-11-19T12:00:00.000Z"],
+          ["sort_column", "started_at"],
+          ["sort_direction", "ASC"],
+          ["per", "100"],
+          ["page", "1"],
+        ],
+      });
+      expect(pageRequest("calls", cursors.calls, 100).params[0]).toEqual([
+        "updated_at[from]",
+        "2026-11-19T12:00:00.000Z",
+      ]);
+      expect(pageRequest("chats", cursors.chats, 100)).toEqual({
+        path: "/chats",
+        params: [
+          ["updated_at[from]", "2026-11-19T12:00:00.000Z"],
+          ["sort_column", "updated_at"],
+          ["sort_direction", "ASC"],
+          ["per", "100"],
+          ["page", "1"],
+        ],
+      });
+    },
+  );
 
-  it("continues a full page from its last record's time (keyset), and by page number only when a whole page shares one time", () => {
-    const cursor = underWay({ ...initialCursors(now).activity, from: 1_000 });
-    const keyset = afterPage("activity", cursor, { sortTimes: [1_000, 1_500, 2_000], hasMore: true }, PERIODS);
-    expect(keyset).toEqual({ cursor: { ...cursor, from: 2_000, page: 1, newest: 2_000 }, passComplete: false });
-    const same = afterPage("activity", keyset.cursor, { sortTimes: [2_000, 2_000, 2_000], hasMore: true }, PERIODS);
-    expect(same.cursor).toMatchObject({ from: 2_000, page: 2, newest: 2_000 });
-    const moved = afterPage("activity", same.cursor, { sortTimes: [2_000, 2_600], hasMore: true }, PERIODS);
-    expect(moved.cursor).toMatchObject({ from: 2_600, page: 1 });
-  });
+  it(
+    "continues a full page from its last record's time (keyset), " +
+      "and by page number only when a whole page shares one time",
+    () => {
+      const cursor = underWay({ ...initialCursors(now).activity, from: 1_000 });
+      const keyset = afterPage("activity", cursor, { sortTimes: [1_000, 1_500, 2_000], hasMore: true }, PERIODS);
+      expect(keyset).toEqual({ cursor: { ...cursor, from: 2_000, page: 1, newest: 2_000 }, passComplete: false });
+      const same = afterPage("activity", keyset.cursor, { sortTimes: [2_000, 2_000, 2_000], hasMore: true }, PERIODS);
+      expect(same.cursor).toMatchObject({ from: 2_000, page: 2, newest: 2_000 });
+      const moved = afterPage("activity", same.cursor, { sortTimes: [2_000, 2_600], hasMore: true }, PERIODS);
+      expect(moved.cursor).toMatchObject({ from: 2_600, page: 1 });
+    },
+  );
 
-  it("ends a pass with the last page: the next starts the overlap before the newest time seen, when the period is up", () => {
-    const cursor = { ...underWay({ ...initialCursors(now).activity, from: 1_000 }), newest: 300_000 };
-    const done = afterPage("activity", cursor, { sortTimes: [250_000, 290_000], hasMore: false }, PERIODS);
-    expect(done).toEqual({
-      cursor: {
-        from: 300_000 - 120_000,
-        page: 1,
-        newest: null,
-        passStartedAt: null,
-        completeAt: now,
-        dueAt: now + 60_000,
-      },
-      passComplete: true,
-    });
-    // A pass that saw nothing keeps where it started.
-    const empty = afterPage(
-      "calls",
-      underWay({ ...initialCursors(now).calls, from: 5_000 }),
-      { sortTimes: [], hasMore: false },
-      PERIODS,
-    );
-    expect(empty.cursor).toMatchObject({ from: 5_000, completeAt: now, dueAt: now + 60_000 });
-    const agents = afterPage(
-      "agents",
-      underWay(initialCursors(now).agents),
-      { sortTimes: [null, 40_000], hasMore: false },
-      PERIODS,
-    );
-    expect(agents.cursor).toMatchObject({ from: 40_000 - 15_000, dueAt: now + 5_000 });
-    const statuses = afterPage(
-      "statuses",
-      underWay(initialCursors(now).statuses),
-      { sortTimes: [null], hasMore: false },
-      PERIODS,
-    );
-    expect(statuses.cursor).toMatchObject({ from: null, dueAt: now + 10 * 60_000 });
-  });
+  it(
+    "ends a pass with the last page: " +
+      "the next starts the overlap before the newest time seen, when the period is up",
+    () => {
+      const cursor = { ...underWay({ ...initialCursors(now).activity, from: 1_000 }), newest: 300_000 };
+      const done = afterPage("activity", cursor, { sortTimes: [250_000, 290_000], hasMore: false }, PERIODS);
+      expect(done).toEqual({
+        cursor: {
+          from: 300_000 - 120_000,
+          page: 1,
+          newest: null,
+          passStartedAt: null,
+          completeAt: now,
+          dueAt: now + 60_000,
+        },
+        passComplete: true,
+      });
+      // A pass that saw nothing keeps where it started.
+      const empty = afterPage(
+        "calls",
+        underWay({ ...initialCursors(now).calls, from: 5_000 }),
+        { sortTimes: [], hasMore: false },
+        PERIODS,
+      );
+      expect(empty.cursor).toMatchObject({ from: 5_000, completeAt: now, dueAt: now + 60_000 });
+      const agents = afterPage(
+        "agents",
+        underWay(initialCursors(now).agents),
+        { sortTimes: [null, 40_000], hasMore: false },
+        PERIODS,
+      );
+      expect(agents.cursor).toMatchObject({ from: 40_000 - 15_000, dueAt: now + 5_000 });
+      const statuses = afterPage(
+        "statuses",
+        underWay(initialCursors(now).statuses),
+        { sortTimes: [null], hasMore: false },
+        PERIODS,
+      );
+      expect(statuses.cursor).toMatchObject({ from: null, dueAt: now + 10 * 60_000 });
+    },
+  );
 
-  it("reads the agents whenever they are due, then finishes a pass under way; the activity log waits for the agents' first pass", () => {
-    const cursors = initialCursors(now);
-    expect(nextStream(cursors, now)).toBe("agents");
-    const agentsLater = { ...cursors, agents: { ...cursors.agents, dueAt: now + 5_000 } };
-    expect(nextStream(agentsLater, now)).toBe("statuses");
-    const statusesDone = { ...agentsLater, statuses: { ...cursors.statuses, dueAt: now + 600_000, completeAt: now } };
-    // The agents have not completed a pass yet: who the activity log's ids are is unknown, so the calls go first.
-    expect(nextStream(statusesDone, now)).toBe("calls");
-    const rosterKnown = { ...statusesDone, agents: { ...statusesDone.agents, completeAt: now } };
-    expect(nextStream(rosterKnown, now)).toBe("activity");
-    const callsUnderWay = { ...rosterKnown, calls: beginPass(rosterKnown.calls, now - 1) };
-    expect(nextStream(callsUnderWay, now)).toBe("calls");
-    expect(nextDueAt(callsUnderWay)).toBe(0);
-    // A long catch-up does not hold the live agents back, and the agents do not take two requests in a row while it
-    // waits.
-    const both = { ...callsUnderWay, agents: { ...callsUnderWay.agents, dueAt: now } };
-    expect(nextStream(both, now, "calls")).toBe("agents");
-    expect(nextStream(both, now, "agents")).toBe("calls");
-    const later = (s: StreamName) => ({ ...rosterKnown[s], dueAt: now + 1 });
-    const agentsNow = { ...rosterKnown.agents, dueAt: now };
-    const others = { activity: later("activity"), calls: later("calls"), chats: later("chats") };
-    const onlyAgents = { ...rosterKnown, ...others, agents: agentsNow };
-    expect(nextStream(onlyAgents, now, "agents")).toBe("agents");
-    // The chats are tailed like the calls: due, they are read in turn with the rest.
-    expect(nextStream({ ...onlyAgents, chats: rosterKnown.chats }, now, "agents")).toBe("chats");
-    const idle = Object.fromEntries(
-      STREAMS.map((s) => [s, { ...cursors[s], dueAt: now + 1_000 * (STREAMS.indexOf(s) + 1), completeAt: now }]),
-    ) as typeof cursors;
-    expect(nextStream(idle, now)).toBeNull();
-    expect(nextDueAt(idle)).toBe(now + 1_000);
-  });
+  it(
+    "reads the agents whenever they are due, then finishes a pass under way; " +
+      "the activity log waits for the agents' first pass",
+    () => {
+      const cursors = initialCursors(now);
+      expect(nextStream(cursors, now)).toBe("agents");
+      const agentsLater = { ...cursors, agents: { ...cursors.agents, dueAt: now + 5_000 } };
+      expect(nextStream(agentsLater, now)).toBe("statuses");
+      const statusesDone = { ...agentsLater, statuses: { ...cursors.statuses, dueAt: now + 600_000, completeAt: now } };
+      // The agents have not completed a pass yet: who the activity log's ids are is unknown, so the calls go first.
+      expect(nextStream(statusesDone, now)).toBe("calls");
+      const rosterKnown = { ...statusesDone, agents: { ...statusesDone.agents, completeAt: now } };
+      expect(nextStream(rosterKnown, now)).toBe("activity");
+      const callsUnderWay = { ...rosterKnown, calls: beginPass(rosterKnown.calls, now - 1) };
+      expect(nextStream(callsUnderWay, now)).toBe("calls");
+      expect(nextDueAt(callsUnderWay)).toBe(0);
+      // A long catch-up does not hold the live agents back, and the agents do not take two requests in a row while it
+      // waits.
+      const both = { ...callsUnderWay, agents: { ...callsUnderWay.agents, dueAt: now } };
+      expect(nextStream(both, now, "calls")).toBe("agents");
+      expect(nextStream(both, now, "agents")).toBe("calls");
+      const later = (s: StreamName) => ({ ...rosterKnown[s], dueAt: now + 1 });
+      const agentsNow = { ...rosterKnown.agents, dueAt: now };
+      const others = { activity: later("activity"), calls: later("calls"), chats: later("chats") };
+      const onlyAgents = { ...rosterKnown, ...others, agents: agentsNow };
+      expect(nextStream(onlyAgents, now, "agents")).toBe("agents");
+      // The chats are tailed like the calls: due, they are read in turn with the rest.
+      expect(nextStream({ ...onlyAgents, chats: rosterKnown.chats }, now, "agents")).toBe("chats");
+      const idle = Object.fromEntries(
+        STREAMS.map((s) => [s, { ...cursors[s], dueAt: now + 1_000 * (STREAMS.indexOf(s) + 1), completeAt: now }]),
+      ) as typeof cursors;
+      expect(nextStream(idle, now)).toBeNull();
+      expect(nextDueAt(idle)).toBe(now + 1_000);
+    },
+  );
 });
 
 describe("ujet connector: the token at rest", () => {

@@ -425,7 +425,8 @@ describe("agent activity: two changes in the same second", () => {
         index: 0,
         field: "EventTime",
         error:
-          "EventTime 20/10/2020 2:13:12 has month 20: dates with slashes are month/day/year (M/D/YYYY), never day/month",
+          "EventTime 20/10/2020 2:13:12 has month 20: " +
+          "dates with slashes are month/day/year (M/D/YYYY), never day/month",
       },
     ]);
   });
@@ -466,57 +467,70 @@ describe("call volume: zones and the repeated hour", () => {
     expect(starts(map([row({ Interval: "2025-07-01T12:00:00Z" })]))).toEqual(["2025-07-01T12:00:00.000Z"]);
   });
 
-  it("gives the two mentions of a repeated wall time the two intervals, in the order sent, per collection point", () => {
-    const result = map([
-      row({ ContactsOffered: "5" }),
-      row({ CollectionPoint: "2" }),
-      row({ ContactsOffered: "9" }),
-      row({ Interval: "11/2/2025 0:45:00" }),
-    ]);
-    expect(result.errors).toEqual([]);
-    expect(
-      result.records.map((r) => [r.value.queueId, new Date(r.value.intervalStart).toISOString(), r.value.offered]),
-    ).toEqual([
-      ["1", "2025-11-02T06:15:00.000Z", 5],
-      ["2", "2025-11-02T07:15:00.000Z", 5], // the only mention for collection point 2: the later one, both have ended
-      ["1", "2025-11-02T07:15:00.000Z", 9],
-      ["1", "2025-11-02T05:45:00.000Z", 5],
-    ]);
-    expect(
-      new Set(
-        result.records
-          .slice(0, 3)
-          .filter((r) => r.value.queueId === "1")
-          .map((r) => r.value.intervalStart),
-      ).size,
-    ).toBe(2);
-    expect(result.notes).toEqual([
-      {
-        index: 0,
-        note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its first occurrence, 2025-11-02T01:15:00-05:00",
-      },
-      {
-        index: 1,
-        note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its second occurrence, 2025-11-02T01:15:00-06:00",
-      },
-      {
-        index: 2,
-        note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its second occurrence, 2025-11-02T01:15:00-06:00",
-      },
-    ]);
-  });
+  it(
+    "gives the two mentions of a repeated wall time the " + "two intervals, in the order sent, per collection point",
+    () => {
+      const result = map([
+        row({ ContactsOffered: "5" }),
+        row({ CollectionPoint: "2" }),
+        row({ ContactsOffered: "9" }),
+        row({ Interval: "11/2/2025 0:45:00" }),
+      ]);
+      expect(result.errors).toEqual([]);
+      expect(
+        result.records.map((r) => [r.value.queueId, new Date(r.value.intervalStart).toISOString(), r.value.offered]),
+      ).toEqual([
+        ["1", "2025-11-02T06:15:00.000Z", 5],
+        ["2", "2025-11-02T07:15:00.000Z", 5], // the only mention for collection point 2: the later one, both have ended
+        ["1", "2025-11-02T07:15:00.000Z", 9],
+        ["1", "2025-11-02T05:45:00.000Z", 5],
+      ]);
+      expect(
+        new Set(
+          result.records
+            .slice(0, 3)
+            .filter((r) => r.value.queueId === "1")
+            .map((r) => r.value.intervalStart),
+        ).size,
+      ).toBe(2);
+      expect(result.notes).toEqual([
+        {
+          index: 0,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its first occurrence, 2025-11-02T01:15:00-05:00",
+        },
+        {
+          index: 1,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its second occurrence, 2025-11-02T01:15:00-06:00",
+        },
+        {
+          index: 2,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its second occurrence, 2025-11-02T01:15:00-06:00",
+        },
+      ]);
+    },
+  );
 
-  it("reads a single mention as the latest occurrence that has ended when it arrives (a client sending every 15 minutes)", () => {
-    // 01:15 CDT (06:15Z) has ended at 06:30Z, 01:15 CST (07:15Z) not yet.
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:31:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T07:31:00Z")))).toEqual(["2025-11-02T07:15:00.000Z"]);
-    // Sent early (before either ended): the first.
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:20:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
-    // An offset always says which.
-    expect(
-      starts(map([row({ Interval: "2025-11-02T01:15:00-05:00" }), row({ Interval: "2025-11-02T01:15:00-06:00" })])),
-    ).toEqual(["2025-11-02T06:15:00.000Z", "2025-11-02T07:15:00.000Z"]);
-  });
+  it(
+    "reads a single mention as the latest occurrence that has " +
+      "ended when it arrives (a client sending every 15 minutes)",
+    () => {
+      // 01:15 CDT (06:15Z) has ended at 06:30Z, 01:15 CST (07:15Z) not yet.
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:31:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T07:31:00Z")))).toEqual(["2025-11-02T07:15:00.000Z"]);
+      // Sent early (before either ended): the first.
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:20:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
+      // An offset always says which.
+      expect(
+        starts(map([row({ Interval: "2025-11-02T01:15:00-05:00" }), row({ Interval: "2025-11-02T01:15:00-06:00" })])),
+      ).toEqual(["2025-11-02T06:15:00.000Z", "2025-11-02T07:15:00.000Z"]);
+    },
+  );
 
   it("refuses a wall time the clock skips, one off the quarter hour, and more not handled than offered", () => {
     const result = map([
@@ -531,19 +545,23 @@ describe("call volume: zones and the repeated hour", () => {
         index: 0,
         field: "Interval",
         error:
-          "Interval 3/9/2025 2:15:00 does not exist in America/Chicago: the clock skips it (the change to daylight saving time); send it with an offset if your source means it",
+          "Interval 3/9/2025 2:15:00 does not exist in America/Chicago: " +
+          "the clock skips it (the change to daylight saving time); " +
+          "send it with an offset if your source means it",
       },
       {
         index: 1,
         field: "Interval",
         error:
-          "Interval 10/30/2020 2:10:00 is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)",
+          "Interval 10/30/2020 2:10:00 is not on the quarter hour " +
+          "(intervals start at :00, :15, :30 and :45, with no seconds)",
       },
       {
         index: 2,
         field: "Interval",
         error:
-          "Interval 10/30/2020 2:15:30 is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)",
+          "Interval 10/30/2020 2:15:30 is not on the quarter hour " +
+          "(intervals start at :00, :15, :30 and :45, with no seconds)",
       },
       { index: 3, field: "ContactsNotHandled", error: "ContactsNotHandled (3) exceeds ContactsOffered (2)" },
     ]);
@@ -566,22 +584,26 @@ describe("people as employees", () => {
     expect(placeholderEmail(".a", "1")).toBe("agent-2e61@x.communitywfm-1.invalid");
   });
 
-  it("maps a person onto a native employee record that passes the native validation, with its AgentId as the source's id", () => {
-    for (const agentId of ["2", "Jane.Doe", "j doe@x", "Jörg"]) {
-      const record = v.parse(
-        employeeRecord,
-        personToEmployee({ AgentId: agentId, FirstName: "Jane", LastName: "Doe" }, "1"),
-      );
-      expect(record).toMatchObject({
-        firstName: "Jane",
-        lastName: "Doe",
-        role: "agent",
-        active: true,
-        identifiers: [{ kind: "source:communitywfm:1", value: agentId }],
-      });
-      expect(record.email).toMatch(/\.invalid$/);
-    }
-  });
+  it(
+    "maps a person onto a native employee record that passes " +
+      "the native validation, with its AgentId as the source's id",
+    () => {
+      for (const agentId of ["2", "Jane.Doe", "j doe@x", "Jörg"]) {
+        const record = v.parse(
+          employeeRecord,
+          personToEmployee({ AgentId: agentId, FirstName: "Jane", LastName: "Doe" }, "1"),
+        );
+        expect(record).toMatchObject({
+          firstName: "Jane",
+          lastName: "Doe",
+          role: "agent",
+          active: true,
+          identifiers: [{ kind: "source:communitywfm:1", value: agentId }],
+        });
+        expect(record.email).toMatch(/\.invalid$/);
+      }
+    },
+  );
 
   it("names native fields as the door's clients know them", () => {
     expect(vendorField("timestamp")).toBe("EventTime");

@@ -23,7 +23,10 @@ import { agentIdValue, agentView, commandAnswer, recorderTime } from "../../../s
 const NOW = Date.parse("2026-11-20T09:30:00Z");
 const body = (text: string) => JSON.parse(text) as unknown;
 
-/** A command as the door's route reads it (routes.ts: `validate` with these parts): the parameters, the action's schema, the door's refusal. */
+/**
+ * A command as the door's route reads it (routes.ts: `validate` with these parts): the parameters, the action's schema,
+ * the door's refusal.
+ */
 function parseCommand(action: Action, sent: unknown, query: Record<string, string>, receivedAt: number) {
   const fields = commandFields(sent, query);
   if ("refused" in fields) return fields;

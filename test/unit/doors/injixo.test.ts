@@ -333,7 +333,8 @@ describe("agent statuses: what is refused, by index and field", () => {
           index: 1,
           field: "startTime",
           error:
-            "Invalid startTime: 2026-11-20 08:00 (expected an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
+            "Invalid startTime: 2026-11-20 08:00 (expected an ISO " +
+            "8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
           data: data[1],
         },
         { index: 2, field: "endTime", error: expect.stringContaining("Invalid endTime: yesterday"), data: data[2] },
@@ -416,7 +417,8 @@ describe("contact events", () => {
       [
         0,
         "timestamp",
-        "Invalid timestamp: 06.12.2021 10:34 (expected an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
+        "Invalid timestamp: 06.12.2021 10:34 (expected an ISO " +
+          "8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
       ],
       [1, "properties.offered", "properties.offered must be true or false"],
       [2, "properties.duration", "properties.duration must not be negative"],

@@ -43,7 +43,10 @@ function route(mock: ManagerMock) {
   });
 }
 
-/** Keys of this file's tenants: every test's connector is removed after it, passed or not, so none polls on into the next test. */
+/**
+ * Keys of this file's tenants: every test's connector is removed after it, passed or not, so none polls on into the
+ * next test.
+ */
 const keys: string[] = [];
 
 afterEach(async () => {
@@ -134,76 +137,80 @@ async function wakeConnectors() {
 }
 
 describe("pull connector: the admin API", () => {
-  it("adds a connector (201), lists it with its status, never returns the token, maps the default statuses, and deletes it", async () => {
-    const mock = mockPlatform();
-    const { key } = await setup();
-    const added = await addConnector(key, { requestsPerSecond: 2, pollSeconds: 3 });
-    expect(added.status).toBe(201);
-    expect(added.body.connector).toMatchObject({
-      id: SOURCE,
-      kind: "ujet",
-      source: SOURCE,
-      baseUrl: BASE_URL,
-      username: "acme",
-      requestsPerSecond: 2,
-      pollSeconds: 3,
-      reconcileSeconds: 60,
-      state: "polling",
-    });
-    expect(JSON.stringify(added.body)).not.toContain("s3cret-token");
-    expect(added.body.defaultMappings).toHaveLength(10);
-    expect(added.body.defaultMappings).toContainEqual({ code: "-7", name: "In-call", state: "on_call" });
+  it(
+    "adds a connector (201), lists it with its status, " +
+      "never returns the token, maps the default statuses, and deletes it",
+    async () => {
+      const mock = mockPlatform();
+      const { key } = await setup();
+      const added = await addConnector(key, { requestsPerSecond: 2, pollSeconds: 3 });
+      expect(added.status).toBe(201);
+      expect(added.body.connector).toMatchObject({
+        id: SOURCE,
+        kind: "ujet",
+        source: SOURCE,
+        baseUrl: BASE_URL,
+        username: "acme",
+        requestsPerSecond: 2,
+        pollSeconds: 3,
+        reconcileSeconds: 60,
+        state: "polling",
+      });
+      expect(JSON.stringify(added.body)).not.toContain("s3cret-token");
+      expect(added.body.defaultMappings).toHaveLength(10);
+      expect(added.body.defaultMappings).toContainEqual({ code: "-7", name: "In-call", state: "on_call" });
 
-    // The default catalogue is mapped by id for the connector's source.
-    const codes = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
-    const mapped = Object.fromEntries(codes.body.mappings.map((m: any) => [m.code, m.state]));
-    expect(mapped).toEqual({
-      "0": "available",
-      "-1": "unavailable",
-      "-2": "break",
-      "-3": "meeting",
-      "-4": "lunch",
-      "-5": "unavailable",
-      "-6": "after_call_work",
-      "-7": "on_call",
-      "-8": "on_call",
-      "-10": "offline",
-    });
+      // The default catalogue is mapped by id for the connector's source.
+      const codes = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
+      const mapped = Object.fromEntries(codes.body.mappings.map((m: any) => [m.code, m.state]));
+      expect(mapped).toEqual({
+        "0": "available",
+        "-1": "unavailable",
+        "-2": "break",
+        "-3": "meeting",
+        "-4": "lunch",
+        "-5": "unavailable",
+        "-6": "after_call_work",
+        "-7": "on_call",
+        "-8": "on_call",
+        "-10": "offline",
+      });
 
-    // Its first poll reads the catalogue: the custom status 5 (a second "Meal") lands in the unmapped list.
-    const polled = await waitForConnector(key, "the catalogue", (c) => c.statuses.length === 11);
-    expect(polled.statuses.filter((s: any) => s.name === "Meal").map((s: any) => s.id)).toEqual(["-4", "5"]);
-    const unmapped = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}&unmapped=true`));
-    expect(unmapped.body.codes.map((c: any) => c.code)).toEqual(["5"]);
-    expect(mock.requests.find((r) => r.path === "/manager/api/v1/user_statuses")).toMatchObject({ status: 200 });
+      // Its first poll reads the catalogue: the custom status 5 (a second "Meal") lands in the unmapped list.
+      const polled = await waitForConnector(key, "the catalogue", (c) => c.statuses.length === 11);
+      expect(polled.statuses.filter((s: any) => s.name === "Meal").map((s: any) => s.id)).toEqual(["-4", "5"]);
+      const unmapped = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}&unmapped=true`));
+      expect(unmapped.body.codes.map((c: any) => c.code)).toEqual(["5"]);
+      expect(mock.requests.find((r) => r.path === "/manager/api/v1/user_statuses")).toMatchObject({ status: 200 });
 
-    const list = await json(await api(key, "/api/v1/connectors"));
-    expect(list.status).toBe(200);
-    expect(list.body.connectors.map((c: any) => c.id)).toEqual([SOURCE]);
-    expect(list.body.connectors[0].requests.total).toBeGreaterThan(0);
-    expect(JSON.stringify(list.body)).not.toContain("s3cret-token");
+      const list = await json(await api(key, "/api/v1/connectors"));
+      expect(list.status).toBe(200);
+      expect(list.body.connectors.map((c: any) => c.id)).toEqual([SOURCE]);
+      expect(list.body.connectors[0].requests.total).toBeGreaterThan(0);
+      expect(JSON.stringify(list.body)).not.toContain("s3cret-token");
 
-    // Adding the same account again replaces it (200) and keeps a mapping the tenant changed.
-    await api(key, "/api/v1/state-codes", {
-      method: "PUT",
-      json: { data: [{ source: SOURCE, code: "-3", state: "training" }] },
-    });
-    const again = await addConnector(key, { token: "new-token", pollSeconds: 4 });
-    expect(again.status).toBe(200);
-    expect(again.body.connector.pollSeconds).toBe(4);
-    expect(again.body.defaultMappings).toEqual([]);
-    const after = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
-    expect(after.body.mappings.find((m: any) => m.code === "-3").state).toBe("training");
+      // Adding the same account again replaces it (200) and keeps a mapping the tenant changed.
+      await api(key, "/api/v1/state-codes", {
+        method: "PUT",
+        json: { data: [{ source: SOURCE, code: "-3", state: "training" }] },
+      });
+      const again = await addConnector(key, { token: "new-token", pollSeconds: 4 });
+      expect(again.status).toBe(200);
+      expect(again.body.connector.pollSeconds).toBe(4);
+      expect(again.body.defaultMappings).toEqual([]);
+      const after = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
+      expect(after.body.mappings.find((m: any) => m.code === "-3").state).toBe("training");
 
-    const deleted = await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }));
-    expect(deleted).toEqual({ status: 200, body: { deleted: SOURCE } });
-    const requests = mock.requests.length;
-    await sleep(1_500);
-    expect(mock.requests.length).toBe(requests);
-    expect((await json(await api(key, "/api/v1/connectors"))).body.connectors).toEqual([]);
-    expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`))).status).toBe(404);
-    expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }))).status).toBe(404);
-  });
+      const deleted = await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }));
+      expect(deleted).toEqual({ status: 200, body: { deleted: SOURCE } });
+      const requests = mock.requests.length;
+      await sleep(1_500);
+      expect(mock.requests.length).toBe(requests);
+      expect((await json(await api(key, "/api/v1/connectors"))).body.connectors).toEqual([]);
+      expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`))).status).toBe(404);
+      expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }))).status).toBe(404);
+    },
+  );
 
   it("refuses what it cannot use with a 400 that names the field", async () => {
     mockPlatform();
@@ -320,7 +327,8 @@ describe("pull connector: polling the Manager API", () => {
     await remove(key);
   });
 
-  it("backs off on 429 (at least Retry-After) and on 5xx (growing, with jitter), and says so in its status", async () => {
+  it("backs off on 429 (at least Retry-After) and on " +
+    "5xx (growing, with jitter), and says so in its status", async () => {
     const mock = mockPlatform();
     const faults = new Map<number, Fault>([
       [1, { status: 429, retryAfter: "3" }],
@@ -380,7 +388,8 @@ describe("pull connector: polling the Manager API", () => {
     expect((await connector(key)).requests.lastMinute).toBeGreaterThanOrEqual(4);
   }, 30_000);
 
-  it("pulls hours of platform activity: states and contact volume equal the mock's truth through repeats, 429s, 5xx, a restart mid-poll and a lost alarm, never over the rate", async () => {
+  it("pulls hours of platform activity: states and contact volume equal the mock's truth through repeats, " +
+    "429s, 5xx, a restart mid-poll and a lost alarm, never over the rate", async () => {
     const mock = mockPlatform({ perSecond: 10 });
     const start = Date.now();
     const historyFrom = start - 3 * 60 * MINUTE;

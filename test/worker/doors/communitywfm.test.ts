@@ -104,7 +104,10 @@ const pad = (n: number) => String(n).padStart(2, "0");
 /** US style, as the document's EventTime: M/D/YYYY H:mm:ss (UTC). */
 function usTime(ts: number): string {
   const d = new Date(ts);
-  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${d.getUTCHours()}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return (
+    `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ` +
+    `${d.getUTCHours()}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+  );
 }
 function pastDate(daysAgo: number): string {
   return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
@@ -304,75 +307,85 @@ describe("the token flow", () => {
     expect(count).toBe(0);
   });
 
-  it("refreshes with the document's body: new tokens in Data (and at the top); the used refresh token is refused", async () => {
-    const { token, refreshToken } = await setup();
-    // As printed: a space before the token, a trailing comma, grant_type "string".
-    const body = bodies.refreshToken.replace("eyJhbHijkiJIUzI1NilsInR5c...", refreshToken);
-    expect(body).toContain(`" ${refreshToken}"`);
-    const refreshed = await send("/api/ccc/auth/refreshtoken", { body });
-    expect(refreshed.status).toBe(200);
-    const documented = parseLenientJson(bodies.refreshTokenResponse) as Record<string, any>;
-    expect(Object.keys(refreshed.body)).toEqual(Object.keys(documented));
-    expect(Object.keys(refreshed.body.Data)).toEqual(Object.keys(documented.Data));
-    expect(refreshed.body).toMatchObject({ Success: true, ExceptionResult: null, Message: "token refresh successful" });
-    const next = refreshed.body.Data as { Token: string; RefreshToken: string };
-    expect(refreshed.body.Token).toBe(next.Token);
-    expect(refreshed.body.RefreshToken).toBe(next.RefreshToken);
-    expect(next.RefreshToken).not.toBe(refreshToken);
-    expect(decodeJwt(next.Token).payload.exp).toBeGreaterThanOrEqual(decodeJwt(token).payload.exp);
-    expect((await send("/api/cc/people/list?accountId=1", { token: next.Token })).status).toBe(200);
-
-    // Rotation: the chain goes on with the new one; the old one is refused.
-    const second = await send("/api/ccc/auth/refreshtoken", {
-      body: JSON.stringify({ RefreshToken: next.RefreshToken }),
-    });
-    expect(second.status).toBe(200);
-    const replayed = await send("/api/ccc/auth/refreshtoken", { body });
-    expect(replayed.status).toBe(401);
-    expect(replayed.body).toMatchObject({
-      Success: false,
-      Token: "",
-      RefreshToken: "",
-      Message:
-        "Refresh token already used: each is good once, so every token of this sign-in is now revoked; sign in again",
-    });
-    // A used token presented again ends its whole chain: the newest refresh token of it is gone too.
-    const newest = await send("/api/ccc/auth/refreshtoken", {
-      body: JSON.stringify({ refresh_token: second.body.Data.RefreshToken }),
-    });
-    expect(newest.status).toBe(401);
-    expect(newest.body.Message).toBe("Unknown refresh token (or its user was revoked): sign in again");
-  });
-
-  it("a used refresh token presented again ends its sign-in's access tokens at once; another sign-in's still work", async () => {
-    const { user, token, refreshToken } = await setup();
-    const otherSignIn = await login(user.userName);
-    const refreshed = await send("/api/ccc/auth/refreshtoken", {
-      body: JSON.stringify({ refresh_token: refreshToken }),
-    });
-    expect(refreshed.status).toBe(200);
-    const successor = refreshed.body.Data.Token as string;
-    for (const live of [token, successor])
-      expect((await send("/api/ccc/people/list?accountId=1", { token: live })).status).toBe(200);
-
-    const replayed = await send("/api/ccc/auth/refreshtoken", {
-      body: JSON.stringify({ refresh_token: refreshToken }),
-    });
-    expect(replayed.status).toBe(401);
-    for (const ended of [token, successor]) {
-      const res = await send("/api/ccc/people/list?accountId=1", { token: ended });
-      expect(res).toMatchObject({
-        status: 401,
-        body: {
-          Success: false,
-          Message:
-            "This token's sign-in has ended (a used refresh token came back, or its user was revoked): sign in again",
-        },
+  it(
+    "refreshes with the document's body: " + "new tokens in Data (and at the top); the used refresh token is refused",
+    async () => {
+      const { token, refreshToken } = await setup();
+      // As printed: a space before the token, a trailing comma, grant_type "string".
+      const body = bodies.refreshToken.replace("eyJhbHijkiJIUzI1NilsInR5c...", refreshToken);
+      expect(body).toContain(`" ${refreshToken}"`);
+      const refreshed = await send("/api/ccc/auth/refreshtoken", { body });
+      expect(refreshed.status).toBe(200);
+      const documented = parseLenientJson(bodies.refreshTokenResponse) as Record<string, any>;
+      expect(Object.keys(refreshed.body)).toEqual(Object.keys(documented));
+      expect(Object.keys(refreshed.body.Data)).toEqual(Object.keys(documented.Data));
+      expect(refreshed.body).toMatchObject({
+        Success: true,
+        ExceptionResult: null,
+        Message: "token refresh successful",
       });
-      expect(res.headers.get("WWW-Authenticate")).toMatch(/error="invalid_token"/);
-    }
-    expect((await send("/api/ccc/people/list?accountId=1", { token: otherSignIn.body.Token })).status).toBe(200);
-  });
+      const next = refreshed.body.Data as { Token: string; RefreshToken: string };
+      expect(refreshed.body.Token).toBe(next.Token);
+      expect(refreshed.body.RefreshToken).toBe(next.RefreshToken);
+      expect(next.RefreshToken).not.toBe(refreshToken);
+      expect(decodeJwt(next.Token).payload.exp).toBeGreaterThanOrEqual(decodeJwt(token).payload.exp);
+      expect((await send("/api/cc/people/list?accountId=1", { token: next.Token })).status).toBe(200);
+
+      // Rotation: the chain goes on with the new one; the old one is refused.
+      const second = await send("/api/ccc/auth/refreshtoken", {
+        body: JSON.stringify({ RefreshToken: next.RefreshToken }),
+      });
+      expect(second.status).toBe(200);
+      const replayed = await send("/api/ccc/auth/refreshtoken", { body });
+      expect(replayed.status).toBe(401);
+      expect(replayed.body).toMatchObject({
+        Success: false,
+        Token: "",
+        RefreshToken: "",
+        Message:
+          "Refresh token already used: each is good once, so every token of this sign-in is now revoked; sign in again",
+      });
+      // A used token presented again ends its whole chain: the newest refresh token of it is gone too.
+      const newest = await send("/api/ccc/auth/refreshtoken", {
+        body: JSON.stringify({ refresh_token: second.body.Data.RefreshToken }),
+      });
+      expect(newest.status).toBe(401);
+      expect(newest.body.Message).toBe("Unknown refresh token (or its user was revoked): sign in again");
+    },
+  );
+
+  it(
+    "a used refresh token presented again ends its " + "sign-in's access tokens at once; another sign-in's still work",
+    async () => {
+      const { user, token, refreshToken } = await setup();
+      const otherSignIn = await login(user.userName);
+      const refreshed = await send("/api/ccc/auth/refreshtoken", {
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      });
+      expect(refreshed.status).toBe(200);
+      const successor = refreshed.body.Data.Token as string;
+      for (const live of [token, successor])
+        expect((await send("/api/ccc/people/list?accountId=1", { token: live })).status).toBe(200);
+
+      const replayed = await send("/api/ccc/auth/refreshtoken", {
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      });
+      expect(replayed.status).toBe(401);
+      for (const ended of [token, successor]) {
+        const res = await send("/api/ccc/people/list?accountId=1", { token: ended });
+        expect(res).toMatchObject({
+          status: 401,
+          body: {
+            Success: false,
+            Message:
+              "This token's sign-in has ended (a used refresh token came back, or its user was revoked): sign in again",
+          },
+        });
+        expect(res.headers.get("WWW-Authenticate")).toMatch(/error="invalid_token"/);
+      }
+      expect((await send("/api/ccc/people/list?accountId=1", { token: otherSignIn.body.Token })).status).toBe(200);
+    },
+  );
 
   it("refuses an unknown, an expired and a missing refresh token", async () => {
     const { user, refreshToken } = await setup();
@@ -418,7 +431,8 @@ describe("the token flow", () => {
       [foreign, "Invalid token: it was not issued by this server or has been altered"],
       [
         noSignIn,
-        "Token names no sign-in (issued before sign-ins could be ended): get a new one with POST /api/ccc/auth/refreshtoken",
+        "Token names no sign-in (issued before sign-ins could be ended): " +
+          "get a new one with POST /api/ccc/auth/refreshtoken",
       ],
       [unsigned, "Invalid token: it was not issued by this server or has been altered"],
       ["garbage", "Invalid token: it was not issued by this server or has been altered"],
@@ -511,26 +525,29 @@ describe("the token flow", () => {
 });
 
 describe("routes as the original serves them", () => {
-  it("answers under /api/ccs/, /api/ccc/ and /api/cc/, paths in any case, with or without a trailing slash", async () => {
-    const { token } = await setup();
-    const paths = [
-      "/api/ccc/people/list?accountId=1",
-      "/api/ccs/people/list?accountId=1",
-      "/api/cc/People/List?AccountID=1",
-      "/API/CCC/PEOPLE/LIST/?ACCOUNTID=1",
-      "/api/cc/CollectionPoint/List?accountid=1",
-      "/api/ccs/collectionpoint/list/?accountId=1",
-    ];
-    for (const path of paths) {
-      const res = await send(path, { token });
-      expect(res.status, path).toBe(200);
-      expect(res.body, path).toMatchObject({ Success: true, ExceptionResult: null, Data: [] });
-    }
-    const refreshUnderCcs = await send("/api/CCS/Auth/RefreshToken", {
-      body: JSON.stringify({ refresh_token: "rt_x" }),
-    });
-    expect(refreshUnderCcs.status).toBe(401);
-  });
+  it(
+    "answers under /api/ccs/, /api/ccc/ and /api/cc/, " + "paths in any case, with or without a trailing slash",
+    async () => {
+      const { token } = await setup();
+      const paths = [
+        "/api/ccc/people/list?accountId=1",
+        "/api/ccs/people/list?accountId=1",
+        "/api/cc/People/List?AccountID=1",
+        "/API/CCC/PEOPLE/LIST/?ACCOUNTID=1",
+        "/api/cc/CollectionPoint/List?accountid=1",
+        "/api/ccs/collectionpoint/list/?accountId=1",
+      ];
+      for (const path of paths) {
+        const res = await send(path, { token });
+        expect(res.status, path).toBe(200);
+        expect(res.body, path).toMatchObject({ Success: true, ExceptionResult: null, Data: [] });
+      }
+      const refreshUnderCcs = await send("/api/CCS/Auth/RefreshToken", {
+        body: JSON.stringify({ refresh_token: "rt_x" }),
+      });
+      expect(refreshUnderCcs.status).toBe(401);
+    },
+  );
 
   it("is documented at the paths the vendor's document prints, which answer as the lower-cased ones do", async () => {
     const operationsByPath = document.paths as Record<string, Record<string, any>>;
@@ -645,51 +662,55 @@ describe("routes as the original serves them", () => {
 });
 
 describe("people", () => {
-  it("runs the document's InsertPerson and BulkInsertPeople: employees with a placeholder email, listed back, in our reads", async () => {
-    const { key, token } = await setup();
-    const single = await send("/api/ccc/people/InsertPerson", { token, body: bodies.insertPerson });
-    expect(single.status).toBe(200);
-    expect(single.body).toEqual({
-      Success: true,
-      ExceptionResult: null,
-      Message: "1 of 1 rows accepted: 1 stored",
-      Data: { Received: 1, Stored: 1, Skipped: 0, Failed: 0, Results: [{ Index: 0, Success: true }] },
-    });
-    const bulk = await send("/api/ccc/People/BulkInsertPeople", { token, body: bodies.bulkInsertPeople });
-    expect(bulk.body).toMatchObject({
-      Success: true,
-      Message: "2 of 2 rows accepted: 1 stored, 1 skipped (already stored)",
-      Data: {
-        Received: 2,
-        Stored: 1,
-        Skipped: 1,
-        Failed: 0,
-        Results: [
-          { Index: 0, Success: true, Message: "AgentId 2 is already First2 Last2: not changed" },
-          { Index: 1, Success: true },
-        ],
-      },
-    });
+  it(
+    "runs the document's InsertPerson and BulkInsertPeople: " +
+      "employees with a placeholder email, listed back, in our reads",
+    async () => {
+      const { key, token } = await setup();
+      const single = await send("/api/ccc/people/InsertPerson", { token, body: bodies.insertPerson });
+      expect(single.status).toBe(200);
+      expect(single.body).toEqual({
+        Success: true,
+        ExceptionResult: null,
+        Message: "1 of 1 rows accepted: 1 stored",
+        Data: { Received: 1, Stored: 1, Skipped: 0, Failed: 0, Results: [{ Index: 0, Success: true }] },
+      });
+      const bulk = await send("/api/ccc/People/BulkInsertPeople", { token, body: bodies.bulkInsertPeople });
+      expect(bulk.body).toMatchObject({
+        Success: true,
+        Message: "2 of 2 rows accepted: 1 stored, 1 skipped (already stored)",
+        Data: {
+          Received: 2,
+          Stored: 1,
+          Skipped: 1,
+          Failed: 0,
+          Results: [
+            { Index: 0, Success: true, Message: "AgentId 2 is already First2 Last2: not changed" },
+            { Index: 1, Success: true },
+          ],
+        },
+      });
 
-    const list = await send("/api/ccc/people/list?accountId=1", { token });
-    expect(list.body).toEqual({
-      Success: true,
-      ExceptionResult: null,
-      Message: "2 people",
-      Data: [
-        { AccountId: 1, AgentId: "2", FirstName: "First2", LastName: "Last2" },
-        { AccountId: 1, AgentId: "3", FirstName: "Jane", LastName: "Doe" },
-      ],
-    });
-    // Our reads: an employee with its AgentId as the source's id, and a placeholder email.
-    const agent = await getJson(key, "/api/v1/agents/3?kind=source:communitywfm:1");
-    expect(agent.status).toBe(200);
-    expect(agent.body).toMatchObject({ email: "agent-3@communitywfm-1.invalid", name: "Jane Doe" });
-    expect(agent.body.identifiers).toEqual([
-      { kind: "email", value: "agent-3@communitywfm-1.invalid" },
-      { kind: "source:communitywfm:1", value: "3" },
-    ]);
-  });
+      const list = await send("/api/ccc/people/list?accountId=1", { token });
+      expect(list.body).toEqual({
+        Success: true,
+        ExceptionResult: null,
+        Message: "2 people",
+        Data: [
+          { AccountId: 1, AgentId: "2", FirstName: "First2", LastName: "Last2" },
+          { AccountId: 1, AgentId: "3", FirstName: "Jane", LastName: "Doe" },
+        ],
+      });
+      // Our reads: an employee with its AgentId as the source's id, and a placeholder email.
+      const agent = await getJson(key, "/api/v1/agents/3?kind=source:communitywfm:1");
+      expect(agent.status).toBe(200);
+      expect(agent.body).toMatchObject({ email: "agent-3@communitywfm-1.invalid", name: "Jane Doe" });
+      expect(agent.body.identifiers).toEqual([
+        { kind: "email", value: "agent-3@communitywfm-1.invalid" },
+        { kind: "source:communitywfm:1", value: "3" },
+      ]);
+    },
+  );
 
   it("leaves an employee who already has the AgentId as it is, and refuses bad rows by index", async () => {
     const { key, token } = await setup();
@@ -776,56 +797,59 @@ describe("people", () => {
 });
 
 describe("collection points", () => {
-  it("runs the document's bodies (with their misprinted >Description\" key): queues of the account's source", async () => {
-    const { key, token } = await setup();
-    const single = await send("/api/ccc/CollectionPoint/InsertCollectionPoint", {
-      token,
-      body: bodies.insertCollectionPoint,
-    });
-    expect(single.body).toMatchObject({ Success: true, Data: { Received: 1, Stored: 1, Skipped: 0, Failed: 0 } });
-    const bulk = await send("/api/ccc/CollectionPoint/BulkInsertCollectionPoints", {
-      token,
-      body: bodies.bulkInsertCollectionPoints,
-    });
-    expect(bulk.body).toMatchObject({
-      Success: true,
-      Data: {
-        Received: 2,
-        Stored: 1,
-        Skipped: 1,
-        Results: [
-          { Index: 0, Success: true, Message: "Already stored with this Description: skipped" },
-          { Index: 1, Success: true },
+  it(
+    "runs the document's bodies (with their " + "misprinted >Description\" key): queues of the account's source",
+    async () => {
+      const { key, token } = await setup();
+      const single = await send("/api/ccc/CollectionPoint/InsertCollectionPoint", {
+        token,
+        body: bodies.insertCollectionPoint,
+      });
+      expect(single.body).toMatchObject({ Success: true, Data: { Received: 1, Stored: 1, Skipped: 0, Failed: 0 } });
+      const bulk = await send("/api/ccc/CollectionPoint/BulkInsertCollectionPoints", {
+        token,
+        body: bodies.bulkInsertCollectionPoints,
+      });
+      expect(bulk.body).toMatchObject({
+        Success: true,
+        Data: {
+          Received: 2,
+          Stored: 1,
+          Skipped: 1,
+          Results: [
+            { Index: 0, Success: true, Message: "Already stored with this Description: skipped" },
+            { Index: 1, Success: true },
+          ],
+        },
+      });
+      const renamed = await send("/api/ccc/CollectionPoint/InsertCollectionPoint", {
+        token,
+        body: JSON.stringify({ accountId: 1, collectionPointId: 2, description: "Sales" }),
+      });
+      expect(renamed.body.Data.Results).toEqual([
+        { Index: 0, Success: true, Message: "Existed: its Description is updated" },
+      ]);
+
+      const list = await send("/api/cc/CollectionPoint/List?accountid=1", { token });
+      expect(list.body).toEqual({
+        Success: true,
+        ExceptionResult: null,
+        Message: "2 collection points",
+        Data: [
+          { AccountId: 1, CollectionPointId: "1", Description: "Collection Point 1" },
+          { AccountId: 1, CollectionPointId: "2", Description: "Sales" },
         ],
-      },
-    });
-    const renamed = await send("/api/ccc/CollectionPoint/InsertCollectionPoint", {
-      token,
-      body: JSON.stringify({ accountId: 1, collectionPointId: 2, description: "Sales" }),
-    });
-    expect(renamed.body.Data.Results).toEqual([
-      { Index: 0, Success: true, Message: "Existed: its Description is updated" },
-    ]);
+      });
 
-    const list = await send("/api/cc/CollectionPoint/List?accountid=1", { token });
-    expect(list.body).toEqual({
-      Success: true,
-      ExceptionResult: null,
-      Message: "2 collection points",
-      Data: [
-        { AccountId: 1, CollectionPointId: "1", Description: "Collection Point 1" },
-        { AccountId: 1, CollectionPointId: "2", Description: "Sales" },
-      ],
-    });
-
-    // The queues carry their names into contact volume.
-    await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: bodies.bulkInsertCallVolume });
-    const volume = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30");
-    expect(volume.body.intervals.map((i: any) => [i.queueId, i.queueName])).toEqual([
-      ["1", "Collection Point 1"],
-      ["2", "Sales"],
-    ]);
-  });
+      // The queues carry their names into contact volume.
+      await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: bodies.bulkInsertCallVolume });
+      const volume = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30");
+      expect(volume.body.intervals.map((i: any) => [i.queueId, i.queueName])).toEqual([
+        ["1", "Collection Point 1"],
+        ["2", "Sales"],
+      ]);
+    },
+  );
 
   it("refuses bad rows by index", async () => {
     const { token } = await setup();
@@ -849,130 +873,138 @@ describe("collection points", () => {
 });
 
 describe("agent activity", () => {
-  it("runs the document's body (recent times): kept with the vendor's codes under communitywfm:1, on the board once mapped", async () => {
-    const { key, token } = await setup();
-    await postData(key, "/api/v1/import/employees", [
-      employee(4, { identifiers: [{ source: "communitywfm:1", value: "4" }] }),
-      employee(5, { identifiers: [{ source: "communitywfm:1", value: "5" }] }),
-    ]);
-    const when = usTime(Date.now() - 5 * 60_000);
-    const body = bodies.bulkInsertAgentActivity.replaceAll("10/20/2020 2:13:12", when);
-    const { status, body: answer } = await send("/api/ccc/AgentActivity/BulkInsertAgentActivity", { token, body });
-    expect(status).toBe(200);
-    expect(answer).toEqual({
-      Success: true,
-      ExceptionResult: null,
-      Message: "2 of 2 rows accepted: 2 stored",
-      Data: {
-        Received: 2,
-        Stored: 2,
-        Skipped: 0,
-        Failed: 0,
-        Results: [
-          { Index: 0, Success: true },
-          { Index: 1, Success: true },
-        ],
-      },
-    });
+  it(
+    "runs the document's body (recent times): " +
+      "kept with the vendor's codes under communitywfm:1, on the board once mapped",
+    async () => {
+      const { key, token } = await setup();
+      await postData(key, "/api/v1/import/employees", [
+        employee(4, { identifiers: [{ source: "communitywfm:1", value: "4" }] }),
+        employee(5, { identifiers: [{ source: "communitywfm:1", value: "5" }] }),
+      ]);
+      const when = usTime(Date.now() - 5 * 60_000);
+      const body = bodies.bulkInsertAgentActivity.replaceAll("10/20/2020 2:13:12", when);
+      const { status, body: answer } = await send("/api/ccc/AgentActivity/BulkInsertAgentActivity", { token, body });
+      expect(status).toBe(200);
+      expect(answer).toEqual({
+        Success: true,
+        ExceptionResult: null,
+        Message: "2 of 2 rows accepted: 2 stored",
+        Data: {
+          Received: 2,
+          Stored: 2,
+          Skipped: 0,
+          Failed: 0,
+          Results: [
+            { Index: 0, Success: true },
+            { Index: 1, Success: true },
+          ],
+        },
+      });
 
-    const codes = await getJson(key, "/api/v1/state-codes?source=communitywfm:1");
-    expect(codes.body.codes.map((c: any) => [c.code, c.reason, c.state])).toEqual([
-      ["notready", "1", null],
-      ["oncall", null, null],
-    ]);
-    const row = async (id: string) =>
-      (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === id);
-    expect(await row("E4")).toMatchObject({
-      state: null,
-      unmapped: true,
-      source: "communitywfm:1",
-      acdStateCode: "notready",
-      reasonCode: "1",
-    });
+      const codes = await getJson(key, "/api/v1/state-codes?source=communitywfm:1");
+      expect(codes.body.codes.map((c: any) => [c.code, c.reason, c.state])).toEqual([
+        ["notready", "1", null],
+        ["oncall", null, null],
+      ]);
+      const row = async (id: string) =>
+        (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === id);
+      expect(await row("E4")).toMatchObject({
+        state: null,
+        unmapped: true,
+        source: "communitywfm:1",
+        acdStateCode: "notready",
+        reasonCode: "1",
+      });
 
-    const mapped = await api(key, "/api/v1/state-codes", {
-      method: "PUT",
-      json: {
-        data: [
-          { source: "communitywfm:1", code: "notready", state: "break" },
-          { source: "communitywfm:1", code: "OnCall", state: "on_call" },
-        ],
-      },
-    });
-    expect(mapped.status).toBe(200);
-    expect(await row("E4")).toMatchObject({ state: "break", unmapped: false });
-    expect(await row("E5")).toMatchObject({ state: "on_call", acdStateCode: "OnCall" });
+      const mapped = await api(key, "/api/v1/state-codes", {
+        method: "PUT",
+        json: {
+          data: [
+            { source: "communitywfm:1", code: "notready", state: "break" },
+            { source: "communitywfm:1", code: "OnCall", state: "on_call" },
+          ],
+        },
+      });
+      expect(mapped.status).toBe(200);
+      expect(await row("E4")).toMatchObject({ state: "break", unmapped: false });
+      expect(await row("E5")).toMatchObject({ state: "on_call", acdStateCode: "OnCall" });
 
-    // The same batch again: replays, skipped.
-    const replay = await send("/api/ccc/AgentActivity/BulkInsertAgentActivity", { token, body });
-    expect(replay.body).toMatchObject({
-      Success: true,
-      Message: "2 of 2 rows accepted: 0 stored, 2 skipped (already stored)",
-      Data: { Stored: 0, Skipped: 2 },
-    });
-  });
+      // The same batch again: replays, skipped.
+      const replay = await send("/api/ccc/AgentActivity/BulkInsertAgentActivity", { token, body });
+      expect(replay.body).toMatchObject({
+        Success: true,
+        Message: "2 of 2 rows accepted: 0 stored, 2 skipped (already stored)",
+        Data: { Stored: 0, Skipped: 2 },
+      });
+    },
+  );
 
-  it("keeps two changes of one agent in the same second, in the order sent; every date format; keys and numbers in any form", async () => {
-    const { key, token } = await setup();
-    await postData(key, "/api/v1/import/employees", [
-      employee(4, { identifiers: [{ source: "communitywfm:1", value: "4" }] }),
-    ]);
-    // Yesterday 13:07 UTC: in the past whatever the time now, and four minutes from the next day.
-    const base = at(pastDate(1), "13:07");
-    const updates = [
-      { agentid: 4, eventtime: usTime(base), activity: "notready", reasoncode: 1 },
-      { AGENTID: "4", EVENTTIME: usTime(base), ACTIVITY: "OnCall" },
-      // The same minute in the other formats, a minute apart each.
-      { AgentId: "4", EventTime: `${usTime(base + 60_000).replace(" 13:", " 1:")} PM`, Activity: "wrapup" },
-      {
-        AgentId: "4",
-        EventTime: new Date(base + 120_000).toISOString().replace("T", " ").slice(0, 19),
-        Activity: "ready",
-      },
-      { AgentId: "4", EventTime: new Date(base + 180_000).toISOString(), Activity: "aux", ReasonCode: "" },
-      { AgentId: "4", EventTime: new Date(base + 240_000).toISOString().slice(0, 19), Activity: "ready" },
-    ];
-    const { body } = await send("/api/CCC/agentactivity/bulkinsertagentactivity", {
-      token,
-      body: JSON.stringify({ accountID: 1, agentUpdates: updates }),
-    });
-    expect(body.Data).toMatchObject({ Received: 6, Stored: 6, Skipped: 0, Failed: 0 });
-    expect(body.Data.Results[1]).toEqual({
-      Index: 1,
-      Success: true,
-      Message:
-        "Same agent and EventTime as an earlier row with another Activity: kept 1 ms after it, in the order sent",
-    });
+  it(
+    "keeps two changes of one agent in the same second, " +
+      "in the order sent; every date format; keys and numbers in any form",
+    async () => {
+      const { key, token } = await setup();
+      await postData(key, "/api/v1/import/employees", [
+        employee(4, { identifiers: [{ source: "communitywfm:1", value: "4" }] }),
+      ]);
+      // Yesterday 13:07 UTC: in the past whatever the time now, and four minutes from the next day.
+      const base = at(pastDate(1), "13:07");
+      const updates = [
+        { agentid: 4, eventtime: usTime(base), activity: "notready", reasoncode: 1 },
+        { AGENTID: "4", EVENTTIME: usTime(base), ACTIVITY: "OnCall" },
+        // The same minute in the other formats, a minute apart each.
+        { AgentId: "4", EventTime: `${usTime(base + 60_000).replace(" 13:", " 1:")} PM`, Activity: "wrapup" },
+        {
+          AgentId: "4",
+          EventTime: new Date(base + 120_000).toISOString().replace("T", " ").slice(0, 19),
+          Activity: "ready",
+        },
+        { AgentId: "4", EventTime: new Date(base + 180_000).toISOString(), Activity: "aux", ReasonCode: "" },
+        { AgentId: "4", EventTime: new Date(base + 240_000).toISOString().slice(0, 19), Activity: "ready" },
+      ];
+      const { body } = await send("/api/CCC/agentactivity/bulkinsertagentactivity", {
+        token,
+        body: JSON.stringify({ accountID: 1, agentUpdates: updates }),
+      });
+      expect(body.Data).toMatchObject({ Received: 6, Stored: 6, Skipped: 0, Failed: 0 });
+      expect(body.Data.Results[1]).toEqual({
+        Index: 1,
+        Success: true,
+        Message:
+          "Same agent and EventTime as an earlier row with another Activity: kept 1 ms after it, in the order sent",
+      });
 
-    const date = new Date(base).toISOString().slice(0, 10);
-    const timeline = await getJson(key, `/api/v1/agents/E4/timeline?date=${date}`);
-    expect(
-      timeline.body.states
-        .filter((s: any) => Date.parse(s.timestamp) >= base)
-        .map((s: any) => [Date.parse(s.timestamp) - base, s.acdStateCode, s.reasonCode]),
-    ).toEqual([
-      [0, "notready", "1"],
-      [1, "OnCall", null],
-      [60_000, "wrapup", null],
-      [120_000, "ready", null],
-      [180_000, "aux", null],
-      [240_000, "ready", null],
-    ]);
-    // The later of the two same-second changes is the state from then on, whatever the codes map to.
-    await api(key, "/api/v1/state-codes", {
-      method: "PUT",
-      json: {
-        data: [
-          { source: "communitywfm:1", code: "notready", state: "break" },
-          { source: "communitywfm:1", code: "oncall", state: "on_call" },
-        ],
-      },
-    });
-    const mapped = (await getJson(key, `/api/v1/agents/E4/timeline?date=${date}`)).body.states.filter(
-      (s: any) => Date.parse(s.timestamp) >= base,
-    );
-    expect(mapped.slice(0, 3).map((s: any) => s.state)).toEqual(["break", "on_call", null]);
-  });
+      const date = new Date(base).toISOString().slice(0, 10);
+      const timeline = await getJson(key, `/api/v1/agents/E4/timeline?date=${date}`);
+      expect(
+        timeline.body.states
+          .filter((s: any) => Date.parse(s.timestamp) >= base)
+          .map((s: any) => [Date.parse(s.timestamp) - base, s.acdStateCode, s.reasonCode]),
+      ).toEqual([
+        [0, "notready", "1"],
+        [1, "OnCall", null],
+        [60_000, "wrapup", null],
+        [120_000, "ready", null],
+        [180_000, "aux", null],
+        [240_000, "ready", null],
+      ]);
+      // The later of the two same-second changes is the state from then on, whatever the codes map to.
+      await api(key, "/api/v1/state-codes", {
+        method: "PUT",
+        json: {
+          data: [
+            { source: "communitywfm:1", code: "notready", state: "break" },
+            { source: "communitywfm:1", code: "oncall", state: "on_call" },
+          ],
+        },
+      });
+      const mapped = (await getJson(key, `/api/v1/agents/E4/timeline?date=${date}`)).body.states.filter(
+        (s: any) => Date.parse(s.timestamp) >= base,
+      );
+      expect(mapped.slice(0, 3).map((s: any) => s.state)).toEqual(["break", "on_call", null]);
+    },
+  );
 
   it("refuses bad rows by index and keeps the rest; all bad is a 400", async () => {
     const { token } = await setup();
@@ -998,7 +1030,8 @@ describe("agent activity", () => {
         Success: false,
         Field: "EventTime",
         Message:
-          "EventTime 20/10/2020 2:13:12 has month 20: dates with slashes are month/day/year (M/D/YYYY), never day/month",
+          "EventTime 20/10/2020 2:13:12 has month 20: " +
+          "dates with slashes are month/day/year (M/D/YYYY), never day/month",
       },
       { Index: 1, Success: false, Field: "Activity", Message: "Missing field: Activity" },
       { Index: 2, Success: false, Field: "AgentId", Message: "AgentId must not be empty" },
@@ -1024,184 +1057,196 @@ describe("agent activity", () => {
 });
 
 describe("call volume", () => {
-  it("runs the document's body, then its continuation (trailing commas): intervals in our reads, UpdateExisting per row", async () => {
-    const { key, token } = await setup();
-    const first = await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: bodies.bulkInsertCallVolume });
-    expect(first.body).toMatchObject({
-      Success: true,
-      Message: "2 of 2 rows accepted: 2 stored",
-      Data: { Received: 2, Stored: 2, Skipped: 0 },
-    });
-    const continued = await send("/api/ccc/CallVolume/BulkInsertCallVolume", {
-      token,
-      body: bodies.bulkInsertCallVolumeContinued,
-    });
-    expect(continued.status).toBe(200);
-    // Rows 0 and 1 are stored already (UpdateExisting "false": skipped); row 2 is new.
-    expect(continued.body).toMatchObject({ Success: true, Data: { Received: 3, Stored: 1, Skipped: 2, Failed: 0 } });
-
-    const { body } = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30&source=communitywfm:1");
-    expect(body.intervals).toEqual([
-      {
-        intervalStart: "2020-10-30T01:15:00.000Z",
-        date: "2020-10-30",
-        time: "01:15",
-        source: "communitywfm:1",
-        queueId: "2",
-        queueName: "2",
-        channel: "",
-        offered: 9,
-        handled: 6,
-        notHandled: 3,
-        handleSeconds: 300,
-        holdSeconds: 30,
-        serviceLevelPct: 90,
-        outboundContacts: 2,
-        outboundSeconds: 3,
-        ahtSeconds: 50,
-        userData: Array(10).fill("some extra data"),
-      },
-      {
-        intervalStart: "2020-10-30T02:15:00.000Z",
-        date: "2020-10-30",
-        time: "02:15",
-        source: "communitywfm:1",
-        queueId: "1",
-        queueName: "1",
-        channel: "",
-        offered: 5,
-        handled: 3,
-        notHandled: 2,
-        handleSeconds: 600,
-        holdSeconds: 30,
-        serviceLevelPct: 90,
-        outboundContacts: 2,
-        outboundSeconds: 3,
-        ahtSeconds: 200,
-        userData: [],
-      },
-      {
-        intervalStart: "2020-10-30T02:15:00.000Z",
-        date: "2020-10-30",
-        time: "02:15",
-        source: "communitywfm:1",
-        queueId: "2",
-        queueName: "2",
-        channel: "",
-        offered: 8,
-        handled: 8,
-        notHandled: 0,
-        handleSeconds: 300,
-        holdSeconds: 30,
-        serviceLevelPct: 90,
-        outboundContacts: 2,
-        outboundSeconds: 3,
-        ahtSeconds: 37.5,
-        userData: [],
-      },
-    ]);
-
-    // UpdateExisting "true" overwrites; "false" keeps what is stored.
-    const update = (UpdateExisting: string, ContactsOffered: string) =>
-      JSON.stringify({
-        AccountId: "1",
-        CallVolumeUpdates: [
-          {
-            UpdateExisting,
-            CollectionPoint: "1",
-            Interval: "2020-10-30 02:15",
-            ContactsOffered,
-            ContactsNotHandled: "0",
-            TalkTime: "60",
-          },
-        ],
-      });
-    expect(
-      (await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: update("false", "50") })).body.Data,
-    ).toMatchObject({ Stored: 0, Skipped: 1 });
-    expect(
-      (await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: update("True", "51") })).body.Data,
-    ).toMatchObject({ Stored: 1, Skipped: 0 });
-    const after = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30&queue=1");
-    expect(after.body.intervals.map((i: any) => i.offered)).toEqual([51]);
-  });
-
-  it("reads a naive Interval in the source's time zone, else the tenant's; the repeated hour at a DST change never collides", async () => {
-    const { key, token } = await setup();
-    const post = (rows: unknown[]) =>
-      send("/api/ccc/CallVolume/BulkInsertCallVolume", {
+  it(
+    "runs the document's body, then its continuation (trailing commas): " +
+      "intervals in our reads, UpdateExisting per row",
+    async () => {
+      const { key, token } = await setup();
+      const first = await send("/api/ccc/CallVolume/BulkInsertCallVolume", {
         token,
-        body: JSON.stringify({ AccountId: "1", CallVolumeUpdates: rows }),
+        body: bodies.bulkInsertCallVolume,
       });
-    const row = (Interval: string, ContactsOffered: number, CollectionPoint = "1") => ({
-      CollectionPoint,
-      Interval,
-      ContactsOffered,
-      ContactsNotHandled: 0,
-      TalkTime: 0,
-    });
+      expect(first.body).toMatchObject({
+        Success: true,
+        Message: "2 of 2 rows accepted: 2 stored",
+        Data: { Received: 2, Stored: 2, Skipped: 0 },
+      });
+      const continued = await send("/api/ccc/CallVolume/BulkInsertCallVolume", {
+        token,
+        body: bodies.bulkInsertCallVolumeContinued,
+      });
+      expect(continued.status).toBe(200);
+      // Rows 0 and 1 are stored already (UpdateExisting "false": skipped); row 2 is new.
+      expect(continued.body).toMatchObject({ Success: true, Data: { Received: 3, Stored: 1, Skipped: 2, Failed: 0 } });
 
-    // The tenant's zone when the source has none.
-    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: "Europe/Berlin" } })).status).toBe(
-      200,
-    );
-    await post([row("7/1/2025 12:00", 1)]);
-    // The source's own zone wins.
-    const put = await api(key, "/api/v1/sources/communitywfm:1/settings", {
-      method: "PUT",
-      json: { timeZone: "America/Chicago" },
-    });
-    expect(put.status).toBe(200);
-    await post([row("7/1/2025 12:15", 2)]);
+      const { body } = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30&source=communitywfm:1");
+      expect(body.intervals).toEqual([
+        {
+          intervalStart: "2020-10-30T01:15:00.000Z",
+          date: "2020-10-30",
+          time: "01:15",
+          source: "communitywfm:1",
+          queueId: "2",
+          queueName: "2",
+          channel: "",
+          offered: 9,
+          handled: 6,
+          notHandled: 3,
+          handleSeconds: 300,
+          holdSeconds: 30,
+          serviceLevelPct: 90,
+          outboundContacts: 2,
+          outboundSeconds: 3,
+          ahtSeconds: 50,
+          userData: Array(10).fill("some extra data"),
+        },
+        {
+          intervalStart: "2020-10-30T02:15:00.000Z",
+          date: "2020-10-30",
+          time: "02:15",
+          source: "communitywfm:1",
+          queueId: "1",
+          queueName: "1",
+          channel: "",
+          offered: 5,
+          handled: 3,
+          notHandled: 2,
+          handleSeconds: 600,
+          holdSeconds: 30,
+          serviceLevelPct: 90,
+          outboundContacts: 2,
+          outboundSeconds: 3,
+          ahtSeconds: 200,
+          userData: [],
+        },
+        {
+          intervalStart: "2020-10-30T02:15:00.000Z",
+          date: "2020-10-30",
+          time: "02:15",
+          source: "communitywfm:1",
+          queueId: "2",
+          queueName: "2",
+          channel: "",
+          offered: 8,
+          handled: 8,
+          notHandled: 0,
+          handleSeconds: 300,
+          holdSeconds: 30,
+          serviceLevelPct: 90,
+          outboundContacts: 2,
+          outboundSeconds: 3,
+          ahtSeconds: 37.5,
+          userData: [],
+        },
+      ]);
 
-    // 1:15 on 2 November 2025 happens twice in Chicago: once in CDT (06:15Z), once in CST (07:15Z).
-    const fold = await post([
-      row("11/2/2025 1:15:00", 10),
-      row("11/2/2025 1:15:00", 20),
-      row("11/2/2025 1:00 AM", 5),
-      row("11/2/2025 1:00 AM", 6),
-      row("11/2/2025 2:00", 7),
-    ]);
-    expect(fold.body.Data).toMatchObject({ Received: 5, Stored: 5, Skipped: 0, Failed: 0 });
-    expect(fold.body.Data.Results[1]).toEqual({
-      Index: 1,
-      Success: true,
-      Message:
-        "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its second occurrence, 2025-11-02T01:15:00-06:00",
-    });
-    // The hour the clock skips in spring is refused; an offset says which it means.
-    const gap = await post([row("3/9/2025 2:15", 1), row("2025-03-09T02:15:00-06:00", 3)]);
-    expect(gap.body.Data.Results).toEqual([
-      {
-        Index: 0,
-        Success: false,
-        Field: "Interval",
-        Message: expect.stringContaining("does not exist in America/Chicago: the clock skips it"),
-      },
-      { Index: 1, Success: true },
-    ]);
+      // UpdateExisting "true" overwrites; "false" keeps what is stored.
+      const update = (UpdateExisting: string, ContactsOffered: string) =>
+        JSON.stringify({
+          AccountId: "1",
+          CallVolumeUpdates: [
+            {
+              UpdateExisting,
+              CollectionPoint: "1",
+              Interval: "2020-10-30 02:15",
+              ContactsOffered,
+              ContactsNotHandled: "0",
+              TalkTime: "60",
+            },
+          ],
+        });
+      expect(
+        (await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: update("false", "50") })).body.Data,
+      ).toMatchObject({ Stored: 0, Skipped: 1 });
+      expect(
+        (await send("/api/ccc/CallVolume/BulkInsertCallVolume", { token, body: update("True", "51") })).body.Data,
+      ).toMatchObject({ Stored: 1, Skipped: 0 });
+      const after = await getJson(key, "/api/v1/contact-volume?from=2020-10-30&to=2020-10-30&queue=1");
+      expect(after.body.intervals.map((i: any) => i.offered)).toEqual([51]);
+    },
+  );
 
-    const read = async (from: string, to: string) =>
-      (await getJson(key, `/api/v1/contact-volume?from=${from}&to=${to}&source=communitywfm:1`)).body.intervals.map(
-        (i: any) => [i.intervalStart, i.offered],
+  it(
+    "reads a naive Interval in the source's time zone, " +
+      "else the tenant's; the repeated hour at a DST change never collides",
+    async () => {
+      const { key, token } = await setup();
+      const post = (rows: unknown[]) =>
+        send("/api/ccc/CallVolume/BulkInsertCallVolume", {
+          token,
+          body: JSON.stringify({ AccountId: "1", CallVolumeUpdates: rows }),
+        });
+      const row = (Interval: string, ContactsOffered: number, CollectionPoint = "1") => ({
+        CollectionPoint,
+        Interval,
+        ContactsOffered,
+        ContactsNotHandled: 0,
+        TalkTime: 0,
+      });
+
+      // The tenant's zone when the source has none.
+      expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: "Europe/Berlin" } })).status).toBe(
+        200,
       );
-    expect(await read("2025-07-01T00:00:00Z", "2025-07-02T00:00:00Z")).toEqual([
-      ["2025-07-01T10:00:00.000Z", 1],
-      ["2025-07-01T17:15:00.000Z", 2],
-    ]);
-    expect(await read("2025-11-02T05:00:00Z", "2025-11-02T09:00:00Z")).toEqual([
-      ["2025-11-02T06:00:00.000Z", 5],
-      ["2025-11-02T06:15:00.000Z", 10],
-      ["2025-11-02T07:00:00.000Z", 6],
-      ["2025-11-02T07:15:00.000Z", 20],
-      ["2025-11-02T08:00:00.000Z", 7],
-    ]);
-    expect(await read("2025-03-09T00:00:00Z", "2025-03-10T00:00:00Z")).toEqual([["2025-03-09T08:15:00.000Z", 3]]);
+      await post([row("7/1/2025 12:00", 1)]);
+      // The source's own zone wins.
+      const put = await api(key, "/api/v1/sources/communitywfm:1/settings", {
+        method: "PUT",
+        json: { timeZone: "America/Chicago" },
+      });
+      expect(put.status).toBe(200);
+      await post([row("7/1/2025 12:15", 2)]);
 
-    // Re-sending the fold batch as it was: every row lands where it did, so all are skipped.
-    const again = await post([row("11/2/2025 1:15:00", 10), row("11/2/2025 1:15:00", 20)]);
-    expect(again.body.Data).toMatchObject({ Stored: 0, Skipped: 2 });
-  });
+      // 1:15 on 2 November 2025 happens twice in Chicago: once in CDT (06:15Z), once in CST (07:15Z).
+      const fold = await post([
+        row("11/2/2025 1:15:00", 10),
+        row("11/2/2025 1:15:00", 20),
+        row("11/2/2025 1:00 AM", 5),
+        row("11/2/2025 1:00 AM", 6),
+        row("11/2/2025 2:00", 7),
+      ]);
+      expect(fold.body.Data).toMatchObject({ Received: 5, Stored: 5, Skipped: 0, Failed: 0 });
+      expect(fold.body.Data.Results[1]).toEqual({
+        Index: 1,
+        Success: true,
+        Message:
+          "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+          "read as its second occurrence, 2025-11-02T01:15:00-06:00",
+      });
+      // The hour the clock skips in spring is refused; an offset says which it means.
+      const gap = await post([row("3/9/2025 2:15", 1), row("2025-03-09T02:15:00-06:00", 3)]);
+      expect(gap.body.Data.Results).toEqual([
+        {
+          Index: 0,
+          Success: false,
+          Field: "Interval",
+          Message: expect.stringContaining("does not exist in America/Chicago: the clock skips it"),
+        },
+        { Index: 1, Success: true },
+      ]);
+
+      const read = async (from: string, to: string) =>
+        (await getJson(key, `/api/v1/contact-volume?from=${from}&to=${to}&source=communitywfm:1`)).body.intervals.map(
+          (i: any) => [i.intervalStart, i.offered],
+        );
+      expect(await read("2025-07-01T00:00:00Z", "2025-07-02T00:00:00Z")).toEqual([
+        ["2025-07-01T10:00:00.000Z", 1],
+        ["2025-07-01T17:15:00.000Z", 2],
+      ]);
+      expect(await read("2025-11-02T05:00:00Z", "2025-11-02T09:00:00Z")).toEqual([
+        ["2025-11-02T06:00:00.000Z", 5],
+        ["2025-11-02T06:15:00.000Z", 10],
+        ["2025-11-02T07:00:00.000Z", 6],
+        ["2025-11-02T07:15:00.000Z", 20],
+        ["2025-11-02T08:00:00.000Z", 7],
+      ]);
+      expect(await read("2025-03-09T00:00:00Z", "2025-03-10T00:00:00Z")).toEqual([["2025-03-09T08:15:00.000Z", 3]]);
+
+      // Re-sending the fold batch as it was: every row lands where it did, so all are skipped.
+      const again = await post([row("11/2/2025 1:15:00", 10), row("11/2/2025 1:15:00", 20)]);
+      expect(again.body.Data).toMatchObject({ Stored: 0, Skipped: 2 });
+    },
+  );
 
   it("refuses bad rows by index: numbers, intervals, not-handled over offered", async () => {
     const { token } = await setup();
@@ -1254,7 +1299,8 @@ describe("call volume", () => {
         Success: false,
         Field: "Interval",
         Message:
-          "Interval 10/30/2020 2:10:00 is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)",
+          "Interval 10/30/2020 2:10:00 is not on the quarter hour " +
+          "(intervals start at :00, :15, :30 and :45, with no seconds)",
       },
       { Index: 1, Success: false, Field: "ContactsOffered", Message: "ContactsOffered must be a whole number" },
       {

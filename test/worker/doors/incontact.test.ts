@@ -44,7 +44,10 @@ async function getJson(key: string, path: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-/** The agent of the document's example (Agent ID 1, extension 4678) with every other kind of identifier, and a second agent. */
+/**
+ * The agent of the document's example (Agent ID 1, extension 4678) with every other kind of identifier, and a second
+ * agent.
+ */
 const ann = employee(1, {
   employeeId: "1",
   identifiers: [
@@ -249,82 +252,85 @@ describe("inContact door: agents and identifiers", () => {
     expect(await boardRow(key, "1")).toMatchObject({ state: "available" });
   });
 
-  it("answers 404 with a reason for an unknown agent or a missing parameter, 400 for a malformed one, never 500", async () => {
-    const { key } = await setup();
-    const cases: Array<[string, string | undefined, number, string]> = [
-      [
-        "/api/Record/StartForAgent",
-        '{"AgentIdentifier":"Id", "Value":"999"}',
-        404,
-        "No agent has employeeId 999 (AgentIdentifier Id)",
-      ],
-      // A username is not an employee id: each kind is looked up as itself only.
-      [
-        "/api/Record/StartForAgent",
-        '{"AgentIdentifier":"Id", "Value":"ann.lee"}',
-        404,
-        "No agent has employeeId ann.lee",
-      ],
-      [
-        "/api/Record/StartForAgent",
-        '{"AgentIdentifier":"Email", "Value":"agent1@example.com"}',
-        404,
-        "Unknown AgentIdentifier: Email",
-      ],
-      ["/api/Record/StartForAgent", '{"AgentIdentifier":"Id"}', 404, "Missing body parameter: Value"],
-      ["/api/Record/StopForAgent", '{"Value":"1"}', 404, "Missing body parameter: AgentIdentifier"],
-      ["/api/Blackout/StartForAgent", undefined, 404, "Missing body parameter: AgentIdentifier"],
-      [
-        "/api/Record/UpdateForAgent",
-        '{"AgentIdentifier":"Id", "Value":"1"}',
-        404,
-        "Missing body parameter: CallMetadata",
-      ],
-      ["/api/Record/StartForAgent", '{"AgentIdentifier":"Id", "Value":', 400, "Malformed JSON body"],
-      ["/api/Record/StartForAgent", "[]", 400, "The body must be a JSON object"],
-      [
-        "/api/Record/StartForAgent",
-        '{"AgentIdentifier":"Id", "Value":"1", "Timestamp":"20/11/2026 08:00"}',
-        400,
-        "Invalid Timestamp",
-      ],
-      [
-        "/api/Record/StartForAgent",
-        `{"AgentIdentifier":"Id", "Value":"1", "Timestamp":"${new Date(Date.now() + 3_600_000).toISOString()}"}`,
-        400,
-        "more than 5 minutes in the future",
-      ],
-      [
-        "/api/Record/UpdateForAgent",
-        '{"AgentIdentifier":"Id", "Value":"1", "CallMetadata":"user2=1"}',
-        400,
-        "CallMetadata must be a JSON object",
-      ],
-    ];
-    for (const [path, body, status, message] of cases) {
-      const res = await door(path, { method: "POST", auth: { basic: key }, body });
-      expect(res.status, `${path} ${body}`).toBe(status);
-      expect(res.body.Message, `${path} ${body}`).toContain(message);
-    }
-    const reads: Array<[string, number, string]> = [
-      ["/api/Agent?agentIdentifier=Id&value=999", 404, "No agent has employeeId 999"],
-      ["/api/Agent?agentIdentifier=Id", 404, "Missing query parameter: Value"],
-      ["/api/Agent", 404, "Missing query parameter: AgentIdentifier"],
-      ["/api/Agent?agentIdentifier=Fax&value=1", 404, "Unknown AgentIdentifier: Fax"],
-    ];
-    for (const [path, status, message] of reads) {
-      const res = await door(path, { auth: { basic: key } });
-      expect(res.status, path).toBe(status);
-      expect(res.body.Message, path).toContain(message);
-    }
-    // An unknown agent is not kept: the recorder hears 404 and fixes its configuration.
-    expect((await getJson(key, "/api/v1/agents/unknown")).body.agents).toEqual([]);
-    // Routes: a wrong method is a 405 naming the right one; an unknown command a 404, both in the door's envelope.
-    const wrongMethod = await door("/api/Record/StartForAgent", { auth: { basic: key } });
-    expect(wrongMethod).toMatchObject({ status: 405, body: { Message: expect.stringContaining("'GET'") } });
-    expect(wrongMethod.headers.get("allow")).toBe("POST");
-    expect((await door("/api/Record/PauseForAgent", { auth: { basic: key }, body: "{}" })).status).toBe(404);
-  });
+  it(
+    "answers 404 with a reason for an unknown agent or a " + "missing parameter, 400 for a malformed one, never 500",
+    async () => {
+      const { key } = await setup();
+      const cases: Array<[string, string | undefined, number, string]> = [
+        [
+          "/api/Record/StartForAgent",
+          '{"AgentIdentifier":"Id", "Value":"999"}',
+          404,
+          "No agent has employeeId 999 (AgentIdentifier Id)",
+        ],
+        // A username is not an employee id: each kind is looked up as itself only.
+        [
+          "/api/Record/StartForAgent",
+          '{"AgentIdentifier":"Id", "Value":"ann.lee"}',
+          404,
+          "No agent has employeeId ann.lee",
+        ],
+        [
+          "/api/Record/StartForAgent",
+          '{"AgentIdentifier":"Email", "Value":"agent1@example.com"}',
+          404,
+          "Unknown AgentIdentifier: Email",
+        ],
+        ["/api/Record/StartForAgent", '{"AgentIdentifier":"Id"}', 404, "Missing body parameter: Value"],
+        ["/api/Record/StopForAgent", '{"Value":"1"}', 404, "Missing body parameter: AgentIdentifier"],
+        ["/api/Blackout/StartForAgent", undefined, 404, "Missing body parameter: AgentIdentifier"],
+        [
+          "/api/Record/UpdateForAgent",
+          '{"AgentIdentifier":"Id", "Value":"1"}',
+          404,
+          "Missing body parameter: CallMetadata",
+        ],
+        ["/api/Record/StartForAgent", '{"AgentIdentifier":"Id", "Value":', 400, "Malformed JSON body"],
+        ["/api/Record/StartForAgent", "[]", 400, "The body must be a JSON object"],
+        [
+          "/api/Record/StartForAgent",
+          '{"AgentIdentifier":"Id", "Value":"1", "Timestamp":"20/11/2026 08:00"}',
+          400,
+          "Invalid Timestamp",
+        ],
+        [
+          "/api/Record/StartForAgent",
+          `{"AgentIdentifier":"Id", "Value":"1", "Timestamp":"${new Date(Date.now() + 3_600_000).toISOString()}"}`,
+          400,
+          "more than 5 minutes in the future",
+        ],
+        [
+          "/api/Record/UpdateForAgent",
+          '{"AgentIdentifier":"Id", "Value":"1", "CallMetadata":"user2=1"}',
+          400,
+          "CallMetadata must be a JSON object",
+        ],
+      ];
+      for (const [path, body, status, message] of cases) {
+        const res = await door(path, { method: "POST", auth: { basic: key }, body });
+        expect(res.status, `${path} ${body}`).toBe(status);
+        expect(res.body.Message, `${path} ${body}`).toContain(message);
+      }
+      const reads: Array<[string, number, string]> = [
+        ["/api/Agent?agentIdentifier=Id&value=999", 404, "No agent has employeeId 999"],
+        ["/api/Agent?agentIdentifier=Id", 404, "Missing query parameter: Value"],
+        ["/api/Agent", 404, "Missing query parameter: AgentIdentifier"],
+        ["/api/Agent?agentIdentifier=Fax&value=1", 404, "Unknown AgentIdentifier: Fax"],
+      ];
+      for (const [path, status, message] of reads) {
+        const res = await door(path, { auth: { basic: key } });
+        expect(res.status, path).toBe(status);
+        expect(res.body.Message, path).toContain(message);
+      }
+      // An unknown agent is not kept: the recorder hears 404 and fixes its configuration.
+      expect((await getJson(key, "/api/v1/agents/unknown")).body.agents).toEqual([]);
+      // Routes: a wrong method is a 405 naming the right one; an unknown command a 404, both in the door's envelope.
+      const wrongMethod = await door("/api/Record/StartForAgent", { auth: { basic: key } });
+      expect(wrongMethod).toMatchObject({ status: 405, body: { Message: expect.stringContaining("'GET'") } });
+      expect(wrongMethod.headers.get("allow")).toBe("POST");
+      expect((await door("/api/Record/PauseForAgent", { auth: { basic: key }, body: "{}" })).status).toBe(404);
+    },
+  );
 
   it("asks for credentials (Basic challenge), refuses bad keys and keys without import:agent-states", async () => {
     const { key } = await setup(["read:adherence"]);
@@ -346,40 +352,44 @@ describe("inContact door: agents and identifiers", () => {
 });
 
 describe("inContact door: duplicates, replays and lost stops", () => {
-  it("answers a duplicate start, a stop without a call and their blackout twins 200 with a warning, changing nothing", async () => {
-    const { key } = await setup();
-    const id = { AgentIdentifier: "Id", Value: "1" };
-    expect((await command(key, "/api/Record/StopForAgent", id)).body).toMatchObject({
-      Changed: false,
-      Warning: expect.stringContaining("No open call"),
-    });
-    expect(
-      (await command(key, "/api/Record/UpdateForAgent", { ...id, CallMetadata: { user1: "x" } })).body,
-    ).toMatchObject({ Changed: false, Warning: expect.stringContaining("No open call") });
-    const first = await command(key, "/api/Record/StartForAgent", id);
-    const again = await command(key, "/api/Record/StartForAgent", id);
-    expect(again).toMatchObject({
-      status: 200,
-      body: { Changed: false, Warning: expect.stringContaining("already open") },
-    });
-    expect(again.body.Call.CallInstance).toBe(first.body.Call.CallInstance);
-    expect((await command(key, "/api/Blackout/StopForAgent", id)).body).toMatchObject({
-      Changed: false,
-      Warning: expect.stringContaining("No open blackout"),
-    });
-    expect((await command(key, "/api/Blackout/StartForAgent", id)).body.Changed).toBe(true);
-    expect((await command(key, "/api/Blackout/StartForAgent", id)).body).toMatchObject({
-      Changed: false,
-      Warning: expect.stringContaining("already open"),
-    });
-    expect((await command(key, "/api/Record/StopForAgent", id)).body.Changed).toBe(true);
-    expect((await command(key, "/api/Record/StopForAgent", id)).body).toMatchObject({
-      Changed: false,
-      Warning: expect.stringContaining("No open call"),
-    });
-    const date = first.body.Call.StartTime.slice(0, 10);
-    expect((await timeline(key, "1", date)).map((s: any[]) => s[1])).toEqual(["on_call", "available"]);
-  });
+  it(
+    "answers a duplicate start, a stop without a call and " +
+      "their blackout twins 200 with a warning, changing nothing",
+    async () => {
+      const { key } = await setup();
+      const id = { AgentIdentifier: "Id", Value: "1" };
+      expect((await command(key, "/api/Record/StopForAgent", id)).body).toMatchObject({
+        Changed: false,
+        Warning: expect.stringContaining("No open call"),
+      });
+      expect(
+        (await command(key, "/api/Record/UpdateForAgent", { ...id, CallMetadata: { user1: "x" } })).body,
+      ).toMatchObject({ Changed: false, Warning: expect.stringContaining("No open call") });
+      const first = await command(key, "/api/Record/StartForAgent", id);
+      const again = await command(key, "/api/Record/StartForAgent", id);
+      expect(again).toMatchObject({
+        status: 200,
+        body: { Changed: false, Warning: expect.stringContaining("already open") },
+      });
+      expect(again.body.Call.CallInstance).toBe(first.body.Call.CallInstance);
+      expect((await command(key, "/api/Blackout/StopForAgent", id)).body).toMatchObject({
+        Changed: false,
+        Warning: expect.stringContaining("No open blackout"),
+      });
+      expect((await command(key, "/api/Blackout/StartForAgent", id)).body.Changed).toBe(true);
+      expect((await command(key, "/api/Blackout/StartForAgent", id)).body).toMatchObject({
+        Changed: false,
+        Warning: expect.stringContaining("already open"),
+      });
+      expect((await command(key, "/api/Record/StopForAgent", id)).body.Changed).toBe(true);
+      expect((await command(key, "/api/Record/StopForAgent", id)).body).toMatchObject({
+        Changed: false,
+        Warning: expect.stringContaining("No open call"),
+      });
+      const date = first.body.Call.StartTime.slice(0, 10);
+      expect((await timeline(key, "1", date)).map((s: any[]) => s[1])).toEqual(["on_call", "available"]);
+    },
+  );
 
   it("makes commands with a Timestamp idempotent: a replay changes nothing and counts nothing twice", async () => {
     const { key } = await setup();
@@ -412,49 +422,53 @@ describe("inContact door: duplicates, replays and lost stops", () => {
     expect(earlier.body).toMatchObject({ Changed: false, Warning: expect.stringContaining("in order") });
   });
 
-  it("closes a call and a blackout whose stop was lost with the agent's alarm, flagged, back to the state before", async () => {
-    const { tenant, key } = await setup();
-    await putSourceSettings(key, { lostStopTimeoutMinutes: 5 });
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "1", state: "training", timestamp: isoAgo(40) }]);
-    const started = await command(key, "/api/Record/StartForAgent", {
-      AgentIdentifier: "Id",
-      Value: "1",
-      Timestamp: isoAgo(30),
-    });
-    await command(key, "/api/Blackout/StartForAgent", { AgentIdentifier: "Id", Value: "1", Timestamp: isoAgo(29) });
+  it(
+    "closes a call and a blackout whose stop was lost " + "with the agent's alarm, flagged, back to the state before",
+    async () => {
+      const { tenant, key } = await setup();
+      await putSourceSettings(key, { lostStopTimeoutMinutes: 5 });
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "1", state: "training", timestamp: isoAgo(40) }]);
+      const started = await command(key, "/api/Record/StartForAgent", {
+        AgentIdentifier: "Id",
+        Value: "1",
+        Timestamp: isoAgo(30),
+      });
+      await command(key, "/api/Blackout/StartForAgent", { AgentIdentifier: "Id", Value: "1", Timestamp: isoAgo(29) });
 
-    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "1"));
-    // Not lost yet: a stop gets the timeout to arrive, counted from when the start did (a backfill's stop follows it).
-    await runDurableObjectAlarm(stub);
-    expect(await boardRow(key, "1")).toMatchObject({ state: "on_call" });
-    // Six minutes later, the alarm closes both at start + 5 minutes (by event time).
-    await alarmAt(stub, Date.now() + 6 * 60_000);
-    const startTs = Date.parse(started.body.Call.StartTime);
-    const row = await boardRow(key, "1");
-    expect(row).toMatchObject({ state: "training", source: "incontact", acdStateCode: "call-lost" });
-    expect(Date.parse(row.stateSince)).toBe(startTs + 5 * 60_000);
+      const stub = agentStub(env, tenant, await agentKeyOf(tenant, "1"));
+      // Not lost yet: a stop gets the timeout to arrive, counted from when the start did (a backfill's stop follows
+      // it).
+      await runDurableObjectAlarm(stub);
+      expect(await boardRow(key, "1")).toMatchObject({ state: "on_call" });
+      // Six minutes later, the alarm closes both at start + 5 minutes (by event time).
+      await alarmAt(stub, Date.now() + 6 * 60_000);
+      const startTs = Date.parse(started.body.Call.StartTime);
+      const row = await boardRow(key, "1");
+      expect(row).toMatchObject({ state: "training", source: "incontact", acdStateCode: "call-lost" });
+      expect(Date.parse(row.stateSince)).toBe(startTs + 5 * 60_000);
 
-    const tracked = (await door("/api/Agent?agentIdentifier=Id&value=1", { auth: { basic: key } })).body;
-    expect(tracked).toMatchObject({ ActiveCall: null, Blackout: false, LastBlackout: { LostStop: true } });
-    expect(tracked.InactiveCalls).toEqual([
-      expect.objectContaining({
-        CallState: "LostStop",
-        LostStop: true,
-        EndTime: new Date(startTs + 5 * 60_000).toISOString(),
-      }),
-    ]);
-    // The late stop finds nothing open, and says why.
-    const late = await command(key, "/api/Record/StopForAgent", { AgentIdentifier: "Id", Value: "1" });
-    expect(late.body).toMatchObject({ Changed: false, Warning: expect.stringContaining("lost stop") });
-    // A lost call's duration is unknown: it is not counted in contact volume.
-    const date = started.body.Call.StartTime.slice(0, 10);
-    expect(
-      (await getJson(key, `/api/v1/contact-volume?from=${date}&to=${date}&source=incontact`)).body.intervals,
-    ).toEqual([]);
-    // Running the alarm again changes nothing (alarms run at least once).
-    await alarmAt(stub, Date.now() + 7 * 60_000);
-    expect(await boardRow(key, "1")).toMatchObject({ state: "training", acdStateCode: "call-lost" });
-  });
+      const tracked = (await door("/api/Agent?agentIdentifier=Id&value=1", { auth: { basic: key } })).body;
+      expect(tracked).toMatchObject({ ActiveCall: null, Blackout: false, LastBlackout: { LostStop: true } });
+      expect(tracked.InactiveCalls).toEqual([
+        expect.objectContaining({
+          CallState: "LostStop",
+          LostStop: true,
+          EndTime: new Date(startTs + 5 * 60_000).toISOString(),
+        }),
+      ]);
+      // The late stop finds nothing open, and says why.
+      const late = await command(key, "/api/Record/StopForAgent", { AgentIdentifier: "Id", Value: "1" });
+      expect(late.body).toMatchObject({ Changed: false, Warning: expect.stringContaining("lost stop") });
+      // A lost call's duration is unknown: it is not counted in contact volume.
+      const date = started.body.Call.StartTime.slice(0, 10);
+      expect(
+        (await getJson(key, `/api/v1/contact-volume?from=${date}&to=${date}&source=incontact`)).body.intervals,
+      ).toEqual([]);
+      // Running the alarm again changes nothing (alarms run at least once).
+      await alarmAt(stub, Date.now() + 7 * 60_000);
+      expect(await boardRow(key, "1")).toMatchObject({ state: "training", acdStateCode: "call-lost" });
+    },
+  );
 });
 
 describe("inContact door: calls among states from other sources", () => {
@@ -725,7 +739,8 @@ describe("inContact door: metadata, contact volume and the tracker", () => {
     });
   });
 
-  it("GetAll answers with every tracked agent, more than 1,000: D1 read in pages, none twice, in the order", async () => {
+  it("GetAll answers with every tracked agent, " +
+    "more than 1,000: D1 read in pages, none twice, in the order", async () => {
     const tenant = newTenant("incontact");
     const { key } = await createKey(tenant);
     // 990 with an Agent ID, 11 with none (listed last): pages end inside each group and between them.
@@ -764,86 +779,90 @@ describe("inContact door: metadata, contact volume and the tracker", () => {
 });
 
 describe("inContact door: conformance with the native API", () => {
-  it("gives the same adherence, exceptions, intervals and board rows as the same day sent as native states", async () => {
-    const date = pastDate(3);
-    const schedule = [
-      { agentId: "1", start: at(date, "08:00"), end: at(date, "12:00"), activity: "work" },
-      { agentId: "1", start: at(date, "10:00"), end: at(date, "10:15"), activity: "break" },
-    ];
-    const native = [
-      { agentId: "1", state: "available", timestamp: at(date, "07:58") },
-      { agentId: "1", state: "break", timestamp: at(date, "10:02") },
-      { agentId: "1", state: "available", timestamp: at(date, "10:20") },
-      { agentId: "1", state: "offline", timestamp: at(date, "11:00") },
-    ];
-    const calls = [
-      ["08:30", "08:42"],
-      ["09:58", "10:04"], // runs into the break, and the break state arrives during it
-      ["10:25", "10:31"],
-    ];
+  it(
+    "gives the same adherence, exceptions, " + "intervals and board rows as the same day sent as native states",
+    async () => {
+      const date = pastDate(3);
+      const schedule = [
+        { agentId: "1", start: at(date, "08:00"), end: at(date, "12:00"), activity: "work" },
+        { agentId: "1", start: at(date, "10:00"), end: at(date, "10:15"), activity: "break" },
+      ];
+      const native = [
+        { agentId: "1", state: "available", timestamp: at(date, "07:58") },
+        { agentId: "1", state: "break", timestamp: at(date, "10:02") },
+        { agentId: "1", state: "available", timestamp: at(date, "10:20") },
+        { agentId: "1", state: "offline", timestamp: at(date, "11:00") },
+      ];
+      const calls = [
+        ["08:30", "08:42"],
+        ["09:58", "10:04"], // runs into the break, and the break state arrives during it
+        ["10:25", "10:31"],
+      ];
 
-    const viaDoor = await setup();
-    await postData(viaDoor.key, "/api/v1/import/schedules", schedule);
-    await postData(viaDoor.key, "/api/v1/import/agent-states", native);
-    for (const [start, stop] of calls) {
-      expect(
-        (
-          await command(viaDoor.key, "/api/Record/StartForAgent", {
-            AgentIdentifier: "Phone",
-            Value: "4678",
-            Timestamp: at(date, start!),
-          })
-        ).body.Changed,
-      ).toBe(true);
-      expect(
-        (
-          await command(viaDoor.key, "/api/Record/StopForAgent", {
-            AgentIdentifier: "Phone",
-            Value: "4678",
-            Timestamp: at(date, stop!),
-          })
-        ).body.Changed,
-      ).toBe(true);
-    }
+      const viaDoor = await setup();
+      await postData(viaDoor.key, "/api/v1/import/schedules", schedule);
+      await postData(viaDoor.key, "/api/v1/import/agent-states", native);
+      for (const [start, stop] of calls) {
+        expect(
+          (
+            await command(viaDoor.key, "/api/Record/StartForAgent", {
+              AgentIdentifier: "Phone",
+              Value: "4678",
+              Timestamp: at(date, start!),
+            })
+          ).body.Changed,
+        ).toBe(true);
+        expect(
+          (
+            await command(viaDoor.key, "/api/Record/StopForAgent", {
+              AgentIdentifier: "Phone",
+              Value: "4678",
+              Timestamp: at(date, stop!),
+            })
+          ).body.Changed,
+        ).toBe(true);
+      }
 
-    const viaNative = await setup();
-    await postData(viaNative.key, "/api/v1/import/schedules", schedule);
-    await postData(viaNative.key, "/api/v1/import/agent-states", [
-      ...native,
-      { agentId: "1", state: "on_call", timestamp: at(date, "08:30") },
-      { agentId: "1", state: "available", timestamp: at(date, "08:42") },
-      { agentId: "1", state: "on_call", timestamp: at(date, "09:58") },
-      { agentId: "1", state: "on_call", timestamp: at(date, "10:25") },
-      { agentId: "1", state: "available", timestamp: at(date, "10:31") },
-    ]);
+      const viaNative = await setup();
+      await postData(viaNative.key, "/api/v1/import/schedules", schedule);
+      await postData(viaNative.key, "/api/v1/import/agent-states", [
+        ...native,
+        { agentId: "1", state: "on_call", timestamp: at(date, "08:30") },
+        { agentId: "1", state: "available", timestamp: at(date, "08:42") },
+        { agentId: "1", state: "on_call", timestamp: at(date, "09:58") },
+        { agentId: "1", state: "on_call", timestamp: at(date, "10:25") },
+        { agentId: "1", state: "available", timestamp: at(date, "10:31") },
+      ]);
 
-    const day = async (key: string) => (await getJson(key, `/api/v1/adherence?date=${date}&agentId=1`)).body.agents[0];
-    const doorDay = await day(viaDoor.key);
-    expect(doorDay).toEqual(await day(viaNative.key));
-    expect(doorDay.exceptions.length).toBeGreaterThan(0);
-    expect(doorDay).toMatchObject({ scheduledSeconds: 14_400 });
+      const day = async (key: string) =>
+        (await getJson(key, `/api/v1/adherence?date=${date}&agentId=1`)).body.agents[0];
+      const doorDay = await day(viaDoor.key);
+      expect(doorDay).toEqual(await day(viaNative.key));
+      expect(doorDay.exceptions.length).toBeGreaterThan(0);
+      expect(doorDay).toMatchObject({ scheduledSeconds: 14_400 });
 
-    for (const { tenant } of [viaDoor, viaNative])
-      await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "1")));
-    const intervals = async (key: string) =>
-      (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
-    const doorIntervals = await intervals(viaDoor.key);
-    expect(doorIntervals.filter((r: any) => r.scheduledSeconds > 0)).toHaveLength(16);
-    expect(doorIntervals).toEqual(await intervals(viaNative.key));
+      for (const { tenant } of [viaDoor, viaNative])
+        await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "1")));
+      const intervals = async (key: string) =>
+        (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
+      const doorIntervals = await intervals(viaDoor.key);
+      expect(doorIntervals.filter((r: any) => r.scheduledSeconds > 0)).toHaveLength(16);
+      expect(doorIntervals).toEqual(await intervals(viaNative.key));
 
-    const rows = async (key: string) =>
-      (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === "1");
-    expect(await rows(viaDoor.key)).toEqual(await rows(viaNative.key));
+      const rows = async (key: string) =>
+        (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === "1");
+      expect(await rows(viaDoor.key)).toEqual(await rows(viaNative.key));
 
-    // The tracker costs nothing to an agent no recorder talks about: its object has no tracker table.
-    const tables = async (tenant: string) =>
-      runInDurableObject(
-        agentStub(env, tenant, await agentKeyOf(tenant, "1")),
-        (_instance, state) =>
-          state.storage.sql
-            .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name = 'call_tracker'")
-            .toArray().length,
-      );
-    expect([await tables(viaDoor.tenant), await tables(viaNative.tenant)]).toEqual([1, 0]);
-  });
+      // The tracker costs nothing to an agent no recorder talks about: its object has no tracker table.
+      const tables = async (tenant: string) =>
+        runInDurableObject(
+          agentStub(env, tenant, await agentKeyOf(tenant, "1")),
+          (_instance, state) =>
+            state.storage.sql
+              .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name = 'call_tracker'")
+              .toArray().length,
+        );
+      expect([await tables(viaDoor.tenant), await tables(viaNative.tenant)]).toEqual([1, 0]);
+    },
+  );
 });

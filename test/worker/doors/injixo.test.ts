@@ -434,45 +434,51 @@ describe("agent statuses: the interval model through the Worker", () => {
     expect(await states()).toEqual(["08:00 available", "10:00 break", "10:15 available", "12:00 offline"]);
   });
 
-  it("contiguous intervals across requests: the same day as sending them together, in any order; resending a part changes nothing", async () => {
-    const batch = [
-      interval("Ready", "08:00", "10:00"),
-      interval("Break", "10:00", "10:15"),
-      interval("Ready", "10:15", "12:00"),
-    ];
-    const together = await day([batch]);
-    expect(await together.spans()).toEqual([
-      "00:00 null",
-      "08:00 available",
-      "10:00 break",
-      "10:15 available",
-      "12:00 offline",
-    ]);
-    // As a client streaming closed intervals sends them: each one's end meets the next one's start.
-    const chronological = await day(batch.map((one) => [one]));
-    const reversed = await day([...batch].reverse().map((one) => [one]));
-    // A retry of one request of several.
-    const resent = await day([batch, [batch[0]!, batch[1]!], [batch[1]!]]);
-    const adherence = async (key: string, date: string) =>
-      (await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)).body;
-    for (const other of [chronological, reversed, resent]) {
-      expect(await other.spans()).toEqual(await together.spans());
-      expect(await adherence(other.key, other.date)).toEqual(await adherence(together.key, together.date));
-      expect(withoutSource(await boardRow(other.key, "E1"))).toEqual(withoutSource(await boardRow(together.key, "E1")));
-    }
-    // A code nobody mapped yet that starts where the last interval ended is the agent's state (neutral), not offline.
-    const unmappedNext = await day(
-      batch.map((one) => [one]),
-      { Ready: "available" },
-    );
-    expect(await unmappedNext.spans()).toEqual([
-      "00:00 null",
-      "08:00 available",
-      "10:00 null",
-      "10:15 available",
-      "12:00 offline",
-    ]);
-  });
+  it(
+    "contiguous intervals across requests: the same day as sending them together, " +
+      "in any order; resending a part changes nothing",
+    async () => {
+      const batch = [
+        interval("Ready", "08:00", "10:00"),
+        interval("Break", "10:00", "10:15"),
+        interval("Ready", "10:15", "12:00"),
+      ];
+      const together = await day([batch]);
+      expect(await together.spans()).toEqual([
+        "00:00 null",
+        "08:00 available",
+        "10:00 break",
+        "10:15 available",
+        "12:00 offline",
+      ]);
+      // As a client streaming closed intervals sends them: each one's end meets the next one's start.
+      const chronological = await day(batch.map((one) => [one]));
+      const reversed = await day([...batch].reverse().map((one) => [one]));
+      // A retry of one request of several.
+      const resent = await day([batch, [batch[0]!, batch[1]!], [batch[1]!]]);
+      const adherence = async (key: string, date: string) =>
+        (await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)).body;
+      for (const other of [chronological, reversed, resent]) {
+        expect(await other.spans()).toEqual(await together.spans());
+        expect(await adherence(other.key, other.date)).toEqual(await adherence(together.key, together.date));
+        expect(withoutSource(await boardRow(other.key, "E1"))).toEqual(
+          withoutSource(await boardRow(together.key, "E1")),
+        );
+      }
+      // A code nobody mapped yet that starts where the last interval ended is the agent's state (neutral), not offline.
+      const unmappedNext = await day(
+        batch.map((one) => [one]),
+        { Ready: "available" },
+      );
+      expect(await unmappedNext.spans()).toEqual([
+        "00:00 null",
+        "08:00 available",
+        "10:00 null",
+        "10:15 available",
+        "12:00 offline",
+      ]);
+    },
+  );
 
   it("an end and a start at one instant before a day begins: the day starts in the started activity", async () => {
     const { key } = await setup();
@@ -511,21 +517,24 @@ describe("agent statuses: the interval model through the Worker", () => {
     expect(await two.spans()).toEqual(await one.spans());
   });
 
-  it("overlapping intervals: the later start wins from its start on (the earlier one's end no longer counts)", async () => {
-    const partly = await day([[interval("Ready", "08:00", "12:00"), interval("Lunch", "11:30", "12:30")]]);
-    expect(await partly.states()).toEqual(["08:00 available", "11:30 lunch", "12:30 offline"]);
-    // A nested one ends the timeline: the agent does not go back to the outer activity.
-    const nested = await day([[interval("Ready", "08:00", "12:00"), interval("Lunch", "09:00", "10:00")]]);
-    expect(await nested.spans()).toEqual(["00:00 null", "08:00 available", "09:00 lunch", "10:00 offline"]);
-    // The same, the two in separate requests, in either order.
-    const apart = await day([[interval("Lunch", "09:00", "10:00")], [interval("Ready", "08:00", "12:00")]]);
-    expect(await apart.spans()).toEqual(await nested.spans());
-    // An end sent earlier that falls strictly inside an interval sent later no longer counts either.
-    const laterOverlap = await day([[interval("Ready", "08:00", "10:00")], [interval("Lunch", "09:00", "11:00")]]);
-    expect(await laterOverlap.spans()).toEqual(["00:00 null", "08:00 available", "09:00 lunch", "11:00 offline"]);
-    const earlierOverlap = await day([[interval("Lunch", "09:00", "11:00")], [interval("Ready", "08:00", "10:00")]]);
-    expect(await earlierOverlap.spans()).toEqual(await laterOverlap.spans());
-  });
+  it(
+    "overlapping intervals: the later start wins from " + "its start on (the earlier one's end no longer counts)",
+    async () => {
+      const partly = await day([[interval("Ready", "08:00", "12:00"), interval("Lunch", "11:30", "12:30")]]);
+      expect(await partly.states()).toEqual(["08:00 available", "11:30 lunch", "12:30 offline"]);
+      // A nested one ends the timeline: the agent does not go back to the outer activity.
+      const nested = await day([[interval("Ready", "08:00", "12:00"), interval("Lunch", "09:00", "10:00")]]);
+      expect(await nested.spans()).toEqual(["00:00 null", "08:00 available", "09:00 lunch", "10:00 offline"]);
+      // The same, the two in separate requests, in either order.
+      const apart = await day([[interval("Lunch", "09:00", "10:00")], [interval("Ready", "08:00", "12:00")]]);
+      expect(await apart.spans()).toEqual(await nested.spans());
+      // An end sent earlier that falls strictly inside an interval sent later no longer counts either.
+      const laterOverlap = await day([[interval("Ready", "08:00", "10:00")], [interval("Lunch", "09:00", "11:00")]]);
+      expect(await laterOverlap.spans()).toEqual(["00:00 null", "08:00 available", "09:00 lunch", "11:00 offline"]);
+      const earlierOverlap = await day([[interval("Lunch", "09:00", "11:00")], [interval("Ready", "08:00", "10:00")]]);
+      expect(await earlierOverlap.spans()).toEqual(await laterOverlap.spans());
+    },
+  );
 
   it("overlapping intervals across midnight: the day after reads back to the start an end closes", async () => {
     const { key } = await setup();
@@ -694,63 +703,69 @@ describe("contact events: counted once into the tenant's intervals", () => {
     ...extra,
   });
 
-  it("aggregates per queue, channel and interval; a replayed contact, in the same request or a later one, counts once", async () => {
-    const { tenant, key } = await setup();
-    const date = pastDate(2);
-    const at = (hhmm: string) => `${date}T${hhmm}Z`;
-    const batch = [
-      contact(at("08:01:00"), true, true, 100),
-      contact(at("08:14:59"), true, false, 30),
-      contact(at("08:01:00"), true, true, 100), // the first one again
-      contact(at("08:15:00"), true, true, 50.5),
-      contact(at("08:02:00"), true, true, 70, { channel: "chats" }),
-      contact(at("08:03:00"), true, true, 80, { queueName: "Sales EU" }),
-    ];
-    expect((await contacts(key, batch)).body).toEqual({ success: true, processed: 5, skipped: 1, errors: [] });
-    const rows = async () =>
-      (await volume(key, date, "injixo:1234")).map((r) => [
-        r.time,
-        r.queueName,
-        r.channel,
-        r.offered,
-        r.handled,
-        r.notHandled,
-        r.handleSeconds,
+  it(
+    "aggregates per queue, channel and interval; a replayed contact, " +
+      "in the same request or a later one, counts once",
+    async () => {
+      const { tenant, key } = await setup();
+      const date = pastDate(2);
+      const at = (hhmm: string) => `${date}T${hhmm}Z`;
+      const batch = [
+        contact(at("08:01:00"), true, true, 100),
+        contact(at("08:14:59"), true, false, 30),
+        contact(at("08:01:00"), true, true, 100), // the first one again
+        contact(at("08:15:00"), true, true, 50.5),
+        contact(at("08:02:00"), true, true, 70, { channel: "chats" }),
+        contact(at("08:03:00"), true, true, 80, { queueName: "Sales EU" }),
+      ];
+      expect((await contacts(key, batch)).body).toEqual({ success: true, processed: 5, skipped: 1, errors: [] });
+      const rows = async () =>
+        (await volume(key, date, "injixo:1234")).map((r) => [
+          r.time,
+          r.queueName,
+          r.channel,
+          r.offered,
+          r.handled,
+          r.notHandled,
+          r.handleSeconds,
+        ]);
+      const first = [
+        ["08:00", "Sales EU", "calls", 1, 1, 0, 80],
+        ["08:00", "Sales", "calls", 2, 1, 1, 100],
+        ["08:00", "Sales", "chats", 1, 1, 0, 70],
+        ["08:15", "Sales", "calls", 1, 1, 0, 50.5],
+      ];
+      expect(await rows()).toEqual(first);
+
+      // Resent after a timeout, with one new contact: only that one counts.
+      const again = await contacts(key, [...batch, contact(at("08:20:00"), true, false, 12)]);
+      expect(again.body).toEqual({ success: true, processed: 1, skipped: 6, errors: [] });
+      expect(await rows()).toEqual([...first.slice(0, 3), ["08:15", "Sales", "calls", 2, 1, 1, 50.5]]);
+      // "Calls" is the channel "calls": the same contact.
+      expect(
+        (await contacts(key, [contact(at("08:20:00"), true, false, 12, { channel: "Calls" })])).body,
+      ).toMatchObject({
+        processed: 0,
+        skipped: 1,
+      });
+
+      // Each (queueIdentifier, queueName) is a queue of its own, listed once.
+      const { results } = await env.DB.prepare(
+        "SELECT queue_id AS queueId, name FROM queues WHERE tenant = ? ORDER BY name",
+      )
+        .bind(tenant)
+        .all();
+      expect(results).toEqual([
+        { queueId: '["7","Sales"]', name: "Sales" },
+        { queueId: '["7","Sales EU"]', name: "Sales EU" },
       ]);
-    const first = [
-      ["08:00", "Sales EU", "calls", 1, 1, 0, 80],
-      ["08:00", "Sales", "calls", 2, 1, 1, 100],
-      ["08:00", "Sales", "chats", 1, 1, 0, 70],
-      ["08:15", "Sales", "calls", 1, 1, 0, 50.5],
-    ];
-    expect(await rows()).toEqual(first);
-
-    // Resent after a timeout, with one new contact: only that one counts.
-    const again = await contacts(key, [...batch, contact(at("08:20:00"), true, false, 12)]);
-    expect(again.body).toEqual({ success: true, processed: 1, skipped: 6, errors: [] });
-    expect(await rows()).toEqual([...first.slice(0, 3), ["08:15", "Sales", "calls", 2, 1, 1, 50.5]]);
-    // "Calls" is the channel "calls": the same contact.
-    expect((await contacts(key, [contact(at("08:20:00"), true, false, 12, { channel: "Calls" })])).body).toMatchObject({
-      processed: 0,
-      skipped: 1,
-    });
-
-    // Each (queueIdentifier, queueName) is a queue of its own, listed once.
-    const { results } = await env.DB.prepare(
-      "SELECT queue_id AS queueId, name FROM queues WHERE tenant = ? ORDER BY name",
-    )
-      .bind(tenant)
-      .all();
-    expect(results).toEqual([
-      { queueId: '["7","Sales"]', name: "Sales" },
-      { queueId: '["7","Sales EU"]', name: "Sales EU" },
-    ]);
-    // Another integration's contacts are its own.
-    expect((await contacts(key, [batch[0]!], "99")).body).toMatchObject({ processed: 1 });
-    expect(await volume(key, date, "injixo:99")).toEqual([
-      expect.objectContaining({ offered: 1, handled: 1, handleSeconds: 100 }),
-    ]);
-  });
+      // Another integration's contacts are its own.
+      expect((await contacts(key, [batch[0]!], "99")).body).toMatchObject({ processed: 1 });
+      expect(await volume(key, date, "injixo:99")).toEqual([
+        expect.objectContaining({ offered: 1, handled: 1, handleSeconds: 100 }),
+      ]);
+    },
+  );
 
   it("uses the tenant's zone and interval length", async () => {
     const { key } = await setup();
@@ -774,48 +789,53 @@ describe("contact events: counted once into the tenant's intervals", () => {
     ]);
   });
 
-  it("the retention job prunes contacts older than the retention with their intervals; what is kept counts as before", async () => {
-    const { tenant, key } = await setup();
-    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } })).status).toBe(200);
-    const [old, recent] = [pastDate(200), pastDate(2)];
-    const recentBatch = [
-      contact(`${recent}T08:01:00Z`, true, true, 100),
-      contact(`${recent}T08:02:00Z`, true, false, 30),
-    ];
-    const sent = await contacts(key, [
-      contact(`${old}T08:01:00Z`, true, true, 40),
-      contact(`${old}T08:20:00Z`, true, true, 50),
-      ...recentBatch,
-    ]);
-    expect(sent.body).toMatchObject({ processed: 4 });
-    const stored = async () =>
-      (
-        await env.DB.prepare("SELECT ts FROM contact_events WHERE tenant = ? ORDER BY ts")
-          .bind(tenant)
-          .all<{ ts: number }>()
-      ).results.map((r) => r.ts);
-    const counted = await volume(key, recent, "injixo:1234");
-    expect(counted).toEqual([expect.objectContaining({ offered: 2, handled: 1, notHandled: 1, handleSeconds: 100 })]);
-    expect(await stored()).toHaveLength(4);
+  it(
+    "the retention job prunes contacts older than the retention " +
+      "with their intervals; what is kept counts as before",
+    async () => {
+      const { tenant, key } = await setup();
+      expect((await api(key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } })).status).toBe(200);
+      const [old, recent] = [pastDate(200), pastDate(2)];
+      const recentBatch = [
+        contact(`${recent}T08:01:00Z`, true, true, 100),
+        contact(`${recent}T08:02:00Z`, true, false, 30),
+      ];
+      const sent = await contacts(key, [
+        contact(`${old}T08:01:00Z`, true, true, 40),
+        contact(`${old}T08:20:00Z`, true, true, 50),
+        ...recentBatch,
+      ]);
+      expect(sent.body).toMatchObject({ processed: 4 });
+      const stored = async () =>
+        (
+          await env.DB.prepare("SELECT ts FROM contact_events WHERE tenant = ? ORDER BY ts")
+            .bind(tenant)
+            .all<{ ts: number }>()
+        ).results.map((r) => r.ts);
+      const counted = await volume(key, recent, "injixo:1234");
+      expect(counted).toEqual([expect.objectContaining({ offered: 2, handled: 1, notHandled: 1, handleSeconds: 100 })]);
+      expect(await stored()).toHaveLength(4);
 
-    for (let runs = 0, done = false; !done; runs++) {
-      expect(runs).toBeLessThan(50);
-      done = (await purgeExpiredHistory(env, { rowsPerStatement: 1 })).finished;
-    }
-    expect(await stored()).toEqual([Date.parse(`${recent}T08:01:00Z`), Date.parse(`${recent}T08:02:00Z`)]);
-    expect(await volume(key, old, "injixo:1234")).toEqual([]);
-    expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
+      for (let runs = 0, done = false; !done; runs++) {
+        expect(runs).toBeLessThan(50);
+        done = (await purgeExpiredHistory(env, { rowsPerStatement: 1 })).finished;
+      }
+      expect(await stored()).toEqual([Date.parse(`${recent}T08:01:00Z`), Date.parse(`${recent}T08:02:00Z`)]);
+      expect(await volume(key, old, "injixo:1234")).toEqual([]);
+      expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
 
-    // The kept interval is still recounted from all of its contacts: a replay changes nothing, a new contact adds one.
-    expect((await contacts(key, recentBatch)).body).toMatchObject({ processed: 0, skipped: 2 });
-    expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
-    expect((await contacts(key, [contact(`${recent}T08:03:00Z`, true, true, 20)])).body).toMatchObject({
-      processed: 1,
-    });
-    expect(await volume(key, recent, "injixo:1234")).toEqual([
-      expect.objectContaining({ offered: 3, handled: 2, notHandled: 1, handleSeconds: 120 }),
-    ]);
-  });
+      // The kept interval is still recounted from all of its contacts: a replay changes nothing, a new contact adds
+      // one.
+      expect((await contacts(key, recentBatch)).body).toMatchObject({ processed: 0, skipped: 2 });
+      expect(await volume(key, recent, "injixo:1234")).toEqual(counted);
+      expect((await contacts(key, [contact(`${recent}T08:03:00Z`, true, true, 20)])).body).toMatchObject({
+        processed: 1,
+      });
+      expect(await volume(key, recent, "injixo:1234")).toEqual([
+        expect.objectContaining({ offered: 3, handled: 2, notHandled: 1, handleSeconds: 120 }),
+      ]);
+    },
+  );
 });
 
 describe("answers: errors by item, and the door's own error shape", () => {
