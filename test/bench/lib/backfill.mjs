@@ -1,8 +1,8 @@
 /**
  * The backfill part: the same request of 1,000 agent states (10 per agent, 100 agents) dated today
- * and dated 300 days back (medians of alternating rounds), for imported agents (who have today's events, a shift today and one on
- * the old day) and for agents nobody imported; and how long another request of the tenant takes
- * while the backfill's history is written. Targets: a back-dated request within 2× the time of the
+ * and dated 300 days back (medians of alternating rounds), for imported agents (who have today's
+ * events, a shift today and one on the old day) and for agents nobody imported; and how long another
+ * request of the tenant takes while the backfill's history is written. Targets: a back-dated request within 2× the time of the
  * same request for today, either way; the probe's median during the backfill's background work
  * within 2× its median on the quiet server.
  */
@@ -28,18 +28,30 @@ function records(agents, endsAgo, shiftMs = 0) {
 }
 
 /** One event per agent (untimed): loads each agent's object, as the ingest part's warm-up does. */
-const warmUp = (agents, ago) => agents.map((a) => ({ agentId: a.agentId, state: "available", timestamp: new Date(Date.now() - ago).toISOString() }));
+const warmUp = (agents, ago) =>
+  agents.map((a) => ({ agentId: a.agentId, state: "available", timestamp: new Date(Date.now() - ago).toISOString() }));
 
 async function send(url, key, data) {
-  const res = await expectPost(`${url}/api/v1/import/agent-states`, { data }, { token: key, timeoutMs: 600_000 }, [201]);
-  if (res.json?.processed !== data.length) throw new Error(`backfill: ${data.length} records sent, ${res.json?.processed} processed: ${res.text.slice(0, 300)}`);
+  const res = await expectPost(
+    `${url}/api/v1/import/agent-states`,
+    { data },
+    { token: key, timeoutMs: 600_000 },
+    [201],
+  );
+  if (res.json?.processed !== data.length)
+    throw new Error(
+      `backfill: ${data.length} records sent, ${res.json?.processed} processed: ${res.text.slice(0, 300)}`,
+    );
   return res.ms;
 }
 
 /** A request of the tenant as a supervisor's screen makes it: every agent's live row. */
 async function probe(url, key) {
   const started = performance.now();
-  const res = await fetch(`${url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(600_000) });
+  const res = await fetch(`${url}/api/v1/agents`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(600_000),
+  });
   await res.text();
   if (res.status !== 200) throw new Error(`backfill probe: GET /api/v1/agents → ${res.status}`);
   return performance.now() - started;
@@ -49,13 +61,23 @@ const ROUNDS = 3;
 
 export async function runBackfillBench({ url, key, unknownKey, log, settle }) {
   const imported = roster("F", 100);
-  const nobody = (label) => roster("U", 100).map((a) => ({ ...a, agentId: `nobody.${label}.${a.agentId}@bench.example` }));
+  const nobody = (label) =>
+    roster("U", 100).map((a) => ({ ...a, agentId: `nobody.${label}.${a.agentId}@bench.example` }));
   await expectPost(`${url}/api/v1/import/employees`, { data: employeeRecords(imported) }, { token: key }, [201]);
   // A shift today and on each old day a round backfills.
   const today = scheduleRecords(imported);
-  const shifted = (r, days) => ({ ...r, start: new Date(Date.parse(r.start) - days * DAY_MS).toISOString(), end: new Date(Date.parse(r.end) - days * DAY_MS).toISOString() });
+  const shifted = (r, days) => ({
+    ...r,
+    start: new Date(Date.parse(r.start) - days * DAY_MS).toISOString(),
+    end: new Date(Date.parse(r.end) - days * DAY_MS).toISOString(),
+  });
   const old = Array.from({ length: ROUNDS }, (_, r) => today.map((record) => shifted(record, DAYS_BACK + r))).flat();
-  await expectPost(`${url}/api/v1/import/schedules`, { data: [...today, ...old] }, { token: key, timeoutMs: 300_000 }, [201]);
+  await expectPost(
+    `${url}/api/v1/import/schedules`,
+    { data: [...today, ...old] },
+    { token: key, timeoutMs: 300_000 },
+    [201],
+  );
   log(`backfill: 100 employees with a shift today and on each of ${ROUNDS} days ${DAYS_BACK}+ days back`);
   await settle();
 
@@ -93,14 +115,16 @@ export async function runBackfillBench({ url, key, unknownKey, log, settle }) {
       times[kind].push(await send(url, unknownKey, data()));
       await settle();
     }
+    const ms = (kind) => times[kind][r].toFixed(0);
     log(
-      `backfill round ${r + 1}/${ROUNDS}: imported agents today ${times.today[r].toFixed(0)} ms, ${DAYS_BACK + r} days back ` +
-        `${times.back[r].toFixed(0)} ms; agents nobody imported today ${times.unknownToday[r].toFixed(0)} ms, back ${times.unknownBack[r].toFixed(0)} ms`,
+      `backfill round ${r + 1}/${ROUNDS}: imported agents today ${ms("today")} ms, ${DAYS_BACK + r} days back ` +
+        `${ms("back")} ms; agents nobody imported today ${ms("unknownToday")} ms, back ${ms("unknownBack")} ms`,
     );
   }
   log(
-    `backfill probe GET /api/v1/agents: quiet median ${median(quiet).toFixed(0)} ms (${quiet.length}), while the backfills' ` +
-      `history was written median ${median(during).toFixed(0)} ms, max ${Math.max(...during).toFixed(0)} ms (${during.length})`,
+    `backfill probe GET /api/v1/agents: quiet median ${median(quiet).toFixed(0)} ms (${quiet.length}), ` +
+      `while the backfills' history was written median ${median(during).toFixed(0)} ms, ` +
+      `max ${Math.max(...during).toFixed(0)} ms (${during.length})`,
   );
 
   const round2 = (x) => Math.round(x * 100) / 100;
@@ -122,6 +146,9 @@ export async function runBackfillBench({ url, key, unknownKey, log, settle }) {
     probeDuringMs: Math.round(median(during)),
     probeDuringMaxMs: Math.round(Math.max(...during)),
     probeRatio,
-    targetsMet: importedRatio <= BACKFILL_RATIO_TARGET && unknownRatio <= BACKFILL_RATIO_TARGET && probeRatio <= PROBE_RATIO_TARGET,
+    targetsMet:
+      importedRatio <= BACKFILL_RATIO_TARGET &&
+      unknownRatio <= BACKFILL_RATIO_TARGET &&
+      probeRatio <= PROBE_RATIO_TARGET,
   };
 }
