@@ -2,9 +2,9 @@
  * The backfill part: the same request of 1,000 agent states (10 per agent, 100 agents) dated today
  * and dated 300 days back (medians of alternating rounds), for imported agents (who have today's
  * events, a shift today and one on the old day) and for agents nobody imported; and how long another
- * request of the tenant takes while the backfill's history is written. Targets: a back-dated request within 2× the time of the
- * same request for today, either way; the probe's median during the backfill's background work
- * within 2× its median on the quiet server.
+ * request of the tenant takes while the backfill's history is written. Targets: a back-dated request
+ * within 2× the time of the same request for today, either way; the probe's median during the
+ * backfill's background work within 2× its median on the quiet server.
  */
 import { employeeRecords, expectPost, median, roster, scheduleRecords } from "./traffic.mjs";
 
