@@ -440,7 +440,7 @@ export class AgentDO extends DurableObject<Env> {
     if (firstDay > lastDay) return;
     // The calendar days the shifts cover (a night shift's runs past midnight), from the day before to the day after.
     const days = new Set<string>();
-    for (const shift of this.store.scheduledSpans(addDays(firstDay, -1), addDays(lastDay, 1))) {
+    for (const shift of this.shiftSpans(addDays(firstDay, -1), addDays(lastDay, 1), today)) {
       for (const day of datesBetween(localDate(shift.start, timeZone), localDate(shift.end - 1, timeZone))) {
         if (day >= firstDay && day <= lastDay) days.add(day);
       }
@@ -453,6 +453,19 @@ export class AgentDO extends DurableObject<Env> {
     this.store.markDaysDirty(
       [...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const),
     );
+  }
+
+  /**
+   * The span each shift day from `first` to `last` has a schedule for: around today (live traffic)
+   * from the schedule kept in memory, further back from storage in one read.
+   */
+  private shiftSpans(first: string, last: string, today: string): Array<{ start: number; end: number }> {
+    if (first < addDays(today, -2) || last > addDays(today, 1)) return this.store.scheduledSpans(first, last);
+    return datesBetween(first, last).flatMap((date) => {
+      const segments = this.store.segmentsForDates([date]);
+      if (segments.length === 0) return [];
+      return [{ start: Math.min(...segments.map((s) => s.start)), end: Math.max(...segments.map((s) => s.end)) }];
+    });
   }
 
   /** The report view: a shift day, with the segments published for that day. */
