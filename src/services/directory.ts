@@ -1,6 +1,12 @@
 /** The agent directory: who an identifier is, every agent of a tenant, and the identifiers nobody has yet. */
 import { database } from "../db/client.ts";
-import { listAgentProfiles, listIdentifiers, loadDirectoryVersion, resolveAgents as resolveInDirectory } from "../db/directory.ts";
+import {
+  listAgentProfiles,
+  listIdentifiers,
+  listTeams,
+  loadDirectoryVersion,
+  resolveAgents as resolveInDirectory,
+} from "../db/directory.ts";
 import { type UnknownAgent, isUnknownAgent, listUnknownAgentIds, listUnknownAgents } from "../db/unknown-agents.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind } from "../domain/identifiers.ts";
@@ -68,4 +74,14 @@ export async function agentDetail(
 /** Identifiers events were sent for that no employee has: what they were looked up as, how many events, when. */
 export function unknownAgents(env: Env, tenant: string): Promise<UnknownAgent[]> {
   return listUnknownAgents(env.DB, tenant);
+}
+
+/** The teams that have agents (of `only`, a team-scoped key's teams, when given), by name. */
+export async function tenantTeams(
+  env: Env,
+  tenant: string,
+  only: readonly string[] | null,
+): Promise<Array<{ name: string; agents: number }>> {
+  const teams = await listTeams(database(env.DB), tenant);
+  return only === null ? teams : teams.filter((team) => only.includes(team.name));
 }
