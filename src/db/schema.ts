@@ -410,7 +410,7 @@ export const keyAudit = sqliteTable(
     event: text("event").notNull(),
     keyId: text("key_id").notNull(),
     keyName: text("key_name").notNull(),
-    actor: text("actor").notNull(), // "operator", "operator:<X-Operator>", or "system"; a key's name for alarm.* events
+    actor: text("actor").notNull(), // "operator", "operator:<X-Operator>", or "system"; alarm.*: a key's name
     detail: text("detail"), // JSON
   },
   (t) => [

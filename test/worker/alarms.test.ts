@@ -11,7 +11,8 @@ async function setup() {
   const tenant = newTenant();
   const { key, id } = await createKey(tenant, undefined, "Supervisor Sam");
   await postData(key, "/api/v1/import/employees", [employee(1), employee(2, { team: "Night" })]);
-  await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: ago(60), end: ago(-60), activity: "work" }]);
+  const shift = { agentId: "E1", start: ago(60), end: ago(-60), activity: "work" };
+  await postData(key, "/api/v1/import/schedules", [shift]);
   await postData(key, "/api/v1/import/agent-states", [
     { agentId: "E1", state: "available", timestamp: ago(30) },
     { agentId: "E1", state: "break", timestamp: ago(10) },
@@ -64,7 +65,7 @@ describe("acknowledging an alarm", () => {
     const again = await api(key, "/api/v1/agents/E1/alarm/ack", { method: "POST" });
     expect(await again.json()).toEqual(ack);
 
-    // The exception ended (back at 5 minutes ago) and a new one began (3 minutes ago): it alarms again, unacknowledged.
+    // The exception ended (back 5 minutes ago) and a new one began (3 minutes ago): it alarms again, unacknowledged.
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "available", timestamp: ago(5) },
       { agentId: "E1", state: "lunch", timestamp: ago(3) },
