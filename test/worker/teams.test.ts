@@ -1,7 +1,7 @@
 /** Issue 25: what the app needs besides alarms: the teams there are, and the late-for-work mark on a board row. */
 import { describe, expect, it } from "vitest";
-import type { AgentView } from "../../src/domain/live.ts";
-import { adminFetch, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import type { AgentView, LiveMessage } from "../../src/domain/live.ts";
+import { adminFetch, ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function setup() {
   const tenant = newTenant();
@@ -83,5 +83,28 @@ describe("a board row's lateMinutes", () => {
     const late = Object.fromEntries(agents.map((a) => [a.agentId, a.lateMinutes]));
     // E3 has not arrived: late for the hour so far.
     expect(late).toEqual({ E1: 12, E2: null, E3: 60 });
+  });
+});
+
+describe("an agent who has not arrived", () => {
+  it("is late by one more minute on the board each minute, with no event", async () => {
+    const { key } = await setup();
+    // The alarm threshold far off: nothing but the lateness changes the row a minute into the shift.
+    const thresholds = { alarmThresholdSeconds: 600, severeThresholdSeconds: 900 };
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: thresholds } })).status).toBe(200);
+    const workStart = Date.now() - 58_500;
+    const shift = { agentId: "E1", start: new Date(workStart).toISOString(), end: ago(-60), activity: "work" };
+    await postData(key, "/api/v1/import/schedules", [shift]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "offline", timestamp: ago(30) }]);
+    const ticket = (await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string };
+    const board = await connect(ticket.ticket);
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    const e1 = expect.objectContaining({ agentId: "E1", lateMinutes: null });
+    expect(snapshot).toMatchObject({ agents: expect.arrayContaining([e1]) });
+    const oneMinute = (m: LiveMessage) => m.type === "change" && m.agent.agentId === "E1" && m.agent.lateMinutes === 1;
+    const late = await board.next(oneMinute, 4_000);
+    expect(late).toMatchObject({ agent: { adherence: "out", alarm: false } });
+    expect(Date.now()).toBeGreaterThanOrEqual(workStart + 60_000);
+    board.close();
   });
 });
