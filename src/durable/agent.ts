@@ -30,7 +30,14 @@ import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "..
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
-import { CallTracker, type TrackedCall, type TrackerAnswer, type TrackerCommand, type TrackerSettings, type TrackerView } from "./call-tracker.ts";
+import {
+  CallTracker,
+  type TrackedCall,
+  type TrackerAnswer,
+  type TrackerCommand,
+  type TrackerSettings,
+  type TrackerView,
+} from "./call-tracker.ts";
 import { agentStub } from "./names.ts";
 import { writeAgentIntervals } from "./interval-history.ts";
 import { MeteredSql, meteredEnv } from "../db/meter.ts";
@@ -55,7 +62,10 @@ export interface AgentContext {
  * (every call after its first, until they change): a tenant's mappings can run to hundreds, and
  * every ingest calls every agent it names.
  */
-export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & { settings: { version: number }; mappings: { version: number } };
+export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & {
+  settings: { version: number };
+  mappings: { version: number };
+};
 
 export interface AgentDay extends DayAdherence {
   profile: AgentProfile;
@@ -143,7 +153,9 @@ export class AgentDO extends DurableObject<Env> {
   ): Promise<{ answer: TrackerAnswer; row: RowUpdate | null; uncounted: TrackedCall[]; listed: boolean }> {
     this.remember(context);
     const tracker = this.tracker();
-    const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) => this.store.eventsBetween(from, to + 1));
+    const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) =>
+      this.store.eventsBetween(from, to + 1),
+    );
     this.storeEvents(events);
     this.syncTrackerDeadline();
     const row = await this.afterChange();
@@ -165,7 +177,10 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Replaces the agent's schedule for each given (shift) day. */
-  async replaceSchedule(context: AgentContext, days: Array<{ date: string; segments: ScheduleSegment[] }>): Promise<RowUpdate | null> {
+  async replaceSchedule(
+    context: AgentContext,
+    days: Array<{ date: string; segments: ScheduleSegment[] }>,
+  ): Promise<RowUpdate | null> {
     this.remember(context);
     for (const { date, segments } of days) {
       this.store.replaceSegments(date, segments);
@@ -370,13 +385,16 @@ export class AgentDO extends DurableObject<Env> {
       known.tenant === context.tenant &&
       known.settings.version === context.settings.version &&
       known.mappings?.version === context.mappings.version &&
-      (knownDirectory > context.directory || (knownDirectory === context.directory && sameProfile(known.profile, context.profile)))
+      (knownDirectory > context.directory ||
+        (knownDirectory === context.directory && sameProfile(known.profile, context.profile)))
     ) {
       return;
     }
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
-    const mappings = known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
-    const { profile, directory } = known && knownDirectory > context.directory ? { ...known, directory: knownDirectory } : context;
+    const mappings =
+      known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
+    const { profile, directory } =
+      known && knownDirectory > context.directory ? { ...known, directory: knownDirectory } : context;
     this.cachedContext = { ...context, settings, mappings, profile, directory };
     this.store.setMeta("context", this.cachedContext);
     if (!known) return;
@@ -414,7 +432,8 @@ export class AgentDO extends DurableObject<Env> {
   /** The state mapper of the newest mapping this object knows (built once per version). */
   private mapper(): StateMapper {
     const mappings = this.context()?.mappings ?? { version: 0, mappings: [] };
-    if (this.mapperFor?.version !== mappings.version) this.mapperFor = { version: mappings.version, mapper: new StateMapper(mappings.mappings) };
+    if (this.mapperFor?.version !== mappings.version)
+      this.mapperFor = { version: mappings.version, mapper: new StateMapper(mappings.mappings) };
     return this.mapperFor.mapper;
   }
 
@@ -469,7 +488,9 @@ export class AgentDO extends DurableObject<Env> {
       if (days.has(today)) this.store.markDirty(today, first, false);
       return;
     }
-    this.store.markDaysDirty([...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const));
+    this.store.markDaysDirty(
+      [...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const),
+    );
   }
 
   /** The report view: a shift day, with the segments published for that day. */
@@ -591,7 +612,8 @@ export class AgentDO extends DurableObject<Env> {
     const urgent = this.store.getMeta<boolean>("flushTodayNow") === true && dirty.length > 0;
     if (urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.
-    if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
+    if (dirty.some((d) => d.date === today))
+      due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -637,7 +659,10 @@ export class AgentDO extends DurableObject<Env> {
 
   private nextIntervalStart(now: number): number {
     const { timeZone, intervalMinutes } = this.settings();
-    return intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes)[1] ?? now + intervalMinutes * 60_000;
+    return (
+      intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes)[1] ??
+      now + intervalMinutes * 60_000
+    );
   }
 
   /**

@@ -29,7 +29,7 @@ export const DOCUMENT_INFO = {
   description: [
     "The native API (imports, reads, settings, state codes, sources, live board, alarms, contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
     "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then 429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
-    "Errors answer `{ \"error\": \"…\", \"field\"?: \"…\" }` (the doors answer in their vendor's shape). Batch imports answer per record: partial success is success, and every refused record is listed by index.",
+    'Errors answer `{ "error": "…", "field"?: "…" }` (the doors answer in their vendor\'s shape). Batch imports answer per record: partial success is success, and every refused record is listed by index.',
   ].join("\n\n"),
   tags: [
     { name: "Imports", description: "Batches of employees, schedules, agent states and historical volume" },
@@ -58,7 +58,8 @@ export function apiDocument(app: Hono<any>) {
   return cached as ReturnType<typeof openApiDocument>;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -77,4 +78,8 @@ export const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-export const DOCS_HEADERS = { "content-type": "text/html; charset=utf-8", "content-security-policy": CSP, "referrer-policy": "no-referrer" };
+export const DOCS_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": CSP,
+  "referrer-policy": "no-referrer",
+};

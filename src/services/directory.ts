@@ -33,8 +33,13 @@ export async function resolveAgents(
  * Every agent of a tenant: active employees, plus ACD agent ids no employee matches yet (not in a
  * team); of one team, or of several (a team-scoped key's), when given.
  */
-export async function tenantAgentProfiles(env: Env, tenant: string, team?: string | readonly string[]): Promise<AgentProfile[]> {
-  if (Array.isArray(team)) return (await Promise.all(team.map((one: string) => tenantAgentProfiles(env, tenant, one)))).flat();
+export async function tenantAgentProfiles(
+  env: Env,
+  tenant: string,
+  team?: string | readonly string[],
+): Promise<AgentProfile[]> {
+  if (Array.isArray(team))
+    return (await Promise.all(team.map((one: string) => tenantAgentProfiles(env, tenant, one)))).flat();
   const profiles = await listAgentProfiles(database(env.DB), tenant, team as string | undefined);
   if (team === undefined) profiles.push(...(await listUnknownAgentIds(env.DB, tenant)).map(unknownAgentProfile));
   return profiles;

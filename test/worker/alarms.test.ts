@@ -55,7 +55,10 @@ describe("acknowledging an alarm", () => {
     expect(res.status).toBe(200);
     const ack = (await res.json()) as { agentId: string; acknowledgedAt: string; acknowledgedBy: string };
     expect(ack).toEqual({ agentId: "E1", acknowledgedAt: expect.any(String), acknowledgedBy: "Supervisor Sam" });
-    const change = await board.next(changeOf("E1", (a) => a.acknowledgedAt !== null), 1_000);
+    const change = await board.next(
+      changeOf("E1", (a) => a.acknowledgedAt !== null),
+      1_000,
+    );
     expect(Date.now() - before).toBeLessThan(1_000);
     const acknowledged = { alarm: true, acknowledgedAt: ack.acknowledgedAt, acknowledgedBy: "Supervisor Sam" };
     expect(change).toMatchObject({ agent: acknowledged });
@@ -94,7 +97,10 @@ describe("snoozing an agent's alarms", () => {
     const snooze = (await res.json()) as { snoozedUntil: string };
     expect(snooze).toEqual({ agentId: "E1", snoozedUntil: expect.any(String), snoozedBy: "Supervisor Sam" });
     expect(Date.parse(snooze.snoozedUntil) - Date.now()).toBeGreaterThan(14 * 60_000);
-    await board.next(changeOf("E1", (a) => a.snoozedUntil === snooze.snoozedUntil && !a.alarm && !a.severe), 1_000);
+    await board.next(
+      changeOf("E1", (a) => a.snoozedUntil === snooze.snoozedUntil && !a.alarm && !a.severe),
+      1_000,
+    );
     // Still judged: out of adherence since the same instant, the day's percentage unchanged.
     expect(await rowOf(key, "E1")).toMatchObject({
       adherence: "out",
@@ -108,7 +114,10 @@ describe("snoozing an agent's alarms", () => {
 
     const ended = await api(key, "/api/v1/agents/E1/snooze", { method: "DELETE" });
     expect(await ended.json()).toEqual({ agentId: "E1", ended: true });
-    await board.next(changeOf("E1", (a) => a.snoozedUntil === null && a.alarm), 1_000);
+    await board.next(
+      changeOf("E1", (a) => a.snoozedUntil === null && a.alarm),
+      1_000,
+    );
     const none = await api(key, "/api/v1/agents/E1/snooze", { method: "DELETE" });
     expect(await none.json()).toEqual({ agentId: "E1", ended: false });
     board.close();
@@ -126,7 +135,10 @@ describe("snoozing an agent's alarms", () => {
     await publishRows(env, tenant, [row]);
     await board.next(changeOf("E1", (a) => !a.alarm && a.snoozedUntil === new Date(until).toISOString()));
     // Nothing else happens to the agent: its object's own alarm sends the row again when the snooze ends.
-    await board.next(changeOf("E1", (a) => a.alarm && a.snoozedUntil === null), 3_000);
+    await board.next(
+      changeOf("E1", (a) => a.alarm && a.snoozedUntil === null),
+      3_000,
+    );
     expect(Date.now()).toBeGreaterThanOrEqual(until);
     board.close();
   });
@@ -156,7 +168,11 @@ describe("who may act on alarms", () => {
     expect((await api(reader, "/api/v1/agents/E1/snooze", { json: { minutes: 15 } })).status).toBe(403);
 
     const night = await scopedKey(tenant, ["act:alarms"], ["Night"]);
-    for (const [method, path] of [["POST", "alarm/ack"], ["POST", "snooze"], ["DELETE", "snooze"]] as const) {
+    for (const [method, path] of [
+      ["POST", "alarm/ack"],
+      ["POST", "snooze"],
+      ["DELETE", "snooze"],
+    ] as const) {
       const denied = await api(night, `/api/v1/agents/E1/${path}`, { method, body: JSON.stringify({ minutes: 15 }) });
       expect(denied.status, `${method} ${path}`).toBe(403);
       expect(await denied.json()).toMatchObject({ teams: ["Night"] });
