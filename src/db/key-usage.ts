@@ -80,15 +80,19 @@ export async function addKeyUsage(
     statements.push(
       d1
         .prepare(
-          `INSERT INTO key_usage_last (tenant, key_id, secret, last_used_at, last_country, last_error_at, last_error_status, last_error_message)
+          `INSERT INTO key_usage_last (tenant, key_id, secret, last_used_at,
+            last_country, last_error_at, last_error_status, last_error_message)
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
            ON CONFLICT (tenant, key_id, secret) DO UPDATE SET
              last_used_at = max(last_used_at, excluded.last_used_at),
              last_country = CASE WHEN excluded.last_used_at >= last_used_at AND excluded.last_country IS NOT NULL
                                  THEN excluded.last_country ELSE last_country END,
-             last_error_at = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_at ELSE last_error_at END,
-             last_error_status = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_status ELSE last_error_status END,
-             last_error_message = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_message ELSE last_error_message END`,
+             last_error_at = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_at ELSE last_error_at END,
+             last_error_status = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_status ELSE last_error_status END,
+             last_error_message = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_message ELSE last_error_message END`,
         )
         .bind(
           l.tenant,

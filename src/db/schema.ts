@@ -392,7 +392,9 @@ export const keyUsage = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenant, t.keyId, t.hour, t.secret] })],
 );
 
-/** Per key and secret: the newest use (epoch ms, request.cf country) and the newest error answered. WITHOUT ROWID too. */
+/**
+ * Per key and secret: the newest use (epoch ms, request.cf country) and the newest error answered. WITHOUT ROWID too.
+ */
 export const keyUsageLast = sqliteTable(
   "key_usage_last",
   {

@@ -272,7 +272,7 @@ function buildRoster(count: number): Employee[] {
   const r = mulberry32(20_261_122);
   const seen = new Set<string>();
   const roster: Employee[] = [];
-  for (let i = 0; roster.length < count; i++) {
+  while (roster.length < count) {
     const firstName = pick(FIRST_NAMES, r);
     const lastName = pick(LAST_NAMES, r);
     const email = `${emailPart(firstName)}.${emailPart(lastName)}@demo.example`;
@@ -859,7 +859,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     let schedulesImported = false;
     if (sched.response.status === 404) {
       log(
-        "WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): the board will show agents as unscheduled",
+        "WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): " +
+          "the board will show agents as unscheduled",
       );
     } else if (!sched.data) {
       log(`WARNING: importing schedules failed: ${failure(sched)}`);
@@ -867,7 +868,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       const s = sched.data;
       schedulesImported = true;
       log(
-        `schedules: ${s.imported} segments imported, ${s.skipped} skipped, ${s.errors.length} errors (${agents.length} shifts around now)`,
+        `schedules: ${s.imported} segments imported, ${s.skipped} skipped, ` +
+          `${s.errors.length} errors (${agents.length} shifts around now)`,
       );
       for (const e of s.errors.slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
     }
@@ -936,11 +938,11 @@ async function stream(
   /** Sends one batch; retries what may succeed later (network errors, 429, 5xx, "resend" records). */
   async function send(batch: AgentStateRecord[]): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
-      let res;
+      const post = () =>
+        api.send(() => api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }));
+      let res: Awaited<ReturnType<typeof post>>;
       try {
-        res = await api.send(() =>
-          api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }),
-        );
+        res = await post();
       } catch (error) {
         if (error instanceof StopError) return;
         const wait = Math.min(1_000 * 2 ** attempt, 30_000);
@@ -1025,7 +1027,8 @@ async function stream(
       const summary = [...states].map(([s, n]) => `${short[s] ?? s} ${n}`).join(", ");
       log(
         `${clock(tickStart)} sent ${window.events} events in ${window.requests} requests (total ${total.events}), ` +
-          `errors ${window.errors} (total ${total.errors}), retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
+          `errors ${window.errors} (total ${total.errors}), ` +
+          `retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
       );
       window = { requests: 0, events: 0, errors: 0, retries: 0 };
     }
@@ -1106,7 +1109,8 @@ async function main() {
     signal: controller.signal,
     onReady: (info) => {
       console.log(
-        `[demo-acd] streaming ${info.agents} agents to ${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`,
+        `[demo-acd] streaming ${info.agents} agents to ` +
+          `${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`,
       );
     },
   });

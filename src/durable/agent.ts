@@ -168,7 +168,10 @@ export class AgentDO extends DurableObject<Env> {
     return this.tracker().view(source);
   }
 
-  /** What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's tracked list. */
+  /**
+   * What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's
+   * tracked list.
+   */
   async confirmTracked(source: string, done: { counted: number[]; listed: boolean }): Promise<void> {
     this.tracker().markCounted(source, done.counted);
     const listed = this.store.getMeta<string[]>("trackerListed") ?? [];
@@ -331,7 +334,10 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
-  /** Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it knows. */
+  /**
+   * Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it
+   * knows.
+   */
   private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
@@ -415,7 +421,9 @@ export class AgentDO extends DurableObject<Env> {
     }
   }
 
-  /** The whole context of a reference, from what this object knows; null when it knows older versions than those named. */
+  /**
+   * The whole context of a reference, from what this object knows; null when it knows older versions than those named.
+   */
   private completeContext(context: AgentContext | AgentContextRef): AgentContext | null {
     const settings = "settings" in context.settings ? (context.settings as VersionedSettings) : null;
     const mappings = "mappings" in context.mappings ? (context.mappings as VersionedMappings) : null;
@@ -474,11 +482,12 @@ export class AgentDO extends DurableObject<Env> {
     const today = this.today(now);
     const firstDay = localDate(first, timeZone);
     const nextDay = next ? localDate(next, timeZone) : today;
+    // biome-ignore lint/complexity/useMathMinMax: dates (strings), not numbers
     const lastDay = nextDay < today ? nextDay : today;
     if (firstDay > lastDay) return;
     // The calendar days the shifts cover (a night shift's runs past midnight), from the day before to the day after.
     const days = new Set<string>();
-    for (const shift of this.store.scheduledSpans(addDays(firstDay, -1), addDays(lastDay, 1))) {
+    for (const shift of this.shiftSpans(addDays(firstDay, -1), addDays(lastDay, 1), today)) {
       for (const day of datesBetween(localDate(shift.start, timeZone), localDate(shift.end - 1, timeZone))) {
         if (day >= firstDay && day <= lastDay) days.add(day);
       }
@@ -491,6 +500,19 @@ export class AgentDO extends DurableObject<Env> {
     this.store.markDaysDirty(
       [...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const),
     );
+  }
+
+  /**
+   * The span each shift day from `first` to `last` has a schedule for: around today (live traffic)
+   * from the schedule kept in memory, further back from storage in one read.
+   */
+  private shiftSpans(first: string, last: string, today: string): Array<{ start: number; end: number }> {
+    if (first < addDays(today, -2) || last > addDays(today, 1)) return this.store.scheduledSpans(first, last);
+    return datesBetween(first, last).flatMap((date) => {
+      const segments = this.store.segmentsForDates([date]);
+      if (segments.length === 0) return [];
+      return [{ start: Math.min(...segments.map((s) => s.start)), end: Math.max(...segments.map((s) => s.end)) }];
+    });
   }
 
   /** The report view: a shift day, with the segments published for that day. */
@@ -511,7 +533,10 @@ export class AgentDO extends DurableObject<Env> {
     return { ...day, segments, events };
   }
 
-  /** What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its events go. */
+  /**
+   * What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its
+   * events go.
+   */
   private liveWindow(now: number) {
     const { timeZone } = this.settings();
     const today = localDate(now, timeZone);
@@ -608,7 +633,8 @@ export class AgentDO extends DurableObject<Env> {
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
-    // Finished history goes to D1 within seconds: earlier days' totals, and today's when a mapping or the settings changed.
+    // Finished history goes to D1 within seconds: earlier days' totals, and today's when a mapping or the settings
+    // changed.
     const urgent = this.store.getMeta<boolean>("flushTodayNow") === true && dirty.length > 0;
     if (urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.

@@ -10,7 +10,8 @@ import { type ApiKey, type TestServer, startServer } from "./server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[e2e] Skipping dashboard tests: ${CHROMIUM} does not exist (install the chromium package).`);
+if (!hasChromium)
+  console.warn(`[e2e] Skipping dashboard tests: ${CHROMIUM} does not exist (install the chromium package).`);
 
 const TENANT = "acme";
 const MINUTE = 60_000;
@@ -57,7 +58,14 @@ async function counters(page: Page): Promise<Record<string, number>> {
 /** What the counters should say for these rows. */
 function expectedCounters(rows: RowView[]) {
   const count = (...levels: string[]) => rows.filter((r) => levels.includes(r.level)).length;
-  return { total: rows.length, in: count("in"), out: count("out", "alarm", "severe"), alarm: count("alarm", "severe"), neutral: count("neutral"), unscheduled: count("unscheduled") };
+  return {
+    total: rows.length,
+    in: count("in"),
+    out: count("out", "alarm", "severe"),
+    alarm: count("alarm", "severe"),
+    neutral: count("neutral"),
+    unscheduled: count("unscheduled"),
+  };
 }
 
 const cellText = (page: Page, agentId: string, col: string) =>
@@ -72,7 +80,11 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
 
   beforeAll(async () => {
     server = await startServer();
-    key = await server.createKey(TENANT, ["import:employees", "import:agent-states", "import:schedules", "read:adherence"], "dashboard-e2e");
+    key = await server.createKey(
+      TENANT,
+      ["import:employees", "import:agent-states", "import:schedules", "read:adherence"],
+      "dashboard-e2e",
+    );
 
     const employees = await server.post("/api/v1/import/employees", key.key, {
       data: [
@@ -105,7 +117,16 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
     // Test instrumentation only: remember each WebSocket the page opens, so a test can drop one.
@@ -141,19 +162,45 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Connect", exact: true }).click();
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
     expect(await page.locator("#connection").textContent()).toContain("Connected");
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, {
+      timeout: 10_000,
+    });
 
     const rows = await visibleRows(page);
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
-    expect(byId.E1).toMatchObject({ name: "Alice Archer", team: "Day", state: "Available", activity: "Work", adherence: "In", level: "in", outFor: "" });
-    expect(byId.E2).toMatchObject({ name: "Bob Baker", team: "Day", state: "Lunch", activity: "Work", adherence: "Alarm", level: "alarm" });
-    expect(byId.E3).toMatchObject({ name: "Carol Chen", team: "Night", state: "Available", adherence: "In", level: "in" });
+    expect(byId.E1).toMatchObject({
+      name: "Alice Archer",
+      team: "Day",
+      state: "Available",
+      activity: "Work",
+      adherence: "In",
+      level: "in",
+      outFor: "",
+    });
+    expect(byId.E2).toMatchObject({
+      name: "Bob Baker",
+      team: "Day",
+      state: "Lunch",
+      activity: "Work",
+      adherence: "Alarm",
+      level: "alarm",
+    });
+    expect(byId.E3).toMatchObject({
+      name: "Carol Chen",
+      team: "Night",
+      state: "Available",
+      adherence: "In",
+      level: "in",
+    });
     // Times are shown and computed from stateSince / outSince (about 30 min and 2 min).
     expect(byId.E1!.stateFor).toMatch(/^(29|30|31):\d\d$/);
     expect(byId.E2!.outFor).toMatch(/^[1-3]:\d\d$/);
 
     // The key lives in sessionStorage only.
-    const storage = await page.evaluate(() => ({ session: sessionStorage.getItem("rta.apiKey"), local: localStorage.length }));
+    const storage = await page.evaluate(() => ({
+      session: sessionStorage.getItem("rta.apiKey"),
+      local: localStorage.length,
+    }));
     expect(storage).toEqual({ session: key.key, local: 0 });
 
     // Counters match the rows: Alice and Carol in, Bob out and in alarm.
@@ -189,9 +236,16 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(await cellText(page, "E1", "stateFor")).not.toBe(stateForBefore);
 
     // Time out of adherence ticks from outSince.
-    await page.waitForFunction(() => /^0:0[1-9]$/.test(document.querySelector('#rows tr[data-agent-id="E1"] [data-col="outFor"]')?.textContent ?? ""), null, {
-      timeout: 5_000,
-    });
+    await page.waitForFunction(
+      () =>
+        /^0:0[1-9]$/.test(
+          document.querySelector('#rows tr[data-agent-id="E1"] [data-col="outFor"]')?.textContent ?? "",
+        ),
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
 
     const rows = await visibleRows(page);
     expect(rows.map((r) => r.id)).toEqual(["E2", "E1", "E3"]);
@@ -204,72 +258,103 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     expect(options).toEqual(["", "Day", "Night"]);
 
     await page.getByLabel("Show team").selectOption("Night");
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]:not([hidden])").length === 1, null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll("#rows tr[data-agent-id]:not([hidden])").length === 1,
+      null,
+      { timeout: 5_000 },
+    );
     let rows = await visibleRows(page);
     expect(rows.map((r) => r.id)).toEqual(["E3"]);
     expect(await page.isHidden('#rows tr[data-agent-id="E1"]')).toBe(true);
     expect(await page.isHidden('#rows tr[data-agent-id="E2"]')).toBe(true);
-    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "1", null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "1", null, {
+      timeout: 5_000,
+    });
     expect(await counters(page)).toEqual({ total: 1, in: 1, out: 0, alarm: 0, neutral: 0, unscheduled: 0 });
 
     await page.getByLabel("Show team").selectOption("Day");
-    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "2", null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "2", null, {
+      timeout: 5_000,
+    });
     rows = await visibleRows(page);
     expect(rows.map((r) => r.id).sort()).toEqual(["E1", "E2"]);
     expect(await counters(page)).toEqual(expectedCounters(rows));
 
     await page.getByLabel("Show team").selectOption("");
-    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "3", null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "3", null, {
+      timeout: 5_000,
+    });
   });
 
   it("sorts by a clicked column header and sets aria-sort", async () => {
     await page.getByRole("button", { name: "Agent", exact: true }).click();
-    await page.waitForFunction(() => document.querySelector('th[data-sort="name"]')?.getAttribute("aria-sort") === "ascending", null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => document.querySelector('th[data-sort="name"]')?.getAttribute("aria-sort") === "ascending",
+      null,
+      { timeout: 5_000 },
+    );
     expect(await page.getAttribute('th[data-sort="outFor"]', "aria-sort")).toBeNull();
     await page.waitForFunction(
-      () => [...document.querySelectorAll("#rows tr[data-agent-id]")].map((tr) => tr.getAttribute("data-agent-id")).join() === "E1,E2,E3",
+      () =>
+        [...document.querySelectorAll("#rows tr[data-agent-id]")]
+          .map((tr) => tr.getAttribute("data-agent-id"))
+          .join() === "E1,E2,E3",
       null,
       { timeout: 5_000 },
     );
 
     await page.getByRole("button", { name: "Agent", exact: true }).click();
     await page.waitForFunction(
-      () => [...document.querySelectorAll("#rows tr[data-agent-id]")].map((tr) => tr.getAttribute("data-agent-id")).join() === "E3,E2,E1",
+      () =>
+        [...document.querySelectorAll("#rows tr[data-agent-id]")]
+          .map((tr) => tr.getAttribute("data-agent-id"))
+          .join() === "E3,E2,E1",
       null,
       { timeout: 5_000 },
     );
     expect(await page.getAttribute('th[data-sort="name"]', "aria-sort")).toBe("descending");
   });
 
-  it("reconnects after a dropped connection with a new ticket and since=<last seq>, catching up on missed changes", async () => {
-    const before = await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length);
-    await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!.close());
-    await page.waitForSelector('#connection[data-status="reconnecting"]', { timeout: 5_000 });
-    expect(await page.locator("#connection").textContent()).toContain("Reconnecting");
+  it(
+    "reconnects after a dropped connection with a new " + "ticket and since=<last seq>, catching up on missed changes",
+    async () => {
+      const before = await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length);
+      await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!.close());
+      await page.waitForSelector('#connection[data-status="reconnecting"]', { timeout: 5_000 });
+      expect(await page.locator("#connection").textContent()).toContain("Reconnecting");
 
-    // A change while the board is away.
-    const res = await server.post("/api/v1/import/agent-states", key.key, {
-      data: [{ agentId: "E3", state: "lunch", timestamp: new Date().toISOString() }],
-    });
-    expect(res.status, res.text).toBe(201);
+      // A change while the board is away.
+      const res = await server.post("/api/v1/import/agent-states", key.key, {
+        data: [{ agentId: "E3", state: "lunch", timestamp: new Date().toISOString() }],
+      });
+      expect(res.status, res.text).toBe(201);
 
-    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
-    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E3"] [data-col="state"]')?.textContent === "Lunch", null, {
-      timeout: 5_000,
-    });
-    const urls = await page.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.url));
-    expect(urls.length).toBeGreaterThan(before);
-    const resumed = new URL(urls.at(-1)!);
-    expect(resumed.pathname).toBe("/api/v1/live");
-    expect(resumed.searchParams.get("since")).toMatch(/^\d+$/);
-    expect(resumed.searchParams.get("ticket")).not.toBe(new URL(urls[0]!).searchParams.get("ticket"));
-    expect(await counters(page)).toEqual(expectedCounters(await visibleRows(page)));
-  });
+      await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('#rows tr[data-agent-id="E3"] [data-col="state"]')?.textContent === "Lunch",
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
+      const urls = await page.evaluate(() =>
+        (window as unknown as { __sockets: WebSocket[] }).__sockets.map((s) => s.url),
+      );
+      expect(urls.length).toBeGreaterThan(before);
+      const resumed = new URL(urls.at(-1)!);
+      expect(resumed.pathname).toBe("/api/v1/live");
+      expect(resumed.searchParams.get("since")).toMatch(/^\d+$/);
+      expect(resumed.searchParams.get("ticket")).not.toBe(new URL(urls[0]!).searchParams.get("ticket"));
+      expect(await counters(page)).toEqual(expectedCounters(await visibleRows(page)));
+    },
+  );
 
   it("reconnects by itself after a reload (the key is kept for the tab)", async () => {
     await page.reload();
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, {
+      timeout: 10_000,
+    });
     expect(await cellText(page, "E1", "state")).toBe("Break");
     expect(await cellText(page, "E3", "state")).toBe("Lunch");
   });
@@ -281,7 +366,10 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Connect", exact: true }).click();
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
     await page.waitForFunction(
-      () => [...document.querySelectorAll("#rows tr[data-agent-id]")].map((tr) => tr.getAttribute("data-agent-id")).join() === "E3",
+      () =>
+        [...document.querySelectorAll("#rows tr[data-agent-id]")]
+          .map((tr) => tr.getAttribute("data-agent-id"))
+          .join() === "E3",
       null,
       { timeout: 10_000 },
     );
@@ -293,8 +381,12 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
       updateExisting: true,
     });
     expect(res.status, res.text).toBe(201);
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 0, null, { timeout: 5_000 });
-    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "0", null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 0, null, {
+      timeout: 5_000,
+    });
+    await page.waitForFunction(() => document.getElementById("count-total")?.textContent === "0", null, {
+      timeout: 5_000,
+    });
   });
 
   it("shows neutral agents and unmapped codes, counted apart", async () => {
@@ -304,15 +396,26 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.getByLabel("Team (optional)").fill("");
     await page.getByRole("button", { name: "Connect", exact: true }).click();
     await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
-    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 3, null, {
+      timeout: 10_000,
+    });
 
     // A meeting during work made neutral by a rule.
     const admin = await server.createKey(TENANT, ["admin:settings"], "dashboard-e2e-admin");
-    const put = await server.request("PUT", "/api/v1/settings", { key: admin.key, body: { adherence: { neutral: { work: ["meeting"] } } } });
+    const put = await server.request("PUT", "/api/v1/settings", {
+      key: admin.key,
+      body: { adherence: { neutral: { work: ["meeting"] } } },
+    });
     expect(put.status, put.text).toBe(200);
-    const res = await server.post("/api/v1/import/agent-states", key.key, { data: [{ agentId: "E2", state: "meeting", timestamp: new Date().toISOString() }] });
+    const res = await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E2", state: "meeting", timestamp: new Date().toISOString() }],
+    });
     expect(res.status, res.text).toBe(201);
-    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "neutral", null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "neutral",
+      null,
+      { timeout: 10_000 },
+    );
     expect(await cellText(page, "E2", "adherence")).toBe("Neutral");
     expect(await cellText(page, "E2", "state")).toBe("Meeting");
     expect(await cellText(page, "E2", "outFor")).toBe("");
@@ -321,17 +424,39 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.evaluate(() => {
       const socket = (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!;
       const agent = {
-        agentId: "E9", email: null, employeeId: "E9", name: "Dana Diaz", team: "Night",
-        state: null, unmapped: true, stateSince: new Date().toISOString(), source: "injixo:1", acdStateCode: "AUX7", reasonCode: "12", queue: null,
-        activity: "work", adherence: "neutral", outSince: null, alarm: false, severe: false, adherencePctToday: null,
+        agentId: "E9",
+        email: null,
+        employeeId: "E9",
+        name: "Dana Diaz",
+        team: "Night",
+        state: null,
+        unmapped: true,
+        stateSince: new Date().toISOString(),
+        source: "injixo:1",
+        acdStateCode: "AUX7",
+        reasonCode: "12",
+        queue: null,
+        activity: "work",
+        adherence: "neutral",
+        outSince: null,
+        alarm: false,
+        severe: false,
+        adherencePctToday: null,
       };
       socket.dispatchEvent(new MessageEvent("message", { data: JSON.stringify({ type: "change", agent }) }));
     });
-    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E9"] [data-col="state"]')?.textContent === "Unmapped: AUX7/12", null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#rows tr[data-agent-id="E9"] [data-col="state"]')?.textContent === "Unmapped: AUX7/12",
+      null,
+      { timeout: 5_000 },
+    );
     expect(await page.getAttribute('#rows tr[data-agent-id="E9"] [data-col="state"]', "title")).toContain("injixo:1");
     expect(await page.getAttribute('#rows tr[data-agent-id="E9"] [data-col="state"]', "data-state")).toBe("unmapped");
     expect(await cellText(page, "E9", "adherence")).toBe("Neutral");
-    await page.waitForFunction(() => document.getElementById("count-neutral")?.textContent === "2", null, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("count-neutral")?.textContent === "2", null, {
+      timeout: 5_000,
+    });
     const rows = await visibleRows(page);
     expect(await counters(page)).toEqual(expectedCounters(rows));
     expect(await counters(page)).toMatchObject({ total: 4, neutral: 2 });
@@ -350,7 +475,11 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.getByLabel("API key").fill(scoped);
     await page.getByLabel("Team (optional)").fill("");
     await page.getByRole("button", { name: "Connect", exact: true }).click();
-    await page.waitForFunction(() => document.getElementById("form-error")?.textContent?.includes("limited to teams Night"), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.getElementById("form-error")?.textContent?.includes("limited to teams Night"),
+      null,
+      { timeout: 10_000 },
+    );
     // The browser logs the refused ticket request (403) as a console error: expected here, and only here.
     const refused = pageErrors.findIndex((e) => e.includes("status of 403"));
     expect(refused).toBeGreaterThanOrEqual(0);
@@ -367,7 +496,9 @@ describe.skipIf(!hasChromium)("supervisor dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Forget key", exact: true }).click();
     await page.waitForSelector('#connection[data-status="disconnected"]', { timeout: 5_000 });
     expect(await page.locator("#connection").textContent()).toContain("Disconnected");
-    expect(await page.evaluate(() => ({ key: sessionStorage.getItem("rta.apiKey"), local: localStorage.length }))).toEqual({ key: null, local: 0 });
+    expect(
+      await page.evaluate(() => ({ key: sessionStorage.getItem("rta.apiKey"), local: localStorage.length })),
+    ).toEqual({ key: null, local: 0 });
     expect(await page.isVisible("#api-key")).toBe(true);
     expect(await page.locator("#rows tr").count()).toBe(0);
     expect(pageErrors).toEqual([]);

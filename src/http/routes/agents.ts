@@ -77,10 +77,12 @@ const kindQuery = v.object({
       v.guard(
         isIdentifierKind,
         (issue) =>
-          `Unknown identifier kind: ${String(issue.input)} (expected email, employeeId, phone, username, systemUsername, crmUsername or source:<source>)`,
+          `Unknown identifier kind: ${String(issue.input)} (expected email, ` +
+          "employeeId, phone, username, systemUsername, crmUsername or source:<source>)",
       ),
       v.description(
-        "The kind of identifier agentId is: email, employeeId, phone, username, systemUsername, crmUsername or source:<source>",
+        "The kind of identifier agentId is: email, employeeId, phone, " +
+          "username, systemUsername, crmUsername or source:<source>",
       ),
     ),
   ),
@@ -133,7 +135,8 @@ export const agentRoutes = new Hono<AppEnv>()
     validate("query", kindQuery),
     async (c) => {
       const { agentId } = c.req.valid("param");
-      // By default an agentId is an employeeId or an email, as everywhere in the native API; `?kind=` names another kind.
+      // By default an agentId is an employeeId or an email, as everywhere in the native API; `?kind=` names another
+      // kind.
       const { kind } = c.req.valid("query");
       const detail = await agentDetail(c.env, c.get("tenant"), agentId, kind === undefined ? undefined : [kind]);
       if (!detail) throw apiError(404, `Unknown agent: ${agentId}`);

@@ -44,7 +44,8 @@ export const ticketRoutes = new Hono<AppEnv>().post(
     security: ["apiKey", "apiKeyHeader"],
     summary: "A ticket for the live board's WebSocket",
     description:
-      "Browsers cannot put an API key on a WebSocket: trade it for a ticket good for one socket within 60 seconds (GET /api/v1/live?ticket=…). The body may be empty. Permission read:adherence.",
+      "Browsers cannot put an API key on a WebSocket: trade it for a ticket good for one socket within " +
+      "60 seconds (GET /api/v1/live?ticket=…). The body may be empty. Permission read:adherence.",
     responses: {
       201: {
         description: "The ticket",
@@ -97,9 +98,14 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
     security: [],
     summary: "The live board (WebSocket)",
     description: [
-      "Upgrade to a WebSocket with `?ticket=` (from POST /api/v1/live/tickets; the ticket is the credential) and optionally `&since=<seq>` to resume.",
-      'The server sends JSON messages, each with a `type`: `{type: "snapshot", seq, agents: [row…]}` (every agent row of the ticket\'s tenant or team), `{type: "change", seq, agent: row}` (one changed row) and `{type: "remove", seq, agentId}` (a row that left the team); the text `ping` is answered with `pong`.',
-      "`seq` grows by one per message: a gap means a missed message, so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
+      "Upgrade to a WebSocket with `?ticket=` (from POST /api/v1/live/tickets; " +
+        "the ticket is the credential) and optionally `&since=<seq>` to resume.",
+      'The server sends JSON messages, each with a `type`: `{type: "snapshot", seq, ' +
+        "agents: [row…]}` (every agent row of the ticket's tenant or team), `{type: " +
+        '"change", seq, agent: row}` (one changed row) and `{type: "remove", seq, ' +
+        "agentId}` (a row that left the team); the text `ping` is answered with `pong`.",
+      "`seq` grows by one per message: a gap means a missed message, " +
+        "so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
     ].join("\n\n"),
     responses: {
       101: { description: "Switching protocols: the board's messages follow on the socket" },
@@ -116,7 +122,8 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
         v.pipe(
           v.string(),
           v.description(
-            "The last seq seen: the missed messages follow (a snapshot when they are no longer kept, or when since is no whole number)",
+            "The last seq seen: the missed messages follow (a snapshot when " +
+              "they are no longer kept, or when since is no whole number)",
           ),
         ),
       ),
