@@ -46,6 +46,7 @@ const doc = (summary: string, description: string, responses: RouteDoc["response
     responses: {
       ...responses,
       404: { description: "Nobody has this identifier", schema: errorBody },
+      ...STANDARD_ERRORS.body,
       ...STANDARD_ERRORS.apiKey,
     },
   });
@@ -101,7 +102,6 @@ export const alarmRoutes = new Hono<AppEnv>()
           schema: v.strictObject({ agentId: v.string(), snoozedUntil: v.string(), snoozedBy: v.string() }),
         },
         400: { description: "Invalid body (minutes outside 15..1440)", schema: errorBody },
-        ...STANDARD_ERRORS.body,
       },
     ),
     mayAct,
