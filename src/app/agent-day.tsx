@@ -39,6 +39,7 @@ function shiftDate(date: string, days: number): string {
 }
 
 const REFRESH_AFTER_CHANGE_MS = 150;
+const TODAY_REFRESH_MS = 30_000;
 
 export function AgentDay({ route }: { route: AgentRoute }) {
   const timeline = useSignal<Timeline | null>(null);
@@ -76,6 +77,13 @@ export function AgentDay({ route }: { route: AgentRoute }) {
     const timer = setTimeout(() => void load(), REFRESH_AFTER_CHANGE_MS);
     return () => clearTimeout(timer);
   });
+
+  // Totals and exceptions grow with time even without a change: today's day refetches now and then.
+  useEffect(() => {
+    if (route.date) return;
+    const timer = setInterval(() => void load(), TODAY_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [route.agentId, route.date]);
 
   const live = useComputed(() => {
     rowsVersion.value;
@@ -324,7 +332,9 @@ function Totals({ day, zone }: { day: DayTotals; zone: string }) {
               <td>{clock(ms(e.start), zone)}</td>
               <td>{e.ongoing ? "ongoing" : clock(ms(e.end), zone)}</td>
               <td class="num">{e.seconds}</td>
-              <td>{activityLabel(e.activity)} × {e.state ? stateLabel(e.state) : "unmapped"}</td>
+              <td>
+                {activityLabel(e.activity)} × {e.state ? stateLabel(e.state) : "no mapped state"}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -10,14 +10,9 @@ import { toggleChime } from "./chime.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock } from "./format.ts";
 import { boardHref, route, syncRoute } from "./route.ts";
-import { forgetKey, session, takeKeyFromHash, useKey } from "./session.ts";
+import { forgetKey, session, useKey } from "./session.ts";
 
-// The key leaves the address bar (and this history entry) before anything else reads the URL.
-const withoutKey = takeKeyFromHash(location.hash);
-if (withoutKey !== null) {
-  history.replaceState(null, "", withoutKey);
-  syncRoute();
-}
+syncRoute();
 
 const STATUS_TEXT = { disconnected: "Disconnected", connecting: "Connecting…", reconnecting: "Reconnecting…", connected: "Connected" };
 

@@ -5,6 +5,7 @@
  *   #/agent/E1?date=2026-12-07&zone=viewer              an agent's day (default today, the tenant's zone)
  */
 import { signal } from "@preact/signals";
+import { takeKeyFromHash } from "./session.ts";
 
 export const COUNTERS = ["all", "alarm", "out", "in", "neutral", "unscheduled", "snoozed"] as const;
 export type Counter = (typeof COUNTERS)[number];
@@ -80,6 +81,9 @@ export const route = signal<Route>(parseRoute(location.hash));
 export const lastBoard = signal<BoardRoute>(route.value.view === "board" ? route.value : parseRoute("#/") as BoardRoute);
 
 export function syncRoute() {
+  // A /#key=… link (on load, or pasted into this tab): the key leaves the address bar and this history entry first.
+  const withoutKey = takeKeyFromHash(location.hash);
+  if (withoutKey !== null) history.replaceState(null, "", withoutKey);
   route.value = parseRoute(location.hash);
   if (route.value.view === "board") lastBoard.value = route.value;
 }
