@@ -42,6 +42,7 @@ describe.skipIf(!hasChromium)("alarms in the supervisor app (two supervisors)", 
     const states = await server.post("/api/v1/import/agent-states", key.key, {
       data: [
         { agentId: "E1", state: "available", timestamp: iso(now - HOUR) },
+        { agentId: "E2", state: "available", timestamp: iso(now - HOUR) },
         { agentId: "E2", state: "lunch", timestamp: iso(now - 2 * MINUTE) },
       ],
     });
