@@ -21,6 +21,7 @@ import {
   percent,
   stateText,
   teamLabel,
+  viewerZone,
 } from "./format.ts";
 import { keyTeams, now, patchRow, rows, rowsVersion } from "./live.ts";
 import { type BoardRoute, type Counter, type SortColumn, agentHref, navigate } from "./route.ts";
@@ -50,7 +51,7 @@ const COLUMNS: Column[] = [
   { id: "stateFor", label: "Time in state", first: "desc", num: true },
   { id: "activity", label: "Scheduled", first: "asc" },
   { id: "outFor", label: "Time out", first: "desc", num: true },
-  { id: "pct", label: "Today", first: "asc", num: true },
+  { id: "pct", label: "Today %", first: "asc", num: true },
   { id: "late", label: "Late", first: "desc", num: true },
   { id: "team", label: "Team", first: "asc" },
 ];
@@ -114,10 +115,10 @@ export function Board({ route }: { route: BoardRoute }) {
     });
   }, []);
 
-  // Recomputed when rows change (rowsVersion) or the second ticks (levels and snoozes depend on time).
+  // Recomputed when rows change, not every second: a snooze's end republishes its row. Time cells tick on their own.
   const view = useComputed(() => {
     rowsVersion.value;
-    const at = now.value;
+    const at = now.peek();
     const all = [...rows.values()].map((row) => ({ row, lvl: level(row, at) }));
     const counts = Object.fromEntries(
       (Object.keys(COUNTER_LABELS) as Counter[]).map((c) => [c, all.filter((r) => inCounter(c, r.row, r.lvl, at)).length]),
@@ -230,8 +231,12 @@ function open(agentId: string) {
   navigate({ view: "agent", agentId, date: null, zone: "tenant" });
 }
 
+/** A duration counted from `from` to now: only this text re-renders each second, not the row or the table. */
+function Since({ from }: { from: number | null }) {
+  return <>{from === null ? "" : duration(now.value - from)}</>;
+}
+
 function Row({ row, lvl }: { row: BoardRow; lvl: Level }) {
-  const at = now.value;
   const stateSince = parseTime(row.stateSince);
   const outSince = row.adherence === "out" ? parseTime(row.outSince) : null;
   const onKey = (e: TargetedKeyboardEvent<HTMLTableRowElement>) => {
@@ -253,7 +258,7 @@ function Row({ row, lvl }: { row: BoardRow; lvl: Level }) {
         <span class={`badge b-${lvl}`}>{LEVEL_LABELS[lvl]}</span>
         {row.acknowledgedAt && (lvl === "alarm" || lvl === "severe") && (
           <span class="ack" data-col="ack" title={`Acknowledged by ${row.acknowledgedBy ?? "?"}`}>
-            ✓ {row.acknowledgedBy} {clock(parseTime(row.acknowledgedAt) ?? at, Intl.DateTimeFormat().resolvedOptions().timeZone)}
+            ✓ {row.acknowledgedBy} {clock(parseTime(row.acknowledgedAt) ?? 0, viewerZone())}
           </span>
         )}
       </td>
@@ -265,11 +270,11 @@ function Row({ row, lvl }: { row: BoardRow; lvl: Level }) {
         {stateText(row)}
       </td>
       <td data-col="stateFor" class="num">
-        {stateSince === null ? "" : duration(at - stateSince)}
+        <Since from={stateSince} />
       </td>
       <td data-col="activity">{activityLabel(row.activity)}</td>
       <td data-col="outFor" class="num">
-        {outSince === null ? "" : duration(at - outSince)}
+        <Since from={outSince} />
       </td>
       <td data-col="pct" class="num">
         {percent(row.adherencePctToday)}
@@ -341,7 +346,7 @@ export function AlarmActions({ row, lvl }: { row: BoardRow; lvl: Level }) {
 }
 
 function Snoozed({ rows: snoozed }: { rows: BoardRow[] }) {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = viewerZone();
   return (
     <section id="snoozed" class="snoozed" aria-label="Snoozed alarms">
       <h2>Snoozed</h2>

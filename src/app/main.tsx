@@ -8,7 +8,7 @@ import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
 import { toggleChime } from "./chime.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
-import { clock } from "./format.ts";
+import { clock, viewerZone } from "./format.ts";
 import { boardHref, route, syncRoute } from "./route.ts";
 import { forgetKey, session, useKey } from "./session.ts";
 
@@ -53,9 +53,7 @@ function App() {
             Forget key
           </button>
         )}
-        <span class="clock" aria-hidden="true">
-          {clock(now.value, Intl.DateTimeFormat().resolvedOptions().timeZone)}
-        </span>
+        <Clock />
       </header>
       {problem.value && <Problem />}
       {!session.key.value ? <ConnectForm /> : r.view === "board" ? <Board route={r} /> : <AgentDay route={r} />}
@@ -65,6 +63,15 @@ function App() {
         </p>
       )}
     </>
+  );
+}
+
+/** Its own component: only the clock re-renders each second, not the view below it. */
+function Clock() {
+  return (
+    <span class="clock" aria-hidden="true">
+      {clock(now.value, viewerZone())}
+    </span>
   );
 }
 
