@@ -15,6 +15,7 @@ import {
   clock,
   codeLabel,
   duration,
+  type Level,
   level,
   percent,
   seconds,
@@ -30,7 +31,9 @@ type StateChange = Timeline["states"][number];
 type Segment = Timeline["schedule"][number];
 type AdherenceSpan = Timeline["spans"][number];
 
-const ms = (iso: string) => Date.parse(iso);
+const ms = (text: string) => Date.parse(text);
+const iso = (at: number) => new Date(at).toISOString();
+const ADHERENCE_TEXT: Record<AdherenceSpan["adherence"], string> = { in: "In", out: "Out", neutral: "Neutral", unscheduled: "" };
 
 function shiftDate(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -136,7 +139,15 @@ export function AgentDay({ route }: { route: AgentRoute }) {
         </p>
       )}
       {!t && !error.value && <p class="muted">Loading…</p>}
-      {t && <Drawing timeline={t} zone={zone} picked={picked.value} onPick={(i) => (picked.value = i)} />}
+      {t && (
+        <Drawing
+          timeline={t}
+          zone={zone}
+          alarm={row && !route.date ? level(row, now.value) : null}
+          picked={picked.value}
+          onPick={(i) => (picked.value = i)}
+        />
+      )}
       {t && picked.value !== null && t.states[picked.value] && (
         <StateCard timeline={t} index={picked.value} zone={zone} onClose={() => (picked.value = null)} />
       )}
@@ -150,9 +161,33 @@ function dayWindow(t: Timeline): TimeWindow {
 }
 
 const pct = (n: number) => `${(n * 100).toFixed(3)}%`;
+/** A block narrower than this share of the window shows no text (its tooltip and the state card still do). */
+const LABEL_MIN_SHARE = 0.045;
+const fits = (p: { width: number }) => p.width >= LABEL_MIN_SHARE;
+
+/** Touching spans of one adherence drawn as one block: the states lane already shows each change. */
+function mergedSpans(spans: readonly AdherenceSpan[]): Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> {
+  const merged: Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    const start = ms(span.start);
+    if (last && last.adherence === span.adherence && last.end === start) last.end = ms(span.end);
+    else merged.push({ start, end: ms(span.end), adherence: span.adherence });
+  }
+  return merged;
+}
 const boxStyle = (p: { left: number; width: number }) => ({ left: pct(p.left), width: pct(p.width) });
 
-function Drawing(props: { timeline: Timeline; zone: string; picked: number | null; onPick: (i: number) => void }) {
+interface DrawingProps {
+  timeline: Timeline;
+  zone: string;
+  /** The live row's level: an ongoing exception in alarm or severe is shaded as such. */
+  alarm: Level | null;
+  picked: number | null;
+  onPick: (i: number) => void;
+}
+
+function Drawing(props: DrawingProps) {
   const { timeline: t, zone } = props;
   const window = dayWindow(t);
   const at = now.value;
@@ -174,6 +209,7 @@ function Drawing(props: { timeline: Timeline; zone: string; picked: number | nul
           </span>
         ))}
       </div>
+      <div class="lanes">
       <Lane id="lane-schedule" label="Scheduled">
         {t.schedule.map((s: Segment) => {
           const p = place(ms(s.start), ms(s.end), window);
@@ -181,7 +217,7 @@ function Drawing(props: { timeline: Timeline; zone: string; picked: number | nul
           return (
             p && (
               <span class={`block a-${s.activity}`} style={boxStyle(p)} data-start={s.start} title={text}>
-                <span class="label">{activityLabel(s.activity)}</span>
+                {fits(p) && <span class="label">{activityLabel(s.activity)}</span>}
                 <span class="visually-hidden">{text}</span>
               </span>
             )
@@ -208,33 +244,40 @@ function Drawing(props: { timeline: Timeline; zone: string; picked: number | nul
               aria-label={tip.join(", ")}
               onClick={() => props.onPick(s.index)}
             >
-              <span class="label">{s.state ? stateLabel(s.state) : code || "Unmapped"}</span>
+              {fits(p) && <span class="label">{s.state ? stateLabel(s.state) : code || "Unmapped"}</span>}
             </button>
           );
         })}
       </Lane>
       <Lane id="lane-adherence" label="Adherence">
-        {t.spans.map((s: AdherenceSpan) => {
-          const p = place(ms(s.start), Math.min(ms(s.end), until), window);
+        {mergedSpans(t.spans).map((s) => {
+          const p = place(s.start, Math.min(s.end, until), window);
+          const escalated =
+            s.adherence === "out" && s.end >= until - 2_000 && (props.alarm === "alarm" || props.alarm === "severe")
+              ? props.alarm
+              : null;
+          const text = `${escalated ?? s.adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
           return (
             p && (
               <span
-                class={`block h-${s.adherence}`}
+                class={`block h-${s.adherence}${escalated ? ` h-${escalated}` : ""}`}
                 style={boxStyle(p)}
-                data-start={s.start}
-                title={`${s.adherence}: ${clock(ms(s.start), zone)}–${clock(ms(s.end), zone)}`}
+                data-start={iso(s.start)}
+                title={text}
               >
-                <span class="label">{s.adherence === "out" ? "Out" : s.adherence === "in" ? "In" : ""}</span>
+                {fits(p) && <span class="label">{escalated ? LEVEL_LABELS[escalated] : ADHERENCE_TEXT[s.adherence]}</span>}
+                <span class="visually-hidden">{text}</span>
               </span>
             )
           );
         })}
       </Lane>
-      {at >= window.start && at <= window.end && (
-        <div class="now-line" style={{ left: `calc(var(--lane-label) + (100% - var(--lane-label)) * ${share(at, window)})` }}>
-          <span class="visually-hidden">Now {clock(at, zone)}</span>
-        </div>
-      )}
+        {at >= window.start && at <= window.end && (
+          <div class="now-line" style={{ left: `calc(var(--lane-label) + (100% - var(--lane-label)) * ${share(at, window)})` }}>
+            <span class="visually-hidden">Now {clock(at, zone)}</span>
+          </div>
+        )}
+      </div>
       <Legend />
     </section>
   );
@@ -257,6 +300,9 @@ function Legend() {
       </li>
       <li>
         <span class="swatch h-out" /> Out (hatched)
+      </li>
+      <li>
+        <span class="swatch h-out h-severe" /> Severe (ongoing)
       </li>
       <li>
         <span class="swatch h-neutral" /> Neutral
@@ -321,7 +367,7 @@ function Totals({ day, zone }: { day: DayTotals; zone: string }) {
       <table id="exceptions" class="plain">
         <caption>Exceptions</caption>
         <thead>
-          <tr><th scope="col">Start</th><th scope="col">End</th><th scope="col">Seconds</th><th scope="col">What</th></tr>
+          <tr><th scope="col">Start</th><th scope="col">End</th><th scope="col">Seconds</th><th scope="col">Scheduled × state</th></tr>
         </thead>
         <tbody>
           {day.exceptions.length === 0 && (
