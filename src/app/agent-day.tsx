@@ -3,7 +3,7 @@
  * hour, ./timeline/geometry.ts), a line for now, a card for the clicked state change, the day's totals and
  * exceptions, previous / next day. It refetches within a second of a change for this agent on the board's socket.
  */
-import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
+import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { type DayTotals, type Timeline, api, errorText } from "./api.ts";
 import { AlarmActions } from "./board.tsx";
@@ -88,14 +88,11 @@ export function AgentDay({ route }: { route: AgentRoute }) {
     return () => clearInterval(timer);
   }, [route.agentId, route.date]);
 
-  const live = useComputed(() => {
-    rowsVersion.value;
-    return rows.get(route.agentId) ?? null;
-  });
+  void rowsVersion.value; // re-render on the board's changes: this agent's live row is among them
 
   const t = timeline.value;
   const zone = route.zone === "viewer" ? viewerZone() : (t?.timeZone ?? "UTC");
-  const row = live.value;
+  const row = rows.get(route.agentId) ?? null;
   const name = row ? agentName(row) : route.agentId;
   return (
     <main id="agent-day" tabIndex={-1}>

@@ -3,7 +3,7 @@
  * scroll at 400 px), today's adherence %, the late-for-work mark, and the alarm actions. Every filter and the sort
  * live in the URL. A row opens that agent's day (click, or Enter on the focused row).
  */
-import { useComputed, useSignal } from "@preact/signals";
+import { useSignal } from "@preact/signals";
 import type { TargetedKeyboardEvent, TargetedMouseEvent } from "preact";
 import { type BoardRow, SNOOZE_MINUTES, acknowledgeAlarm, endSnooze, listTeams, snooze } from "./contract.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "./format.ts";
 import { keyTeams, now, patchRow, rows, rowsVersion } from "./live.ts";
 import { type BoardRoute, type Counter, type SortColumn, agentHref, navigate } from "./route.ts";
-import { useEffect } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 
 const COUNTER_LABELS: Record<Counter, string> = {
   all: "Agents",
@@ -115,9 +115,10 @@ export function Board({ route }: { route: BoardRoute }) {
     });
   }, []);
 
-  // Recomputed when rows change, not every second: a snooze's end republishes its row. Time cells tick on their own.
-  const view = useComputed(() => {
-    rowsVersion.value;
+  // Recomputed when rows or the route change, not every second (a snooze's end republishes its row; time cells
+  // tick on their own). The route is a prop, not a signal: hence useMemo, not useComputed.
+  const version = rowsVersion.value;
+  const view = useMemo(() => {
     const at = now.peek();
     const all = [...rows.values()].map((row) => ({ row, lvl: level(row, at) }));
     const counts = Object.fromEntries(
@@ -132,10 +133,10 @@ export function Board({ route }: { route: BoardRoute }) {
     const teams = new Set(all.map((r) => r.row.team).filter((t): t is string => t !== null));
     const snoozed = all.filter((r) => isSnoozed(r.row, at)).map((r) => r.row);
     return { counts, shown, teams: [...teams], snoozed };
-  });
+  }, [version, route.show, route.q, route.sort, route.dir]);
 
   const set = (patch: Partial<BoardRoute>, replace = false) => navigate({ ...route, ...patch }, { replace });
-  const teamChoices = [...new Set([...(keyTeams.value ?? teamsFromApi.value ?? view.value.teams), route.team])]
+  const teamChoices = [...new Set([...(keyTeams.value ?? teamsFromApi.value ?? view.teams), route.team])]
     .filter(Boolean)
     .sort(collator.compare);
 
@@ -152,7 +153,7 @@ export function Board({ route }: { route: BoardRoute }) {
               // "In alarm" is the peers' default for large floors: longest first.
               onClick={() => set(c === "alarm" ? { show: c, sort: "outFor", dir: "desc" } : { show: c })}
             >
-              <span class="count">{view.value.counts[c]}</span>
+              <span class="count">{view.counts[c]}</span>
               <span class="what">{COUNTER_LABELS[c]}</span>
             </button>
           ))}
@@ -181,7 +182,7 @@ export function Board({ route }: { route: BoardRoute }) {
         </div>
       </div>
 
-      {view.value.snoozed.length > 0 && <Snoozed rows={view.value.snoozed} />}
+      {view.snoozed.length > 0 && <Snoozed rows={view.snoozed} />}
 
       <div class="table-wrap">
         <table id="agents" class="agents">
@@ -212,13 +213,13 @@ export function Board({ route }: { route: BoardRoute }) {
             </tr>
           </thead>
           <tbody id="rows">
-            {view.value.shown.map(({ row, lvl }) => (
+            {view.shown.map(({ row, lvl }) => (
               <Row key={row.agentId} row={row} lvl={lvl} />
             ))}
           </tbody>
         </table>
       </div>
-      {view.value.shown.length === 0 && (
+      {view.shown.length === 0 && (
         <p id="empty" class="empty muted">
           {rows.size === 0 ? "No agents yet." : "No agent matches this view."}
         </p>
