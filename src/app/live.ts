@@ -5,6 +5,7 @@
  * renders once.
  */
 import { batch, signal } from "@preact/signals";
+import { api } from "./api.ts";
 import type { BoardRow } from "./contract.ts";
 import { listTeams } from "./contract.ts";
 import { chimeIfNewlySevere } from "./chime.ts";
@@ -101,15 +102,17 @@ export function disconnect(detail = "") {
   setStatus("disconnected", detail);
 }
 
-async function errorOf(res: Response): Promise<{ error: string; teams: string[] | null }> {
-  const body: unknown = await res.json().catch(() => null);
-  const error = (body as { error?: unknown } | null)?.error;
-  const teams = (body as { teams?: unknown } | null)?.teams;
+/** The error envelope's words, and the teams a 404 for an unknown team names (issue 25). */
+function errorOf(body: unknown, status: number): { error: string; teams: string[] | null } {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  const teams = (body as { teams?: unknown } | undefined)?.teams;
   return {
-    error: typeof error === "string" ? error : `HTTP ${res.status}`,
+    error: typeof error === "string" ? error : `HTTP ${status}`,
     teams: Array.isArray(teams) ? teams.map((t) => String((t as { name?: unknown })?.name ?? t)) : null,
   };
 }
+
+const requestTicket = () => api.POST("/api/v1/live/tickets", { body: team ? { team } : {} });
 
 /** Nobody in this team: a team that does not exist says so, with the teams that do (GET /api/v1/teams). */
 async function checkTeam(asked: string, mine: number) {
@@ -128,50 +131,40 @@ async function open() {
   }
   const mine = generation;
   setStatus(attempt === 0 ? "connecting" : "reconnecting", attempt === 0 ? "" : lastUpdate());
-  let res: Response;
+  let answer: Awaited<ReturnType<typeof requestTicket>>;
   const sentAt = Date.now();
   try {
-    res = await fetch("/api/v1/live/tickets", {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify(team ? { team } : {}),
-      cache: "no-store",
-      credentials: "omit",
-    });
+    answer = await requestTicket();
   } catch {
     if (mine === generation) retry("Server unreachable");
     return;
   }
   if (mine !== generation) return;
+  const { data, error, response: res } = answer;
+  const why = errorOf(error, res.status);
   if (res.status === 401 || res.status === 403 || res.status === 404) {
-    const { error, teams } = await errorOf(res);
-    if (mine !== generation) return;
     drop();
     clearRows();
-    if (res.status === 404) problem.value = { message: team ? `There is no team “${team}”.` : error, teams };
-    else problem.value = { message: res.status === 401 ? `Key rejected: ${error}` : error, teams: null };
+    if (res.status === 404) problem.value = { message: team ? `There is no team “${team}”.` : why.error, teams: why.teams };
+    else problem.value = { message: res.status === 401 ? `Key rejected: ${why.error}` : why.error, teams: null };
     setStatus("disconnected", res.status === 404 ? "Unknown team." : "The server refused the key.");
     return;
   }
-  if (!res.ok) {
-    const { error } = await errorOf(res);
-    if (mine !== generation) return;
+  if (!data) {
     const retryAfter = Number(res.headers.get("retry-after"));
-    retry(`Ticket refused: ${error}`, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
+    retry(`Ticket refused: ${why.error}`, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
     return;
   }
-  const answer = (await res.json().catch(() => null)) as { ticket?: unknown; keyTeams?: unknown } | null;
-  if (mine !== generation) return;
-  if (typeof answer?.ticket !== "string") {
+  if (typeof data.ticket !== "string") {
     retry("Malformed ticket response");
     return;
   }
-  keyTeams.value = Array.isArray(answer.keyTeams) ? answer.keyTeams.map(String) : null;
+  keyTeams.value = Array.isArray(data.keyTeams) ? data.keyTeams.map(String) : null;
   learnSkew(res.headers.get("date"), sentAt, Date.now());
 
   const url = new URL("/api/v1/live", location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("ticket", answer.ticket);
+  url.searchParams.set("ticket", data.ticket);
   if (lastSeq !== null) url.searchParams.set("since", String(lastSeq));
   let ws: WebSocket;
   try {

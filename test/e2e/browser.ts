@@ -14,9 +14,21 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
-/** A context whose pages remember each WebSocket they open (window.__sockets), so a test can drop one. */
-export async function newContext(browser: Browser, width = 1400, height = 900): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width, height } });
+/**
+ * A context whose pages remember each WebSocket they open (window.__sockets), so a test can drop one, and count the
+ * tones the chime starts (window.__tones).
+ */
+export async function newContext(browser: Browser, width = 1400, height = 900, timezoneId?: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width, height }, ...(timezoneId ? { timezoneId } : {}) });
+  await context.addInitScript(() => {
+    const counted = window as unknown as { __tones: number };
+    counted.__tones = 0;
+    const createOscillator = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function (this: AudioContext) {
+      counted.__tones++;
+      return createOscillator.call(this);
+    };
+  });
   await context.addInitScript(() => {
     const Native = window.WebSocket;
     const sockets: WebSocket[] = [];

@@ -123,7 +123,8 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     expect(states.status, states.text).toBe(201);
 
     browser = await launch();
-    page = await (await newContext(browser)).newPage();
+    // The viewer is in Kolkata (UTC+5:30), the tenant in UTC: the day's axis can be read in either.
+    page = await (await newContext(browser, 1400, 900, "Asia/Kolkata")).newPage();
     page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));
     page.on("console", (msg) => {
       if (msg.type() === "error") pageErrors.push(`console: ${msg.text()} (${msg.location().url})`);
@@ -263,8 +264,65 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     expect(await page.locator("#lane-schedule .block").count()).toBe(0);
     await page.goBack();
     await page.waitForFunction((d) => document.getElementById("day-date")?.textContent === d, today, { timeout: 5_000 });
+    // The axis in the tenant's zone (UTC), then in the viewer's (Kolkata, half an hour off): same instants.
+    const labels = () => page.$$eval("#timeline .tick", (ticks) => ticks.map((t) => t.textContent));
+    const utc = await labels();
+    const utcHour = (at: number) => new Date(at).toISOString().slice(11, 16);
+    expect(utc[0]).toBe(utcHour(Math.ceil(drawn.start / HOUR) * HOUR));
+    await page.locator(".day-nav a.zone").click();
+    await page.waitForFunction(() => location.hash === "#/agent/E1?zone=viewer", null, { timeout: 5_000 });
+    await page.waitForFunction((before) => document.querySelector("#timeline .tick")?.textContent !== before, utc[0], { timeout: 5_000 });
+    expect(await page.locator(".day-nav a.zone").textContent()).toMatch(/Asia\/(Kolkata|Calcutta)/);
+    const kolkata = await labels();
+    expect(kolkata.every((l) => /^\d\d:00/.test(l ?? ""))).toBe(true); // whole hours there too (a new day adds its date)
+    expect(kolkata).not.toEqual(utc);
+
     await page.locator(".crumbs a").click();
     await page.waitForSelector("#rows tr[data-agent-id]", { timeout: 5_000 });
+    // Enter on a focused row opens that agent's day too.
+    await page.locator('#rows tr[data-agent-id="E3"]').focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => location.hash === "#/agent/E3", null, { timeout: 5_000 });
+    await page.goBack();
+    await page.waitForSelector("#rows tr[data-agent-id]", { timeout: 5_000 });
+  });
+
+  it("chimes once when an agent becomes severe, only when turned on, remembered per browser", async () => {
+    const tones = () => page.evaluate(() => (window as unknown as { __tones: number }).__tones);
+    const severe = (severeNow: boolean) =>
+      page.evaluate((isSevere) => {
+        const socket = (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)!;
+        const agent = {
+          agentId: "E8", email: null, employeeId: "E8", name: "Eve Ellis", team: "Support Tier 1", state: "lunch", unmapped: false,
+          stateSince: new Date().toISOString(), source: "native", acdStateCode: null, reasonCode: null, queue: null, activity: "work",
+          adherence: "out", outSince: new Date().toISOString(), alarm: true, severe: isSevere, adherencePctToday: 90,
+        };
+        socket.dispatchEvent(new MessageEvent("message", { data: JSON.stringify({ type: "change", agent }) }));
+      }, severeNow);
+    const chime = page.getByLabel("Chime on severe");
+    expect(await chime.isChecked()).toBe(false);
+    await severe(false);
+    await severe(true);
+    await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E8"]')?.getAttribute("data-adherence") === "severe");
+    expect(await tones()).toBe(0); // off by default
+
+    await chime.check(); // plays a sample tone on the click (browsers allow sound only after a gesture)
+    const afterSample = await tones();
+    expect(afterSample).toBeGreaterThan(0);
+    expect(await page.evaluate(() => localStorage.getItem("rta.chime"))).toBe("on");
+    await severe(false);
+    await severe(true);
+    await page.waitForFunction((n) => (window as unknown as { __tones: number }).__tones > n, afterSample, { timeout: 2_000 });
+    const afterSevere = await tones();
+    await severe(true); // still severe: no second chime
+    await page.waitForTimeout(200);
+    expect(await tones()).toBe(afterSevere);
+
+    await page.reload();
+    await page.waitForSelector('#connection[data-status="connected"]', { timeout: 10_000 });
+    expect(await page.getByLabel("Chime on severe").isChecked()).toBe(true);
+    await page.getByLabel("Chime on severe").uncheck();
+    expect(await page.evaluate(() => localStorage.getItem("rta.chime"))).toBeNull();
   });
 
   it("at 400 px, clips nothing in the first three columns and shows team names whole", async () => {
