@@ -9,19 +9,28 @@ export { HubDO } from "./durable/hub.ts";
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, meteredEnv(env), ctx),
-  /** The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention leaves D1. */
+  /**
+   * The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention
+   * leaves D1.
+   */
   async scheduled(controller, rawEnv, ctx) {
     const env = meteredEnv(rawEnv);
     if (controller.cron === CONNECTOR_WAKE_CRON) {
       ctx.waitUntil(
         wakeConnectors(env).then((r) => {
-          if (r.woken > 0 || r.failed > 0) console.log(`connectors: ${r.woken} of ${r.connectors} woken (alarm lost), ${r.failed} failed`);
+          if (r.woken > 0 || r.failed > 0)
+            console.log(`connectors: ${r.woken} of ${r.connectors} woken (alarm lost), ${r.failed} failed`);
         }),
       );
       return;
     }
     ctx.waitUntil(
-      purgeExpiredHistory(env).then((result) => console.log(`retention: ${result.deleted} rows deleted over ${result.tenants} tenants${result.finished ? "" : " (more next run)"}`)),
+      purgeExpiredHistory(env).then((result) =>
+        console.log(
+          `retention: ${result.deleted} rows deleted over ${result.tenants} ` +
+            `tenants${result.finished ? "" : " (more next run)"}`,
+        ),
+      ),
     );
   },
 } satisfies ExportedHandler<Env>;

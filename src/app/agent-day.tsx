@@ -33,7 +33,12 @@ type AdherenceSpan = Timeline["spans"][number];
 
 const ms = (text: string) => Date.parse(text);
 const iso = (at: number) => new Date(at).toISOString();
-const ADHERENCE_TEXT: Record<AdherenceSpan["adherence"], string> = { in: "In", out: "Out", neutral: "Neutral", unscheduled: "" };
+const ADHERENCE_TEXT: Record<AdherenceSpan["adherence"], string> = {
+  in: "In",
+  out: "Out",
+  neutral: "Neutral",
+  unscheduled: "",
+};
 
 function shiftDate(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -154,7 +159,11 @@ export function AgentDay({ route }: { route: AgentRoute }) {
 }
 
 function dayWindow(t: Timeline): TimeWindow {
-  return timelineWindow(t.date, t.timeZone, t.schedule.map((s) => ({ start: ms(s.start), end: ms(s.end) })));
+  return timelineWindow(
+    t.date,
+    t.timeZone,
+    t.schedule.map((s) => ({ start: ms(s.start), end: ms(s.end) })),
+  );
 }
 
 const pct = (n: number) => `${(n * 100).toFixed(3)}%`;
@@ -163,7 +172,9 @@ const LABEL_MIN_SHARE = 0.045;
 const fits = (p: { width: number }) => p.width >= LABEL_MIN_SHARE;
 
 /** Touching spans of one adherence drawn as one block: the states lane already shows each change. */
-function mergedSpans(spans: readonly AdherenceSpan[]): Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> {
+function mergedSpans(
+  spans: readonly AdherenceSpan[],
+): Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> {
   const merged: Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> = [];
   for (const span of spans) {
     const last = merged.at(-1);
@@ -198,7 +209,11 @@ function Drawing(props: DrawingProps) {
   const every = hours > 14 ? (narrow ? 4 : 2) : narrow ? 2 : 1;
   const ticks = hourTicks(window, zone, every);
   return (
-    <section id="timeline" class="timeline" aria-label={`Timeline ${clock(window.start, zone)} to ${clock(window.end, zone)}`}>
+    <section
+      id="timeline"
+      class="timeline"
+      aria-label={`Timeline ${clock(window.start, zone)} to ${clock(window.end, zone)}`}
+    >
       <div class="axis" aria-hidden="true">
         {ticks.map((tick) => (
           <span class={`tick${tick.newDay ? " new-day" : ""}`} style={{ left: pct(tick.share) }}>
@@ -207,70 +222,75 @@ function Drawing(props: DrawingProps) {
         ))}
       </div>
       <div class="lanes">
-      <Lane id="lane-schedule" label="Scheduled">
-        {t.schedule.map((s: Segment) => {
-          const p = place(ms(s.start), ms(s.end), window);
-          const text = `${activityLabel(s.activity)} ${clock(ms(s.start), zone)}–${clock(ms(s.end), zone)}`;
-          return (
-            p && (
-              <span class={`block a-${s.activity}`} style={boxStyle(p)} data-start={s.start} title={text}>
-                {fits(p) && <span class="label">{activityLabel(s.activity)}</span>}
-                <span class="visually-hidden">{text}</span>
-              </span>
-            )
-          );
-        })}
-      </Lane>
-      <Lane id="lane-states" label="Actual">
-        {states.map((s) => {
-          const p = place(s.at, s.end, window);
-          if (!p) return null;
-          const code = codeLabel(s);
-          const tip = [
-            `${stateLabel(s.state)} from ${clock(s.at, zone, true)}`,
-            code && `code ${code}`,
-            s.source && `source ${s.source}`,
-          ].filter(Boolean);
-          return (
-            <button
-              type="button"
-              class={`block s-${s.state ?? "unmapped"}${props.picked === s.index ? " picked" : ""}`}
-              style={boxStyle(p)}
-              data-start={s.timestamp}
-              title={tip.join(" · ")}
-              aria-label={tip.join(", ")}
-              onClick={() => props.onPick(s.index)}
-            >
-              {fits(p) && <span class="label">{s.state ? stateLabel(s.state) : code || "Unmapped"}</span>}
-            </button>
-          );
-        })}
-      </Lane>
-      <Lane id="lane-adherence" label="Adherence">
-        {mergedSpans(t.spans).map((s) => {
-          const p = place(s.start, Math.min(s.end, until), window);
-          const escalated =
-            s.adherence === "out" && s.end >= until - 2_000 && (props.alarm === "alarm" || props.alarm === "severe")
-              ? props.alarm
-              : null;
-          const text = `${escalated ?? s.adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
-          return (
-            p && (
-              <span
-                class={`block h-${s.adherence}${escalated ? ` h-${escalated}` : ""}`}
+        <Lane id="lane-schedule" label="Scheduled">
+          {t.schedule.map((s: Segment) => {
+            const p = place(ms(s.start), ms(s.end), window);
+            const text = `${activityLabel(s.activity)} ${clock(ms(s.start), zone)}–${clock(ms(s.end), zone)}`;
+            return (
+              p && (
+                <span class={`block a-${s.activity}`} style={boxStyle(p)} data-start={s.start} title={text}>
+                  {fits(p) && <span class="label">{activityLabel(s.activity)}</span>}
+                  <span class="visually-hidden">{text}</span>
+                </span>
+              )
+            );
+          })}
+        </Lane>
+        <Lane id="lane-states" label="Actual">
+          {states.map((s) => {
+            const p = place(s.at, s.end, window);
+            if (!p) return null;
+            const code = codeLabel(s);
+            const tip = [
+              `${stateLabel(s.state)} from ${clock(s.at, zone, true)}`,
+              code && `code ${code}`,
+              s.source && `source ${s.source}`,
+            ].filter(Boolean);
+            return (
+              <button
+                type="button"
+                class={`block s-${s.state ?? "unmapped"}${props.picked === s.index ? " picked" : ""}`}
                 style={boxStyle(p)}
-                data-start={iso(s.start)}
-                title={text}
+                data-start={s.timestamp}
+                title={tip.join(" · ")}
+                aria-label={tip.join(", ")}
+                onClick={() => props.onPick(s.index)}
               >
-                {fits(p) && <span class="label">{escalated ? LEVEL_LABELS[escalated] : ADHERENCE_TEXT[s.adherence]}</span>}
-                <span class="visually-hidden">{text}</span>
-              </span>
-            )
-          );
-        })}
-      </Lane>
+                {fits(p) && <span class="label">{s.state ? stateLabel(s.state) : code || "Unmapped"}</span>}
+              </button>
+            );
+          })}
+        </Lane>
+        <Lane id="lane-adherence" label="Adherence">
+          {mergedSpans(t.spans).map((s) => {
+            const p = place(s.start, Math.min(s.end, until), window);
+            const escalated =
+              s.adherence === "out" && s.end >= until - 2_000 && (props.alarm === "alarm" || props.alarm === "severe")
+                ? props.alarm
+                : null;
+            const text = `${escalated ?? s.adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
+            return (
+              p && (
+                <span
+                  class={`block h-${s.adherence}${escalated ? ` h-${escalated}` : ""}`}
+                  style={boxStyle(p)}
+                  data-start={iso(s.start)}
+                  title={text}
+                >
+                  {fits(p) && (
+                    <span class="label">{escalated ? LEVEL_LABELS[escalated] : ADHERENCE_TEXT[s.adherence]}</span>
+                  )}
+                  <span class="visually-hidden">{text}</span>
+                </span>
+              )
+            );
+          })}
+        </Lane>
         {at >= window.start && at <= window.end && (
-          <div class="now-line" style={{ left: `calc(var(--lane-label) + (100% - var(--lane-label)) * ${share(at, window)})` }}>
+          <div
+            class="now-line"
+            style={{ left: `calc(var(--lane-label) + (100% - var(--lane-label)) * ${share(at, window)})` }}
+          >
             <span class="visually-hidden">Now {clock(at, zone)}</span>
           </div>
         )}
@@ -309,7 +329,17 @@ function Legend() {
 }
 
 /** The card of one state change: time, what was scheduled, the state and its code, source, rule, duration. */
-function StateCard({ timeline: t, index, zone, onClose }: { timeline: Timeline; index: number; zone: string; onClose: () => void }) {
+function StateCard({
+  timeline: t,
+  index,
+  zone,
+  onClose,
+}: {
+  timeline: Timeline;
+  index: number;
+  zone: string;
+  onClose: () => void;
+}) {
   const change = t.states[index] as StateChange;
   const start = ms(change.timestamp);
   const window = dayWindow(t);
@@ -353,22 +383,49 @@ function Totals({ day, zone }: { day: DayTotals; zone: string }) {
       <table id="day-totals" class="plain">
         <caption>The day</caption>
         <tbody>
-          <tr><th scope="row">Scheduled</th><td>{seconds(day.scheduledSeconds)}</td></tr>
-          <tr><th scope="row">In adherence</th><td>{seconds(day.inAdherenceSeconds)}</td></tr>
-          <tr><th scope="row">Out of adherence</th><td>{seconds(day.outOfAdherenceSeconds)}</td></tr>
-          <tr><th scope="row">Neutral</th><td>{seconds(day.neutralSeconds)}</td></tr>
-          <tr><th scope="row">Adherence</th><td data-total="adherence">{percent(day.adherencePct)}</td></tr>
-          <tr><th scope="row">Conformance</th><td data-total="conformance">{percent(day.conformancePct)}</td></tr>
+          <tr>
+            <th scope="row">Scheduled</th>
+            <td>{seconds(day.scheduledSeconds)}</td>
+          </tr>
+          <tr>
+            <th scope="row">In adherence</th>
+            <td>{seconds(day.inAdherenceSeconds)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Out of adherence</th>
+            <td>{seconds(day.outOfAdherenceSeconds)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Neutral</th>
+            <td>{seconds(day.neutralSeconds)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Adherence</th>
+            <td data-total="adherence">{percent(day.adherencePct)}</td>
+          </tr>
+          <tr>
+            <th scope="row">Conformance</th>
+            <td data-total="conformance">{percent(day.conformancePct)}</td>
+          </tr>
         </tbody>
       </table>
       <table id="exceptions" class="plain">
         <caption>Exceptions</caption>
         <thead>
-          <tr><th scope="col">Start</th><th scope="col">End</th><th scope="col">Seconds</th><th scope="col">Scheduled × state</th></tr>
+          <tr>
+            <th scope="col">Start</th>
+            <th scope="col">End</th>
+            <th scope="col">Seconds</th>
+            <th scope="col">Scheduled × state</th>
+          </tr>
         </thead>
         <tbody>
           {day.exceptions.length === 0 && (
-            <tr><td colSpan={4} class="muted">None</td></tr>
+            <tr>
+              <td colSpan={4} class="muted">
+                None
+              </td>
+            </tr>
           )}
           {day.exceptions.map((e) => (
             <tr>

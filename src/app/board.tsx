@@ -122,7 +122,10 @@ export function Board({ route }: { route: BoardRoute }) {
     const at = now.peek();
     const all = [...rows.values()].map((row) => ({ row, lvl: level(row, at) }));
     const counts = Object.fromEntries(
-      (Object.keys(COUNTER_LABELS) as Counter[]).map((c) => [c, all.filter((r) => inCounter(c, r.row, r.lvl, at)).length]),
+      (Object.keys(COUNTER_LABELS) as Counter[]).map((c) => [
+        c,
+        all.filter((r) => inCounter(c, r.row, r.lvl, at)).length,
+      ]),
     ) as Record<Counter, number>;
     const q = route.q.trim().toLowerCase();
     const dir = route.dir === "asc" ? 1 : -1;
@@ -143,7 +146,8 @@ export function Board({ route }: { route: BoardRoute }) {
   return (
     <main id="board" tabIndex={-1}>
       <div class="toolbar">
-        <div class="counters" role="group" aria-label="Show agents">
+        <fieldset class="counters">
+          <legend class="visually-hidden">Show agents</legend>
           {(Object.keys(COUNTER_LABELS) as Counter[]).map((c) => (
             <button
               type="button"
@@ -157,7 +161,7 @@ export function Board({ route }: { route: BoardRoute }) {
               <span class="what">{COUNTER_LABELS[c]}</span>
             </button>
           ))}
-        </div>
+        </fieldset>
         <div class="filters">
           <label class="field">
             <span>Search</span>
@@ -202,7 +206,10 @@ export function Board({ route }: { route: BoardRoute }) {
                   <button
                     type="button"
                     onClick={() =>
-                      set({ sort: col.id, dir: route.sort === col.id ? (route.dir === "asc" ? "desc" : "asc") : col.first })
+                      set({
+                        sort: col.id,
+                        dir: route.sort === col.id ? (route.dir === "asc" ? "desc" : "asc") : col.first,
+                      })
                     }
                   >
                     {col.label}
@@ -354,8 +361,7 @@ function Snoozed({ rows: snoozed }: { rows: BoardRow[] }) {
       <ul>
         {snoozed.map((row) => (
           <li data-agent-id={row.agentId}>
-            <a href={agentHref(row.agentId)}>{agentName(row)}</a> until{" "}
-            {clock(parseTime(row.snoozedUntil) ?? 0, zone)}
+            <a href={agentHref(row.agentId)}>{agentName(row)}</a> until {clock(parseTime(row.snoozedUntil) ?? 0, zone)}
             <button
               type="button"
               onClick={async () => {
@@ -371,4 +377,3 @@ function Snoozed({ rows: snoozed }: { rows: BoardRow[] }) {
     </section>
   );
 }
-

@@ -26,7 +26,10 @@ function play() {
   gain.gain.exponentialRampToValueAtTime(0.2, t + 0.02);
   gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.6);
   gain.connect(audio.destination);
-  for (const [frequency, delay] of [[880, 0], [660, 0.18]] as const) {
+  for (const [frequency, delay] of [
+    [880, 0],
+    [660, 0.18],
+  ] as const) {
     const tone = audio.createOscillator();
     tone.frequency.value = frequency;
     tone.connect(gain);

@@ -76,7 +76,10 @@ function retry(reason: string, leastMs = 0) {
   const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
   const delay = Math.max(leastMs, Math.round(base / 2 + (Math.random() * base) / 2));
   attempt++;
-  setStatus("reconnecting", `${reason}. Retrying in ${Math.ceil(delay / 1000)} s (attempt ${attempt}). ${lastUpdate()}`);
+  setStatus(
+    "reconnecting",
+    `${reason}. Retrying in ${Math.ceil(delay / 1000)} s (attempt ${attempt}). ${lastUpdate()}`,
+  );
   timer = setTimeout(open, delay);
 }
 
@@ -145,7 +148,8 @@ async function open() {
   if (res.status === 401 || res.status === 403 || res.status === 404) {
     drop();
     clearRows();
-    if (res.status === 404) problem.value = { message: team ? `There is no team “${team}”.` : why.error, teams: why.teams };
+    if (res.status === 404)
+      problem.value = { message: team ? `There is no team “${team}”.` : why.error, teams: why.teams };
     else problem.value = { message: res.status === 401 ? `Key rejected: ${why.error}` : why.error, teams: null };
     setStatus("disconnected", res.status === 404 ? "Unknown team." : "The server refused the key.");
     return;
@@ -198,7 +202,10 @@ async function open() {
   ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     socket = null;
-    const why = event.code === 1000 || event.code === 1001 ? "Server closed the connection" : `Connection lost (code ${event.code})`;
+    const why =
+      event.code === 1000 || event.code === 1001
+        ? "Server closed the connection"
+        : `Connection lost (code ${event.code})`;
     retry(why);
   });
 }

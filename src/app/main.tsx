@@ -14,7 +14,12 @@ import { forgetKey, session, useKey } from "./session.ts";
 
 syncRoute();
 
-const STATUS_TEXT = { disconnected: "Disconnected", connecting: "Connecting…", reconnecting: "Reconnecting…", connected: "Connected" };
+const STATUS_TEXT = {
+  disconnected: "Disconnected",
+  connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
+  connected: "Connected",
+};
 
 function App() {
   // One socket for every view: the board's team while on the board, kept as is on an agent's day.
@@ -32,9 +37,10 @@ function App() {
   const s = status.value;
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.querySelector<HTMLElement>("main")?.focus())}>
+      {/* A button, not a link to #main: the URL fragment is the route. */}
+      <button type="button" class="skip" onClick={() => document.querySelector<HTMLElement>("main")?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="top">
         <h1>
           <a href={boardHref()}>Real-time adherence</a>

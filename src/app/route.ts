@@ -9,7 +9,17 @@ import { takeKeyFromHash } from "./session.ts";
 
 export const COUNTERS = ["all", "alarm", "out", "in", "neutral", "unscheduled", "snoozed"] as const;
 export type Counter = (typeof COUNTERS)[number];
-export const SORT_COLUMNS = ["name", "team", "state", "stateFor", "activity", "adherence", "outFor", "pct", "late"] as const;
+export const SORT_COLUMNS = [
+  "name",
+  "team",
+  "state",
+  "stateFor",
+  "activity",
+  "adherence",
+  "outFor",
+  "pct",
+  "late",
+] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 export type Direction = "asc" | "desc";
 
@@ -78,7 +88,9 @@ export function formatRoute(route: Route): string {
 
 export const route = signal<Route>(parseRoute(location.hash));
 /** The board's last URL, so "back to the board" from an agent's day keeps its filters. */
-export const lastBoard = signal<BoardRoute>(route.value.view === "board" ? route.value : parseRoute("#/") as BoardRoute);
+export const lastBoard = signal<BoardRoute>(
+  route.value.view === "board" ? route.value : (parseRoute("#/") as BoardRoute),
+);
 
 export function syncRoute() {
   // A /#key=… link (on load, or pasted into this tab): the key leaves the address bar and this history entry first.

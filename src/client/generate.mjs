@@ -11,10 +11,11 @@ import openapiTS, { COMMENT_HEADER, astToString } from "openapi-typescript";
 
 const OUTPUT = new URL("./api.d.ts", import.meta.url);
 const STUB = "export class DurableObject {} export class WorkerEntrypoint {} export const env = {};";
+const STUB_URL = JSON.stringify(`data:text/javascript,${encodeURIComponent(STUB)}`);
 register(
   `data:text/javascript,${encodeURIComponent(`
     export async function resolve(specifier, context, next) {
-      if (specifier === "cloudflare:workers") return { url: ${JSON.stringify(`data:text/javascript,${encodeURIComponent(STUB)}`)}, shortCircuit: true };
+      if (specifier === "cloudflare:workers") return { url: ${STUB_URL}, shortCircuit: true };
       return next(specifier, context);
     }`)}`,
 );
@@ -23,7 +24,11 @@ const { apiDocument } = await import("../http/api-document.ts");
 const { app } = await import("../http/app.ts");
 
 const ast = await openapiTS(structuredClone(apiDocument(app)), { silent: true });
-const types = `${COMMENT_HEADER.replace(" */", " * From the OpenAPI document (GET /api/openapi.json): regenerate with `npm run client:generate`.\n */")}${astToString(ast)}`;
+const header = COMMENT_HEADER.replace(
+  " */",
+  " * From the OpenAPI document (GET /api/openapi.json): regenerate with `npm run client:generate`.\n */",
+);
+const types = `${header}${astToString(ast)}`;
 
 if (process.argv.includes("--check")) {
   let committed = "";
@@ -33,7 +38,10 @@ if (process.argv.includes("--check")) {
     // missing: stale by definition
   }
   if (committed !== types) {
-    console.error("src/client/api.d.ts is stale: the API changed since it was generated. Run `npm run client:generate` and commit the result.");
+    console.error(
+      "src/client/api.d.ts is stale: the API changed since it was " +
+        "generated. Run `npm run client:generate` and commit the result.",
+    );
     process.exit(1);
   }
   console.log("src/client/api.d.ts matches the OpenAPI document");

@@ -30,7 +30,12 @@ async function tokenKey(secret: string): Promise<CryptoKey> {
   if (!secret) throw new Error("CONNECTOR_SECRET is not set: connector tokens cannot be encrypted");
   const material = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
   return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: encoder.encode("edge-rta connector token"), info: encoder.encode("aes-256-gcm v1") },
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: encoder.encode("edge-rta connector token"),
+      info: encoder.encode("aes-256-gcm v1"),
+    },
     material,
     { name: "AES-GCM", length: 256 },
     false,
@@ -40,7 +45,11 @@ async function tokenKey(secret: string): Promise<CryptoKey> {
 
 export async function sealToken(secret: string, owner: string, token: string): Promise<SealedToken> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(owner) }, await tokenKey(secret), encoder.encode(token));
+  const data = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(owner) },
+    await tokenKey(secret),
+    encoder.encode(token),
+  );
   return { iv: toBase64(iv), data: toBase64(new Uint8Array(data)) };
 }
 

@@ -13,7 +13,15 @@ export interface ApiUserRow {
   createdAt: string;
 }
 
-type RawUser = { id: string; tenant: string; user_name: string; password_hash: string; permissions: string; account_ids: string; created_at: string };
+type RawUser = {
+  id: string;
+  tenant: string;
+  user_name: string;
+  password_hash: string;
+  permissions: string;
+  account_ids: string;
+  created_at: string;
+};
 
 function toUser(row: RawUser): ApiUserRow {
   return {
@@ -34,7 +42,15 @@ export async function insertApiUser(d1: D1Database, user: ApiUserRow): Promise<b
       `INSERT INTO api_users (id, tenant, user_name, password_hash, permissions, account_ids, created_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (user_name) DO NOTHING`,
     )
-    .bind(user.id, user.tenant, user.userName, user.passwordHash, JSON.stringify(user.permissions), JSON.stringify(user.accountIds), user.createdAt)
+    .bind(
+      user.id,
+      user.tenant,
+      user.userName,
+      user.passwordHash,
+      JSON.stringify(user.permissions),
+      JSON.stringify(user.accountIds),
+      user.createdAt,
+    )
     .run();
   return result.meta.changes === 1;
 }
@@ -45,7 +61,10 @@ export async function findApiUserById(d1: D1Database, id: string): Promise<ApiUs
 }
 
 export async function listApiUsersOf(d1: D1Database, tenant: string): Promise<ApiUserRow[]> {
-  const { results } = await d1.prepare("SELECT * FROM api_users WHERE tenant = ?1 ORDER BY created_at, user_name").bind(tenant).all<RawUser>();
+  const { results } = await d1
+    .prepare("SELECT * FROM api_users WHERE tenant = ?1 ORDER BY created_at, user_name")
+    .bind(tenant)
+    .all<RawUser>();
   return results.map(toUser);
 }
 
@@ -59,7 +78,9 @@ export async function deleteApiUser(d1: D1Database, id: string): Promise<ApiUser
   return row ? toUser(row) : null;
 }
 
-/** The user signing in (null if none has that name) and the failed sign-ins counted for the name (in whatever window). */
+/**
+ * The user signing in (null if none has that name) and the failed sign-ins counted for the name (in whatever window).
+ */
 export async function loadSignIn(
   d1: D1Database,
   userName: string,
@@ -70,7 +91,11 @@ export async function loadSignIn(
   ]);
   const user = users?.results[0] as RawUser | undefined;
   const failure = failures?.results[0] as { window_start: number; failures: number } | undefined;
-  return { user: user ? toUser(user) : null, failures: failure?.failures ?? 0, windowStart: failure?.window_start ?? null };
+  return {
+    user: user ? toUser(user) : null,
+    failures: failure?.failures ?? 0,
+    windowStart: failure?.window_start ?? null,
+  };
 }
 
 /**
@@ -120,11 +145,21 @@ export type RefreshTokenUse =
  * used before is a replay (stolen, or a client retrying): the caller ends its family.
  */
 export async function useRefreshToken(d1: D1Database, tokenHash: string, now: number): Promise<RefreshTokenUse> {
-  const [claimed, current] = await d1.batch<{ user_id: string; family: string; expires_at: number; used_at: number | null }>([
+  const [claimed, current] = await d1.batch<{
+    user_id: string;
+    family: string;
+    expires_at: number;
+    used_at: number | null;
+  }>([
     d1
-      .prepare("UPDATE api_refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id, family, expires_at, used_at")
+      .prepare(
+        `UPDATE api_refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL
+          AND expires_at > ?2 RETURNING user_id, family, expires_at, used_at`,
+      )
       .bind(tokenHash, now),
-    d1.prepare("SELECT user_id, family, expires_at, used_at FROM api_refresh_tokens WHERE token_hash = ?1").bind(tokenHash),
+    d1
+      .prepare("SELECT user_id, family, expires_at, used_at FROM api_refresh_tokens WHERE token_hash = ?1")
+      .bind(tokenHash),
   ]);
   const won = claimed?.results[0];
   if (won) return { result: "used", userId: won.user_id, family: won.family };
@@ -140,6 +175,9 @@ export async function deleteRefreshFamily(d1: D1Database, userId: string, family
 
 /** Whether the sign-in still has a refresh token (used or not): none left means it was ended or revoked. */
 export async function refreshFamilyExists(d1: D1Database, userId: string, family: string): Promise<boolean> {
-  const row = await d1.prepare("SELECT 1 AS live FROM api_refresh_tokens WHERE user_id = ?1 AND family = ?2 LIMIT 1").bind(userId, family).first();
+  const row = await d1
+    .prepare("SELECT 1 AS live FROM api_refresh_tokens WHERE user_id = ?1 AND family = ?2 LIMIT 1")
+    .bind(userId, family)
+    .first();
   return row !== null;
 }

@@ -7,9 +7,17 @@ import type { Identifier, IdentifierKind } from "../domain/identifiers.ts";
 import { jsonChunks } from "./bulk.ts";
 
 /** Adds an agent to the tenant's list of agents a source's tracker knows (once: a second time changes nothing). */
-export async function listTrackedAgent(d1: D1Database, tenant: string, source: string, agentKey: string, seenAt: string): Promise<void> {
+export async function listTrackedAgent(
+  d1: D1Database,
+  tenant: string,
+  source: string,
+  agentKey: string,
+  seenAt: string,
+): Promise<void> {
   await d1
-    .prepare("INSERT INTO tracked_agents (tenant, source, agent_key, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+    .prepare(
+      "INSERT INTO tracked_agents (tenant, source, agent_key, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
     .bind(tenant, source, agentKey, seenAt)
     .run();
 }
@@ -19,7 +27,9 @@ export interface TrackedAgentProfile {
   identifiers: Identifier[];
 }
 
-/** Where a page of tracked agents ended: the last agent's place in the order (employeeId, email are unique per tenant). */
+/**
+ * Where a page of tracked agents ended: the last agent's place in the order (employeeId, email are unique per tenant).
+ */
 export interface TrackedAgentsCursor {
   employeeId: string | null;
   email: string;
@@ -50,8 +60,23 @@ export async function listTrackedAgents(
        ORDER BY e.employee_id IS NULL, e.employee_id, e.email
        LIMIT ?3`,
     )
-    .bind(tenant, source, limit, after ? (after.employeeId === null ? 1 : 0) : null, after?.employeeId ?? "", after?.email ?? "")
-    .all<{ agent_key: string; email: string; employee_id: string | null; first_name: string; last_name: string; team: string | null; identifiers: string }>();
+    .bind(
+      tenant,
+      source,
+      limit,
+      after ? (after.employeeId === null ? 1 : 0) : null,
+      after?.employeeId ?? "",
+      after?.email ?? "",
+    )
+    .all<{
+      agent_key: string;
+      email: string;
+      employee_id: string | null;
+      first_name: string;
+      last_name: string;
+      team: string | null;
+      identifiers: string;
+    }>();
   return results.map((r) => ({
     profile: {
       agentKey: r.agent_key,
@@ -83,17 +108,33 @@ export interface ContactIncrement {
  * atomic increment, so two agents' calls ending in the same interval never overwrite each other).
  * The rows must exist (the contact-volume service creates them, with their queues).
  */
-export async function addToContactVolume(d1: D1Database, tenant: string, increments: readonly ContactIncrement[]): Promise<void> {
+export async function addToContactVolume(
+  d1: D1Database,
+  tenant: string,
+  increments: readonly ContactIncrement[],
+): Promise<void> {
   // An UPDATE … FROM applies one joined row per target row: increments of one interval are summed first.
   const merged = new Map<string, ContactIncrement>();
   for (const i of increments) {
     const key = JSON.stringify([i.source, i.queueId, i.channel, i.intervalStart]);
     const known = merged.get(key);
-    if (known) merged.set(key, { ...known, contacts: known.contacts + i.contacts, handleSeconds: known.handleSeconds + i.handleSeconds });
+    if (known)
+      merged.set(key, {
+        ...known,
+        contacts: known.contacts + i.contacts,
+        handleSeconds: known.handleSeconds + i.handleSeconds,
+      });
     else merged.set(key, { ...i });
   }
   if (merged.size === 0) return;
-  const rows = [...merged.values()].map((i) => [i.source, i.queueId, i.channel, i.intervalStart, i.contacts, i.handleSeconds]);
+  const rows = [...merged.values()].map((i) => [
+    i.source,
+    i.queueId,
+    i.channel,
+    i.intervalStart,
+    i.contacts,
+    i.handleSeconds,
+  ]);
   await d1.batch(
     jsonChunks(rows).map((chunk) =>
       d1
@@ -105,7 +146,8 @@ export async function addToContactVolume(d1: D1Database, tenant: string, increme
            FROM (SELECT value ->> '$[0]' AS source, value ->> '$[1]' AS queue_id, value ->> '$[2]' AS channel,
                         value ->> '$[3]' AS interval_start, value ->> '$[4]' AS contacts, value ->> '$[5]' AS seconds
                  FROM json_each(?2)) AS inc
-           WHERE contact_intervals.tenant = ?1 AND contact_intervals.source = inc.source AND contact_intervals.queue_id = inc.queue_id
+           WHERE contact_intervals.tenant = ?1
+             AND contact_intervals.source = inc.source AND contact_intervals.queue_id = inc.queue_id
              AND contact_intervals.channel = inc.channel AND contact_intervals.interval_start = inc.interval_start`,
         )
         .bind(tenant, chunk),

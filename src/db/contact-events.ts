@@ -30,7 +30,8 @@ const INSERT_QUEUES = `
 
 // A contact travels as [source, queueId, ts, offered, handled, durationSeconds, channel, intervalStart].
 const INSERT_CONTACTS = `
-  INSERT INTO contact_events (tenant, source, queue_id, ts, offered, handled, duration_seconds, channel, interval_start, received_at)
+  INSERT INTO contact_events (tenant, source, queue_id, ts, offered,
+    handled, duration_seconds, channel, interval_start, received_at)
   SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
          value ->> '$[6]', value ->> '$[7]', ?2
   FROM json_each(?3) WHERE true
@@ -66,7 +67,11 @@ const RECOUNT_INTERVALS = `
  * they fall in; one transaction. Returns how many contacts were new (the others replay a contact
  * of an earlier request, or an earlier row of this one).
  */
-export async function insertContactEvents(d1: D1Database, tenant: string, rows: readonly ContactEventRow[]): Promise<number> {
+export async function insertContactEvents(
+  d1: D1Database,
+  tenant: string,
+  rows: readonly ContactEventRow[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const now = new Date().toISOString();
   const queues = new Map<string, [string, string, string | null]>();
@@ -76,15 +81,29 @@ export async function insertContactEvents(d1: D1Database, tenant: string, rows: 
     // '' is no queue, not a queue to list.
     if (r.queueId !== "" && !queues.has(queue)) queues.set(queue, [r.source, r.queueId, r.queueName]);
     const interval = JSON.stringify([r.source, r.queueId, r.channel, r.intervalStart]);
-    if (!intervals.has(interval)) intervals.set(interval, [r.source, r.queueId, r.channel, r.intervalStart, r.intervalEnd]);
+    if (!intervals.has(interval))
+      intervals.set(interval, [r.source, r.queueId, r.channel, r.intervalStart, r.intervalEnd]);
   }
-  const contacts = rows.map((r) => [r.source, r.queueId, r.ts, r.offered ? 1 : 0, r.handled ? 1 : 0, r.durationSeconds, r.channel, r.intervalStart]);
-  const queueStatements = jsonChunks([...queues.values()]).map((chunk) => d1.prepare(INSERT_QUEUES).bind(tenant, now, chunk));
+  const contacts = rows.map((r) => [
+    r.source,
+    r.queueId,
+    r.ts,
+    r.offered ? 1 : 0,
+    r.handled ? 1 : 0,
+    r.durationSeconds,
+    r.channel,
+    r.intervalStart,
+  ]);
+  const queueStatements = jsonChunks([...queues.values()]).map((chunk) =>
+    d1.prepare(INSERT_QUEUES).bind(tenant, now, chunk),
+  );
   const contactChunks = jsonChunks(contacts);
   const results = await d1.batch([
     ...queueStatements,
     ...contactChunks.map((chunk) => d1.prepare(INSERT_CONTACTS).bind(tenant, now, chunk)),
     ...jsonChunks([...intervals.values()]).map((chunk) => d1.prepare(RECOUNT_INTERVALS).bind(tenant, now, chunk)),
   ]);
-  return results.slice(queueStatements.length, queueStatements.length + contactChunks.length).reduce((n, r) => n + r.results.length, 0);
+  return results
+    .slice(queueStatements.length, queueStatements.length + contactChunks.length)
+    .reduce((n, r) => n + r.results.length, 0);
 }

@@ -8,7 +8,8 @@ import { contactIntervals, queues } from "./schema.ts";
 // A queue row travels as [source, queueId, name]; `name` is the id when the source has no other.
 const INSERT_QUEUES = `
   INSERT INTO queues (tenant, source, queue_id, name, created_at)
-  SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), coalesce(json_extract(value, '$[2]'), json_extract(value, '$[1]')), ?2
+  SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+    coalesce(json_extract(value, '$[2]'), json_extract(value, '$[1]')), ?2
   FROM json_each(?3) WHERE true
   ON CONFLICT DO NOTHING`;
 
@@ -17,17 +18,23 @@ const INSERT_QUEUES = `
 const INSERT_INTERVALS = (onConflict: string) => `
   INSERT INTO contact_intervals (tenant, source, queue_id, channel, interval_start, offered, handled, not_handled,
     handle_seconds, hold_seconds, service_level_pct, outbound_contacts, outbound_seconds, user_data, imported_at)
-  SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-         json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
-         json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), json_extract(value, '$[11]'),
+  SELECT ?1, json_extract(value, '$[0]'), json_extract(value,
+    '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+         json_extract(value, '$[4]'), json_extract(value,
+           '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
+         json_extract(value, '$[8]'), json_extract(value, '$[9]'),
+           json_extract(value, '$[10]'), json_extract(value, '$[11]'),
          json_extract(value, '$[12]'), ?2
   FROM json_each(?3) WHERE true
   ON CONFLICT (tenant, source, queue_id, channel, interval_start) ${onConflict}
   RETURNING 1`;
 
-const OVERWRITE = `DO UPDATE SET offered = excluded.offered, handled = excluded.handled, not_handled = excluded.not_handled,
-    handle_seconds = excluded.handle_seconds, hold_seconds = excluded.hold_seconds, service_level_pct = excluded.service_level_pct,
-    outbound_contacts = excluded.outbound_contacts, outbound_seconds = excluded.outbound_seconds, user_data = excluded.user_data,
+const OVERWRITE = `DO UPDATE SET offered = excluded.offered,
+  handled = excluded.handled, not_handled = excluded.not_handled,
+    handle_seconds = excluded.handle_seconds, hold_seconds = excluded.hold_seconds,
+      service_level_pct = excluded.service_level_pct,
+    outbound_contacts = excluded.outbound_contacts,
+      outbound_seconds = excluded.outbound_seconds, user_data = excluded.user_data,
     imported_at = excluded.imported_at`;
 
 /**
@@ -50,8 +57,19 @@ export async function insertContactIntervals(
     if (r.queueId !== "" && !named.has(key)) named.set(key, [r.source, r.queueId, r.queueName ?? null]);
   }
   const values = rows.map((r) => [
-    r.source, r.queueId, r.channel, r.intervalStart, r.offered, r.handled, r.notHandled, r.handleSeconds,
-    r.holdSeconds, r.serviceLevelPct, r.outboundContacts, r.outboundSeconds, r.userData,
+    r.source,
+    r.queueId,
+    r.channel,
+    r.intervalStart,
+    r.offered,
+    r.handled,
+    r.notHandled,
+    r.handleSeconds,
+    r.holdSeconds,
+    r.serviceLevelPct,
+    r.outboundContacts,
+    r.outboundSeconds,
+    r.userData,
   ]);
   const queueChunks = jsonChunks([...named.values()]);
   const insertIntervals = INSERT_INTERVALS(updateExisting ? OVERWRITE : "DO NOTHING");
@@ -76,7 +94,12 @@ export interface ContactIntervalFilter {
 }
 
 /** A tenant's intervals starting in [from, to), by time, source, queue and channel; at most `limit` rows. */
-export async function readContactIntervals(db: Db, tenant: string, filter: ContactIntervalFilter, limit: number): Promise<StoredContactInterval[]> {
+export async function readContactIntervals(
+  db: Db,
+  tenant: string,
+  filter: ContactIntervalFilter,
+  limit: number,
+): Promise<StoredContactInterval[]> {
   const ci = contactIntervals;
   return db
     .select({

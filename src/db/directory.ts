@@ -11,7 +11,13 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
-import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind, identifierKey, normalizeIdentifier } from "../domain/identifiers.ts";
+import {
+  DEFAULT_IDENTIFIER_KINDS,
+  type Identifier,
+  type IdentifierKind,
+  identifierKey,
+  normalizeIdentifier,
+} from "../domain/identifiers.ts";
 import type { Db } from "./client.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { agentIdentifiers, directoryVersions, employees, teams } from "./schema.ts";
@@ -22,7 +28,11 @@ const versions = new IsolateCache<number>(3_000);
 export async function loadDirectoryVersion(db: Db, tenant: string): Promise<number> {
   const hit = versions.get(tenant);
   if (hit !== undefined) return hit;
-  const row = await db.select({ version: directoryVersions.version }).from(directoryVersions).where(eq(directoryVersions.tenant, tenant)).get();
+  const row = await db
+    .select({ version: directoryVersions.version })
+    .from(directoryVersions)
+    .where(eq(directoryVersions.tenant, tenant))
+    .get();
   return versions.set(tenant, row?.version ?? 0);
 }
 
@@ -53,7 +63,8 @@ const MAX_TENANTS = 100;
 function resolutionsOf(tenant: string, version: number): Map<string, AgentProfile> {
   let cached = resolutions.get(tenant);
   resolutions.delete(tenant);
-  if (!cached || cached.version !== version || cached.profiles.size >= MAX_RESOLUTIONS) cached = { version, profiles: new Map() };
+  if (!cached || cached.version !== version || cached.profiles.size >= MAX_RESOLUTIONS)
+    cached = { version, profiles: new Map() };
   resolutions.set(tenant, cached);
   if (resolutions.size > MAX_TENANTS) resolutions.delete(resolutions.keys().next().value!);
   return cached.profiles;
@@ -68,7 +79,14 @@ const profileColumns = {
   team: teams.name,
 };
 
-type ProfileRow = { agentKey: string; email: string; employeeId: string | null; firstName: string; lastName: string; team: string | null };
+type ProfileRow = {
+  agentKey: string;
+  email: string;
+  employeeId: string | null;
+  firstName: string;
+  lastName: string;
+  team: string | null;
+};
 
 function toProfile(row: ProfileRow): AgentProfile {
   return {
@@ -113,7 +131,10 @@ export async function resolveAgents(
       : await db
           .select({ ...profileColumns, kind: agentIdentifiers.kind, value: agentIdentifiers.value })
           .from(agentIdentifiers)
-          .innerJoin(employees, and(eq(employees.id, agentIdentifiers.employeeId), eq(employees.tenant, agentIdentifiers.tenant)))
+          .innerJoin(
+            employees,
+            and(eq(employees.id, agentIdentifiers.employeeId), eq(employees.tenant, agentIdentifiers.tenant)),
+          )
           .leftJoin(teams, eq(teams.id, employees.teamId))
           .where(
             and(
@@ -151,7 +172,13 @@ export async function listAgentProfiles(db: Db, tenant: string, team?: string): 
     .select(profileColumns)
     .from(employees)
     .leftJoin(teams, eq(teams.id, employees.teamId))
-    .where(and(eq(employees.tenant, tenant), eq(employees.active, true), team === undefined ? undefined : eq(teams.name, team)))
+    .where(
+      and(
+        eq(employees.tenant, tenant),
+        eq(employees.active, true),
+        team === undefined ? undefined : eq(teams.name, team),
+      ),
+    )
     .orderBy(employees.lastName, employees.firstName);
   return rows.map(toProfile);
 }

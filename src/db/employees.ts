@@ -5,7 +5,13 @@
  * D1 in one batch (one transaction).
  */
 import { and, eq, sql } from "drizzle-orm";
-import { type Identifier, type IdentifierKind, describeIdentifier, employeeIdentifiers, identifierKey } from "../domain/identifiers.ts";
+import {
+  type Identifier,
+  type IdentifierKind,
+  describeIdentifier,
+  employeeIdentifiers,
+  identifierKey,
+} from "../domain/identifiers.ts";
 import type { EmployeeRecord } from "../domain/imports.ts";
 import type { Indexed, RecordIssue } from "../domain/outcome.ts";
 import { jsonChunks } from "./bulk.ts";
@@ -28,20 +34,31 @@ type Existing = { id: string; email: string; employeeId: string | null };
 /** Who holds an identifier: a stored employee, or one written earlier in this import. */
 type Holder = { id: string; email: string };
 
-async function ensureNamed(d1: D1Database, table: "teams" | "skills", tenant: string, names: string[]): Promise<Map<string, string>> {
+async function ensureNamed(
+  d1: D1Database,
+  table: "teams" | "skills",
+  tenant: string,
+  names: string[],
+): Promise<Map<string, string>> {
   const unique = JSON.stringify([...new Set(names)]);
   if (names.length === 0) return new Map();
   const [, selected] = await d1.batch<{ id: string; name: string }>([
     d1
-      .prepare(`INSERT INTO ${table} (id, tenant, name) SELECT lower(hex(randomblob(16))), ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`)
+      .prepare(
+        `INSERT INTO ${table} (id, tenant, name) SELECT lower(hex(randomblob(16))),
+          ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING`,
+      )
       .bind(tenant, unique),
-    d1.prepare(`SELECT id, name FROM ${table} WHERE tenant = ?1 AND name IN (SELECT value FROM json_each(?2))`).bind(tenant, unique),
+    d1
+      .prepare(`SELECT id, name FROM ${table} WHERE tenant = ?1 AND name IN (SELECT value FROM json_each(?2))`)
+      .bind(tenant, unique),
   ]);
   return new Map((selected?.results ?? []).map((r) => [r.name, r.id]));
 }
 
 const UPSERT_EMPLOYEES = `
-  INSERT INTO employees (id, tenant, email, employee_id, first_name, last_name, team_id, role, active, created_at, updated_at)
+  INSERT INTO employees (id, tenant, email, employee_id,
+    first_name, last_name, team_id, role, active, created_at, updated_at)
   SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.email'), json_extract(value, '$.employeeId'),
          json_extract(value, '$.firstName'), json_extract(value, '$.lastName'), json_extract(value, '$.teamId'),
          json_extract(value, '$.role'), json_extract(value, '$.active'), ?2, ?2
@@ -73,7 +90,8 @@ const SELECT_IDENTIFIERS_OF = `
 
 const DELETE_IDENTIFIERS = `
   DELETE FROM agent_identifiers
-  WHERE tenant = ?1 AND (kind, value, employee_id) IN (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?2))`;
+  WHERE tenant = ?1 AND (kind, value, employee_id) IN (SELECT value ->> '$[0]',
+    value ->> '$[1]', value ->> '$[2]' FROM json_each(?2))`;
 
 const INSERT_IDENTIFIERS = `
   INSERT INTO agent_identifiers (tenant, kind, value, employee_id)
@@ -91,7 +109,14 @@ export async function importEmployees(
   records: ReadonlyArray<Indexed<EmployeeRecord>>,
   updateExisting: boolean,
 ): Promise<EmployeeImportResult> {
-  const result: EmployeeImportResult = { created: 0, updated: 0, skipped: 0, errors: [], adoptable: [], updatedEmails: [] };
+  const result: EmployeeImportResult = {
+    created: 0,
+    updated: 0,
+    skipped: 0,
+    errors: [],
+    adoptable: [],
+    updatedEmails: [],
+  };
   if (records.length === 0) return result;
   const emails = JSON.stringify(records.map((r) => r.value.email));
   const ids = JSON.stringify(records.flatMap((r) => (r.value.employeeId ? [r.value.employeeId] : [])));
@@ -101,12 +126,15 @@ export async function importEmployees(
     .where(
       and(
         eq(employees.tenant, tenant),
-        sql`(${employees.email} in (select value from json_each(${emails})) or ${employees.employeeId} in (select value from json_each(${ids})))`,
+        sql`(${employees.email} in (select value from json_each(${emails})) or
+          ${employees.employeeId} in (select value from json_each(${ids})))`,
       ),
     );
   const byEmail = new Map<string, Existing>(existing.map((e) => [e.email, e]));
   // By the employee_id column as stored: employees from before the directory have no identifier rows yet.
-  const byEmployeeId = new Map<string, Existing>(existing.filter((e) => e.employeeId).map((e) => [e.employeeId as string, e]));
+  const byEmployeeId = new Map<string, Existing>(
+    existing.filter((e) => e.employeeId).map((e) => [e.employeeId as string, e]),
+  );
 
   const sets = records.map((r) => employeeIdentifiers(r.value));
   const directory = await loadDirectory(
@@ -122,25 +150,37 @@ export async function importEmployees(
   const removed: Array<[string, string, string]> = [];
   const added: Array<[string, string, string]> = [];
 
-  records.forEach(({ index, value }, i) => {
-    const fail = (error: string, field: string) => result.errors.push({ index, error, field });
+  judging: for (const [i, { index, value }] of records.entries()) {
+    const fail = (error: string, field: string): void => {
+      result.errors.push({ index, error, field });
+    };
     const firstIndex = seenInBatch.get(value.email);
-    if (firstIndex !== undefined) return fail(`Duplicate email in this batch (first at index ${firstIndex})`, "email");
+    if (firstIndex !== undefined) {
+      fail(`Duplicate email in this batch (first at index ${firstIndex})`, "email");
+      continue;
+    }
     seenInBatch.set(value.email, index);
     const current = byEmail.get(value.email);
     const idOwner = value.employeeId ? byEmployeeId.get(value.employeeId) : undefined;
-    if (idOwner && idOwner.email !== value.email) return fail(`employeeId ${value.employeeId} already belongs to ${idOwner.email}`, "employeeId");
+    if (idOwner && idOwner.email !== value.email) {
+      fail(`employeeId ${value.employeeId} already belongs to ${idOwner.email}`, "employeeId");
+      continue;
+    }
     const identifiers = sets[i]!;
     // Unique per tenant and kind: held by another employee (stored, or earlier in this batch) is a clash.
     for (const identifier of identifiers) {
       const holder = directory.holders.get(identifierKey(identifier.kind, identifier.value));
       if (holder && holder.id !== current?.id) {
-        return fail(`${describeIdentifier(identifier.kind, identifier.sent)} already belongs to ${holder.email}`, identifier.field);
+        fail(
+          `${describeIdentifier(identifier.kind, identifier.sent)} already belongs to ${holder.email}`,
+          identifier.field,
+        );
+        continue judging;
       }
     }
     if (current && !updateExisting) {
       result.skipped++;
-      return;
+      continue;
     }
     const id = current?.id ?? crypto.randomUUID();
     const entry: Existing = { id, email: value.email, employeeId: value.employeeId ?? null };
@@ -151,7 +191,9 @@ export async function importEmployees(
     // The new set: what the record names, plus (when it does not list identifiers) the other kinds
     // it has; only the difference to what is stored is written.
     const stored = directory.byEmployee.get(id) ?? new Map<string, Identifier>();
-    const next = new Map<string, Identifier>(identifiers.map(({ kind, value }) => [identifierKey(kind, value), { kind, value }]));
+    const next = new Map<string, Identifier>(
+      identifiers.map(({ kind, value }) => [identifierKey(kind, value), { kind, value }]),
+    );
     if (value.identifiers === undefined) {
       for (const [key, identifier] of stored) if (!isOwnField(identifier.kind)) next.set(key, identifier);
     }
@@ -173,11 +215,21 @@ export async function importEmployees(
     } else {
       result.created++;
     }
-  });
+  }
   if (writes.length === 0) return result;
 
-  const teamIds = await ensureNamed(d1, "teams", tenant, writes.flatMap((w) => (w.record.team ? [w.record.team] : [])));
-  const skillIds = await ensureNamed(d1, "skills", tenant, writes.flatMap((w) => w.record.skills));
+  const teamIds = await ensureNamed(
+    d1,
+    "teams",
+    tenant,
+    writes.flatMap((w) => (w.record.team ? [w.record.team] : [])),
+  );
+  const skillIds = await ensureNamed(
+    d1,
+    "skills",
+    tenant,
+    writes.flatMap((w) => w.record.skills),
+  );
   const rows = writes.map(({ id, record }) => ({
     id,
     email: record.email,
@@ -188,7 +240,9 @@ export async function importEmployees(
     role: record.role,
     active: record.active ? 1 : 0,
   }));
-  const links = writes.flatMap(({ id, record }) => record.skills.map((s) => ({ employeeId: id, skillId: skillIds.get(s) })));
+  const links = writes.flatMap(({ id, record }) =>
+    record.skills.map((s) => ({ employeeId: id, skillId: skillIds.get(s) })),
+  );
   const updatedIds = JSON.stringify(writes.filter((w) => !w.isNew).map((w) => w.id));
 
   // One transaction: an employee and its identifiers are written together or not at all, and the

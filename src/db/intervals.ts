@@ -11,15 +11,19 @@ export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
     in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds)
-  SELECT ?1, ?2, value ->> '$[0]', value ->> '$[8]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+  SELECT ?1, ?2, value ->> '$[0]', value ->> '$[8]',
+    value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
          value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
   FROM json_each(?3) WHERE true
-  ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds, in_adherence_seconds = excluded.in_adherence_seconds,
+  ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
+    in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds
   WHERE scheduled_seconds IS NOT excluded.scheduled_seconds OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
-    OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds OR neutral_seconds IS NOT excluded.neutral_seconds
-    OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds OR work_state_seconds IS NOT excluded.work_state_seconds`;
+    OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds
+      OR neutral_seconds IS NOT excluded.neutral_seconds
+    OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
+      OR work_state_seconds IS NOT excluded.work_state_seconds`;
 
 // Intervals of [from, to) that have totals no longer: a delete that finds none writes no row.
 const DELETE_EMPTIED = `
@@ -44,7 +48,12 @@ export interface IntervalRun {
  * costs no write). Running it twice writes the same rows (the agents'
  * flushes rely on that).
  */
-export async function writeIntervalRun(d1: D1Database, tenant: string, agentKey: string, run: IntervalRun): Promise<void> {
+export async function writeIntervalRun(
+  d1: D1Database,
+  tenant: string,
+  agentKey: string,
+  run: IntervalRun,
+): Promise<void> {
   const rows = run.intervals.map((i) => [
     i.start,
     i.time,
@@ -57,7 +66,9 @@ export async function writeIntervalRun(d1: D1Database, tenant: string, agentKey:
     i.date,
   ]);
   const statements = run.replacedDays.map((date) =>
-    d1.prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?").bind(tenant, agentKey, date),
+    d1
+      .prepare("DELETE FROM adherence_intervals WHERE tenant = ? AND agent_key = ? AND date = ?")
+      .bind(tenant, agentKey, date),
   );
   if (run.to > run.from) {
     statements.push(d1.prepare(DELETE_EMPTIED).bind(tenant, agentKey, run.from, run.to, JSON.stringify(run.kept)));
@@ -88,12 +99,20 @@ export interface IntervalReportRow {
 }
 
 /** Every agent's intervals of a tenant-local day (of one team when given), by agent then time. */
-export async function readDayIntervals(d1: D1Database, tenant: string, date: string, team: string | null): Promise<IntervalReportRow[]> {
+export async function readDayIntervals(
+  d1: D1Database,
+  tenant: string,
+  date: string,
+  team: string | null,
+): Promise<IntervalReportRow[]> {
   const { results } = await d1
     .prepare(
-      `SELECT coalesce(e.employee_id, e.email, substr(i.agent_key, 9)) AS agentId, e.email, e.first_name || ' ' || e.last_name AS name,
-              t.name AS team, i.date, i.time, i.interval_start AS intervalStart, i.scheduled_seconds AS scheduledSeconds,
-              i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds AS outOfAdherenceSeconds, i.neutral_seconds AS neutralSeconds,
+      `SELECT coalesce(e.employee_id, e.email, substr(i.agent_key, 9))
+        AS agentId, e.email, e.first_name || ' ' || e.last_name AS name,
+              t.name AS team, i.date, i.time, i.interval_start
+                AS intervalStart, i.scheduled_seconds AS scheduledSeconds,
+              i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds
+                AS outOfAdherenceSeconds, i.neutral_seconds AS neutralSeconds,
               i.scheduled_work_seconds AS scheduledWorkSeconds, i.work_state_seconds AS workStateSeconds
        FROM adherence_intervals i
        LEFT JOIN employees e ON e.id = i.agent_key AND e.tenant = i.tenant

@@ -48,7 +48,12 @@ export interface UsageLastRow {
  * parameters each; the batch is one transaction) and drops the flushed keys' hours older than
  * `keepSince` (epoch ms).
  */
-export async function addKeyUsage(d1: D1Database, buckets: readonly UsageBucket[], lasts: readonly UsageLast[], keepSince: number): Promise<void> {
+export async function addKeyUsage(
+  d1: D1Database,
+  buckets: readonly UsageBucket[],
+  lasts: readonly UsageLast[],
+  keepSince: number,
+): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   const keys = new Map<string, { tenant: string; keyId: string }>();
   for (const b of buckets) {
@@ -72,22 +77,39 @@ export async function addKeyUsage(d1: D1Database, buckets: readonly UsageBucket[
     statements.push(
       d1
         .prepare(
-          `INSERT INTO key_usage_last (tenant, key_id, secret, last_used_at, last_country, last_error_at, last_error_status, last_error_message)
+          `INSERT INTO key_usage_last (tenant, key_id, secret, last_used_at,
+            last_country, last_error_at, last_error_status, last_error_message)
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
            ON CONFLICT (tenant, key_id, secret) DO UPDATE SET
              last_used_at = max(last_used_at, excluded.last_used_at),
              last_country = CASE WHEN excluded.last_used_at >= last_used_at AND excluded.last_country IS NOT NULL
                                  THEN excluded.last_country ELSE last_country END,
-             last_error_at = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_at ELSE last_error_at END,
-             last_error_status = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_status ELSE last_error_status END,
-             last_error_message = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1) THEN excluded.last_error_message ELSE last_error_message END`,
+             last_error_at = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_at ELSE last_error_at END,
+             last_error_status = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_status ELSE last_error_status END,
+             last_error_message = CASE WHEN excluded.last_error_at > coalesce(last_error_at, -1)
+               THEN excluded.last_error_message ELSE last_error_message END`,
         )
-        .bind(l.tenant, l.keyId, l.secret, l.usedAt, l.country, l.error?.at ?? null, l.error?.status ?? null, l.error?.message ?? null),
+        .bind(
+          l.tenant,
+          l.keyId,
+          l.secret,
+          l.usedAt,
+          l.country,
+          l.error?.at ?? null,
+          l.error?.status ?? null,
+          l.error?.message ?? null,
+        ),
     );
   }
   // The primary key's prefix: reads only the rows it deletes (none, but once an hour).
   for (const { tenant, keyId } of keys.values()) {
-    statements.push(d1.prepare("DELETE FROM key_usage WHERE tenant = ?1 AND key_id = ?2 AND hour < ?3").bind(tenant, keyId, keepSince));
+    statements.push(
+      d1
+        .prepare("DELETE FROM key_usage WHERE tenant = ?1 AND key_id = ?2 AND hour < ?3")
+        .bind(tenant, keyId, keepSince),
+    );
   }
   if (statements.length > 0) await d1.batch(statements);
 }
@@ -100,8 +122,17 @@ export async function readKeyUsage(
   keyId?: string,
 ): Promise<{ hours: UsageHourRow[]; lasts: UsageLastRow[] }> {
   const byKey = keyId === undefined ? "" : " AND key_id = ?3";
-  const bind = (stmt: D1PreparedStatement, ...args: unknown[]) => (keyId === undefined ? stmt.bind(...args) : stmt.bind(...args, keyId));
-  type RawHour = { key_id: string; hour: number; secret: number; requests: number; errors: number; records_accepted: number; records_refused: number };
+  const bind = (stmt: D1PreparedStatement, ...args: unknown[]) =>
+    keyId === undefined ? stmt.bind(...args) : stmt.bind(...args, keyId);
+  type RawHour = {
+    key_id: string;
+    hour: number;
+    secret: number;
+    requests: number;
+    errors: number;
+    records_accepted: number;
+    records_refused: number;
+  };
   type RawLast = {
     key_id: string;
     secret: number;
@@ -122,7 +153,9 @@ export async function readKeyUsage(
     ),
     keyId === undefined
       ? d1.prepare("SELECT * FROM key_usage_last WHERE tenant = ?1 ORDER BY key_id, secret").bind(tenant)
-      : d1.prepare("SELECT * FROM key_usage_last WHERE tenant = ?1 AND key_id = ?2 ORDER BY secret").bind(tenant, keyId),
+      : d1
+          .prepare("SELECT * FROM key_usage_last WHERE tenant = ?1 AND key_id = ?2 ORDER BY secret")
+          .bind(tenant, keyId),
   ]);
   return {
     hours: ((hours?.results ?? []) as RawHour[]).map((r) => ({
@@ -140,7 +173,9 @@ export async function readKeyUsage(
       usedAt: r.last_used_at,
       country: r.last_country,
       error:
-        r.last_error_at === null ? null : { at: r.last_error_at, status: r.last_error_status ?? 0, message: r.last_error_message ?? "" },
+        r.last_error_at === null
+          ? null
+          : { at: r.last_error_at, status: r.last_error_status ?? 0, message: r.last_error_message ?? "" },
     })),
   };
 }
@@ -173,7 +208,15 @@ function auditStatement(d1: D1Database, entry: KeyAuditEntry): D1PreparedStateme
       `INSERT INTO key_audit (tenant, at, event, key_id, key_name, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
        ON CONFLICT DO NOTHING`,
     )
-    .bind(entry.tenant, entry.at, entry.event, entry.keyId, entry.keyName, entry.actor, entry.detail === null ? null : JSON.stringify(entry.detail));
+    .bind(
+      entry.tenant,
+      entry.at,
+      entry.event,
+      entry.keyId,
+      entry.keyName,
+      entry.actor,
+      entry.detail === null ? null : JSON.stringify(entry.detail),
+    );
 }
 
 export async function insertKeyAudit(d1: D1Database, entries: readonly KeyAuditEntry[]): Promise<void> {
@@ -182,12 +225,28 @@ export async function insertKeyAudit(d1: D1Database, entries: readonly KeyAuditE
 }
 
 /** A tenant's key events, newest first (optionally one key's). */
-export async function listKeyAudit(d1: D1Database, tenant: string, options: { keyId?: string; limit: number }): Promise<KeyAuditEntry[]> {
-  type Raw = { tenant: string; at: string; event: KeyAuditEvent; key_id: string; key_name: string; actor: string; detail: string | null };
+export async function listKeyAudit(
+  d1: D1Database,
+  tenant: string,
+  options: { keyId?: string; limit: number },
+): Promise<KeyAuditEntry[]> {
+  type Raw = {
+    tenant: string;
+    at: string;
+    event: KeyAuditEvent;
+    key_id: string;
+    key_name: string;
+    actor: string;
+    detail: string | null;
+  };
   const stmt =
     options.keyId === undefined
-      ? d1.prepare("SELECT * FROM key_audit WHERE tenant = ?1 ORDER BY at DESC, id DESC LIMIT ?2").bind(tenant, options.limit)
-      : d1.prepare("SELECT * FROM key_audit WHERE tenant = ?1 AND key_id = ?3 ORDER BY at DESC, id DESC LIMIT ?2").bind(tenant, options.limit, options.keyId);
+      ? d1
+          .prepare("SELECT * FROM key_audit WHERE tenant = ?1 ORDER BY at DESC, id DESC LIMIT ?2")
+          .bind(tenant, options.limit)
+      : d1
+          .prepare("SELECT * FROM key_audit WHERE tenant = ?1 AND key_id = ?3 ORDER BY at DESC, id DESC LIMIT ?2")
+          .bind(tenant, options.limit, options.keyId);
   const { results } = await stmt.all<Raw>();
   return results.map((r) => ({
     tenant: r.tenant,

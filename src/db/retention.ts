@@ -122,7 +122,10 @@ export async function saveCursor(d1: D1Database, job: string, cursor: string | n
   if (cursor === null) await d1.prepare("DELETE FROM job_cursors WHERE job = ?").bind(job).run();
   else
     await d1
-      .prepare("INSERT INTO job_cursors (job, cursor, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (job) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at")
+      .prepare(
+        `INSERT INTO job_cursors (job, cursor, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (job)
+          DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+      )
       .bind(job, cursor, new Date().toISOString())
       .run();
 }

@@ -11,7 +11,9 @@ export interface ScheduleDay {
 /** Replaces each given agent day whole, in one transaction. */
 export async function replaceScheduleDays(d1: D1Database, tenant: string, days: readonly ScheduleDay[]): Promise<void> {
   const replaced = days.map(({ agentKey, date }) => [agentKey, date]);
-  const rows = days.flatMap(({ agentKey, date, segments }) => segments.map((s) => [agentKey, date, s.start, s.end, s.activity]));
+  const rows = days.flatMap(({ agentKey, date, segments }) =>
+    segments.map((s) => [agentKey, date, s.start, s.end, s.activity]),
+  );
   if (rows.length === 0) return;
   await d1.batch([
     ...jsonChunks(replaced).map((chunk) =>

@@ -39,7 +39,9 @@ export const employees = sqliteTable(
     firstName: text("first_name").notNull(),
     lastName: text("last_name").notNull(),
     teamId: text("team_id"),
-    role: text("role", { enum: ["admin", "supervisor", "agent"] }).notNull().default("agent"),
+    role: text("role", { enum: ["admin", "supervisor", "agent"] })
+      .notNull()
+      .default("agent"),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -156,7 +158,10 @@ export const agentIdentifiers = sqliteTable(
     value: text("value").notNull(), // normalised (trimmed, NFC, lower-cased)
     employeeId: text("employee_id").notNull(), // employees.id (the agent key)
   },
-  (t) => [primaryKey({ columns: [t.tenant, t.kind, t.value] }), index("agent_identifiers_employee").on(t.tenant, t.employeeId)],
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.kind, t.value] }),
+    index("agent_identifiers_employee").on(t.tenant, t.employeeId),
+  ],
 );
 
 /** Which agents hold events of which vendor code: the agents a mapping change must recompute. */
@@ -235,7 +240,10 @@ export const scheduleSegments = sqliteTable(
     end: integer("end").notNull(),
     activity: text("activity").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.start, t.end, t.activity] }), index("schedule_day").on(t.tenant, t.date)],
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.agentKey, t.start, t.end, t.activity] }),
+    index("schedule_day").on(t.tenant, t.date),
+  ],
 );
 
 /** Adherence seconds per agent per interval (the unit of history). Upserted: a re-flush overwrites. */
@@ -254,7 +262,10 @@ export const adherenceIntervals = sqliteTable(
     scheduledWorkSeconds: integer("scheduled_work_seconds").notNull(),
     workStateSeconds: integer("work_state_seconds").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.intervalStart] }), index("adherence_day").on(t.tenant, t.date)],
+  (t) => [
+    primaryKey({ columns: [t.tenant, t.agentKey, t.intervalStart] }),
+    index("adherence_day").on(t.tenant, t.date),
+  ],
 );
 
 /** Per-tenant settings document (time zone, interval length, adherence rules and thresholds). */
@@ -381,7 +392,9 @@ export const keyUsage = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenant, t.keyId, t.hour, t.secret] })],
 );
 
-/** Per key and secret: the newest use (epoch ms, request.cf country) and the newest error answered. WITHOUT ROWID too. */
+/**
+ * Per key and secret: the newest use (epoch ms, request.cf country) and the newest error answered. WITHOUT ROWID too.
+ */
 export const keyUsageLast = sqliteTable(
   "key_usage_last",
   {

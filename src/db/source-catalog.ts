@@ -23,7 +23,11 @@ export async function listEmployeesByIdentifierKind(
   return results.map((r) => ({ ...r, active: r.active === 1 }));
 }
 
-export async function listQueuesOf(d1: D1Database, tenant: string, source: string): Promise<Array<{ queueId: string; name: string }>> {
+export async function listQueuesOf(
+  d1: D1Database,
+  tenant: string,
+  source: string,
+): Promise<Array<{ queueId: string; name: string }>> {
   const { results } = await d1
     .prepare("SELECT queue_id AS queueId, name FROM queues WHERE tenant = ?1 AND source = ?2 ORDER BY queue_id")
     .bind(tenant, source)
@@ -44,7 +48,10 @@ export async function upsertQueueNames(
   if (named.length === 0) return [];
   const ids = JSON.stringify([...new Set(named.map((q) => q.queueId))]);
   const { results } = await d1
-    .prepare("SELECT queue_id AS queueId, name FROM queues WHERE tenant = ?1 AND source = ?2 AND queue_id IN (SELECT value FROM json_each(?3))")
+    .prepare(
+      `SELECT queue_id AS queueId, name FROM queues WHERE tenant = ?1
+        AND source = ?2 AND queue_id IN (SELECT value FROM json_each(?3))`,
+    )
     .bind(tenant, source, ids)
     .all<{ queueId: string; name: string }>();
   const stored = new Map(results.map((r) => [r.queueId, r.name]));

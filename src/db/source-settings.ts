@@ -19,7 +19,12 @@ export async function loadSourceSettings(db: Db, tenant: string, source: string)
   return cache.set(key, (row?.settings ?? {}) as SourceSettings);
 }
 
-export async function saveSourceSettings(db: Db, tenant: string, source: string, settings: SourceSettings): Promise<void> {
+export async function saveSourceSettings(
+  db: Db,
+  tenant: string,
+  source: string,
+  settings: SourceSettings,
+): Promise<void> {
   const updatedAt = new Date().toISOString();
   await db
     .insert(sourceSettings)
@@ -28,7 +33,10 @@ export async function saveSourceSettings(db: Db, tenant: string, source: string,
   cache.set(`${tenant}\n${source}`, settings);
 }
 
-export async function listSourceSettings(db: Db, tenant: string): Promise<Array<{ source: string; settings: SourceSettings }>> {
+export async function listSourceSettings(
+  db: Db,
+  tenant: string,
+): Promise<Array<{ source: string; settings: SourceSettings }>> {
   const rows = await db
     .select({ source: sourceSettings.source, settings: sourceSettings.settings })
     .from(sourceSettings)

@@ -16,7 +16,11 @@ export async function loadMappings(d1: D1Database, tenant: string): Promise<Vers
   if (hit) return hit;
   const [version, rows] = await d1.batch([
     d1.prepare("SELECT version FROM state_code_mapping_versions WHERE tenant = ?").bind(tenant),
-    d1.prepare("SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason").bind(tenant),
+    d1
+      .prepare(
+        "SELECT source, code, reason, state FROM state_code_mappings WHERE tenant = ? ORDER BY source, code, reason",
+      )
+      .bind(tenant),
   ]);
   return cache.set(tenant, {
     version: (version?.results[0] as { version: number } | undefined)?.version ?? NO_MAPPINGS.version,
@@ -46,7 +50,8 @@ export async function saveMappings(
       d1
         .prepare(
           `INSERT INTO state_code_mappings (tenant, source, code, reason, state, updated_at)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', ?2 FROM json_each(?3) WHERE true
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]',
+             value ->> '$[2]', value ->> '$[3]', ?2 FROM json_each(?3) WHERE true
            ON CONFLICT DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
         )
         .bind(tenant, now, chunk),
@@ -77,7 +82,12 @@ export interface SeenCode {
  * one transaction (a pair already noted writes nothing). A code sent beside a named state is
  * never re-derived, so no agent is noted for it.
  */
-export async function recordStateCodes(d1: D1Database, tenant: string, seen: readonly SeenCode[], seenAt: string): Promise<void> {
+export async function recordStateCodes(
+  d1: D1Database,
+  tenant: string,
+  seen: readonly SeenCode[],
+  seenAt: string,
+): Promise<void> {
   if (seen.length === 0) return;
   const totals = new Map<string, [string, string, string, number, AgentState | null]>();
   for (const s of seen) {
@@ -95,7 +105,8 @@ export async function recordStateCodes(d1: D1Database, tenant: string, seen: rea
           `INSERT INTO state_codes (tenant, source, code, reason, events, state, first_seen, last_seen)
            SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', ?2, ?2
            FROM json_each(?3) WHERE true
-           ON CONFLICT DO UPDATE SET events = events + excluded.events, state = excluded.state, last_seen = excluded.last_seen`,
+           ON CONFLICT DO UPDATE SET events = events + excluded.events,
+             state = excluded.state, last_seen = excluded.last_seen`,
         )
         .bind(tenant, seenAt, chunk),
     ),
@@ -103,7 +114,8 @@ export async function recordStateCodes(d1: D1Database, tenant: string, seen: rea
       d1
         .prepare(
           `INSERT INTO agent_state_codes (tenant, source, code, reason, agent_key)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]',
+             value ->> '$[2]', value ->> '$[3]' FROM json_each(?2) WHERE true
            ON CONFLICT DO NOTHING`,
         )
         .bind(tenant, chunk),
@@ -112,7 +124,11 @@ export async function recordStateCodes(d1: D1Database, tenant: string, seen: rea
 }
 
 /** The agents holding events of these codes (any reason). */
-export async function agentsWithCodes(d1: D1Database, tenant: string, codes: ReadonlyArray<{ source: string; code: string }>): Promise<string[]> {
+export async function agentsWithCodes(
+  d1: D1Database,
+  tenant: string,
+  codes: ReadonlyArray<{ source: string; code: string }>,
+): Promise<string[]> {
   if (codes.length === 0) return [];
   const { results } = await d1
     .prepare(

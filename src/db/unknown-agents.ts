@@ -56,16 +56,28 @@ export async function recordUnknownAgents(
     }
   }
   if (merged.size === 0) return;
-  await d1.prepare(UPSERT_UNKNOWN).bind(tenant, seenAt, JSON.stringify([...merged.values()])).run();
+  await d1
+    .prepare(UPSERT_UNKNOWN)
+    .bind(tenant, seenAt, JSON.stringify([...merged.values()]))
+    .run();
 }
 
 /** Every unknown identifier of a tenant, the most recently seen first. */
 export async function listUnknownAgents(d1: D1Database, tenant: string): Promise<UnknownAgent[]> {
   const { results } = await d1
-    .prepare("SELECT agent_id, kinds, events, first_seen, last_seen FROM unknown_agents WHERE tenant = ? ORDER BY last_seen DESC, agent_id")
+    .prepare(
+      `SELECT agent_id, kinds, events, first_seen, last_seen
+        FROM unknown_agents WHERE tenant = ? ORDER BY last_seen DESC, agent_id`,
+    )
     .bind(tenant)
     .all<{ agent_id: string; kinds: string; events: number; first_seen: string; last_seen: string }>();
-  return results.map((r) => ({ agentId: r.agent_id, kinds: JSON.parse(r.kinds) as string[], events: r.events, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+  return results.map((r) => ({
+    agentId: r.agent_id,
+    kinds: JSON.parse(r.kinds) as string[],
+    events: r.events,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+  }));
 }
 
 export async function listUnknownAgentIds(d1: D1Database, tenant: string): Promise<string[]> {
@@ -77,7 +89,10 @@ export async function listUnknownAgentIds(d1: D1Database, tenant: string): Promi
 }
 
 export async function isUnknownAgent(d1: D1Database, tenant: string, agentId: string): Promise<boolean> {
-  const row = await d1.prepare("SELECT 1 FROM unknown_agents WHERE tenant = ? AND agent_id = ?").bind(tenant, normalizeIdentifier(agentId)).first();
+  const row = await d1
+    .prepare("SELECT 1 FROM unknown_agents WHERE tenant = ? AND agent_id = ?")
+    .bind(tenant, normalizeIdentifier(agentId))
+    .first();
   return row !== null;
 }
 
@@ -97,7 +112,10 @@ export async function findAdoptableUnknownAgents(
   candidates: ReadonlyArray<{ kind: string; value: string; employee: string }>,
 ): Promise<Array<{ agentId: string; kinds: string[]; employee: string }>> {
   if (candidates.length === 0) return [];
-  const chunks = jsonChunks(candidates.map((c) => [c.kind, normalizeIdentifier(c.value), c.employee]), CANDIDATES_PER_STATEMENT);
+  const chunks = jsonChunks(
+    candidates.map((c) => [c.kind, normalizeIdentifier(c.value), c.employee]),
+    CANDIDATES_PER_STATEMENT,
+  );
   const results = await d1.batch<{ agent_id: string; kinds: string; employee: string }>(
     chunks.map((chunk) =>
       d1
@@ -109,16 +127,29 @@ export async function findAdoptableUnknownAgents(
         .bind(tenant, chunk),
     ),
   );
-  return results.flatMap((r) => r.results.map((row) => ({ agentId: row.agent_id, kinds: JSON.parse(row.kinds) as string[], employee: row.employee })));
+  return results.flatMap((r) =>
+    r.results.map((row) => ({
+      agentId: row.agent_id,
+      kinds: JSON.parse(row.kinds) as string[],
+      employee: row.employee,
+    })),
+  );
 }
 
 /**
  * An adopted identifier leaves the list, and its agent's D1 intervals go with it (the adopting
  * employee's object rewrites them under its own key).
  */
-export async function forgetUnknownAgent(d1: D1Database, tenant: string, agentId: string, agentKey: string): Promise<void> {
+export async function forgetUnknownAgent(
+  d1: D1Database,
+  tenant: string,
+  agentId: string,
+  agentKey: string,
+): Promise<void> {
   await d1.batch([
     deleteAgentIntervals(d1, tenant, agentKey),
-    d1.prepare("DELETE FROM unknown_agents WHERE tenant = ? AND agent_id = ?").bind(tenant, normalizeIdentifier(agentId)),
+    d1
+      .prepare("DELETE FROM unknown_agents WHERE tenant = ? AND agent_id = ?")
+      .bind(tenant, normalizeIdentifier(agentId)),
   ]);
 }

@@ -146,18 +146,108 @@ const TEAMS: readonly Team[] = [
 ];
 
 const FIRST_NAMES = [
-  "Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sophia", "Lucas", "Isabella", "Ethan",
-  "Mia", "James", "Amelia", "Benjamin", "Harper", "Daniel", "Aaliyah", "Samuel", "Chloe", "David",
-  "Priya", "Arjun", "Mei", "Hiroshi", "Fatima", "Omar", "Zanele", "Kwame", "Ingrid", "Lars",
-  "Camila", "Diego", "Sofia", "Alejandro", "Grace", "Henry", "Nora", "Jack", "Leah", "Owen",
-  "Yara", "Elias", "Hannah", "Gabriel", "Zoe", "Isaac", "Maya", "Adrian", "Ruby", "Caleb",
+  "Olivia",
+  "Liam",
+  "Emma",
+  "Noah",
+  "Ava",
+  "Mateo",
+  "Sophia",
+  "Lucas",
+  "Isabella",
+  "Ethan",
+  "Mia",
+  "James",
+  "Amelia",
+  "Benjamin",
+  "Harper",
+  "Daniel",
+  "Aaliyah",
+  "Samuel",
+  "Chloe",
+  "David",
+  "Priya",
+  "Arjun",
+  "Mei",
+  "Hiroshi",
+  "Fatima",
+  "Omar",
+  "Zanele",
+  "Kwame",
+  "Ingrid",
+  "Lars",
+  "Camila",
+  "Diego",
+  "Sofia",
+  "Alejandro",
+  "Grace",
+  "Henry",
+  "Nora",
+  "Jack",
+  "Leah",
+  "Owen",
+  "Yara",
+  "Elias",
+  "Hannah",
+  "Gabriel",
+  "Zoe",
+  "Isaac",
+  "Maya",
+  "Adrian",
+  "Ruby",
+  "Caleb",
 ];
 const LAST_NAMES = [
-  "Smith", "Johnson", "Garcia", "Nguyen", "Patel", "Kim", "Okafor", "Müller", "Rossi", "Kowalski",
-  "Brown", "Martinez", "Lopez", "Wilson", "Anderson", "Thomas", "Moore", "Jackson", "Lee", "Walker",
-  "Hernández", "O'Brien", "Sato", "Chen", "Haddad", "Mensah", "Larsen", "Dubois", "Silva", "Costa",
-  "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell",
-  "Mitchell", "Roberts", "Carter", "Phillips", "Evans", "Turner", "Torres", "Parker", "Collins", "Edwards",
+  "Smith",
+  "Johnson",
+  "Garcia",
+  "Nguyen",
+  "Patel",
+  "Kim",
+  "Okafor",
+  "Müller",
+  "Rossi",
+  "Kowalski",
+  "Brown",
+  "Martinez",
+  "Lopez",
+  "Wilson",
+  "Anderson",
+  "Thomas",
+  "Moore",
+  "Jackson",
+  "Lee",
+  "Walker",
+  "Hernández",
+  "O'Brien",
+  "Sato",
+  "Chen",
+  "Haddad",
+  "Mensah",
+  "Larsen",
+  "Dubois",
+  "Silva",
+  "Costa",
+  "Young",
+  "King",
+  "Wright",
+  "Scott",
+  "Green",
+  "Baker",
+  "Adams",
+  "Nelson",
+  "Hill",
+  "Campbell",
+  "Mitchell",
+  "Roberts",
+  "Carter",
+  "Phillips",
+  "Evans",
+  "Turner",
+  "Torres",
+  "Parker",
+  "Collins",
+  "Edwards",
 ];
 
 interface Employee {
@@ -179,7 +269,7 @@ function buildRoster(count: number): Employee[] {
   const r = mulberry32(20_261_122);
   const seen = new Set<string>();
   const roster: Employee[] = [];
-  for (let i = 0; roster.length < count; i++) {
+  while (roster.length < count) {
     const firstName = pick(FIRST_NAMES, r);
     const lastName = pick(LAST_NAMES, r);
     const email = `${emailPart(firstName)}.${emailPart(lastName)}@demo.example`;
@@ -277,7 +367,9 @@ function planShift(index: number, now: number): Shift {
   if (forced) {
     // Nothing else may overlap the forced segment: move the others to right after it.
     inner = inner.map((s) =>
-      s.start < forced.end && forced.start < s.end ? { ...s, start: forced.end, end: forced.end + (s.end - s.start) } : s,
+      s.start < forced.end && forced.start < s.end
+        ? { ...s, start: forced.end, end: forced.end + (s.end - s.start) }
+        : s,
     );
     inner.push(forced);
   }
@@ -361,7 +453,8 @@ class Behaviour {
   private idle = (team: Team) => this.sim(Math.max(3, -Math.log(1 - rand()) * team.meanIdleSeconds) * SECOND);
   private call = () => this.sim((60 + 300 * ((rand() + rand()) / 2)) * SECOND);
   private wrapUp = () => this.sim(between(20, 90) * SECOND);
-  private queueFor = (team: Team): Queue => (rand() < 0.85 ? team.queue : pick(["sales", "support", "billing"] as const));
+  private queueFor = (team: Team): Queue =>
+    rand() < 0.85 ? team.queue : pick(["sales", "support", "billing"] as const);
 
   /** Advances one agent to `now`; returns the new state when it changed. At most one change per tick. */
   step(agent: SimAgent, now: number): AgentState | null {
@@ -377,7 +470,13 @@ class Behaviour {
       return target;
     }
 
-    if (now < agent.nextAt && (agent.state === "available" || agent.state === "on_call" || agent.state === "after_call_work" || agent.state === "unavailable")) {
+    if (
+      now < agent.nextAt &&
+      (agent.state === "available" ||
+        agent.state === "on_call" ||
+        agent.state === "after_call_work" ||
+        agent.state === "unavailable")
+    ) {
       return null;
     }
     switch (agent.state) {
@@ -389,7 +488,8 @@ class Behaviour {
         }
         let duration = this.call();
         // Most agents see a break coming and the call ends about on time; a quarter run over.
-        if (now + duration > leave && rand() < 0.75) duration = Math.max(this.sim(20 * SECOND), leave - now + this.sim(between(-20, 15) * SECOND));
+        if (now + duration > leave && rand() < 0.75)
+          duration = Math.max(this.sim(20 * SECOND), leave - now + this.sim(between(-20, 15) * SECOND));
         agent.nextAt = now + duration;
         agent.queue = this.queueFor(team);
         return "on_call";
@@ -439,7 +539,11 @@ class Behaviour {
 // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────
 
 /** The JSON body a POST of `path` takes, as the API documents it. */
-type Body<P extends keyof paths> = paths[P] extends { post: { requestBody?: { content: { "application/json": infer B } } } } ? B : never;
+type Body<P extends keyof paths> = paths[P] extends {
+  post: { requestBody?: { content: { "application/json": infer B } } };
+}
+  ? B
+  : never;
 
 type AgentStateRecord = Body<"/api/v1/import/agent-states">["data"][number];
 
@@ -461,7 +565,10 @@ class Api {
 
   /** A request's credential and signal: the bearer token, stopped with the demo or after 30 s. */
   auth(token: string) {
-    return { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.any([this.signal, AbortSignal.timeout(30_000)]) };
+    return {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.any([this.signal, AbortSignal.timeout(30_000)]),
+    };
   }
 
   /** One request; throws on network errors and timeouts (and StopError once stopped). */
@@ -479,7 +586,12 @@ class Api {
    * For the setup calls: retries network errors, 429 (after Retry-After) and 5xx for up to ~2 minutes,
    * so the demo can be started together with the server.
    */
-  async sendWithRetry<T extends Answer>(what: string, request: () => Promise<T>, log: (line: string) => void, retryWhen?: (status: number) => boolean): Promise<T> {
+  async sendWithRetry<T extends Answer>(
+    what: string,
+    request: () => Promise<T>,
+    log: (line: string) => void,
+    retryWhen?: (status: number) => boolean,
+  ): Promise<T> {
     const deadline = Date.now() + 120_000;
     for (let attempt = 0; ; attempt++) {
       let problem: string;
@@ -516,12 +628,21 @@ function retryAfterMs(headers: Headers): number {
 }
 
 const errorMessage = (error: unknown) =>
-  error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
+  error instanceof Error
+    ? error.cause instanceof Error
+      ? `${error.message}: ${error.cause.message}`
+      : error.message
+    : String(error);
 const brief = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** A 400 that is a batch answer (every record refused: each listed in errors), not the error envelope. */
 function isBatchAnswer<T>(error: T): error is Extract<T, { success: boolean; errors: unknown[] }> {
-  return typeof error === "object" && error !== null && "success" in error && Array.isArray((error as { errors?: unknown }).errors);
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "success" in error &&
+    Array.isArray((error as { errors?: unknown }).errors)
+  );
 }
 
 /** A refused request for the log: its status and what it said (JSON, or text such as a proxy's error page). */
@@ -558,7 +679,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       const adminToken = options.adminToken;
       const res = await api.sendWithRetry(
         "POST /api/admin/keys",
-        () => api.client.POST("/api/admin/keys", { body: { tenant, name: "Demo ACD", permissions: ADMIN_PERMISSIONS }, ...api.auth(adminToken) }),
+        () =>
+          api.client.POST("/api/admin/keys", {
+            body: { tenant, name: "Demo ACD", permissions: ADMIN_PERMISSIONS },
+            ...api.auth(adminToken),
+          }),
         log,
       );
       if (!res.data) throw new Error(`Creating the API key (POST /api/admin/keys) failed: ${failure(res)}`);
@@ -582,20 +707,34 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     }));
     const imported = await api.sendWithRetry(
       "POST /api/v1/import/employees",
-      () => api.client.POST("/api/v1/import/employees", { body: { data: employees, updateExisting: true }, ...api.auth(key) }),
+      () =>
+        api.client.POST("/api/v1/import/employees", {
+          body: { data: employees, updateExisting: true },
+          ...api.auth(key),
+        }),
       log,
       (status) => status === 401 && keyId !== null,
     );
-    if (!imported.data) throw new Error(`Importing employees (POST /api/v1/import/employees) failed: ${failure(imported)}`);
+    if (!imported.data)
+      throw new Error(`Importing employees (POST /api/v1/import/employees) failed: ${failure(imported)}`);
     const emp = imported.data;
-    log(`employees: ${emp.created} created, ${emp.updated} updated, ${emp.skipped} skipped, ${emp.errors.length} errors`);
+    log(
+      `employees: ${emp.created} created, ${emp.updated} updated, ${emp.skipped} skipped, ${emp.errors.length} errors`,
+    );
     for (const e of emp.errors.slice(0, 5)) log(`  employee #${e.index}: ${e.error}`);
 
     // 3. Today's schedules.
     const now = Date.now();
     const agents: SimAgent[] = roster.map((employee, index) => {
       const shift = planShift(index, now);
-      return { employee, shift, personal: scaleDelays(shift, personalDelays(index, shift), speed), state: null, nextAt: 0, queue: null };
+      return {
+        employee,
+        shift,
+        personal: scaleDelays(shift, personalDelays(index, shift), speed),
+        state: null,
+        nextAt: 0,
+        queue: null,
+      };
     });
     const segments = agents.flatMap((a) =>
       [a.shift.work, ...a.shift.inner].map((s) => ({
@@ -605,16 +744,26 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         activity: s.activity,
       })),
     );
-    const sched = await api.sendWithRetry("POST /api/v1/import/schedules", () => api.client.POST("/api/v1/import/schedules", { body: { data: segments }, ...api.auth(key) }), log);
+    const sched = await api.sendWithRetry(
+      "POST /api/v1/import/schedules",
+      () => api.client.POST("/api/v1/import/schedules", { body: { data: segments }, ...api.auth(key) }),
+      log,
+    );
     let schedulesImported = false;
     if (sched.response.status === 404) {
-      log("WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): the board will show agents as unscheduled");
+      log(
+        "WARNING: POST /api/v1/import/schedules answered 404 (not available on this server): " +
+          "the board will show agents as unscheduled",
+      );
     } else if (!sched.data) {
       log(`WARNING: importing schedules failed: ${failure(sched)}`);
     } else {
       const s = sched.data;
       schedulesImported = true;
-      log(`schedules: ${s.imported} segments imported, ${s.skipped} skipped, ${s.errors.length} errors (${agents.length} shifts around now)`);
+      log(
+        `schedules: ${s.imported} segments imported, ${s.skipped} skipped, ` +
+          `${s.errors.length} errors (${agents.length} shifts around now)`,
+      );
       for (const e of s.errors.slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
     }
 
@@ -656,9 +805,11 @@ async function stream(
   /** Sends one batch; retries what may succeed later (network errors, 429, 5xx, "resend" records). */
   async function send(batch: AgentStateRecord[]): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
-      let res;
+      const post = () =>
+        api.send(() => api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }));
+      let res: Awaited<ReturnType<typeof post>>;
       try {
-        res = await api.send(() => api.client.POST("/api/v1/import/agent-states", { body: { data: batch }, ...api.auth(key) }));
+        res = await post();
       } catch (error) {
         if (error instanceof StopError) return;
         const wait = Math.min(1_000 * 2 ** attempt, 30_000);
@@ -750,7 +901,8 @@ async function stream(
       const summary = [...states].map(([s, n]) => `${short[s] ?? s} ${n}`).join(", ");
       log(
         `${clock(tickStart)} sent ${window.events} events in ${window.requests} requests (total ${total.events}), ` +
-          `errors ${window.errors} (total ${total.errors}), retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
+          `errors ${window.errors} (total ${total.errors}), ` +
+          `retries ${window.retries}${pending.length ? `, queued ${pending.length}` : ""} | ${summary}`,
       );
       window = { requests: 0, events: 0, errors: 0, retries: 0 };
     }
@@ -830,7 +982,10 @@ async function main() {
     speed,
     signal: controller.signal,
     onReady: (info) => {
-      console.log(`[demo-acd] streaming ${info.agents} agents to ${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`);
+      console.log(
+        `[demo-acd] streaming ${info.agents} agents to ` +
+          `${url}${info.keyId ? `\n[demo-acd] API key (tenant "${info.tenant}"): ${info.key}` : ""}`,
+      );
     },
   });
 }

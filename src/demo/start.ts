@@ -181,7 +181,8 @@ async function main() {
     say("created .dev.vars from .dev.vars.example (local development values)");
   }
   const adminToken = readDevVars(devVars).ADMIN_TOKEN;
-  if (flags.demo && !adminToken) throw new Error(".dev.vars has no ADMIN_TOKEN; add one (see .dev.vars.example) or run with --no-demo");
+  if (flags.demo && !adminToken)
+    throw new Error(".dev.vars has no ADMIN_TOKEN; add one (see .dev.vars.example) or run with --no-demo");
 
   const baseUrl = `http://${HOST}:${flags.port}`;
   if (await portInUse(flags.port)) {
@@ -281,7 +282,8 @@ async function main() {
           `Dashboard:  ${baseUrl}/#key=${info.key}`,
           `API key:    ${info.key}`,
           `            (tenant "${info.tenant}"; the dashboard link above connects with it)`,
-          `Agents:     ${info.agents} simulated, ${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
+          `Agents:     ${info.agents} simulated, ` +
+            `${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
           "Ctrl-C stops the demo ACD and the server.",
         ]);
         say(`try: curl -s -H "Authorization: Bearer ${info.key}" ${baseUrl}/api/v1/agents`);

@@ -12,7 +12,15 @@
  */
 
 import { ACTIVITIES, WORK_STATES } from "./model.ts";
-import type { Activity, AdherenceFlag, AdherenceRules, AgentState, NeutralRules, ScheduleSegment, StateEvent } from "./model.ts";
+import type {
+  Activity,
+  AdherenceFlag,
+  AdherenceRules,
+  AgentState,
+  NeutralRules,
+  ScheduleSegment,
+  StateEvent,
+} from "./model.ts";
 import { dayBounds, localDate } from "./time.ts";
 
 export interface Span {
@@ -195,7 +203,10 @@ export function timelineEvents<E extends StateEvent>(events: readonly E[], from:
   return applied.filter((e) => e.ts >= carryIn);
 }
 
-function normalizeEvents(events: readonly StateEvent[]): { events: StateEvent[]; states: StepFunction<EffectiveState> } {
+function normalizeEvents(events: readonly StateEvent[]): {
+  events: StateEvent[];
+  states: StepFunction<EffectiveState>;
+} {
   const unique: StateEvent[] = [];
   for (const event of [...withoutSupersededEnds(events)].sort(compareEvents)) {
     const previous = unique.length > 0 ? unique[unique.length - 1] : undefined;
@@ -299,7 +310,12 @@ function sweep(
   let activityIndex = lastIndexAtOrBefore(schedule.times, from);
   let cutIndex = lastIndexAtOrBefore(cuts, from);
   for (let start = from; start < to; ) {
-    const end = Math.min(to, nextTime(states.times, stateIndex), nextTime(schedule.times, activityIndex), nextTime(cuts, cutIndex));
+    const end = Math.min(
+      to,
+      nextTime(states.times, stateIndex),
+      nextTime(schedule.times, activityIndex),
+      nextTime(cuts, cutIndex),
+    );
     visit(start, end, valueAt(schedule, activityIndex), valueAt(states, stateIndex), cutIndex);
     start = end;
     stateIndex = advance(states.times, stateIndex, start);
@@ -335,8 +351,17 @@ function adherenceOf(activity: Activity | null, state: EffectiveState | null, cl
   return activity === null ? "unscheduled" : scheduledAdherence(classify.get(activity), state);
 }
 
-function adherenceAt(t: number, states: StepFunction<EffectiveState>, schedule: StepFunction<Activity | null>, classify: Classifier): AdherenceFlag {
-  return adherenceOf(valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)), valueAt(states, lastIndexAtOrBefore(states.times, t)), classify);
+function adherenceAt(
+  t: number,
+  states: StepFunction<EffectiveState>,
+  schedule: StepFunction<Activity | null>,
+  classify: Classifier,
+): AdherenceFlag {
+  return adherenceOf(
+    valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)),
+    valueAt(states, lastIndexAtOrBefore(states.times, t)),
+    classify,
+  );
 }
 
 const WORK_STATE_SET: ReadonlySet<EffectiveState | null> = new Set(WORK_STATES);
@@ -354,7 +379,13 @@ function percent(part: number, whole: number): number | null {
 
 type Totals = Omit<IntervalTotals, "start" | "end">;
 
-function addPiece(totals: Totals, seconds: number, adherence: AdherenceFlag, scheduledWork: boolean, workState: boolean): void {
+function addPiece(
+  totals: Totals,
+  seconds: number,
+  adherence: AdherenceFlag,
+  scheduledWork: boolean,
+  workState: boolean,
+): void {
   if (adherence === "in") totals.inAdherenceSeconds += seconds;
   else if (adherence === "out") totals.outOfAdherenceSeconds += seconds;
   else if (adherence === "neutral") totals.neutralSeconds += seconds;
@@ -364,11 +395,22 @@ function addPiece(totals: Totals, seconds: number, adherence: AdherenceFlag, sch
 }
 
 function emptyTotals(): Totals {
-  return { scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, neutralSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 0 };
+  return {
+    scheduledSeconds: 0,
+    inAdherenceSeconds: 0,
+    outOfAdherenceSeconds: 0,
+    neutralSeconds: 0,
+    scheduledWorkSeconds: 0,
+    workStateSeconds: 0,
+  };
 }
 
 /** Adherence % = in ÷ (scheduled − neutral); null when nothing counts (no schedule, or all of it neutral). */
-export function adherencePercent(totals: { inAdherenceSeconds: number; scheduledSeconds: number; neutralSeconds: number }): number | null {
+export function adherencePercent(totals: {
+  inAdherenceSeconds: number;
+  scheduledSeconds: number;
+  neutralSeconds: number;
+}): number | null {
   return percent(totals.inAdherenceSeconds, totals.scheduledSeconds - totals.neutralSeconds);
 }
 
@@ -381,7 +423,11 @@ export function computeDay(input: DayInput): DayAdherence {
   const countedEnd = Math.min(window.end, now);
 
   const day = emptyTotals();
-  const intervals: IntervalTotals[] = cuts.map((start, index) => ({ start, end: cuts[index + 1] ?? window.end, ...emptyTotals() }));
+  const intervals: IntervalTotals[] = cuts.map((start, index) => ({
+    start,
+    end: cuts[index + 1] ?? window.end,
+    ...emptyTotals(),
+  }));
   const spans: Span[] = [];
   // Out runs, those separated by less than a whole second already joined.
   const runs: AdherenceException[] = [];
@@ -405,7 +451,13 @@ export function computeDay(input: DayInput): DayAdherence {
     const unmapped = effective === UNMAPPED;
     const state = unmapped ? null : effective;
     const lastSpan = spans.length > 0 ? spans[spans.length - 1] : undefined;
-    if (lastSpan !== undefined && lastSpan.activity === activity && lastSpan.state === state && lastSpan.unmapped === unmapped && lastSpan.adherence === adherence) {
+    if (
+      lastSpan !== undefined &&
+      lastSpan.activity === activity &&
+      lastSpan.state === state &&
+      lastSpan.unmapped === unmapped &&
+      lastSpan.adherence === adherence
+    ) {
       lastSpan.end = end;
     } else {
       spans.push({ start, end, activity, state, unmapped, adherence });
@@ -502,7 +554,11 @@ export function liveStatus(input: LiveInput): LiveStatus {
 }
 
 /** The local calendar day widened to cover the given segments (night shifts run past midnight). */
-export function dayWindow(date: string, tz: string, segments: readonly ScheduleSegment[]): { start: number; end: number } {
+export function dayWindow(
+  date: string,
+  tz: string,
+  segments: readonly ScheduleSegment[],
+): { start: number; end: number } {
   const bounds = dayBounds(date, tz);
   return segments.reduce(
     (window, segment) => ({ start: Math.min(window.start, segment.start), end: Math.max(window.end, segment.end) }),
@@ -515,7 +571,10 @@ export function dayWindow(date: string, tz: string, segments: readonly ScheduleS
  * being a cluster of overlapping or touching segments: a 01:00 break inside a 22:00–06:00
  * shift belongs to the day the shift started.
  */
-export function shiftDays(segments: readonly ScheduleSegment[], tz: string): Array<{ segment: ScheduleSegment; date: string }> {
+export function shiftDays(
+  segments: readonly ScheduleSegment[],
+  tz: string,
+): Array<{ segment: ScheduleSegment; date: string }> {
   const dates: string[] = [];
   let shiftEnd = -Infinity;
   let shiftDate = "";

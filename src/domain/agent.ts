@@ -23,10 +23,23 @@ export function unknownAgentKey(agentId: string): string {
 /** An identifier no employee has (yet); its agentId is the normalised identifier. */
 export function unknownAgentProfile(agentId: string): AgentProfile {
   const normalised = normalizeIdentifier(agentId);
-  return { agentKey: `unknown:${normalised}`, agentId: normalised, email: null, employeeId: null, name: null, team: null };
+  return {
+    agentKey: `unknown:${normalised}`,
+    agentId: normalised,
+    email: null,
+    employeeId: null,
+    name: null,
+    team: null,
+  };
 }
 
 /** The identity part of every agent row the API returns. */
 export function profileFields(profile: AgentProfile) {
-  return { agentId: profile.agentId, email: profile.email, employeeId: profile.employeeId, name: profile.name, team: profile.team };
+  return {
+    agentId: profile.agentId,
+    email: profile.email,
+    employeeId: profile.employeeId,
+    name: profile.name,
+    team: profile.team,
+  };
 }

@@ -14,18 +14,27 @@ import type { AgentState, StateEvent } from "./model.ts";
 export const CALL_START_CODE = "call";
 /** The raw code of the state a call's stop puts the agent back in. */
 export const CALL_END_CODE = "call-end";
-/** The raw code of the state a lost stop (closed by the timeout) puts the agent back in: a flag on the board and in timelines. */
+/**
+ * The raw code of the state a lost stop (closed by the timeout) puts the agent back in: a flag on the board and in
+ * timelines.
+ */
 export const CALL_LOST_CODE = "call-lost";
 /** An open call or blackout older than this is taken for a lost stop. */
 export const DEFAULT_LOST_STOP_TIMEOUT_MINUTES = 240;
-/** An agent who took a call was logged in: when nothing before the call says otherwise, its end leaves the agent available. */
+/**
+ * An agent who took a call was logged in: when nothing before the call says otherwise, its end leaves the agent
+ * available.
+ */
 export const STATE_WITHOUT_HISTORY: AgentState = "available";
 
 export interface SourcedEvent extends StateEvent {
   source: string;
 }
 
-/** The state change a call's end brings: a named state of the recorder's source, or an unmapped code resumed under its own source. */
+/**
+ * The state change a call's end brings: a named state of the recorder's source, or an unmapped code resumed under its
+ * own source.
+ */
 export interface CallEndChange {
   source: string;
   state: AgentState | null;
@@ -57,7 +66,12 @@ export function callEndChange(
   const previous = events.findLast((e) => e.ts <= call.start && !isOwnStart(e));
   if (!previous) return { source, state: STATE_WITHOUT_HISTORY, code, reason: null };
   if (previous.state !== null) return { source, state: previous.state, code, reason: null };
-  return { source: previous.source, state: null, code: previous.acdStateCode ?? null, reason: previous.reasonCode ?? null };
+  return {
+    source: previous.source,
+    state: null,
+    code: previous.acdStateCode ?? null,
+    reason: previous.reasonCode ?? null,
+  };
 }
 
 // ── the tracker's vocabulary (kept by the agent's object, read by the doors) ─────────────────────

@@ -27,19 +27,26 @@ export interface ContactEvent {
   durationSeconds: number;
 }
 
-/** What is wrong with a canonical contact event (the field and why), or null: a door's mapping is checked before it is stored. */
+/**
+ * What is wrong with a canonical contact event (the field and why), or null: a door's mapping is checked before it is
+ * stored.
+ */
 export function contactEventProblem(e: ContactEvent): Omit<RecordIssue, "index"> | null {
   if (typeof e.source !== "string" || e.source.trim() === "" || e.source.length > MAX_TEXT) {
     return { field: "source", error: `source must be a non-empty string of at most ${MAX_TEXT} characters` };
   }
-  if (typeof e.queueId !== "string" || e.queueId.length > MAX_TEXT) return { field: "queueId", error: `queueId must be a string of at most ${MAX_TEXT} characters` };
+  if (typeof e.queueId !== "string" || e.queueId.length > MAX_TEXT)
+    return { field: "queueId", error: `queueId must be a string of at most ${MAX_TEXT} characters` };
   if (e.queueName !== null && (typeof e.queueName !== "string" || e.queueName.length > MAX_TEXT)) {
     return { field: "queueName", error: `queueName must be a string of at most ${MAX_TEXT} characters` };
   }
-  if (typeof e.channel !== "string" || e.channel.length > MAX_TEXT) return { field: "channel", error: `channel must be a string of at most ${MAX_TEXT} characters` };
-  if (!Number.isSafeInteger(e.timestamp)) return { field: "timestamp", error: "timestamp must be an instant in epoch milliseconds" };
+  if (typeof e.channel !== "string" || e.channel.length > MAX_TEXT)
+    return { field: "channel", error: `channel must be a string of at most ${MAX_TEXT} characters` };
+  if (!Number.isSafeInteger(e.timestamp))
+    return { field: "timestamp", error: "timestamp must be an instant in epoch milliseconds" };
   if (typeof e.offered !== "boolean") return { field: "offered", error: "offered must be true or false" };
   if (typeof e.handled !== "boolean") return { field: "handled", error: "handled must be true or false" };
-  if (!(Number.isFinite(e.durationSeconds) && e.durationSeconds >= 0)) return { field: "durationSeconds", error: "durationSeconds must be a number of seconds, not negative" };
+  if (!(Number.isFinite(e.durationSeconds) && e.durationSeconds >= 0))
+    return { field: "durationSeconds", error: "durationSeconds must be a number of seconds, not negative" };
   return null;
 }

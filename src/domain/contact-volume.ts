@@ -55,27 +55,35 @@ export function averageHandleSeconds(record: Pick<ContactInterval, "handleSecond
 const COUNTS = ["offered", "handled", "notHandled", "outboundContacts"] as const;
 const SECONDS = ["handleSeconds", "holdSeconds", "outboundSeconds"] as const;
 
-/** What is wrong with a canonical record (the field and why), or null: a door's mapping is checked before it is stored. */
+/**
+ * What is wrong with a canonical record (the field and why), or null: a door's mapping is checked before it is stored.
+ */
 export function contactIntervalProblem(r: ContactInterval): Omit<RecordIssue, "index"> | null {
   if (typeof r.source !== "string" || r.source.trim() === "" || r.source.length > MAX_TEXT) {
     return { field: "source", error: `source must be a non-empty string of at most ${MAX_TEXT} characters` };
   }
-  if (typeof r.queueId !== "string" || r.queueId.length > MAX_TEXT) return { field: "queueId", error: `queueId must be a string of at most ${MAX_TEXT} characters` };
+  if (typeof r.queueId !== "string" || r.queueId.length > MAX_TEXT)
+    return { field: "queueId", error: `queueId must be a string of at most ${MAX_TEXT} characters` };
   if (r.queueName != null && (typeof r.queueName !== "string" || r.queueName.length > MAX_TEXT)) {
     return { field: "queueName", error: `queueName must be a string of at most ${MAX_TEXT} characters` };
   }
-  if (typeof r.channel !== "string" || r.channel.length > MAX_TEXT) return { field: "channel", error: `channel must be a string of at most ${MAX_TEXT} characters` };
-  if (!Number.isSafeInteger(r.intervalStart)) return { field: "intervalStart", error: "intervalStart must be an instant in epoch milliseconds" };
+  if (typeof r.channel !== "string" || r.channel.length > MAX_TEXT)
+    return { field: "channel", error: `channel must be a string of at most ${MAX_TEXT} characters` };
+  if (!Number.isSafeInteger(r.intervalStart))
+    return { field: "intervalStart", error: "intervalStart must be an instant in epoch milliseconds" };
   for (const field of COUNTS) {
     const value = r[field];
-    if (value !== null && !(Number.isSafeInteger(value) && value >= 0)) return { field, error: `${field} must be a whole number of contacts, not negative` };
+    if (value !== null && !(Number.isSafeInteger(value) && value >= 0))
+      return { field, error: `${field} must be a whole number of contacts, not negative` };
   }
   for (const field of SECONDS) {
     const value = r[field];
-    if (value !== null && !(Number.isFinite(value) && value >= 0)) return { field, error: `${field} must be a number of seconds, not negative` };
+    if (value !== null && !(Number.isFinite(value) && value >= 0))
+      return { field, error: `${field} must be a number of seconds, not negative` };
   }
   const sl = r.serviceLevelPct;
-  if (sl !== null && !(Number.isFinite(sl) && sl >= 0 && sl <= 100)) return { field: "serviceLevelPct", error: "serviceLevelPct must be between 0 and 100" };
+  if (sl !== null && !(Number.isFinite(sl) && sl >= 0 && sl <= 100))
+    return { field: "serviceLevelPct", error: "serviceLevelPct must be between 0 and 100" };
   if (!Array.isArray(r.userData) || r.userData.length > MAX_USER_DATA_FIELDS) {
     return { field: "userData", error: `userData must be a list of at most ${MAX_USER_DATA_FIELDS} strings` };
   }
@@ -120,14 +128,22 @@ export function nativeContactIntervals(
   const errors: RecordIssue[] = [];
   for (const { index, value } of records) {
     if (!isIntervalStart(value.interval, clock.intervalMinutes)) {
-      errors.push({ index, field: "interval", error: `interval ${value.interval} is not the start of a ${clock.intervalMinutes}-minute interval` });
+      errors.push({
+        index,
+        field: "interval",
+        error: `interval ${value.interval} is not the start of a ${clock.intervalMinutes}-minute interval`,
+      });
       continue;
     }
     let day = days.get(value.date);
     if (day === undefined) days.set(value.date, (day = localIntervalStarts(value.date, clock)));
     const intervalStart = day.get(value.interval);
     if (intervalStart === undefined) {
-      errors.push({ index, field: "interval", error: `interval ${value.interval} does not exist on ${value.date} in ${clock.timeZone} (the clock skips it)` });
+      errors.push({
+        index,
+        field: "interval",
+        error: `interval ${value.interval} does not exist on ${value.date} in ${clock.timeZone} (the clock skips it)`,
+      });
       continue;
     }
     const queue = value.queue ?? "";
@@ -171,7 +187,8 @@ export function readRange(
   const text = { from: input.from?.trim() ?? "", to: input.to?.trim() ?? "" };
   const ends = { from: 0, to: 0 };
   for (const field of ["from", "to"] as const) {
-    if (text[field] === "") return { field, error: `Missing query parameter: ${field} (an ISO 8601 instant or a YYYY-MM-DD date)` };
+    if (text[field] === "")
+      return { field, error: `Missing query parameter: ${field} (an ISO 8601 instant or a YYYY-MM-DD date)` };
     if (isValidDate(text[field])) {
       const day = dayBounds(text[field], timeZone);
       ends[field] = field === "from" ? day.start : day.end;
@@ -179,14 +196,21 @@ export function readRange(
     }
     const ts = parseTimestamp(text[field]);
     if (ts === null) {
-      return { field, error: `Invalid ${field}: ${text[field]} (expected an ISO 8601 instant with a zone, e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)` };
+      return {
+        field,
+        error:
+          `Invalid ${field}: ${text[field]} (expected an ISO 8601 instant with a zone, ` +
+          "e.g. 2026-11-20T08:00:00Z, or a YYYY-MM-DD date)",
+      };
     }
     ends[field] = ts;
   }
   if (ends.to <= ends.from) return { field: "to", error: "to must be after from" };
-  const days = isValidDate(text.from) && isValidDate(text.to)
-    ? (Date.parse(text.to) - Date.parse(text.from)) / DAY_MS + 1
-    : (ends.to - ends.from) / DAY_MS;
-  if (days > MAX_READ_DAYS) return { field: "to", error: `The range spans more than ${MAX_READ_DAYS} days: split the request` };
+  const days =
+    isValidDate(text.from) && isValidDate(text.to)
+      ? (Date.parse(text.to) - Date.parse(text.from)) / DAY_MS + 1
+      : (ends.to - ends.from) / DAY_MS;
+  if (days > MAX_READ_DAYS)
+    return { field: "to", error: `The range spans more than ${MAX_READ_DAYS} days: split the request` };
   return ends;
 }

@@ -102,7 +102,9 @@ const identifierEntry = v.pipe(
           ),
           v.picklist(
             EXTRA_IDENTIFIER_KINDS,
-            (issue) => `Unknown identifier kind: ${String(issue.input)} (expected ${EXTRA_KINDS_TEXT}; or a source instead of a kind)`,
+            (issue) =>
+              `Unknown identifier kind: ${String(issue.input)} (expected ` +
+              `${EXTRA_KINDS_TEXT}; or a source instead of a kind)`,
           ),
         ),
       ),
@@ -162,6 +164,8 @@ export function employeeIdentifiers(record: {
   };
   add("email", record.email, "email");
   if (record.employeeId) add("employeeId", record.employeeId, "employeeId");
-  record.identifiers?.forEach((entry, i) => add(entry.kind, entry.value, `identifiers.${i}.value`));
+  record.identifiers?.forEach((entry, i) => {
+    add(entry.kind, entry.value, `identifiers.${i}.value`);
+  });
   return all;
 }

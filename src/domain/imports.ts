@@ -14,7 +14,6 @@ export const MAX_BATCH_RECORDS = 10_000;
 /** ACD clocks drift; a few minutes ahead is tolerated, more is a bad timestamp. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-
 /** A refused record as the native API reports it: what is wrong, and the record as it was sent. */
 export interface RecordError extends RecordIssue {
   data: unknown;
@@ -29,7 +28,15 @@ const text = (field: string, max = 200) =>
   );
 
 const optionalText = (field: string, max = 200) =>
-  v.optional(v.nullable(v.pipe(v.string(`${field} must be a string`), v.trim(), v.maxLength(max, `${field} must be at most ${max} characters`))));
+  v.optional(
+    v.nullable(
+      v.pipe(
+        v.string(`${field} must be a string`),
+        v.trim(),
+        v.maxLength(max, `${field} must be at most ${max} characters`),
+      ),
+    ),
+  );
 
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -62,7 +69,10 @@ export const agentStateRecord = record({
   agentId: identifierValue("agentId"),
   state: v.pipe(
     v.string("state must be a string"),
-    v.check((s) => STATE_BY_NAME.has(s.trim().toLowerCase()), (issue) => `Unknown state: ${String(issue.input)}`),
+    v.check(
+      (s) => STATE_BY_NAME.has(s.trim().toLowerCase()),
+      (issue) => `Unknown state: ${String(issue.input)}`,
+    ),
     v.transform((s) => STATE_BY_NAME.get(s.trim().toLowerCase()) as AgentState),
   ),
   timestamp: timestamp("timestamp"),
@@ -87,7 +97,10 @@ export function nativeStateChange(record: AgentStateRecord): StateChange {
 const CHANNELS = ["voice", "chat", "email"] as const;
 
 export const historicalRecord = record({
-  date: v.pipe(v.string("date must be a string (YYYY-MM-DD)"), v.check(isValidDate, "Invalid date: expected YYYY-MM-DD")),
+  date: v.pipe(
+    v.string("date must be a string (YYYY-MM-DD)"),
+    v.check(isValidDate, "Invalid date: expected YYYY-MM-DD"),
+  ),
   interval: v.pipe(
     v.string("interval must be a string (HH:MM)"),
     v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Invalid interval: expected HH:MM"),
@@ -97,8 +110,15 @@ export const historicalRecord = record({
     v.integer("volume must be a whole number of contacts"),
     v.minValue(0, "volume must not be negative"),
   ),
-  aht: v.pipe(v.number("aht must be a number of seconds"), v.finite("aht must be finite"), v.minValue(0, "aht must not be negative")),
-  queue: v.optional(v.pipe(v.string("queue must be a string"), v.trim(), v.maxLength(100, "queue must be at most 100 characters")), ""),
+  aht: v.pipe(
+    v.number("aht must be a number of seconds"),
+    v.finite("aht must be finite"),
+    v.minValue(0, "aht must not be negative"),
+  ),
+  queue: v.optional(
+    v.pipe(v.string("queue must be a string"), v.trim(), v.maxLength(100, "queue must be at most 100 characters")),
+    "",
+  ),
   channel: v.optional(
     v.picklist(CHANNELS, (issue) => `Unknown channel: ${String(issue.input)} (expected voice, chat or email)`),
   ),
@@ -116,7 +136,10 @@ export const employeeRecord = record({
   identifiers: v.optional(identifierList),
   team: optionalText("team", 100),
   skills: v.optional(v.array(text("skill", 100), "skills must be an array of strings"), []),
-  role: v.optional(v.picklist(ROLES, (issue) => `Unknown role: ${String(issue.input)} (expected admin, supervisor or agent)`), "agent"),
+  role: v.optional(
+    v.picklist(ROLES, (issue) => `Unknown role: ${String(issue.input)} (expected admin, supervisor or agent)`),
+    "agent",
+  ),
   active: v.optional(v.boolean("active must be true or false"), true),
 });
 export type EmployeeRecord = v.InferOutput<typeof employeeRecord>;
@@ -136,11 +159,17 @@ export const scheduleRecord = v.pipe(
     ),
   }),
   v.check((r) => r.end > r.start, "end must be after start"),
-  v.check((r) => r.end - r.start <= MAX_SEGMENT_HOURS * 3_600_000, `A segment may last at most ${MAX_SEGMENT_HOURS} hours`),
+  v.check(
+    (r) => r.end - r.start <= MAX_SEGMENT_HOURS * 3_600_000,
+    `A segment may last at most ${MAX_SEGMENT_HOURS} hours`,
+  ),
 );
 export type ScheduleRecord = { agentId: string; start: number; end: number; activity: Activity };
 
-/** An issue in words: a field left out is "Missing field: x" (an array's missing item is not a field); otherwise the schema's own message. */
+/**
+ * An issue in words: a field left out is "Missing field: x" (an array's missing item is not a field); otherwise the
+ * schema's own message.
+ */
 export function describeIssue(issue: v.BaseIssue<unknown>): { error: string; field?: string } {
   const field = issue.path?.map((p) => String(p.key)).join(".") || undefined;
   if (field && issue.input === undefined && issue.kind === "schema" && !issue.path?.some((p) => p.type === "array")) {
@@ -174,7 +203,8 @@ export function validateRecords<TSchema extends v.GenericSchema>(
  */
 export function eventTimeProblem(ts: number, now: number, retentionDays: number): string | null {
   if (ts > now + MAX_CLOCK_SKEW_MS) return "Invalid timestamp: more than 5 minutes in the future";
-  if (ts < now - retentionDays * 86_400_000) return `Invalid timestamp: older than the retention period (${retentionDays} days)`;
+  if (ts < now - retentionDays * 86_400_000)
+    return `Invalid timestamp: older than the retention period (${retentionDays} days)`;
   return null;
 }
 

@@ -22,7 +22,10 @@ function guard<TShape extends v.GenericSchema>(message: string, shape: TShape) {
 }
 
 /** `shape` (an object schema) behind a guard that refuses arrays (and every other non-object) with `message`. */
-export function guardedObject<TShape extends v.GenericSchema<Record<string, unknown>, unknown>>(message: string, shape: TShape) {
+export function guardedObject<TShape extends v.GenericSchema<Record<string, unknown>, unknown>>(
+  message: string,
+  shape: TShape,
+) {
   return v.pipe(guard(message, shape), shape);
 }
 
@@ -41,15 +44,26 @@ export function jsonObject<const TEntries extends v.ObjectEntries>(
   message: string,
   unknownKey: (key: string) => string,
 ) {
-  return guardedObject(message, v.strictObject(entries, (issue) => unknownKey(String(issue.input))));
+  return guardedObject(
+    message,
+    v.strictObject(entries, (issue) => unknownKey(String(issue.input))),
+  );
 }
 
 /** A record whose keys must all pass `isKnown`, checked on the keys as sent (prototype keys included). */
-export function jsonRecord<TValue extends v.GenericSchema>(value: TValue, message: string, isKnown: (key: string) => boolean, unknownKey: (key: string) => string) {
+export function jsonRecord<TValue extends v.GenericSchema>(
+  value: TValue,
+  message: string,
+  isKnown: (key: string) => boolean,
+  unknownKey: (key: string) => string,
+) {
   const shape = v.record(v.string(), value, message);
   return v.pipe(
     guard(message, shape),
-    v.check((input) => Object.keys(input).every(isKnown), (issue) => unknownKey(Object.keys(issue.input as object).find((k) => !isKnown(k)) ?? "")),
+    v.check(
+      (input) => Object.keys(input).every(isKnown),
+      (issue) => unknownKey(Object.keys(issue.input as object).find((k) => !isKnown(k)) ?? ""),
+    ),
     shape,
   );
 }

@@ -98,7 +98,12 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   timeZone: "UTC",
   intervalMinutes: 15,
   retentionDays: DEFAULT_RETENTION_DAYS,
-  adherence: { alarmThresholdSeconds: 60, severeThresholdSeconds: 300, rules: DEFAULT_RULES, neutral: NO_NEUTRAL_RULES },
+  adherence: {
+    alarmThresholdSeconds: 60,
+    severeThresholdSeconds: 300,
+    rules: DEFAULT_RULES,
+    neutral: NO_NEUTRAL_RULES,
+  },
 };
 
 /**

@@ -1,5 +1,6 @@
 /**
- * What every use case of the pipeline (src/services) takes and returns, whichever door a batch came through: records with the
+ * What every use case of the pipeline (src/services) takes and returns, whichever door a batch came through: records
+ * with the
  * index they had in the caller's batch, and one outcome with counts, per-record errors by that
  * index, and warnings. Doors shape it into their own answers.
  */

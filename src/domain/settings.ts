@@ -6,7 +6,15 @@
  * and neutral for an activity is in.
  */
 import * as v from "valibot";
-import { ACTIVITIES, AGENT_STATES, type AdherenceRules, type NeutralRules, type TenantSettings, neutralRules, retentionDaysOf } from "./model.ts";
+import {
+  ACTIVITIES,
+  AGENT_STATES,
+  type AdherenceRules,
+  type NeutralRules,
+  type TenantSettings,
+  neutralRules,
+  retentionDaysOf,
+} from "./model.ts";
 import { jsonObject, jsonRecord } from "./json.ts";
 import { isValidTimeZone } from "./time.ts";
 
@@ -15,10 +23,18 @@ const MIN_RETENTION_DAYS = 31;
 const MAX_RETENTION_DAYS = 3_650;
 
 const seconds = (field: string) =>
-  v.pipe(v.number(`${field} must be a number of seconds`), v.integer(`${field} must be whole seconds`), v.minValue(1, `${field} must be at least 1`), v.maxValue(86_400, `${field} must be at most 86400`));
+  v.pipe(
+    v.number(`${field} must be a number of seconds`),
+    v.integer(`${field} must be whole seconds`),
+    v.minValue(1, `${field} must be at least 1`),
+    v.maxValue(86_400, `${field} must be at most 86400`),
+  );
 
 const stateList = v.pipe(
-  v.array(v.picklist(AGENT_STATES, (issue) => `Unknown state: ${String(issue.input)}`), "each rule must be a list of states"),
+  v.array(
+    v.picklist(AGENT_STATES, (issue) => `Unknown state: ${String(issue.input)}`),
+    "each rule must be a list of states",
+  ),
   v.transform((states) => [...new Set(states)]),
 );
 
@@ -26,11 +42,24 @@ const isActivity = (key: string) => (ACTIVITIES as readonly string[]).includes(k
 
 /** Per-activity lists of states (rules, neutral), any subset of the activities. */
 const statesByActivity = (field: string) =>
-  jsonRecord(stateList, `${field} must map activities to lists of states`, isActivity, (key) => `Unknown activity in ${field}: ${key} (expected ${ACTIVITIES.join(", ")})`);
+  jsonRecord(
+    stateList,
+    `${field} must map activities to lists of states`,
+    isActivity,
+    (key) => `Unknown activity in ${field}: ${key} (expected ${ACTIVITIES.join(", ")})`,
+  );
 
 export const settingsPatch = jsonObject(
   {
-    timeZone: v.optional(v.pipe(v.string("timeZone must be a string"), v.check(isValidTimeZone, (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`))),
+    timeZone: v.optional(
+      v.pipe(
+        v.string("timeZone must be a string"),
+        v.check(
+          isValidTimeZone,
+          (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`,
+        ),
+      ),
+    ),
     intervalMinutes: v.optional(v.picklist([15, 30], "intervalMinutes must be 15 or 30")),
     retentionDays: v.optional(
       v.pipe(

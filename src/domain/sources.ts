@@ -34,11 +34,16 @@ export const sourceSettingsPatch = jsonObject(
       v.nullable(
         v.pipe(
           v.string("timeZone must be a string"),
-          v.check(isValidTimeZone, (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`),
+          v.check(
+            isValidTimeZone,
+            (issue) => `Unknown time zone: ${String(issue.input)} (expected an IANA name such as Europe/Berlin)`,
+          ),
         ),
       ),
     ),
-    afterCall: v.optional(v.nullable(v.picklist(AFTER_CALL_STATES, `afterCall must be one of ${AFTER_CALL_STATES.join(", ")}`))),
+    afterCall: v.optional(
+      v.nullable(v.picklist(AFTER_CALL_STATES, `afterCall must be one of ${AFTER_CALL_STATES.join(", ")}`)),
+    ),
     lostStopTimeoutMinutes: v.optional(
       v.nullable(
         v.pipe(

@@ -94,7 +94,11 @@ export class StateMapper {
   /** The canonical state of (code, reason) from this source; null while unmapped. */
   stateOf(source: string, key: string): AgentState | null {
     const [code = "", reason = ""] = key.split(SEPARATOR);
-    return this.byKey.get(`${source}${SEPARATOR}${code}${SEPARATOR}${reason}`) ?? (reason ? this.byKey.get(`${source}${SEPARATOR}${code}${SEPARATOR}`) : undefined) ?? null;
+    return (
+      this.byKey.get(`${source}${SEPARATOR}${code}${SEPARATOR}${reason}`) ??
+      (reason ? this.byKey.get(`${source}${SEPARATOR}${code}${SEPARATOR}`) : undefined) ??
+      null
+    );
   }
 }
 

@@ -34,15 +34,32 @@ function mod(value: number, divisor: number): number {
 
 /** The local wall clock at ts by asking Intl (whole seconds: Intl drops milliseconds). */
 function intlWallClock(ts: number, tz: string): number {
-  let year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  let year = 0,
+    month = 1,
+    day = 1,
+    hour = 0,
+    minute = 0,
+    second = 0;
   for (const part of formatterFor(tz).formatToParts(ts)) {
     switch (part.type) {
-      case "year": year = Number(part.value); break;
-      case "month": month = Number(part.value); break;
-      case "day": day = Number(part.value); break;
-      case "hour": hour = Number(part.value); break;
-      case "minute": minute = Number(part.value); break;
-      case "second": second = Number(part.value); break;
+      case "year":
+        year = Number(part.value);
+        break;
+      case "month":
+        month = Number(part.value);
+        break;
+      case "day":
+        day = Number(part.value);
+        break;
+      case "hour":
+        hour = Number(part.value);
+        break;
+      case "minute":
+        minute = Number(part.value);
+        break;
+      case "second":
+        second = Number(part.value);
+        break;
     }
   }
   return Date.UTC(year, month - 1, day, hour, minute, second);
@@ -188,7 +205,12 @@ function boundaries(from: number, to: number, tz: string, minutes: 15 | 30): num
     const end = Math.min(stretches[index + 1]?.start ?? to, to);
     for (let at = start + mod(-(start + offset), step); at < end; at += step) found.push(at);
   });
-  return found.slice(Math.max(found.findLastIndex((at) => at <= from), 0));
+  return found.slice(
+    Math.max(
+      found.findLastIndex((at) => at <= from),
+      0,
+    ),
+  );
 }
 
 /** The start of the local-clock-aligned interval containing ts. */

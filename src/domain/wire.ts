@@ -9,7 +9,8 @@ import { isWellFormed } from "./identifiers.ts";
 const NUMERIC_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A number, or text that is one; NaN for anything else (the schema's number check then names the field). */
-export const toNumber = (input: string | number) => (typeof input === "number" ? input : NUMERIC_TEXT.test(input.trim()) ? Number(input.trim()) : Number.NaN);
+export const toNumber = (input: string | number) =>
+  typeof input === "number" ? input : NUMERIC_TEXT.test(input.trim()) ? Number(input.trim()) : Number.NaN;
 
 /** A string, or a number sent for one (ids are often numbers): trimmed, non-empty, well-formed. */
 export const wireText = (field: string, max: number) =>

@@ -20,7 +20,9 @@ export type AgentCall =
 type Answer<C extends AgentCall> = C["method"] extends "status" ? AgentLive | null : RowUpdate | null;
 
 /** Each call's answer, or why it failed (one agent failing does not fail the others). */
-export type AgentCallResult<C extends AgentCall = AgentCall> = { ok: true; value: Answer<C> } | { ok: false; error: string };
+export type AgentCallResult<C extends AgentCall = AgentCall> =
+  | { ok: true; value: Answer<C> }
+  | { ok: false; error: string };
 
 /** Calls made from the invocation itself; beyond this many, shares go through the hub. */
 export const DIRECT_CALLS = 1_000;
@@ -28,7 +30,11 @@ export const DIRECT_CALLS = 1_000;
 export const SHARE_CALLS = 1_000;
 
 /** Every call from this invocation, answers in the calls' order. */
-export function callAgentsHere<C extends AgentCall>(env: Env, tenant: string, calls: readonly C[]): Promise<Array<AgentCallResult<C>>> {
+export function callAgentsHere<C extends AgentCall>(
+  env: Env,
+  tenant: string,
+  calls: readonly C[],
+): Promise<Array<AgentCallResult<C>>> {
   return Promise.all(
     calls.map(async (call): Promise<AgentCallResult<C>> => {
       const stub = agentStub(env, tenant, call.agentKey);

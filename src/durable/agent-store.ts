@@ -17,9 +17,9 @@ import type { Sql } from "../db/meter.ts";
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
-
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
+  `CREATE TABLE IF NOT EXISTS state_log (ts INTEGER NOT NULL,
+    source TEXT NOT NULL, key TEXT NOT NULL, state TEXT, acd_state_code TEXT,
      reason_code TEXT, queue TEXT, PRIMARY KEY (ts, source, key)) WITHOUT ROWID`,
   // Objects from before the agent objects became the only store of state history had an outbox to D1.
   `DROP TABLE IF EXISTS history_outbox`,
@@ -72,7 +72,10 @@ function insertValues<T extends Record<string, SqlStorageValue>>(
   const out: T[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
-    const cursor = sql.exec<T>(`${head} VALUES ${Array(chunk.length).fill(placeholders).join(", ")} ${tail}`, ...chunk.flat());
+    const cursor = sql.exec<T>(
+      `${head} VALUES ${Array(chunk.length).fill(placeholders).join(", ")} ${tail}`,
+      ...chunk.flat(),
+    );
     for (const row of cursor) out.push(row);
   }
   return out;
@@ -97,7 +100,8 @@ const CACHE_SLACK_MS = 24 * 3_600_000;
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Events in replay-key order: (ts, source, key), as SQLite sorts them. */
-const byKey = (a: StoredEvent, b: StoredEvent) => a.ts - b.ts || compareText(a.source, b.source) || compareText(a.key, b.key);
+const byKey = (a: StoredEvent, b: StoredEvent) =>
+  a.ts - b.ts || compareText(a.source, b.source) || compareText(a.key, b.key);
 
 /** Index of the first event at or after `ts` in events sorted by time (events.length if none). */
 function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
@@ -116,7 +120,10 @@ function firstIndexFrom(events: readonly StateEvent[], ts: number): number {
  * started earlier: whether that end takes effect depends on the source's starts since its
  * interval's start (see withoutSupersededEnds in src/domain/adherence.ts).
  */
-function withIntervalStarts(from: number, read: (from: number) => StoredEvent[]): { from: number; events: StoredEvent[] } {
+function withIntervalStarts(
+  from: number,
+  read: (from: number) => StoredEvent[],
+): { from: number; events: StoredEvent[] } {
   for (;;) {
     const events = read(from);
     const earliest = events.reduce((min, e) => (e.closes != null && e.closes < min ? e.closes : min), from);
@@ -135,8 +142,13 @@ export class AgentStore {
    * table with a text key writes two rows (the table's and its index's).
    */
   private withoutRowids(): void {
-    const create = SCHEMA.find((statement) => statement.includes("EXISTS meta ("))!.replace("EXISTS meta (", "EXISTS meta_new (");
-    this.sql.exec(`${create}; INSERT INTO meta_new SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_new RENAME TO meta`);
+    const create = SCHEMA.find((statement) => statement.includes("EXISTS meta ("))!.replace(
+      "EXISTS meta (",
+      "EXISTS meta_new (",
+    );
+    this.sql.exec(
+      `${create}; INSERT INTO meta_new SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_new RENAME TO meta`,
+    );
   }
 
   /**
@@ -158,7 +170,9 @@ export class AgentStore {
       this.dirty.set(date, { date, from, version: 0, stored: from });
     }
     if (rows.some((r) => r.kind === "old table" && r.k === "dirty_intervals")) {
-      const old = this.sql.exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals").toArray();
+      const old = this.sql
+        .exec<{ date: string; from_ts: number | null }>("SELECT date, from_ts FROM dirty_intervals")
+        .toArray();
       for (const { date, from_ts } of old) this.markDirty(date, from_ts);
       this.saveMeta();
       this.sql.exec("DROP TABLE dirty_intervals");
@@ -197,10 +211,19 @@ export class AgentStore {
     if (this.unsaved.size === 0) return;
     const changes = [...this.unsaved];
     this.unsaved.clear();
-    const upserts = changes.filter(([, value]) => value !== undefined).map(([key, value]) => [key, JSON.stringify(value)]);
+    const upserts = changes
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key, JSON.stringify(value)]);
     const deletions = changes.filter(([, value]) => value === undefined).map(([key]) => key);
-    if (upserts.length > 0) insertValues(this.sql, "INSERT INTO meta (key, value)", upserts, "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (deletions.length > 0) this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
+    if (upserts.length > 0)
+      insertValues(
+        this.sql,
+        "INSERT INTO meta (key, value)",
+        upserts,
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      );
+    if (deletions.length > 0)
+      this.sql.exec("DELETE FROM meta WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(deletions));
   }
 
   // ── events ─────────────────────────────────────────────────────────────────────────────────
@@ -272,7 +295,8 @@ export class AgentStore {
   private readEvents(from: number, to: number): StoredEvent[] {
     return this.sql
       .exec<EventRow>(
-        `SELECT * FROM (SELECT * FROM state_log WHERE ts = (SELECT max(ts) FROM state_log WHERE ts < ?) ORDER BY source, key)
+        `SELECT * FROM (SELECT * FROM state_log WHERE ts = (SELECT max(ts)
+          FROM state_log WHERE ts < ?) ORDER BY source, key)
          UNION ALL SELECT * FROM (SELECT * FROM state_log WHERE ts >= ? AND ts < ? ORDER BY ts, source, key)`,
         from,
         from,
@@ -311,14 +335,16 @@ export class AgentStore {
     const changes = JSON.stringify(codes.map((c) => [c.source, c.key, c.next]));
     this.sql.exec(
       // json_each has a column named key too: the table's own columns are qualified.
-      `UPDATE state_log SET state = (SELECT value ->> '$[2]' FROM json_each(?1) WHERE value ->> '$[0]' = state_log.source AND value ->> '$[1]' = state_log.key)
+      `UPDATE state_log SET state = (SELECT value ->> '$[2]' FROM json_each(?1)
+        WHERE value ->> '$[0]' = state_log.source AND value ->> '$[1]' = state_log.key)
        WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1))`,
       changes,
     );
     this.recent = null;
     return this.sql
       .exec<EventRow>(
-        "SELECT * FROM state_log WHERE (source, key) IN (SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?)) ORDER BY ts, source, key",
+        `SELECT * FROM state_log WHERE (source, key) IN (SELECT value ->> '$[0]',
+          value ->> '$[1]' FROM json_each(?)) ORDER BY ts, source, key`,
         changes,
       )
       .toArray()
@@ -333,7 +359,8 @@ export class AgentStore {
     if (segments.length === 0) return;
     this.sql.exec(
       `INSERT INTO segments (date, start, "end", activity)
-       SELECT ?, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+       SELECT ?, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]'
+         FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
       date,
       JSON.stringify(segments.map((s) => [s.start, s.end, s.activity])),
     );
@@ -352,15 +379,20 @@ export class AgentStore {
       }
       for (const date of missing) this.segmentsByDate.set(date, []);
       const rows = this.sql.exec<{ date: string; start: number; end: number; activity: string }>(
-        `SELECT date, start, "end", activity FROM segments WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
+        `SELECT date, start, "end", activity FROM segments
+          WHERE date IN (SELECT value FROM json_each(?)) ORDER BY start`,
         JSON.stringify(missing),
       );
-      for (const r of rows) this.segmentsByDate.get(r.date)!.push({ start: r.start, end: r.end, activity: r.activity as Activity });
+      for (const r of rows)
+        this.segmentsByDate.get(r.date)!.push({ start: r.start, end: r.end, activity: r.activity as Activity });
     }
     return dates.flatMap((date) => this.segmentsByDate.get(date)!);
   }
 
-  /** The segments of every shift day from `first` to `last` (inclusive), by start: one read, not cached (a backfill's run of days). */
+  /**
+   * The segments of every shift day from `first` to `last` (inclusive), by start: one read, not cached (a backfill's
+   * run of days).
+   */
   segmentsBetween(first: string, last: string): ScheduleSegment[] {
     return this.sql
       .exec<{ start: number; end: number; activity: string }>(
@@ -407,7 +439,8 @@ export class AgentStore {
   private mark(date: string, from: number | null, durable: boolean): boolean {
     const days = this.dirty;
     const known = days.get(date);
-    const merged = known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
+    const merged =
+      known === undefined ? from : known.from === null || from === null ? null : Math.min(known.from, from);
     const stored = known?.stored;
     days.set(date, { date, from: merged, version: (known?.version ?? 0) + 1, stored });
     // Storage only needs to know what is dirty from where; the version matters within one flush.

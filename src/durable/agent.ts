@@ -15,7 +15,14 @@ import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "..
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
-import { CallTracker, type TrackedCall, type TrackerAnswer, type TrackerCommand, type TrackerSettings, type TrackerView } from "./call-tracker.ts";
+import {
+  CallTracker,
+  type TrackedCall,
+  type TrackerAnswer,
+  type TrackerCommand,
+  type TrackerSettings,
+  type TrackerView,
+} from "./call-tracker.ts";
 import { agentStub } from "./names.ts";
 import { writeAgentIntervals } from "./interval-history.ts";
 import { MeteredSql, meteredEnv } from "../db/meter.ts";
@@ -40,7 +47,10 @@ export interface AgentContext {
  * (every call after its first, until they change): a tenant's mappings can run to hundreds, and
  * every ingest calls every agent it names.
  */
-export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & { settings: { version: number }; mappings: { version: number } };
+export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & {
+  settings: { version: number };
+  mappings: { version: number };
+};
 
 export interface AgentDay extends DayAdherence {
   profile: AgentProfile;
@@ -126,7 +136,9 @@ export class AgentDO extends DurableObject<Env> {
   ): Promise<{ answer: TrackerAnswer; row: RowUpdate | null; uncounted: TrackedCall[]; listed: boolean }> {
     this.remember(context);
     const tracker = this.tracker();
-    const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) => this.store.eventsBetween(from, to + 1));
+    const { answer, events } = tracker.apply(command, settings, Date.now(), (from, to) =>
+      this.store.eventsBetween(from, to + 1),
+    );
     this.storeEvents(events);
     this.syncTrackerDeadline();
     const row = await this.afterChange();
@@ -139,7 +151,10 @@ export class AgentDO extends DurableObject<Env> {
     return this.tracker().view(source);
   }
 
-  /** What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's tracked list. */
+  /**
+   * What the Worker has done with a track() result: these calls are in contact volume; the agent is in the tenant's
+   * tracked list.
+   */
   async confirmTracked(source: string, done: { counted: number[]; listed: boolean }): Promise<void> {
     this.tracker().markCounted(source, done.counted);
     const listed = this.store.getMeta<string[]>("trackerListed") ?? [];
@@ -148,7 +163,10 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /** Replaces the agent's schedule for each given (shift) day. */
-  async replaceSchedule(context: AgentContext, days: Array<{ date: string; segments: ScheduleSegment[] }>): Promise<RowUpdate | null> {
+  async replaceSchedule(
+    context: AgentContext,
+    days: Array<{ date: string; segments: ScheduleSegment[] }>,
+  ): Promise<RowUpdate | null> {
     this.remember(context);
     for (const { date, segments } of days) {
       this.store.replaceSegments(date, segments);
@@ -269,7 +287,10 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
-  /** Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it knows. */
+  /**
+   * Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it
+   * knows.
+   */
   private storeEvents(events: StoredEvent[]): StoredEvent[] {
     const mapper = this.mapper();
     const derived = events.map((e) => (isMappedKey(e.key) ? { ...e, state: mapper.stateOf(e.source, e.key) } : e));
@@ -323,13 +344,16 @@ export class AgentDO extends DurableObject<Env> {
       known.tenant === context.tenant &&
       known.settings.version === context.settings.version &&
       known.mappings?.version === context.mappings.version &&
-      (knownDirectory > context.directory || (knownDirectory === context.directory && sameProfile(known.profile, context.profile)))
+      (knownDirectory > context.directory ||
+        (knownDirectory === context.directory && sameProfile(known.profile, context.profile)))
     ) {
       return;
     }
     const settings = known && known.settings.version > context.settings.version ? known.settings : context.settings;
-    const mappings = known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
-    const { profile, directory } = known && knownDirectory > context.directory ? { ...known, directory: knownDirectory } : context;
+    const mappings =
+      known?.mappings && known.mappings.version > context.mappings.version ? known.mappings : context.mappings;
+    const { profile, directory } =
+      known && knownDirectory > context.directory ? { ...known, directory: knownDirectory } : context;
     this.cachedContext = { ...context, settings, mappings, profile, directory };
     this.store.setMeta("context", this.cachedContext);
     if (!known) return;
@@ -350,7 +374,9 @@ export class AgentDO extends DurableObject<Env> {
     }
   }
 
-  /** The whole context of a reference, from what this object knows; null when it knows older versions than those named. */
+  /**
+   * The whole context of a reference, from what this object knows; null when it knows older versions than those named.
+   */
   private completeContext(context: AgentContext | AgentContextRef): AgentContext | null {
     const settings = "settings" in context.settings ? (context.settings as VersionedSettings) : null;
     const mappings = "mappings" in context.mappings ? (context.mappings as VersionedMappings) : null;
@@ -367,7 +393,8 @@ export class AgentDO extends DurableObject<Env> {
   /** The state mapper of the newest mapping this object knows (built once per version). */
   private mapper(): StateMapper {
     const mappings = this.context()?.mappings ?? { version: 0, mappings: [] };
-    if (this.mapperFor?.version !== mappings.version) this.mapperFor = { version: mappings.version, mapper: new StateMapper(mappings.mappings) };
+    if (this.mapperFor?.version !== mappings.version)
+      this.mapperFor = { version: mappings.version, mapper: new StateMapper(mappings.mappings) };
     return this.mapperFor.mapper;
   }
 
@@ -408,11 +435,12 @@ export class AgentDO extends DurableObject<Env> {
     const today = this.today(now);
     const firstDay = localDate(first, timeZone);
     const nextDay = next ? localDate(next, timeZone) : today;
+    // biome-ignore lint/complexity/useMathMinMax: dates (strings), not numbers
     const lastDay = nextDay < today ? nextDay : today;
     if (firstDay > lastDay) return;
     // The calendar days the shifts cover (a night shift's runs past midnight), from the day before to the day after.
     const days = new Set<string>();
-    for (const shift of this.store.scheduledSpans(addDays(firstDay, -1), addDays(lastDay, 1))) {
+    for (const shift of this.shiftSpans(addDays(firstDay, -1), addDays(lastDay, 1), today)) {
       for (const day of datesBetween(localDate(shift.start, timeZone), localDate(shift.end - 1, timeZone))) {
         if (day >= firstDay && day <= lastDay) days.add(day);
       }
@@ -422,7 +450,22 @@ export class AgentDO extends DurableObject<Env> {
       if (days.has(today)) this.store.markDirty(today, first, false);
       return;
     }
-    this.store.markDaysDirty([...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const));
+    this.store.markDaysDirty(
+      [...days].map((date) => [date, date === firstDay ? first : dayBounds(date, timeZone).start] as const),
+    );
+  }
+
+  /**
+   * The span each shift day from `first` to `last` has a schedule for: around today (live traffic)
+   * from the schedule kept in memory, further back from storage in one read.
+   */
+  private shiftSpans(first: string, last: string, today: string): Array<{ start: number; end: number }> {
+    if (first < addDays(today, -2) || last > addDays(today, 1)) return this.store.scheduledSpans(first, last);
+    return datesBetween(first, last).flatMap((date) => {
+      const segments = this.store.segmentsForDates([date]);
+      if (segments.length === 0) return [];
+      return [{ start: Math.min(...segments.map((s) => s.start)), end: Math.max(...segments.map((s) => s.end)) }];
+    });
   }
 
   /** The report view: a shift day, with the segments published for that day. */
@@ -443,7 +486,10 @@ export class AgentDO extends DurableObject<Env> {
     return { ...day, segments, events };
   }
 
-  /** What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its events go. */
+  /**
+   * What the live view looks at: yesterday's to tomorrow's segments, the current shift's day, and how far back its
+   * events go.
+   */
   private liveWindow(now: number) {
     const { timeZone } = this.settings();
     const today = localDate(now, timeZone);
@@ -473,7 +519,8 @@ export class AgentDO extends DurableObject<Env> {
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
     // The board only needs the percentage: no interval split, and nothing to compute without a schedule.
-    const adherencePctToday = shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events).adherencePct : null;
+    const adherencePctToday =
+      shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events).adherencePct : null;
     return { ...status, adherencePctToday };
   }
 
@@ -520,11 +567,13 @@ export class AgentDO extends DurableObject<Env> {
     const retryAt = this.store.getMeta<number>("flushRetryAt");
     const today = this.today(now);
     const dirty = this.store.dirtyDays();
-    // Finished history goes to D1 within seconds: earlier days' totals, and today's when a mapping or the settings changed.
+    // Finished history goes to D1 within seconds: earlier days' totals, and today's when a mapping or the settings
+    // changed.
     const urgent = this.store.getMeta<boolean>("flushTodayNow") === true && dirty.length > 0;
     if (urgent || dirty.some((d) => d.date !== today)) due.push(retryAt ?? now + FLUSH_DELAY_MS);
     // Today's totals are history in the making: rewritten when the current interval closes.
-    if (dirty.some((d) => d.date === today)) due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
+    if (dirty.some((d) => d.date === today))
+      due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -570,7 +619,10 @@ export class AgentDO extends DurableObject<Env> {
 
   private nextIntervalStart(now: number): number {
     const { timeZone, intervalMinutes } = this.settings();
-    return intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes)[1] ?? now + intervalMinutes * 60_000;
+    return (
+      intervalStarts(now, now + intervalMinutes * 60_000, timeZone, intervalMinutes)[1] ??
+      now + intervalMinutes * 60_000
+    );
   }
 
   /**

@@ -98,7 +98,12 @@ export class CallTracker {
    * in the same synchronous call). Never throws for a command that does not fit: it answers with
    * a warning and changes nothing.
    */
-  apply(command: TrackerCommand, settings: TrackerSettings, now: number, readEvents: EventReader): { answer: TrackerAnswer; events: StoredEvent[] } {
+  apply(
+    command: TrackerCommand,
+    settings: TrackerSettings,
+    now: number,
+    readEvents: EventReader,
+  ): { answer: TrackerAnswer; events: StoredEvent[] } {
     if (now - this.prunedAt > PRUNE_EVERY_MS) this.prune(now);
     switch (command.action) {
       case "callStart":
@@ -119,13 +124,27 @@ export class CallTracker {
    * plus the timeout (by event time: no call lasts longer); returns the state changes.
    */
   closeOverdue(now: number, readEvents: EventReader): StoredEvent[] {
-    const overdue = this.sql.exec<Row>("SELECT * FROM call_tracker WHERE end_ts IS NULL AND deadline <= ? ORDER BY deadline", now).toArray();
+    const overdue = this.sql
+      .exec<Row>("SELECT * FROM call_tracker WHERE end_ts IS NULL AND deadline <= ? ORDER BY deadline", now)
+      .toArray();
     const events: StoredEvent[] = [];
     for (const row of overdue) {
       const end = row.start_ts + row.timeout_ms;
-      this.sql.exec("UPDATE call_tracker SET end_ts = ?, lost = 1 WHERE source = ? AND kind = ? AND start_ts = ?", end, row.source, row.kind, row.start_ts);
+      this.sql.exec(
+        "UPDATE call_tracker SET end_ts = ?, lost = 1 WHERE source = ? AND kind = ? AND start_ts = ?",
+        end,
+        row.source,
+        row.kind,
+        row.start_ts,
+      );
       if (row.kind !== "call") continue;
-      const change = callEndChange(readEvents(row.start_ts, end), { start: row.start_ts, end }, row.source, afterCallOf(row), CALL_LOST_CODE);
+      const change = callEndChange(
+        readEvents(row.start_ts, end),
+        { start: row.start_ts, end },
+        row.source,
+        afterCallOf(row),
+        CALL_LOST_CODE,
+      );
       if (change) events.push(endEvent(end, change));
     }
     return events;
@@ -133,13 +152,19 @@ export class CallTracker {
 
   /** The earliest deadline of an open call or blackout, or null when none is open. */
   nextDeadline(): number | null {
-    return this.sql.exec<{ at: number | null }>("SELECT MIN(deadline) AS at FROM call_tracker WHERE end_ts IS NULL").one().at;
+    return this.sql
+      .exec<{ at: number | null }>("SELECT MIN(deadline) AS at FROM call_tracker WHERE end_ts IS NULL")
+      .one().at;
   }
 
   /** Ended calls (not lost ones: their duration is unknown) that are not in contact volume yet. */
   uncountedCalls(source: string): TrackedCall[] {
     return this.sql
-      .exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = 'call' AND end_ts IS NOT NULL AND lost = 0 AND counted = 0 ORDER BY start_ts", source)
+      .exec<Row>(
+        `SELECT * FROM call_tracker WHERE source = ? AND kind = 'call'
+          AND end_ts IS NOT NULL AND lost = 0 AND counted = 0 ORDER BY start_ts`,
+        source,
+      )
       .toArray()
       .map(toCall);
   }
@@ -147,7 +172,8 @@ export class CallTracker {
   markCounted(source: string, starts: readonly number[]): void {
     if (starts.length === 0) return;
     this.sql.exec(
-      "UPDATE call_tracker SET counted = 1 WHERE source = ? AND kind = 'call' AND start_ts IN (SELECT value FROM json_each(?))",
+      `UPDATE call_tracker SET counted = 1 WHERE source = ?
+        AND kind = 'call' AND start_ts IN (SELECT value FROM json_each(?))`,
       source,
       JSON.stringify(starts),
     );
@@ -158,7 +184,8 @@ export class CallTracker {
     const rows = this.sql
       .exec<Row>(
         `SELECT * FROM (SELECT * FROM call_tracker WHERE source = ? AND kind = 'call' ORDER BY start_ts DESC LIMIT ?)
-         UNION ALL SELECT * FROM (SELECT * FROM call_tracker WHERE source = ? AND kind = 'blackout' ORDER BY start_ts DESC LIMIT 1)`,
+         UNION ALL SELECT * FROM (SELECT * FROM call_tracker
+           WHERE source = ? AND kind = 'blackout' ORDER BY start_ts DESC LIMIT 1)`,
         source,
         recent + 1,
         source,
@@ -186,13 +213,17 @@ export class CallTracker {
     if (same) return nothing(this.answerFor(same), { replayed: true });
     const open = this.openRow(source, kind);
     if (open) {
-      return nothing(this.answerFor(open), { warning: `A ${NOUN[kind]} is already open for this agent (since ${iso(open.start_ts)}): nothing changed` });
+      return nothing(this.answerFor(open), {
+        warning: `A ${NOUN[kind]} is already open for this agent (since ${iso(open.start_ts)}): nothing changed`,
+      });
     }
     const latest = this.latestRow(source, kind);
     const latestEnd = latest ? (latest.end_ts ?? latest.start_ts) : null;
     if (latest && latestEnd !== null && at < latestEnd) {
       return nothing(this.answerFor(latest), {
-        warning: `This ${NOUN[kind]} would start (${iso(at)}) before the end of the latest one (${iso(latestEnd)}): send an agent's ${NOUN[kind]}s in order; nothing changed`,
+        warning:
+          `This ${NOUN[kind]} would start (${iso(at)}) before the end of the latest one ` +
+          `(${iso(latestEnd)}): send an agent's ${NOUN[kind]}s in order; nothing changed`,
       });
     }
     // A stop is taken for lost once it has had the timeout to arrive: a backfilled start, already
@@ -200,15 +231,25 @@ export class CallTracker {
     const timeout = settings.lostStopTimeoutMs;
     const deadline = Math.max(at, now) + timeout;
     if (kind === "blackout") {
-      this.sql.exec("INSERT INTO call_tracker (source, kind, start_ts, timeout_ms, deadline) VALUES (?, 'blackout', ?, ?, ?)", source, at, timeout, deadline);
+      this.sql.exec(
+        "INSERT INTO call_tracker (source, kind, start_ts, timeout_ms, deadline) VALUES (?, 'blackout', ?, ?, ?)",
+        source,
+        at,
+        timeout,
+        deadline,
+      );
       // A blackout belongs to the agent, not the call; the open call keeps the fact that it had one.
-      this.sql.exec("UPDATE call_tracker SET blacked_out = 1 WHERE source = ? AND kind = 'call' AND end_ts IS NULL", source);
+      this.sql.exec(
+        "UPDATE call_tracker SET blacked_out = 1 WHERE source = ? AND kind = 'call' AND end_ts IS NULL",
+        source,
+      );
       return changed(this.answerFor(this.row(source, kind, at)!), []);
     }
     const blackedOut = this.openRow(source, "blackout") ? 1 : 0;
     const metadata = limitFields({}, command.metadata ?? {}) ?? {};
     this.sql.exec(
-      `INSERT INTO call_tracker (source, kind, start_ts, timeout_ms, deadline, call_id, metadata, after_call, blacked_out)
+      `INSERT INTO call_tracker (source, kind, start_ts, timeout_ms,
+        deadline, call_id, metadata, after_call, blacked_out)
        VALUES (?, 'call', ?, ?, ?, ?, ?, ?, ?)`,
       source,
       at,
@@ -222,7 +263,15 @@ export class CallTracker {
     // Two states at one instant are ordered by name, not by arrival: a call that starts the instant
     // the previous one ended is on the call from 1 ms later, so its on_call is the state in effect.
     const ts = latestEnd !== null && at === latestEnd ? at + 1 : at;
-    const onCall: StoredEvent = { ts, source, key: "on_call", state: "on_call", acdStateCode: CALL_START_CODE, reasonCode: null, queue: null };
+    const onCall: StoredEvent = {
+      ts,
+      source,
+      key: "on_call",
+      state: "on_call",
+      acdStateCode: CALL_START_CODE,
+      reasonCode: null,
+      queue: null,
+    };
     return changed(this.answerFor(this.row(source, kind, at)!), [onCall]);
   }
 
@@ -230,15 +279,24 @@ export class CallTracker {
     const open = this.openRow(settings.source, "call");
     if (!open) {
       const latest = this.latestRow(settings.source, "call");
-      return nothing(latest ? this.answerFor(latest) : empty(), { warning: `No open call for this agent${lostNote(latest)}: nothing changed` });
+      return nothing(latest ? this.answerFor(latest) : empty(), {
+        warning: `No open call for this agent${lostNote(latest)}: nothing changed`,
+      });
     }
     const current = JSON.parse(open.metadata) as CallMetadata;
     const merged = limitFields(current, command.metadata ?? {});
     if (merged === null) {
-      return nothing(this.answerFor(open), { warning: `A call keeps at most ${MAX_METADATA_FIELDS} metadata fields: nothing changed` });
+      return nothing(this.answerFor(open), {
+        warning: `A call keeps at most ${MAX_METADATA_FIELDS} metadata fields: nothing changed`,
+      });
     }
     if (JSON.stringify(merged) === open.metadata) return nothing(this.answerFor(open), {});
-    this.sql.exec("UPDATE call_tracker SET metadata = ? WHERE source = ? AND kind = 'call' AND start_ts = ?", JSON.stringify(merged), open.source, open.start_ts);
+    this.sql.exec(
+      "UPDATE call_tracker SET metadata = ? WHERE source = ? AND kind = 'call' AND start_ts = ?",
+      JSON.stringify(merged),
+      open.source,
+      open.start_ts,
+    );
     return changed(this.answerFor({ ...open, metadata: JSON.stringify(merged) }), []);
   }
 
@@ -246,24 +304,41 @@ export class CallTracker {
     const { source } = settings;
     const at = command.at;
     if (command.explicit) {
-      const same = this.sql.exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND end_ts = ? AND lost = 0", source, kind, at).toArray()[0];
+      const same = this.sql
+        .exec<Row>(
+          "SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND end_ts = ? AND lost = 0",
+          source,
+          kind,
+          at,
+        )
+        .toArray()[0];
       if (same) return nothing(this.answerFor(same), { replayed: true });
     }
     const open = this.openRow(source, kind);
     if (!open) {
       const latest = this.latestRow(source, kind);
-      return nothing(latest ? this.answerFor(latest) : empty(), { warning: `No open ${NOUN[kind]} for this agent${lostNote(latest)}: nothing changed` });
+      return nothing(latest ? this.answerFor(latest) : empty(), {
+        warning: `No open ${NOUN[kind]} for this agent${lostNote(latest)}: nothing changed`,
+      });
     }
     if (at <= open.start_ts) {
       return nothing(this.answerFor(open), {
-        warning: `This stop (${iso(at)}) is not after the ${NOUN[kind]}'s start (${iso(open.start_ts)}): nothing changed`,
+        warning:
+          `This stop (${iso(at)}) is not after the ${NOUN[kind]}'s ` + `start (${iso(open.start_ts)}): nothing changed`,
       });
     }
     if (kind === "blackout") {
-      this.sql.exec("UPDATE call_tracker SET end_ts = ? WHERE source = ? AND kind = 'blackout' AND start_ts = ?", at, source, open.start_ts);
+      this.sql.exec(
+        "UPDATE call_tracker SET end_ts = ? WHERE source = ? AND kind = 'blackout' AND start_ts = ?",
+        at,
+        source,
+        open.start_ts,
+      );
       return changed(this.answerFor({ ...open, end_ts: at }), []);
     }
-    const metadata = limitFields(JSON.parse(open.metadata) as CallMetadata, command.metadata ?? {}) ?? (JSON.parse(open.metadata) as CallMetadata);
+    const metadata =
+      limitFields(JSON.parse(open.metadata) as CallMetadata, command.metadata ?? {}) ??
+      (JSON.parse(open.metadata) as CallMetadata);
     this.sql.exec(
       "UPDATE call_tracker SET end_ts = ?, metadata = ? WHERE source = ? AND kind = 'call' AND start_ts = ?",
       at,
@@ -271,7 +346,13 @@ export class CallTracker {
       source,
       open.start_ts,
     );
-    const change = callEndChange(readEvents(open.start_ts, at), { start: open.start_ts, end: at }, source, afterCallOf(open), CALL_END_CODE);
+    const change = callEndChange(
+      readEvents(open.start_ts, at),
+      { start: open.start_ts, end: at },
+      source,
+      afterCallOf(open),
+      CALL_END_CODE,
+    );
     const answer = this.answerFor({ ...open, end_ts: at, metadata: JSON.stringify(metadata) });
     return changed({ ...answer, resumed: change }, change ? [endEvent(at, change)] : []);
   }
@@ -279,15 +360,29 @@ export class CallTracker {
   // ── rows ───────────────────────────────────────────────────────────────────────────────────
 
   private row(source: string, kind: TrackedKind, start: number): Row | undefined {
-    return this.sql.exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND start_ts = ?", source, kind, start).toArray()[0];
+    return this.sql
+      .exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND start_ts = ?", source, kind, start)
+      .toArray()[0];
   }
 
   private openRow(source: string, kind: TrackedKind): Row | undefined {
-    return this.sql.exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND end_ts IS NULL ORDER BY start_ts DESC LIMIT 1", source, kind).toArray()[0];
+    return this.sql
+      .exec<Row>(
+        "SELECT * FROM call_tracker WHERE source = ? AND kind = ? AND end_ts IS NULL ORDER BY start_ts DESC LIMIT 1",
+        source,
+        kind,
+      )
+      .toArray()[0];
   }
 
   private latestRow(source: string, kind: TrackedKind): Row | undefined {
-    return this.sql.exec<Row>("SELECT * FROM call_tracker WHERE source = ? AND kind = ? ORDER BY start_ts DESC LIMIT 1", source, kind).toArray()[0];
+    return this.sql
+      .exec<Row>(
+        "SELECT * FROM call_tracker WHERE source = ? AND kind = ? ORDER BY start_ts DESC LIMIT 1",
+        source,
+        kind,
+      )
+      .toArray()[0];
   }
 
   private answerFor(row: Row): TrackerAnswer {
@@ -297,11 +392,16 @@ export class CallTracker {
     return answer;
   }
 
-  /** Drops closed rows older than KEEP_CLOSED_MS, except each kind's latest (the order rule reads it) and calls not yet counted. */
+  /**
+   * Drops closed rows older than KEEP_CLOSED_MS, except each kind's latest (the order rule reads it) and calls not yet
+   * counted.
+   */
   private prune(now: number): void {
     this.sql.exec(
-      `DELETE FROM call_tracker WHERE end_ts IS NOT NULL AND end_ts < ? AND (lost = 1 OR kind = 'blackout' OR counted = 1)
-       AND start_ts < (SELECT MAX(t.start_ts) FROM call_tracker AS t WHERE t.source = call_tracker.source AND t.kind = call_tracker.kind)`,
+      `DELETE FROM call_tracker WHERE end_ts IS NOT NULL AND end_ts < ?
+        AND (lost = 1 OR kind = 'blackout' OR counted = 1)
+       AND start_ts < (SELECT MAX(t.start_ts) FROM call_tracker AS t
+         WHERE t.source = call_tracker.source AND t.kind = call_tracker.kind)`,
       now - KEEP_CLOSED_MS,
     );
     this.prunedAt = now;
@@ -312,8 +412,14 @@ function empty(): TrackerAnswer {
   return { changed: false, replayed: false, warning: null, call: null, blackout: null, resumed: null };
 }
 
-function nothing(answer: TrackerAnswer, extra: { replayed?: boolean; warning?: string }): { answer: TrackerAnswer; events: StoredEvent[] } {
-  return { answer: { ...answer, changed: false, replayed: extra.replayed ?? false, warning: extra.warning ?? null }, events: [] };
+function nothing(
+  answer: TrackerAnswer,
+  extra: { replayed?: boolean; warning?: string },
+): { answer: TrackerAnswer; events: StoredEvent[] } {
+  return {
+    answer: { ...answer, changed: false, replayed: extra.replayed ?? false, warning: extra.warning ?? null },
+    events: [],
+  };
 }
 
 function changed(answer: TrackerAnswer, events: StoredEvent[]): { answer: TrackerAnswer; events: StoredEvent[] } {
@@ -321,13 +427,18 @@ function changed(answer: TrackerAnswer, events: StoredEvent[]): { answer: Tracke
 }
 
 function lostNote(latest: Row | undefined): string {
-  return latest?.lost ? ` (the latest, started ${iso(latest.start_ts)}, was closed as a lost stop at ${iso(latest.end_ts!)})` : "";
+  return latest?.lost
+    ? ` (the latest, started ${iso(latest.start_ts)}, was closed as a lost stop at ${iso(latest.end_ts!)})`
+    : "";
 }
 
 /** The fields merged, or null when that would exceed MAX_METADATA_FIELDS. Keys are case-insensitive (lower-cased). */
 function limitFields(current: CallMetadata, added: CallMetadata): CallMetadata | null {
   // fromEntries defines own properties: a field named __proto__ stays a field.
-  const merged: CallMetadata = Object.fromEntries([...Object.entries(current), ...Object.entries(added).map(([key, value]) => [key.toLowerCase(), value])]);
+  const merged: CallMetadata = Object.fromEntries([
+    ...Object.entries(current),
+    ...Object.entries(added).map(([key, value]) => [key.toLowerCase(), value]),
+  ]);
   return Object.keys(merged).length > MAX_METADATA_FIELDS ? null : merged;
 }
 

@@ -24,7 +24,8 @@ const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS seen_ts ON seen (ts)`,
   `CREATE TABLE IF NOT EXISTS roster (id TEXT PRIMARY KEY, email TEXT, agent_number TEXT) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS calls (
-     id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL, offered_at INTEGER, ended_at INTEGER, facts TEXT NOT NULL) WITHOUT ROWID`,
+     id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL,
+       offered_at INTEGER, ended_at INTEGER, facts TEXT NOT NULL) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS calls_offered ON calls (offered_at)`,
   `CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at)`,
 ];
@@ -57,7 +58,11 @@ export class ConnectorStore {
       this.metaCache.set(key, null);
       return;
     }
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
+    );
     this.metaCache.set(key, structuredClone(value));
   }
 
@@ -74,7 +79,10 @@ export class ConnectorStore {
 
   /** The send times of the latest `count` requests, newest first. */
   latestRequests(count: number): number[] {
-    return this.sql.exec<{ at: number }>("SELECT at FROM requests ORDER BY at DESC LIMIT ?", count).toArray().map((r) => r.at);
+    return this.sql
+      .exec<{ at: number }>("SELECT at FROM requests ORDER BY at DESC LIMIT ?", count)
+      .toArray()
+      .map((r) => r.at);
   }
 
   logRequest(at: number): void {
@@ -102,7 +110,8 @@ export class ConnectorStore {
   remember(entries: ReadonlyArray<{ identity: string; ts: number }>): void {
     if (entries.length === 0) return;
     this.sql.exec(
-      `INSERT INTO seen (identity, ts) SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+      `INSERT INTO seen (identity, ts) SELECT value ->> '$[0]',
+        value ->> '$[1]' FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
       JSON.stringify(entries.map((e) => [e.identity, e.ts])),
     );
   }
@@ -117,7 +126,8 @@ export class ConnectorStore {
   saveRoster(agents: readonly PlatformAgent[]): void {
     if (agents.length === 0) return;
     this.sql.exec(
-      `INSERT INTO roster (id, email, agent_number) SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?) WHERE true
+      `INSERT INTO roster (id, email, agent_number) SELECT value ->> '$[0]',
+        value ->> '$[1]', value ->> '$[2]' FROM json_each(?) WHERE true
        ON CONFLICT (id) DO UPDATE SET email = excluded.email, agent_number = excluded.agent_number
        WHERE email IS NOT excluded.email OR agent_number IS NOT excluded.agent_number`,
       JSON.stringify(agents.map((a) => [a.id, a.email, a.agentNumber])),
@@ -141,7 +151,12 @@ export class ConnectorStore {
       "SELECT facts FROM calls WHERE id IN (SELECT value FROM json_each(?))",
       JSON.stringify([...new Set(ids)]),
     );
-    return new Map(rows.toArray().map((r) => factsOf(r.facts)).map((c) => [c.id, c]));
+    return new Map(
+      rows
+        .toArray()
+        .map((r) => factsOf(r.facts))
+        .map((c) => [c.id, c]),
+    );
   }
 
   /** Every stored call and chat contributing at a time in [from, to). */
@@ -158,15 +173,20 @@ export class ConnectorStore {
     if (contacts.length === 0) return;
     this.sql.exec(
       `INSERT INTO calls (id, updated_at, offered_at, ended_at, facts)
-       SELECT value ->> '$.id', value ->> '$.updatedAt', value ->> '$.offeredAt', value ->> '$.endedAt', value FROM json_each(?) WHERE true
-       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, offered_at = excluded.offered_at, ended_at = excluded.ended_at, facts = excluded.facts`,
+       SELECT value ->> '$.id', value ->> '$.updatedAt', value ->> '$.offeredAt',
+         value ->> '$.endedAt', value FROM json_each(?) WHERE true
+       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at,
+         offered_at = excluded.offered_at, ended_at = excluded.ended_at, facts = excluded.facts`,
       JSON.stringify(contacts),
     );
   }
 
   /** Calls and chats whose every time is before `ts` can no longer change an interval that is still counted. */
   forgetContactsBefore(ts: number): void {
-    this.sql.exec("DELETE FROM calls WHERE updated_at < ?1 AND coalesce(offered_at, 0) < ?1 AND coalesce(ended_at, 0) < ?1", ts);
+    this.sql.exec(
+      "DELETE FROM calls WHERE updated_at < ?1 AND coalesce(offered_at, 0) < ?1 AND coalesce(ended_at, 0) < ?1",
+      ts,
+    );
   }
 }
 

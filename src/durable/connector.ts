@@ -81,7 +81,6 @@ interface Backoff {
   reason: string;
 }
 
-
 const NO_COUNTS: ConnectorCounts = { states: 0, repeats: 0, replays: 0, calls: 0, chats: 0, intervals: 0, refused: 0 };
 /** How each contact stream's records read. */
 const CONTACT_RECORDS = { calls: callRecord, chats: chatRecord } as const;
@@ -137,8 +136,14 @@ export class ConnectorDO extends DurableObject<Env> {
 
   // ── RPC ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Sets (or replaces) the connector. A token is required the first time; a new one ends a stop for rejected credentials. */
-  async configure(input: { tenant: string; id: string; source: string; settings: UjetSettings }, token: string): Promise<ConnectorStatus> {
+  /**
+   * Sets (or replaces) the connector. A token is required the first time; a new one ends a stop for rejected
+   * credentials.
+   */
+  async configure(
+    input: { tenant: string; id: string; source: string; settings: UjetSettings },
+    token: string,
+  ): Promise<ConnectorStatus> {
     const now = Date.now();
     const known = this.config();
     const sealed = await sealToken(this.env.CONNECTOR_SECRET, ownerOf(input.tenant, input.id), token);
@@ -163,7 +168,9 @@ export class ConnectorDO extends DurableObject<Env> {
     return this.describe(Date.now());
   }
 
-  /** Stops polling and forgets the token, cursors, dedupe and calls (the budget log stays: see ConnectorStore.clear). */
+  /**
+   * Stops polling and forgets the token, cursors, dedupe and calls (the budget log stays: see ConnectorStore.clear).
+   */
   async remove(): Promise<void> {
     this.generation++;
     await this.ctx.storage.deleteAlarm();
@@ -195,7 +202,11 @@ export class ConnectorDO extends DurableObject<Env> {
     const config = this.config();
     if (config === null || this.store.getMeta("stop") !== null) return;
     const generation = this.generation;
-    const token = await openToken(this.env.CONNECTOR_SECRET, ownerOf(config.tenant, config.id), this.store.getMeta<SealedToken>("token")!);
+    const token = await openToken(
+      this.env.CONNECTOR_SECRET,
+      ownerOf(config.tenant, config.id),
+      this.store.getMeta<SealedToken>("token")!,
+    );
     if (generation !== this.generation) return;
     if (token === null) {
       this.stop("the stored token cannot be decrypted (was CONNECTOR_SECRET changed?): add the connector again", null);
@@ -228,7 +239,12 @@ export class ConnectorDO extends DurableObject<Env> {
   }
 
   /** One page of one stream. False when it failed (the back-off or the stop is recorded). */
-  private async step(config: ConnectorConfig, account: PlatformAccount, stream: StreamName, generation: number): Promise<boolean> {
+  private async step(
+    config: ConnectorConfig,
+    account: PlatformAccount,
+    stream: StreamName,
+    generation: number,
+  ): Promise<boolean> {
     const now = Date.now();
     const cursor = beginPass(this.cursors()[stream], now);
     const request = pageRequest(stream, cursor, PAGE_SIZE);
@@ -245,7 +261,10 @@ export class ConnectorDO extends DurableObject<Env> {
       effects = await this.apply(config, stream, page.records);
     } catch (error) {
       if (generation !== this.generation) return false;
-      const message = error instanceof PipelineBusy ? error.message : `storing ${stream} failed: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof PipelineBusy
+          ? error.message
+          : `storing ${stream} failed: ${error instanceof Error ? error.message : String(error)}`;
       if (!(error instanceof PipelineBusy)) console.error(`connector ${config.id}: ${message}`);
       this.fail({ ok: false, kind: "server", status: null, retryAfterMs: null, message });
       return false;
@@ -254,7 +273,12 @@ export class ConnectorDO extends DurableObject<Env> {
 
     // The page is handed on: everything it changes is committed together (no await below).
     const periods = periodsOf(config.settings);
-    const next = afterPage(stream, cursor, { sortTimes: effects.sortTimes, hasMore: hasNextPage(page, PAGE_SIZE) }, periods);
+    const next = afterPage(
+      stream,
+      cursor,
+      { sortTimes: effects.sortTimes, hasMore: hasNextPage(page, PAGE_SIZE) },
+      periods,
+    );
     const cursors = { ...this.cursors(), [stream]: next.cursor };
     this.store.remember(effects.identities);
     this.store.saveRoster(effects.roster);
@@ -286,7 +310,13 @@ export class ConnectorDO extends DurableObject<Env> {
       // Paged: the catalogue builds up over the pages of one pass.
       const pass = this.cursors().statuses.page === 1 ? [] : before;
       effects.catalogue = [...pass.filter((s) => !catalogue.some((c) => c.id === s.id)), ...catalogue];
-      if (added.length > 0) await listPlatformStatuses(this.env, config.tenant, config.source, added.map((s) => s.id));
+      if (added.length > 0)
+        await listPlatformStatuses(
+          this.env,
+          config.tenant,
+          config.source,
+          added.map((s) => s.id),
+        );
       effects.sortTimes = records.map(() => null);
       return effects;
     }
@@ -334,12 +364,17 @@ export class ConnectorDO extends DurableObject<Env> {
       return { change: stateChange(state, config.source), identifiers, unknownAs: agent?.email ? 1 : 0 };
     });
     const outcome = await ingestPulledStates(this.env, config.tenant, changes, this.ctx);
-    if (outcome.retry > 0) throw new PipelineBusy(`${outcome.retry} state change(s) could not be stored now; the page is read again`);
+    if (outcome.retry > 0)
+      throw new PipelineBusy(`${outcome.retry} state change(s) could not be stored now; the page is read again`);
     effects.counts.states += outcome.processed;
     effects.counts.replays += outcome.skipped;
     effects.counts.refused += outcome.refused.length;
     if (outcome.refused.length > 0) {
-      this.store.setMeta("lastRefusal", { at: Date.now(), message: outcome.refused[0]!.error, count: outcome.refused.length });
+      this.store.setMeta("lastRefusal", {
+        at: Date.now(),
+        message: outcome.refused[0]!.error,
+        count: outcome.refused.length,
+      });
     }
     effects.identities = [...fresh.values()].map((s) => ({ identity: s.identity, ts: s.timestamp }));
     return effects;
@@ -386,7 +421,8 @@ export class ConnectorDO extends DurableObject<Env> {
     if (keys.size > 0) {
       const starts = [...keys].map((k) => Number(k.split("\n")[2]));
       const from = Math.min(...starts);
-      const to = Math.max(...starts) + clock.intervalMinutes * 60_000 + 3_600_000; // a DST change may stretch an interval
+      // a DST change may stretch an interval
+      const to = Math.max(...starts) + clock.intervalMinutes * 60_000 + 3_600_000;
       const contacts = new Map(this.store.contactsBetween(from, to).map((c) => [c.id, c]));
       for (const contact of changed) contacts.set(contact.id, contact);
       const intervals = aggregateContacts(contacts.values(), keys, clock, config.source);
@@ -422,12 +458,18 @@ export class ConnectorDO extends DurableObject<Env> {
     let delay = ceiling / 2 + Math.random() * (ceiling / 2);
     if (failure.kind === "client") delay = Math.max(delay, CLIENT_ERROR_MIN_MS);
     if (failure.retryAfterMs !== null) delay = Math.max(delay, failure.retryAfterMs);
-    this.store.setMeta("backoff", { failures, until: now + Math.round(delay), retryAfterMs: failure.retryAfterMs, reason: failure.message } satisfies Backoff);
+    this.store.setMeta("backoff", {
+      failures,
+      until: now + Math.round(delay),
+      retryAfterMs: failure.retryAfterMs,
+      reason: failure.message,
+    } satisfies Backoff);
   }
 
   private stop(reason: string, status: number | null): void {
     this.store.setMeta("stop", { reason, status, at: Date.now() });
-    if (this.store.getMeta("lastError") === null) this.store.setMeta("lastError", { at: Date.now(), message: reason, status });
+    if (this.store.getMeta("lastError") === null)
+      this.store.setMeta("lastError", { at: Date.now(), message: reason, status });
   }
 
   private async scheduleNext(config: ConnectorConfig): Promise<void> {
@@ -471,7 +513,14 @@ export class ConnectorDO extends DurableObject<Env> {
     const cursors = this.cursors();
     const tailed = STREAMS.filter((s) => s !== "statuses").map((s) => cursors[s].completeAt);
     const streams = Object.fromEntries(
-      STREAMS.map((s): [StreamName, StreamStatus] => [s, { from: iso(cursors[s].from), completeAt: iso(cursors[s].completeAt), underWay: cursors[s].passStartedAt !== null }]),
+      STREAMS.map((s): [StreamName, StreamStatus] => [
+        s,
+        {
+          from: iso(cursors[s].from),
+          completeAt: iso(cursors[s].completeAt),
+          underWay: cursors[s].passStartedAt !== null,
+        },
+      ]),
     ) as Record<StreamName, StreamStatus>;
     return {
       id: config.id,
@@ -481,7 +530,9 @@ export class ConnectorDO extends DurableObject<Env> {
       state: stop ? "stopped" : backoff && backoff.until > now ? "backing-off" : "polling",
       stoppedReason: stop?.reason ?? null,
       lastSuccessfulPollAt: iso(lastSuccessAt),
-      lagSeconds: tailed.some((t) => t === null) ? null : Math.max(0, Math.round((now - Math.min(...(tailed as number[]))) / 1000)),
+      lagSeconds: tailed.some((t) => t === null)
+        ? null
+        : Math.max(0, Math.round((now - Math.min(...(tailed as number[]))) / 1000)),
       lastError: lastError ? { at: iso(lastError.at)!, message: lastError.message, status: lastError.status } : null,
       backoff:
         backoff && backoff.until > now

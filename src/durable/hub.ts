@@ -89,7 +89,8 @@ export class HubDO extends DurableObject<Env> {
     const listed = new Set(rows.map((r) => r.view.agentId));
     const gone = [...this.boardRows().keys()].filter((agentId) => !listed.has(agentId));
     for (const agentId of gone) this.boardRows().delete(agentId);
-    if (gone.length > 0) this.sql.exec("DELETE FROM board_rows WHERE agent_id IN (SELECT value FROM json_each(?))", JSON.stringify(gone));
+    if (gone.length > 0)
+      this.sql.exec("DELETE FROM board_rows WHERE agent_id IN (SELECT value FROM json_each(?))", JSON.stringify(gone));
     this.store(rows.filter(({ rev, view }) => this.advance(view.agentId, rev, view)));
     this.current = true;
   }
@@ -105,7 +106,11 @@ export class HubDO extends DurableObject<Env> {
       if (!this.advance(row.view.agentId, row.rev, row.view)) continue;
       fresh.push(row);
       // The team the agent left drops its row.
-      if (before?.team && before.team !== row.view.team) messages.push({ scopes: [teamScope(before.team)], message: { type: "remove", seq: 0, agentId: row.view.agentId } });
+      if (before?.team && before.team !== row.view.team)
+        messages.push({
+          scopes: [teamScope(before.team)],
+          message: { type: "remove", seq: 0, agentId: row.view.agentId },
+        });
       messages.push({ scopes: scopesOf(row.view.team), message: { type: "change", seq: 0, agent: row.view } });
     }
     if (fresh.length === 0) return;
@@ -118,7 +123,8 @@ export class HubDO extends DurableObject<Env> {
     const before = this.boardRows().get(agentId)?.view ?? null;
     if (!this.advance(agentId, rev, null)) return;
     this.sql.exec(
-      "INSERT INTO board_rows (agent_id, rev, view) VALUES (?, ?, NULL) ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL",
+      `INSERT INTO board_rows (agent_id, rev, view) VALUES (?, ?, NULL)
+        ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL`,
       agentId,
       rev,
     );
@@ -157,13 +163,22 @@ export class HubDO extends DurableObject<Env> {
     if (!this.current) return Response.json({ error: "The board's hub is not seeded" }, { status: 409 });
     const now = Date.now();
     this.sql.exec("DELETE FROM used_tickets WHERE exp <= ?", now);
-    const { rowsWritten } = this.sql.exec("INSERT INTO used_tickets (nonce, exp) VALUES (?, ?) ON CONFLICT DO NOTHING", ticket.nonce, ticket.exp);
-    if (rowsWritten === 0) return Response.json({ error: "This ticket has been used: request a new one for each connection" }, { status: 401 });
+    const { rowsWritten } = this.sql.exec(
+      "INSERT INTO used_tickets (nonce, exp) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      ticket.nonce,
+      ticket.exp,
+    );
+    if (rowsWritten === 0)
+      return Response.json(
+        { error: "This ticket has been used: request a new one for each connection" },
+        { status: 401 },
+      );
     const scope = ticket.team === null ? TENANT : teamScope(ticket.team);
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [keyTag(ticket.keyId), scope]);
     const since = Number(new URL(request.url).searchParams.get("since"));
-    for (const message of this.catchUp(scope, ticket.team, Number.isInteger(since) && since > 0 ? since : null)) server.send(message);
+    for (const message of this.catchUp(scope, ticket.team, Number.isInteger(since) && since > 0 ? since : null))
+      server.send(message);
     server.serializeAttachment({ scope, seq: this.stream(scope).seq });
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -207,7 +222,8 @@ export class HubDO extends DurableObject<Env> {
   private store(rows: readonly RowUpdate[]): void {
     if (rows.length === 0) return;
     this.sql.exec(
-      `INSERT INTO board_rows (agent_id, rev, view) SELECT value ->> '$[0]', value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
+      `INSERT INTO board_rows (agent_id, rev, view) SELECT value ->> '$[0]',
+        value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
        ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view`,
       JSON.stringify(rows.map(({ rev, view }) => [view.agentId, rev, view])),
     );

@@ -58,7 +58,9 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
     intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),
   };
   const closedBefore = intervalStartOf(now, timeZone, intervalMinutes);
-  const scheduled = new Set(run.filter((day) => hasSchedule(segments, dayBounds(day.date, timeZone))).map((day) => day.date));
+  const scheduled = new Set(
+    run.filter((day) => hasSchedule(segments, dayBounds(day.date, timeZone))).map((day) => day.date),
+  );
   const marked = new Map(run.map((day) => [day.date, startOf(day)]));
   const closed = computeDay(input)
     .intervals.filter((i) => i.end <= now)
@@ -69,7 +71,9 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
     from: window.start,
     to: Math.min(window.end, closedBefore),
     kept: closed.map((i) => i.start),
-    intervals: closed.filter((i) => i.start >= marked.get(i.date)!).map((i) => ({ ...i, time: localTime(i.start, timeZone) })),
+    intervals: closed
+      .filter((i) => i.start >= marked.get(i.date)!)
+      .map((i) => ({ ...i, time: localTime(i.start, timeZone) })),
   };
 }
 

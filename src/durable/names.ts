@@ -25,4 +25,3 @@ export function connectorName(tenant: string, connectorId: string): string {
 export function connectorStub(env: Env, tenant: string, connectorId: string) {
   return env.CONNECTOR.getByName(connectorName(tenant, connectorId));
 }
-

@@ -25,8 +25,11 @@ export async function publishRows(
     console.error("publishing to the hub failed; its agents will send their rows again", error);
   }
   if (options.retryThroughAgents !== false) {
-    const asked = await Promise.allSettled(changed.map((row) => agentStub(env, tenant, row.agentKey).republish(row.rev)));
-    for (const result of asked) if (result.status === "rejected") console.error("asking an agent to send its row again failed", result.reason);
+    const asked = await Promise.allSettled(
+      changed.map((row) => agentStub(env, tenant, row.agentKey).republish(row.rev)),
+    );
+    for (const result of asked)
+      if (result.status === "rejected") console.error("asking an agent to send its row again failed", result.reason);
   }
   return changed;
 }

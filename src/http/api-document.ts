@@ -4,7 +4,7 @@
  * reference page that renders it in the browser from our own origin only (src/app/public/docs.js, which the app's
  * build copies into dist/app).
  */
-import type { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import { communityWfmDoor, printedPath } from "../doors/communitywfm/routes.ts";
 import { incontactDoor } from "../doors/incontact/routes.ts";
 import { type RegisteredRoute, openApiDocument } from "./openapi.ts";
@@ -13,7 +13,7 @@ import { type RegisteredRoute, openApiDocument } from "./openapi.ts";
  * Every route of the Worker, the doors' inner routes included (CommunityWFM's at the path its
  * vendor's document prints: they answer there as under every prefix and in any case).
  */
-export function registeredRoutes(app: Hono<any>): RegisteredRoute[] {
+export function registeredRoutes<E extends Env>(app: Hono<E>): RegisteredRoute[] {
   return [
     ...app.routes,
     ...communityWfmDoor.routes.map((r) => ({
@@ -28,9 +28,12 @@ export const DOCUMENT_INFO = {
   title: "edge-rta: real-time adherence API",
   version: "1",
   description: [
-    "The native API (imports, reads, settings, state codes, sources, live board, contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
-    "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then 429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
-    "Errors answer `{ \"error\": \"…\", \"field\"?: \"…\" }` (the doors answer in their vendor's shape). Batch imports answer per record: partial success is success, and every refused record is listed by index.",
+    "The native API (imports, reads, settings, state codes, sources, live board, " +
+      "contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
+    "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then " +
+      "429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
+    'Errors answer `{ "error": "…", "field"?: "…" }` (the doors answer in their vendor\'s shape). Batch ' +
+      "imports answer per record: partial success is success, and every refused record is listed by index.",
   ].join("\n\n"),
   tags: [
     { name: "Imports", description: "Batches of employees, schedules, agent states and historical volume" },
@@ -53,12 +56,14 @@ export const DOCUMENT_INFO = {
 
 let cached: unknown;
 
-export function apiDocument(app: Hono<any>) {
+export function apiDocument<E extends Env>(app: Hono<E>) {
   cached ??= openApiDocument(registeredRoutes(app), DOCUMENT_INFO);
   return cached as ReturnType<typeof openApiDocument>;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+  "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -77,4 +82,8 @@ export const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-export const DOCS_HEADERS = { "content-type": "text/html; charset=utf-8", "content-security-policy": CSP, "referrer-policy": "no-referrer" };
+export const DOCS_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": CSP,
+  "referrer-policy": "no-referrer",
+};

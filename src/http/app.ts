@@ -39,7 +39,13 @@ const openApiDocumentBody = v.objectWithRest(
   {
     openapi: v.literal("3.1.0"),
     info: v.objectWithRest({ title: v.string(), version: v.string() }, v.unknown()),
-    paths: v.record(v.string(), v.record(v.string(), v.objectWithRest({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }, v.unknown()))),
+    paths: v.record(
+      v.string(),
+      v.record(
+        v.string(),
+        v.objectWithRest({ operationId: v.string(), responses: v.record(v.string(), v.unknown()) }, v.unknown()),
+      ),
+    ),
   },
   v.unknown(),
 );
@@ -47,12 +53,22 @@ const openApiDocumentBody = v.objectWithRest(
 // The reference: no credential, nothing of a tenant's.
 app.get(
   "/api/openapi.json",
-  describeRoute({ tags: ["Reference"], security: [], summary: "This OpenAPI 3.1 document", responses: { 200: { description: "The document", schema: openApiDocumentBody } } }),
+  describeRoute({
+    tags: ["Reference"],
+    security: [],
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The document", schema: openApiDocumentBody } },
+  }),
   (c) => c.json(apiDocument(app)),
 );
 app.get(
   "/api/docs",
-  describeRoute({ tags: ["Reference"], security: [], summary: "The API reference page (rendered from the document)", responses: { 200: { description: "An HTML page", mediaType: "text/html" } } }),
+  describeRoute({
+    tags: ["Reference"],
+    security: [],
+    summary: "The API reference page (rendered from the document)",
+    responses: { 200: { description: "An HTML page", mediaType: "text/html" } },
+  }),
   (c) => c.body(DOCS_PAGE, 200, DOCS_HEADERS),
 );
 

@@ -34,10 +34,14 @@ export async function readBatch(c: Context, options: { updateExisting?: boolean 
   const { data, updateExisting = false } = body as { data?: unknown; updateExisting?: unknown };
   if (!Array.isArray(data)) throw apiError(400, 'Body must be a JSON object with a "data" array');
   if (data.length > MAX_BATCH_RECORDS) {
-    throw apiError(413, `Too many records: ${data.length}. At most ${MAX_BATCH_RECORDS} records per request; split the batch.`, {
-      limit: MAX_BATCH_RECORDS,
-      received: data.length,
-    });
+    throw apiError(
+      413,
+      `Too many records: ${data.length}. At most ${MAX_BATCH_RECORDS} records per request; split the batch.`,
+      {
+        limit: MAX_BATCH_RECORDS,
+        received: data.length,
+      },
+    );
   }
   if (typeof updateExisting !== "boolean") throw apiError(400, "updateExisting must be true or false");
   return { data, updateExisting };
@@ -49,8 +53,17 @@ export async function readBatch(c: Context, options: { updateExisting?: boolean 
  * Partial success is success: 201 (200 for a PUT) while any record was acceptable (stored or skipped as a replay);
  * 400 with the same body only when every record was refused.
  */
-export function batchAnswer(c: Context, data: readonly unknown[], invalid: readonly RecordError[], outcome: Outcome<object>, successStatus: 200 | 201 = 201) {
-  const errors: RecordError[] = [...invalid, ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] }))].map((e) => ({
+export function batchAnswer(
+  c: Context,
+  data: readonly unknown[],
+  invalid: readonly RecordError[],
+  outcome: Outcome<object>,
+  successStatus: 200 | 201 = 201,
+) {
+  const errors: RecordError[] = [
+    ...invalid,
+    ...outcome.errors.map((issue: RecordIssue) => ({ ...issue, data: data[issue.index] })),
+  ].map((e) => ({
     ...e,
     data: echo(e.data),
   }));
@@ -81,5 +94,7 @@ export function echo(record: unknown): unknown {
     for (const child of Object.values(value)) pending.push([child, depth + 1]);
   }
   const text = JSON.stringify(record) ?? "";
-  return text.length > ECHO_MAX_CHARS ? `[record not echoed: ${text.length} characters of JSON, more than ${ECHO_MAX_CHARS}]` : record;
+  return text.length > ECHO_MAX_CHARS
+    ? `[record not echoed: ${text.length} characters of JSON, more than ${ECHO_MAX_CHARS}]`
+    : record;
 }

@@ -10,7 +10,7 @@
  * `invalid`): documented from the same schemas as the native routes.
  */
 import { type ConversionConfig, toJsonSchema } from "@valibot/to-json-schema";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { guardedShapes } from "../domain/json.ts";
 import { invalidInput, readJson } from "./json.ts";
@@ -35,7 +35,10 @@ export interface RouteDoc {
   description?: string;
   /** Alternatives, each one enough; [] for no credential. */
   security?: SecurityName[];
-  /** A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from this schema. */
+  /**
+   * A request body not read whole by `validate` (the batches, whose records are judged one by one): documented from
+   * this schema.
+   */
   requestBody?: { schema: v.GenericSchema; description?: string; required?: boolean };
   responses: Record<number, ResponseDoc | undefined>;
   /** The path as documented when it differs from the registered one (the doors mounted by rewriting). */
@@ -43,7 +46,9 @@ export interface RouteDoc {
 }
 
 type InputTarget = "json" | "query" | "param" | "header";
-type Documented = { kind: "route"; doc: RouteDoc } | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
+type Documented =
+  | { kind: "route"; doc: RouteDoc }
+  | { kind: "input"; target: InputTarget; schema: v.GenericSchema; optionalBody: boolean };
 
 function tag<T extends object>(handler: T, doc: Documented): T {
   (handler as Record<symbol, unknown>)[DOC] = doc;
@@ -61,9 +66,12 @@ export function docOf(handler: unknown): Documented | undefined {
 
 /** Describes a route for the document; does nothing to the request. */
 export function describeRoute(doc: RouteDoc): MiddlewareHandler {
-  return tag<MiddlewareHandler>(async (_c, next) => {
-    await next();
-  }, { kind: "route", doc });
+  return tag<MiddlewareHandler>(
+    async (_c, next) => {
+      await next();
+    },
+    { kind: "route", doc },
+  );
 }
 
 type Validated<T extends InputTarget, S extends v.GenericSchema> = {
@@ -89,7 +97,8 @@ export interface ValidateOptions {
 }
 
 /**
- * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`, answering a 400 in
+ * Validates the JSON body, the query, the path parameters or the headers (by lower-case name) against `schema`,
+ * answering a 400 in
  * our envelope (or the door's own answer, `options.invalid`); the handler reads the output with
  * `c.req.valid(target)`. The body is read strictly (invalid UTF-8 and malformed JSON are 400s).
  */
@@ -97,12 +106,18 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
   target: T,
   schema: S,
   options: ValidateOptions = {},
-): MiddlewareHandler<any, string, Validated<T, S>> {
+): MiddlewareHandler<Env, string, Validated<T, S>> {
   const refuse = options.invalid ?? invalidInput;
-  const middleware: MiddlewareHandler<any, string, Validated<T, S>> = async (c: Context, next) => {
+  const middleware: MiddlewareHandler<Env, string, Validated<T, S>> = async (c: Context, next) => {
     const input = options.read
       ? await options.read(c)
-      : target === "json" ? await readJson(c, options.empty) : target === "query" ? c.req.query() : target === "header" ? c.req.header() : c.req.param();
+      : target === "json"
+        ? await readJson(c, options.empty)
+        : target === "query"
+          ? c.req.query()
+          : target === "header"
+            ? c.req.header()
+            : c.req.param();
     const result = v.safeParse(schema, input, { abortEarly: true });
     if (!result.success) refuse(result.issues);
     c.req.addValidatedData(target, result.output as object);
@@ -113,7 +128,9 @@ export function validate<T extends InputTarget, S extends v.GenericSchema>(
 
 // ---- The shared response bodies -----------------------------------------------------------------
 
-/** The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …). */
+/**
+ * The one error envelope of the native API; open on purpose: details may follow (`limit`, `permission`, `teams`, …).
+ */
 export const errorEntries = {
   error: v.pipe(v.string(), v.description("What is wrong, in words an integrator can act on")),
   field: v.optional(v.pipe(v.string(), v.description("The field (body, query or path parameter) that is wrong"))),
@@ -123,7 +140,11 @@ export const errorBody = v.pipe(v.objectWithRest(errorEntries, v.unknown()), v.t
 /** 429: the key's (or the client address's) budget is spent for this minute. */
 export const rateLimitedBody = v.strictObject({
   error: v.string(),
-  retryAfter: v.pipe(v.number(), v.integer(), v.description("Seconds until the budget refills (also the Retry-After header)")),
+  retryAfter: v.pipe(
+    v.number(),
+    v.integer(),
+    v.description("Seconds until the budget refills (also the Retry-After header)"),
+  ),
 });
 
 /** One refused record of a batch, at its index, echoed as sent. */
@@ -146,7 +167,9 @@ export function batchResult(counts: Record<string, string>) {
   return v.strictObject({
     success: v.pipe(v.boolean(), v.description("true while any record was acceptable (partial success is success)")),
     error: v.optional(v.string()),
-    ...Object.fromEntries(Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))])),
+    ...Object.fromEntries(
+      Object.entries(counts).map(([name, description]) => [name, v.pipe(v.number(), v.description(description))]),
+    ),
     warnings: v.optional(v.array(warning)),
     errors: v.array(recordError),
   });
@@ -157,16 +180,23 @@ export function batchRefused(result: v.GenericSchema) {
   return v.union([result, errorBody]);
 }
 
-/** The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record. */
+/**
+ * The batch body as documented: `{ data: [item, …], updateExisting? }` around the schema that validates each record.
+ */
 export function batchBody(item: v.GenericSchema, updateExisting: boolean): v.GenericSchema {
   const entries: v.ObjectEntries = {
     data: v.pipe(
       v.array(item),
       v.maxLength(10_000),
-      v.description("At most 10,000 records; each is validated on its own, and a refused record does not cost the others"),
+      v.description(
+        "At most 10,000 records; each is validated on its own, and a refused record does not cost the others",
+      ),
     ),
   };
-  if (updateExisting) entries.updateExisting = v.optional(v.pipe(v.boolean(), v.description("Overwrite records that exist (default false: they are skipped)")));
+  if (updateExisting)
+    entries.updateExisting = v.optional(
+      v.pipe(v.boolean(), v.description("Overwrite records that exist (default false: they are skipped)")),
+    );
   return v.strictObject(entries);
 }
 
@@ -174,7 +204,11 @@ export const STANDARD_ERRORS = {
   apiKey: {
     401: { description: "Missing, unknown, expired or revoked API key", schema: errorBody },
     403: { description: "The key lacks the permission (or the team)", schema: errorBody },
-    429: { description: "Rate limit: 1,000 requests a minute per key", schema: rateLimitedBody, headers: { "Retry-After": "Seconds until the budget refills" } },
+    429: {
+      description: "Rate limit: 1,000 requests a minute per key",
+      schema: rateLimitedBody,
+      headers: { "Retry-After": "Seconds until the budget refills" },
+    },
   },
   admin: {
     401: { description: "Missing or invalid admin token", schema: errorBody },
@@ -243,19 +277,35 @@ export interface DocumentInfo {
 
 export const SECURITY_SCHEMES = {
   apiKey: { type: "http", scheme: "bearer", description: "A tenant API key: `Authorization: Bearer <key>`" },
-  apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same tenant API key in `X-API-Key`" },
-  adminToken: { type: "http", scheme: "bearer", description: "The operator's ADMIN_TOKEN (a wrangler secret): `Authorization: Bearer <ADMIN_TOKEN>`" },
+  apiKeyHeader: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "The same tenant API key in `X-API-Key`",
+  },
+  adminToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator's ADMIN_TOKEN (a wrangler secret): `Authorization: Bearer <ADMIN_TOKEN>`",
+  },
   communityWfmToken: {
     type: "http",
     scheme: "bearer",
     description: "The CommunityWFM Cloud Connect access token from `POST /api/ccs/auth/login` (an API user's sign-in)",
   },
-  basic: { type: "http", scheme: "basic", description: "HTTP Basic with a tenant API key as the password (the inContact door)" },
+  basic: {
+    type: "http",
+    scheme: "basic",
+    description: "HTTP Basic with a tenant API key as the password (the inContact door)",
+  },
 } as const;
 
 /** Builds the document from the routes' descriptions; a route with none is left out (and a test fails). */
 export function openApiDocument(routes: readonly RegisteredRoute[], info: DocumentInfo) {
-  const operations = new Map<string, { method: string; path: string; doc?: RouteDoc; inputs: Array<Extract<Documented, { kind: "input" }>> }>();
+  const operations = new Map<
+    string,
+    { method: string; path: string; doc?: RouteDoc; inputs: Array<Extract<Documented, { kind: "input" }>> }
+  >();
   for (const route of routes) {
     const documented = docOf(route.handler);
     if (!documented || route.method === "ALL") continue;
@@ -274,11 +324,16 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
     let requestBody: unknown;
     for (const input of op.inputs) {
       if (input.target === "json") {
-        requestBody = { required: !input.optionalBody, content: { "application/json": { schema: jsonSchema(input.schema) } } };
+        requestBody = {
+          required: !input.optionalBody,
+          content: { "application/json": { schema: jsonSchema(input.schema) } },
+        };
       } else params.push(...parameters(input.target === "param" ? "path" : input.target, input.schema));
     }
     for (const name of [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)) {
-      if (!params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")) {
+      if (
+        !params.some((p) => (p as { name: string; in: string }).name === name && (p as { in: string }).in === "path")
+      ) {
         params.push({ name, in: "path", required: true, schema: { type: "string" } });
       }
     }
@@ -290,20 +345,37 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
       };
     }
     const responses = Object.fromEntries(
-      Object.entries(doc.responses).flatMap(([status, response]) => !response ? [] : [[
-        status,
-        {
-          description: response.description,
-          ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: "string" } }])) } : {}),
-          ...content(response),
-        },
-      ]]),
+      Object.entries(doc.responses).flatMap(([status, response]) =>
+        !response
+          ? []
+          : [
+              [
+                status,
+                {
+                  description: response.description,
+                  ...(response.headers
+                    ? {
+                        headers: Object.fromEntries(
+                          Object.entries(response.headers).map(([name, description]) => [
+                            name,
+                            { description, schema: { type: "string" } },
+                          ]),
+                        ),
+                      }
+                    : {}),
+                  ...content(response),
+                },
+              ],
+            ],
+      ),
     );
     (paths[path] ??= {})[op.method] = {
       tags: doc.tags,
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
-      operationId: `${op.method}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
+      operationId: `${op.method}${path
+        .replace(/[{}]/g, "")
+        .replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
       ...(doc.security ? { security: doc.security.map((name) => ({ [name]: [] })) } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),

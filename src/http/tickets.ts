@@ -19,7 +19,10 @@ export interface TicketClaims {
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function fromBase64url(text: string): Uint8Array {
@@ -28,10 +31,17 @@ function fromBase64url(text: string): Uint8Array {
 }
 
 function hmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
 }
 
-export async function issueTicket(secret: string, holder: { tenant: string; team: string | null; keyId: string }, now = Date.now()) {
+export async function issueTicket(
+  secret: string,
+  holder: { tenant: string; team: string | null; keyId: string },
+  now = Date.now(),
+) {
   const claims: TicketClaims = { ...holder, nonce: crypto.randomUUID(), exp: now + TICKET_TTL_MS };
   const payload = encoder.encode(JSON.stringify(claims));
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), payload));

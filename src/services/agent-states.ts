@@ -50,7 +50,13 @@ export async function ingestAgentStates(
   });
 
   const profiles = accepted.length
-    ? await resolveAgents(database(env.DB), tenant, accepted.map((r) => r.value.agentId), kinds, context.directory)
+    ? await resolveAgents(
+        database(env.DB),
+        tenant,
+        accepted.map((r) => r.value.agentId),
+        kinds,
+        context.directory,
+      )
     : new Map<string, AgentProfile>();
   // One call per agent per request: the object sees the agent's whole slice of the batch at once.
   const batches = new Map<string, AgentBatch>();
@@ -80,7 +86,11 @@ export async function ingestAgentStates(
   let skipped = 0;
   const rows: RowUpdate[] = [];
   // Settings and mappings by version: the whole context only for an object without them.
-  const byVersion = { directory: context.directory, settings: { version: context.settings.version }, mappings: { version: context.mappings.version } };
+  const byVersion = {
+    directory: context.directory,
+    settings: { version: context.settings.version },
+    mappings: { version: context.mappings.version },
+  };
   await Promise.all(
     agents.map(async ({ profile, events, indexes }) => {
       try {
@@ -96,7 +106,10 @@ export async function ingestAgentStates(
       } catch (error) {
         console.error(`ingest for ${profile.agentKey} failed`, error);
         for (const index of indexes) {
-          errors.push({ index, error: "Could not store this event right now; resend it (replays are skipped, so resending is safe)" });
+          errors.push({
+            index,
+            error: "Could not store this event right now; resend it (replays are skipped, so resending is safe)",
+          });
         }
       }
     }),
@@ -109,7 +122,12 @@ export async function ingestAgentStates(
   const unknown = agents.filter((a) => a.profile.email === null);
   await Promise.all([
     recordStateCodes(env.DB, tenant, codes, seenAt),
-    recordUnknownAgents(env.DB, tenant, unknown.map((a) => ({ agentId: a.profile.agentId, kinds, events: a.indexes.length })), seenAt),
+    recordUnknownAgents(
+      env.DB,
+      tenant,
+      unknown.map((a) => ({ agentId: a.profile.agentId, kinds, events: a.indexes.length })),
+      seenAt,
+    ),
   ]);
   const warnings = unknown.map((a) => ({
     agentId: a.profile.agentId,

@@ -76,14 +76,22 @@ export async function sha256Hex(text: string): Promise<string> {
 
 function randomToken(bytes: number): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...raw))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 const newSecret = () => `rta_${randomToken(32)}`;
 
 /** Records stored before expiry and rotation existed have neither: never expires, secret 1. */
 function normalized<T extends Partial<ApiKeyRecord>>(stored: T): T & ApiKeyRecord {
-  return { ...stored, expiresAt: stored.expiresAt ?? null, secret: stored.secret ?? 1, rotatedAt: stored.rotatedAt ?? null } as T & ApiKeyRecord;
+  return {
+    ...stored,
+    expiresAt: stored.expiresAt ?? null,
+    secret: stored.secret ?? 1,
+    rotatedAt: stored.rotatedAt ?? null,
+  } as T & ApiKeyRecord;
 }
 
 function recordOf(listing: KeyListing): ApiKeyRecord {
@@ -93,11 +101,18 @@ function recordOf(listing: KeyListing): ApiKeyRecord {
 
 export async function createApiKey(
   env: Env,
-  input: { tenant: string; name: string; permissions: Permission[]; teams?: string[] | null; expiresAt?: string | null },
+  input: {
+    tenant: string;
+    name: string;
+    permissions: Permission[];
+    teams?: string[] | null;
+    expiresAt?: string | null;
+  },
   actor: string,
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const kv = env.API_KEYS;
-  const id = `key_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const hex = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const id = `key_${hex}`;
   const key = newSecret();
   const record: ApiKeyRecord = {
     id,
@@ -116,7 +131,13 @@ export async function createApiKey(
     kv.put(`tenant:${record.tenant}:${id}`, JSON.stringify(record)),
     kv.put(`id:${id}`, hash),
   ]);
-  await insertKeyAudit(env.DB, [audit(record, "created", record.createdAt, actor, { permissions: record.permissions, teams: record.teams, expiresAt: record.expiresAt })]);
+  await insertKeyAudit(env.DB, [
+    audit(record, "created", record.createdAt, actor, {
+      permissions: record.permissions,
+      teams: record.teams,
+      expiresAt: record.expiresAt,
+    }),
+  ]);
   return { record, key };
 }
 
@@ -129,19 +150,28 @@ export async function findApiKey(kv: KVNamespace, key: string): Promise<KeyMatch
   }
   if (!entry) return null;
   const { retired, ...record } = entry;
-  return retired ? { record, secret: retired.secret, graceUntil: retired.graceUntil } : { record, secret: record.secret, graceUntil: null };
+  return retired
+    ? { record, secret: retired.secret, graceUntil: retired.graceUntil }
+    : { record, secret: record.secret, graceUntil: null };
 }
 
 export function isExpired(record: ApiKeyRecord, now: number): boolean {
   return record.expiresAt !== null && Date.parse(record.expiresAt) <= now;
 }
 
-/** Why a presented key is refused although it exists (expired, or a retired secret past its grace); null when it is good. */
+/**
+ * Why a presented key is refused although it exists (expired, or a retired secret past its grace); null when it is
+ * good.
+ */
 export function keyRefusal(match: KeyMatch, now: number): string | null {
   const { record } = match;
-  if (isExpired(record, now)) return `API key expired at ${record.expiresAt} (key ${record.id}): ask the operator for a new key`;
+  if (isExpired(record, now))
+    return `API key expired at ${record.expiresAt} (key ${record.id}): ask the operator for a new key`;
   if (match.graceUntil !== null && Date.parse(match.graceUntil) <= now) {
-    return `API key rotated: this secret (secret ${match.secret} of key ${record.id}) expired at ${match.graceUntil}; use the key's new secret`;
+    return (
+      `API key rotated: this secret (secret ${match.secret} of key ` +
+      `${record.id}) expired at ${match.graceUntil}; use the key's new secret`
+    );
   }
   return null;
 }
@@ -197,16 +227,27 @@ export interface ApiKeyView extends ApiKeyRecord {
 function view(listing: KeyListing, usage: KeyUsage, now: number): ApiKeyView {
   const record = recordOf(listing);
   const expired = isExpired(record, now);
-  const expiresSoon = !expired && record.expiresAt !== null && Date.parse(record.expiresAt) <= now + EXPIRING_SOON_DAYS * DAY_MS;
+  const expiresSoon =
+    !expired && record.expiresAt !== null && Date.parse(record.expiresAt) <= now + EXPIRING_SOON_DAYS * DAY_MS;
   const { bySecret, ...counts } = usage;
   const used = new Map(bySecret.map((s) => [s.secret, s]));
   const states: Array<Pick<KeySecretView, "secret" | "state" | "retiredAt" | "graceUntil">> = [
     { secret: record.secret, state: "current", retiredAt: null, graceUntil: null },
     ...(listing.retiredSecrets ?? [])
-      .map((r) => ({ secret: r.secret, state: (Date.parse(r.graceUntil) > now ? "grace" : "retired") as SecretState, retiredAt: r.retiredAt, graceUntil: r.graceUntil }))
+      .map((r) => ({
+        secret: r.secret,
+        state: (Date.parse(r.graceUntil) > now ? "grace" : "retired") as SecretState,
+        retiredAt: r.retiredAt,
+        graceUntil: r.graceUntil,
+      }))
       .sort((a, b) => b.secret - a.secret),
   ];
-  const secrets: KeySecretView[] = states.map((s) => ({ ...s, lastUsedAt: used.get(s.secret)?.lastUsedAt ?? null, lastCountry: used.get(s.secret)?.lastCountry ?? null, requests: used.get(s.secret)?.requests ?? 0 }));
+  const secrets: KeySecretView[] = states.map((s) => ({
+    ...s,
+    lastUsedAt: used.get(s.secret)?.lastUsedAt ?? null,
+    lastCountry: used.get(s.secret)?.lastCountry ?? null,
+    requests: used.get(s.secret)?.requests ?? 0,
+  }));
   return { ...record, expired, expiresSoon, usage: { ...counts, secrets } };
 }
 
@@ -252,7 +293,9 @@ export async function rotateApiKey(
   const { hash: oldHash, listing } = found;
   const expiresAt = options.expiresAt === undefined ? listing.expiresAt : options.expiresAt;
   if (expiresAt !== null && Date.parse(expiresAt) <= nowMs) {
-    return { refused: `Key ${id} expired at ${expiresAt}: send a new "expiresAt" (or null) to rotate it, or create a new key` };
+    return {
+      refused: `Key ${id} expired at ${expiresAt}: send a new "expiresAt" (or null) to rotate it, or create a new key`,
+    };
   }
   const graceUntilMs = nowMs + options.graceSeconds * 1000;
   const graceUntil = new Date(graceUntilMs).toISOString();
@@ -262,19 +305,32 @@ export async function rotateApiKey(
   const previous = { secret: listing.secret, graceUntil };
   const retiredEntry: SecretEntry = { ...record, retired: previous };
   // Secrets KV has already forgotten need no revocation later.
-  const stillKnown = (listing.retiredSecrets ?? []).filter((r) => Date.parse(r.graceUntil) + RETIRED_KEPT_SECONDS * 1000 > nowMs);
-  const updated: KeyListing = { ...record, retiredSecrets: [...stillKnown, { secret: listing.secret, sha256: oldHash, retiredAt: now, graceUntil }] };
+  const stillKnown = (listing.retiredSecrets ?? []).filter(
+    (r) => Date.parse(r.graceUntil) + RETIRED_KEPT_SECONDS * 1000 > nowMs,
+  );
+  const updated: KeyListing = {
+    ...record,
+    retiredSecrets: [...stillKnown, { secret: listing.secret, sha256: oldHash, retiredAt: now, graceUntil }],
+  };
   // The new secret is stored first: it works before anything tells the old one to stop.
   await kv.put(`key:${newHash}`, JSON.stringify(record));
   await Promise.all([
-    kv.put(`key:${oldHash}`, JSON.stringify(retiredEntry), { expiration: Math.floor(graceUntilMs / 1000) + RETIRED_KEPT_SECONDS }),
+    kv.put(`key:${oldHash}`, JSON.stringify(retiredEntry), {
+      expiration: Math.floor(graceUntilMs / 1000) + RETIRED_KEPT_SECONDS,
+    }),
     kv.put(`tenant:${record.tenant}:${id}`, JSON.stringify(updated)),
     kv.put(`id:${id}`, newHash),
   ]);
   cache.set(newHash, record);
   cache.set(oldHash, retiredEntry);
   await insertKeyAudit(env.DB, [
-    audit(record, "rotated", now, actor, { secret: record.secret, previousSecret: previous.secret, graceSeconds: options.graceSeconds, graceUntil, expiresAt }),
+    audit(record, "rotated", now, actor, {
+      secret: record.secret,
+      previousSecret: previous.secret,
+      graceSeconds: options.graceSeconds,
+      graceUntil,
+      expiresAt,
+    }),
   ]);
   const usage = await readUsage(env.DB, record.tenant, nowMs, id);
   return { rotated: view(updated, usage.get(id) ?? noUsage(), nowMs), key, previous };
@@ -315,14 +371,23 @@ export async function revokeApiKey(env: Env, id: string, actor = "operator"): Pr
 
 const activeCache = new IsolateCache<boolean>(10_000);
 
-/** Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's propagation plus the cache.) */
+/**
+ * Is the key with this id still valid? (Cached like the key itself: revocation reaches every isolate within KV's
+ * propagation plus the cache.)
+ */
 export async function isApiKeyActive(kv: KVNamespace, id: string): Promise<boolean> {
   return activeCache.get(id) ?? activeCache.set(id, (await kv.get(`id:${id}`)) !== null);
 }
 
 // ---- audit ---------------------------------------------------------------------------------
 
-function audit(record: ApiKeyRecord, event: KeyAuditEntry["event"], at: string, actor: string, detail: Record<string, unknown> | null): KeyAuditEntry {
+function audit(
+  record: ApiKeyRecord,
+  event: KeyAuditEntry["event"],
+  at: string,
+  actor: string,
+  detail: Record<string, unknown> | null,
+): KeyAuditEntry {
   return { tenant: record.tenant, at, event, keyId: record.id, keyName: record.name, actor, detail };
 }
 
@@ -360,10 +425,17 @@ export interface KeyAuditView {
  * A tenant's key events, newest first. Expiries nobody has noticed yet (no request since) are
  * added first, so an expired key shows as such whether or not its ACD kept calling.
  */
-export async function keyAuditTrail(env: Env, tenant: string, options: { keyId?: string; limit: number }): Promise<KeyAuditView[]> {
+export async function keyAuditTrail(
+  env: Env,
+  tenant: string,
+  options: { keyId?: string; limit: number },
+): Promise<KeyAuditView[]> {
   const now = Date.now();
   const expired = (await listings(env.API_KEYS, tenant)).filter((listing) => isExpired(listing, now));
-  await insertKeyAudit(env.DB, expired.map((listing) => expiredAudit(recordOf(listing))));
+  await insertKeyAudit(
+    env.DB,
+    expired.map((listing) => expiredAudit(recordOf(listing))),
+  );
   const entries = await listKeyAudit(env.DB, tenant, options);
   return entries.map(({ tenant: _tenant, ...entry }) => entry);
 }

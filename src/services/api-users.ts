@@ -64,7 +64,11 @@ function publicUser(row: ApiUserRow): ApiUser {
 
 async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    HASH_BYTES * 8,
+  );
   return new Uint8Array(bits);
 }
 
@@ -86,7 +90,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 // An unknown user name costs the same hashing as a known one: the answer's timing does not tell them apart.
-const DECOY_HASH = `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${toBase64(new Uint8Array(SALT_BYTES))}$${toBase64(new Uint8Array(HASH_BYTES))}`;
+const DECOY_HASH =
+  `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${toBase64(new Uint8Array(SALT_BYTES))}` +
+  `$${toBase64(new Uint8Array(HASH_BYTES))}`;
 
 export function normalizeUserName(userName: string): string {
   return userName.trim().normalize("NFC").toLowerCase();
@@ -163,7 +169,10 @@ export async function signIn(env: Env, userName: string, password: string, now =
   const since = now - LOGIN_WINDOW_MS;
   const { user, failures, windowStart } = await loadSignIn(env.DB, name);
   if (windowStart !== null && windowStart >= since && failures >= LOGIN_FAILURE_LIMIT) {
-    return { result: "locked", retryAfterSeconds: Math.max(1, Math.ceil((windowStart + LOGIN_WINDOW_MS - now) / 1000)) };
+    return {
+      result: "locked",
+      retryAfterSeconds: Math.max(1, Math.ceil((windowStart + LOGIN_WINDOW_MS - now) / 1000)),
+    };
   }
   const valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !valid) {
@@ -171,7 +180,11 @@ export async function signIn(env: Env, userName: string, password: string, now =
     return { result: "invalid" };
   }
   if (windowStart !== null) await clearLoginFailures(env.DB, name);
-  return { result: "ok", user: publicUser(user), refresh: await issueRefreshToken(env, user.id, crypto.randomUUID(), now) };
+  return {
+    result: "ok",
+    user: publicUser(user),
+    refresh: await issueRefreshToken(env, user.id, crypto.randomUUID(), now),
+  };
 }
 
 export type Refresh =

@@ -6,11 +6,23 @@
  * list of tracked agents; each is confirmed to the object once done, so a failed write is
  * retried with the agent's next command and nothing is counted twice.
  */
-import { type TrackedAgentsCursor, addToContactVolume, listTrackedAgent, listTrackedAgents } from "../db/call-tracker.ts";
+import {
+  type TrackedAgentsCursor,
+  addToContactVolume,
+  listTrackedAgent,
+  listTrackedAgents,
+} from "../db/call-tracker.ts";
 import { database } from "../db/client.ts";
 import { listIdentifiers } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
-import { type CallMetadata, DEFAULT_LOST_STOP_TIMEOUT_MINUTES, type TrackedCall, type TrackerAnswer, type TrackerCommand, type TrackerView } from "../domain/calls.ts";
+import {
+  type CallMetadata,
+  DEFAULT_LOST_STOP_TIMEOUT_MINUTES,
+  type TrackedCall,
+  type TrackerAnswer,
+  type TrackerCommand,
+  type TrackerView,
+} from "../domain/calls.ts";
 import type { ContactInterval } from "../domain/contact-volume.ts";
 import type { Identifier, IdentifierKind } from "../domain/identifiers.ts";
 import { eventTimeProblem } from "../domain/imports.ts";
@@ -24,7 +36,6 @@ import { tenantContext } from "./context.ts";
 import { resolveAgents } from "./directory.ts";
 import { sourceSettings } from "./sources.ts";
 
-
 /** What a recorder's door says about its source. */
 export interface CallSource {
   source: string;
@@ -34,7 +45,9 @@ export interface CallSource {
 
 /** Contact volume of recorded calls: voice. */
 const CALL_CHANNEL = "voice";
-/** GET /api/Agent/GetAll reads the tracked agents from D1 this many at a time (then one call to each agent's object). */
+/**
+ * GET /api/Agent/GetAll reads the tracked agents from D1 this many at a time (then one call to each agent's object).
+ */
 const TRACKED_AGENTS_PAGE = 500;
 const READS_AT_ONCE = 50;
 
@@ -43,7 +56,12 @@ const READS_AT_ONCE = 50;
  * means); null when none has. An identifier no employee has is not tracked: the recorder hears
  * a 404, as from the original, and fixes its configuration.
  */
-export async function findTrackedAgent(env: Env, tenant: string, kind: IdentifierKind, value: string): Promise<AgentProfile | null> {
+export async function findTrackedAgent(
+  env: Env,
+  tenant: string,
+  kind: IdentifierKind,
+  value: string,
+): Promise<AgentProfile | null> {
   const profile = (await resolveAgents(env, tenant, [value], [kind])).get(value)!;
   return profile.email === null ? null : profile;
 }
@@ -61,7 +79,10 @@ export async function trackCall(
   callSource: CallSource,
   background: Background,
 ): Promise<{ answer: TrackerAnswer; timeZone: string } | { error: string }> {
-  const [context, settings] = await Promise.all([tenantContext(env, tenant), sourceSettings(env, tenant, callSource.source)]);
+  const [context, settings] = await Promise.all([
+    tenantContext(env, tenant),
+    sourceSettings(env, tenant, callSource.source),
+  ]);
   if (command.explicit) {
     const problem = eventTimeProblem(command.at, Date.now(), retentionDaysOf(context.settings.settings));
     if (problem) return { error: problem };
@@ -93,8 +114,17 @@ export async function trackCall(
   return { answer: result.answer, timeZone: settings.timeZone ?? context.settings.settings.timeZone };
 }
 
-/** Ended calls into contact volume: one handled contact each, with its duration, in the interval it started in. Returns the starts of those written. */
-async function countCalls(env: Env, tenant: string, settings: TenantSettings, callSource: CallSource, calls: readonly TrackedCall[]): Promise<number[]> {
+/**
+ * Ended calls into contact volume: one handled contact each, with its duration, in the interval it started in. Returns
+ * the starts of those written.
+ */
+async function countCalls(
+  env: Env,
+  tenant: string,
+  settings: TenantSettings,
+  callSource: CallSource,
+  calls: readonly TrackedCall[],
+): Promise<number[]> {
   if (calls.length === 0) return [];
   const rows = calls.map((call) => {
     const queueId = callSource.queueOf(call.metadata);
@@ -120,14 +150,24 @@ async function countCalls(env: Env, tenant: string, settings: TenantSettings, ca
     };
   });
   try {
-    const created = await importContactVolume(env, tenant, rows.map((r, index) => ({ index, value: r.interval })), { updateExisting: false });
+    const created = await importContactVolume(
+      env,
+      tenant,
+      rows.map((r, index) => ({ index, value: r.interval })),
+      { updateExisting: false },
+    );
     const refused = new Set(created.errors.map((e) => e.index));
-    for (const error of created.errors) console.error(`a recorded call could not go into contact volume: ${error.error}`);
+    for (const error of created.errors)
+      console.error(`a recorded call could not go into contact volume: ${error.error}`);
     const counted = rows.filter((_, index) => !refused.has(index));
     await addToContactVolume(
       env.DB,
       tenant,
-      counted.map(({ call, interval }) => ({ ...interval, contacts: 1, handleSeconds: (call.end! - call.start) / 1000 })),
+      counted.map(({ call, interval }) => ({
+        ...interval,
+        contacts: 1,
+        handleSeconds: (call.end! - call.start) / 1000,
+      })),
     );
     // A refused one will not be accepted later either: it is done with too.
     return rows.map((r) => r.call.start);
@@ -161,7 +201,12 @@ async function displayZone(env: Env, tenant: string, source: string): Promise<st
 }
 
 /** One agent as the tracker knows it: identifiers, open call, blackout, latest calls. */
-export async function trackedAgent(env: Env, tenant: string, profile: AgentProfile, source: string): Promise<{ timeZone: string; agent: TrackedAgent }> {
+export async function trackedAgent(
+  env: Env,
+  tenant: string,
+  profile: AgentProfile,
+  source: string,
+): Promise<{ timeZone: string; agent: TrackedAgent }> {
   const [timeZone, identifiers, tracker] = await Promise.all([
     displayZone(env, tenant, source),
     listIdentifiers(database(env.DB), tenant, profile.agentKey),
@@ -175,16 +220,25 @@ export async function trackedAgent(env: Env, tenant: string, profile: AgentProfi
  * no paging parameters, so the whole list is the answer: D1 is read in pages, and the objects in
  * bounded shares (never every agent's object awake at once).
  */
-export async function trackedAgents(env: Env, tenant: string, source: string): Promise<{ timeZone: string; agents: TrackedAgent[] }> {
-  const page = (after: TrackedAgentsCursor | null) => listTrackedAgents(env.DB, tenant, source, TRACKED_AGENTS_PAGE, after);
+export async function trackedAgents(
+  env: Env,
+  tenant: string,
+  source: string,
+): Promise<{ timeZone: string; agents: TrackedAgent[] }> {
+  const page = (after: TrackedAgentsCursor | null) =>
+    listTrackedAgents(env.DB, tenant, source, TRACKED_AGENTS_PAGE, after);
   const [timeZone, first] = await Promise.all([displayZone(env, tenant, source), page(null)]);
   let listed = first;
   const agents: TrackedAgent[] = [];
   for (;;) {
     for (let i = 0; i < listed.length; i += READS_AT_ONCE) {
       const chunk = listed.slice(i, i + READS_AT_ONCE);
-      const views = await Promise.all(chunk.map(({ profile }) => agentStub(env, tenant, profile.agentKey).trackerView(source)));
-      chunk.forEach((entry, index) => agents.push({ ...entry, tracker: views[index] ?? null }));
+      const views = await Promise.all(
+        chunk.map(({ profile }) => agentStub(env, tenant, profile.agentKey).trackerView(source)),
+      );
+      chunk.forEach((entry, index) => {
+        agents.push({ ...entry, tracker: views[index] ?? null });
+      });
     }
     const last = listed.at(-1);
     if (listed.length < TRACKED_AGENTS_PAGE || last === undefined) return { timeZone, agents };

@@ -41,10 +41,19 @@ export interface AddedConnector {
  * catalogue for the connector's source where the tenant has not mapped those codes yet.
  * A string: why it cannot be added.
  */
-export async function addConnector(env: Env, tenant: string, spec: UjetConnectorSpec, background: Background): Promise<AddedConnector | string> {
+export async function addConnector(
+  env: Env,
+  tenant: string,
+  spec: UjetConnectorSpec,
+  background: Background,
+): Promise<AddedConnector | string> {
   if (!env.CONNECTOR_SECRET) return "Connectors are not available: the Worker secret CONNECTOR_SECRET is not set";
   const source = spec.id;
-  const { created } = await saveConnector(env.DB, { tenant, id: spec.id, kind: spec.kind, baseUrl: spec.baseUrl }, new Date().toISOString());
+  const { created } = await saveConnector(
+    env.DB,
+    { tenant, id: spec.id, kind: spec.kind, baseUrl: spec.baseUrl },
+    new Date().toISOString(),
+  );
 
   const { mappings } = await loadMappings(env.DB, tenant);
   const mapped = new Set(mappings.filter((m) => m.source === source && m.reason === "").map((m) => m.code));
@@ -61,7 +70,11 @@ export async function addConnector(env: Env, tenant: string, spec: UjetConnector
 
   const { token, kind: _kind, id, ...settings } = spec;
   const connector = await connectorStub(env, tenant, id).configure({ tenant, id, source, settings }, token);
-  return { created, connector, defaultMappings: defaults.map((s) => ({ code: String(s.id), name: s.name, state: s.state })) };
+  return {
+    created,
+    connector,
+    defaultMappings: defaults.map((s) => ({ code: String(s.id), name: s.name, state: s.state })),
+  };
 }
 
 /** A tenant's connectors, each with its status. */
@@ -138,7 +151,12 @@ export interface PulledStatesOutcome {
  * identifiers an employee has (a per-source id, then email, then …); a change nobody's
  * identifier matches is kept under its `unknownAs` identifier, as every door keeps unknown agents.
  */
-export async function ingestPulledStates(env: Env, tenant: string, records: ReadonlyArray<PulledStateChange>, background: Background): Promise<PulledStatesOutcome> {
+export async function ingestPulledStates(
+  env: Env,
+  tenant: string,
+  records: ReadonlyArray<PulledStateChange>,
+  background: Background,
+): Promise<PulledStatesOutcome> {
   const byKind = new Map<IdentifierKind, Set<string>>();
   for (const { identifiers } of records) {
     for (const { kind, value } of identifiers) {
@@ -184,7 +202,12 @@ export async function ingestPulledStates(env: Env, tenant: string, records: Read
 
 /** Writes pulled contact-volume intervals over what was stored for them (a call that changes changes its intervals). */
 export async function storePulledContactVolume(env: Env, tenant: string, intervals: readonly ContactInterval[]) {
-  const outcome = await importContactVolume(env, tenant, intervals.map((value, index) => ({ index, value })), { updateExisting: true });
+  const outcome = await importContactVolume(
+    env,
+    tenant,
+    intervals.map((value, index) => ({ index, value })),
+    { updateExisting: true },
+  );
   return { imported: outcome.counts.imported, refused: outcome.errors };
 }
 
@@ -195,6 +218,17 @@ export async function tenantClock(env: Env, tenant: string): Promise<TenantClock
 }
 
 /** The platform's status ids enter the tenant's state-code list (the unmapped ones show as such before first use). */
-export async function listPlatformStatuses(env: Env, tenant: string, source: string, statusIds: readonly string[]): Promise<void> {
-  await listStateCodesSeen(env.DB, tenant, source, statusIds.map((id) => normalizeCode(id)), new Date().toISOString());
+export async function listPlatformStatuses(
+  env: Env,
+  tenant: string,
+  source: string,
+  statusIds: readonly string[],
+): Promise<void> {
+  await listStateCodesSeen(
+    env.DB,
+    tenant,
+    source,
+    statusIds.map((id) => normalizeCode(id)),
+    new Date().toISOString(),
+  );
 }

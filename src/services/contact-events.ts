@@ -30,7 +30,8 @@ export async function recordContactEvents(
   const errors: RecordIssue[] = [];
   const valid = records.filter(({ index, value }) => {
     // A contact from the future is a clock or unit bug; old ones are welcome (forecasting history has no retention).
-    const problem = contactEventProblem(value) ?? timeProblem(eventTimeProblem(value.timestamp, now, Number.POSITIVE_INFINITY));
+    const problem =
+      contactEventProblem(value) ?? timeProblem(eventTimeProblem(value.timestamp, now, Number.POSITIVE_INFINITY));
     if (problem) errors.push({ index, ...problem });
     return problem === null;
   });
@@ -43,7 +44,10 @@ export async function recordContactEvents(
   const endOf = (start: number) => {
     let end = ends.get(start);
     if (end === undefined) {
-      end = intervalStarts(start, start + step + LONGEST_OFFSET_CHANGE_MS, timeZone, intervalMinutes).find((at) => at > start) ?? start + step;
+      end =
+        intervalStarts(start, start + step + LONGEST_OFFSET_CHANGE_MS, timeZone, intervalMinutes).find(
+          (at) => at > start,
+        ) ?? start + step;
       ends.set(start, end);
     }
     return end;

@@ -29,7 +29,12 @@ export async function importContactVolume(
     if (problem) errors.push({ index, ...problem });
     return problem === null;
   });
-  const imported = await insertContactIntervals(env.DB, tenant, rows.map((r) => r.value), options.updateExisting);
+  const imported = await insertContactIntervals(
+    env.DB,
+    tenant,
+    rows.map((r) => r.value),
+    options.updateExisting,
+  );
   return { counts: { imported, skipped: rows.length - imported }, errors, warnings: [] };
 }
 
@@ -52,6 +57,11 @@ export async function contactVolume(
   tenant: string,
   { from, to, queue, source, channel }: ContactVolumeQuery,
 ): Promise<{ intervals: StoredContactInterval[]; tooMany: boolean }> {
-  const rows = await readContactIntervals(database(env.DB), tenant, { from, to, queueId: queue, source, channel }, MAX_READ_ROWS + 1);
+  const rows = await readContactIntervals(
+    database(env.DB),
+    tenant,
+    { from, to, queueId: queue, source, channel },
+    MAX_READ_ROWS + 1,
+  );
   return rows.length > MAX_READ_ROWS ? { intervals: [], tooMany: true } : { intervals: rows, tooMany: false };
 }

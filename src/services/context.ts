@@ -17,6 +17,10 @@ export interface TenantContext {
 
 export async function tenantContext(env: Env, tenant: string): Promise<TenantContext> {
   const db = database(env.DB);
-  const [settings, mappings, directory] = await Promise.all([loadSettings(db, tenant), loadMappings(env.DB, tenant), loadDirectoryVersion(db, tenant)]);
+  const [settings, mappings, directory] = await Promise.all([
+    loadSettings(db, tenant),
+    loadMappings(env.DB, tenant),
+    loadDirectoryVersion(db, tenant),
+  ]);
   return { settings, mappings, directory };
 }

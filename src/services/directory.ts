@@ -1,6 +1,11 @@
 /** The agent directory: who an identifier is, every agent of a tenant, and the identifiers nobody has yet. */
 import { database } from "../db/client.ts";
-import { listAgentProfiles, listIdentifiers, loadDirectoryVersion, resolveAgents as resolveInDirectory } from "../db/directory.ts";
+import {
+  listAgentProfiles,
+  listIdentifiers,
+  loadDirectoryVersion,
+  resolveAgents as resolveInDirectory,
+} from "../db/directory.ts";
 import { type UnknownAgent, isUnknownAgent, listUnknownAgentIds, listUnknownAgents } from "../db/unknown-agents.ts";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type Identifier, type IdentifierKind } from "../domain/identifiers.ts";
@@ -27,8 +32,13 @@ export async function resolveAgents(
  * Every agent of a tenant: active employees, plus ACD agent ids no employee matches yet (not in a
  * team); of one team, or of several (a team-scoped key's), when given.
  */
-export async function tenantAgentProfiles(env: Env, tenant: string, team?: string | readonly string[]): Promise<AgentProfile[]> {
-  if (Array.isArray(team)) return (await Promise.all(team.map((one: string) => tenantAgentProfiles(env, tenant, one)))).flat();
+export async function tenantAgentProfiles(
+  env: Env,
+  tenant: string,
+  team?: string | readonly string[],
+): Promise<AgentProfile[]> {
+  if (Array.isArray(team))
+    return (await Promise.all(team.map((one: string) => tenantAgentProfiles(env, tenant, one)))).flat();
   const profiles = await listAgentProfiles(database(env.DB), tenant, team as string | undefined);
   if (team === undefined) profiles.push(...(await listUnknownAgentIds(env.DB, tenant)).map(unknownAgentProfile));
   return profiles;

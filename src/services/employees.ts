@@ -26,7 +26,11 @@ export async function importEmployees(
   const result = await writeEmployees(env.DB, database(env.DB), tenant, records, options.updateExisting);
   if (result.adoptable.length > 0) await adoptUnknownAgents(env, tenant, result.adoptable);
   if (result.updatedEmails.length > 0) background.waitUntil(refreshAgentsById(env, tenant, result.updatedEmails));
-  return { counts: { created: result.created, updated: result.updated, skipped: result.skipped }, errors: result.errors, warnings: [] };
+  return {
+    counts: { created: result.created, updated: result.updated, skipped: result.skipped },
+    errors: result.errors,
+    warnings: [],
+  };
 }
 
 /**
@@ -37,8 +41,14 @@ export async function importEmployees(
  * flush rewrites it). The identifier is resolved as its door would now resolve it, so the events
  * go where that door's next events will go.
  */
-async function adoptUnknownAgents(env: Env, tenant: string, employees: EmployeeImportResult["adoptable"]): Promise<void> {
-  const candidates = employees.flatMap(({ id, identifiers }) => identifiers.map(({ kind, value }) => ({ kind, value, employee: id })));
+async function adoptUnknownAgents(
+  env: Env,
+  tenant: string,
+  employees: EmployeeImportResult["adoptable"],
+): Promise<void> {
+  const candidates = employees.flatMap(({ id, identifiers }) =>
+    identifiers.map(({ kind, value }) => ({ kind, value, employee: id })),
+  );
   const adoptable = await findAdoptableUnknownAgents(env.DB, tenant, candidates);
   if (adoptable.length === 0) return;
 
@@ -53,7 +63,9 @@ async function adoptUnknownAgents(env: Env, tenant: string, employees: EmployeeI
   // The directory version first: a profile is never older than the version it is sent under.
   const context = await tenantContext(env, tenant);
   const resolved = await Promise.all(
-    [...byKinds.values()].map(({ kinds, agentIds }) => resolveAgents(db, tenant, [...agentIds], kinds, context.directory)),
+    [...byKinds.values()].map(({ kinds, agentIds }) =>
+      resolveAgents(db, tenant, [...agentIds], kinds, context.directory),
+    ),
   );
   for (const profiles of resolved) {
     for (const [agentId, profile] of profiles) {

@@ -112,7 +112,9 @@ export function countKeyUse(d1: D1Database, use: KeyUse): Promise<void> | null {
     secret: use.secret,
     usedAt: use.at,
     country: use.country,
-    error: failed ? { at: use.at, status: use.status, message: (use.error ?? `HTTP ${use.status}`).slice(0, MAX_MESSAGE_CHARS) } : null,
+    error: failed
+      ? { at: use.at, status: use.status, message: (use.error ?? `HTTP ${use.status}`).slice(0, MAX_MESSAGE_CHARS) }
+      : null,
   });
 
   const now = Date.now();
@@ -215,11 +217,25 @@ function add(into: UsageCounts, from: UsageCounts): void {
 }
 
 function emptyUsage(): KeyUsage {
-  return { lastUsedAt: null, lastCountry: null, lastSecret: null, lastError: null, last24Hours: zero(), last30Days: zero(), bySecret: [], hours: [] };
+  return {
+    lastUsedAt: null,
+    lastCountry: null,
+    lastSecret: null,
+    lastError: null,
+    last24Hours: zero(),
+    last30Days: zero(),
+    bySecret: [],
+    hours: [],
+  };
 }
 
 /** The flushed usage of a tenant's keys (or of one), by key id; a key never used has none. */
-export async function readUsage(d1: D1Database, tenant: string, now: number, keyId?: string): Promise<Map<string, KeyUsage>> {
+export async function readUsage(
+  d1: D1Database,
+  tenant: string,
+  now: number,
+  keyId?: string,
+): Promise<Map<string, KeyUsage>> {
   const { hours, lasts } = await readKeyUsage(d1, tenant, now - USAGE_DAYS * DAY_MS, keyId);
   const usage = new Map<string, KeyUsage>();
   const of = (id: string) => {
@@ -259,7 +275,12 @@ function applyLast(u: KeyUsage, s: SecretUse, last: UsageLastRow): void {
     u.lastSecret = last.secret;
   }
   if (last.error && (u.lastError === null || new Date(last.error.at).toISOString() > u.lastError.at)) {
-    u.lastError = { at: new Date(last.error.at).toISOString(), status: last.error.status, message: last.error.message, secret: last.secret };
+    u.lastError = {
+      at: new Date(last.error.at).toISOString(),
+      status: last.error.status,
+      message: last.error.message,
+      secret: last.secret,
+    };
   }
 }
 

@@ -11,9 +11,17 @@ import { type TenantContext, tenantContext } from "./context.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 
 /** The live status of each agent, straight from the agents' Durable Objects. */
-export async function liveAgents(env: Env, tenant: string, team?: string | readonly string[]): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
+export async function liveAgents(
+  env: Env,
+  tenant: string,
+  team?: string | readonly string[],
+): Promise<Array<{ profile: AgentProfile; live: AgentLive | null }>> {
   const profiles = await tenantAgentProfiles(env, tenant, team);
-  const answers = await callAgents(env, tenant, profiles.map((profile) => ({ agentKey: profile.agentKey, method: "status" as const })));
+  const answers = await callAgents(
+    env,
+    tenant,
+    profiles.map((profile) => ({ agentKey: profile.agentKey, method: "status" as const })),
+  );
   return profiles.map((profile, i) => {
     const answer = answers[i]!;
     if (!answer.ok) throw new Error(`agent ${profile.agentKey} did not answer: ${answer.error}`);
@@ -22,14 +30,27 @@ export async function liveAgents(env: Env, tenant: string, team?: string | reado
 }
 
 /** Pushes current profiles and settings to agents' objects (a team change, new rules) and their rows to the board. */
-export async function refreshAgents(env: Env, tenant: string, profiles: readonly AgentProfile[], context: TenantContext): Promise<void> {
+export async function refreshAgents(
+  env: Env,
+  tenant: string,
+  profiles: readonly AgentProfile[],
+  context: TenantContext,
+): Promise<void> {
   const answers = await callAgents(
     env,
     tenant,
-    profiles.map((profile) => ({ agentKey: profile.agentKey, method: "refresh" as const, context: { tenant, profile, ...context } })),
+    profiles.map((profile) => ({
+      agentKey: profile.agentKey,
+      method: "refresh" as const,
+      context: { tenant, profile, ...context },
+    })),
   );
   for (const answer of answers) if (!answer.ok) console.error("refreshing an agent failed", answer.error);
-  await publishRows(env, tenant, answers.map((answer) => (answer.ok ? answer.value : null)));
+  await publishRows(
+    env,
+    tenant,
+    answers.map((answer) => (answer.ok ? answer.value : null)),
+  );
 }
 
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
@@ -45,10 +66,22 @@ export async function refreshAgentsById(env: Env, tenant: string, agentIds: read
  * (hibernating), so the Worker does not hold it, tags it with the key that minted the ticket and
  * the team it may watch (a team ticket only ever sees that team), and refuses a ticket's second use.
  */
-export async function openBoardSocket(env: Env, ticket: { tenant: string; team: string | null; keyId: string; nonce: string; exp: number }, upgrade: Request): Promise<Response> {
+export async function openBoardSocket(
+  env: Env,
+  ticket: { tenant: string; team: string | null; keyId: string; nonce: string; exp: number },
+  upgrade: Request,
+): Promise<Response> {
   // Only the Worker sets this header: whatever the client sent under that name is replaced.
   const headers = new Headers(upgrade.headers);
-  headers.set(BOARD_TICKET_HEADER, JSON.stringify({ keyId: ticket.keyId, nonce: ticket.nonce, exp: ticket.exp, team: ticket.team } satisfies BoardTicket));
+  headers.set(
+    BOARD_TICKET_HEADER,
+    JSON.stringify({
+      keyId: ticket.keyId,
+      nonce: ticket.nonce,
+      exp: ticket.exp,
+      team: ticket.team,
+    } satisfies BoardTicket),
+  );
   const hub = hubStub(env, ticket.tenant);
   for (let attempt = 0; ; attempt++) {
     if (!(await hub.isCurrent())) await hub.seed(await boardRows(env, ticket.tenant));
@@ -61,7 +94,11 @@ export async function openBoardSocket(env: Env, ticket: { tenant: string; team: 
 /** Every agent's current board row, from the agents themselves (those that have never been used have none). */
 async function boardRows(env: Env, tenant: string): Promise<RowUpdate[]> {
   const profiles = await tenantAgentProfiles(env, tenant);
-  const answers = await callAgents(env, tenant, profiles.map((profile) => ({ agentKey: profile.agentKey, method: "boardRow" as const })));
+  const answers = await callAgents(
+    env,
+    tenant,
+    profiles.map((profile) => ({ agentKey: profile.agentKey, method: "boardRow" as const })),
+  );
   // A board must not open on a snapshot missing agents: failing here fails the upgrade, and the board retries.
   const failed = answers.find((answer) => !answer.ok);
   if (failed && !failed.ok) throw new Error(`an agent's board row could not be read: ${failed.error}`);

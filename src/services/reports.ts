@@ -16,7 +16,13 @@ export function agentDays(env: Env, tenant: string, profiles: readonly AgentProf
 }
 
 /** Every agent's intervals of a day; of one team, or of several (a team-scoped key's), when given. */
-export async function dayIntervals(env: Env, tenant: string, date: string, team: string | readonly string[] | null): Promise<IntervalReportRow[]> {
-  if (Array.isArray(team)) return (await Promise.all(team.map((one: string) => readDayIntervals(env.DB, tenant, date, one)))).flat();
+export async function dayIntervals(
+  env: Env,
+  tenant: string,
+  date: string,
+  team: string | readonly string[] | null,
+): Promise<IntervalReportRow[]> {
+  if (Array.isArray(team))
+    return (await Promise.all(team.map((one: string) => readDayIntervals(env.DB, tenant, date, one)))).flat();
   return readDayIntervals(env.DB, tenant, date, team as string | null);
 }

@@ -49,7 +49,10 @@ export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}):
     const agentKeys = await agentKeysOf(env.DB, tenant);
     statements++;
     const steps = [
-      ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({ cost: 2, run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement) })),
+      ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({
+        cost: 2,
+        run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement),
+      })),
       // Contacts first: the old intervals they were counted in are what finds them.
       { cost: 1, run: () => deleteContactEventsBefore(env.DB, tenant, before, rowsPerStatement) },
       { cost: 1, run: () => deleteContactVolumeBefore(env.DB, tenant, before, rowsPerStatement) },

@@ -24,7 +24,13 @@ export async function importSchedules(
   // The directory version first: a profile is never older than the version it is sent under.
   const context = await tenantContext(env, tenant);
   const profiles = records.length
-    ? await resolveAgents(database(env.DB), tenant, records.map((r) => r.value.agentId), undefined, context.directory)
+    ? await resolveAgents(
+        database(env.DB),
+        tenant,
+        records.map((r) => r.value.agentId),
+        undefined,
+        context.directory,
+      )
     : new Map<string, AgentProfile>();
 
   const byAgent = new Map<string, { profile: AgentProfile; segments: ScheduleSegment[]; seen: Set<string> }>();
@@ -56,12 +62,16 @@ export async function importSchedules(
     }
     return { profile, days: [...days].map(([date, segments]) => ({ date, segments })) };
   });
-  const days = plans.flatMap(({ profile, days }) => days.map(({ date, segments }) => ({ agentKey: profile.agentKey, date, segments })));
+  const days = plans.flatMap(({ profile, days }) =>
+    days.map(({ date, segments }) => ({ agentKey: profile.agentKey, date, segments })),
+  );
   const imported = days.reduce((n, day) => n + day.segments.length, 0);
   if (imported > 0) {
     await replaceScheduleDays(env.DB, tenant, days);
     const changedRows = await Promise.all(
-      plans.map(({ profile, days }) => agentStub(env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, ...context }, days)),
+      plans.map(({ profile, days }) =>
+        agentStub(env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, ...context }, days),
+      ),
     );
     background.waitUntil(publishRows(env, tenant, changedRows));
   }

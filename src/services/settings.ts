@@ -14,7 +14,12 @@ export function tenantSettings(env: Env, tenant: string): Promise<VersionedSetti
 }
 
 /** Saves the merged settings; an inconsistent result is refused with its reason (a string). */
-export async function updateSettings(env: Env, tenant: string, patch: SettingsPatch, background: Background): Promise<VersionedSettings | string> {
+export async function updateSettings(
+  env: Env,
+  tenant: string,
+  patch: SettingsPatch,
+  background: Background,
+): Promise<VersionedSettings | string> {
   const db = database(env.DB);
   const merged = mergeSettings((await loadSettings(db, tenant)).settings, patch);
   if (typeof merged === "string") return merged;

@@ -13,6 +13,11 @@ export function sourceQueues(env: Env, tenant: string, source: string) {
 }
 
 /** Names a source's queues: created, renamed, or unchanged, per entry in the order given. */
-export function nameSourceQueues(env: Env, tenant: string, source: string, queues: ReadonlyArray<{ queueId: string; name: string }>) {
+export function nameSourceQueues(
+  env: Env,
+  tenant: string,
+  source: string,
+  queues: ReadonlyArray<{ queueId: string; name: string }>,
+) {
   return upsertQueueNames(env.DB, tenant, source, queues);
 }

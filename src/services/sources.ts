@@ -11,7 +11,12 @@ export function allSourceSettings(env: Env, tenant: string) {
   return listSourceSettings(database(env.DB), tenant);
 }
 
-export async function updateSourceSettings(env: Env, tenant: string, source: string, patch: SourceSettingsPatch): Promise<SourceSettings> {
+export async function updateSourceSettings(
+  env: Env,
+  tenant: string,
+  source: string,
+  patch: SourceSettingsPatch,
+): Promise<SourceSettings> {
   const db = database(env.DB);
   const merged = mergeSourceSettings(await loadSourceSettings(db, tenant, source), patch);
   await saveSourceSettings(db, tenant, source, merged);

@@ -8,7 +8,13 @@ import { agentsWithCodes, listStateCodes as readStateCodes, loadMappings, saveMa
 import type { RowUpdate } from "../domain/live.ts";
 import type { AgentState } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
-import { type MappingChange, type StateCodeMapping, StateMapper, codeKey, normalizeCode } from "../domain/state-codes.ts";
+import {
+  type MappingChange,
+  type StateCodeMapping,
+  StateMapper,
+  codeKey,
+  normalizeCode,
+} from "../domain/state-codes.ts";
 import { callAgents } from "../durable/agent-calls.ts";
 import { publishRows } from "../durable/publish.ts";
 
@@ -33,13 +39,21 @@ export async function stateCodes(
   tenant: string,
   filter: { source?: string; unmapped?: boolean } = {},
 ): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
-  const [rows, { version, mappings }] = await Promise.all([readStateCodes(env.DB, tenant, filter.source ?? null), loadMappings(env.DB, tenant)]);
+  const [rows, { version, mappings }] = await Promise.all([
+    readStateCodes(env.DB, tenant, filter.source ?? null),
+    loadMappings(env.DB, tenant),
+  ]);
   const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
   const mapper = new StateMapper(mappings);
   const codes = rows.map((row): StateCodeView => {
     if (row.state !== null) return { ...row, reason: row.reason || null, mappedBy: "event" };
     const state = mapper.stateOf(row.source, codeKey(row.code, row.reason));
-    const mappedBy = state === null ? null : row.reason && exact.has(`${row.source}\n${row.code}\n${row.reason}`) ? "code+reason" : "code";
+    const mappedBy =
+      state === null
+        ? null
+        : row.reason && exact.has(`${row.source}\n${row.code}\n${row.reason}`)
+          ? "code+reason"
+          : "code";
     return { ...row, reason: row.reason || null, state, mappedBy };
   });
   return {
@@ -62,12 +76,22 @@ export async function changeStateCodeMappings(
   const errors: RecordIssue[] = [];
   const byTarget = new Map<string, number>();
   const accepted = changes
-    .map(({ index, value }) => ({ index, source: value.source, code: normalizeCode(value.code), reason: normalizeCode(value.reason), state: value.state }))
+    .map(({ index, value }) => ({
+      index,
+      source: value.source,
+      code: normalizeCode(value.code),
+      reason: normalizeCode(value.reason),
+      state: value.state,
+    }))
     .filter((change) => {
       const target = `${change.source}\n${change.code}\n${change.reason}`;
       const first = byTarget.get(target);
       if (first !== undefined) {
-        errors.push({ index: change.index, field: "code", error: `Duplicate mapping in this batch (first at index ${first})` });
+        errors.push({
+          index: change.index,
+          field: "code",
+          error: `Duplicate mapping in this batch (first at index ${first})`,
+        });
         return false;
       }
       byTarget.set(target, change.index);
@@ -80,7 +104,11 @@ export async function changeStateCodeMappings(
   // keeps the raw codes, which the mapping reads anew.
   // Any number of agents: beyond 1,000 the calls go in shares through the hub (callAgents).
   const agentKeys = await agentsWithCodes(env.DB, tenant, accepted);
-  const answers = await callAgents(env, tenant, agentKeys.map((agentKey) => ({ agentKey, method: "updateMappings" as const, mappings: saved })));
+  const answers = await callAgents(
+    env,
+    tenant,
+    agentKeys.map((agentKey) => ({ agentKey, method: "updateMappings" as const, mappings: saved })),
+  );
   const rows: Array<RowUpdate | null> = [];
   for (const answer of answers) {
     if (answer.ok) rows.push(answer.value);
@@ -89,5 +117,9 @@ export async function changeStateCodeMappings(
   }
   background.waitUntil(publishRows(env, tenant, rows));
   const mapped = accepted.filter((c) => c.state !== null).length;
-  return { counts: { mapped, cleared: accepted.length - mapped, agentsRecomputed: agentKeys.length }, errors, warnings: [] };
+  return {
+    counts: { mapped, cleared: accepted.length - mapped, agentsRecomputed: agentKeys.length },
+    errors,
+    warnings: [],
+  };
 }

@@ -11,7 +11,8 @@ const { values: args } = parseArgs({
 });
 const ROWS_UNWATCHED = Number(args["rows-unwatched"]);
 const ROWS_WATCHED = Number(args["rows-watched"]);
-if (!(ROWS_UNWATCHED > 0 && ROWS_WATCHED > 0)) throw new Error("give --rows-unwatched and --rows-watched (from npm run bench)");
+if (!(ROWS_UNWATCHED > 0 && ROWS_WATCHED > 0))
+  throw new Error("give --rows-unwatched and --rows-watched (from npm run bench)");
 
 // Cloudflare's list prices (Workers Paid), per million: Workers requests and CPU-ms, Durable Object
 // requests (RPC calls, alarms) and GB-s, SQLite rows written (Durable Objects and D1 alike).
@@ -23,7 +24,10 @@ const GB_S_PER_OBJECT_CALL = 0.128 * 0.005;
 // its alarm writes the closed interval once per interval (one object request).
 const CHANGES_PER_AGENT_INTERVAL = 7.5;
 
-/** $ per million events: requests of `eventsPerRequest`, one agent call per event, one hub call per request while watched. */
+/**
+ * $ per million events: requests of `eventsPerRequest`, one agent call per event, one hub call per request while
+ * watched.
+ */
 function dollarsPerMillion({ eventsPerRequest, watched }) {
   const requests = 1e6 / eventsPerRequest;
   const objectCalls = 1e6 + (watched ? requests : 0) + 1e6 / CHANGES_PER_AGENT_INTERVAL;
@@ -48,7 +52,8 @@ for (const shape of shapes) {
   const unwatched = dollarsPerMillion({ ...shape, watched: false });
   console.log(
     `  ${shape.name}: ${money(watched.total)} / ${money(unwatched.total)}` +
-      `  (watched: Workers ${money(watched.workers)}, objects ${money(watched.objects)}, rows ${money(watched.rowsWritten)})`,
+      `  (watched: Workers ${money(watched.workers)}, ` +
+      `objects ${money(watched.objects)}, rows ${money(watched.rowsWritten)})`,
   );
 }
 
@@ -65,10 +70,30 @@ const BYTES_PER_INTERVAL_ROW = 170;
 // a 9-hour shift is 36 of them a day.
 const INTERVALS_PER_AGENT_DAY = 36;
 console.log(`\n10,000 agents at 1,000 events/s for an hour (${events.toLocaleString("en")} events):`);
-console.log(`  rows written: ${(events * ROWS_WATCHED).toLocaleString("en")} (board watched), nearly all in the agents' own SQLite`);
-console.log(`  D1 writes: ${d1IntervalRows.toLocaleString("en")} interval rows (${(d1IntervalRows / HOUR_S).toFixed(1)}/s, spread over each close's first minute: ${(AGENTS / 60).toFixed(0)}/s)`);
-console.log(`  D1 size: +${((d1IntervalRows * BYTES_PER_INTERVAL_ROW) / 1e6).toFixed(1)} MB per hour; a 9-hour shift for every agent: ${((AGENTS * INTERVALS_PER_AGENT_DAY * BYTES_PER_INTERVAL_ROW) / 1e6).toFixed(0)} MB/day → one 10 GB database holds ${(10e9 / (AGENTS * INTERVALS_PER_AGENT_DAY * BYTES_PER_INTERVAL_ROW)).toFixed(0)} days`);
+console.log(
+  `  rows written: ${(events * ROWS_WATCHED).toLocaleString("en")} (board watched), ` +
+    "nearly all in the agents' own SQLite",
+);
+console.log(
+  `  D1 writes: ${d1IntervalRows.toLocaleString("en")} interval rows (${(d1IntervalRows / HOUR_S).toFixed(1)}/s, ` +
+    `spread over each close's first minute: ${(AGENTS / 60).toFixed(0)}/s)`,
+);
+console.log(
+  `  D1 size: +${((d1IntervalRows * BYTES_PER_INTERVAL_ROW) / 1e6).toFixed(1)} MB per hour; ` +
+    "a 9-hour shift for every agent: " +
+    `${((AGENTS * INTERVALS_PER_AGENT_DAY * BYTES_PER_INTERVAL_ROW) / 1e6).toFixed(0)} MB/day → one 10 GB ` +
+    `database holds ${(10e9 / (AGENTS * INTERVALS_PER_AGENT_DAY * BYTES_PER_INTERVAL_ROW)).toFixed(0)} days`,
+);
 console.log(`  agent objects: ${(EVENTS_PER_S / AGENTS).toFixed(2)} requests/s each (limit ~1,000/s per object)`);
-console.log(`  hub object: 1 publish per batch request = 1/s batched, ${EVENTS_PER_S}/s if every change were posted alone (at the per-object soft limit)`);
-console.log(`  subrequests: a batch calls one object per agent in it: ≤ ${AGENTS.toLocaleString("en")} + 3 per request (limit 10,000 on Workers Paid): batches of ≤ 9,000 agents`);
-console.log(`  D1 queries from ingest: 1 directory read per request (1/s batched; ${EVENTS_PER_S}/s posted singly, near one database's throughput)`);
+console.log(
+  "  hub object: 1 publish per batch request = 1/s batched, " +
+    `${EVENTS_PER_S}/s if every change were posted alone (at the per-object soft limit)`,
+);
+console.log(
+  "  subrequests: a batch calls one object per agent in it: " +
+    `≤ ${AGENTS.toLocaleString("en")} + 3 per request (limit 10,000 on Workers Paid): batches of ≤ 9,000 agents`,
+);
+console.log(
+  "  D1 queries from ingest: 1 directory read per request (1/s batched; " +
+    `${EVENTS_PER_S}/s posted singly, near one database's throughput)`,
+);

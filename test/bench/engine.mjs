@@ -36,10 +36,17 @@ async function loadEngine() {
       const entry = join(dir, "entry.ts");
       const out = join(dir, "engine.mjs");
       const { writeFileSync } = await import("node:fs");
-      writeFileSync(entry, `export * from ${JSON.stringify(adherencePath)};\nexport * from ${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n`);
+      writeFileSync(
+        entry,
+        `export * from ${JSON.stringify(adherencePath)};\nexport * from ` +
+          `${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n`,
+      );
       const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
-      const result = spawnSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`], { encoding: "utf8" });
-      if (result.status !== 0) throw new Error(`esbuild failed after type-stripping failed (${error.message}):\n${result.stderr}`);
+      const result = spawnSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`], {
+        encoding: "utf8",
+      });
+      if (result.status !== 0)
+        throw new Error(`esbuild failed after type-stripping failed (${error.message}):\n${result.stderr}`);
       return { ...(await import(pathToFileURL(out).href)), loader: "esbuild" };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -123,7 +130,8 @@ export async function runEngineBench(log = console.log) {
   const { computeDay, dayWindow, intervalStarts, dayBounds, DEFAULT_RULES } = engine;
   const segments = shift(dayBounds);
   const events = dayOfEvents(segments);
-  if (events.length !== EVENTS_PER_DAY) throw new Error(`engine bench built ${events.length} events, wanted ${EVENTS_PER_DAY}`);
+  if (events.length !== EVENTS_PER_DAY)
+    throw new Error(`engine bench built ${events.length} events, wanted ${EVENTS_PER_DAY}`);
 
   const recompute = () => {
     const window = dayWindow(DATE, TIME_ZONE, segments);
@@ -138,11 +146,15 @@ export async function runEngineBench(log = console.log) {
   };
   const window = dayWindow(DATE, TIME_ZONE, segments);
   const starts = intervalStarts(window.start, window.end, TIME_ZONE, 15);
-  const computeOnly = () => computeDay({ events, segments, rules: DEFAULT_RULES, window, now: window.end, intervalStarts: starts });
+  const computeOnly = () =>
+    computeDay({ events, segments, rules: DEFAULT_RULES, window, now: window.end, intervalStarts: starts });
 
   const check = recompute();
   if (!(check.scheduledSeconds === 8 * 3600 && check.spans.length > 1000 && check.adherencePct > 50)) {
-    throw new Error(`engine bench: implausible day (scheduled ${check.scheduledSeconds} s, ${check.spans.length} spans, adherence ${check.adherencePct}%)`);
+    throw new Error(
+      `engine bench: implausible day (scheduled ${check.scheduledSeconds} s, ` +
+        `${check.spans.length} spans, adherence ${check.adherencePct}%)`,
+    );
   }
 
   const measure = (fn) => {
@@ -162,9 +174,12 @@ export async function runEngineBench(log = console.log) {
     recomputeMicros: Math.round(median(full)),
   };
   log(
-    `engine: ${EVENTS_PER_DAY} events, ${check.spans.length} spans, ${check.exceptions.length} exceptions, adherence ${check.adherencePct}% ` +
-      `(${engine.loader}); recompute median ${result.recomputeMicros} µs (computeDay alone ${Math.round(median(core))} µs, ` +
-      `intervalStarts+dayWindow ≈ ${Math.round(median(full) - median(core))} µs), ${RUNS} runs after ${WARMUP_RUNS} warm-up`,
+    `engine: ${EVENTS_PER_DAY} events, ${check.spans.length} spans, ` +
+      `${check.exceptions.length} exceptions, adherence ${check.adherencePct}% ` +
+      `(${engine.loader}); recompute median ${result.recomputeMicros} ` +
+      `µs (computeDay alone ${Math.round(median(core))} µs, ` +
+      `intervalStarts+dayWindow ≈ ${Math.round(median(full) - median(core))} µs), ` +
+      `${RUNS} runs after ${WARMUP_RUNS} warm-up`,
   );
   return result;
 }

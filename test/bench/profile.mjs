@@ -4,7 +4,8 @@
  * warms the agents up, then records a V8 CPU profile of the Worker isolate (Worker and agent
  * DOs run in it locally) over a few ingest requests and prints self time by function.
  *
- *   node test/bench/profile.mjs [--agents 300] [--requests 6] [--size 500] [--no-schedules] [--no-local-traces] [--top 40]
+ * node test/bench/profile.mjs [--agents 300] [--requests 6] [--size 500] [--no-schedules] [--no-local-traces] [--top
+ * 40]
  *   node test/bench/profile.mjs --agents 1000 --requests 1 --per-agent 10     (the big batch)
  *
  * Not part of `npm run bench`; for finding hot spots when the bench numbers disappoint.
@@ -44,12 +45,30 @@ const server = await startServer({
   env: args["no-local-traces"] ? { X_LOCAL_OBSERVABILITY: "false" } : {},
 });
 try {
-  const key = (await expectPost(`${server.url}/api/admin/keys`, { tenant: "bench", name: "profile", permissions: BENCH_PERMISSIONS }, { token }, [201])).json.key;
+  const key = (
+    await expectPost(
+      `${server.url}/api/admin/keys`,
+      { tenant: "bench", name: "profile", permissions: BENCH_PERMISSIONS },
+      { token },
+      [201],
+    )
+  ).json.key;
   const agents = roster("A", Number(args.agents));
   await expectPost(`${server.url}/api/v1/import/employees`, { data: employeeRecords(agents) }, { token: key }, [201]);
-  if (!args["no-schedules"]) await expectPost(`${server.url}/api/v1/import/schedules`, { data: scheduleRecords(agents) }, { token: key, timeoutMs: 300_000 }, [201]);
+  if (!args["no-schedules"])
+    await expectPost(
+      `${server.url}/api/v1/import/schedules`,
+      { data: scheduleRecords(agents) },
+      { token: key, timeoutMs: 300_000 },
+      [201],
+    );
   const traffic = new Traffic(agents, 5);
-  await expectPost(`${server.url}/api/v1/import/agent-states`, { data: traffic.perAgent(1) }, { token: key, timeoutMs: 300_000 }, [201]);
+  await expectPost(
+    `${server.url}/api/v1/import/agent-states`,
+    { data: traffic.perAgent(1) },
+    { token: key, timeoutMs: 300_000 },
+    [201],
+  );
   // The schedule import dirties tomorrow's intervals, which agents flush to D1 a few seconds later:
   // let that happen before profiling. --cold also waits out Durable Object eviction (~10 s idle),
   // as the bench's big batch meets its agents.
@@ -88,8 +107,10 @@ try {
   if (args["save-profile"]) writeFileSync(args["save-profile"], JSON.stringify({ ...profile, sourceLines: undefined }));
 
   console.log(
-    `${events} events in ${args.requests} requests over ${agents.length} agents (${args["no-schedules"] ? "no schedules" : "with schedules"}): ` +
-      `${(wall / 1000).toFixed(1)} s wall, ${(events / (wall / 1000)).toFixed(0)} ev/s; server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd, ` +
+    `${events} events in ${args.requests} requests over ${agents.length} ` +
+      `agents (${args["no-schedules"] ? "no schedules" : "with schedules"}): ` +
+      `${(wall / 1000).toFixed(1)} s wall, ${(events / (wall / 1000)).toFixed(0)} ev/s; ` +
+      `server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd, ` +
       `${(cpu1.other - cpu0.other).toFixed(0)} ms node`,
   );
   summarize(profile, Number(args.top));
@@ -108,7 +129,9 @@ async function connectInspector(port) {
   if (targets.length === 0) throw new Error(`no inspector targets on :${port}`);
   const target = targets.find((t) => !/proxy|wrangler/i.test(t.title ?? "")) ?? targets[0];
   // The inspector proxy wants an Origin it trusts (undici's WebSocket takes extra headers).
-  const ws = new WebSocket(target.webSocketDebuggerUrl.replace("localhost", "127.0.0.1"), { headers: { origin: "http://localhost" } });
+  const ws = new WebSocket(target.webSocketDebuggerUrl.replace("localhost", "127.0.0.1"), {
+    headers: { origin: "http://localhost" },
+  });
   await new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
     ws.addEventListener("error", reject, { once: true });
@@ -141,7 +164,9 @@ function summarize(profile, top) {
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const label = (n) => {
     const f = n.callFrame;
     const file = (f.url || "").split("/").slice(-2).join("/");
@@ -191,9 +216,14 @@ function summarize(profile, top) {
     }
   }
   const print = (title, map) => {
-    console.log(`\n${title} (of ${(total / 1000).toFixed(0)} ms busy in the isolate, ${(idle / 1000).toFixed(0)} ms idle/program):`);
+    console.log(
+      `\n${title} (of ${(total / 1000).toFixed(0)} ms busy in the isolate, ` +
+        `${(idle / 1000).toFixed(0)} ms idle/program):`,
+    );
     for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+      console.log(
+        `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`,
+      );
     }
   };
   print("by entry point (outermost product frame)", entries);

@@ -22,14 +22,22 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { runEngineBench } from "./engine.mjs";
-import { cpuMs, killAllServersSync, pauseServer, resumeServer, settle, startServer, stopServer, tail } from "./lib/servers.mjs";
+import {
+  cpuMs,
+  killAllServersSync,
+  pauseServer,
+  resumeServer,
+  settle,
+  startServer,
+  stopServer,
+  tail,
+} from "./lib/servers.mjs";
 import {
   BENCH_PERMISSIONS,
   Traffic,
   employeeRecords,
   expectPost,
   median,
-  percentile,
   postJson,
   roster,
   scheduleRecords,
@@ -137,7 +145,11 @@ async function main() {
   // SQLite trace store on the runtime's thread, whatever [observability] says; on by default, as a
   // user gets it. --no-local-traces turns it off for both servers (an experiment).
   const serverEnv = args["no-local-traces"] ? { X_LOCAL_OBSERVABILITY: "false" } : {};
-  log("starting the product (wrangler dev :%s, D1 migrations applied) and the baseline (:%s)…".replace("%s", args["ours-port"]).replace("%s", args["baseline-port"]));
+  log(
+    "starting the product (wrangler dev :%s, D1 migrations applied) and the baseline (:%s)…"
+      .replace("%s", args["ours-port"])
+      .replace("%s", args["baseline-port"]),
+  );
   const [ours, baseline] = await Promise.all([
     startServer({
       name: "ours",
@@ -146,17 +158,32 @@ async function main() {
       vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
       env: serverEnv,
     }),
-    startServer({ name: "baseline", port: Number(args["baseline-port"]), config: "test/bench/baseline/wrangler.toml", env: serverEnv }),
+    startServer({
+      name: "baseline",
+      port: Number(args["baseline-port"]),
+      config: "test/bench/baseline/wrangler.toml",
+      env: serverEnv,
+    }),
   ]);
   servers.ours = ours;
-  if (args["no-local-traces"]) notes.push("experiment: both servers ran without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false)");
-  else log("wrangler's local trace collector is on for both servers, as wrangler dev has it by default (--no-local-traces to measure without)");
+  if (args["no-local-traces"])
+    notes.push("experiment: both servers ran without wrangler's local trace collector (X_LOCAL_OBSERVABILITY=false)");
+  else
+    log(
+      "wrangler's local trace collector is on for both servers, " +
+        "as wrangler dev has it by default (--no-local-traces to measure without)",
+    );
   servers.baseline = baseline;
   log(`both servers up (persistence in ${ours.dir}, ${baseline.dir})`);
 
   // ── setup: keys, employees, schedules ──────────────────────────────────────────────────────────
   const newKey = async (name) => {
-    const res = await expectPost(`${ours.url}/api/admin/keys`, { tenant: TENANT, name, permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201]);
+    const res = await expectPost(
+      `${ours.url}/api/admin/keys`,
+      { tenant: TENANT, name, permissions: BENCH_PERMISSIONS },
+      { token: adminToken },
+      [201],
+    );
     return res.json.key;
   };
   // One key per client (the product limits each key to 1,000 requests a minute, as an ACD connector would have).
@@ -168,12 +195,25 @@ async function main() {
   const bigAgents = SKIP.has("bigBatch") ? [] : roster("B", BIG_AGENTS);
   const liveAgents = SKIP.has("latency") ? [] : roster("L", LATENCY_AGENTS);
   const everyone = [...ingestAgents, ...bigAgents, ...liveAgents];
-  const employees = await expectPost(`${ours.url}/api/v1/import/employees`, { data: employeeRecords(everyone) }, { token: setupKey }, [201]);
+  const employees = await expectPost(
+    `${ours.url}/api/v1/import/employees`,
+    { data: employeeRecords(everyone) },
+    { token: setupKey },
+    [201],
+  );
   log(`employees: ${employees.json.created} created in ${employees.ms.toFixed(0)} ms`);
 
   const targets = {
-    ours: { server: ours, keys: clientKeys, traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) } },
-    baseline: { server: baseline, keys: clientKeys, traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) } },
+    ours: {
+      server: ours,
+      keys: clientKeys,
+      traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) },
+    },
+    baseline: {
+      server: baseline,
+      keys: clientKeys,
+      traffic: { ingest: new Traffic(ingestAgents, 11), big: new Traffic(bigAgents, 12) },
+    },
   };
 
   // Setup runs side by side (nothing is measured yet): the product's schedules, which create and
@@ -181,19 +221,24 @@ async function main() {
   const baselineWarmup = (async () => {
     const t = performance.now();
     await sendStates(targets.baseline, targets.baseline.traffic.ingest.perAgent(1), clientKeys[0]);
-    if (bigAgents.length > 0) await sendStates(targets.baseline, targets.baseline.traffic.big.perAgent(1), clientKeys[0]);
+    if (bigAgents.length > 0)
+      await sendStates(targets.baseline, targets.baseline.traffic.big.perAgent(1), clientKeys[0]);
     return performance.now() - t;
   })();
   const schedules = await importSchedules(ours, setupKey, everyone);
   log(`schedules: ${schedules.note}`);
-  log(`warm-up baseline: ${ingestAgents.length + bigAgents.length} agent DOs created in ${(await baselineWarmup).toFixed(0)} ms`);
+  log(
+    `warm-up baseline: ${ingestAgents.length + bigAgents.length} ` +
+      `agent DOs created in ${(await baselineWarmup).toFixed(0)} ms`,
+  );
 
   // The product's ingest path once through every ingest agent (and every big-batch agent when no
   // schedule import has created their DOs already).
   {
     const t = performance.now();
     await sendStates(targets.ours, targets.ours.traffic.ingest.perAgent(1), clientKeys[0]);
-    if (!schedules.loaded && bigAgents.length > 0) await sendStates(targets.ours, targets.ours.traffic.big.perAgent(1), clientKeys[0]);
+    if (!schedules.loaded && bigAgents.length > 0)
+      await sendStates(targets.ours, targets.ours.traffic.big.perAgent(1), clientKeys[0]);
     const touched = ingestAgents.length + (schedules.loaded ? 0 : bigAgents.length);
     log(`warm-up ours: ${touched} agent DOs ingested once in ${(performance.now() - t).toFixed(0)} ms`);
   }
@@ -208,7 +253,10 @@ async function main() {
     // the setup touched stalls the runtime for seconds: let that happen before, not during.
     const idleFor = performance.now() - setupDoneAt;
     if (idleFor < EVICTION_WAIT_MS) {
-      log(`waiting ${((EVICTION_WAIT_MS - idleFor) / 1000).toFixed(0)} s for local workerd to evict the DOs the setup touched…`);
+      log(
+        `waiting ${((EVICTION_WAIT_MS - idleFor) / 1000).toFixed(0)} ` +
+          "s for local workerd to evict the DOs the setup touched…",
+      );
       await sleep(EVICTION_WAIT_MS - idleFor);
       log(`settled in ${await settle([ours, baseline])} ms`);
     }
@@ -237,7 +285,10 @@ async function main() {
           // after the setup). The opening is timed (openMs); the samples are the board's steady state.
           afterOpen: async () => {
             await sleep(EVICTION_WAIT_MS);
-            log(`latency (${name === "ours" ? "product" : "floor"}): waited ${EVICTION_WAIT_MS / 1000} s for the objects the opening woke to be evicted; settled in ${await settle([server])} ms`);
+            log(
+              `latency (${name === "ours" ? "product" : "floor"}): waited ${EVICTION_WAIT_MS / 1000} s ` +
+                `for the objects the opening woke to be evicted; settled in ${await settle([server])} ms`,
+            );
           },
         });
       } catch (error) {
@@ -278,16 +329,25 @@ async function main() {
     for (let r = 1; r <= ROUNDS; r++) {
       for (const name of ["ours", "baseline"]) {
         // Only the product's rounds need it: the product is frozen during the baseline's.
-        if (name === "ours" && schedules.loaded) await clearOfIntervalClose(roundEstimate(rounds.ours.map((x) => x.warmUpMs + x.ms), 3 * ROUND_MS));
+        if (name === "ours" && schedules.loaded)
+          await clearOfIntervalClose(
+            roundEstimate(
+              rounds.ours.map((x) => x.warmUpMs + x.ms),
+              3 * ROUND_MS,
+            ),
+          );
         const round = await ingestRound(targets[name]);
         rounds[name].push(round);
         const settleMs = await settle([ours, baseline]);
         log(
-          `ingest round ${r}/${ROUNDS} ${name.padEnd(8)}: (untimed warm-up of ${ingestAgents.length} agents: ${round.warmUpMs.toFixed(0)} ms) ` +
+          `ingest round ${r}/${ROUNDS} ${name.padEnd(8)}: ` +
+            `(untimed warm-up of ${ingestAgents.length} agents: ${round.warmUpMs.toFixed(0)} ms) ` +
             `${round.events} events in ${round.requests} requests, ${(round.ms / 1000).toFixed(1)} s → ` +
             `${round.eventsPerSec.toFixed(0)} ev/s; median request ${round.medianRequestMs.toFixed(0)} ms; ` +
-            `server CPU ${round.cpuPerKEvent.workerd.toFixed(0)} ms workerd + ${round.cpuPerKEvent.other.toFixed(0)} ms node per 1k events ` +
-            `(+${round.trailingCpuPerKEvent.toFixed(0)} ms after the round); the other server used ${round.otherCpuMs.toFixed(0)} ms CPU meanwhile; settled in ${settleMs} ms`,
+            `server CPU ${round.cpuPerKEvent.workerd.toFixed(0)} ms workerd ` +
+            `+ ${round.cpuPerKEvent.other.toFixed(0)} ms node per 1k events ` +
+            `(+${round.trailingCpuPerKEvent.toFixed(0)} ms after the round); ` +
+            `the other server used ${round.otherCpuMs.toFixed(0)} ms CPU meanwhile; settled in ${settleMs} ms`,
         );
       }
     }
@@ -313,7 +373,9 @@ async function main() {
         // Keep the whole run inside its budget: the product's big batch can take a minute here.
         const roundMs = times.ours.at(-1) + times.baseline.at(-1) + 2 * 5_000;
         if (remainingMs() - SHUTDOWN_RESERVE_MS < roundMs) {
-          const note = `bigBatch: ${r - 1} round(s) instead of ${BIG_ROUNDS} to stay inside the ${BUDGET_MS / 60_000}-minute budget`;
+          const note =
+            `bigBatch: ${r - 1} round(s) instead of ${BIG_ROUNDS} ` +
+            `to stay inside the ${BUDGET_MS / 60_000}-minute budget`;
           notes.push(note);
           log(note);
           break;
@@ -325,14 +387,17 @@ async function main() {
         const other = name === "ours" ? baseline : ours;
         if (FREEZE_OTHER) pauseServer(other);
         const cpu0 = cpuMs(target.server);
-        const res = await sendStates(target, records, target.keys[0]).finally(() => FREEZE_OTHER && resumeServer(other));
+        const res = await sendStates(target, records, target.keys[0]).finally(
+          () => FREEZE_OTHER && resumeServer(other),
+        );
         const cpu1 = cpuMs(target.server);
         const settleMs = await settle([ours, baseline]);
         const cpu2 = cpuMs(target.server);
         times[name].push(res.ms);
         log(
           `bigBatch round ${r}/${BIG_ROUNDS} ${name.padEnd(8)}: ${records.length} records → ${res.ms.toFixed(0)} ms ` +
-            `(server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms workerd + ${(cpu1.other - cpu0.other).toFixed(0)} ms node; ` +
+            `(server CPU ${(cpu1.workerd - cpu0.workerd).toFixed(0)} ms ` +
+            `workerd + ${(cpu1.other - cpu0.other).toFixed(0)} ms node; ` +
             `${(cpu2.total - cpu1.total).toFixed(0)} ms more after the response); settled in ${settleMs} ms`,
         );
       }
@@ -347,12 +412,22 @@ async function main() {
 
   // ── backfill: 300 days back vs today, on a tenant of its own ────────────────────────────────────
   if (!SKIP.has("backfill")) {
-    const res = await expectPost(`${ours.url}/api/admin/keys`, { tenant: `${TENANT}-backfill`, name: "bench backfill", permissions: BENCH_PERMISSIONS }, { token: adminToken }, [201]);
+    const keyOf = async (tenant) => {
+      const body = { tenant, name: "bench backfill", permissions: BENCH_PERMISSIONS };
+      return (await expectPost(`${ours.url}/api/admin/keys`, body, { token: adminToken }, [201])).json.key;
+    };
+    const [key, unknownKey] = [await keyOf(`${TENANT}-backfill`), await keyOf(`${TENANT}-backfill-unknown`)];
     if (schedules.loaded) await clearOfIntervalClose(120_000);
     // The baseline has no history to write: frozen, it takes no CPU from this part.
     if (FREEZE_OTHER) pauseServer(baseline);
     try {
-      results.backfill = await runBackfillBench({ url: ours.url, key: res.json.key, log, settle: () => settle([ours], { maxMs: 120_000 }) });
+      results.backfill = await runBackfillBench({
+        url: ours.url,
+        key,
+        unknownKey,
+        log,
+        settle: () => settle([ours], { maxMs: 120_000 }),
+      });
     } finally {
       if (FREEZE_OTHER) resumeServer(baseline);
     }
@@ -362,17 +437,29 @@ async function main() {
 async function importSchedules(server, key, agents) {
   if (args["no-schedules"]) return { loaded: false, note: "skipped (--no-schedules)" };
   const records = scheduleRecords(agents);
-  const res = await postJson(`${server.url}/api/v1/import/schedules`, { data: records }, { token: key, timeoutMs: 300_000 });
+  const res = await postJson(
+    `${server.url}/api/v1/import/schedules`,
+    { data: records },
+    { token: key, timeoutMs: 300_000 },
+  );
   if (res.status === 404 || res.status === 405) {
     const note = `schedules not available (POST /api/v1/import/schedules → ${res.status}); ran without schedules`;
     notes.push(note);
     return { loaded: false, note };
   }
-  if (res.status !== 201 && res.status !== 200) throw new Error(`schedule import → ${res.status}: ${res.text.slice(0, 500)}`);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`schedule import → ${res.status}: ${res.text.slice(0, 500)}`);
   if (Array.isArray(res.json?.errors) && res.json.errors.length > 0) {
-    throw new Error(`schedule import refused ${res.json.errors.length} records, e.g. ${JSON.stringify(res.json.errors[0])}`);
+    throw new Error(
+      `schedule import refused ${res.json.errors.length} records, e.g. ${JSON.stringify(res.json.errors[0])}`,
+    );
   }
-  return { loaded: true, note: `loaded (${records.length} segments, 8 h shifts with 2 breaks and lunch, for ${agents.length} agents in ${res.ms.toFixed(0)} ms)` };
+  return {
+    loaded: true,
+    note:
+      `loaded (${records.length} segments, 8 h shifts with 2 breaks and lunch, ` +
+      `for ${agents.length} agents in ${res.ms.toFixed(0)} ms)`,
+  };
 }
 
 /**
@@ -388,11 +475,17 @@ async function clearOfIntervalClose(expectedMs) {
   // Inside the spread after the last close, or the next close (and its spread) would overlap the round.
   const close = now - previous < CLOSE_SPREAD_MS + 1_500 ? previous : next - now <= expectedMs + 5_000 ? next : null;
   if (close === null) return;
-  log(`waiting out the interval close at ${new Date(close).toISOString().slice(11, 19)}Z (every agent on shift writes its interval to D1 within a minute)…`);
+  log(
+    `waiting out the interval close at ${new Date(close).toISOString().slice(11, 19)}Z ` +
+      "(every agent on shift writes its interval to D1 within a minute)…",
+  );
   const cpu0 = cpuMs(servers.ours);
   await sleep(close + CLOSE_SPREAD_MS + 1_500 - now);
   const waited = await settle(Object.values(servers), { maxMs: 120_000 });
-  log(`interval close drained ${waited} ms after its spread (${(cpuMs(servers.ours).total - cpu0.total).toFixed(0)} ms of product CPU while waiting)`);
+  log(
+    `interval close drained ${waited} ms after its spread ` +
+      `(${(cpuMs(servers.ours).total - cpu0.total).toFixed(0)} ms of product CPU while waiting)`,
+  );
 }
 
 /** A generous guess at the next round's length from the previous ones. */
@@ -406,11 +499,17 @@ function remainingMs() {
 
 /** POSTs records; the response must account for every one of them as newly processed. */
 async function sendStates(target, records, key) {
-  const res = await expectPost(`${target.server.url}/api/v1/import/agent-states`, { data: records }, { token: key }, [201]);
+  const res = await expectPost(
+    `${target.server.url}/api/v1/import/agent-states`,
+    { data: records },
+    { token: key },
+    [201],
+  );
   const { processed, errors } = res.json ?? {};
   if (processed !== records.length || (Array.isArray(errors) && errors.length > 0)) {
     throw new Error(
-      `${target.server.name}: ${records.length} records sent, ${processed} processed, ${errors?.length ?? "?"} errors: ${JSON.stringify(errors?.slice(0, 3))}`,
+      `${target.server.name}: ${records.length} records sent, ${processed} processed, ` +
+        `${errors?.length ?? "?"} errors: ${JSON.stringify(errors?.slice(0, 3))}`,
     );
   }
   return res;
@@ -461,7 +560,10 @@ async function ingestRound(target) {
     ms,
     eventsPerSec: events / (ms / 1000),
     medianRequestMs: median(requestMs),
-    cpuPerKEvent: { workerd: ((cpu1.workerd - cpu0.workerd) * 1000) / events, other: ((cpu1.other - cpu0.other) * 1000) / events },
+    cpuPerKEvent: {
+      workerd: ((cpu1.workerd - cpu0.workerd) * 1000) / events,
+      other: ((cpu1.other - cpu0.other) * 1000) / events,
+    },
     trailingCpuPerKEvent: ((cpu2.total - cpu1.total) * 1000) / events,
     otherCpuMs,
   };
@@ -471,20 +573,36 @@ async function ingestRound(target) {
 function rowsWritten() {
   const run = spawnSync(
     "npx",
-    ["vitest", "run", "--config", "test/vitest.config.ts", "--project", "workers", "test/worker/cost.test.ts", "test/worker/backfill.test.ts"],
+    [
+      "vitest",
+      "run",
+      "--config",
+      "test/vitest.config.ts",
+      "--project",
+      "workers",
+      "test/worker/cost.test.ts",
+      "test/worker/backfill.test.ts",
+    ],
     { encoding: "utf8" },
   );
   const lines = `${run.stdout}`.split("\n");
   const line = lines.find((l) => l.includes("COST {"));
-  if (!line) throw new Error(`the cost test printed no COST line (exit ${run.status}):\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`);
+  if (!line)
+    throw new Error(
+      `the cost test printed no COST line (exit ${run.status}):\n${run.stdout.slice(-2000)}${run.stderr.slice(-2000)}`,
+    );
   const cost = JSON.parse(line.slice(line.indexOf("{")));
-  const backfill = lines.find((l) => l.startsWith("BACKFILL rows written"))?.match(/(\d+) for (\d+) events and (\d+) changed/);
+  const backfill = lines
+    .find((l) => l.startsWith("BACKFILL rows written"))
+    ?.match(/(\d+) for (\d+) events and (\d+) changed/);
   return {
     unwatched: round3(cost.unwatched.perEvent),
     watched: round3(cost.watched.perEvent),
     mixed: round3(cost.mixed.perEvent),
     events: cost.mixed.events,
-    backfill: backfill ? { rows: Number(backfill[1]), events: Number(backfill[2]), changedIntervals: Number(backfill[3]) } : null,
+    backfill: backfill
+      ? { rows: Number(backfill[1]), events: Number(backfill[2]), changedIntervals: Number(backfill[3]) }
+      : null,
     targetsMet: run.status === 0,
   };
 }
@@ -502,14 +620,27 @@ function report() {
     engine: results.engine,
     rows: results.rows,
   };
-  const row = (part, ours, baseline, relation) => console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
+  const row = (part, ours, baseline, relation) =>
+    console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
   console.log("\n══ RTA benchmark ══════════════════════════════════════════════════════════════");
   row("part", "ours", "baseline (latency: floor)", "ours vs baseline");
   const i = out.ingest;
-  if (i) row("ingest", `${i.eventsPerSec} events/s`, `${i.baselineEventsPerSec} events/s`, `ratio ${i.ratio} (${i.events} events, ${i.agents} agents, ${CLIENTS} clients)`);
+  if (i)
+    row(
+      "ingest",
+      `${i.eventsPerSec} events/s`,
+      `${i.baselineEventsPerSec} events/s`,
+      `ratio ${i.ratio} (${i.events} events, ${i.agents} agents, ${CLIENTS} clients)`,
+    );
   else row("ingest", "—", "—", "");
   const b = out.bigBatch;
-  if (b) row("bigBatch", `${b.ms} ms`, `${b.baselineMs} ms`, `${(b.ms / b.baselineMs).toFixed(2)}× baseline time (${b.records} records, ${b.agents} agents)`);
+  if (b)
+    row(
+      "bigBatch",
+      `${b.ms} ms`,
+      `${b.baselineMs} ms`,
+      `${(b.ms / b.baselineMs).toFixed(2)}× baseline time (${b.records} records, ${b.agents} agents)`,
+    );
   else row("bigBatch", "—", "—", "");
   const l = out.latency;
   if (l?.p99Ratio !== undefined) {
@@ -517,11 +648,23 @@ function report() {
       "latency",
       `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`,
       `p50 ${l.floorP50Ms} ms, p99 ${l.floorP99Ms} ms`,
-      `ratio p50 ${l.p50Ratio}, p99 ${l.p99Ratio}: target p99 ≤ ${l.p99RatioTarget}× floor ${l.p99TargetMet ? "met" : "NOT met"} ` +
+      `ratio p50 ${l.p50Ratio}, p99 ${l.p99Ratio}: ` +
+        `target p99 ≤ ${l.p99RatioTarget}× floor ${l.p99TargetMet ? "met" : "NOT met"} ` +
         `(${l.samples} / ${l.floorSamples} samples at ${LATENCY_RATE}/s)`,
     );
-    row("boardOpen", `${l.openMs} ms`, `${l.floorOpenMs} ms`, "connect → snapshot (the product's hub seeded from every agent)");
-  } else if (l) row("latency", `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`, "—", `${l.samples} samples at ${LATENCY_RATE}/s (no floor measured)`);
+    row(
+      "boardOpen",
+      `${l.openMs} ms`,
+      `${l.floorOpenMs} ms`,
+      "connect → snapshot (the product's hub seeded from every agent)",
+    );
+  } else if (l)
+    row(
+      "latency",
+      `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms`,
+      "—",
+      `${l.samples} samples at ${LATENCY_RATE}/s (no floor measured)`,
+    );
   else row("latency", "—", "—", "");
   const f = out.backfill;
   if (f) {
@@ -529,26 +672,40 @@ function report() {
       "backfill",
       `${f.backMs} ms (${f.daysBack} d back)`,
       `${f.todayMs} ms (today)`,
-      `${f.importedRatio}× today's time; agents nobody imported ${f.unknownBackMs} / ${f.unknownTodayMs} ms = ${f.unknownRatio}× ` +
+      `${f.importedRatio}× today's time; agents nobody imported ` +
+        `${f.unknownBackMs} / ${f.unknownTodayMs} ms = ${f.unknownRatio}× ` +
         `(target ≤ ${BACKFILL_RATIO_TARGET}× both) ${f.targetsMet ? "met" : "NOT met"}`,
     );
     row(
       "  probe",
       `${f.probeDuringMs} ms (max ${f.probeDuringMaxMs})`,
       `${f.probeQuietMs} ms (quiet)`,
-      `GET /api/v1/agents while the backfill's history is written: ${f.probeRatio}× quiet (target ≤ ${PROBE_RATIO_TARGET}×)`,
+      "GET /api/v1/agents while the backfill's history is written: " +
+        `${f.probeRatio}× quiet (target ≤ ${PROBE_RATIO_TARGET}×)`,
     );
   } else row("backfill", "—", "—", "");
   const e = out.engine;
   if (e) row("engine", `${e.recomputeMicros} µs`, "", `one agent-day of ${e.eventsPerDay} events`);
   else row("engine", "—", "", "");
   const r = out.rows;
-  if (r) row("rows", `${r.mixed} per event`, "", `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`);
+  if (r)
+    row(
+      "rows",
+      `${r.mixed} per event`,
+      "",
+      `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); ` +
+        `targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`,
+    );
   if (r?.backfill) {
     const { rows, events, changedIntervals } = r.backfill;
-    row("  backfill", `${rows} rows`, "", `${events} events 300 days back changing ${changedIntervals} intervals: budget 3 per event + changed = ${3 * events + changedIntervals}`);
-  }
-  else row("rows", "—", "", "");
+    row(
+      "  backfill",
+      `${rows} rows`,
+      "",
+      `${events} events 300 days back changing ${changedIntervals} intervals: ` +
+        `budget 3 per event + changed = ${3 * events + changedIntervals}`,
+    );
+  } else row("rows", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));

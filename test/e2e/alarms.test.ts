@@ -36,7 +36,9 @@ describe.skipIf(!hasChromium)("alarms in the supervisor app (two supervisors)", 
     });
     expect(employees.status, employees.text).toBe(201);
     const shift = { start: iso(now - HOUR), end: iso(now + 4 * HOUR), activity: "work" };
-    const schedules = await server.post("/api/v1/import/schedules", key.key, { data: ["E1", "E2"].map((agentId) => ({ agentId, ...shift })) });
+    const schedules = await server.post("/api/v1/import/schedules", key.key, {
+      data: ["E1", "E2"].map((agentId) => ({ agentId, ...shift })),
+    });
     expect(schedules.status, schedules.text).toBe(201);
     // Bob has been at lunch during work for 2 minutes: in alarm (60 s), not yet severe (300 s).
     const states = await server.post("/api/v1/import/agent-states", key.key, {
@@ -53,9 +55,13 @@ describe.skipIf(!hasChromium)("alarms in the supervisor app (two supervisors)", 
       const page = await (await newContext(browser)).newPage();
       page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));
       await page.goto(`${server.baseUrl}/#key=${key.key}`);
-      await page.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "alarm", null, {
-        timeout: 10_000,
-      });
+      await page.waitForFunction(
+        () => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "alarm",
+        null,
+        {
+          timeout: 10_000,
+        },
+      );
       return page;
     };
     first = await open();
@@ -70,38 +76,57 @@ describe.skipIf(!hasChromium)("alarms in the supervisor app (two supervisors)", 
   it("shows an ack made on one page on the other within a second, by whom", async () => {
     const clickedAt = Date.now();
     await first.getByRole("button", { name: "Acknowledge Bob Baker's alarm" }).click();
-    await second.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"] [data-col="ack"]')?.textContent?.includes("floor lead"), null, {
-      timeout: 1_000,
-    });
+    await second.waitForFunction(
+      () =>
+        document.querySelector('#rows tr[data-agent-id="E2"] [data-col="ack"]')?.textContent?.includes("floor lead"),
+      null,
+      {
+        timeout: 1_000,
+      },
+    );
     console.info(`[e2e] ack visible to the second supervisor after ${Date.now() - clickedAt} ms`);
     // Still in alarm on the board, marked acknowledged; nothing left to acknowledge.
     expect(await second.getAttribute('#rows tr[data-agent-id="E2"]', "data-adherence")).toBe("alarm");
     expect(await second.getByRole("button", { name: "Acknowledge Bob Baker's alarm" }).count()).toBe(0);
   });
 
-  it("does not show a snoozed agent's alarm, lists who is snoozed until when, and alarms again when it ends", async () => {
+  it("hides a snoozed agent's alarm, lists who is snoozed until when, and alarms again when it ends", async () => {
     await first.getByLabel("Snooze Bob Baker's alarm").selectOption("15");
-    await second.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "out", null, {
-      timeout: 1_000,
-    });
+    await second.waitForFunction(
+      () => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "out",
+      null,
+      {
+        timeout: 1_000,
+      },
+    );
     expect(await second.locator('[data-counter="alarm"] .count').textContent()).toBe("0");
     expect(await second.locator('#snoozed li[data-agent-id="E2"]').textContent()).toMatch(/Bob Baker until \d\d:\d\d/);
     await second.locator('[data-counter="alarm"]').click();
     await second.waitForSelector("#empty", { timeout: 5_000 });
 
     await second.locator('#snoozed li[data-agent-id="E2"] button').click();
-    await first.waitForFunction(() => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "alarm", null, {
-      timeout: 2_000,
-    });
+    await first.waitForFunction(
+      () => document.querySelector('#rows tr[data-agent-id="E2"]')?.getAttribute("data-adherence") === "alarm",
+      null,
+      {
+        timeout: 2_000,
+      },
+    );
     expect(await first.locator("#snoozed").count()).toBe(0);
   });
 
   it("names a team that does not exist and lists the teams that do", async () => {
     await first.goto(`${server.baseUrl}/#/?team=Nope`);
-    await first.waitForFunction(() => document.getElementById("problem")?.textContent?.includes("There is no team “Nope”"), null, { timeout: 10_000 });
+    await first.waitForFunction(
+      () => document.getElementById("problem")?.textContent?.includes("There is no team “Nope”"),
+      null,
+      { timeout: 10_000 },
+    );
     expect(await first.locator("#problem a").allTextContents()).toEqual(["Support Tier 1", "All teams"]);
     await first.locator("#problem a", { hasText: "Support Tier 1" }).click();
-    await first.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 2, null, { timeout: 10_000 });
+    await first.waitForFunction(() => document.querySelectorAll("#rows tr[data-agent-id]").length === 2, null, {
+      timeout: 10_000,
+    });
     expect(pageErrors).toEqual([]);
   });
 });

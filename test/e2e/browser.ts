@@ -6,8 +6,14 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
 
 const ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export function launch(): Promise<Browser> {
@@ -18,7 +24,12 @@ export function launch(): Promise<Browser> {
  * A context whose pages remember each WebSocket they open (window.__sockets), so a test can drop one, and count the
  * tones the chime starts (window.__tones).
  */
-export async function newContext(browser: Browser, width = 1400, height = 900, timezoneId?: string): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  width = 1400,
+  height = 900,
+  timezoneId?: string,
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width, height }, ...(timezoneId ? { timezoneId } : {}) });
   await context.addInitScript(() => {
     const counted = window as unknown as { __tones: number };

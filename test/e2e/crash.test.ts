@@ -26,7 +26,12 @@ describe("a crash mid-load", () => {
     server = await startServer();
     const key: ApiKey = await server.createKey(TENANT, ["import:employees", "import:agent-states", "read:adherence"]);
     const employees = await server.post("/api/v1/import/employees", key.key, {
-      data: Array.from({ length: AGENTS }, (_, i) => ({ email: `agent${i + 1}@crash.test`, firstName: "Agent", lastName: `N${i + 1}`, employeeId: `E${i + 1}` })),
+      data: Array.from({ length: AGENTS }, (_, i) => ({
+        email: `agent${i + 1}@crash.test`,
+        firstName: "Agent",
+        lastName: `N${i + 1}`,
+        employeeId: `E${i + 1}`,
+      })),
     });
     expect(employees.status, employees.text).toBe(201);
 
@@ -86,7 +91,10 @@ describe("a crash mid-load", () => {
     for (let agent = 1; agent <= AGENTS; agent++) {
       const stamps: string[] = [];
       for (const date of days) {
-        const timeline = await server.get<{ states: Array<{ timestamp: string }> }>(`/api/v1/agents/E${agent}/timeline?date=${date}`, key.key);
+        const timeline = await server.get<{ states: Array<{ timestamp: string }> }>(
+          `/api/v1/agents/E${agent}/timeline?date=${date}`,
+          key.key,
+        );
         expect(timeline.status, timeline.text).toBe(200);
         stamps.push(...timeline.body.states.map((s) => s.timestamp).filter((t) => t.slice(0, 10) === date));
       }
@@ -100,9 +108,13 @@ describe("a crash mid-load", () => {
     expect(finalAnswers.reduce((n, a) => n + a.processed, 0)).toBeLessThanOrEqual(events.length);
 
     // The board: a fresh socket's snapshot shows every agent as the API does.
-    const api = await server.get<{ agents: Array<{ agentId: string; state: string | null; stateSince: string | null }> }>("/api/v1/agents", key.key);
+    const api = await server.get<{
+      agents: Array<{ agentId: string; state: string | null; stateSince: string | null }>;
+    }>("/api/v1/agents", key.key);
     const { ticket } = await server.ticket(key.key);
-    const snapshot = await new Promise<{ agents: Array<{ agentId: string; state: string | null; stateSince: string | null }> }>((resolve, reject) => {
+    const snapshot = await new Promise<{
+      agents: Array<{ agentId: string; state: string | null; stateSince: string | null }>;
+    }>((resolve, reject) => {
       const ws = new WebSocket(server!.liveUrl(ticket));
       const timer = setTimeout(() => reject(new Error("no snapshot")), 10_000);
       ws.addEventListener("message", (event) => {
@@ -113,7 +125,9 @@ describe("a crash mid-load", () => {
       ws.addEventListener("error", () => reject(new Error("socket error")));
     });
     const view = (agents: Array<{ agentId: string; state: string | null; stateSince: string | null }>) =>
-      agents.map(({ agentId, state, stateSince }) => ({ agentId, state, stateSince })).sort((a, b) => a.agentId.localeCompare(b.agentId));
+      agents
+        .map(({ agentId, state, stateSince }) => ({ agentId, state, stateSince }))
+        .sort((a, b) => a.agentId.localeCompare(b.agentId));
     expect(view(snapshot.agents)).toEqual(view(api.body.agents));
   }, 240_000);
 });

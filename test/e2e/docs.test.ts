@@ -19,7 +19,16 @@ describe.skipIf(!hasChromium)("API reference page in Chromium", () => {
     server = await startServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
 
@@ -48,9 +57,17 @@ describe.skipIf(!hasChromium)("API reference page in Chromium", () => {
     expect(response?.status()).toBe(200);
     await page.waitForSelector("#docs[data-ready='true']", { timeout: 15_000 });
 
-    const doc = (await (await fetch(`${server.baseUrl}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const expected = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)).sort();
-    const listed = (await page.$$eval("section.op", (nodes) => nodes.map((n) => `${n.getAttribute("data-method")} ${n.getAttribute("data-path")}`))).sort();
+    const doc = (await (await fetch(`${server.baseUrl}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const expected = Object.entries(doc.paths)
+      .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    const listed = (
+      await page.$$eval("section.op", (nodes) =>
+        nodes.map((n) => `${n.getAttribute("data-method")} ${n.getAttribute("data-path")}`),
+      )
+    ).sort();
     expect(listed).toEqual(expected);
     expect(listed).toContain("POST /api/v1/import/agent-states");
     expect(listed).toContain("POST /external-systems/agent-statuses");
@@ -61,7 +78,10 @@ describe.skipIf(!hasChromium)("API reference page in Chromium", () => {
     const headings = await page.$$eval("section.tag > h2", (nodes) => nodes.map((n) => n.textContent));
     expect(headings).toContain("Imports");
     expect(headings).toContain("Door: CommunityWFM");
-    const body = await page.locator('section.op[data-path="/api/v1/import/employees"] details pre').first().textContent();
+    const body = await page
+      .locator('section.op[data-path="/api/v1/import/employees"] details pre')
+      .first()
+      .textContent();
     expect(body).toContain("firstName");
 
     expect(offOrigin).toEqual([]);

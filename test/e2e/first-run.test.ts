@@ -121,7 +121,10 @@ describe("npm start, the first minute", () => {
     expect(text).not.toContain(migrations[0]); // no table of migrations, once or ten times
     expect(text).not.toContain("[wrangler:info]");
     expect(miscounts(firstMinute)).toEqual([]);
-    expect(firstMinute.some((line) => Number(REPORT.exec(line)?.[1] ?? 0) >= 1), text).toBe(true);
+    expect(
+      firstMinute.some((line) => Number(REPORT.exec(line)?.[1] ?? 0) >= 1),
+      text,
+    ).toBe(true);
   }, 260_000);
 });
 
@@ -152,7 +155,9 @@ describe("the demo ACD's reports", () => {
         await new Promise((resolve) => setTimeout(resolve, 2_500));
       }
       // fetch has already decoded the body: its length and encoding headers no longer apply.
-      const headers = [...answer.headers].filter(([name]) => !/^(content-length|content-encoding|transfer-encoding)$/i.test(name));
+      const headers = [...answer.headers].filter(
+        ([name]) => !/^(content-length|content-encoding|transfer-encoding)$/i.test(name),
+      );
       res.writeHead(answer.status, Object.fromEntries(headers));
       res.end(body);
     });

@@ -78,8 +78,7 @@ function continues(command: string): boolean {
     else if (quote === null && ch === "#" && /\s/.test(command[at - 1] ?? " ")) {
       const end = command.indexOf("\n", at);
       at = end < 0 ? command.length : end;
-    }
-    else if (quote === null && (ch === "'" || ch === '"')) quote = ch;
+    } else if (quote === null && (ch === "'" || ch === '"')) quote = ch;
     else if (ch === quote && !(quote === '"' && command[at - 1] === "\\")) quote = null;
   }
   return quote !== null;

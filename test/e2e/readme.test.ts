@@ -9,8 +9,16 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Example, type Printed, differences, examples, parsePrinted, pathOf, readmeChain, wildcard }
-  from "./readme-examples.ts";
+import {
+  type Example,
+  type Printed,
+  differences,
+  examples,
+  parsePrinted,
+  pathOf,
+  readmeChain,
+  wildcard,
+} from "./readme-examples.ts";
 import { ROOT, type TestServer, startServer } from "./server.ts";
 
 const execFileAsync = promisify(execFile);
@@ -92,7 +100,10 @@ describe("the README's examples, replayed in order against wrangler dev", () => 
 
 /** `export A=x B=y`: literal values, the harness's own, or a placeholder printed in the last answer (rta_…). */
 function assign(command: string, vars: Record<string, string>, last: Answer | null): string | null {
-  const words = command.replace(/\s+#.*$/, "").split(/\s+/).slice(1);
+  const words = command
+    .replace(/\s+#.*$/, "")
+    .split(/\s+/)
+    .slice(1);
   for (const word of words) {
     const [name, value] = [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)];
     if ((HARNESS as readonly string[]).includes(name)) continue;

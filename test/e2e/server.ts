@@ -58,7 +58,11 @@ export interface TestServer {
   /** Everything wrangler printed so far (stdout and stderr), for diagnostics. */
   logs(): string;
   /** Any request; `key` (a tenant API key) goes in Authorization: Bearer; a JSON body is serialised. */
-  request<T = any>(method: string, pathname: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  request<T = any>(
+    method: string,
+    pathname: string,
+    options?: { key?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   /** POST JSON with a tenant API key. */
   post<T = any>(pathname: string, key: string, body: unknown): Promise<ApiResponse<T>>;
   /** GET with a tenant API key. */
@@ -146,7 +150,12 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const port = await freePort();
   const inspectorPort = await freePort();
   // CONNECTOR_SECRET: pull connectors seal their platform tokens with it.
-  const vars = { ADMIN_TOKEN: adminToken, TICKET_SECRET: ticketSecret, CONNECTOR_SECRET: randomToken(), ...options.vars };
+  const vars = {
+    ADMIN_TOKEN: adminToken,
+    TICKET_SECRET: ticketSecret,
+    CONNECTOR_SECRET: randomToken(),
+    ...options.vars,
+  };
   const args = [
     "wrangler",
     "dev",
@@ -308,7 +317,10 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
 }
 
 /** Polls `check` until it returns a truthy value (returned) or the timeout passes (throws). */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 50, what = "condition" } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 5_000, intervalMs = 50, what = "condition" } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -319,7 +331,9 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5_00
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+      );
     }
     await sleep(intervalMs);
   }

@@ -67,7 +67,12 @@ describe("pull connector through wrangler dev", () => {
     server = await startServer();
     key = await server.createKey("acme", ["import:employees", "read:adherence", "admin:connectors"], "connector-e2e");
     const employees = await server.post("/api/v1/import/employees", key.key, {
-      data: [1, 2, 3, 4].map((n) => ({ email: `agent${n}@acme.example`, firstName: "Agent", lastName: `Number${n}`, employeeId: `E${n}` })),
+      data: [1, 2, 3, 4].map((n) => ({
+        email: `agent${n}@acme.example`,
+        firstName: "Agent",
+        lastName: `Number${n}`,
+        employeeId: `E${n}`,
+      })),
     });
     expect(employees.status).toBe(201);
   });
@@ -78,7 +83,8 @@ describe("pull connector through wrangler dev", () => {
     await new Promise<void>((resolve) => (platform ? platform.server.close(() => resolve()) : resolve()));
   });
 
-  it("pulls the platform's states and contact volume, equal to its truth, at no more than 1 request per second", async () => {
+  it("pulls the platform's states and contact volume, " +
+    "equal to its truth, at no more than 1 request per second", async () => {
     const added = await server.post(`/api/v1/connectors`, key.key, {
       kind: "ujet",
       baseUrl: platform.baseUrl,
@@ -111,15 +117,24 @@ describe("pull connector through wrangler dev", () => {
     for (let n = 1; n <= 4; n++) {
       const states: Array<{ timestamp: string; code: string }> = [];
       for (const date of dates) {
-        const { status, body } = await server.get(`/api/v1/agents/agent${n}@acme.example/timeline?date=${date}`, key.key);
+        const { status, body } = await server.get(
+          `/api/v1/agents/agent${n}@acme.example/timeline?date=${date}`,
+          key.key,
+        );
         expect(status).toBe(200);
-        for (const s of body.states) if (s.source === SOURCE) states.push({ timestamp: s.timestamp, code: s.acdStateCode });
+        for (const s of body.states)
+          if (s.source === SOURCE) states.push({ timestamp: s.timestamp, code: s.acdStateCode });
       }
-      expect(states, `agent ${n}`).toEqual(mock.truth(1000 + n).map((c) => ({ timestamp: iso(c.at), code: String(c.statusId) })));
+      expect(states, `agent ${n}`).toEqual(
+        mock.truth(1000 + n).map((c) => ({ timestamp: iso(c.at), code: String(c.statusId) })),
+      );
     }
 
     const from = iso(Math.floor(historyFrom / (15 * MINUTE)) * 15 * MINUTE);
-    const volume = await server.get(`/api/v1/contact-volume?from=${from}&to=${iso(Date.now() + 15 * MINUTE)}&source=${SOURCE}`, key.key);
+    const volume = await server.get(
+      `/api/v1/contact-volume?from=${from}&to=${iso(Date.now() + 15 * MINUTE)}&source=${SOURCE}`,
+      key.key,
+    );
     expect(volume.status).toBe(200);
     const actual = Object.fromEntries(
       volume.body.intervals.map((r: any) => {

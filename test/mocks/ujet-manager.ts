@@ -227,7 +227,10 @@ export class ManagerMock {
     this.limited = this.limited.filter((t) => now - t < WINDOW_MS);
     this.limited.push(now);
     if (this.limited.length > this.perSecond) {
-      return Response.json({ error: "Too Many Requests", message: "rate limit exceeded", status: 429 }, { status: 429, headers: { "retry-after": "1" } });
+      return Response.json(
+        { error: "Too Many Requests", message: "rate limit exceeded", status: 429 },
+        { status: 429, headers: { "retry-after": "1" } },
+      );
     }
     if (request.method !== "GET") return Response.json({ message: "Not Found" }, { status: 404 });
     if (request.headers.get("authorization") !== `Basic ${btoa(`${this.username}:${this.token}`)}`) {
@@ -237,12 +240,19 @@ export class ManagerMock {
     if (injected) {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (injected.retryAfter !== undefined) headers["retry-after"] = injected.retryAfter;
-      return new Response(injected.body ?? JSON.stringify({ message: "error", status: injected.status }), { status: injected.status, headers });
+      return new Response(injected.body ?? JSON.stringify({ message: "error", status: injected.status }), {
+        status: injected.status,
+        headers,
+      });
     }
     const path = url.pathname.replace(/^\/manager\/api\/v1/, "");
     switch (path) {
       case "/user_statuses":
-        return this.list(url, this.catalogue.map((s) => ({ ...s })), null);
+        return this.list(
+          url,
+          this.catalogue.map((s) => ({ ...s })),
+          null,
+        );
       case "/agents":
         return this.list(url, this.agentRecords(now), "status_updated_at");
       case "/agent_activity_logs":
@@ -291,13 +301,24 @@ export class ManagerMock {
     if (page > 1) links.push(`${link(page - 1)}; rel="prev"`);
     if (page < last) links.push(`${link(page + 1)}; rel="next"`);
     return new Response(JSON.stringify(records.slice((page - 1) * per, page * per)), {
-      headers: { "content-type": "application/json; charset=utf-8", total: String(records.length), "per-page": String(per), link: links.join(", ") },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        total: String(records.length),
+        "per-page": String(per),
+        link: links.join(", "),
+      },
     });
   }
 
   private statusObject(statusId: number) {
     const s = this.catalogue.find((c) => c.id === statusId)!;
-    return { id: s.id, name: s.name, wfm_id: s.wfm_id, color: s.color, setting: { restricted: false, all_roles_restricted: false, breakthrough_enabled: false } };
+    return {
+      id: s.id,
+      name: s.name,
+      wfm_id: s.wfm_id,
+      color: s.color,
+      setting: { restricted: false, all_roles_restricted: false, breakthrough_enabled: false },
+    };
   }
 
   private agentRecords(now: number): Array<Record<string, unknown>> {
@@ -359,8 +380,19 @@ export class ManagerMock {
         const queued = seen(call.queuedAt);
         const connected = seen(call.connectedAt);
         const ended = seen(call.endsAt);
-        const status = ended !== null ? (connected !== null ? "finished" : "failed") : connected !== null ? "connected" : queued !== null ? "queued" : "selecting";
-        const updatedAt = Math.max(...[call.createdAt, queued, connected, ended].filter((t): t is number => t !== null));
+        const status =
+          ended !== null
+            ? connected !== null
+              ? "finished"
+              : "failed"
+            : connected !== null
+              ? "connected"
+              : queued !== null
+                ? "queued"
+                : "selecting";
+        const updatedAt = Math.max(
+          ...[call.createdAt, queued, connected, ended].filter((t): t is number => t !== null),
+        );
         return {
           id: call.id,
           lang: "en",
@@ -376,8 +408,20 @@ export class ManagerMock {
           call_duration: ended !== null && connected !== null ? call.callDuration : 0,
           hold_duration: ended !== null && connected !== null ? call.holdDuration : 0,
           fail_reason: ended !== null && connected === null ? "abandoned" : "nothing",
-          selected_menu: call.menu ? { id: call.menu.id, name: call.menu.name, parent_id: null, position: 0, deleted: false, hidden: false, menu_type: "ivr_menu" } : null,
-          menu_path: call.menu ? { items_count: 1, name: call.menu.name, materialized_path: String(call.menu.id) } : null,
+          selected_menu: call.menu
+            ? {
+                id: call.menu.id,
+                name: call.menu.name,
+                parent_id: null,
+                position: 0,
+                deleted: false,
+                hidden: false,
+                menu_type: "ivr_menu",
+              }
+            : null,
+          menu_path: call.menu
+            ? { items_count: 1, name: call.menu.name, materialized_path: String(call.menu.id) }
+            : null,
           agent_info: null,
           participants: [],
           transfers: [],
@@ -459,7 +503,13 @@ const STATUS_MIX = [0, 0, 0, -7, -7, -7, -6, -6, -2, -4, -1, -3, -5, -8, 5];
 /** Agents 1001…1000+n: agentN@acme.example, agent number NN. */
 export function addAgents(mock: ManagerMock, count: number): void {
   for (let n = 1; n <= count; n++) {
-    mock.agents.push({ id: 1000 + n, email: `agent${n}@acme.example`, agent_number: `N${n}`, first_name: "Agent", last_name: `Number${n}` });
+    mock.agents.push({
+      id: 1000 + n,
+      email: `agent${n}@acme.example`,
+      agent_number: `N${n}`,
+      first_name: "Agent",
+      last_name: `Number${n}`,
+    });
   }
 }
 
@@ -481,14 +531,20 @@ export function addStatusChanges(mock: ManagerMock, options: StatusOptions): voi
   const shortMs = options.shortMs ?? 3_000;
   for (const agent of mock.agents) {
     const previous = mock.truth(agent.id, Infinity).at(-1);
-    let at = Math.max(options.from + Math.floor(random() * Math.min(60_000, options.meanMs)), (previous?.at ?? 0) + 500);
+    let at = Math.max(
+      options.from + Math.floor(random() * Math.min(60_000, options.meanMs)),
+      (previous?.at ?? 0) + 500,
+    );
     let last = previous?.statusId ?? null;
     while (at < options.to) {
       let statusId = STATUS_MIX[Math.floor(random() * STATUS_MIX.length)]!;
       if (statusId === last) statusId = statusId === 0 ? -7 : 0;
       mock.changes.push({ agentId: agent.id, at, statusId });
       last = statusId;
-      at += random() < shortShare ? 300 + Math.floor(random() * shortMs) : Math.floor(options.meanMs * (0.2 + random() * 1.6));
+      at +=
+        random() < shortShare
+          ? 300 + Math.floor(random() * shortMs)
+          : Math.floor(options.meanMs * (0.2 + random() * 1.6));
     }
   }
 }
@@ -497,7 +553,10 @@ export function addStatusChanges(mock: ManagerMock, options: StatusOptions): voi
  * Calls over [from, to): per queue (Sales 11, Support 12) `perHour` inbound calls, a fifth of them
  * abandoned, and a third as many outbound calls without a queue. Every call is over by `to`.
  */
-export function addCalls(mock: ManagerMock, options: { from: number; to: number; seed: number; perHour: number }): void {
+export function addCalls(
+  mock: ManagerMock,
+  options: { from: number; to: number; seed: number; perHour: number },
+): void {
   const random = prng(options.seed);
   const menus = [
     { id: 11, name: "Sales" },
@@ -506,7 +565,9 @@ export function addCalls(mock: ManagerMock, options: { from: number; to: number;
   const latestStart = options.to - 15 * 60_000;
   let id = 50_000 + mock.calls.length;
   for (const menu of [...menus, null]) {
-    const count = Math.round(((latestStart - options.from) / 3_600_000) * (menu ? options.perHour : options.perHour / 3));
+    const count = Math.round(
+      ((latestStart - options.from) / 3_600_000) * (menu ? options.perHour : options.perHour / 3),
+    );
     for (let i = 0; i < count; i++) {
       const createdAt = options.from + Math.floor(random() * (latestStart - options.from));
       const outbound = menu === null;
@@ -514,7 +575,10 @@ export function addCalls(mock: ManagerMock, options: { from: number; to: number;
       const answered = outbound || random() < 0.8;
       const connectedAt = answered ? (queuedAt ?? createdAt) + 5_000 + Math.floor(random() * 90_000) : null;
       const talk = 30 + Math.floor(random() * 600);
-      const endsAt = connectedAt !== null ? connectedAt + talk * 1000 : (queuedAt ?? createdAt) + 10_000 + Math.floor(random() * 120_000);
+      const endsAt =
+        connectedAt !== null
+          ? connectedAt + talk * 1000
+          : (queuedAt ?? createdAt) + 10_000 + Math.floor(random() * 120_000);
       mock.calls.push({
         id: id++,
         menu,
@@ -538,7 +602,10 @@ export function addChats(mock: ManagerMock, options: { from: number; to: number;
   const random = prng(options.seed);
   const latestStart = options.to - 15 * 60_000;
   let id = 70_000 + mock.chats.length;
-  for (const menu of [{ id: 11, name: "Sales" }, { id: 12, name: "Support" }]) {
+  for (const menu of [
+    { id: 11, name: "Sales" },
+    { id: 12, name: "Support" },
+  ]) {
     const count = Math.round(((latestStart - options.from) / 3_600_000) * options.perHour);
     for (let i = 0; i < count; i++) {
       const createdAt = options.from + Math.floor(random() * (latestStart - options.from));

@@ -6,9 +6,24 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub, hubStub } from "../../src/durable/names.ts";
-import { ago, ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../worker/helpers.ts";
+import {
+  ago,
+  ALL_PERMISSIONS,
+  api,
+  checkedFetch,
+  connect,
+  createKey,
+  employee,
+  newTenant,
+  postData,
+} from "../worker/helpers.ts";
 
-const IMPORTS = ["/api/v1/import/agent-states", "/api/v1/import/employees", "/api/v1/import/schedules", "/api/v1/import/historical"];
+const IMPORTS = [
+  "/api/v1/import/agent-states",
+  "/api/v1/import/employees",
+  "/api/v1/import/schedules",
+  "/api/v1/import/historical",
+];
 
 async function setup() {
   const tenant = newTenant();
@@ -28,7 +43,9 @@ describe("identifiers (defects 1 and 2)", () => {
   it("an employee with a non-ASCII employeeId receives the events sent for it, in any case", async () => {
     const { key } = await setup();
     await postData(key, "/api/v1/import/employees", [employee(1, { employeeId: "ÄB-1" })]);
-    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "äb-1", state: "break", timestamp: ago(1) }]);
+    const { body } = await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "äb-1", state: "break", timestamp: ago(1) },
+    ]);
     expect(body).toEqual({ success: true, processed: 1, skipped: 0, errors: [] });
     const timeline = await api(key, "/api/v1/agents/%C3%84B-1/timeline");
     expect(timeline.status).toBe(200);
@@ -42,7 +59,13 @@ describe("identifiers (defects 1 and 2)", () => {
       { agentId: "E1", state: "available", timestamp: ago(2) },
     ]);
     expect(body).toMatchObject({ success: true, processed: 1 });
-    expect(body.errors).toEqual([expect.objectContaining({ index: 0, field: "agentId", error: expect.stringContaining("not well-formed Unicode") })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        index: 0,
+        field: "agentId",
+        error: expect.stringContaining("not well-formed Unicode"),
+      }),
+    ]);
   });
 
   it.each(IMPORTS)("%s: a body that is not valid UTF-8 is a 400, not a silent U+FFFD", async (path) => {
@@ -70,19 +93,31 @@ describe("error echoes are bounded (defect 6)", () => {
 });
 
 describe("JSON objects only where objects are meant (defect 8, and 9)", () => {
-  it.each([[[]], [{ adherence: [] }], [{ adherence: { rules: [] } }]])("PUT /api/v1/settings %j is a 400", async (json) => {
-    const { key } = await setup();
-    const res = await api(key, "/api/v1/settings", { method: "PUT", json });
-    expect(res.status).toBe(400);
-    expect((await (await api(key, "/api/v1/settings")).json()) as { version: number }).toMatchObject({ version: 0 });
-  });
+  it.each([[[]], [{ adherence: [] }], [{ adherence: { rules: [] } }]])(
+    "PUT /api/v1/settings %j is a 400",
+    async (json) => {
+      const { key } = await setup();
+      const res = await api(key, "/api/v1/settings", { method: "PUT", json });
+      expect(res.status).toBe(400);
+      expect((await (await api(key, "/api/v1/settings")).json()) as { version: number }).toMatchObject({ version: 0 });
+    },
+  );
 
-  it.each(["constructor", "prototype", "__proto__"])("a rule for activity %s is refused like any unknown activity", async (name) => {
-    const { key } = await setup();
-    const res = await api(key, "/api/v1/settings", { method: "PUT", body: `{"adherence":{"rules":{"${name}":["break"]}}}`, headers: { "content-type": "application/json" } });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toBe(`Unknown activity in rules: ${name} (expected work, break, lunch, meeting, training, off)`);
-  });
+  it.each(["constructor", "prototype", "__proto__"])(
+    "a rule for activity %s is refused like any unknown activity",
+    async (name) => {
+      const { key } = await setup();
+      const res = await api(key, "/api/v1/settings", {
+        method: "PUT",
+        body: `{"adherence":{"rules":{"${name}":["break"]}}}`,
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toBe(
+        `Unknown activity in rules: ${name} (expected work, break, lunch, meeting, training, off)`,
+      );
+    },
+  );
 
   it("a ticket request with an array body is a 400", async () => {
     const { key } = await setup();
@@ -99,10 +134,16 @@ describe("hub names (defect 4)", () => {
       { agentId: "E1", state: "available", timestamp: ago(1) },
       { agentId: "E2", state: "available", timestamp: ago(1) },
     ]);
-    const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: { team: "*" } })).json()) as { ticket: string }).ticket;
-    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    const ticket = (
+      (await (await api(key, "/api/v1/live/tickets", { json: { team: "*" } })).json()) as { ticket: string }
+    ).ticket;
+    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, {
+      headers: { upgrade: "websocket" },
+    });
     const ws = res.webSocket!;
-    const first = new Promise<{ agents: Array<{ agentId: string }> }>((resolve) => ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
+    const first = new Promise<{ agents: Array<{ agentId: string }> }>((resolve) =>
+      ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))),
+    );
     ws.accept();
     expect((await first).agents.map((a) => a.agentId)).toEqual(["E2"]);
     ws.close(1000, "done");
@@ -111,7 +152,9 @@ describe("hub names (defect 4)", () => {
 
 describe("live access ends with the key (defect 5), one socket per ticket", () => {
   async function openBoard(ticket: string) {
-    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, { headers: { upgrade: "websocket" } });
+    const res = await checkedFetch(`http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`, {
+      headers: { upgrade: "websocket" },
+    });
     return res;
   }
   async function ticketOf(key: string) {
@@ -137,10 +180,13 @@ describe("live access ends with the key (defect 5), one socket per ticket", () =
     await postData(key, "/api/v1/import/employees", [employee(1, { team: "Day" })]);
     const unused = await ticketOf(key);
     const socket = (await openBoard(await ticketOf(key))).webSocket!;
-    const teamTicket = ((await (await api(key, "/api/v1/live/tickets", { json: { team: "Day" } })).json()) as { ticket: string }).ticket;
+    const teamTicket = (
+      (await (await api(key, "/api/v1/live/tickets", { json: { team: "Day" } })).json()) as { ticket: string }
+    ).ticket;
     const teamSocket = (await openBoard(teamTicket)).webSocket!;
     const otherSocket = (await openBoard(await ticketOf(other.key))).webSocket!;
-    const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+    const closed = (ws: WebSocket) =>
+      new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
     const closes = [closed(socket), closed(teamSocket)];
     let otherClosed = false;
     otherSocket.addEventListener("close", () => {
@@ -148,7 +194,10 @@ describe("live access ends with the key (defect 5), one socket per ticket", () =
     });
     for (const ws of [socket, teamSocket, otherSocket]) ws.accept();
 
-    const res = await checkedFetch(`http://rta.test/api/admin/keys/${id}`, { method: "DELETE", headers: { authorization: "Bearer test-admin-token" } });
+    const res = await checkedFetch(`http://rta.test/api/admin/keys/${id}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer test-admin-token" },
+    });
     expect(res.status).toBe(200);
     expect(await Promise.all(closes)).toEqual([4001, 4001]);
     const late = await openBoard(unused);
@@ -164,21 +213,38 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
     await postData(key, "/api/v1/import/employees", [employee(1, { active: false })]);
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 3 * 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+      {
+        agentId: "E1",
+        start: new Date(now - 3 * 3_600_000).toISOString(),
+        end: new Date(now + 3_600_000).toISOString(),
+        activity: "work",
+      },
     ]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 3 * 3_600_000).toISOString() }]);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: new Date(now - 3 * 3_600_000).toISOString() },
+    ]);
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+      .bind(tenant)
+      .first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
     await runDurableObjectAlarm(stub);
 
     // Available stops counting as in adherence during work. The fan-out lists active employees only.
-    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { rules: { work: ["on_call", "after_call_work"] } } } });
+    const put = await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: { adherence: { rules: { work: ["on_call", "after_call_work"] } } },
+    });
     expect(put.status).toBe(200);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: new Date(now - 60_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "on_call", timestamp: new Date(now - 60_000).toISOString() },
+    ]);
     await runDurableObjectAlarm(stub);
 
     const day = ((await (await api(key, "/api/v1/adherence?agentId=E1")).json()) as any).agents[0];
-    const { results } = await env.DB.prepare("SELECT sum(in_adherence_seconds) AS inside, sum(out_of_adherence_seconds) AS outside FROM adherence_intervals WHERE tenant = ?")
+    const { results } = await env.DB.prepare(
+      `SELECT sum(in_adherence_seconds) AS inside, sum(out_of_adherence_seconds)
+        AS outside FROM adherence_intervals WHERE tenant = ?`,
+    )
       .bind(tenant)
       .all<{ inside: number; outside: number }>();
     // The API and D1 agree: the hours in "available" are out now in both (D1 holds the closed
@@ -201,7 +267,9 @@ describe("unknown keys are rate limited too", () => {
     for (let wave = 0; wave < 11 && !statuses.includes(429); wave++) {
       // Its own client address (Cloudflare sets this header; nothing else in the suite uses this one).
       const responses = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => api(`rta_guess_${wave}_${i}`, "/api/v1/agents", { headers: { "cf-connecting-ip": "203.0.113.9" } })),
+        Array.from({ length: 100 }, (_, i) =>
+          api(`rta_guess_${wave}_${i}`, "/api/v1/agents", { headers: { "cf-connecting-ip": "203.0.113.9" } }),
+        ),
       );
       statuses.push(...responses.map((r) => r.status));
     }
@@ -217,25 +285,40 @@ describe("the board after a lost publish (defect 10)", () => {
     const { tenant, key } = await setup();
     await postData(key, "/api/v1/import/employees", [employee(1, { team: "Day" })]);
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+      .bind(tenant)
+      .first<string>("id"))!;
     const agent = agentStub(env, tenant, agentKey);
     const hub = hubStub(env, tenant);
     // A board is watching: the hub stores and sends every change.
-    const watching = await connect(((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket);
+    const watching = await connect(
+      ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket,
+    );
     await watching.next((m) => m.type === "snapshot");
 
     // A real failure: the hub's table is gone while the change is published.
-    await runInDurableObject(hub, (_instance, state) => state.storage.sql.exec("ALTER TABLE board_rows RENAME TO board_rows_away"));
-    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
+    await runInDurableObject(hub, (_instance, state) =>
+      state.storage.sql.exec("ALTER TABLE board_rows RENAME TO board_rows_away"),
+    );
+    const { body } = await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "break", timestamp: ago(1) },
+    ]);
     expect(body).toMatchObject({ success: true, processed: 1 });
     // The agent has been asked to send its row again.
     let due: number | null = null;
     for (let i = 0; i < 50 && due === null; i++) {
-      due = await runInDurableObject(agent, (_instance, state) => state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'republishAt'").toArray()[0]?.value ?? null).then((v) => (v === null ? null : Number(v)));
+      due = await runInDurableObject(
+        agent,
+        (_instance, state) =>
+          state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'republishAt'").toArray()[0]
+            ?.value ?? null,
+      ).then((v) => (v === null ? null : Number(v)));
       if (due === null) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(due).not.toBeNull();
-    await runInDurableObject(hub, (_instance, state) => state.storage.sql.exec("ALTER TABLE board_rows_away RENAME TO board_rows"));
+    await runInDurableObject(hub, (_instance, state) =>
+      state.storage.sql.exec("ALTER TABLE board_rows_away RENAME TO board_rows"),
+    );
 
     // Resending the event is skipped and publishes nothing; the agent's alarm sends the row.
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
@@ -261,7 +344,9 @@ describe("browsing history (defect 7)", () => {
       expect(res.status).toBe(200);
     }
     expect((await api(key, "/api/v1/agents")).status).toBe(200);
-    const { body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
+    const { body } = await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "break", timestamp: ago(1) },
+    ]);
     expect(body).toEqual({ success: true, processed: 1, skipped: 0, errors: [] });
   }, 60_000);
 });

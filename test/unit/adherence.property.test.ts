@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { computeDay, dayWindow, liveStatus } from "../../src/domain/adherence.ts";
 import type { AdherenceException, DayAdherence, LiveStatus, Span } from "../../src/domain/adherence.ts";
 import { ACTIVITIES, AGENT_STATES, DEFAULT_RULES, WORK_STATES } from "../../src/domain/model.ts";
-import type { Activity, AdherenceFlag, AdherenceRules, AgentState, NeutralRules, ScheduleSegment, StateEvent } from "../../src/domain/model.ts";
+import type {
+  Activity,
+  AdherenceFlag,
+  AdherenceRules,
+  AgentState,
+  NeutralRules,
+  ScheduleSegment,
+  StateEvent,
+} from "../../src/domain/model.ts";
 import { intervalStarts } from "../../src/domain/time.ts";
 
 const MINUTE = 60_000;
@@ -29,7 +37,10 @@ function eventArb(instant: fc.Arbitrary<number>): fc.Arbitrary<StateEvent> {
     {
       ts: instant,
       // null: the event's vendor code is unmapped (neutral).
-      state: fc.oneof({ arbitrary: fc.constantFrom(...AGENT_STATES), weight: 4 }, { arbitrary: fc.constant(null), weight: 1 }),
+      state: fc.oneof(
+        { arbitrary: fc.constantFrom(...AGENT_STATES), weight: 4 },
+        { arbitrary: fc.constant(null), weight: 1 },
+      ),
       source: fc.constantFrom("native", "injixo:1", "injixo:2"),
       acdStateCode: fc.constantFrom(null, "A", "B"),
       reasonCode: fc.constantFrom(null, "1", "2"),
@@ -41,13 +52,21 @@ function eventArb(instant: fc.Arbitrary<number>): fc.Arbitrary<StateEvent> {
 
 // Any states neutral for any activity, overlapping the rules or not (in wins), or none at all.
 const neutralArb: fc.Arbitrary<NeutralRules | undefined> = fc.option(
-  fc.record(Object.fromEntries(ACTIVITIES.map((activity) => [activity, fc.subarray([...AGENT_STATES], { maxLength: 4 })])) as Record<Activity, fc.Arbitrary<AgentState[]>>),
+  fc.record(
+    Object.fromEntries(
+      ACTIVITIES.map((activity) => [activity, fc.subarray([...AGENT_STATES], { maxLength: 4 })]),
+    ) as Record<Activity, fc.Arbitrary<AgentState[]>>,
+  ),
   { nil: undefined, freq: 3 },
 );
 
 function segmentArb(instant: fc.Arbitrary<number>, unit: number): fc.Arbitrary<ScheduleSegment> {
   return fc
-    .record({ start: instant, length: fc.integer({ min: 1, max: (10 * HOUR) / unit }), activity: fc.constantFrom(...ACTIVITIES) })
+    .record({
+      start: instant,
+      length: fc.integer({ min: 1, max: (10 * HOUR) / unit }),
+      activity: fc.constantFrom(...ACTIVITIES),
+    })
     .map(({ start, length, activity }) => ({ start, end: start + length * unit, activity }));
 }
 
@@ -58,7 +77,11 @@ interface Scenario {
   now: number;
 }
 
-function scenarioArb(instant: fc.Arbitrary<number>, segmentStart: fc.Arbitrary<number>, unit: number): fc.Arbitrary<Scenario> {
+function scenarioArb(
+  instant: fc.Arbitrary<number>,
+  segmentStart: fc.Arbitrary<number>,
+  unit: number,
+): fc.Arbitrary<Scenario> {
   return fc.record({
     events: fc.array(eventArb(instant), { maxLength: 40 }),
     segments: fc.array(segmentArb(segmentStart, unit), { maxLength: 8 }),
@@ -71,7 +94,11 @@ const minuteScenario = fc.oneof(
   scenarioArb(minuteInstant, minuteInstant, MINUTE),
   scenarioArb(quarterInstant, hourInstant, HOUR),
 );
-const anyScenario = fc.oneof(minuteScenario, scenarioArb(msInstant, msInstant, 1), scenarioArb(burstInstant, burstInstant, 250));
+const anyScenario = fc.oneof(
+  minuteScenario,
+  scenarioArb(msInstant, msInstant, 1),
+  scenarioArb(burstInstant, burstInstant, 250),
+);
 
 const rulesWithTrainingMeetings: AdherenceRules = { ...DEFAULT_RULES, meeting: ["meeting", "training"] };
 
@@ -100,7 +127,14 @@ function live(scenario: Scenario, events = scenario.events): LiveStatus {
   });
 }
 
-const TOTAL_KEYS = ["scheduledSeconds", "inAdherenceSeconds", "outOfAdherenceSeconds", "neutralSeconds", "scheduledWorkSeconds", "workStateSeconds"] as const;
+const TOTAL_KEYS = [
+  "scheduledSeconds",
+  "inAdherenceSeconds",
+  "outOfAdherenceSeconds",
+  "neutralSeconds",
+  "scheduledWorkSeconds",
+  "workStateSeconds",
+] as const;
 
 /** Whole seconds between two instants, each floored (as the engine counts). */
 const wholeSeconds = (start: number, end: number) => Math.floor(end / 1000) - Math.floor(start / 1000);
@@ -156,7 +190,10 @@ describe("order independence", () => {
     fc.assert(
       fc.property(anyScenario, fc.gen(), (scenario, g) => {
         const twins = g(fc.subarray, scenario.events).map((event) => {
-          const field: keyof typeof variants = g(fc.constantFrom, ...(Object.keys(variants) as (keyof typeof variants)[]));
+          const field: keyof typeof variants = g(
+            fc.constantFrom,
+            ...(Object.keys(variants) as (keyof typeof variants)[]),
+          );
           return { ...event, [field]: g(fc.constantFrom, ...variants[field]) } as StateEvent;
         });
         const withTwins = [...scenario.events, ...twins];
@@ -172,7 +209,10 @@ describe("order independence", () => {
     fc.assert(
       fc.property(anyScenario, fc.gen(), (scenario, g) => {
         const n = scenario.events.length;
-        const cuts = n < 2 ? [] : g(() => fc.uniqueArray(fc.integer({ min: 1, max: n - 1 }), { maxLength: 5 })).sort((a, b) => a - b);
+        const cuts =
+          n < 2
+            ? []
+            : g(() => fc.uniqueArray(fc.integer({ min: 1, max: n - 1 }), { maxLength: 5 })).sort((a, b) => a - b);
         const chunks = [0, ...cuts].map((from, index) => scenario.events.slice(from, cuts[index] ?? n));
         const reordered = g(fc.shuffledSubarray, chunks, { minLength: chunks.length, maxLength: chunks.length }).flat();
         expect(day(scenario, reordered)).toEqual(day(scenario));
@@ -184,7 +224,10 @@ describe("order independence", () => {
   it("gives identical results for any permutation of the segments, even with same-extent twins", () => {
     fc.assert(
       fc.property(anyScenario, fc.gen(), (scenario, g) => {
-        const twins = g(fc.subarray, scenario.segments).map((segment) => ({ ...segment, activity: g(fc.constantFrom, ...ACTIVITIES) }));
+        const twins = g(fc.subarray, scenario.segments).map((segment) => ({
+          ...segment,
+          activity: g(fc.constantFrom, ...ACTIVITIES),
+        }));
         const withTwins = { ...scenario, segments: [...scenario.segments, ...twins] };
         const n = withTwins.segments.length;
         const segments = g(fc.shuffledSubarray, withTwins.segments, { minLength: n, maxLength: n });
@@ -201,8 +244,12 @@ describe("invariants", () => {
     fc.assert(
       fc.property(anyScenario, (scenario) => {
         const result = day(scenario);
-        expect(result.inAdherenceSeconds + result.outOfAdherenceSeconds + result.neutralSeconds).toBe(result.scheduledSeconds);
-        expect(result.exceptions.reduce((total, exception) => total + exception.seconds, 0)).toBe(result.outOfAdherenceSeconds);
+        expect(result.inAdherenceSeconds + result.outOfAdherenceSeconds + result.neutralSeconds).toBe(
+          result.scheduledSeconds,
+        );
+        expect(result.exceptions.reduce((total, exception) => total + exception.seconds, 0)).toBe(
+          result.outOfAdherenceSeconds,
+        );
         expect(result.scheduledWorkSeconds).toBeLessThanOrEqual(result.scheduledSeconds);
       }),
     );
@@ -216,7 +263,9 @@ describe("invariants", () => {
           expect(result.intervals.reduce((total, interval) => total + interval[key], 0)).toBe(result[key]);
         }
         for (const interval of result.intervals) {
-          expect(interval.inAdherenceSeconds + interval.outOfAdherenceSeconds + interval.neutralSeconds).toBe(interval.scheduledSeconds);
+          expect(interval.inAdherenceSeconds + interval.outOfAdherenceSeconds + interval.neutralSeconds).toBe(
+            interval.scheduledSeconds,
+          );
           expect(interval.scheduledSeconds > 0 || interval.workStateSeconds > 0).toBe(true);
         }
       }),
@@ -239,7 +288,12 @@ describe("invariants", () => {
           const next = result.spans[index + 1];
           if (next === undefined) return;
           expect(next.start).toBe(span.end);
-          expect([next.activity, next.state, next.unmapped, next.adherence]).not.toEqual([span.activity, span.state, span.unmapped, span.adherence]);
+          expect([next.activity, next.state, next.unmapped, next.adherence]).not.toEqual([
+            span.activity,
+            span.state,
+            span.unmapped,
+            span.adherence,
+          ]);
         });
         for (const span of result.spans.filter((span) => span.unmapped)) {
           expect(span.state).toBeNull();
@@ -268,7 +322,9 @@ describe("invariants", () => {
     fc.assert(
       fc.property(anyScenario, (scenario) => {
         const result = day(scenario);
-        expect(result.exceptions.map(({ ongoing: _, ...exception }) => exception)).toEqual(exceptionsFromSpans(result.spans));
+        expect(result.exceptions.map(({ ongoing: _, ...exception }) => exception)).toEqual(
+          exceptionsFromSpans(result.spans),
+        );
         for (const [index, exception] of result.exceptions.entries()) {
           expect(exception.seconds).toBeGreaterThanOrEqual(1);
           const next = result.exceptions[index + 1];
@@ -280,7 +336,10 @@ describe("invariants", () => {
         const { start: windowStart, end: windowEnd } = result.window;
         const ongoing = result.exceptions.filter((exception) => exception.ongoing);
         const liveRunInWindow =
-          status.outSince !== null && scenario.now > windowStart && scenario.now <= windowEnd && wholeSeconds(Math.max(status.outSince, windowStart), scenario.now) >= 1;
+          status.outSince !== null &&
+          scenario.now > windowStart &&
+          scenario.now <= windowEnd &&
+          wholeSeconds(Math.max(status.outSince, windowStart), scenario.now) >= 1;
         expect(ongoing).toHaveLength(liveRunInWindow ? 1 : 0);
         if (liveRunInWindow) {
           expect(ongoing[0]).toBe(result.exceptions.at(-1));
@@ -316,7 +375,10 @@ function referenceActivity(segments: readonly ScheduleSegment[], t: number): Act
 /** offline before everything else at one instant, then unmapped: the last one of an instant is in effect. */
 const referencePrecedence = (state: string | null | undefined) => (state === "offline" ? 0 : state == null ? 1 : 2);
 
-/** The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (offline, then unmapped, first). */
+/**
+ * The event in effect at t: the latest, and of simultaneous ones the last in a fixed order (offline, then unmapped,
+ * first).
+ */
 function referenceEvent(events: readonly StateEvent[], t: number): StateEvent | undefined {
   const past = events
     .filter((event) => event.ts <= t)
@@ -339,7 +401,11 @@ function referenceKey(event: StateEvent | undefined): string | null {
   return event.state ?? `unmapped ${event.source ?? "-"} ${event.acdStateCode ?? "-"} ${event.reasonCode ?? "-"}`;
 }
 
-function referenceFlag(activity: Activity | null, event: StateEvent | undefined, neutral: NeutralRules | undefined): AdherenceFlag {
+function referenceFlag(
+  activity: Activity | null,
+  event: StateEvent | undefined,
+  neutral: NeutralRules | undefined,
+): AdherenceFlag {
   if (activity === null) return "unscheduled";
   if (event !== undefined && event.state === null) return "neutral";
   const state = event?.state ?? "offline";
@@ -352,7 +418,14 @@ describe("agreement with a minute-by-minute reference", () => {
     fc.assert(
       fc.property(minuteScenario, (scenario) => {
         const result = day(scenario);
-        const expected = { scheduledSeconds: 0, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, neutralSeconds: 0, scheduledWorkSeconds: 0, workStateSeconds: 0 };
+        const expected = {
+          scheduledSeconds: 0,
+          inAdherenceSeconds: 0,
+          outOfAdherenceSeconds: 0,
+          neutralSeconds: 0,
+          scheduledWorkSeconds: 0,
+          workStateSeconds: 0,
+        };
         const countedEnd = Math.min(result.window.end, scenario.now);
         for (let t = result.window.start; t < countedEnd; t += MINUTE) {
           const activity = referenceActivity(scenario.segments, t);
@@ -367,7 +440,9 @@ describe("agreement with a minute-by-minute reference", () => {
         }
         expect(result).toMatchObject(expected);
         const considered = expected.scheduledSeconds - expected.neutralSeconds;
-        expect(result.adherencePct).toBe(considered === 0 ? null : Math.round((expected.inAdherenceSeconds * 10_000) / considered) / 100);
+        expect(result.adherencePct).toBe(
+          considered === 0 ? null : Math.round((expected.inAdherenceSeconds * 10_000) / considered) / 100,
+        );
       }),
     );
   });
@@ -382,7 +457,13 @@ describe("agreement with a minute-by-minute reference", () => {
         let outSince: number | null = null;
         if (flag === "out") {
           outSince = now;
-          while (referenceFlag(referenceActivity(segments, outSince - MINUTE), referenceEvent(events, outSince - MINUTE), neutral) === "out") {
+          while (
+            referenceFlag(
+              referenceActivity(segments, outSince - MINUTE),
+              referenceEvent(events, outSince - MINUTE),
+              neutral,
+            ) === "out"
+          ) {
             outSince -= MINUTE;
           }
         }
@@ -424,11 +505,16 @@ describe("agreement with a millisecond reference around a burst", () => {
   const to = shiftStart + 12_000;
   const burstScenario: fc.Arbitrary<Scenario> = fc
     .record({
-      events: fc.array(eventArb(fc.integer({ min: -1_000, max: 9_000 }).map((ms) => shiftStart + ms)), { maxLength: 14 }),
+      events: fc.array(eventArb(fc.integer({ min: -1_000, max: 9_000 }).map((ms) => shiftStart + ms)), {
+        maxLength: 14,
+      }),
       breakAt: fc.integer({ min: 0, max: 8_000 }),
       breakFor: fc.integer({ min: 1, max: 2_000 }),
       neutral: neutralArb,
-      now: fc.oneof(fc.integer({ min: -500, max: 11_000 }).map((ms) => shiftStart + ms), fc.constant(BASE + 2 * DAY)),
+      now: fc.oneof(
+        fc.integer({ min: -500, max: 11_000 }).map((ms) => shiftStart + ms),
+        fc.constant(BASE + 2 * DAY),
+      ),
       // Now exactly at an event is where a run starts at now.
       nowAtEvent: fc.option(fc.nat(), { freq: 2 }),
     })
@@ -459,7 +545,13 @@ describe("agreement with a millisecond reference around a burst", () => {
       fc.property(burstScenario, (scenario) => {
         const flags: AdherenceFlag[] = [];
         for (let t = from; t < to; t++) {
-          flags.push(referenceFlag(referenceActivity(scenario.segments, t), referenceEvent(scenario.events, t), scenario.neutral));
+          flags.push(
+            referenceFlag(
+              referenceActivity(scenario.segments, t),
+              referenceEvent(scenario.events, t),
+              scenario.neutral,
+            ),
+          );
         }
         const out = flags.map((flag) => flag === "out");
         const flagAt = (t: number): AdherenceFlag => (t >= from && t < to ? flags[t - from]! : "unscheduled");
@@ -467,7 +559,8 @@ describe("agreement with a millisecond reference around a burst", () => {
 
         // A whole second counts for what held during its last millisecond (instants are floored).
         const seconds = { in: 0, out: 0, neutral: 0, unscheduled: 0 };
-        for (let boundary = Math.ceil((from + 1) / 1000) * 1000; boundary <= countedEnd; boundary += 1000) seconds[flagAt(boundary - 1)]++;
+        for (let boundary = Math.ceil((from + 1) / 1000) * 1000; boundary <= countedEnd; boundary += 1000)
+          seconds[flagAt(boundary - 1)]++;
         const result = day(scenario);
         expect(result).toMatchObject({
           scheduledSeconds: seconds.in + seconds.out + seconds.neutral,

@@ -12,8 +12,14 @@ import type { HistoricalRecord } from "../../src/domain/imports.ts";
 const utc = (iso: string) => Date.parse(iso);
 const UTC_15 = { timeZone: "UTC", intervalMinutes: 15 } as const;
 
-function native(records: Array<Partial<HistoricalRecord>>, clock: { timeZone: string; intervalMinutes: 15 | 30 } = UTC_15) {
-  const indexed = records.map((r, index) => ({ index, value: { date: "2026-11-20", interval: "08:00", volume: 10, aht: 240, queue: "", ...r } as HistoricalRecord }));
+function native(
+  records: Array<Partial<HistoricalRecord>>,
+  clock: { timeZone: string; intervalMinutes: 15 | 30 } = UTC_15,
+) {
+  const indexed = records.map((r, index) => ({
+    index,
+    value: { date: "2026-11-20", interval: "08:00", volume: 10, aht: 240, queue: "", ...r } as HistoricalRecord,
+  }));
   return nativeContactIntervals(indexed, clock);
 }
 
@@ -39,7 +45,9 @@ function canonical(overrides: Partial<ContactInterval> = {}): ContactInterval {
 
 describe("nativeContactIntervals", () => {
   it("maps volume to offered and handled, aht × volume to handleSeconds, and knows nothing of abandons", () => {
-    const { records, errors } = native([{ interval: "08:15", volume: 12, aht: 240.5, queue: "sales", channel: "voice" }]);
+    const { records, errors } = native([
+      { interval: "08:15", volume: 12, aht: 240.5, queue: "sales", channel: "voice" },
+    ]);
     expect(errors).toEqual([]);
     expect(records).toEqual([
       {
@@ -78,11 +86,17 @@ describe("nativeContactIntervals", () => {
       ],
       { timeZone: "Europe/Berlin", intervalMinutes: 30 },
     );
-    expect(records.map((r) => r.value.intervalStart)).toEqual([utc("2026-11-20T07:00:00Z"), utc("2026-06-30T22:30:00Z")]);
+    expect(records.map((r) => r.value.intervalStart)).toEqual([
+      utc("2026-11-20T07:00:00Z"),
+      utc("2026-06-30T22:30:00Z"),
+    ]);
   });
 
   it("refuses an interval off the tenant's grid with the native message, keeping the others", () => {
-    const { records, errors } = native([{ interval: "08:07" }, { interval: "08:15" }, { interval: "08:30" }], { timeZone: "UTC", intervalMinutes: 30 });
+    const { records, errors } = native([{ interval: "08:07" }, { interval: "08:15" }, { interval: "08:30" }], {
+      timeZone: "UTC",
+      intervalMinutes: 30,
+    });
     expect(errors).toEqual([
       { index: 0, field: "interval", error: "interval 08:07 is not the start of a 30-minute interval" },
       { index: 1, field: "interval", error: "interval 08:15 is not the start of a 30-minute interval" },
@@ -92,13 +106,34 @@ describe("nativeContactIntervals", () => {
 
   it("refuses a wall time the clock skips, and maps a repeated one to its first occurrence", () => {
     const clock = { timeZone: "America/New_York", intervalMinutes: 15 } as const;
-    const spring = native([{ date: "2026-03-08", interval: "02:15" }, { date: "2026-03-08", interval: "03:00" }], clock);
-    expect(spring.errors).toEqual([{ index: 0, field: "interval", error: "interval 02:15 does not exist on 2026-03-08 in America/New_York (the clock skips it)" }]);
+    const spring = native(
+      [
+        { date: "2026-03-08", interval: "02:15" },
+        { date: "2026-03-08", interval: "03:00" },
+      ],
+      clock,
+    );
+    expect(spring.errors).toEqual([
+      {
+        index: 0,
+        field: "interval",
+        error: "interval 02:15 does not exist on 2026-03-08 in America/New_York (the clock skips it)",
+      },
+    ]);
     expect(spring.records[0]!.value.intervalStart).toBe(utc("2026-03-08T07:00:00Z"));
 
-    const autumn = native([{ date: "2026-11-01", interval: "01:30" }, { date: "2026-11-01", interval: "02:00" }], clock);
+    const autumn = native(
+      [
+        { date: "2026-11-01", interval: "01:30" },
+        { date: "2026-11-01", interval: "02:00" },
+      ],
+      clock,
+    );
     expect(autumn.errors).toEqual([]);
-    expect(autumn.records.map((r) => r.value.intervalStart)).toEqual([utc("2026-11-01T05:30:00Z"), utc("2026-11-01T07:00:00Z")]);
+    expect(autumn.records.map((r) => r.value.intervalStart)).toEqual([
+      utc("2026-11-01T05:30:00Z"),
+      utc("2026-11-01T07:00:00Z"),
+    ]);
   });
 });
 
@@ -118,7 +153,16 @@ describe("contactIntervalProblem", () => {
   it("accepts a full record and one whose source knows only some counts", () => {
     expect(contactIntervalProblem(canonical())).toBeNull();
     expect(
-      contactIntervalProblem(canonical({ notHandled: null, holdSeconds: null, serviceLevelPct: null, outboundContacts: null, outboundSeconds: null, queueName: undefined })),
+      contactIntervalProblem(
+        canonical({
+          notHandled: null,
+          holdSeconds: null,
+          serviceLevelPct: null,
+          outboundContacts: null,
+          outboundSeconds: null,
+          queueName: undefined,
+        }),
+      ),
     ).toBeNull();
   });
 
@@ -143,7 +187,10 @@ describe("contactIntervalProblem", () => {
 
 describe("readRange", () => {
   it("takes dates in the tenant's zone: from its start, to the end of the to date", () => {
-    expect(readRange({ from: "2026-11-20", to: "2026-11-20" }, "UTC")).toEqual({ from: utc("2026-11-20T00:00:00Z"), to: utc("2026-11-21T00:00:00Z") });
+    expect(readRange({ from: "2026-11-20", to: "2026-11-20" }, "UTC")).toEqual({
+      from: utc("2026-11-20T00:00:00Z"),
+      to: utc("2026-11-21T00:00:00Z"),
+    });
     expect(readRange({ from: "2026-11-20", to: "2026-11-21" }, "Europe/Berlin")).toEqual({
       from: utc("2026-11-19T23:00:00Z"),
       to: utc("2026-11-21T23:00:00Z"),
@@ -158,18 +205,36 @@ describe("readRange", () => {
   });
 
   it("names the missing or malformed end", () => {
-    expect(readRange({ to: "2026-11-20" }, "UTC")).toMatchObject({ field: "from", error: expect.stringContaining("Missing query parameter: from") });
+    expect(readRange({ to: "2026-11-20" }, "UTC")).toMatchObject({
+      field: "from",
+      error: expect.stringContaining("Missing query parameter: from"),
+    });
     expect(readRange({ from: "2026-11-20" }, "UTC")).toMatchObject({ field: "to" });
-    expect(readRange({ from: "2026-02-30", to: "2026-03-02" }, "UTC")).toMatchObject({ field: "from", error: expect.stringContaining("Invalid from: 2026-02-30") });
-    expect(readRange({ from: "2026-11-20", to: "2026-11-21T08:00:00" }, "UTC")).toMatchObject({ field: "to", error: expect.stringContaining("Invalid to") });
-    expect(readRange({ from: "2026-11-21", to: "2026-11-20" }, "UTC")).toEqual({ field: "to", error: "to must be after from" });
+    expect(readRange({ from: "2026-02-30", to: "2026-03-02" }, "UTC")).toMatchObject({
+      field: "from",
+      error: expect.stringContaining("Invalid from: 2026-02-30"),
+    });
+    expect(readRange({ from: "2026-11-20", to: "2026-11-21T08:00:00" }, "UTC")).toMatchObject({
+      field: "to",
+      error: expect.stringContaining("Invalid to"),
+    });
+    expect(readRange({ from: "2026-11-21", to: "2026-11-20" }, "UTC")).toEqual({
+      field: "to",
+      error: "to must be after from",
+    });
   });
 
-  it(`spans at most ${MAX_READ_DAYS} days, counted in calendar days for dates (a DST change makes no difference)`, () => {
+  const days = `${MAX_READ_DAYS} days`;
+  it(`spans at most ${days}, counted in calendar days for dates (a DST change makes no difference)`, () => {
     // 2026-10-01 … 2026-12-31 is 92 days and contains New York's fall-back day (25 h).
     expect(readRange({ from: "2026-10-01", to: "2026-12-31" }, "America/New_York")).not.toHaveProperty("error");
-    expect(readRange({ from: "2026-10-01", to: "2027-01-01" }, "America/New_York")).toMatchObject({ field: "to", error: "The range spans more than 92 days: split the request" });
+    expect(readRange({ from: "2026-10-01", to: "2027-01-01" }, "America/New_York")).toMatchObject({
+      field: "to",
+      error: "The range spans more than 92 days: split the request",
+    });
     expect(readRange({ from: "2026-01-01T00:00:00Z", to: "2026-04-03T00:00:00Z" }, "UTC")).not.toHaveProperty("error");
-    expect(readRange({ from: "2026-01-01T00:00:00Z", to: "2026-04-03T00:00:01Z" }, "UTC")).toMatchObject({ field: "to" });
+    expect(readRange({ from: "2026-01-01T00:00:00Z", to: "2026-04-03T00:00:01Z" }, "UTC")).toMatchObject({
+      field: "to",
+    });
   });
 });

@@ -5,7 +5,10 @@ const dated = (...dates: string[]) => dates.map((date) => ({ date }));
 
 describe("consecutiveRuns", () => {
   it("splits dated items into runs of consecutive dates, across months and years", () => {
-    const runs = consecutiveRuns(dated("2025-12-30", "2025-12-31", "2026-01-01", "2026-01-03", "2026-02-28", "2026-03-01"), 31);
+    const runs = consecutiveRuns(
+      dated("2025-12-30", "2025-12-31", "2026-01-01", "2026-01-03", "2026-02-28", "2026-03-01"),
+      31,
+    );
     expect(runs.map((run) => run.map((d) => d.date))).toEqual([
       ["2025-12-30", "2025-12-31", "2026-01-01"],
       ["2026-01-03"],

@@ -58,20 +58,33 @@ describe("isWellFormed", () => {
 
   it("agrees with String.prototype.isWellFormed", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 8 }), fc.array(fc.integer({ min: 0xd800, max: 0xdfff }), { maxLength: 2 }), (s, units) => {
-        const text = s + String.fromCharCode(...units);
-        expect(isWellFormed(text)).toBe((text as unknown as { isWellFormed(): boolean }).isWellFormed());
-      }),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 8 }),
+        fc.array(fc.integer({ min: 0xd800, max: 0xdfff }), { maxLength: 2 }),
+        (s, units) => {
+          const text = s + String.fromCharCode(...units);
+          expect(isWellFormed(text)).toBe((text as unknown as { isWellFormed(): boolean }).isWellFormed());
+        },
+      ),
     );
   });
 });
 
 describe("kinds", () => {
   it("knows the named kinds and per-source ids", () => {
-    for (const kind of ["email", "employeeId", "phone", "username", "systemUsername", "crmUsername", "source:injixo:1234"]) {
+    for (const kind of [
+      "email",
+      "employeeId",
+      "phone",
+      "username",
+      "systemUsername",
+      "crmUsername",
+      "source:injixo:1234",
+    ]) {
       expect(isIdentifierKind(kind), kind).toBe(true);
     }
-    for (const kind of ["fax", "Email", "source:", "source: x", "", "injixo:1234"]) expect(isIdentifierKind(kind), kind).toBe(false);
+    for (const kind of ["fax", "Email", "source:", "source: x", "", "injixo:1234"])
+      expect(isIdentifierKind(kind), kind).toBe(false);
     expect(sourceKind(" injixo:1234 ")).toBe("source:injixo:1234");
   });
 
@@ -95,7 +108,15 @@ describe("employee records with identifiers", () => {
 
   it("takes kinds and sources, values as strings or numbers", () => {
     const { valid, errors } = validateRecords(employeeRecord, [
-      { ...base, employeeId: "ÄB-1", identifiers: [{ kind: "phone", value: 4678 }, { source: "injixo:1234", value: " X-9 " }, { kind: "crmUsername", value: "ann.l" }] },
+      {
+        ...base,
+        employeeId: "ÄB-1",
+        identifiers: [
+          { kind: "phone", value: 4678 },
+          { source: "injixo:1234", value: " X-9 " },
+          { kind: "crmUsername", value: "ann.l" },
+        ],
+      },
       base,
     ]);
     expect(errors).toEqual([]);
@@ -115,13 +136,27 @@ describe("employee records with identifiers", () => {
   });
 
   it("lists an identifier a record names twice once", () => {
-    const [record] = validateRecords(employeeRecord, [{ ...base, identifiers: [{ kind: "phone", value: "12" }, { kind: "phone", value: 12 }] }]).valid;
+    const [record] = validateRecords(employeeRecord, [
+      {
+        ...base,
+        identifiers: [
+          { kind: "phone", value: "12" },
+          { kind: "phone", value: 12 },
+        ],
+      },
+    ]).valid;
     expect(employeeIdentifiers(record!.value).map((i) => i.kind)).toEqual(["email", "phone"]);
   });
 
   it("refuses bad entries per record, naming the field", () => {
     const data = [
-      { ...base, identifiers: [{ kind: "phone", value: "1" }, { kind: "fax", value: "2" }] },
+      {
+        ...base,
+        identifiers: [
+          { kind: "phone", value: "1" },
+          { kind: "fax", value: "2" },
+        ],
+      },
       { ...base, identifiers: [{ value: "2" }] },
       { ...base, identifiers: [{ kind: "phone", source: "injixo:1", value: "2" }] },
       { ...base, identifiers: [{ kind: "phone" }] },
@@ -138,15 +173,33 @@ describe("employee records with identifiers", () => {
     const { valid, errors } = validateRecords(employeeRecord, data);
     expect(valid).toEqual([]);
     expect(errors.map(({ index, field, error }) => ({ index, field, error }))).toEqual([
-      { index: 0, field: "identifiers.1.kind", error: "Unknown identifier kind: fax (expected phone, username, systemUsername, crmUsername; or a source instead of a kind)" },
-      { index: 1, field: "identifiers.0.kind", error: "An identifier needs a kind (phone, username, systemUsername, crmUsername) or a source" },
+      {
+        index: 0,
+        field: "identifiers.1.kind",
+        error:
+          "Unknown identifier kind: fax (expected phone, username, " +
+          "systemUsername, crmUsername; or a source instead of a kind)",
+      },
+      {
+        index: 1,
+        field: "identifiers.0.kind",
+        error: "An identifier needs a kind (phone, username, systemUsername, crmUsername) or a source",
+      },
       { index: 2, field: "identifiers.0.kind", error: "An identifier has either a kind or a source, not both" },
       { index: 3, field: "identifiers.0.value", error: "identifier value is missing" },
       { index: 4, field: "identifiers.0.value", error: "identifier value must not be empty" },
-      { index: 5, field: "identifiers.0.value", error: "identifier value is not well-formed Unicode (it contains a lone surrogate)" },
+      {
+        index: 5,
+        field: "identifiers.0.value",
+        error: "identifier value is not well-formed Unicode (it contains a lone surrogate)",
+      },
       { index: 6, field: "identifiers.0.source", error: "identifier source must not be empty" },
       { index: 7, field: "identifiers", error: "identifiers must be an array of { kind, value } or { source, value }" },
-      { index: 8, field: "identifiers.0", error: "Each identifier must be an object: { kind, value } or { source, value }" },
+      {
+        index: 8,
+        field: "identifiers.0",
+        error: "Each identifier must be an object: { kind, value } or { source, value }",
+      },
       { index: 9, field: "identifiers.0.kind", error: "email is a field of its own, not an entry of identifiers" },
       { index: 10, field: "employeeId", error: "employeeId is not well-formed Unicode (it contains a lone surrogate)" },
       { index: 11, field: "identifiers", error: "identifiers may list at most 20 entries" },

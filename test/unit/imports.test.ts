@@ -22,7 +22,16 @@ describe("parseTimestamp", () => {
   });
 
   it("refuses timestamps without a zone and impossible dates or times", () => {
-    for (const bad of ["2026-11-22T09:30:00", "2026-11-22", "2026-02-30T10:00:00Z", "2026-11-22T24:00:00Z", "2026-11-22T09:60:00Z", "1732267800", "yesterday", ""]) {
+    for (const bad of [
+      "2026-11-22T09:30:00",
+      "2026-11-22",
+      "2026-02-30T10:00:00Z",
+      "2026-11-22T24:00:00Z",
+      "2026-11-22T09:60:00Z",
+      "1732267800",
+      "yesterday",
+      "",
+    ]) {
       expect(parseTimestamp(bad), bad).toBeNull();
     }
   });
@@ -40,7 +49,12 @@ describe("validateRecords", () => {
     ];
     const { valid, errors } = validateRecords(agentStateRecord, data);
     expect(valid.map((r) => r.index)).toEqual([0, 3]);
-    expect(valid[1]!.value).toEqual({ agentId: "42", state: "on_call", timestamp: Date.UTC(2026, 10, 22, 9, 31), queue: "sales" });
+    expect(valid[1]!.value).toEqual({
+      agentId: "42",
+      state: "on_call",
+      timestamp: Date.UTC(2026, 10, 22, 9, 31),
+      queue: "sales",
+    });
     expect(errors).toEqual([
       { index: 1, field: "state", error: "Unknown state: CUSTOM_STATE", data: data[1] },
       { index: 2, error: "Each record must be a JSON object", data: null },
@@ -54,8 +68,23 @@ describe("validateRecords", () => {
       { email: " Ann.Lee@Example.COM ", firstName: " Ann ", lastName: "Lee", employeeId: 1001 },
       { email: "nope", firstName: "A", lastName: "B" },
     ]);
-    expect(valid[0]!.value).toEqual({ email: "ann.lee@example.com", firstName: "Ann", lastName: "Lee", employeeId: "1001", skills: [], role: "agent", active: true });
-    expect(errors).toEqual([{ index: 1, field: "email", error: "Invalid email format", data: { email: "nope", firstName: "A", lastName: "B" } }]);
+    expect(valid[0]!.value).toEqual({
+      email: "ann.lee@example.com",
+      firstName: "Ann",
+      lastName: "Lee",
+      employeeId: "1001",
+      skills: [],
+      role: "agent",
+      active: true,
+    });
+    expect(errors).toEqual([
+      {
+        index: 1,
+        field: "email",
+        error: "Invalid email format",
+        data: { email: "nope", firstName: "A", lastName: "B" },
+      },
+    ]);
   });
 
   it("checks historical rows: date, HH:MM, whole non-negative volume, channel", () => {
@@ -67,7 +96,11 @@ describe("validateRecords", () => {
     ];
     const { valid, errors } = validateRecords(historicalRecord, rows);
     expect(valid[0]!.value).toEqual({ date: "2026-11-20", interval: "08:15", volume: 4, aht: 180.5, queue: "" });
-    expect(errors.map((e) => e.error)).toEqual(["Invalid interval: expected HH:MM", "volume must be a whole number of contacts", "aht must be a number of seconds"]);
+    expect(errors.map((e) => e.error)).toEqual([
+      "Invalid interval: expected HH:MM",
+      "volume must be a whole number of contacts",
+      "aht must be a number of seconds",
+    ]);
   });
 
   it("checks schedule segments: order, length and activity (case-insensitive)", () => {
@@ -88,8 +121,12 @@ describe("event time and interval checks", () => {
     expect(eventTimeProblem(now + 60_000, now, 400)).toBeNull();
     expect(eventTimeProblem(now - 399 * 86_400_000, now, 400)).toBeNull();
     expect(eventTimeProblem(now + 6 * 60_000, now, 400)).toBe("Invalid timestamp: more than 5 minutes in the future");
-    expect(eventTimeProblem(now - 401 * 86_400_000, now, 400)).toBe("Invalid timestamp: older than the retention period (400 days)");
-    expect(eventTimeProblem(now - 32 * 86_400_000, now, 31)).toBe("Invalid timestamp: older than the retention period (31 days)");
+    expect(eventTimeProblem(now - 401 * 86_400_000, now, 400)).toBe(
+      "Invalid timestamp: older than the retention period (400 days)",
+    );
+    expect(eventTimeProblem(now - 32 * 86_400_000, now, 31)).toBe(
+      "Invalid timestamp: older than the retention period (31 days)",
+    );
   });
 
   it("knows interval starts for 15 and 30 minute intervals", () => {

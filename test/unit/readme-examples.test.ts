@@ -45,7 +45,7 @@ describe("the examples of a Markdown text", () => {
       "```sh",
       "# a comment that isn't a command",
       'curl -s "$BASE/x" -H "A: b" -d \'{"a":',
-      '  1}\'   # the body\'s end',
+      "  1}'   # the body's end",
       '# → 201 {"a":1,',
       '#        "b":[2]}',
       "# Prose after the answer.",

@@ -5,42 +5,82 @@ import { mergeSettings, settingsPatch } from "../../src/domain/settings.ts";
 
 describe("settings patch", () => {
   it("merges only what is sent; rules per activity", () => {
-    const patch = v.parse(settingsPatch, { timeZone: "Europe/Berlin", adherence: { rules: { lunch: ["lunch", "break"] } } });
+    const patch = v.parse(settingsPatch, {
+      timeZone: "Europe/Berlin",
+      adherence: { rules: { lunch: ["lunch", "break"] } },
+    });
     const merged = mergeSettings(DEFAULT_SETTINGS, patch);
     expect(merged).toEqual({
       ...DEFAULT_SETTINGS,
       timeZone: "Europe/Berlin",
-      adherence: { ...DEFAULT_SETTINGS.adherence, rules: { ...DEFAULT_SETTINGS.adherence.rules, lunch: ["lunch", "break"] } },
+      adherence: {
+        ...DEFAULT_SETTINGS.adherence,
+        rules: { ...DEFAULT_SETTINGS.adherence.rules, lunch: ["lunch", "break"] },
+      },
     });
   });
 
   it("refuses severe below alarm, unknown zones, activities and keys", () => {
-    expect(mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { severeThresholdSeconds: 30 } }))).toMatch(/severeThresholdSeconds must be at least/);
+    expect(
+      mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { severeThresholdSeconds: 30 } })),
+    ).toMatch(/severeThresholdSeconds must be at least/);
     expect(v.safeParse(settingsPatch, { timeZone: "Nowhere/Special" }).success).toBe(false);
     expect(v.safeParse(settingsPatch, { adherence: { rules: { siesta: ["break"] } } }).success).toBe(false);
     expect(v.safeParse(settingsPatch, { adherence: { colour: "red" } }).success).toBe(false);
   });
 
   it("has nothing neutral by default", () => {
-    expect(DEFAULT_SETTINGS.adherence.neutral).toEqual({ work: [], break: [], lunch: [], meeting: [], training: [], off: [] });
+    expect(DEFAULT_SETTINGS.adherence.neutral).toEqual({
+      work: [],
+      break: [],
+      lunch: [],
+      meeting: [],
+      training: [],
+      off: [],
+    });
   });
 
   it("merges neutral rules per activity, like rules", () => {
-    const first = mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { neutral: { work: ["meeting", "training", "meeting"] } } }));
-    expect(first).toEqual({ ...DEFAULT_SETTINGS, adherence: { ...DEFAULT_SETTINGS.adherence, neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"] } } });
-    const second = mergeSettings(first as TenantSettings, v.parse(settingsPatch, { adherence: { neutral: { off: ["unavailable"] }, rules: { meeting: ["meeting"] } } }));
-    expect(second).toMatchObject({ adherence: { neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"], off: ["unavailable"] }, rules: DEFAULT_SETTINGS.adherence.rules } });
+    const first = mergeSettings(
+      DEFAULT_SETTINGS,
+      v.parse(settingsPatch, { adherence: { neutral: { work: ["meeting", "training", "meeting"] } } }),
+    );
+    expect(first).toEqual({
+      ...DEFAULT_SETTINGS,
+      adherence: { ...DEFAULT_SETTINGS.adherence, neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"] } },
+    });
+    const second = mergeSettings(
+      first as TenantSettings,
+      v.parse(settingsPatch, { adherence: { neutral: { off: ["unavailable"] }, rules: { meeting: ["meeting"] } } }),
+    );
+    expect(second).toMatchObject({
+      adherence: {
+        neutral: { ...NO_NEUTRAL_RULES, work: ["meeting", "training"], off: ["unavailable"] },
+        rules: DEFAULT_SETTINGS.adherence.rules,
+      },
+    });
     // A state may be both in and neutral (in wins in the engine): not an error.
-    expect(mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { neutral: { work: ["available"] } } }))).not.toBeTypeOf("string");
+    expect(
+      mergeSettings(DEFAULT_SETTINGS, v.parse(settingsPatch, { adherence: { neutral: { work: ["available"] } } })),
+    ).not.toBeTypeOf("string");
   });
 
   it("reads a settings document stored before neutral rules as having none", () => {
     const { neutral: _, ...adherence } = DEFAULT_SETTINGS.adherence;
     const stored = { ...DEFAULT_SETTINGS, adherence } as unknown as TenantSettings;
     expect(neutralRules(stored)).toEqual(NO_NEUTRAL_RULES);
-    expect(neutralRules({ ...DEFAULT_SETTINGS, adherence: { ...adherence, neutral: { lunch: ["break"] } } } as unknown as TenantSettings)).toEqual({ ...NO_NEUTRAL_RULES, lunch: ["break"] });
-    expect(mergeSettings(stored, v.parse(settingsPatch, { timeZone: "Europe/Berlin" }))).toMatchObject({ adherence: { neutral: NO_NEUTRAL_RULES } });
-    expect(mergeSettings(stored, v.parse(settingsPatch, { adherence: { neutral: { break: ["lunch"] } } }))).toMatchObject({
+    expect(
+      neutralRules({
+        ...DEFAULT_SETTINGS,
+        adherence: { ...adherence, neutral: { lunch: ["break"] } },
+      } as unknown as TenantSettings),
+    ).toEqual({ ...NO_NEUTRAL_RULES, lunch: ["break"] });
+    expect(mergeSettings(stored, v.parse(settingsPatch, { timeZone: "Europe/Berlin" }))).toMatchObject({
+      adherence: { neutral: NO_NEUTRAL_RULES },
+    });
+    expect(
+      mergeSettings(stored, v.parse(settingsPatch, { adherence: { neutral: { break: ["lunch"] } } })),
+    ).toMatchObject({
       adherence: { neutral: { ...NO_NEUTRAL_RULES, break: ["lunch"] } },
     });
   });
@@ -50,9 +90,13 @@ describe("settings patch", () => {
       const result = v.safeParse(settingsPatch, input);
       return result.success ? null : result.issues[0].message;
     };
-    expect(problem({ adherence: { neutral: { siesta: ["break"] } } })).toBe("Unknown activity in neutral: siesta (expected work, break, lunch, meeting, training, off)");
+    expect(problem({ adherence: { neutral: { siesta: ["break"] } } })).toBe(
+      "Unknown activity in neutral: siesta (expected work, break, lunch, meeting, training, off)",
+    );
     expect(problem({ adherence: { neutral: { work: ["napping"] } } })).toBe("Unknown state: napping");
     expect(problem({ adherence: { neutral: "meeting" } })).toBe("neutral must map activities to lists of states");
-    expect(problem({ adherence: { rules: { siesta: ["break"] } } })).toBe("Unknown activity in rules: siesta (expected work, break, lunch, meeting, training, off)");
+    expect(problem({ adherence: { rules: { siesta: ["break"] } } })).toBe(
+      "Unknown activity in rules: siesta (expected work, break, lunch, meeting, training, off)",
+    );
   });
 });

@@ -40,7 +40,10 @@ describe("localDate / localTime", () => {
 
 describe("dayBounds", () => {
   it("is 24 h for an ordinary UTC day", () => {
-    expect(dayBounds("2024-05-06", "UTC")).toEqual({ start: utc("2024-05-06T00:00:00Z"), end: utc("2024-05-07T00:00:00Z") });
+    expect(dayBounds("2024-05-06", "UTC")).toEqual({
+      start: utc("2024-05-06T00:00:00Z"),
+      end: utc("2024-05-07T00:00:00Z"),
+    });
   });
 
   it("is 23 h on the New York spring-forward day", () => {
@@ -107,12 +110,23 @@ describe("intervalStarts", () => {
     const spring = dayBounds("2024-03-10", "America/New_York");
     const springStarts = intervalStarts(spring.start, spring.end, "America/New_York", 15);
     expect(springStarts).toHaveLength(92);
-    expect(springStarts.map((at) => localTime(at, "America/New_York")).slice(6, 10)).toEqual(["01:30", "01:45", "03:00", "03:15"]);
+    expect(springStarts.map((at) => localTime(at, "America/New_York")).slice(6, 10)).toEqual([
+      "01:30",
+      "01:45",
+      "03:00",
+      "03:15",
+    ]);
 
     const fall = dayBounds("2024-11-03", "America/New_York");
     const fallStarts = intervalStarts(fall.start, fall.end, "America/New_York", 30);
     expect(fallStarts).toHaveLength(50);
-    expect(fallStarts.map((at) => localTime(at, "America/New_York")).slice(2, 7)).toEqual(["01:00", "01:30", "01:00", "01:30", "02:00"]);
+    expect(fallStarts.map((at) => localTime(at, "America/New_York")).slice(2, 7)).toEqual([
+      "01:00",
+      "01:30",
+      "01:00",
+      "01:30",
+      "02:00",
+    ]);
     for (const [index, at] of fallStarts.entries()) {
       expect(at - (fallStarts[index - 1] ?? at - 30 * 60_000)).toBe(30 * 60_000);
     }
@@ -151,7 +165,16 @@ describe("intervalStartOf", () => {
 });
 
 describe("interval alignment across zones and years", () => {
-  const zones = ["UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Santiago", "Australia/Adelaide", "Europe/London", "Asia/Kolkata"];
+  const zones = [
+    "UTC",
+    "America/New_York",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Australia/Adelaide",
+    "Europe/London",
+    "Asia/Kolkata",
+  ];
 
   it("every start is on the local clock grid and agrees with intervalStartOf", () => {
     fc.assert(

@@ -59,7 +59,16 @@ describe("a night shift across midnight", () => {
     expect((window.end - window.start) / HOUR_MS).toBe(10);
     const ticks = hourTicks(window, "Europe/Berlin");
     expect(ticks.map((t) => t.label)).toEqual([
-      "21:00", "22:00", "23:00", "00:00", "01:00", "02:00", "03:00", "04:00", "05:00", "06:00",
+      "21:00",
+      "22:00",
+      "23:00",
+      "00:00",
+      "01:00",
+      "02:00",
+      "03:00",
+      "04:00",
+      "05:00",
+      "06:00",
     ]);
     const midnight = ticks.find((t) => t.label === "00:00")!;
     expect(midnight.share).toBeCloseTo(0.3, 10);
@@ -88,7 +97,7 @@ describe("ticks on DST days", () => {
     const ticks = hourTicks(window, "Europe/Berlin");
     expect(ticks.map((t) => t.label).slice(0, 5)).toEqual(["00:00", "01:00", "02:00", "02:00", "03:00"]);
     expect(ticks).toHaveLength(25);
-    ticks.forEach((t, i) => expect(t.share).toBeCloseTo(i / 25, 10));
+    for (const [i, t] of ticks.entries()) expect(t.share).toBeCloseTo(i / 25, 10);
   });
 
   it("thins ticks on the local clock", () => {
@@ -99,7 +108,13 @@ describe("ticks on DST days", () => {
 
 describe("state spans", () => {
   it("lasts each state until the next, the last until the given end", () => {
-    const spans = stateSpans([{ at: 10, state: "available" }, { at: 25, state: "break" }], 40);
+    const spans = stateSpans(
+      [
+        { at: 10, state: "available" },
+        { at: 25, state: "break" },
+      ],
+      40,
+    );
     expect(spans).toEqual([
       { at: 10, state: "available", end: 25 },
       { at: 25, state: "break", end: 40 },

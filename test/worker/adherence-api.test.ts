@@ -24,7 +24,9 @@ async function getJson(key: string, path: string) {
 }
 
 async function agentKeyOf(tenant: string, employeeId: string): Promise<string> {
-  return (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?").bind(tenant, employeeId).first<string>("id"))!;
+  return (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?")
+    .bind(tenant, employeeId)
+    .first<string>("id"))!;
 }
 
 function workedExample(date: string) {
@@ -62,10 +64,14 @@ describe("schedules import", () => {
       { agentId: "agent1@example.com", start: at(date, "09:00"), end: at(date, "17:00"), activity: "work" },
     ]);
     expect(republished.body).toMatchObject({ imported: 1 });
-    const { results } = await env.DB.prepare("SELECT date, activity FROM schedule_segments WHERE tenant = ?").bind(tenant).all();
+    const { results } = await env.DB.prepare("SELECT date, activity FROM schedule_segments WHERE tenant = ?")
+      .bind(tenant)
+      .all();
     expect(results).toEqual([{ date, activity: "work" }]);
     const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
-    expect(timeline.body.schedule).toEqual([{ start: `${date}T09:00:00.000Z`, end: `${date}T17:00:00.000Z`, activity: "work" }]);
+    expect(timeline.body.schedule).toEqual([
+      { start: `${date}T09:00:00.000Z`, end: `${date}T17:00:00.000Z`, activity: "work" },
+    ]);
   });
 
   it("reports bad segments by index: end before start, unknown activity, unknown agent", async () => {
@@ -84,7 +90,12 @@ describe("schedules import", () => {
     expect(body.errors).toEqual([
       { index: 0, error: "end must be after start", data: data[0] },
       { index: 1, field: "activity", error: expect.stringContaining("Unknown activity: nap"), data: data[1] },
-      { index: 2, field: "agentId", error: "Unknown agent: ghost@example.com (import the employee first)", data: data[2] },
+      {
+        index: 2,
+        field: "agentId",
+        error: "Unknown agent: ghost@example.com (import the employee first)",
+        data: data[2],
+      },
     ]);
   });
 });
@@ -114,9 +125,30 @@ describe("adherence through the API", () => {
         // 07:58–10:02 and 10:20–11:00 in work states (9,840 s) over 13,500 scheduled work seconds.
         conformancePct: 72.89,
         exceptions: [
-          { start: `${date}T10:00:00.000Z`, end: `${date}T10:02:00.000Z`, activity: "break", state: "available", seconds: 120, ongoing: false },
-          { start: `${date}T10:15:00.000Z`, end: `${date}T10:20:00.000Z`, activity: "work", state: "break", seconds: 300, ongoing: false },
-          { start: `${date}T11:00:00.000Z`, end: `${date}T12:00:00.000Z`, activity: "work", state: "offline", seconds: 3_600, ongoing: false },
+          {
+            start: `${date}T10:00:00.000Z`,
+            end: `${date}T10:02:00.000Z`,
+            activity: "break",
+            state: "available",
+            seconds: 120,
+            ongoing: false,
+          },
+          {
+            start: `${date}T10:15:00.000Z`,
+            end: `${date}T10:20:00.000Z`,
+            activity: "work",
+            state: "break",
+            seconds: 300,
+            ongoing: false,
+          },
+          {
+            start: `${date}T11:00:00.000Z`,
+            end: `${date}T12:00:00.000Z`,
+            activity: "work",
+            state: "offline",
+            seconds: 3_600,
+            ongoing: false,
+          },
         ],
       },
     ]);
@@ -147,9 +179,19 @@ describe("adherence through the API", () => {
   it("an agent without a schedule has null percentages, never 0 or 100", async () => {
     const { key } = await setup();
     const date = pastDate(1);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "available", timestamp: at(date, "09:00") }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E2", state: "available", timestamp: at(date, "09:00") },
+    ]);
     const { body } = await getJson(key, `/api/v1/adherence?date=${date}&team=Night`);
-    expect(body.agents).toEqual([expect.objectContaining({ agentId: "E2", scheduledSeconds: 0, adherencePct: null, conformancePct: null, exceptions: [] })]);
+    expect(body.agents).toEqual([
+      expect.objectContaining({
+        agentId: "E2",
+        scheduledSeconds: 0,
+        adherencePct: null,
+        conformancePct: null,
+        exceptions: [],
+      }),
+    ]);
   });
 
   it("rejects a malformed date with 400 and an unknown agent with 404", async () => {
@@ -170,7 +212,8 @@ describe("adherence through the API", () => {
     // New York is UTC-5 in winter and UTC-4 in summer: use the zone's own offset for that day.
     const offset = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", timeZoneName: "longOffset" })
       .formatToParts(new Date(`${date}T12:00:00Z`))
-      .find((p) => p.type === "timeZoneName")!.value.replace("GMT", "");
+      .find((p) => p.type === "timeZoneName")!
+      .value.replace("GMT", "");
     await postData(key, "/api/v1/import/schedules", [
       { agentId: "E1", start: at(date, "22:00", offset), end: at(next, "06:00", offset), activity: "work" },
       { agentId: "E1", start: at(next, "01:00", offset), end: at(next, "01:30", offset), activity: "lunch" },
@@ -183,10 +226,18 @@ describe("adherence through the API", () => {
     ]);
     const { body } = await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`);
     expect(body.timeZone).toBe("America/New_York");
-    expect(body.agents[0]).toMatchObject({ scheduledSeconds: 8 * 3600, outOfAdherenceSeconds: 600, inAdherenceSeconds: 8 * 3600 - 600 });
-    expect(body.agents[0].exceptions).toEqual([expect.objectContaining({ activity: "work", state: "lunch", seconds: 600 })]);
+    expect(body.agents[0]).toMatchObject({
+      scheduledSeconds: 8 * 3600,
+      outOfAdherenceSeconds: 600,
+      inAdherenceSeconds: 8 * 3600 - 600,
+    });
+    expect(body.agents[0].exceptions).toEqual([
+      expect.objectContaining({ activity: "work", state: "lunch", seconds: 600 }),
+    ]);
     // The segments belong to the start day, also the lunch after midnight.
-    const { results } = await env.DB.prepare("SELECT DISTINCT date FROM schedule_segments WHERE tenant = ?").bind(tenant).all();
+    const { results } = await env.DB.prepare("SELECT DISTINCT date FROM schedule_segments WHERE tenant = ?")
+      .bind(tenant)
+      .all();
     expect(results).toEqual([{ date }]);
 
     // Interval history is by wall-clock interval: 22:00–24:00 on the start day, 00:00–06:00 on the next.
@@ -196,14 +247,21 @@ describe("adherence through the API", () => {
     const scheduled = (rows: any[]) => rows.reduce((n, r) => n + r.scheduledSeconds, 0);
     expect(scheduled(first.body.intervals)).toBe(2 * 3600);
     expect(scheduled(second.body.intervals)).toBe(6 * 3600);
-    expect(first.body.intervals.find((r: any) => r.scheduledSeconds > 0)).toMatchObject({ agentId: "E1", time: "22:00", date });
-    expect(second.body.intervals.find((r: any) => r.time === "01:30")).toMatchObject({ outOfAdherenceSeconds: 600, inAdherenceSeconds: 300 });
+    expect(first.body.intervals.find((r: any) => r.scheduledSeconds > 0)).toMatchObject({
+      agentId: "E1",
+      time: "22:00",
+      date,
+    });
+    expect(second.body.intervals.find((r: any) => r.time === "01:30")).toMatchObject({
+      outOfAdherenceSeconds: 600,
+      inAdherenceSeconds: 300,
+    });
   });
 });
 
 describe("interval history in D1", () => {
   it("lands per agent and interval after the alarm's flush, as JSON and CSV", async () => {
-    const { key, date, states, stub } = await workedExampleLoaded();
+    const { key, date, stub } = await workedExampleLoaded();
     await runDurableObjectAlarm(stub);
 
     const { body } = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
@@ -212,18 +270,31 @@ describe("interval history in D1", () => {
     expect(scheduledRows).toHaveLength(16);
     expect(scheduledRows.reduce((n: number, r: any) => n + r.inAdherenceSeconds, 0)).toBe(10_380);
     expect(body.intervals.find((r: any) => r.time === "10:00")).toMatchObject({
-      agentId: "E1", team: "Day", intervalStart: `${date}T10:00:00.000Z`, scheduledSeconds: 900, inAdherenceSeconds: 780, outOfAdherenceSeconds: 120, adherencePct: 86.67,
+      agentId: "E1",
+      team: "Day",
+      intervalStart: `${date}T10:00:00.000Z`,
+      scheduledSeconds: 900,
+      inAdherenceSeconds: 780,
+      outOfAdherenceSeconds: 120,
+      adherencePct: 86.67,
     });
 
     const csv = await api(key, `/api/v1/adherence/intervals?date=${date}&format=csv`);
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds,outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds");
-    expect(lines).toContain(`E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120`);
+    expect(lines[0]).toBe(
+      "agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds," +
+        "outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds",
+    );
+    expect(lines).toContain(
+      `E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120`,
+    );
     expect(lines).toHaveLength(body.intervals.length + 1);
 
     // A late event rewrites only the intervals from its own on; the sums still match the day's report.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "lunch", timestamp: `${date}T08:40:00Z` }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "lunch", timestamp: `${date}T08:40:00Z` },
+    ]);
     await runDurableObjectAlarm(stub);
     const day = (await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)).body.agents[0];
     expect(day.inAdherenceSeconds).toBe(10_380 - 4_800);
@@ -232,20 +303,28 @@ describe("interval history in D1", () => {
     expect(sum("inAdherenceSeconds")).toBe(day.inAdherenceSeconds);
     expect(sum("outOfAdherenceSeconds")).toBe(day.outOfAdherenceSeconds);
     expect(after.find((r: any) => r.time === "08:00")).toMatchObject({ inAdherenceSeconds: 900 });
-    expect(after.find((r: any) => r.time === "08:30")).toMatchObject({ inAdherenceSeconds: 600, outOfAdherenceSeconds: 300 });
+    expect(after.find((r: any) => r.time === "08:30")).toMatchObject({
+      inAdherenceSeconds: 600,
+      outOfAdherenceSeconds: 300,
+    });
   });
 
   it("ingests while D1's history is failing, and writes the intervals on a later retry", async () => {
     const { tenant, key } = await setup();
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
-    const count = () => env.DB.prepare("SELECT count(*) AS n FROM adherence_intervals WHERE tenant = ?").bind(tenant).first("n");
+    const count = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM adherence_intervals WHERE tenant = ?").bind(tenant).first("n");
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: `${twoDaysAgo}T08:00:00Z`, end: `${twoDaysAgo}T16:00:00Z`, activity: "work" }]);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: `${twoDaysAgo}T08:00:00Z`, end: `${twoDaysAgo}T16:00:00Z`, activity: "work" },
+    ]);
 
     // A real failure: the interval table is gone for a while. Ingest does not need it.
     await env.DB.exec("ALTER TABLE adherence_intervals RENAME TO adherence_intervals_away");
     try {
-      const { status, body } = await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: `${twoDaysAgo}T09:00:00Z` }]);
+      const { status, body } = await postData(key, "/api/v1/import/agent-states", [
+        { agentId: "E1", state: "available", timestamp: `${twoDaysAgo}T09:00:00Z` },
+      ]);
       expect(status).toBe(201);
       expect(body).toMatchObject({ processed: 1, skipped: 0 });
       // A past day is history already: its flush is due within seconds.
@@ -257,14 +336,18 @@ describe("interval history in D1", () => {
     }
     expect(await count()).toBe(0);
     const retry = await runInDurableObject(stub, (_i, state) => ({
-      retryAt: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushRetryAt'").one().value,
-      failures: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushFailures'").one().value,
+      retryAt: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushRetryAt'").one()
+        .value,
+      failures: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flushFailures'").one()
+        .value,
     }));
     expect(Number(retry.retryAt)).toBeGreaterThan(Date.now());
     expect(retry.failures).toBe("1");
 
     // The retry is due later; make it due now (in storage, then let the object start afresh) and let the alarm run.
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushRetryAt'"));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushRetryAt'"),
+    );
     await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await count()).toBeGreaterThan(0);
@@ -281,11 +364,21 @@ describe("today's interval rows", () => {
     expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: zone } })).status).toBe(200);
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 7_200_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+      {
+        agentId: "E1",
+        start: new Date(now - 7_200_000).toISOString(),
+        end: new Date(now + 3_600_000).toISOString(),
+        activity: "work",
+      },
     ]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 3_600_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: new Date(now - 3_600_000).toISOString() },
+    ]);
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
-    const totals = () => env.DB.prepare("SELECT sum(work_state_seconds) AS work FROM adherence_intervals WHERE tenant = ?1").bind(tenant).first<{ work: number }>();
+    const totals = () =>
+      env.DB.prepare("SELECT sum(work_state_seconds) AS work FROM adherence_intervals WHERE tenant = ?1")
+        .bind(tenant)
+        .first<{ work: number }>();
     // The interval rows wait for an alarm (at the latest, the interval's close).
     expect(await totals()).toEqual({ work: null });
     const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
@@ -298,7 +391,9 @@ describe("today's interval rows", () => {
     expect(first.work).toBe(Math.floor(closedUntil / 1000) - Math.floor((now - 3_600_000) / 1000));
 
     // More events in the same interval: the events land, today's rows wait for the interval to close.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: new Date(now - 1_800_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "break", timestamp: new Date(now - 1_800_000).toISOString() },
+    ]);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await totals()).toEqual({ work: first.work });
     const nextAlarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
@@ -331,7 +426,8 @@ describe("agent Durable Object lifecycle", () => {
     const [living, fresh] = [await setup(), await setup()];
     const now = Date.now();
     const iso = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
-    const post = (path: string, data: unknown[]) => Promise.all([living, fresh].map(({ key }) => postData(key, path, data)));
+    const post = (path: string, data: unknown[]) =>
+      Promise.all([living, fresh].map(({ key }) => postData(key, path, data)));
     // A shift that has ended, so the reports no longer change as time passes.
     await post("/api/v1/import/schedules", [
       { agentId: "E1", start: iso(300), end: iso(60), activity: "work" },
@@ -345,7 +441,11 @@ describe("agent Durable Object lifecycle", () => {
       const status = (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
       const view = { status, reports: reports.map((r) => r.body), timelines: timelines.map((r) => r.body) };
       // The ongoing state's timeline entry ends "now", which moves between two reads.
-      return JSON.parse(JSON.stringify(view, (_k, v) => (typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) && Date.parse(v) > now ? "now" : v)));
+      return JSON.parse(
+        JSON.stringify(view, (_k, v) =>
+          typeof v === "string" && /^\d{4}-\d\d-\d\dT/.test(v) && Date.parse(v) > now ? "now" : v,
+        ),
+      );
     };
     const freshStub = agentStub(env, fresh.tenant, await agentKeyOf(fresh.tenant, "E1"));
     await views(living.key); // the living object has its events in memory from here on
@@ -353,11 +453,23 @@ describe("agent Durable Object lifecycle", () => {
     // (before the window: it changes the state carried into the shift's first 20 minutes). Offline
     // soon after the shift, so nothing the reports count grows between two reads.
     const deliveries = [
-      [{ agentId: "E1", state: "on_call", timestamp: iso(70) }, { agentId: "E1", state: "offline", timestamp: iso(58) }],
-      [{ agentId: "E1", state: "available", timestamp: iso(280) }, { agentId: "E1", state: "break", timestamp: iso(148) }],
-      [{ agentId: "E1", state: "on_call", timestamp: iso(70) }, { agentId: "E1", state: "available", timestamp: iso(130) }],
+      [
+        { agentId: "E1", state: "on_call", timestamp: iso(70) },
+        { agentId: "E1", state: "offline", timestamp: iso(58) },
+      ],
+      [
+        { agentId: "E1", state: "available", timestamp: iso(280) },
+        { agentId: "E1", state: "break", timestamp: iso(148) },
+      ],
+      [
+        { agentId: "E1", state: "on_call", timestamp: iso(70) },
+        { agentId: "E1", state: "available", timestamp: iso(130) },
+      ],
       [{ agentId: "E1", state: "available", timestamp: iso(3 * 24 * 60) }],
-      [{ agentId: "E1", state: "offline", timestamp: iso(55) }, { agentId: "E1", state: "after_call_work", timestamp: iso(65) }],
+      [
+        { agentId: "E1", state: "offline", timestamp: iso(55) },
+        { agentId: "E1", state: "after_call_work", timestamp: iso(65) },
+      ],
     ];
     const seen = new Set<string>();
     for (const data of deliveries) {
@@ -368,7 +480,11 @@ describe("agent Durable Object lifecycle", () => {
       seen.add(JSON.stringify(fromMemory));
     }
     expect(seen.size).toBe(deliveries.length);
-    expect((await views(living.key)).status).toMatchObject({ state: "offline", stateSince: iso(58), adherence: "unscheduled" });
+    expect((await views(living.key)).status).toMatchObject({
+      state: "offline",
+      stateSince: iso(58),
+      adherence: "unscheduled",
+    });
   });
 
   it("shows a night shift's percentage on the board after midnight (the shift's day, not the calendar's)", async () => {
@@ -380,10 +496,17 @@ describe("agent Durable Object lifecycle", () => {
     expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: zone } })).status).toBe(200);
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 2 * 3_600_000).toISOString(), end: new Date(now + 2 * 3_600_000).toISOString(), activity: "work" },
+      {
+        agentId: "E1",
+        start: new Date(now - 2 * 3_600_000).toISOString(),
+        end: new Date(now + 2 * 3_600_000).toISOString(),
+        activity: "work",
+      },
     ]);
     // Logged in half an hour late: 30 of the 120 scheduled minutes so far are out of adherence.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 90 * 60_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: new Date(now - 90 * 60_000).toISOString() },
+    ]);
     const row = (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
     expect(row).toMatchObject({ activity: "work", adherence: "in" });
     expect(row.adherencePctToday).toBeGreaterThan(74);
@@ -392,17 +515,30 @@ describe("agent Durable Object lifecycle", () => {
 
   it("changes status with time alone: the alarm threshold passes without any new event", async () => {
     const { tenant, key } = await setup();
-    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3 } } });
+    await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: { adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3 } },
+    });
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+      {
+        agentId: "E1",
+        start: new Date(now - 3_600_000).toISOString(),
+        end: new Date(now + 3_600_000).toISOString(),
+        activity: "work",
+      },
     ]);
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "available", timestamp: new Date(now - 1_800_000).toISOString() },
       { agentId: "E1", state: "break", timestamp: new Date(now).toISOString() },
     ]);
     const status = async () => (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
-    expect(await status()).toMatchObject({ adherence: "out", outSince: new Date(now).toISOString(), alarm: false, severe: false });
+    expect(await status()).toMatchObject({
+      adherence: "out",
+      outSince: new Date(now).toISOString(),
+      alarm: false,
+      severe: false,
+    });
 
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
     const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
@@ -441,7 +577,10 @@ describe("settings", () => {
       [{ intervalMinutes: 20 }, "intervalMinutes must be 15 or 30"],
       [{ adherence: { rules: { nap: ["break"] } } }, "Unknown activity in rules: nap"],
       [{ adherence: { rules: { work: ["dancing"] } } }, "Unknown state: dancing"],
-      [{ adherence: { alarmThresholdSeconds: 600 } }, "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds"],
+      [
+        { adherence: { alarmThresholdSeconds: 600 } },
+        "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds",
+      ],
       [{ colour: "blue" }, "Unknown setting: colour"],
       [{ adherence: { snooze: 1 } }, "Unknown setting: adherence.snooze"],
       [{ retentionDays: 7 }, "retentionDays must be at least 31"],
@@ -452,8 +591,15 @@ describe("settings", () => {
       expect(res.status, JSON.stringify(json)).toBe(400);
       expect(((await res.json()) as { error: string }).error).toContain(message);
     }
-    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { intervalMinutes: 30, adherence: { rules: { meeting: ["meeting", "training"] } } } });
-    expect(await put.json()).toMatchObject({ intervalMinutes: 30, version: 1, adherence: { rules: { meeting: ["meeting", "training"], break: ["break"] } } });
+    const put = await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: { intervalMinutes: 30, adherence: { rules: { meeting: ["meeting", "training"] } } },
+    });
+    expect(await put.json()).toMatchObject({
+      intervalMinutes: 30,
+      version: 1,
+      adherence: { rules: { meeting: ["meeting", "training"], break: ["break"] } },
+    });
     expect((await getJson(key, "/api/v1/settings")).body).toMatchObject({ intervalMinutes: 30, version: 1 });
   });
 
@@ -461,13 +607,23 @@ describe("settings", () => {
     const { key } = await setup();
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "meeting" },
+      {
+        agentId: "E1",
+        start: new Date(now - 3_600_000).toISOString(),
+        end: new Date(now + 3_600_000).toISOString(),
+        activity: "meeting",
+      },
     ]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "training", timestamp: new Date(now - 600_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "training", timestamp: new Date(now - 600_000).toISOString() },
+    ]);
     const status = async () => (await getJson(key, "/api/v1/agents?team=Day")).body.agents[0];
     expect(await status()).toMatchObject({ activity: "meeting", state: "training", adherence: "out" });
 
-    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { rules: { meeting: ["meeting", "training"] } } } });
+    await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: { adherence: { rules: { meeting: ["meeting", "training"] } } },
+    });
     expect(await status()).toMatchObject({ adherence: "in", outSince: null });
   });
 

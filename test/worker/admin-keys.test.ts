@@ -8,7 +8,9 @@ describe("admin API keys", () => {
     const missing = await checkedFetch("http://rta.test/api/admin/keys?tenant=a");
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ error: expect.stringContaining("Missing admin token") });
-    const wrong = await checkedFetch("http://rta.test/api/admin/keys?tenant=a", { headers: { authorization: "Bearer nope" } });
+    const wrong = await checkedFetch("http://rta.test/api/admin/keys?tenant=a", {
+      headers: { authorization: "Bearer nope" },
+    });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: "Invalid admin token" });
   });
@@ -35,7 +37,9 @@ describe("admin API keys", () => {
       body: JSON.stringify({ tenant: "acme", name: "x", permissions: ["read:everything"] }),
     });
     expect(badPermission.status).toBe(400);
-    expect(await badPermission.json()).toMatchObject({ error: expect.stringContaining("Unknown permission: read:everything") });
+    expect(await badPermission.json()).toMatchObject({
+      error: expect.stringContaining("Unknown permission: read:everything"),
+    });
 
     const badTenant = await adminFetch("/api/admin/keys", {
       method: "POST",
@@ -44,7 +48,10 @@ describe("admin API keys", () => {
     expect(badTenant.status).toBe(400);
     expect(await badTenant.json()).toMatchObject({ field: "tenant" });
 
-    const missingName = await adminFetch("/api/admin/keys", { method: "POST", body: JSON.stringify({ tenant: "acme", permissions: ["read:adherence"] }) });
+    const missingName = await adminFetch("/api/admin/keys", {
+      method: "POST",
+      body: JSON.stringify({ tenant: "acme", permissions: ["read:adherence"] }),
+    });
     expect(await missingName.json()).toMatchObject({ error: "Missing field: name" });
 
     const malformed = await adminFetch("/api/admin/keys", { method: "POST", body: "{nope" });

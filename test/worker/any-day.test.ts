@@ -2,7 +2,13 @@
  * Any day: events of any age within the tenant's retention are accepted and their days computed
  * and written to D1 within seconds; the retention job deletes what is older, in bounded steps.
  */
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub } from "../../src/durable/names.ts";
@@ -21,14 +27,18 @@ async function setup() {
     { email: "john.doe@company.com", firstName: "John", lastName: "Doe", employeeId: "EMP001" },
     { email: "jane.smith@company.com", firstName: "Jane", lastName: "Smith", employeeId: "EMP002" },
   ]);
-  const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+  const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+    .bind(tenant)
+    .first<string>("id"))!;
   return { tenant, key, stub: agentStub(env, tenant, agentKey) };
 }
 
 /** A working day `daysAgo` back for E1: 09:00–13:00 work, available 08:55, lunch 11:00 (7,200 s in, 7,200 s out). */
 async function loadDay(key: string, daysAgo: number) {
   const date = dateDaysAgo(daysAgo);
-  await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: `${date}T09:00:00Z`, end: `${date}T13:00:00Z`, activity: "work" }]);
+  await postData(key, "/api/v1/import/schedules", [
+    { agentId: "E1", start: `${date}T09:00:00Z`, end: `${date}T13:00:00Z`, activity: "work" },
+  ]);
   const states = await postData(key, "/api/v1/import/agent-states", [
     { agentId: "E1", state: "available", timestamp: `${date}T08:55:00Z` },
     { agentId: "E1", state: "lunch", timestamp: `${date}T11:00:00Z` },
@@ -37,28 +47,41 @@ async function loadDay(key: string, daysAgo: number) {
 }
 
 async function d1Rows(tenant: string) {
-  const count = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant = ?`).bind(tenant).first<number>("n");
+  const count = (table: string) =>
+    env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant = ?`).bind(tenant).first<number>("n");
   return { intervals: await count("adherence_intervals"), segments: await count("schedule_segments") };
 }
 
 describe("any day", () => {
   it("processes the seed's own example (January 2026), as printed but for the year", async () => {
     const { key } = await setup();
-    // The document's example, its dates moved to the latest past year in which they fall (2026 itself while that is in retention).
-    const year = new Date().getUTCFullYear() - (Date.parse(`${new Date().getUTCFullYear()}-01-29T08:30:05Z`) > Date.now() ? 1 : 0);
-    const body = JSON.parse(`{ "data": [ { "agentId": "john.doe@company.com", "state": "on_call", "timestamp": "${year}-01-29T08:30:00Z", "queue": "sales", "acdStateCode": "TALKING" }, { "agentId": "jane.smith@company.com", "state": "available", "timestamp": "${year}-01-29T08:30:05Z", "queue": "support" } ]}`);
+    // The document's example, its dates moved to the latest past year in which they fall (2026 itself while that is in
+    // retention).
+    const year =
+      new Date().getUTCFullYear() - (Date.parse(`${new Date().getUTCFullYear()}-01-29T08:30:05Z`) > Date.now() ? 1 : 0);
+    const body = JSON.parse(
+      `{ "data": [ { "agentId": "john.doe@company.com", "state": "on_call", ` +
+        `"timestamp": "${year}-01-29T08:30:00Z", "queue": "sales", "acdStateCode": ` +
+        `"TALKING" }, { "agentId": "jane.smith@company.com", "state": "available", ` +
+        `"timestamp": "${year}-01-29T08:30:05Z", "queue": "support" } ]}`,
+    );
     const res = await api(key, "/api/v1/import/agent-states", { json: body });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
   });
 
   it("backfills a day 300 days ago: computed at once, its D1 intervals written within seconds", async () => {
-    const { tenant, key, stub } = await setup();
+    const { key, stub } = await setup();
     const { date, states } = await loadDay(key, 300);
     expect(states.body).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
 
     const day = await api(key, `/api/v1/adherence?date=${date}&agentId=E1`);
-    expect(((await day.json()) as any).agents[0]).toMatchObject({ scheduledSeconds: 14_400, inAdherenceSeconds: 7_200, outOfAdherenceSeconds: 7_200, adherencePct: 50 });
+    expect(((await day.json()) as any).agents[0]).toMatchObject({
+      scheduledSeconds: 14_400,
+      inAdherenceSeconds: 7_200,
+      outOfAdherenceSeconds: 7_200,
+      adherencePct: 50,
+    });
 
     // A past day is history already: its flush is due within seconds, not at an interval close.
     const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
@@ -66,7 +89,9 @@ describe("any day", () => {
     await runDurableObjectAlarm(stub);
     const intervals = await api(key, `/api/v1/adherence/intervals?date=${date}`);
     // 16 scheduled intervals (and 08:45, where the agent was already available before the shift).
-    const rows = ((await intervals.json()) as any).intervals.filter((r: any) => r.date === date && r.scheduledSeconds > 0);
+    const rows = ((await intervals.json()) as any).intervals.filter(
+      (r: any) => r.date === date && r.scheduledSeconds > 0,
+    );
     expect(rows).toHaveLength(16);
     expect(rows.reduce((n: number, r: any) => n + r.inAdherenceSeconds, 0)).toBe(7_200);
   });
@@ -87,42 +112,48 @@ describe("any day", () => {
     ]);
   });
 
-  it("the retention job deletes what is older than each tenant's retention, in bounded steps, and nothing else", async () => {
-    const short = await setup();
-    const kept = await setup();
-    for (const { key } of [short, kept]) {
-      await loadDay(key, 200);
-      await loadDay(key, 2);
-    }
-    await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
-    const before = await d1Rows(short.tenant);
-    expect(before).toMatchObject({ segments: 2 });
-    expect(before.intervals).toBe(34);
-    expect(await d1Rows(kept.tenant)).toEqual(before);
+  it(
+    "the retention job deletes what is older than each " + "tenant's retention, in bounded steps, and nothing else",
+    async () => {
+      const short = await setup();
+      const kept = await setup();
+      for (const { key } of [short, kept]) {
+        await loadDay(key, 200);
+        await loadDay(key, 2);
+      }
+      await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
+      const before = await d1Rows(short.tenant);
+      expect(before).toMatchObject({ segments: 2 });
+      expect(before.intervals).toBe(34);
+      expect(await d1Rows(kept.tenant)).toEqual(before);
 
-    // One tenant keeps 100 days; the other keeps the default 400.
-    const put = await api(short.key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } });
-    expect(put.status).toBe(200);
+      // One tenant keeps 100 days; the other keeps the default 400.
+      const put = await api(short.key, "/api/v1/settings", { method: "PUT", json: { retentionDays: 100 } });
+      expect(put.status).toBe(200);
 
-    // Tiny steps and a tiny budget: a run stops when its budget is spent and the next one carries on.
-    const step = { rowsPerStatement: 2, maxStatements: 8 };
-    const first = await purgeExpiredHistory(env, step);
-    expect(first.finished).toBe(false);
-    let runs = 1;
-    for (let result = first; !result.finished && runs < 100; runs++) result = await purgeExpiredHistory(env, step);
-    expect(runs).toBeGreaterThan(2);
-    expect(runs).toBeLessThan(100);
+      // Tiny steps and a tiny budget: a run stops when its budget is spent and the next one carries on.
+      const step = { rowsPerStatement: 2, maxStatements: 8 };
+      const first = await purgeExpiredHistory(env, step);
+      expect(first.finished).toBe(false);
+      let runs = 1;
+      for (let result = first; !result.finished && runs < 100; runs++) result = await purgeExpiredHistory(env, step);
+      expect(runs).toBeGreaterThan(2);
+      expect(runs).toBeLessThan(100);
 
-    expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
-    expect(await d1Rows(kept.tenant)).toEqual(before);
-    const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
-    expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
+      expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
+      expect(await d1Rows(kept.tenant)).toEqual(before);
+      const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
+      expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
 
-    // The agent's object drops events beyond retention at its next flush (the settings change reached it).
-    await runDurableObjectAlarm(short.stub);
-    const stored = await runInDurableObject(short.stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM state_log").one().n);
-    expect(stored).toBe(2);
-  });
+      // The agent's object drops events beyond retention at its next flush (the settings change reached it).
+      await runDurableObjectAlarm(short.stub);
+      const stored = await runInDurableObject(
+        short.stub,
+        (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM state_log").one().n,
+      );
+      expect(stored).toBe(2);
+    },
+  );
 
   it("runs as the Cron Trigger's scheduled handler", async () => {
     const { tenant, key } = await setup();

@@ -18,10 +18,19 @@ async function setup(agents: number) {
   const tenant = newTenant();
   const { key } = await createKey(tenant);
   const ids = Array.from({ length: agents }, (_, i) => `E${i + 1}`);
-  await postData(key, "/api/v1/import/employees", ids.map((_, i) => employee(i + 1)));
+  await postData(
+    key,
+    "/api/v1/import/employees",
+    ids.map((_, i) => employee(i + 1)),
+  );
   const keys = new Map<string, string>();
   for (const id of ids) {
-    keys.set(id, (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?").bind(tenant, id).first<string>("id"))!);
+    keys.set(
+      id,
+      (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?")
+        .bind(tenant, id)
+        .first<string>("id"))!,
+    );
   }
   return { tenant, key, ids, keys };
 }
@@ -30,7 +39,8 @@ type IntervalRow = { agent_key: string; interval_start: number; date: string; va
 
 async function intervals(tenant: string): Promise<Map<string, IntervalRow>> {
   const { results } = await env.DB.prepare(
-    `SELECT agent_key, interval_start, date, json_array(scheduled_seconds, in_adherence_seconds, out_of_adherence_seconds,
+    `SELECT agent_key, interval_start, date, json_array(scheduled_seconds,
+      in_adherence_seconds, out_of_adherence_seconds,
        neutral_seconds, scheduled_work_seconds, work_state_seconds) AS "values"
      FROM adherence_intervals WHERE tenant = ?`,
   )
@@ -80,66 +90,80 @@ function intervalSums(rows: Iterable<IntervalRow>, agentKey: string, date: strin
 }
 
 describe("a backfill", () => {
-  it("marks only the scheduled days it changes and writes ≤ 3 rows per event plus the intervals it really changes", async () => {
-    const { tenant, key, ids, keys } = await setup(10);
-    const old = daysBack(300);
-    const yesterday = daysBack(1);
-    const scheduledOld = ids.slice(0, 5);
-    // Everyone worked yesterday and has its events; half of them also had a shift 300 days ago.
-    await postData(key, "/api/v1/import/schedules", [
-      ...ids.map((agentId) => ({ agentId, start: at(yesterday, "08:00"), end: at(yesterday, "16:00"), activity: "work" })),
-      ...scheduledOld.map((agentId) => ({ agentId, start: at(old, "08:00"), end: at(old, "16:00"), activity: "work" })),
-    ]);
-    await postData(
-      key,
-      "/api/v1/import/agent-states",
-      ids.flatMap((agentId) => [
-        { agentId, state: "available", timestamp: at(yesterday, "07:55") },
-        { agentId, state: "offline", timestamp: at(yesterday, "16:05") },
-      ]),
-    );
-    await flushAll(tenant, keys.values());
-    const before = await intervals(tenant);
-    // The old shifts (out of adherence: no state yet), yesterday's shifts and the work-state time around them.
-    expect(before.size).toBe(5 * 32 + 10 * 34);
+  it(
+    "marks only the scheduled days it changes and writes ≤ " + "3 rows per event plus the intervals it really changes",
+    async () => {
+      const { tenant, key, ids, keys } = await setup(10);
+      const old = daysBack(300);
+      const yesterday = daysBack(1);
+      const scheduledOld = ids.slice(0, 5);
+      // Everyone worked yesterday and has its events; half of them also had a shift 300 days ago.
+      await postData(key, "/api/v1/import/schedules", [
+        ...ids.map((agentId) => ({
+          agentId,
+          start: at(yesterday, "08:00"),
+          end: at(yesterday, "16:00"),
+          activity: "work",
+        })),
+        ...scheduledOld.map((agentId) => ({
+          agentId,
+          start: at(old, "08:00"),
+          end: at(old, "16:00"),
+          activity: "work",
+        })),
+      ]);
+      await postData(
+        key,
+        "/api/v1/import/agent-states",
+        ids.flatMap((agentId) => [
+          { agentId, state: "available", timestamp: at(yesterday, "07:55") },
+          { agentId, state: "offline", timestamp: at(yesterday, "16:05") },
+        ]),
+      );
+      await flushAll(tenant, keys.values());
+      const before = await intervals(tenant);
+      // The old shifts (out of adherence: no state yet), yesterday's shifts and the work-state time around them.
+      expect(before.size).toBe(5 * 32 + 10 * 34);
 
-    // The backfill: ten events per agent, 300 days back.
-    // 08:10 to 17:10, hourly; the last is offline, which carries over to yesterday's first event.
-    const states = ["available", "on_call", "after_call_work", "break"];
-    const backfill = ids.flatMap((agentId) =>
-      Array.from({ length: 10 }, (_, i) => ({
-        agentId,
-        state: i === 9 ? "offline" : states[i % states.length],
-        timestamp: at(old, `${String(8 + i).padStart(2, "0")}:10`),
-      })),
-    );
-    const start = await settled();
-    const res = await postData(key, "/api/v1/import/agent-states", backfill);
-    expect(res.body).toMatchObject({ success: true, processed: 100, skipped: 0, errors: [] });
+      // The backfill: ten events per agent, 300 days back.
+      // 08:10 to 17:10, hourly; the last is offline, which carries over to yesterday's first event.
+      const states = ["available", "on_call", "after_call_work", "break"];
+      const backfill = ids.flatMap((agentId) =>
+        Array.from({ length: 10 }, (_, i) => ({
+          agentId,
+          state: i === 9 ? "offline" : states[i % states.length],
+          timestamp: at(old, `${String(8 + i).padStart(2, "0")}:10`),
+        })),
+      );
+      const start = await settled();
+      const res = await postData(key, "/api/v1/import/agent-states", backfill);
+      expect(res.body).toMatchObject({ success: true, processed: 100, skipped: 0, errors: [] });
 
-    // Only the days with a schedule are marked (yesterday: its state before 07:55 is the backfill's now).
-    for (const id of ids) expect(await marks(tenant, keys.get(id)!)).toEqual(scheduledOld.includes(id) ? [old, yesterday] : [yesterday]);
+      // Only the days with a schedule are marked (yesterday: its state before 07:55 is the backfill's now).
+      for (const id of ids)
+        expect(await marks(tenant, keys.get(id)!)).toEqual(scheduledOld.includes(id) ? [old, yesterday] : [yesterday]);
 
-    await flushAll(tenant, keys.values());
-    const end = await settled();
-    const after = await intervals(tenant);
-    for (const id of ids) expect(await marks(tenant, keys.get(id)!)).toEqual([]);
-    const changed = changedRows(before, after);
-    const rows = end.d1 + end.objects - start.d1 - start.objects;
-    console.log(`BACKFILL rows written ${rows} for ${backfill.length} events and ${changed} changed intervals`);
-    // Of the five scheduled agents' old shift of 32 intervals, all but the six spent wholly on break
-    // (out of adherence, as with no state), and the five after it spent available (16:10–17:10, work-state
-    // time); yesterday's did not change (offline before 07:55, as before).
-    expect(changed).toBe(5 * (32 - 6 + 5));
-    expect(rows).toBeLessThanOrEqual(3 * backfill.length + changed);
+      await flushAll(tenant, keys.values());
+      const end = await settled();
+      const after = await intervals(tenant);
+      for (const id of ids) expect(await marks(tenant, keys.get(id)!)).toEqual([]);
+      const changed = changedRows(before, after);
+      const rows = end.d1 + end.objects - start.d1 - start.objects;
+      console.log(`BACKFILL rows written ${rows} for ${backfill.length} events and ${changed} changed intervals`);
+      // Of the five scheduled agents' old shift of 32 intervals, all but the six spent wholly on break
+      // (out of adherence, as with no state), and the five after it spent available (16:10–17:10, work-state
+      // time); yesterday's did not change (offline before 07:55, as before).
+      expect(changed).toBe(5 * (32 - 6 + 5));
+      expect(rows).toBeLessThanOrEqual(3 * backfill.length + changed);
 
-    // What D1 says of the old day is what the day report says; the unscheduled agents have no rows there.
-    for (const id of ids) {
-      const sums = intervalSums(after.values(), keys.get(id)!, old);
-      if (scheduledOld.includes(id)) expect(sums).toEqual(await daySums(key, old, id));
-      else expect(sums).toEqual({ in: 0, out: 0, scheduled: 0 });
-    }
-  });
+      // What D1 says of the old day is what the day report says; the unscheduled agents have no rows there.
+      for (const id of ids) {
+        const sums = intervalSums(after.values(), keys.get(id)!, old);
+        if (scheduledOld.includes(id)) expect(sums).toEqual(await daySums(key, old, id));
+        else expect(sums).toEqual({ in: 0, out: 0, scheduled: 0 });
+      }
+    },
+  );
 
   it("recomputes a run of consecutive days in one pass with each day's own totals", async () => {
     const { tenant, key, keys } = await setup(1);
@@ -174,22 +198,29 @@ describe("a backfill", () => {
     const { tenant, key, keys } = await setup(1);
     const date = daysBack(3);
     const agentKey = keys.get("E1")!;
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" }]);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "09:00"), end: at(date, "10:00"), activity: "work" },
+    ]);
     // Available until 10:30: the half hour after the shift is work-state time (conformance), in its own rows.
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "available", timestamp: at(date, "09:00") },
       { agentId: "E1", state: "offline", timestamp: at(date, "10:30") },
     ]);
     await flushAll(tenant, [agentKey]);
-    const times = async () => [...(await intervals(tenant)).values()].map((r) => new Date(r.interval_start).toISOString().slice(11, 16)).sort();
+    const times = async () =>
+      [...(await intervals(tenant)).values()].map((r) => new Date(r.interval_start).toISOString().slice(11, 16)).sort();
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]);
     // A late event: offline at 10:00 after all. The two intervals after the shift have nothing left.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "offline", timestamp: at(date, "10:00") }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "offline", timestamp: at(date, "10:00") },
+    ]);
     await flushAll(tenant, [agentKey]);
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45"]);
     // The day's shift is republished two hours later: the whole day is rewritten (09:00–10:00 is
     // work-state time outside the shift now).
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E1", start: at(date, "12:00"), end: at(date, "13:00"), activity: "work" }]);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "12:00"), end: at(date, "13:00"), activity: "work" },
+    ]);
     await flushAll(tenant, [agentKey]);
     expect(await times()).toEqual(["09:00", "09:15", "09:30", "09:45", "12:00", "12:15", "12:30", "12:45"]);
   });

@@ -43,7 +43,12 @@ describe("rows written per ingested event", () => {
     await postData(
       key,
       "/api/v1/import/schedules",
-      ids.map((agentId) => ({ agentId, start: new Date(now - 4 * 3_600_000).toISOString(), end: new Date(now + 4 * 3_600_000).toISOString(), activity: "work" })),
+      ids.map((agentId) => ({
+        agentId,
+        start: new Date(now - 4 * 3_600_000).toISOString(),
+        end: new Date(now + 4 * 3_600_000).toISOString(),
+        activity: "work",
+      })),
     );
     const agentKeys = (
       await env.DB.prepare("SELECT id FROM employees WHERE tenant = ?").bind(tenant).all<{ id: string }>()
@@ -57,11 +62,19 @@ describe("rows written per ingested event", () => {
       const reopen = (instance: unknown) => {
         (instance as { todayWrittenInInterval: number | null }).todayWrittenInInterval = null;
       };
-      await Promise.all(agentKeys.map(async (agentKey) => runInDurableObject<AgentDO, void>(agentStub(env, tenant, agentKey) as DurableObjectStub<AgentDO>, reopen)));
+      await Promise.all(
+        agentKeys.map(async (agentKey) =>
+          runInDurableObject<AgentDO, void>(agentStub(env, tenant, agentKey) as DurableObjectStub<AgentDO>, reopen),
+        ),
+      );
       await Promise.all(agentKeys.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
     };
     // Every agent's first event (its first board row, its first intervals) is set-up, not the workload.
-    await postData(key, "/api/v1/import/agent-states", ids.map((agentId) => ({ agentId, state: "available", timestamp: tick() })));
+    await postData(
+      key,
+      "/api/v1/import/agent-states",
+      ids.map((agentId) => ({ agentId, state: "available", timestamp: tick() })),
+    );
     await closeInterval();
 
     let n = 0;
@@ -86,13 +99,19 @@ describe("rows written per ingested event", () => {
     }
 
     const unwatched = await workload();
-    const ticket = async (team?: string) => ((await (await api(key, "/api/v1/live/tickets", { json: team ? { team } : {} })).json()) as { ticket: string }).ticket;
+    const ticket = async (team?: string) =>
+      ((await (await api(key, "/api/v1/live/tickets", { json: team ? { team } : {} })).json()) as { ticket: string })
+        .ticket;
     const boards = [await connect(await ticket()), await connect(await ticket("Day"))];
     const watched = await workload();
     for (const board of boards) board.close();
 
     const perEvent = (part: { events: number; d1: number; objects: number }) => (part.d1 + part.objects) / part.events;
-    const mixed = { events: unwatched.events + watched.events, d1: unwatched.d1 + watched.d1, objects: unwatched.objects + watched.objects };
+    const mixed = {
+      events: unwatched.events + watched.events,
+      d1: unwatched.d1 + watched.d1,
+      objects: unwatched.objects + watched.objects,
+    };
     const report = {
       unwatched: { ...unwatched, perEvent: perEvent(unwatched) },
       watched: { ...watched, perEvent: perEvent(watched) },

@@ -29,7 +29,10 @@ export function adminFetch(path: string, init: RequestInit = {}): Promise<Respon
 }
 
 export async function createKey(tenant: string, permissions: Permission[] = ALL_PERMISSIONS, name = "test key") {
-  const res = await adminFetch("/api/admin/keys", { method: "POST", body: JSON.stringify({ tenant, name, permissions }) });
+  const res = await adminFetch("/api/admin/keys", {
+    method: "POST",
+    body: JSON.stringify({ tenant, name, permissions }),
+  });
   if (res.status !== 201) throw new Error(`key creation failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { id: string; key: string; tenant: string; permissions: Permission[] };
 }
@@ -50,7 +53,14 @@ export async function postData(key: string, path: string, data: unknown[], extra
 }
 
 export function employee(n: number, overrides: Record<string, unknown> = {}) {
-  return { email: `agent${n}@example.com`, firstName: `Agent`, lastName: `Number${n}`, employeeId: `E${n}`, team: "Day", ...overrides };
+  return {
+    email: `agent${n}@example.com`,
+    firstName: `Agent`,
+    lastName: `Number${n}`,
+    employeeId: `E${n}`,
+    team: "Day",
+    ...overrides,
+  };
 }
 
 /** A timestamp `minutesAgo` before now, as ISO 8601. */

@@ -34,7 +34,15 @@ describe("POST /api/v1/import/agent-states", () => {
 
     const list = await agents(key);
     const one = list.find((a) => a.email === "agent1@example.com")!;
-    expect(one).toMatchObject({ agentId: "E1", employeeId: "E1", name: "Agent Number1", team: "Day", state: "on_call", acdStateCode: "TALK", queue: "sales" });
+    expect(one).toMatchObject({
+      agentId: "E1",
+      employeeId: "E1",
+      name: "Agent Number1",
+      team: "Day",
+      state: "on_call",
+      acdStateCode: "TALK",
+      queue: "sales",
+    });
     expect(one.stateSince).toBe(new Date(Date.parse(data[0]!.timestamp)).toISOString());
     expect(list.find((a) => a.agentId === "E2")).toMatchObject({ state: "break", team: "Night" });
   });
@@ -46,7 +54,10 @@ describe("POST /api/v1/import/agent-states", () => {
     expect(first.body).toMatchObject({ processed: 1, skipped: 1 });
     // The same event by email, with another zone notation, is still the same event.
     const sameInstant = new Date(Date.parse(event.timestamp)).toISOString().replace("Z", "+00:00");
-    const replay = await postData(key, PATH, [{ ...event, agentId: "AGENT1@example.com", timestamp: sameInstant }, { ...event, state: "on_call" }]);
+    const replay = await postData(key, PATH, [
+      { ...event, agentId: "AGENT1@example.com", timestamp: sameInstant },
+      { ...event, state: "on_call" },
+    ]);
     expect(replay.body).toMatchObject({ success: true, processed: 1, skipped: 1 });
   });
 
@@ -93,19 +104,32 @@ describe("POST /api/v1/import/agent-states", () => {
       success: true,
       processed: 2,
       // Reported normalised: every spelling of the identifier is the same unknown agent.
-      warnings: [{ agentId: "new.hire@example.com", records: 2, warning: expect.stringContaining("No employee matches") }],
+      warnings: [
+        { agentId: "new.hire@example.com", records: 2, warning: expect.stringContaining("No employee matches") },
+      ],
     });
-    expect((await agents(key)).find((a) => a.agentId === "new.hire@example.com")).toMatchObject({ state: "on_call", email: null });
+    expect((await agents(key)).find((a) => a.agentId === "new.hire@example.com")).toMatchObject({
+      state: "on_call",
+      email: null,
+    });
 
-    await postData(key, "/api/v1/import/employees", [{ email: "new.hire@example.com", firstName: "New", lastName: "Hire", employeeId: "E77" }]);
+    await postData(key, "/api/v1/import/employees", [
+      { email: "new.hire@example.com", firstName: "New", lastName: "Hire", employeeId: "E77" },
+    ]);
     const list = await agents(key);
     expect(list.find((a) => a.agentId === "E77")).toMatchObject({ name: "New Hire", state: "on_call" });
     expect(list.some((a) => a.email === null)).toBe(false);
 
     // The employee's object now owns both events: replaying them under the employee's id is skipped.
-    const replay = await postData(key, PATH, sent.map((event) => ({ ...event, agentId: "E77" })));
+    const replay = await postData(
+      key,
+      PATH,
+      sent.map((event) => ({ ...event, agentId: "E77" })),
+    );
     expect(replay.body).toMatchObject({ success: true, processed: 0, skipped: 2 });
-    const unknownLeft = await env.DB.prepare("SELECT count(*) AS n FROM unknown_agents WHERE tenant = ?").bind(tenant).first("n");
+    const unknownLeft = await env.DB.prepare("SELECT count(*) AS n FROM unknown_agents WHERE tenant = ?")
+      .bind(tenant)
+      .first("n");
     expect(unknownLeft).toBe(0);
   });
 
@@ -119,17 +143,31 @@ describe("POST /api/v1/import/agent-states", () => {
     await postData(key, PATH, events);
     const history = async (agentId: string) => {
       const res = await api(key, `/api/v1/agents/${encodeURIComponent(agentId)}/timeline?date=${date}`);
-      return res.status === 200 ? ((await res.json()) as { states: Array<{ timestamp: string; state: string }> }).states.map((s) => [s.timestamp, s.state]) : res.status;
+      return res.status === 200
+        ? ((await res.json()) as { states: Array<{ timestamp: string; state: string }> }).states.map((s) => [
+            s.timestamp,
+            s.state,
+          ])
+        : res.status;
     };
     expect(await history("temp.agent@example.com")).toEqual(events.map((e) => [e.timestamp, e.state]));
 
-    await postData(key, "/api/v1/import/employees", [{ email: "temp.agent@example.com", firstName: "Temp", lastName: "Agent", employeeId: "E88" }]);
-    const employeeKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E88'").bind(tenant).first<string>("id"))!;
+    await postData(key, "/api/v1/import/employees", [
+      { email: "temp.agent@example.com", firstName: "Temp", lastName: "Agent", employeeId: "E88" },
+    ]);
+    const employeeKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E88'")
+      .bind(tenant)
+      .first<string>("id"))!;
     // The employee's object holds the history now (and writes its intervals to D1 at its alarm,
     // for the days with a schedule).
     expect(await history("E88")).toEqual(events.map((e) => [e.timestamp, e.state]));
-    await postData(key, "/api/v1/import/schedules", [{ agentId: "E88", start: `${date}T00:00:00.000Z`, end: `${date}T01:00:00.000Z`, activity: "work" }]);
-    const intervals = () => env.DB.prepare("SELECT DISTINCT agent_key FROM adherence_intervals WHERE tenant = ?").bind(tenant).all<{ agent_key: string }>();
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E88", start: `${date}T00:00:00.000Z`, end: `${date}T01:00:00.000Z`, activity: "work" },
+    ]);
+    const intervals = () =>
+      env.DB.prepare("SELECT DISTINCT agent_key FROM adherence_intervals WHERE tenant = ?")
+        .bind(tenant)
+        .all<{ agent_key: string }>();
     await runInDurableObject(agentStub(env, tenant, employeeKey), (instance) => instance.alarm());
     expect((await intervals()).results.map((r) => r.agent_key)).toEqual([employeeKey]);
   });
@@ -146,8 +184,14 @@ describe("POST /api/v1/import/agent-states", () => {
     const b = await setup([employee(1, { firstName: "Other" })]);
     await postData(a.key, PATH, [{ agentId: "agent1@example.com", state: "lunch", timestamp: ago(2) }]);
     await postData(b.key, PATH, [{ agentId: "agent1@example.com", state: "training", timestamp: ago(2) }]);
-    expect((await agents(a.key)).find((x) => x.agentId === "E1")).toMatchObject({ state: "lunch", name: "Agent Number1" });
-    expect((await agents(b.key)).find((x) => x.agentId === "E1")).toMatchObject({ state: "training", name: "Other Number1" });
+    expect((await agents(a.key)).find((x) => x.agentId === "E1")).toMatchObject({
+      state: "lunch",
+      name: "Agent Number1",
+    });
+    expect((await agents(b.key)).find((x) => x.agentId === "E1")).toMatchObject({
+      state: "training",
+      name: "Other Number1",
+    });
     // Tenant B posting A's employee E2 creates an unknown agent in B, nothing in A.
     const cross = await postData(b.key, PATH, [{ agentId: "E2", state: "offline", timestamp: ago(1) }]);
     expect(cross.body.warnings).toHaveLength(1);
@@ -170,34 +214,53 @@ describe("POST /api/v1/import/agent-states", () => {
 });
 
 describe("the agent's object is its state history", () => {
-  it("rebuilds an older object's meta as a table without rowids and moves its per-day interval marks into meta", async () => {
-    const { tenant, key } = await setup();
-    await postData(key, PATH, [{ agentId: "E1", state: "available", timestamp: ago(6) }]);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
-    const stub = agentStub(env, tenant, agentKey);
-    // The tables as objects created before had them: meta with rowids, a row per marked day.
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec(`CREATE TABLE meta_old (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta_old SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_old RENAME TO meta;
+  it(
+    "rebuilds an older object's meta as a table without " + "rowids and moves its per-day interval marks into meta",
+    async () => {
+      const { tenant, key } = await setup();
+      await postData(key, PATH, [{ agentId: "E1", state: "available", timestamp: ago(6) }]);
+      const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+        .bind(tenant)
+        .first<string>("id"))!;
+      const stub = agentStub(env, tenant, agentKey);
+      // The tables as objects created before had them: meta with rowids, a row per marked day.
+      await runInDurableObject(stub, (_instance, state) => {
+        state.storage.sql.exec(`CREATE TABLE meta_old (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta_old SELECT * FROM meta; DROP TABLE meta; ALTER TABLE meta_old RENAME TO meta;
         CREATE TABLE dirty_intervals (date TEXT PRIMARY KEY, from_ts INTEGER, version INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO dirty_intervals VALUES ('2026-01-05', NULL, 0), ('2026-01-06', 1767690000000, 0)`);
-    });
-    const tables = () =>
-      runInDurableObject(stub, (_instance, state) => ({
-        tables: state.storage.sql
-          .exec<{ name: string; rowids: number }>("SELECT name, sql NOT LIKE '%WITHOUT ROWID%' AS rowids FROM sqlite_master WHERE name IN ('meta', 'dirty_intervals') ORDER BY name")
-          .toArray(),
-        marks: state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'dirty'").toArray().map((r) => JSON.parse(r.value)),
-      }));
-    expect((await tables()).tables).toEqual([{ name: "dirty_intervals", rowids: 0 }, { name: "meta", rowids: 1 }]);
-    await evictDurableObject(stub);
-    expect((await postData(key, PATH, [{ agentId: "E1", state: "break", timestamp: ago(2) }])).body).toMatchObject({ processed: 1 });
-    expect(await tables()).toEqual({
-      tables: [{ name: "meta", rowids: 0 }],
-      marks: [{ "2026-01-05": null, "2026-01-06": 1767690000000 }],
-    });
-    // The context kept in meta survived: the agent still knows who it is.
-    expect((await (await api(key, "/api/v1/agents/E1")).json()) as { state: string }).toMatchObject({ state: "break" });
-  });
+      });
+      const tables = () =>
+        runInDurableObject(stub, (_instance, state) => ({
+          tables: state.storage.sql
+            .exec<{ name: string; rowids: number }>(
+              `SELECT name, sql NOT LIKE '%WITHOUT ROWID%' AS rowids FROM sqlite_master
+              WHERE name IN ('meta', 'dirty_intervals') ORDER BY name`,
+            )
+            .toArray(),
+          marks: state.storage.sql
+            .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'dirty'")
+            .toArray()
+            .map((r) => JSON.parse(r.value)),
+        }));
+      expect((await tables()).tables).toEqual([
+        { name: "dirty_intervals", rowids: 0 },
+        { name: "meta", rowids: 1 },
+      ]);
+      await evictDurableObject(stub);
+      expect((await postData(key, PATH, [{ agentId: "E1", state: "break", timestamp: ago(2) }])).body).toMatchObject({
+        processed: 1,
+      });
+      expect(await tables()).toEqual({
+        tables: [{ name: "meta", rowids: 0 }],
+        marks: [{ "2026-01-05": null, "2026-01-06": 1767690000000 }],
+      });
+      // The context kept in meta survived: the agent still knows who it is.
+      expect((await (await api(key, "/api/v1/agents/E1")).json()) as { state: string }).toMatchObject({
+        state: "break",
+      });
+    },
+  );
 
   it("keeps every event across eviction and writes per-interval totals, not events, to D1", async () => {
     const { tenant, key } = await setup();
@@ -206,12 +269,18 @@ describe("the agent's object is its state history", () => {
       { agentId: "E1", state: "on_call", timestamp: ago(4) },
     ];
     await postData(key, PATH, events);
-    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'").bind(tenant).first<string>("id"))!;
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+      .bind(tenant)
+      .first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
     await evictDurableObject(stub);
-    const stored = await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ ts: number; state: string }>("SELECT ts, state FROM state_log ORDER BY ts").toArray());
+    const stored = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec<{ ts: number; state: string }>("SELECT ts, state FROM state_log ORDER BY ts").toArray(),
+    );
     expect(stored).toEqual(events.map((e) => ({ ts: Date.parse(e.timestamp), state: e.state })));
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('state_events', 'adherence_intervals')").all<{ name: string }>();
+    const tables = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('state_events', 'adherence_intervals')",
+    ).all<{ name: string }>();
     expect(tables.results.map((t) => t.name)).toEqual(["adherence_intervals"]);
   });
 });

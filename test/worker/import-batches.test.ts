@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { api, checkedFetch, createKey, newTenant, postData } from "./helpers.ts";
 
-const ENDPOINTS = ["/api/v1/import/historical", "/api/v1/import/employees", "/api/v1/import/agent-states", "/api/v1/import/schedules"];
+const ENDPOINTS = [
+  "/api/v1/import/historical",
+  "/api/v1/import/employees",
+  "/api/v1/import/agent-states",
+  "/api/v1/import/schedules",
+];
 
 describe("import batch envelope (every endpoint)", () => {
   it.each(ENDPOINTS)("%s: malformed JSON is a 400 with a JSON error", async (path) => {
@@ -22,14 +27,27 @@ describe("import batch envelope (every endpoint)", () => {
 
   it.each(ENDPOINTS)("%s: 10,001 records are refused with 413", async (path) => {
     const { key } = await createKey(newTenant());
-    const { status, body } = await postData(key, path, Array.from({ length: 10_001 }, () => ({})));
+    const { status, body } = await postData(
+      key,
+      path,
+      Array.from({ length: 10_001 }, () => ({})),
+    );
     expect(status).toBe(413);
-    expect(body).toMatchObject({ limit: 10_000, received: 10_001, error: expect.stringContaining("Too many records: 10001") });
+    expect(body).toMatchObject({
+      limit: 10_000,
+      received: 10_001,
+      error: expect.stringContaining("Too many records: 10001"),
+    });
   });
 
   it("garbage of every shape is a 4xx, never a 500", async () => {
     const { key } = await createKey(newTenant());
-    const bodies = ['{"data":[null, 1, "x", [], true]}', '{"data":[{"state":{}}]}', "\u0000\u0001", '{"data":[{"agentId":[1],"timestamp":1e999}]}'];
+    const bodies = [
+      '{"data":[null, 1, "x", [], true]}',
+      '{"data":[{"state":{}}]}',
+      "\u0000\u0001",
+      '{"data":[{"agentId":[1],"timestamp":1e999}]}',
+    ];
     for (const path of ENDPOINTS) {
       for (const body of bodies) {
         const res = await api(key, path, { method: "POST", body });

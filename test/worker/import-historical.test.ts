@@ -3,12 +3,21 @@ import { describe, expect, it } from "vitest";
 import { createKey, newTenant, postData } from "./helpers.ts";
 
 const PATH = "/api/v1/import/historical";
-const row = (interval: string, volume = 10, extra: Record<string, unknown> = {}) => ({ date: "2026-11-20", interval, volume, aht: 240, queue: "sales", channel: "voice", ...extra });
+const row = (interval: string, volume = 10, extra: Record<string, unknown> = {}) => ({
+  date: "2026-11-20",
+  interval,
+  volume,
+  aht: 240,
+  queue: "sales",
+  channel: "voice",
+  ...extra,
+});
 
 /** The stored intervals as the native API sent them (the tenant's zone is UTC). */
 async function stored(tenant: string) {
   const { results } = await env.DB.prepare(
-    `SELECT strftime('%Y-%m-%d', interval_start / 1000, 'unixepoch') AS date, strftime('%H:%M', interval_start / 1000, 'unixepoch') AS interval,
+    `SELECT strftime('%Y-%m-%d', interval_start / 1000, 'unixepoch')
+      AS date, strftime('%H:%M', interval_start / 1000, 'unixepoch') AS interval,
             queue_id AS queue, channel, offered AS volume, handle_seconds / handled AS aht
      FROM contact_intervals WHERE tenant = ? AND source = 'native' ORDER BY interval_start, queue_id`,
   )
@@ -21,7 +30,11 @@ describe("POST /api/v1/import/historical", () => {
   it("stores contact volume per date, interval, queue and channel", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant, ["import:historical"]);
-    const { status, body } = await postData(key, PATH, [row("08:00", 12), row("08:15", 7), row("08:00", 3, { queue: "support", channel: "chat" })]);
+    const { status, body } = await postData(key, PATH, [
+      row("08:00", 12),
+      row("08:15", 7),
+      row("08:00", 3, { queue: "support", channel: "chat" }),
+    ]);
     expect(status).toBe(201);
     expect(body).toEqual({ success: true, imported: 3, skipped: 0, errors: [] });
     expect(await stored(tenant)).toEqual([
@@ -73,7 +86,13 @@ describe("POST /api/v1/import/historical", () => {
     const { key } = await createKey(newTenant(), ["import:historical"]);
     const { status, body } = await postData(key, PATH, [{ date: "yesterday" }]);
     expect(status).toBe(400);
-    expect(body).toMatchObject({ success: false, error: "No record was acceptable: all 1 were refused (see errors)", imported: 0, skipped: 0, errors: [{ index: 0 }] });
+    expect(body).toMatchObject({
+      success: false,
+      error: "No record was acceptable: all 1 were refused (see errors)",
+      imported: 0,
+      skipped: 0,
+      errors: [{ index: 0 }],
+    });
   });
 
   it("accepts 10,000 records in one request", async () => {
@@ -89,7 +108,9 @@ describe("POST /api/v1/import/historical", () => {
     const { status, body } = await postData(key, PATH, data);
     expect(status).toBe(201);
     expect(body).toMatchObject({ success: true, imported: 10_000, skipped: 0, errors: [] });
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM contact_intervals WHERE tenant = ?").bind(tenant).first("n");
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM contact_intervals WHERE tenant = ?")
+      .bind(tenant)
+      .first("n");
     expect(count).toBe(10_000);
   });
 });

@@ -20,7 +20,8 @@ async function ticketFor(key: string, team?: string): Promise<string> {
   return ((await res.json()) as { ticket: string }).ticket;
 }
 
-const changeOf = (agentId: string, state: string) => (m: LiveMessage) => m.type === "change" && m.agent.agentId === agentId && m.agent.state === state;
+const changeOf = (agentId: string, state: string) => (m: LiveMessage) =>
+  m.type === "change" && m.agent.agentId === agentId && m.agent.state === state;
 
 describe("live tickets", () => {
   it("issues a short-lived ticket for a key with read:adherence", async () => {
@@ -42,12 +43,24 @@ describe("live tickets", () => {
     const { tenant, key } = await setup();
     const good = await ticketFor(key);
     const [payload, signature] = good.split(".");
-    const forgedPayload = btoa(JSON.stringify({ tenant: "someone-else", team: null, exp: Date.now() + 60_000 })).replace(/=+$/, "");
+    const forgedPayload = btoa(
+      JSON.stringify({ tenant: "someone-else", team: null, exp: Date.now() + 60_000 }),
+    ).replace(/=+$/, "");
     const keyId = "key_0123456789abcdef";
     const expired = (await issueTicket(env.TICKET_SECRET!, { tenant, team: null, keyId }, Date.now() - 120_000)).ticket;
     const otherSecret = (await issueTicket("not-our-secret", { tenant, team: null, keyId })).ticket;
-    for (const ticket of [undefined, "garbage", `${forgedPayload}.${signature}`, `${payload}.${signature}x`, expired, otherSecret]) {
-      const url = ticket === undefined ? "http://rta.test/api/v1/live" : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
+    for (const ticket of [
+      undefined,
+      "garbage",
+      `${forgedPayload}.${signature}`,
+      `${payload}.${signature}x`,
+      expired,
+      otherSecret,
+    ]) {
+      const url =
+        ticket === undefined
+          ? "http://rta.test/api/v1/live"
+          : `http://rta.test/api/v1/live?ticket=${encodeURIComponent(ticket)}`;
       const res = await checkedFetch(url, { headers: { upgrade: "websocket" } });
       expect(res.status, String(ticket)).toBe(401);
       expect(res.webSocket).toBeNull();
@@ -64,12 +77,16 @@ describe("live board socket", () => {
     const snapshot = await board.next((m) => m.type === "snapshot");
     expect(board.messages[0]).toBe(snapshot);
     if (snapshot.type !== "snapshot") throw new Error("unreachable");
-    expect(snapshot.agents).toEqual([expect.objectContaining({ agentId: "E1", name: "Agent Number1", team: "Day", state: "available" })]);
+    expect(snapshot.agents).toEqual([
+      expect.objectContaining({ agentId: "E1", name: "Agent Number1", team: "Day", state: "available" }),
+    ]);
 
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(1) }]);
     const change = await board.next(changeOf("E1", "on_call"));
     expect(change.seq).toBe(snapshot.seq + 1);
-    expect(change).toMatchObject({ agent: { agentId: "E1", email: "agent1@example.com", adherence: "unscheduled", alarm: false } });
+    expect(change).toMatchObject({
+      agent: { agentId: "E1", email: "agent1@example.com", adherence: "unscheduled", alarm: false },
+    });
 
     // A batch of many events for one agent is one message (the latest state wins).
     await postData(key, "/api/v1/import/agent-states", [
@@ -99,7 +116,9 @@ describe("live board socket", () => {
     await night.next(changeOf("E2", "meeting"));
     // Give a stray message time to arrive before asserting it never did.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(night.messages.filter((m) => m.type === "change").map((m) => m.type === "change" && m.agent.agentId)).toEqual(["E2"]);
+    expect(
+      night.messages.filter((m) => m.type === "change").map((m) => m.type === "change" && m.agent.agentId),
+    ).toEqual(["E2"]);
     expect(stranger.messages.filter((m) => m.type !== "snapshot")).toEqual([]);
     for (const board of [night, everyone, stranger]) board.close();
   });
@@ -132,44 +151,70 @@ describe("live board socket", () => {
     for (const socket of [other, back, lost]) socket.close();
   });
 
-  it("nobody watching, nothing stored: a board that returns gets every agent's current row from the agents", async () => {
-    const { tenant, key } = await setup();
-    const board = await connect(await ticketFor(key));
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
-    const seen = await board.next(changeOf("E1", "available"));
-    board.close();
-    const hub = env.HUB.getByName(hubName(tenant));
-    await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
+  it(
+    "nobody watching, nothing stored: " + "a board that returns gets every agent's current row from the agents",
+    async () => {
+      const { tenant, key } = await setup();
+      const board = await connect(await ticketFor(key));
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
+      const seen = await board.next(changeOf("E1", "available"));
+      board.close();
+      const hub = env.HUB.getByName(hubName(tenant));
+      await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
 
-    // While nobody watches, the hub writes nothing:
-    const stored = () => runInDurableObject(hub, (_instance, state) => state.storage.sql.exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows").one().rows);
-    const before = await stored();
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
-    expect(await stored()).toBe(before);
+      // While nobody watches, the hub writes nothing:
+      const stored = () =>
+        runInDurableObject(
+          hub,
+          (_instance, state) =>
+            state.storage.sql
+              .exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows")
+              .one().rows,
+        );
+      const before = await stored();
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
+      expect(await stored()).toBe(before);
 
-    // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
-    const back = await connect(await ticketFor(key), seen.seq);
-    const snapshot = await back.next((m) => m.type === "snapshot");
-    expect(snapshot.seq).toBeGreaterThan(seen.seq);
-    expect(snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state]))).toMatchObject({ E1: "on_call", E2: "break" });
-    back.close();
-  });
+      // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
+      const back = await connect(await ticketFor(key), seen.seq);
+      const snapshot = await back.next((m) => m.type === "snapshot");
+      expect(snapshot.seq).toBeGreaterThan(seen.seq);
+      expect(
+        snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state])),
+      ).toMatchObject({ E1: "on_call", E2: "break" });
+      back.close();
+    },
+  );
 
   it("pushes a change caused by time alone (the alarm threshold passing)", async () => {
     const { key } = await setup();
-    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 1, severeThresholdSeconds: 600 } } });
+    await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: { adherence: { alarmThresholdSeconds: 1, severeThresholdSeconds: 600 } },
+    });
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 3_600_000).toISOString(), activity: "work" },
+      {
+        agentId: "E1",
+        start: new Date(now - 3_600_000).toISOString(),
+        end: new Date(now + 3_600_000).toISOString(),
+        activity: "work",
+      },
     ]);
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: new Date(now - 600_000).toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: new Date(now - 600_000).toISOString() },
+    ]);
     const board = await connect(await ticketFor(key));
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: new Date().toISOString() }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "break", timestamp: new Date().toISOString() },
+    ]);
     const out = await board.next((m) => m.type === "change" && m.agent.state === "break");
     expect(out).toMatchObject({ agent: { adherence: "out", alarm: false } });
     const alarm = await board.next((m) => m.type === "change" && m.agent.alarm, 4_000);
-    expect(alarm).toMatchObject({ agent: { agentId: "E1", state: "break", adherence: "out", alarm: true, severe: false } });
+    expect(alarm).toMatchObject({
+      agent: { agentId: "E1", state: "break", adherence: "out", alarm: true, severe: false },
+    });
     board.close();
   });
 
@@ -180,7 +225,9 @@ describe("live board socket", () => {
     const night = await connect(await ticketFor(key, "Night"));
     await day.next((m) => m.type === "snapshot" && m.agents.some((a) => a.agentId === "E1"));
 
-    const moved = await postData(key, "/api/v1/import/employees", [employee(1, { team: "Night" })], { updateExisting: true });
+    const moved = await postData(key, "/api/v1/import/employees", [employee(1, { team: "Night" })], {
+      updateExisting: true,
+    });
     expect(moved.body).toMatchObject({ updated: 1 });
     const arrived = await night.next((m) => m.type === "change" && m.agent.agentId === "E1");
     expect(arrived).toMatchObject({ agent: { team: "Night", state: "available" } });
@@ -212,10 +259,14 @@ describe("live board socket", () => {
 
   it("replaces an unknown agent's row by the employee's once the employee is imported", async () => {
     const { key } = await setup();
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "late.hire@example.com", state: "available", timestamp: ago(4) }]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "late.hire@example.com", state: "available", timestamp: ago(4) },
+    ]);
     const board = await connect(await ticketFor(key));
     await board.next((m) => m.type === "snapshot" && m.agents.some((a) => a.agentId === "late.hire@example.com"));
-    await postData(key, "/api/v1/import/employees", [{ email: "late.hire@example.com", firstName: "Late", lastName: "Hire", employeeId: "E90" }]);
+    await postData(key, "/api/v1/import/employees", [
+      { email: "late.hire@example.com", firstName: "Late", lastName: "Hire", employeeId: "E90" },
+    ]);
     await board.next((m) => m.type === "change" && m.agent.agentId === "E90" && m.agent.state === "available");
     await board.next((m) => m.type === "remove" && m.agentId === "late.hire@example.com");
     board.close();

@@ -54,10 +54,18 @@ export async function checkResponse(method: string, url: string, res: Response):
     throw new Error(`${where}: ${method} is not documented for ${template}`);
   }
   const response = operation.responses[String(res.status)];
-  if (!response) throw new Error(`${where}: status ${res.status} is not documented for ${method} ${template} (documented: ${Object.keys(operation.responses).join(", ")})`);
+  if (!response)
+    throw new Error(
+      `${where}: status ${res.status} is not documented for ${method} ${template} (documented: ` +
+        `${Object.keys(operation.responses).join(", ")})`,
+    );
   const schema = response.content?.["application/json"]?.schema;
   if (!schema || !res.headers.get("content-type")?.includes("application/json")) return;
   const body = await res.clone().json();
   const problems = schemaProblems(schema, body);
-  if (problems.length) throw new Error(`${where}: the body does not match the documented schema:\n${problems.slice(0, 5).join("\n")}\n${JSON.stringify(body).slice(0, 500)}`);
+  if (problems.length)
+    throw new Error(
+      `${where}: the body does not match the documented ` +
+        `schema:\n${problems.slice(0, 5).join("\n")}\n${JSON.stringify(body).slice(0, 500)}`,
+    );
 }

@@ -24,7 +24,13 @@ describe("GET /api/openapi.json", () => {
     const doc = (await res.json()) as typeof document;
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).length).toBeGreaterThan(30);
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "apiKey", "apiKeyHeader", "basic", "communityWfmToken"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      "adminToken",
+      "apiKey",
+      "apiKeyHeader",
+      "basic",
+      "communityWfmToken",
+    ]);
   });
 
   it("documents every route the app registers", () => {
@@ -46,13 +52,16 @@ describe("GET /api/openapi.json", () => {
     expect(body.properties.data.items.required).toEqual(["agentId", "state", "timestamp"]);
     // timestamp transforms to epoch ms while validating: the wire side (a string) is documented.
     expect(body.properties.data.items.properties.timestamp.type).toBe("string");
-    expect(document.paths["/api/v1/import/employees"].post.responses["429"].content["application/json"].schema.required).toContain("retryAfter");
+    expect(
+      document.paths["/api/v1/import/employees"].post.responses["429"].content["application/json"].schema.required,
+    ).toContain("retryAfter");
   });
 
   it("documents each non-batch route's input from the validator that reads it (the doors' too)", () => {
     const op = (path: string, method: string) => document.paths[path][method];
     const body = (path: string, method = "post") => op(path, method).requestBody.content["application/json"].schema;
-    const params = (path: string, method = "get") => Object.fromEntries(op(path, method).parameters.map((p: any) => [`${p.in}:${p.name}`, p]));
+    const params = (path: string, method = "get") =>
+      Object.fromEntries(op(path, method).parameters.map((p: any) => [`${p.in}:${p.name}`, p]));
 
     expect(body("/api/admin/keys").required).toEqual(["tenant", "name", "permissions"]);
     expect(params("/api/admin/keys", "post")["header:x-operator"].required).toBe(false);
@@ -63,7 +72,8 @@ describe("GET /api/openapi.json", () => {
     expect(body("/api/v1/connectors").properties.kind.const).toBe("ujet");
     expect(body("/api/v1/live/tickets").properties.team).toBeDefined();
     expect(params("/api/v1/live")["query:ticket"].required).toBe(true);
-    // CommunityWFM: sign-in bodies and the lists' AccountId; inContact: the update needs its metadata, the others do not.
+    // CommunityWFM: sign-in bodies and the lists' AccountId; inContact: the update needs its metadata, the others do
+    // not.
     expect(body("/api/ccs/auth/login").required).toEqual(["userName", "password"]);
     expect(params("/api/ccc/people/list")["query:AccountId"].required).toBe(true);
     expect(body("/api/record/updateforagent").required).toEqual(["AgentIdentifier", "Value", "CallMetadata"]);
@@ -74,7 +84,9 @@ describe("GET /api/openapi.json", () => {
   it("documents every path parameter from the validator that reads it (with its description)", () => {
     const undescribed = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations as Record<string, any>).flatMap(([method, operation]) =>
-        (operation.parameters ?? []).filter((p: any) => p.in === "path" && !p.description).map((p: any) => `${method} ${path} ${p.name}`),
+        (operation.parameters ?? [])
+          .filter((p: any) => p.in === "path" && !p.description)
+          .map((p: any) => `${method} ${path} ${p.name}`),
       ),
     );
     expect(undescribed).toEqual([]);
@@ -130,8 +142,14 @@ describe("the READMEs' curl examples", () => {
 describe("the response check of helpers.ts", () => {
   it("refuses a status the route does not document, and a body that does not match", async () => {
     const url = "http://rta.test/api/v1/settings";
-    await expect(checkResponse("GET", url, Response.json({ error: "x" }, { status: 418 }))).rejects.toThrow(/status 418 is not documented/);
-    await expect(checkResponse("GET", url, Response.json({ timeZone: 1 }))).rejects.toThrow(/does not match the documented schema/);
-    await expect(checkResponse("GET", url, Response.json({ error: "Missing API key" }, { status: 401 }))).resolves.toBeUndefined();
+    await expect(checkResponse("GET", url, Response.json({ error: "x" }, { status: 418 }))).rejects.toThrow(
+      /status 418 is not documented/,
+    );
+    await expect(checkResponse("GET", url, Response.json({ timeZone: 1 }))).rejects.toThrow(
+      /does not match the documented schema/,
+    );
+    await expect(
+      checkResponse("GET", url, Response.json({ error: "Missing API key" }, { status: 401 })),
+    ).resolves.toBeUndefined();
   });
 });

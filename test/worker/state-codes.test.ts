@@ -26,7 +26,12 @@ function background() {
 
 async function ingest(tenant: string, changes: Array<Omit<StateChange, "source">>) {
   const work = background();
-  const outcome = await ingestAgentStates(env, tenant, changes.map((value, index) => ({ index, value: { source: SOURCE, ...value } })), work);
+  const outcome = await ingestAgentStates(
+    env,
+    tenant,
+    changes.map((value, index) => ({ index, value: { source: SOURCE, ...value } })),
+    work,
+  );
   await work.settled();
   return outcome;
 }
@@ -42,7 +47,9 @@ async function putMappings(key: string, data: unknown[]) {
 }
 
 async function agentKeyOf(tenant: string, employeeId: string): Promise<string> {
-  return (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?").bind(tenant, employeeId).first<string>("id"))!;
+  return (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = ?")
+    .bind(tenant, employeeId)
+    .first<string>("id"))!;
 }
 
 /**
@@ -76,7 +83,13 @@ async function dayOf(key: string, date: string) {
 
 async function intervalsOf(key: string, date: string) {
   const { body } = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
-  return body.intervals as Array<{ agentId: string; scheduledSeconds: number; inAdherenceSeconds: number; outOfAdherenceSeconds: number; neutralSeconds: number }>;
+  return body.intervals as Array<{
+    agentId: string;
+    scheduledSeconds: number;
+    inAdherenceSeconds: number;
+    outOfAdherenceSeconds: number;
+    neutralSeconds: number;
+  }>;
 }
 
 const sum = (rows: Array<Record<string, any>>, field: string) => rows.reduce((n, r) => n + (r[field] as number), 0);
@@ -87,7 +100,14 @@ describe("vendor state codes", () => {
     expect(outcome).toEqual({ counts: { processed: 4, skipped: 0 }, errors: [], warnings: [] });
 
     // Nothing is mapped: the whole shift is neutral, so there is no percentage (never 0 or 100).
-    expect(await dayOf(key, date)).toMatchObject({ scheduledSeconds: 14_400, inAdherenceSeconds: 0, outOfAdherenceSeconds: 0, neutralSeconds: 14_400, adherencePct: null, exceptions: [] });
+    expect(await dayOf(key, date)).toMatchObject({
+      scheduledSeconds: 14_400,
+      inAdherenceSeconds: 0,
+      outOfAdherenceSeconds: 0,
+      neutralSeconds: 14_400,
+      adherencePct: null,
+      exceptions: [],
+    });
 
     // The day's D1 intervals say the same once the agent's flush has run.
     await runDurableObjectAlarm(stub);
@@ -107,7 +127,11 @@ describe("vendor state codes", () => {
       [SOURCE, "notready", "1", null, 1],
       [SOURCE, "ready", null, null, 2],
     ]);
-    expect(body.codes[0]).toMatchObject({ mappedBy: null, firstSeen: expect.any(String), lastSeen: expect.any(String) });
+    expect(body.codes[0]).toMatchObject({
+      mappedBy: null,
+      firstSeen: expect.any(String),
+      lastSeen: expect.any(String),
+    });
 
     // A replay is skipped however the code is spelled.
     const replay = await ingest(tenant, [{ agentId: "E1", timestamp: at(date, "07:58"), state: null, code: "ready" }]);
@@ -117,43 +141,59 @@ describe("vendor state codes", () => {
     expect(after.body.codes.find((c: any) => c.code === "ready").events).toBe(2);
   });
 
-  it("maps a code to a state: every stored day that carries it is recomputed (day totals, timeline, D1 intervals)", async () => {
-    const { key, date, stub } = await workedExampleInCodes();
-    await runDurableObjectAlarm(stub);
+  it(
+    "maps a code to a state: every stored day that carries " + "it is recomputed (day totals, timeline, D1 intervals)",
+    async () => {
+      const { key, date, stub } = await workedExampleInCodes();
+      await runDurableObjectAlarm(stub);
 
-    const put = await putMappings(key, [
-      { source: SOURCE, code: "ready", state: "available" },
-      { source: SOURCE, code: "NOTREADY", state: "Break" },
-      { source: SOURCE, code: "logout", reason: null, state: "offline" },
-    ]);
-    expect(put).toEqual({ status: 200, body: { success: true, mapped: 3, cleared: 0, agentsRecomputed: 1, errors: [] } });
+      const put = await putMappings(key, [
+        { source: SOURCE, code: "ready", state: "available" },
+        { source: SOURCE, code: "NOTREADY", state: "Break" },
+        { source: SOURCE, code: "logout", reason: null, state: "offline" },
+      ]);
+      expect(put).toEqual({
+        status: 200,
+        body: { success: true, mapped: 3, cleared: 0, agentsRecomputed: 1, errors: [] },
+      });
 
-    // The answer comes after the agent re-derived its events: the day reads as the worked example.
-    expect(await dayOf(key, date)).toMatchObject({ scheduledSeconds: 14_400, inAdherenceSeconds: 10_380, outOfAdherenceSeconds: 4_020, neutralSeconds: 0, adherencePct: 72.08 });
-    const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
-    expect(timeline.body.states.map((s: any) => [s.state, s.source, s.acdStateCode, s.reasonCode])).toEqual([
-      ["available", SOURCE, "READY", null],
-      ["break", SOURCE, "NotReady", "1"],
-      ["available", SOURCE, " ready ", null],
-      ["offline", SOURCE, "LOGOUT", null],
-    ]);
+      // The answer comes after the agent re-derived its events: the day reads as the worked example.
+      expect(await dayOf(key, date)).toMatchObject({
+        scheduledSeconds: 14_400,
+        inAdherenceSeconds: 10_380,
+        outOfAdherenceSeconds: 4_020,
+        neutralSeconds: 0,
+        adherencePct: 72.08,
+      });
+      const timeline = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
+      expect(timeline.body.states.map((s: any) => [s.state, s.source, s.acdStateCode, s.reasonCode])).toEqual([
+        ["available", SOURCE, "READY", null],
+        ["break", SOURCE, "NotReady", "1"],
+        ["available", SOURCE, " ready ", null],
+        ["offline", SOURCE, "LOGOUT", null],
+      ]);
 
-    // D1 follows within seconds: the agent has its flush due in at most 5 s, and it rewrites the day.
-    const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(alarmAt).not.toBeNull();
-    expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
-    await runDurableObjectAlarm(stub);
-    const intervals = await intervalsOf(key, date);
-    expect([sum(intervals, "inAdherenceSeconds"), sum(intervals, "outOfAdherenceSeconds"), sum(intervals, "neutralSeconds")]).toEqual([10_380, 4_020, 0]);
+      // D1 follows within seconds: the agent has its flush due in at most 5 s, and it rewrites the day.
+      const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+      expect(alarmAt).not.toBeNull();
+      expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
+      await runDurableObjectAlarm(stub);
+      const intervals = await intervalsOf(key, date);
+      expect([
+        sum(intervals, "inAdherenceSeconds"),
+        sum(intervals, "outOfAdherenceSeconds"),
+        sum(intervals, "neutralSeconds"),
+      ]).toEqual([10_380, 4_020, 0]);
 
-    const listed = await getJson(key, "/api/v1/state-codes");
-    expect(listed.body.codes.map((c: any) => [c.code, c.state, c.mappedBy])).toEqual([
-      ["logout", "offline", "code"],
-      ["notready", "break", "code"],
-      ["ready", "available", "code"],
-    ]);
-    expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
-  });
+      const listed = await getJson(key, "/api/v1/state-codes");
+      expect(listed.body.codes.map((c: any) => [c.code, c.state, c.mappedBy])).toEqual([
+        ["logout", "offline", "code"],
+        ["notready", "break", "code"],
+        ["ready", "available", "code"],
+      ]);
+      expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
+    },
+  );
 
   it("a mapping of code and reason wins over the code's own; clearing it goes back", async () => {
     const { tenant, key, date } = await workedExampleInCodes();
@@ -162,10 +202,13 @@ describe("vendor state codes", () => {
       { source: SOURCE, code: "notready", state: "break" },
       { source: SOURCE, code: "notready", reason: 2, state: "lunch" },
     ]);
-    const states = async () => (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.states.map((s: any) => s.state);
+    const states = async () =>
+      (await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.states.map((s: any) => s.state);
     expect(await states()).toEqual([null, "break", null, null, "lunch"]);
     const listed = await getJson(key, `/api/v1/state-codes?source=${encodeURIComponent(SOURCE)}`);
-    expect(listed.body.codes.filter((c: any) => c.code === "notready").map((c: any) => [c.reason, c.state, c.mappedBy])).toEqual([
+    expect(
+      listed.body.codes.filter((c: any) => c.code === "notready").map((c: any) => [c.reason, c.state, c.mappedBy]),
+    ).toEqual([
       ["1", "break", "code"],
       ["2", "lunch", "code+reason"],
     ]);
@@ -180,16 +223,26 @@ describe("vendor state codes", () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant, ALL_PERMISSIONS);
     await postData(key, "/api/v1/import/employees", [employee(1)]);
-    await ingest(tenant, [{ agentId: "agent1@example.com", timestamp: Date.now() - 60_000, state: null, code: "AUX7", reason: "Coaching" }]);
+    await ingest(tenant, [
+      { agentId: "agent1@example.com", timestamp: Date.now() - 60_000, state: null, code: "AUX7", reason: "Coaching" },
+    ]);
     const row = async () => (await getJson(key, "/api/v1/agents")).body.agents.find((a: any) => a.agentId === "E1");
-    expect(await row()).toMatchObject({ state: null, unmapped: true, source: SOURCE, acdStateCode: "AUX7", reasonCode: "Coaching" });
+    expect(await row()).toMatchObject({
+      state: null,
+      unmapped: true,
+      source: SOURCE,
+      acdStateCode: "AUX7",
+      reasonCode: "Coaching",
+    });
 
     // A supervisor's board is open when the code gets mapped: the change arrives on the socket.
     const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket;
     const board = await connect(ticket);
     await board.next((m) => m.type === "snapshot" && m.agents.some((a) => a.agentId === "E1" && a.unmapped));
     await putMappings(key, [{ source: SOURCE, code: "aux7", reason: "coaching", state: "training" }]);
-    await board.next((m) => m.type === "change" && m.agent.agentId === "E1" && m.agent.state === "training" && !m.agent.unmapped);
+    await board.next(
+      (m) => m.type === "change" && m.agent.agentId === "E1" && m.agent.state === "training" && !m.agent.unmapped,
+    );
     board.close();
     expect(await row()).toMatchObject({ state: "training", unmapped: false, acdStateCode: "AUX7" });
   });
@@ -206,7 +259,10 @@ describe("vendor state codes", () => {
     ];
     expect((await postData(key, "/api/v1/import/agent-states", sent)).body).toMatchObject({ processed: 4, skipped: 0 });
     // A replay is not counted again.
-    expect((await postData(key, "/api/v1/import/agent-states", sent.slice(0, 1))).body).toMatchObject({ processed: 0, skipped: 1 });
+    expect((await postData(key, "/api/v1/import/agent-states", sent.slice(0, 1))).body).toMatchObject({
+      processed: 0,
+      skipped: 1,
+    });
 
     const listed = await getJson(key, "/api/v1/state-codes?source=native");
     expect(listed.status).toBe(200);
@@ -216,12 +272,18 @@ describe("vendor state codes", () => {
     ]);
     // Named by their events, they are never unmapped, and no agent is noted for re-deriving them.
     expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);
-    const noted = await env.DB.prepare("SELECT count(*) AS n FROM agent_state_codes WHERE tenant = ?").bind(tenant).first<number>("n");
+    const noted = await env.DB.prepare("SELECT count(*) AS n FROM agent_state_codes WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("n");
     expect(noted).toBe(0);
 
     // The latest state a code came with is the one listed.
-    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "after_call_work", timestamp: ago(5), acdStateCode: "Talking" }]);
-    const talking = (await getJson(key, "/api/v1/state-codes?source=native")).body.codes.find((c: any) => c.code === "talking");
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "after_call_work", timestamp: ago(5), acdStateCode: "Talking" },
+    ]);
+    const talking = (await getJson(key, "/api/v1/state-codes?source=native")).body.codes.find(
+      (c: any) => c.code === "talking",
+    );
     expect(talking).toMatchObject({ state: "after_call_work", mappedBy: "event", events: 3 });
   });
 
@@ -246,7 +308,9 @@ describe("vendor state codes", () => {
       { index: 4, field: "source", error: "Missing field: source", data: data[4] },
       { index: 5, field: "code", error: "code must not be empty", data: data[5] },
     ]);
-    expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([{ source: SOURCE, code: "b", reason: "", state: "available" }]);
+    expect((await getJson(key, "/api/v1/state-codes")).body.mappings).toEqual([
+      { source: SOURCE, code: "b", reason: "", state: "available" },
+    ]);
   });
 
   it("takes reasonCode (the name events and the board use) as the reason; both, differing, are refused", async () => {

@@ -47,12 +47,34 @@ function operation(method, path, op) {
   if (op.description) for (const para of String(op.description).split("\n\n")) section.append(el("p", {}, [para]));
   /** @type {Json[]} */
   const security = op.security ?? [];
-  section.append(el("p", { class: "security" }, [security.length ? `Credentials: ${security.map((s) => Object.keys(s).join("+")).join(" or ")}` : "No credential"]));
+  section.append(
+    el("p", { class: "security" }, [
+      security.length ? `Credentials: ${security.map((s) => Object.keys(s).join("+")).join(" or ")}` : "No credential",
+    ]),
+  );
   /** @type {Json[]} */
   const params = op.parameters ?? [];
   if (params.length) {
-    const rows = params.map((p) => el("tr", {}, [el("td", {}, [el("code", {}, [String(p.name)])]), el("td", {}, [String(p.in)]), el("td", {}, [p.required ? "required" : "optional"]), el("td", {}, [String(p.description ?? p.schema?.type ?? "")])]));
-    section.append(el("table", {}, [el("thead", {}, [el("tr", {}, ["Parameter", "In", "", "Description"].map((h) => el("th", {}, [h])))]), el("tbody", {}, rows)]));
+    const rows = params.map((p) =>
+      el("tr", {}, [
+        el("td", {}, [el("code", {}, [String(p.name)])]),
+        el("td", {}, [String(p.in)]),
+        el("td", {}, [p.required ? "required" : "optional"]),
+        el("td", {}, [String(p.description ?? p.schema?.type ?? "")]),
+      ]),
+    );
+    section.append(
+      el("table", {}, [
+        el("thead", {}, [
+          el(
+            "tr",
+            {},
+            ["Parameter", "In", "", "Description"].map((h) => el("th", {}, [h])),
+          ),
+        ]),
+        el("tbody", {}, rows),
+      ]),
+    );
   }
   const body = op.requestBody?.content?.["application/json"]?.schema;
   if (body) section.append(schemaBlock("Request body (application/json)", body));
@@ -86,14 +108,23 @@ function render(doc) {
   main.append(nav);
   /** @type {Json[]} */
   const tags = doc.tags ?? [];
-  const order = [...tags.map((t) => String(t.name)), ...[...byTag.keys()].filter((t) => !tags.some((d) => d.name === t))];
+  const order = [
+    ...tags.map((t) => String(t.name)),
+    ...[...byTag.keys()].filter((t) => !tags.some((d) => d.name === t)),
+  ];
   for (const tag of order) {
     const ops = byTag.get(tag);
     if (!ops) continue;
     const anchor = `tag-${tag.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
     list.append(el("li", {}, [el("a", { href: `#${anchor}` }, [tag])]));
     const description = tags.find((t) => t.name === tag)?.description;
-    main.append(el("section", { class: "tag", id: anchor }, [el("h2", {}, [tag]), ...(description ? [el("p", {}, [String(description)])] : []), ...ops]));
+    main.append(
+      el("section", { class: "tag", id: anchor }, [
+        el("h2", {}, [tag]),
+        ...(description ? [el("p", {}, [String(description)])] : []),
+        ...ops,
+      ]),
+    );
   }
   main.setAttribute("aria-busy", "false");
   main.dataset.ready = "true";
@@ -107,5 +138,9 @@ fetch("/api/openapi.json")
   .then(render)
   .catch((error) => {
     const main = /** @type {HTMLElement} */ (document.getElementById("docs"));
-    main.replaceChildren(el("p", { role: "alert" }, [`Could not load the API document: ${error instanceof Error ? error.message : String(error)}`]));
+    main.replaceChildren(
+      el("p", { role: "alert" }, [
+        `Could not load the API document: ${error instanceof Error ? error.message : String(error)}`,
+      ]),
+    );
   });

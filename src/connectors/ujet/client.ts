@@ -102,7 +102,12 @@ function headerNumber(response: Response, name: string): number | null {
   return value !== null && /^\s*\d+\s*$/.test(value) ? Number(value) : null;
 }
 
-function failure(kind: FailureKind, status: number | null, message: string, retryAfterMs: number | null = null): Failure {
+function failure(
+  kind: FailureKind,
+  status: number | null,
+  message: string,
+  retryAfterMs: number | null = null,
+): Failure {
   return { ok: false, kind, status, retryAfterMs, message };
 }
 
@@ -129,16 +134,23 @@ export async function fetchPage(
     );
   } catch (error) {
     const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "failed";
-    return failure("network", null, `GET ${request.path} ${reason}: ${error instanceof Error ? error.message : String(error)}`);
+    return failure(
+      "network",
+      null,
+      `GET ${request.path} ${reason}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const status = response.status;
   if (status < 200 || status >= 300) {
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now());
     const body = (await response.text().catch(() => "")).replace(/\s+/g, " ").trim().slice(0, 200);
     const said = body ? `: ${body}` : "";
-    if (status === 401 || status === 403) return failure("credentials", status, `credentials rejected (HTTP ${status} on GET ${request.path})`);
-    if (status === 429) return failure("rate-limited", status, `rate limited (HTTP 429 on GET ${request.path})${said}`, retryAfterMs);
-    if (status >= 500) return failure("server", status, `platform error (HTTP ${status} on GET ${request.path})${said}`, retryAfterMs);
+    if (status === 401 || status === 403)
+      return failure("credentials", status, `credentials rejected (HTTP ${status} on GET ${request.path})`);
+    if (status === 429)
+      return failure("rate-limited", status, `rate limited (HTTP 429 on GET ${request.path})${said}`, retryAfterMs);
+    if (status >= 500)
+      return failure("server", status, `platform error (HTTP ${status} on GET ${request.path})${said}`, retryAfterMs);
     const hint = status === 404 ? " (check the subdomain, domain or baseUrl)" : "";
     return failure("client", status, `HTTP ${status} on GET ${request.path}${hint}${said}`, retryAfterMs);
   }
@@ -148,7 +160,8 @@ export async function fetchPage(
   } catch {
     return failure("malformed", status, `GET ${request.path} answered ${status} with a body that is not JSON`);
   }
-  if (!Array.isArray(body)) return failure("malformed", status, `GET ${request.path} answered ${status} with JSON that is not an array`);
+  if (!Array.isArray(body))
+    return failure("malformed", status, `GET ${request.path} answered ${status} with JSON that is not an array`);
   return {
     ok: true,
     records: body,

@@ -52,7 +52,12 @@ export function baseUrlProblem(raw: string): string | null {
 }
 
 const text = (field: string, max: number) =>
-  v.pipe(v.string(`${field} must be a string`), v.trim(), v.nonEmpty(`${field} must not be empty`), v.maxLength(max, `${field} must be at most ${max} characters`));
+  v.pipe(
+    v.string(`${field} must be a string`),
+    v.trim(),
+    v.nonEmpty(`${field} must not be empty`),
+    v.maxLength(max, `${field} must be at most ${max} characters`),
+  );
 
 const wholeNumber = (field: string, min: number, max: number, unit: string) =>
   v.pipe(
@@ -66,21 +71,53 @@ const wholeNumber = (field: string, min: number, max: number, unit: string) =>
 export const ujetConnectorBody = v.pipe(
   v.strictObject(
     {
-      kind: v.literal(UJET_KIND, (issue) => `Unknown connector kind: ${JSON.stringify(issue.input)} (expected "${UJET_KIND}")`),
-      subdomain: v.optional(v.pipe(text("subdomain", 63), v.regex(LABEL, "subdomain must be one DNS label (letters, digits, '-')"))),
-      domain: v.optional(v.pipe(text("domain", 253), v.regex(DOMAIN, "domain must be a host name such as ujet.co or uc1.ccaiplatform.com"))),
-      baseUrl: v.optional(v.pipe(text("baseUrl", 500), v.check((u) => baseUrlProblem(u) === null, (issue) => baseUrlProblem(String(issue.input)) ?? "invalid baseUrl"))),
-      username: v.optional(v.pipe(text("username", 63), v.regex(ACCOUNT, "username must be 1-63 letters, digits, '.', '-' or '_'"))),
+      kind: v.literal(
+        UJET_KIND,
+        (issue) => `Unknown connector kind: ${JSON.stringify(issue.input)} (expected "${UJET_KIND}")`,
+      ),
+      subdomain: v.optional(
+        v.pipe(text("subdomain", 63), v.regex(LABEL, "subdomain must be one DNS label (letters, digits, '-')")),
+      ),
+      domain: v.optional(
+        v.pipe(
+          text("domain", 253),
+          v.regex(DOMAIN, "domain must be a host name such as ujet.co or uc1.ccaiplatform.com"),
+        ),
+      ),
+      baseUrl: v.optional(
+        v.pipe(
+          text("baseUrl", 500),
+          v.check(
+            (u) => baseUrlProblem(u) === null,
+            (issue) => baseUrlProblem(String(issue.input)) ?? "invalid baseUrl",
+          ),
+        ),
+      ),
+      username: v.optional(
+        v.pipe(text("username", 63), v.regex(ACCOUNT, "username must be 1-63 letters, digits, '.', '-' or '_'")),
+      ),
       token: text("token", 1_000),
-      requestsPerSecond: v.optional(wholeNumber("requestsPerSecond", 1, MAX_REQUESTS_PER_SECOND, " request(s) per second"), DEFAULT_REQUESTS_PER_SECOND),
+      requestsPerSecond: v.optional(
+        wholeNumber("requestsPerSecond", 1, MAX_REQUESTS_PER_SECOND, " request(s) per second"),
+        DEFAULT_REQUESTS_PER_SECOND,
+      ),
       pollSeconds: v.optional(wholeNumber("pollSeconds", 1, 3_600, " seconds"), DEFAULT_POLL_SECONDS),
       reconcileSeconds: v.optional(wholeNumber("reconcileSeconds", 1, 3_600, " seconds"), DEFAULT_RECONCILE_SECONDS),
     },
     unknownField(`The body must be a JSON object like {"kind": "${UJET_KIND}", …}`),
   ),
-  v.check((b) => b.baseUrl === undefined || (b.subdomain === undefined && b.domain === undefined), "Send either subdomain and domain, or baseUrl (with username), not both"),
-  v.check((b) => b.baseUrl !== undefined || (b.subdomain !== undefined && b.domain !== undefined), "Send both subdomain and domain (or baseUrl with username)"),
-  v.check((b) => b.baseUrl === undefined || b.username !== undefined, "username is required with baseUrl (it is the Basic-auth user name)"),
+  v.check(
+    (b) => b.baseUrl === undefined || (b.subdomain === undefined && b.domain === undefined),
+    "Send either subdomain and domain, or baseUrl (with username), not both",
+  ),
+  v.check(
+    (b) => b.baseUrl !== undefined || (b.subdomain !== undefined && b.domain !== undefined),
+    "Send both subdomain and domain (or baseUrl with username)",
+  ),
+  v.check(
+    (b) => b.baseUrl === undefined || b.username !== undefined,
+    "username is required with baseUrl (it is the Basic-auth user name)",
+  ),
 );
 export type UjetConnectorBody = v.InferOutput<typeof ujetConnectorBody>;
 
@@ -101,7 +138,10 @@ export interface UjetConnectorSpec extends UjetSettings {
   token: string;
 }
 
-/** The connector a valid body describes. Its id (= its source) names the platform account, so adding it again replaces it. */
+/**
+ * The connector a valid body describes. Its id (= its source) names the platform account, so adding it again replaces
+ * it.
+ */
 export function ujetConnectorSpec(body: UjetConnectorBody): UjetConnectorSpec {
   const baseUrl = (body.baseUrl ?? `https://${body.subdomain}.${body.domain}`).replace(/\/+$/, "");
   const username = body.username ?? (body.subdomain as string);

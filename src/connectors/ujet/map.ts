@@ -48,7 +48,8 @@ export const DEFAULT_STATUSES: ReadonlyArray<{ id: number; name: string; state: 
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** An id as the platform sends it (a number, or a numeric or other string) → its text; null when absent. */
 export function platformId(value: unknown): string | null {
@@ -116,14 +117,23 @@ function pulledState(agentId: string, timestamp: number, statusId: string): Pull
 }
 
 /** An `/agents` record: who the agent is, and (when it has one) their current status since `status_updated_at`. */
-export function agentRecord(raw: unknown): Mapped<{ agent: PlatformAgent; state: PulledState | null; sortTime: number | null }> {
+export function agentRecord(
+  raw: unknown,
+): Mapped<{ agent: PlatformAgent; state: PulledState | null; sortTime: number | null }> {
   if (!isObject(raw)) return skip("an agent is not an object");
   const id = platformId(raw.id);
   if (id === null) return skip("an agent has no id");
   const agent: PlatformAgent = { id, email: optionalText(raw.email), agentNumber: platformId(raw.agent_number) };
   const since = platformTime(raw.status_updated_at);
   const statusId = isObject(raw.status) ? platformId(raw.status.id) : null;
-  return { ok: true, value: { agent, state: since !== null && statusId !== null ? pulledState(id, since, statusId) : null, sortTime: since } };
+  return {
+    ok: true,
+    value: {
+      agent,
+      state: since !== null && statusId !== null ? pulledState(id, since, statusId) : null,
+      sortTime: since,
+    },
+  };
 }
 
 /** An `/agent_activity_logs` record: the agent's status from `started_at` (also states shorter than a poll period). */
@@ -134,12 +144,22 @@ export function activityRecord(raw: unknown): Mapped<{ state: PulledState | null
   if (agentId === null) return skip("an activity log has no agent_id");
   if (started === null) return skip("an activity log has no readable started_at");
   const statusId = isObject(raw.status) ? platformId(raw.status.id) : null;
-  return { ok: true, value: { state: statusId === null ? null : pulledState(agentId, started, statusId), sortTime: started } };
+  return {
+    ok: true,
+    value: { state: statusId === null ? null : pulledState(agentId, started, statusId), sortTime: started },
+  };
 }
 
 /** The canonical change of a pulled state: the status id is the code; the tenant's mapping names the state. */
 export function stateChange(state: PulledState, source: string): StateChange {
-  return { agentId: state.agentId, timestamp: state.timestamp, source, state: null, code: state.statusId, reason: null };
+  return {
+    agentId: state.agentId,
+    timestamp: state.timestamp,
+    source,
+    state: null,
+    code: state.statusId,
+    reason: null,
+  };
 }
 
 // ── calls, chats and contact volume ─────────────────────────────────────────────────────────
@@ -164,7 +184,16 @@ export interface ContactFacts {
 }
 
 /** Statuses of a call still under way (the seed's status table); anything else with `ends_at` is over. */
-const LIVE_CALL_STATUSES = new Set(["selecting", "queued", "assigned", "connecting", "connected", "switching", "scheduled", "action_only"]);
+const LIVE_CALL_STATUSES = new Set([
+  "selecting",
+  "queued",
+  "assigned",
+  "connecting",
+  "connected",
+  "switching",
+  "scheduled",
+  "action_only",
+]);
 /** Statuses of a chat still under way (the Manager API's chat model); anything else with `ends_at` is over. */
 const LIVE_CHAT_STATUSES = new Set(["queued", "assigned", "va_assigned"]);
 

@@ -44,7 +44,9 @@ export const STATUSES_EVERY_MS = 10 * 60_000;
 export const BACKFILL_MS = 24 * 3_600_000;
 
 export interface StreamCursor {
-  /** Platform time the next request reads from (inclusive); null: from the start (the agents' first pass: every agent). */
+  /**
+   * Platform time the next request reads from (inclusive); null: from the start (the agents' first pass: every agent).
+   */
   from: number | null;
   /** The page within `from`: 1, unless a whole page shared one time. */
   page: number;
@@ -82,7 +84,11 @@ export function initialCursors(now: number): Record<StreamName, StreamCursor> {
 const iso = (ts: number) => new Date(ts).toISOString();
 
 /** The next page a stream asks for. */
-export function pageRequest(stream: StreamName, cursor: StreamCursor, per: number): { path: string; params: Array<[string, string]> } {
+export function pageRequest(
+  stream: StreamName,
+  cursor: StreamCursor,
+  per: number,
+): { path: string; params: Array<[string, string]> } {
   const spec = STREAM_SPECS[stream];
   const params: Array<[string, string]> = [];
   if (spec.tail !== null) {
@@ -100,12 +106,20 @@ export function pageRequest(stream: StreamName, cursor: StreamCursor, per: numbe
  * Other work is the oldest pass under way, else the stream due longest ago. The activity log waits
  * for the agents' first pass: it names agents by id only, and that pass tells who each id is.
  */
-export function nextStream(cursors: Record<StreamName, StreamCursor>, now: number, last: StreamName | null = null): StreamName | null {
+export function nextStream(
+  cursors: Record<StreamName, StreamCursor>,
+  now: number,
+  last: StreamName | null = null,
+): StreamName | null {
   const agents = cursors.agents.passStartedAt !== null || cursors.agents.dueAt <= now;
   const others = STREAMS.filter((s) => s !== "agents");
-  const underWay = others.filter((s) => cursors[s].passStartedAt !== null).sort((a, b) => cursors[a].passStartedAt! - cursors[b].passStartedAt!);
+  const underWay = others
+    .filter((s) => cursors[s].passStartedAt !== null)
+    .sort((a, b) => cursors[a].passStartedAt! - cursors[b].passStartedAt!);
   const rosterKnown = cursors.agents.completeAt !== null;
-  const due = others.filter((s) => cursors[s].dueAt <= now && (s !== "activity" || rosterKnown)).sort((a, b) => cursors[a].dueAt - cursors[b].dueAt);
+  const due = others
+    .filter((s) => cursors[s].dueAt <= now && (s !== "activity" || rosterKnown))
+    .sort((a, b) => cursors[a].dueAt - cursors[b].dueAt);
   const other = underWay[0] ?? due[0] ?? null;
   if (agents && (other === null || last !== "agents")) return "agents";
   return other;
@@ -146,7 +160,14 @@ export function afterPage(
   // A pass that saw nothing keeps its start; otherwise the next one re-reads the overlap.
   const from = spec.tail === null ? null : newest !== null ? newest - spec.overlapMs : cursor.from;
   return {
-    cursor: { from, page: 1, newest: null, passStartedAt: null, completeAt: started, dueAt: started + periodOf(stream, periods) },
+    cursor: {
+      from,
+      page: 1,
+      newest: null,
+      passStartedAt: null,
+      completeAt: started,
+      dueAt: started + periodOf(stream, periods),
+    },
     passComplete: true,
   };
 }

@@ -35,7 +35,8 @@ export function parseLenientJson(text: string): unknown {
     const line = before.split("\n").length;
     throw new LenientJsonError(message, line, position - before.lastIndexOf("\n"));
   };
-  const describe = (position: number) => (position >= text.length ? "the end of the body" : JSON.stringify(text[position]));
+  const describe = (position: number) =>
+    position >= text.length ? "the end of the body" : JSON.stringify(text[position]);
   const skipSpace = () => {
     while (at < text.length && (text[at] === " " || text[at] === "\t" || text[at] === "\n" || text[at] === "\r")) at++;
   };
@@ -52,17 +53,17 @@ export function parseLenientJson(text: string): unknown {
         return out;
       }
       if (ch === "\\") {
-        const escape = text[at + 1] ?? "";
-        if (escape === "u") {
+        const escaped = text[at + 1] ?? "";
+        if (escaped === "u") {
           const hex = text.slice(at + 2, at + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail("invalid \\u escape");
           out += String.fromCharCode(parseInt(hex, 16));
           at += 6;
-        } else if (escape in ESCAPES) {
-          out += ESCAPES[escape];
+        } else if (escaped in ESCAPES) {
+          out += ESCAPES[escaped];
           at += 2;
         } else {
-          fail(`invalid escape \\${escape}`);
+          fail(`invalid escape \\${escaped}`);
         }
         continue;
       }
@@ -78,7 +79,11 @@ export function parseLenientJson(text: string): unknown {
     if (ch === "{") return readObject(depth + 1);
     if (ch === "[") return readArray(depth + 1);
     if (ch === '"') return readString();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (text.startsWith(word, at)) {
         at += word.length;
         return value;
@@ -110,7 +115,12 @@ export function parseLenientJson(text: string): unknown {
       if (text[at] !== ":") fail(`expected ':' after the key "${key}", found ${describe(at)}`);
       at++;
       // defineProperty: a key named __proto__ is data, never the object's prototype.
-      Object.defineProperty(object, key, { value: readValue(depth), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(object, key, {
+        value: readValue(depth),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       skipSpace();
       if (text[at] === "}") {
         at++;

@@ -8,18 +8,31 @@ import { normalizeIdentifier } from "../../domain/identifiers.ts";
 import type { Indexed, RecordIssue } from "../../domain/outcome.ts";
 import { type StateChange, codeKey } from "../../domain/state-codes.ts";
 import { isValidDate, localDate, localTime } from "../../domain/time.ts";
-import { type AgentUpdate, type CallVolumeUpdate, FIELD_ALIASES, FIELD_NAMES, type Person, USER_DATA_FIELDS } from "./schema.ts";
+import {
+  type AgentUpdate,
+  type CallVolumeUpdate,
+  FIELD_ALIASES,
+  FIELD_NAMES,
+  type Person,
+  USER_DATA_FIELDS,
+} from "./schema.ts";
 
 export const VENDOR = "communitywfm";
 
-/** The source of an account's data: `communitywfm:<AccountId>` (state-code mappings, identifiers and queues are per source). */
+/**
+ * The source of an account's data: `communitywfm:<AccountId>` (state-code mappings, identifiers and queues are per
+ * source).
+ */
 export function sourceOf(accountId: string): string {
   return `${VENDOR}:${accountId}`;
 }
 
 // ---- Keys in any case -------------------------------------------------------------------------
 
-const CANONICAL = new Map<string, string>([...FIELD_NAMES.map((name) => [name.toLowerCase(), name] as const), ...Object.entries(FIELD_ALIASES)]);
+const CANONICAL = new Map<string, string>([
+  ...FIELD_NAMES.map((name) => [name.toLowerCase(), name] as const),
+  ...Object.entries(FIELD_ALIASES),
+]);
 
 /**
  * The value with every key this door knows spelled as the document spells it (ASP.NET binds keys
@@ -31,7 +44,12 @@ export function canonicalKeys(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    Object.defineProperty(out, CANONICAL.get(key.toLowerCase()) ?? key, { value: canonicalKeys(inner), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, CANONICAL.get(key.toLowerCase()) ?? key, {
+      value: canonicalKeys(inner),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -44,10 +62,13 @@ export interface VendorDate {
   offsetMinutes: number | null;
 }
 
-const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const US_DATE =
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
-export const DATE_FORMATS = "M/D/YYYY H:mm:ss, M/D/YYYY h:mm:ss AM/PM, YYYY-MM-DD HH:mm:ss or ISO 8601 (month first, never day first)";
+export const DATE_FORMATS =
+  "M/D/YYYY H:mm:ss, M/D/YYYY h:mm:ss AM/PM, YYYY-MM-DD HH:mm:ss or ISO 8601 (month first, never day first)";
 
 /**
  * Reads the formats the original's clients send: `M/D/YYYY H:mm[:ss]` (24 h), `M/D/YYYY h:mm[:ss] AM|PM`,
@@ -60,13 +81,17 @@ export function parseVendorDate(text: string): VendorDate | { error: string } {
   const iso = us ? null : ISO_DATE.exec(input);
   const m = us ?? iso;
   if (!m) return { error: `is not a date and time this door reads (expected ${DATE_FORMATS})` };
-  const [year, month, day] = us ? [m[3], m[1], m[2]].map(Number) as [number, number, number] : [m[1], m[2], m[3]].map(Number) as [number, number, number];
+  const [year, month, day] = us
+    ? ([m[3], m[1], m[2]].map(Number) as [number, number, number])
+    : ([m[1], m[2], m[3]].map(Number) as [number, number, number]);
   let hour = Number(m[4] ?? 0);
   const minute = Number(m[5] ?? 0);
   const second = Number(m[6] ?? 0);
   const millis = Number((m[7] ?? "").slice(0, 3).padEnd(3, "0"));
-  if (us && month > 12) return { error: `has month ${month}: dates with slashes are month/day/year (M/D/YYYY), never day/month` };
-  if (!isValidDate(`${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`)) return { error: `is not a real date (${DATE_FORMATS})` };
+  if (us && month > 12)
+    return { error: `has month ${month}: dates with slashes are month/day/year (M/D/YYYY), never day/month` };
+  if (!isValidDate(`${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`))
+    return { error: `is not a real date (${DATE_FORMATS})` };
   const meridiem = us ? m[8]?.toLowerCase() : undefined;
   if (meridiem) {
     if (hour < 1 || hour > 12) return { error: "has an hour outside 1-12 before AM/PM" };
@@ -80,7 +105,8 @@ export function parseVendorDate(text: string): VendorDate | { error: string } {
     else {
       const digits = zone.slice(1).replace(":", "");
       offsetMinutes = (zone[0] === "-" ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
-      if (Math.abs(offsetMinutes) > 18 * 60 || Number(digits.slice(2) || 0) > 59) return { error: "has an offset that is not a real UTC offset" };
+      if (Math.abs(offsetMinutes) > 18 * 60 || Number(digits.slice(2) || 0) > 59)
+        return { error: "has an offset that is not a real UTC offset" };
     }
   }
   return { wall: Date.UTC(year, month - 1, day, hour, minute, second, millis), offsetMinutes };
@@ -115,7 +141,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
 export function withOffset(ts: number, tz: string): string {
   const offset = Math.round((wallClockOf(ts, tz) - ts) / MINUTE_MS);
   const sign = offset < 0 ? "-" : "+";
-  return `${new Date(wallClockOf(ts, tz)).toISOString().slice(0, 19)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const wallClock = new Date(wallClockOf(ts, tz)).toISOString().slice(0, 19);
+  return `${wallClock}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
 }
 
 // ---- Agent activity ---------------------------------------------------------------------------
@@ -161,11 +188,24 @@ export function agentUpdatesToStateChanges(
     while (instants.has(timestamp) && instants.get(timestamp) !== key) timestamp++;
     instants.set(timestamp, key);
     if (timestamp !== sent) {
-      notes.push({ index, note: `Same agent and EventTime as an earlier row with another Activity: kept ${timestamp - sent} ms after it, in the order sent` });
+      notes.push({
+        index,
+        note:
+          "Same agent and EventTime as an earlier row with another Activity: " +
+          `kept ${timestamp - sent} ms after it, in the order sent`,
+      });
     }
     records.push({
       index,
-      value: { agentId: value.AgentId, timestamp, source, state: null, code: value.Activity, reason: value.ReasonCode, queue: null },
+      value: {
+        agentId: value.AgentId,
+        timestamp,
+        source,
+        state: null,
+        code: value.Activity,
+        reason: value.ReasonCode,
+        queue: null,
+      },
     });
   }
   return { records, errors, notes };
@@ -210,11 +250,21 @@ export function callVolumeToIntervals(
       continue;
     }
     if (date.wall % INTERVAL_MS !== 0) {
-      errors.push({ index, field: "Interval", error: `Interval ${value.Interval} is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)` });
+      errors.push({
+        index,
+        field: "Interval",
+        error:
+          `Interval ${value.Interval} is not on the quarter hour (intervals start at :00, ` +
+          ":15, :30 and :45, with no seconds)",
+      });
       continue;
     }
     if (value.ContactsNotHandled > value.ContactsOffered) {
-      errors.push({ index, field: "ContactsNotHandled", error: `ContactsNotHandled (${value.ContactsNotHandled}) exceeds ContactsOffered (${value.ContactsOffered})` });
+      errors.push({
+        index,
+        field: "ContactsNotHandled",
+        error: `ContactsNotHandled (${value.ContactsNotHandled}) exceeds ContactsOffered (${value.ContactsOffered})`,
+      });
       continue;
     }
     read.push({ index, value, wall: date.wall, offsetMinutes: date.offsetMinutes });
@@ -234,7 +284,9 @@ export function callVolumeToIntervals(
         errors.push({
           index,
           field: "Interval",
-          error: `Interval ${value.Interval} does not exist in ${timeZone}: the clock skips it (the change to daylight saving time); send it with an offset if your source means it`,
+          error:
+            `Interval ${value.Interval} does not exist in ${timeZone}: the clock skips it (the ` +
+            "change to daylight saving time); send it with an offset if your source means it",
         });
         continue;
       }
@@ -253,7 +305,9 @@ export function callVolumeToIntervals(
         const which = instants.indexOf(intervalStart) === 0 ? "first" : "second";
         notes.push({
           index,
-          note: `Interval ${value.Interval} occurs twice in ${timeZone} (the clock goes back): read as its ${which} occurrence, ${withOffset(intervalStart, timeZone)}`,
+          note:
+            `Interval ${value.Interval} occurs twice in ${timeZone} (the clock goes back): ` +
+            `read as its ${which} occurrence, ${withOffset(intervalStart, timeZone)}`,
         });
       }
     }

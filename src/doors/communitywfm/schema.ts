@@ -11,21 +11,53 @@ import { isWellFormed, MAX_IDENTIFIER_LENGTH } from "../../domain/identifiers.ts
 import { optionalWireText, toNumber, wireText } from "../../domain/wire.ts";
 
 export const USER_DATA_FIELDS = [
-  "UserData1", "UserData2", "UserData3", "UserData4", "UserData5", "UserData6", "UserData7", "UserData8", "UserData9", "UserData10",
+  "UserData1",
+  "UserData2",
+  "UserData3",
+  "UserData4",
+  "UserData5",
+  "UserData6",
+  "UserData7",
+  "UserData8",
+  "UserData9",
+  "UserData10",
 ] as const;
 export type UserDataField = (typeof USER_DATA_FIELDS)[number];
 
 /** Every key this door reads, spelled as the document spells it; `refreshtoken` is an alias of `refresh_token`. */
 export const FIELD_NAMES = [
-  "userName", "password", "setCookie", "refresh_token", "grant_type",
-  "AccountId", "AgentInserts", "CollectionPointInserts", "AgentUpdates", "CallVolumeUpdates",
-  "AgentId", "FirstName", "LastName", "CollectionPointId", "Description",
-  "EventTime", "Activity", "ReasonCode",
-  "UpdateExisting", "CollectionPoint", "Interval", "ContactsOffered", "ContactsNotHandled", "TalkTime", "HoldTime",
-  "ServiceLevelPct", "CollectionTimeStamp", "OutboundContacts", "OutboundTimeStamp", ...USER_DATA_FIELDS,
+  "userName",
+  "password",
+  "setCookie",
+  "refresh_token",
+  "grant_type",
+  "AccountId",
+  "AgentInserts",
+  "CollectionPointInserts",
+  "AgentUpdates",
+  "CallVolumeUpdates",
+  "AgentId",
+  "FirstName",
+  "LastName",
+  "CollectionPointId",
+  "Description",
+  "EventTime",
+  "Activity",
+  "ReasonCode",
+  "UpdateExisting",
+  "CollectionPoint",
+  "Interval",
+  "ContactsOffered",
+  "ContactsNotHandled",
+  "TalkTime",
+  "HoldTime",
+  "ServiceLevelPct",
+  "CollectionTimeStamp",
+  "OutboundContacts",
+  "OutboundTimeStamp",
+  ...USER_DATA_FIELDS,
 ] as const;
 export const FIELD_ALIASES: Readonly<Record<string, (typeof FIELD_NAMES)[number]>> = { refreshtoken: "refresh_token" };
-
 
 /** Optional text: absent, null or "" is none (null). */
 const optionalText = (field: string, max: number) => optionalWireText(field, max, null);
@@ -50,7 +82,16 @@ export const wireSeconds = (field: string) =>
 
 /** An optional number: absent, null or "" (an empty cell of the client's export) is none. */
 const optionalNumber = <T extends v.GenericSchema<string | number, number>>(schema: T) =>
-  v.optional(v.union([v.pipe(v.union([v.null(), v.literal("")]), v.transform(() => null)), schema]), null);
+  v.optional(
+    v.union([
+      v.pipe(
+        v.union([v.null(), v.literal("")]),
+        v.transform(() => null),
+      ),
+      schema,
+    ]),
+    null,
+  );
 
 /** true/false, in any case, as text, or 1/0 (Json.NET reads all of them as a boolean). */
 export const wireBoolean = (field: string) =>
@@ -65,13 +106,20 @@ export const wireBoolean = (field: string) =>
 
 /** A date and time as text; map.ts reads it (M/D/YYYY, YYYY-MM-DD, ISO 8601). */
 const wireDate = (field: string) =>
-  v.pipe(v.string(`${field} must be a date and time as text (e.g. 10/20/2020 2:13:12)`), v.trim(), v.nonEmpty(`${field} must not be empty`), v.maxLength(40, `${field} is too long for a date`));
+  v.pipe(
+    v.string(`${field} must be a date and time as text (e.g. 10/20/2020 2:13:12)`),
+    v.trim(),
+    v.nonEmpty(`${field} must not be empty`),
+    v.maxLength(40, `${field} is too long for a date`),
+  );
 
-/** AccountId: a whole number (Int in the original), sent as text or number; leading zeros do not make another account. */
+/**
+ * AccountId: a whole number (Int in the original), sent as text or number; leading zeros do not make another account.
+ */
 export const accountId = v.pipe(
-  v.union([v.string(), v.number()], "AccountId must be a whole number (e.g. \"1\")"),
+  v.union([v.string(), v.number()], 'AccountId must be a whole number (e.g. "1")'),
   v.transform((value) => String(value).trim()),
-  v.regex(/^\d{1,15}$/, "AccountId must be a whole number (e.g. \"1\")"),
+  v.regex(/^\d{1,15}$/, 'AccountId must be a whole number (e.g. "1")'),
   v.transform((value) => String(Number(value))),
 );
 
@@ -80,7 +128,11 @@ export const accountId = v.pipe(
 export const loginBody = v.object({
   userName: wireText("userName", 254),
   // Passwords are compared exactly as sent: no trimming.
-  password: v.pipe(v.string("password must be a string"), v.nonEmpty("password must not be empty"), v.maxLength(256, "password must be at most 256 characters")),
+  password: v.pipe(
+    v.string("password must be a string"),
+    v.nonEmpty("password must not be empty"),
+    v.maxLength(256, "password must be at most 256 characters"),
+  ),
   setCookie: v.optional(wireBoolean("setCookie"), false),
 });
 
@@ -142,13 +194,18 @@ export const callVolumeUpdate = v.object({
   /** Talk + wrap-up seconds of the interval, in total. */
   TalkTime: wireSeconds("TalkTime"),
   HoldTime: optionalNumber(wireSeconds("HoldTime")),
-  ServiceLevelPct: optionalNumber(v.pipe(wireSeconds("ServiceLevelPct"), v.maxValue(100, "ServiceLevelPct must be between 0 and 100"))),
+  ServiceLevelPct: optionalNumber(
+    v.pipe(wireSeconds("ServiceLevelPct"), v.maxValue(100, "ServiceLevelPct must be between 0 and 100")),
+  ),
   /** When the client's row was written: not part of the canonical record, so read and not kept. */
   CollectionTimeStamp: v.optional(v.unknown()),
   OutboundContacts: optionalNumber(wireCount("OutboundContacts")),
   /** Seconds of outbound talk and wrap-up, despite its name (the document says so). */
   OutboundTimeStamp: optionalNumber(wireSeconds("OutboundTimeStamp")),
-  ...Object.fromEntries(USER_DATA_FIELDS.map((field) => [field, userDatum(field)])) as Record<UserDataField, ReturnType<typeof userDatum>>,
+  ...(Object.fromEntries(USER_DATA_FIELDS.map((field) => [field, userDatum(field)])) as Record<
+    UserDataField,
+    ReturnType<typeof userDatum>
+  >),
 });
 export type CallVolumeUpdate = v.InferOutput<typeof callVolumeUpdate>;
 
@@ -158,7 +215,9 @@ export type CallVolumeUpdate = v.InferOutput<typeof callVolumeUpdate>;
 export const accountOnly = v.object({ AccountId: accountId });
 
 /** A bulk body: the account and its rows (each row is checked on its own, so one bad row costs only itself). */
-export const bulkBody = <K extends "AgentInserts" | "CollectionPointInserts" | "AgentUpdates" | "CallVolumeUpdates">(rows: K) =>
+export const bulkBody = <K extends "AgentInserts" | "CollectionPointInserts" | "AgentUpdates" | "CallVolumeUpdates">(
+  rows: K,
+) =>
   v.object({
     AccountId: accountId,
     [rows]: v.array(v.unknown(), `${rows} must be an array`),

@@ -4,11 +4,11 @@
  * body or in the query string, `Value` as a string or a number; and its meaning of 404: a missing
  * parameter, or nothing that matches.
  */
-import * as v from "valibot";
+import type * as v from "valibot";
 import type { NamedIdentifierKind } from "../../domain/identifiers.ts";
 import { isJsonObject } from "../../domain/json.ts";
 import type { TrackerCommand } from "../../domain/calls.ts";
-import { COMMAND_KEYS, type CommandBody, agentQuery, commandBody, updateBody } from "./schema.ts";
+import { COMMAND_KEYS, type CommandBody, type agentQuery, commandBody, updateBody } from "./schema.ts";
 
 export type Action = TrackerCommand["action"];
 
@@ -24,14 +24,20 @@ export interface DoorCommand {
   command: TrackerCommand;
 }
 
-/** Why a request is refused: 404 as the original (a missing parameter, nothing that matches), 400 for a value that is malformed. */
+/**
+ * Why a request is refused: 404 as the original (a missing parameter, nothing that matches), 400 for a value that is
+ * malformed.
+ */
 export interface Refusal {
   status: 400 | 404;
   message: string;
   field?: string;
 }
 
-/** The keys of `input` renamed to their spelling in `keys` when they match it case-insensitively; an exact spelling wins over another. */
+/**
+ * The keys of `input` renamed to their spelling in `keys` when they match it case-insensitively; an exact spelling wins
+ * over another.
+ */
 export function canonicalKeys(input: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   const byLower = new Map(keys.map((key) => [key.toLowerCase(), key]));
   const out: Record<string, unknown> = {};
@@ -62,7 +68,10 @@ export function refusalOf(issues: readonly v.BaseIssue<unknown>[], where: "body"
   return { status: identifies ? 404 : 400, message: issue.message, ...(field ? { field } : {}) };
 }
 
-/** Parameters in the document's spelling (keys in any case); an empty AgentIdentifier or Value is none, as the original binds it. */
+/**
+ * Parameters in the document's spelling (keys in any case); an empty AgentIdentifier or Value is none, as the original
+ * binds it.
+ */
 export function parameters(input: Record<string, unknown>): Record<string, unknown> {
   const fields = canonicalKeys(input, COMMAND_KEYS);
   for (const name of ["AgentIdentifier", "Value"]) if (fields[name] === "") delete fields[name];
@@ -70,9 +79,14 @@ export function parameters(input: Record<string, unknown>): Record<string, unkno
 }
 
 /** A command's parameters: from the query string and the body (the body wins); a body that is no object is a 400. */
-export function commandFields(body: unknown, query: Record<string, string>): { ok: Record<string, unknown> } | { refused: Refusal } {
+export function commandFields(
+  body: unknown,
+  query: Record<string, string>,
+): { ok: Record<string, unknown> } | { refused: Refusal } {
   if (body !== undefined && body !== null && !isJsonObject(body)) {
-    return { refused: { status: 400, message: 'The body must be a JSON object, e.g. {"AgentIdentifier":"Id","Value":"1"}' } };
+    return {
+      refused: { status: 400, message: 'The body must be a JSON object, e.g. {"AgentIdentifier":"Id","Value":"1"}' },
+    };
   }
   return { ok: { ...parameters(query), ...parameters(body ?? {}) } };
 }
@@ -100,7 +114,10 @@ export function agentRefOf(input: v.InferOutput<typeof agentQuery>): AgentRef {
   return { kind: input.AgentIdentifier.kind, value: input.Value, named: input.AgentIdentifier.named };
 }
 
-/** The queue a call counts on in contact volume: the recorder's skill group (`sgroup`), else the dialled number (`dnis`); "" for none. */
+/**
+ * The queue a call counts on in contact volume: the recorder's skill group (`sgroup`), else the dialled number
+ * (`dnis`); "" for none.
+ */
 export function callQueue(metadata: Readonly<Record<string, string>>): string {
   const sgroup = metadata.sgroup?.trim() ?? "";
   return sgroup !== "" ? sgroup : (metadata.dnis?.trim() ?? "");

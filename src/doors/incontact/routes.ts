@@ -20,7 +20,18 @@ import type { AppEnv } from "../../http/app-env.ts";
 import { apiKeyAuth } from "../../http/middleware/api-key-auth.ts";
 import { bodyLimit } from "../../http/middleware/body-limit.ts";
 import { requirePermission } from "../../http/middleware/require-permission.ts";
-import { type Action, type AgentRef, type Refusal, agentRefOf, callQueue, commandFields, commandSchema, parameters, refusalOf, toCommand } from "./map.ts";
+import {
+  type Action,
+  type AgentRef,
+  type Refusal,
+  agentRefOf,
+  callQueue,
+  commandFields,
+  commandSchema,
+  parameters,
+  refusalOf,
+  toCommand,
+} from "./map.ts";
 import * as v from "valibot";
 import { describeRoute, validate } from "../../http/openapi.ts";
 import { type CommandBody, INCONTACT_SOURCE, agentQuery } from "./schema.ts";
@@ -60,7 +71,9 @@ async function readBody(req: Request): Promise<unknown> {
   }
 }
 
-/** A command's parameters, from the body and the query string as the original binds them; refusals as the original's. */
+/**
+ * A command's parameters, from the body and the query string as the original binds them; refusals as the original's.
+ */
 const commandInput = (action: Action) =>
   validate("json", commandSchema(action), {
     read: async (c) => {
@@ -71,12 +84,18 @@ const commandInput = (action: Action) =>
     invalid: (issues) => refuse(refusalOf(issues, "body")),
   });
 
-const agentInput = validate("query", agentQuery, { read: (c) => parameters(queryOf(c.req.url)), invalid: (issues) => refuse(refusalOf(issues, "query")) });
+const agentInput = validate("query", agentQuery, {
+  read: (c) => parameters(queryOf(c.req.url)),
+  invalid: (issues) => refuse(refusalOf(issues, "query")),
+});
 
 async function resolve(env: Env, tenant: string, agent: AgentRef) {
   const profile = await findTrackedAgent(env, tenant, agent.kind, agent.value);
   if (!profile) {
-    throw new DoorError(404, `No agent has ${agent.kind} ${agent.value} (AgentIdentifier ${agent.named})`, { AgentIdentifier: agent.named, Value: agent.value });
+    throw new DoorError(404, `No agent has ${agent.kind} ${agent.value} (AgentIdentifier ${agent.named})`, {
+      AgentIdentifier: agent.named,
+      Value: agent.value,
+    });
   }
   return profile;
 }
@@ -115,7 +134,10 @@ const blackout = v.strictObject({ Start: iso, End: iso, LostStop: v.boolean() })
 /** A call as the recorder shows it (view.ts `callView`): its Metadata fields are the recorder's, open-ended. */
 const call = v.strictObject({
   CallInstance: v.string(),
-  Metadata: v.pipe(v.record(v.string(), v.string()), v.description("user1…user15, sgroup, dnis, … as sent (lower-case names), with callinstance, starttime and endtime")),
+  Metadata: v.pipe(
+    v.record(v.string(), v.string()),
+    v.description("user1…user15, sgroup, dnis, … as sent (lower-case names), with callinstance, starttime and endtime"),
+  ),
   CallState: v.picklist(["OnCall", "Ended", "LostStop"]),
   Recordings: v.pipe(v.array(v.never()), v.description("Always empty: no recorder here")),
   StartTime: iso,
@@ -123,7 +145,10 @@ const call = v.strictObject({
   Blackout: v.boolean(),
   LostStop: v.boolean(),
 });
-const agentId = v.pipe(v.union([v.number(), v.string()]), v.description("The employeeId, a number when it is one (as the original's)"));
+const agentId = v.pipe(
+  v.union([v.number(), v.string()]),
+  v.description("The employeeId, a number when it is one (as the original's)"),
+);
 /** One agent (view.ts `agentView`). */
 const agentBody = v.strictObject({
   AgentId: agentId,
@@ -148,11 +173,15 @@ const agentBody = v.strictObject({
 const commandAnswerBody = v.strictObject({
   Message: v.string(),
   Changed: v.boolean(),
-  Warning: v.optional(v.pipe(v.string(), v.description("Why nothing changed (a duplicate start, a stop without a start, …)"))),
+  Warning: v.optional(
+    v.pipe(v.string(), v.description("Why nothing changed (a duplicate start, a stop without a start, …)")),
+  ),
   AgentId: agentId,
   Call: v.nullable(call),
   Blackout: v.nullable(blackout),
-  ResumedState: v.optional(v.pipe(v.nullable(v.string()), v.description("After a stop: the state the call's end put the agent in"))),
+  ResumedState: v.optional(
+    v.pipe(v.nullable(v.string()), v.description("After a stop: the state the call's end put the agent in")),
+  ),
 });
 
 const incontactDoc = (summary: string, ok: v.GenericSchema, options: { list?: boolean } = {}) =>
@@ -160,10 +189,19 @@ const incontactDoc = (summary: string, ok: v.GenericSchema, options: { list?: bo
     tags: ["Door: inContact"],
     security: ["basic", "apiKey", "apiKeyHeader"],
     summary,
-    description: `The inContact WFO Recording API: paths, body keys and query parameters in any case (e.g. /api/Record/StartForAgent); a command's parameters may also come in the query string. The API key as Bearer, X-API-Key, or the password of HTTP Basic. At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
+    description:
+      "The inContact WFO Recording API: paths, body keys and query parameters in any " +
+      "case (e.g. /api/Record/StartForAgent); a command's parameters may also come in " +
+      "the query string. The API key as Bearer, X-API-Key, or the password of HTTP Basic. " +
+      `At most ${MAX_BODY_BYTES / 1024} KiB per request. Permission import:agent-states.`,
     responses: {
       200: { description: "The answer", schema: ok },
-      ...(options.list ? {} : { 400: { description: "Malformed body or value", schema: incontactError }, 404: { description: "A missing parameter, or no agent has this identifier", schema: incontactError } }),
+      ...(options.list
+        ? {}
+        : {
+            400: { description: "Malformed body or value", schema: incontactError },
+            404: { description: "A missing parameter, or no agent has this identifier", schema: incontactError },
+          }),
       401: { description: "Missing or invalid key", schema: incontactError },
       403: { description: "The key lacks import:agent-states", schema: incontactError },
       413: { description: `Body over ${MAX_BODY_BYTES / 1024} KiB`, schema: incontactError },
@@ -184,25 +222,57 @@ export const incontactDoor = new Hono<AppEnv>()
     apiKeyAuth({ headers: ["Authorization", "X-API-Key"], basic: true }),
     requirePermission("import:agent-states"),
   )
-  .post("/api/record/startforagent", incontactDoc("A call starts", commandAnswerBody), commandInput("callStart"), command("callStart"))
-  .post("/api/record/updateforagent", incontactDoc("A call is updated", commandAnswerBody), commandInput("callUpdate"), command("callUpdate"))
-  .post("/api/record/stopforagent", incontactDoc("A call stops", commandAnswerBody), commandInput("callStop"), command("callStop"))
-  .post("/api/blackout/startforagent", incontactDoc("A blackout starts", commandAnswerBody), commandInput("blackoutStart"), command("blackoutStart"))
-  .post("/api/blackout/stopforagent", incontactDoc("A blackout stops", commandAnswerBody), commandInput("blackoutStop"), command("blackoutStop"))
+  .post(
+    "/api/record/startforagent",
+    incontactDoc("A call starts", commandAnswerBody),
+    commandInput("callStart"),
+    command("callStart"),
+  )
+  .post(
+    "/api/record/updateforagent",
+    incontactDoc("A call is updated", commandAnswerBody),
+    commandInput("callUpdate"),
+    command("callUpdate"),
+  )
+  .post(
+    "/api/record/stopforagent",
+    incontactDoc("A call stops", commandAnswerBody),
+    commandInput("callStop"),
+    command("callStop"),
+  )
+  .post(
+    "/api/blackout/startforagent",
+    incontactDoc("A blackout starts", commandAnswerBody),
+    commandInput("blackoutStart"),
+    command("blackoutStart"),
+  )
+  .post(
+    "/api/blackout/stopforagent",
+    incontactDoc("A blackout stops", commandAnswerBody),
+    commandInput("blackoutStop"),
+    command("blackoutStop"),
+  )
   .get("/api/agent", incontactDoc("One agent's recording state", agentBody), agentInput, async (c) => {
     const tenant = c.get("tenant");
     const profile = await resolve(c.env, tenant, agentRefOf(c.req.valid("query")));
     const { timeZone, agent } = await trackedAgent(c.env, tenant, profile, INCONTACT_SOURCE);
     return c.json(agentView(agent, timeZone));
   })
-  .get("/api/agent/getall", incontactDoc("Every tracked agent's recording state", v.array(agentBody), { list: true }), async (c) => {
-    const { timeZone, agents } = await trackedAgents(c.env, c.get("tenant"), INCONTACT_SOURCE);
-    return c.json(agents.map((agent) => agentView(agent, timeZone)));
-  })
+  .get(
+    "/api/agent/getall",
+    incontactDoc("Every tracked agent's recording state", v.array(agentBody), { list: true }),
+    async (c) => {
+      const { timeZone, agents } = await trackedAgents(c.env, c.get("tenant"), INCONTACT_SOURCE);
+      return c.json(agents.map((agent) => agentView(agent, timeZone)));
+    },
+  )
   .notFound((c) => {
     const path = new URL(c.req.url).pathname;
     const method = ROUTES.get(path);
-    if (method) return c.json({ Message: `The requested resource does not support http method '${c.req.method}'` }, 405, { Allow: method });
+    if (method)
+      return c.json({ Message: `The requested resource does not support http method '${c.req.method}'` }, 405, {
+        Allow: method,
+      });
     return c.json({ Message: `No HTTP resource was found that matches the request URI '${path}'` }, 404);
   })
   .onError((error, c) => {

@@ -31,7 +31,10 @@ export function identifierKindOf(name: string): NamedIdentifierKind | undefined 
   return Object.hasOwn(AGENT_IDENTIFIERS, key) ? AGENT_IDENTIFIERS[key] : undefined;
 }
 
-/** The body keys (and query parameters) as the document spells them; what is sent is matched to these case-insensitively. */
+/**
+ * The body keys (and query parameters) as the document spells them; what is sent is matched to these
+ * case-insensitively.
+ */
 export const COMMAND_KEYS = ["AgentIdentifier", "Value", "CallMetadata", "Timestamp"] as const;
 
 export const MAX_METADATA_KEY_LENGTH = 64;
@@ -41,7 +44,10 @@ export const MAX_METADATA_FIELDS_PER_COMMAND = 100;
 
 const agentIdentifier = v.pipe(
   v.string("AgentIdentifier must be a string"),
-  v.check((name) => identifierKindOf(name) !== undefined, (issue) => `Unknown AgentIdentifier: ${String(issue.input)} (expected ${AGENT_IDENTIFIER_NAMES})`),
+  v.check(
+    (name) => identifierKindOf(name) !== undefined,
+    (issue) => `Unknown AgentIdentifier: ${String(issue.input)} (expected ${AGENT_IDENTIFIER_NAMES})`,
+  ),
   // The name as sent stays beside the kind: messages name it as the client spelled it.
   v.transform((name) => ({ kind: identifierKindOf(name)!, named: name.trim() })),
 );
@@ -54,23 +60,39 @@ const value = v.pipe(
   v.check(isWellFormed, "Value is not well-formed Unicode (it contains a lone surrogate)"),
 );
 
-/** `{ "user2": "1234567890", "sgroup": 40, … }`: scalar fields; keys lower-cased (the recorder's own are), values as text. */
+/**
+ * `{ "user2": "1234567890", "sgroup": 40, … }`: scalar fields; keys lower-cased (the recorder's own are), values as
+ * text.
+ */
 const callMetadata = v.pipe(
   v.custom<Record<string, unknown>>(isJsonObject, "CallMetadata must be a JSON object of fields"),
-  v.check((fields) => Object.keys(fields).length <= MAX_METADATA_FIELDS_PER_COMMAND, `CallMetadata may have at most ${MAX_METADATA_FIELDS_PER_COMMAND} fields`),
   v.check(
-    (fields) => Object.keys(fields).every((key) => key.trim() !== "" && key.trim().length <= MAX_METADATA_KEY_LENGTH && isWellFormed(key)),
+    (fields) => Object.keys(fields).length <= MAX_METADATA_FIELDS_PER_COMMAND,
+    `CallMetadata may have at most ${MAX_METADATA_FIELDS_PER_COMMAND} fields`,
+  ),
+  v.check(
+    (fields) =>
+      Object.keys(fields).every(
+        (key) => key.trim() !== "" && key.trim().length <= MAX_METADATA_KEY_LENGTH && isWellFormed(key),
+      ),
     `CallMetadata field names must be 1-${MAX_METADATA_KEY_LENGTH} characters`,
   ),
   v.check(
-    (fields) => Object.values(fields).every((field) => field === null || ["string", "number", "boolean"].includes(typeof field)),
+    (fields) =>
+      Object.values(fields).every((field) => field === null || ["string", "number", "boolean"].includes(typeof field)),
     "CallMetadata fields must be strings, numbers, booleans or null",
   ),
   v.transform((fields) =>
-    Object.fromEntries(Object.entries(fields).map(([key, field]) => [key.trim().toLowerCase(), field === null ? "" : String(field).trim()])),
+    Object.fromEntries(
+      Object.entries(fields).map(([key, field]) => [
+        key.trim().toLowerCase(),
+        field === null ? "" : String(field).trim(),
+      ]),
+    ),
   ),
   v.check(
-    (fields) => Object.values(fields).every((field) => field.length <= MAX_METADATA_VALUE_LENGTH && isWellFormed(field)),
+    (fields) =>
+      Object.values(fields).every((field) => field.length <= MAX_METADATA_VALUE_LENGTH && isWellFormed(field)),
     `CallMetadata values must be at most ${MAX_METADATA_VALUE_LENGTH} characters`,
   ),
 );

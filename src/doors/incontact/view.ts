@@ -18,7 +18,9 @@ export interface TrackedAgent {
 
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
 
-/** "12/08/2016 15:06:40": the recorder's own format for `starttime`/`endtime`, in the tenant's (or the source's) zone. */
+/**
+ * "12/08/2016 15:06:40": the recorder's own format for `starttime`/`endtime`, in the tenant's (or the source's) zone.
+ */
 export function recorderTime(ts: number, timeZone: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {
@@ -85,7 +87,9 @@ export function agentView({ profile, identifiers, tracker }: TrackedAgent, timeZ
     // Ours: the blackout (an agent's, not a call's) and who the agent is.
     Blackout: blackout !== null,
     BlackoutStart: iso(blackout?.start ?? null),
-    LastBlackout: lastBlackout ? { Start: iso(lastBlackout.start), End: iso(lastBlackout.end), LostStop: lastBlackout.lost } : null,
+    LastBlackout: lastBlackout
+      ? { Start: iso(lastBlackout.start), End: iso(lastBlackout.end), LostStop: lastBlackout.lost }
+      : null,
     Name: profile.name,
     Email: profile.email,
     Team: profile.team,
@@ -102,17 +106,25 @@ const DONE: Record<Action, string> = {
 
 /** The 200 answer to a command: what happened, or (Changed false) why nothing did. */
 export function commandAnswer(action: Action, answer: TrackerAnswer, agent: TrackedAgent["profile"], timeZone: string) {
-  const message = answer.replayed ? `${DONE[action]} already (a replay of the same Timestamp): nothing changed` : answer.warning ?? DONE[action];
+  const message = answer.replayed
+    ? `${DONE[action]} already (a replay of the same Timestamp): nothing changed`
+    : (answer.warning ?? DONE[action]);
   return {
     Message: message,
     Changed: answer.changed,
     ...(answer.warning ? { Warning: answer.warning } : {}),
     AgentId: agentIdValue(agent.employeeId, agent.agentId),
     Call: answer.call ? callView(answer.call, timeZone) : null,
-    Blackout: answer.blackout ? { Start: iso(answer.blackout.start), End: iso(answer.blackout.end), LostStop: answer.blackout.lost } : null,
+    Blackout: answer.blackout
+      ? { Start: iso(answer.blackout.start), End: iso(answer.blackout.end), LostStop: answer.blackout.lost }
+      : null,
     // After a stop: the state the call's end put the agent in (null: a newer state from another source stands).
     ...(action === "callStop" && answer.changed
-      ? { ResumedState: answer.resumed ? (answer.resumed.state ?? `${answer.resumed.source}:${answer.resumed.code ?? ""}`) : null }
+      ? {
+          ResumedState: answer.resumed
+            ? (answer.resumed.state ?? `${answer.resumed.source}:${answer.resumed.code ?? ""}`)
+            : null,
+        }
       : {}),
   };
 }

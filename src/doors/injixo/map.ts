@@ -17,7 +17,10 @@ import { agentStatus, contactEvent } from "./schema.ts";
 
 export const VENDOR = "injixo";
 
-/** The source of an integration's data: `injixo:<integrationConfigurationId>` (state-code mappings, identifiers and queues are per source). */
+/**
+ * The source of an integration's data: `injixo:<integrationConfigurationId>` (state-code mappings, identifiers and
+ * queues are per source).
+ */
 export function sourceOf(integrationConfigurationId: number): string {
   return `${VENDOR}:${integrationConfigurationId}`;
 }
@@ -44,12 +47,17 @@ const TIME_FORMAT = "an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00
  * end; the end names the start it closes, and the engine decides whether it takes effect (it does
  * not where the agent's timeline goes on), so the rule holds across requests as within one.
  */
-export function statusChanges(data: readonly unknown[], source: string, options: StatusOptions = {}): { changes: StatusChange[]; errors: RecordError[] } {
+export function statusChanges(
+  data: readonly unknown[],
+  source: string,
+  options: StatusOptions = {},
+): { changes: StatusChange[]; errors: RecordError[] } {
   const { now = Date.now() } = options;
   const { valid, errors } = validateRecords(agentStatus, data);
   const changes: StatusChange[] = [];
   for (const { index, value } of valid) {
-    const refuse = (field: "startTime" | "endTime", error: string) => errors.push({ index, field, error, data: data[index] });
+    const refuse = (field: "startTime" | "endTime", error: string) =>
+      errors.push({ index, field, error, data: data[index] });
     const start = parseTimestamp(value.startTime);
     if (start === null) {
       refuse("startTime", `Invalid startTime: ${value.startTime} (expected ${TIME_FORMAT})`);
@@ -76,8 +84,17 @@ export function statusChanges(data: readonly unknown[], source: string, options:
       continue;
     }
     const agentId = value.agentIdentifier;
-    changes.push({ index, field: "startTime", value: { agentId, timestamp: start, source, state: null, code: value.activityIdentifier } });
-    if (end !== null) changes.push({ index, field: "endTime", value: { agentId, timestamp: end, source, state: "offline", closes: start } });
+    changes.push({
+      index,
+      field: "startTime",
+      value: { agentId, timestamp: start, source, state: null, code: value.activityIdentifier },
+    });
+    if (end !== null)
+      changes.push({
+        index,
+        field: "endTime",
+        value: { agentId, timestamp: end, source, state: "offline", closes: start },
+      });
   }
   return { changes, errors: errors.sort(byIndex) };
 }
@@ -94,18 +111,31 @@ export function queueIdOf(queueIdentifier: string, queueName: string): string {
 }
 
 /** The contacts of a batch of contact events, each with its item's index, and the items refused. */
-export function contactEvents(data: readonly unknown[], source: string): { contacts: Array<Indexed<ContactEvent>>; errors: RecordError[] } {
+export function contactEvents(
+  data: readonly unknown[],
+  source: string,
+): { contacts: Array<Indexed<ContactEvent>>; errors: RecordError[] } {
   const { valid, errors } = validateRecords(contactEvent, data);
   const contacts: Array<Indexed<ContactEvent>> = [];
   for (const { index, value } of valid) {
     const timestamp = parseTimestamp(value.timestamp);
     if (timestamp === null) {
-      errors.push({ index, field: "timestamp", error: `Invalid timestamp: ${value.timestamp} (expected ${TIME_FORMAT})`, data: data[index] });
+      errors.push({
+        index,
+        field: "timestamp",
+        error: `Invalid timestamp: ${value.timestamp} (expected ${TIME_FORMAT})`,
+        data: data[index],
+      });
       continue;
     }
     const queueId = queueIdOf(value.queueIdentifier, value.queueName);
     if (queueId.length > MAX_QUEUE_ID) {
-      errors.push({ index, field: "queueIdentifier", error: "queueIdentifier and queueName are too long together: shorten either", data: data[index] });
+      errors.push({
+        index,
+        field: "queueIdentifier",
+        error: "queueIdentifier and queueName are too long together: shorten either",
+        data: data[index],
+      });
       continue;
     }
     contacts.push({

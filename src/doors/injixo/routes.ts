@@ -26,8 +26,19 @@ import * as v from "valibot";
 import { agentStatus, contactEvent, envelope } from "./schema.ts";
 
 /** injixo's `message` beside our envelope (details such as `limit` or `retryAfter` may follow). */
-const injixoErrorBody = v.objectWithRest({ message: v.pipe(v.string(), v.description('injixo\'s word for the status (e.g. "Invalid token")')), ...errorEntries }, v.unknown());
-const injixoErrors = Object.fromEntries(Object.entries(STANDARD_ERRORS.apiKey).map(([status, response]) => [status, { ...response, schema: injixoErrorBody }]));
+const injixoErrorBody = v.objectWithRest(
+  {
+    message: v.pipe(v.string(), v.description('injixo\'s word for the status (e.g. "Invalid token")')),
+    ...errorEntries,
+  },
+  v.unknown(),
+);
+const injixoErrors = Object.fromEntries(
+  Object.entries(STANDARD_ERRORS.apiKey).map(([status, response]) => [
+    status,
+    { ...response, schema: injixoErrorBody },
+  ]),
+);
 
 /** The documented body: the envelope, its data items the schema each item is validated with. */
 const injixoDoc = (summary: string, item: v.GenericSchema, permission: string, counts: Record<string, string>) =>
@@ -35,12 +46,20 @@ const injixoDoc = (summary: string, item: v.GenericSchema, permission: string, c
     tags: ["Door: injixo"],
     security: ["apiKey"],
     summary,
-    description: `injixo's import API on our origin: change only the base URL and the key (one of ours). At most 10,000 items and 16 MiB per request; each item is validated on its own (errors by index). Errors carry injixo's \`message\` and our \`error\`. Permission ${permission}.`,
-    requestBody: { schema: v.object({ data: v.pipe(v.array(item), v.maxLength(10_000)), meta: envelope.entries.meta }) },
+    description:
+      "injixo's import API on our origin: change only the base URL and the key (one of ours). " +
+      "At most 10,000 items and 16 MiB per request; each item is validated on its own (errors " +
+      `by index). Errors carry injixo's \`message\` and our \`error\`. Permission ${permission}.`,
+    requestBody: {
+      schema: v.object({ data: v.pipe(v.array(item), v.maxLength(10_000)), meta: envelope.entries.meta }),
+    },
     responses: {
       201: { description: "At least one item was acceptable", schema: batchResult(counts) },
       // Every item refused: the batch answer (success false); a malformed body: the error with injixo's message.
-      400: { description: "Malformed body, or every item refused", schema: v.union([batchResult(counts), injixoErrorBody]) },
+      400: {
+        description: "Malformed body, or every item refused",
+        schema: v.union([batchResult(counts), injixoErrorBody]),
+      },
       413: { description: "More than 10,000 items or over 16 MiB", schema: injixoErrorBody },
       ...injixoErrors,
     },
@@ -57,10 +76,14 @@ async function readEnvelope(c: Context<AppEnv>): Promise<{ data: unknown[]; sour
   // Too many items is refused as such, whatever else the body has wrong.
   const data = body !== null && typeof body === "object" ? (body as { data?: unknown }).data : undefined;
   if (Array.isArray(data) && data.length > MAX_BATCH_RECORDS) {
-    throw apiError(413, `Too many items: ${data.length}. At most ${MAX_BATCH_RECORDS} items per request; split the batch.`, {
-      limit: MAX_BATCH_RECORDS,
-      received: data.length,
-    });
+    throw apiError(
+      413,
+      `Too many items: ${data.length}. At most ${MAX_BATCH_RECORDS} items per request; split the batch.`,
+      {
+        limit: MAX_BATCH_RECORDS,
+        received: data.length,
+      },
+    );
   }
   const parsed = parseWith(envelope, body);
   return { data: parsed.data, source: sourceOf(parsed.meta.integrationConfigurationId) };
@@ -90,7 +113,11 @@ const injixoError: ErrorHandler<AppEnv> = async (error, c) => {
   }
   const status = error.status as ContentfulStatusCode;
   const retryAfter = res.headers.get("retry-after");
-  return c.json({ message: MESSAGES[status] ?? "error", ...details }, status, retryAfter ? { "Retry-After": retryAfter } : {});
+  return c.json(
+    { message: MESSAGES[status] ?? "error", ...details },
+    status,
+    retryAfter ? { "Retry-After": retryAfter } : {},
+  );
 };
 
 export const injixoRoutes = new Hono<AppEnv>()
@@ -98,44 +125,63 @@ export const injixoRoutes = new Hono<AppEnv>()
     bodyLimit({
       maxBytes: MAX_BODY_BYTES,
       refuse: () => {
-        throw apiError(413, `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (and ${MAX_BATCH_RECORDS} items) per request`);
+        throw apiError(
+          413,
+          `Request body too large: at most ${MAX_BODY_BYTES / 1024 / 1024} ` +
+            `MiB (and ${MAX_BATCH_RECORDS} items) per request`,
+        );
       },
     }),
   )
   .use(apiKeyAuth({ headers: ["Authorization"] }))
 
-  .post("/agent-statuses", injixoDoc("Agent statuses (injixo-compatible)", agentStatus, "import:agent-states", APPLIED), requirePermission("import:agent-states"), async (c) => {
-    const { data, source } = await readEnvelope(c);
-    const tenant = c.get("tenant");
-    const kinds = [sourceKind(source), "email", "employeeId"] as const;
-    const { changes, errors } = statusChanges(data, source);
-    // An item is one or two changes (its start, and its end): the pipeline reports by change, the answer by item.
-    const outcome = await ingestAgentStates(
-      c.env,
-      tenant,
-      changes.map((change, index) => ({ index, value: change.value })),
-      c.executionCtx,
-      { identifierKinds: kinds },
-    );
-    const byItem = new Map<number, RecordIssue>();
-    for (const issue of outcome.errors) {
-      const change = changes[issue.index]!;
-      if (byItem.has(change.index)) continue;
-      const field = issue.field === "timestamp" ? change.field : issue.field === "code" ? "activityIdentifier" : undefined;
-      byItem.set(change.index, { index: change.index, error: issue.error, ...(field ? { field } : {}) });
-    }
-    return batchAnswer(c, data, errors, { ...outcome, errors: [...byItem.values()] });
-  })
+  .post(
+    "/agent-statuses",
+    injixoDoc("Agent statuses (injixo-compatible)", agentStatus, "import:agent-states", APPLIED),
+    requirePermission("import:agent-states"),
+    async (c) => {
+      const { data, source } = await readEnvelope(c);
+      const tenant = c.get("tenant");
+      const kinds = [sourceKind(source), "email", "employeeId"] as const;
+      const { changes, errors } = statusChanges(data, source);
+      // An item is one or two changes (its start, and its end): the pipeline reports by change, the answer by item.
+      const outcome = await ingestAgentStates(
+        c.env,
+        tenant,
+        changes.map((change, index) => ({ index, value: change.value })),
+        c.executionCtx,
+        { identifierKinds: kinds },
+      );
+      const byItem = new Map<number, RecordIssue>();
+      for (const issue of outcome.errors) {
+        const change = changes[issue.index]!;
+        if (byItem.has(change.index)) continue;
+        const field =
+          issue.field === "timestamp" ? change.field : issue.field === "code" ? "activityIdentifier" : undefined;
+        byItem.set(change.index, { index: change.index, error: issue.error, ...(field ? { field } : {}) });
+      }
+      return batchAnswer(c, data, errors, { ...outcome, errors: [...byItem.values()] });
+    },
+  )
 
-  .post("/contact-events", injixoDoc("Contact events (injixo-compatible)", contactEvent, "import:historical", APPLIED), requirePermission("import:historical"), async (c) => {
-    const { data, source } = await readEnvelope(c);
-    const { contacts, errors } = contactEvents(data, source);
-    const outcome = await recordContactEvents(c.env, c.get("tenant"), contacts);
-    return batchAnswer(c, data, errors, outcome);
-  })
+  .post(
+    "/contact-events",
+    injixoDoc("Contact events (injixo-compatible)", contactEvent, "import:historical", APPLIED),
+    requirePermission("import:historical"),
+    async (c) => {
+      const { data, source } = await readEnvelope(c);
+      const { contacts, errors } = contactEvents(data, source);
+      const outcome = await recordContactEvents(c.env, c.get("tenant"), contacts);
+      return batchAnswer(c, data, errors, outcome);
+    },
+  )
 
   .all("*", (c) => {
-    throw apiError(404, `Not found: ${c.req.method} ${new URL(c.req.url).pathname} (this door serves POST /external-systems/agent-statuses and /external-systems/contact-events)`);
+    throw apiError(
+      404,
+      `Not found: ${c.req.method} ${new URL(c.req.url).pathname} (this door serves ` +
+        "POST /external-systems/agent-statuses and /external-systems/contact-events)",
+    );
   })
 
   .onError(injixoError);

@@ -6,9 +6,8 @@
  * Ids and numbers may arrive as text, booleans as "true"/"false". Times stay text here: map.ts reads them.
  */
 import * as v from "valibot";
-import { identifierValue, isWellFormed } from "../../domain/identifiers.ts";
+import { identifierValue } from "../../domain/identifiers.ts";
 import { optionalWireText, toNumber, wireText } from "../../domain/wire.ts";
-
 
 /** Absent, null and "" are none (""), anything else is trimmed text. */
 const optionalText = (field: string, max: number) => optionalWireText(field, max, "");
@@ -21,13 +20,17 @@ const wireBoolean = (field: string) =>
     v.transform((value) => value === true || value === "true"),
   );
 
-const wireTime = (field: string) => v.string(`${field} must be an ISO 8601 string with a time zone (e.g. 2021-12-06T10:00:00Z)`);
+const wireTime = (field: string) =>
+  v.string(`${field} must be an ISO 8601 string with a time zone (e.g. 2021-12-06T10:00:00Z)`);
 
 /** The integration's id: a whole number, or its text ("1234"). */
 export const integrationConfigurationId = v.pipe(
   v.union([v.number(), v.string()], "meta.integrationConfigurationId must be a number (e.g. 1234)"),
   v.transform(toNumber),
-  v.check((n) => Number.isSafeInteger(n) && n >= 0, "meta.integrationConfigurationId must be a whole number (e.g. 1234)"),
+  v.check(
+    (n) => Number.isSafeInteger(n) && n >= 0,
+    "meta.integrationConfigurationId must be a whole number (e.g. 1234)",
+  ),
 );
 
 export const envelope = v.object(
@@ -45,7 +48,10 @@ export const envelope = v.object(
   'The body must be a JSON object: {"data": [...], "meta": {"integrationConfigurationId": 1234}}',
 );
 
-/** `POST /external-systems/agent-statuses`: the agent was in the activity from startTime to endTime (open while endTime is absent or null). */
+/**
+ * `POST /external-systems/agent-statuses`: the agent was in the activity from startTime to endTime (open while endTime
+ * is absent or null).
+ */
 export const agentStatus = v.object({
   agentIdentifier: identifierValue("agentIdentifier"),
   activityIdentifier: wireText("activityIdentifier", 100),

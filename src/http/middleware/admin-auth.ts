@@ -9,7 +9,9 @@ export function adminAuth() {
       return expected ? timingSafeEqual(expected, token) : Promise.resolve(false);
     },
     noAuthenticationHeader: { message: { error: "Missing admin token: send Authorization: Bearer <ADMIN_TOKEN>" } },
-    invalidAuthenticationHeader: { message: { error: "Malformed Authorization header: expected Bearer <ADMIN_TOKEN>" } },
+    invalidAuthenticationHeader: {
+      message: { error: "Malformed Authorization header: expected Bearer <ADMIN_TOKEN>" },
+    },
     invalidToken: { message: { error: "Invalid admin token" } },
   });
 }

@@ -68,7 +68,9 @@ function presentedKey(req: Request, headers: readonly string[], basic: boolean):
 }
 
 function describe(headers: readonly string[], basic: boolean): string {
-  const bearer = basic ? "Authorization: Bearer <key> (or Basic, with the key as the password)" : "Authorization: Bearer <key>";
+  const bearer = basic
+    ? "Authorization: Bearer <key> (or Basic, with the key as the password)"
+    : "Authorization: Bearer <key>";
   return headers.map((name) => (name.toLowerCase() === "authorization" ? bearer : `${name}: <key>`)).join(" or ");
 }
 
@@ -92,7 +94,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
       throw apiError(401, "Invalid or revoked API key");
     }
     const { record } = match;
-    const use = { tenant: record.tenant, keyId: record.id, secret: match.secret, at: Date.now(), country: countryOf(c.req.raw) };
+    const use = {
+      tenant: record.tenant,
+      keyId: record.id,
+      secret: match.secret,
+      at: Date.now(),
+      country: countryOf(c.req.raw),
+    };
     try {
       const refusal = keyRefusal(match, use.at);
       if (refusal) {
@@ -102,7 +110,13 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
       await rateLimit(c.env, record.id);
     } catch (error) {
       const status = error instanceof HTTPException ? error.status : 500;
-      count(c, { ...use, status, error: error instanceof Error ? error.message : null, recordsAccepted: 0, recordsRefused: 0 });
+      count(c, {
+        ...use,
+        status,
+        error: error instanceof Error ? error.message : null,
+        recordsAccepted: 0,
+        recordsRefused: 0,
+      });
       throw error;
     }
     c.set("apiKey", record);

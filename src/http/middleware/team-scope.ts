@@ -31,7 +31,9 @@ export function assertTeamAllowed(c: Context<AppEnv>, team: string | null): void
   const covered = teams.join(", ");
   throw apiError(
     403,
-    team === null ? `This key is limited to teams ${covered}: ask for one of them` : `This key is limited to teams ${covered}, not ${team}`,
+    team === null
+      ? `This key is limited to teams ${covered}: ask for one of them`
+      : `This key is limited to teams ${covered}, not ${team}`,
     { teams },
   );
 }

@@ -41,7 +41,10 @@ const seconds = {
   scheduledSeconds: v.number(),
   inAdherenceSeconds: v.number(),
   outOfAdherenceSeconds: v.number(),
-  neutralSeconds: v.pipe(v.number(), v.description("Scheduled seconds that count neither way (unmapped codes, neutral rules)")),
+  neutralSeconds: v.pipe(
+    v.number(),
+    v.description("Scheduled seconds that count neither way (unmapped codes, neutral rules)"),
+  ),
 };
 /** One agent's day (`dayView`). */
 const dayRow = v.strictObject({
@@ -69,12 +72,38 @@ export const timelineBody = v.strictObject({
   agentId: v.string(),
   date: v.string(),
   timeZone: v.string(),
-  states: v.array(v.strictObject({ timestamp: v.string(), state, source: v.nullable(v.string()), acdStateCode: v.nullable(v.string()), reasonCode: v.nullable(v.string()), queue: v.nullable(v.string()) })),
+  states: v.array(
+    v.strictObject({
+      timestamp: v.string(),
+      state,
+      source: v.nullable(v.string()),
+      acdStateCode: v.nullable(v.string()),
+      reasonCode: v.nullable(v.string()),
+      queue: v.nullable(v.string()),
+    }),
+  ),
   schedule: v.array(v.strictObject({ ...span, activity })),
-  spans: v.array(v.strictObject({ ...span, activity: v.nullable(activity), state, adherence: v.picklist(["in", "out", "neutral", "unscheduled"]) })),
+  spans: v.array(
+    v.strictObject({
+      ...span,
+      activity: v.nullable(activity),
+      state,
+      adherence: v.picklist(["in", "out", "neutral", "unscheduled"]),
+    }),
+  ),
 });
 const doc = (summary: string, description: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
-  describeRoute({ tags: ["Adherence"], security: ["apiKey", "apiKeyHeader"], summary, description: `${description} Permission read:adherence.`, responses: { ...responses, 400: { description: "Invalid date or query", schema: errorBody }, ...STANDARD_ERRORS.apiKey } });
+  describeRoute({
+    tags: ["Adherence"],
+    security: ["apiKey", "apiKeyHeader"],
+    summary,
+    description: `${description} Permission read:adherence.`,
+    responses: {
+      ...responses,
+      400: { description: "Invalid date or query", schema: errorBody },
+      ...STANDARD_ERRORS.apiKey,
+    },
+  });
 
 const iso = (ts: number) => new Date(ts).toISOString();
 
@@ -126,13 +155,31 @@ function timelineView(profile: AgentProfile, date: string, timeZone: string, day
       queue: e.queue ?? null,
     })),
     schedule: (day?.segments ?? []).map((s) => ({ start: iso(s.start), end: iso(s.end), activity: s.activity })),
-    spans: (day?.spans ?? []).map((s) => ({ start: iso(s.start), end: iso(s.end), activity: s.activity, state: s.state, adherence: s.adherence })),
+    spans: (day?.spans ?? []).map((s) => ({
+      start: iso(s.start),
+      end: iso(s.end),
+      activity: s.activity,
+      state: s.state,
+      adherence: s.adherence,
+    })),
   };
 }
 
 const CSV_COLUMNS = [
-  "agentId", "email", "name", "team", "date", "time", "intervalStart", "scheduledSeconds", "inAdherenceSeconds",
-  "outOfAdherenceSeconds", "neutralSeconds", "adherencePct", "scheduledWorkSeconds", "workStateSeconds",
+  "agentId",
+  "email",
+  "name",
+  "team",
+  "date",
+  "time",
+  "intervalStart",
+  "scheduledSeconds",
+  "inAdherenceSeconds",
+  "outOfAdherenceSeconds",
+  "neutralSeconds",
+  "adherencePct",
+  "scheduledWorkSeconds",
+  "workStateSeconds",
 ] as const;
 
 export const adherenceRoutes = new Hono<AppEnv>()
@@ -140,50 +187,85 @@ export const adherenceRoutes = new Hono<AppEnv>()
   .get(
     "/",
     doc("Adherence of a day per agent", "Scheduled, in, out and neutral seconds, percentages and exceptions.", {
-      200: { description: "The day", schema: v.strictObject({ date: v.string(), timeZone: v.string(), agents: v.array(dayRow) }) },
+      200: {
+        description: "The day",
+        schema: v.strictObject({ date: v.string(), timeZone: v.string(), agents: v.array(dayRow) }),
+      },
       404: { description: "agentId names nobody", schema: errorBody },
     }),
-    validate("query", v.object({ date, team, agentId: v.optional(v.pipe(v.string(), v.description("Only this agent (employeeId or email)"))) })),
+    validate(
+      "query",
+      v.object({
+        date,
+        team,
+        agentId: v.optional(v.pipe(v.string(), v.description("Only this agent (employeeId or email)"))),
+      }),
+    ),
     async (c) => {
-    const tenant = c.get("tenant");
-    const query = c.req.valid("query");
-    const { date, settings } = await requestedDay(c, query.date);
-    const profiles = query.agentId ? [await requestedAgent(c, query.agentId)] : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, query.team));
-    const days = await agentDays(c.env, tenant, profiles, date);
-    return c.json({ date, timeZone: settings.timeZone, agents: days.map(({ profile, day }) => dayView(profile, day)) });
-  },
+      const tenant = c.get("tenant");
+      const query = c.req.valid("query");
+      const { date, settings } = await requestedDay(c, query.date);
+      const profiles = query.agentId
+        ? [await requestedAgent(c, query.agentId)]
+        : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, query.team));
+      const days = await agentDays(c.env, tenant, profiles, date);
+      return c.json({
+        date,
+        timeZone: settings.timeZone,
+        agents: days.map(({ profile, day }) => dayView(profile, day)),
+      });
+    },
   )
   .get(
     "/intervals",
     doc("Adherence of a day per interval", "Per interval of the tenant's length (15 or 30 minutes), as JSON or CSV.", {
       200: {
         description: "The intervals (text/csv with format=csv)",
-        schema: v.strictObject({ date: v.string(), timeZone: v.string(), intervalMinutes: v.picklist([15, 30]), intervals: v.array(intervalRow) }),
+        schema: v.strictObject({
+          date: v.string(),
+          timeZone: v.string(),
+          intervalMinutes: v.picklist([15, 30]),
+          intervals: v.array(intervalRow),
+        }),
       },
     }),
-    validate("query", v.object({ date, team, format: v.optional(v.pipe(v.picklist(["json", "csv"], "format must be json or csv"), v.description("json (default) or csv"))) })),
+    validate(
+      "query",
+      v.object({
+        date,
+        team,
+        format: v.optional(
+          v.pipe(v.picklist(["json", "csv"], "format must be json or csv"), v.description("json (default) or csv")),
+        ),
+      }),
+    ),
     async (c) => {
-    const query = c.req.valid("query");
-    const { date, settings } = await requestedDay(c, query.date);
-    const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, query.team) ?? null);
-    const intervals = rows.map(({ intervalStart, ...row }) => ({
-      ...row,
-      intervalStart: iso(intervalStart),
-      adherencePct: adherencePercent(row),
-    }));
-    if (query.format === "csv") {
-      const lines = [CSV_COLUMNS.join(","), ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(","))];
-      return c.body(`${lines.join("\r\n")}\r\n`, 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="adherence-intervals-${date}.csv"`,
-      });
-    }
-    return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
-  },
+      const query = c.req.valid("query");
+      const { date, settings } = await requestedDay(c, query.date);
+      const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, query.team) ?? null);
+      const intervals = rows.map(({ intervalStart, ...row }) => ({
+        ...row,
+        intervalStart: iso(intervalStart),
+        adherencePct: adherencePercent(row),
+      }));
+      if (query.format === "csv") {
+        const lines = [
+          CSV_COLUMNS.join(","),
+          ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(",")),
+        ];
+        return c.body(`${lines.join("\r\n")}\r\n`, 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="adherence-intervals-${date}.csv"`,
+        });
+      }
+      return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
+    },
   );
 
 /** GET /api/v1/agents/:agentId/timeline, after its validators (`agentParam`, `dayQuery`). */
-export async function timelineHandler(c: Context<AppEnv, string, { out: { param: { agentId: string }; query: v.InferOutput<typeof dayQuery> } }>) {
+export async function timelineHandler(
+  c: Context<AppEnv, string, { out: { param: { agentId: string }; query: v.InferOutput<typeof dayQuery> } }>,
+) {
   const { date, settings } = await requestedDay(c, c.req.valid("query").date);
   const profile = await requestedAgent(c, c.req.valid("param").agentId);
   const day = await agentDay(c.env, c.get("tenant"), profile, date);

@@ -7,7 +7,12 @@ import { PERMISSIONS } from "../../domain/permissions.ts";
 import { type ResponseDoc, type RouteDoc, STANDARD_ERRORS, describeRoute, errorBody } from "../openapi.ts";
 
 const when = v.nullable(v.string());
-const counts = v.strictObject({ requests: v.number(), errors: v.number(), recordsAccepted: v.number(), recordsRefused: v.number() });
+const counts = v.strictObject({
+  requests: v.number(),
+  errors: v.number(),
+  recordsAccepted: v.number(),
+  recordsRefused: v.number(),
+});
 
 /** A key as stored (src/services/api-keys.ts ApiKeyRecord). */
 const keyRecord = {
@@ -31,17 +36,28 @@ const keyView = {
     lastUsedAt: when,
     lastCountry: when,
     lastSecret: v.nullable(v.number()),
-    lastError: v.nullable(v.strictObject({ at: v.string(), status: v.number(), message: v.string(), secret: v.number() })),
+    lastError: v.nullable(
+      v.strictObject({ at: v.string(), status: v.number(), message: v.string(), secret: v.number() }),
+    ),
     last24Hours: counts,
     last30Days: counts,
     hours: v.pipe(
-      v.array(v.strictObject({ hour: v.string(), ...counts.entries, bySecret: v.pipe(v.record(v.string(), v.number()), v.description("Requests per secret number")) })),
+      v.array(
+        v.strictObject({
+          hour: v.string(),
+          ...counts.entries,
+          bySecret: v.pipe(v.record(v.string(), v.number()), v.description("Requests per secret number")),
+        }),
+      ),
       v.description("Hours with any request, newest first"),
     ),
     secrets: v.array(
       v.strictObject({
         secret: v.number(),
-        state: v.pipe(v.picklist(["current", "grace", "retired"]), v.description("grace: rotated out, still accepted until graceUntil")),
+        state: v.pipe(
+          v.picklist(["current", "grace", "retired"]),
+          v.description("grace: rotated out, still accepted until graceUntil"),
+        ),
         retiredAt: when,
         graceUntil: when,
         lastUsedAt: when,
@@ -77,9 +93,28 @@ const invalid = { 400: { description: "Invalid body, query or header", schema: e
 const withBody = { ...invalid, ...STANDARD_ERRORS.body };
 
 const DOCS = {
-  createKey: { tags: ["Admin: keys"], summary: "Create a tenant API key", description: `The key is shown once. ${operator}`, responses: { 201: { description: "The key, with its secret", schema: v.strictObject({ ...keyRecord, key: v.string() }) }, ...withBody } },
-  listKeys: { tags: ["Admin: keys"], summary: "A tenant's keys with their state and usage", responses: { 200: { description: "The keys", schema: v.strictObject({ keys: v.array(v.strictObject(keyView)) }) }, ...invalid } },
-  getKey: { tags: ["Admin: keys"], summary: "One key with its state and usage", responses: { 200: { description: "The key", schema: v.strictObject(keyView) }, ...notFound } },
+  createKey: {
+    tags: ["Admin: keys"],
+    summary: "Create a tenant API key",
+    description: `The key is shown once. ${operator}`,
+    responses: {
+      201: { description: "The key, with its secret", schema: v.strictObject({ ...keyRecord, key: v.string() }) },
+      ...withBody,
+    },
+  },
+  listKeys: {
+    tags: ["Admin: keys"],
+    summary: "A tenant's keys with their state and usage",
+    responses: {
+      200: { description: "The keys", schema: v.strictObject({ keys: v.array(v.strictObject(keyView)) }) },
+      ...invalid,
+    },
+  },
+  getKey: {
+    tags: ["Admin: keys"],
+    summary: "One key with its state and usage",
+    responses: { 200: { description: "The key", schema: v.strictObject(keyView) }, ...notFound },
+  },
   rotateKey: {
     tags: ["Admin: keys"],
     summary: "Rotate a key's secret (the old one works for graceSeconds)",
@@ -87,29 +122,62 @@ const DOCS = {
     responses: {
       200: {
         description: "The new secret",
-        schema: v.strictObject({ ...keyView, key: v.string(), previousSecret: v.strictObject({ secret: v.number(), graceUntil: v.string() }) }),
+        schema: v.strictObject({
+          ...keyView,
+          key: v.string(),
+          previousSecret: v.strictObject({ secret: v.number(), graceUntil: v.string() }),
+        }),
       },
       ...withBody,
       ...notFound,
       409: { description: "The expiry refused", schema: errorBody },
     },
   },
-  revokeKey: { tags: ["Admin: keys"], summary: "Revoke a key", description: operator, responses: { 200: { description: "Revoked", schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string() }) }, ...invalid, ...notFound } },
+  revokeKey: {
+    tags: ["Admin: keys"],
+    summary: "Revoke a key",
+    description: operator,
+    responses: {
+      200: {
+        description: "Revoked",
+        schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string() }),
+      },
+      ...invalid,
+      ...notFound,
+    },
+  },
   audit: {
     tags: ["Admin: keys"],
     summary: "A tenant's key events, newest first",
-    responses: { 200: { description: "The events", schema: v.strictObject({ tenant: v.string(), events: v.array(auditEvent) }) }, ...invalid },
+    responses: {
+      200: { description: "The events", schema: v.strictObject({ tenant: v.string(), events: v.array(auditEvent) }) },
+      ...invalid,
+    },
   },
   createApiUser: {
     tags: ["Admin: API users"],
     summary: "Create an API user of the token doors (CommunityWFM sign-in)",
-    responses: { 201: { description: "The user (never its password)", schema: apiUser }, ...withBody, 409: { description: "The user name is taken", schema: errorBody } },
+    responses: {
+      201: { description: "The user (never its password)", schema: apiUser },
+      ...withBody,
+      409: { description: "The user name is taken", schema: errorBody },
+    },
   },
-  listApiUsers: { tags: ["Admin: API users"], summary: "A tenant's API users", responses: { 200: { description: "The users", schema: v.strictObject({ users: v.array(apiUser) }) }, ...invalid } },
+  listApiUsers: {
+    tags: ["Admin: API users"],
+    summary: "A tenant's API users",
+    responses: { 200: { description: "The users", schema: v.strictObject({ users: v.array(apiUser) }) }, ...invalid },
+  },
   revokeApiUser: {
     tags: ["Admin: API users"],
     summary: "Revoke an API user (and its tokens)",
-    responses: { 200: { description: "Revoked", schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string(), userName: v.string() }) }, ...notFound },
+    responses: {
+      200: {
+        description: "Revoked",
+        schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string(), userName: v.string() }),
+      },
+      ...notFound,
+    },
   },
 } satisfies Record<string, Omit<RouteDoc, "security">>;
 

@@ -44,18 +44,21 @@ const ROTATION_BODY = 'The body must be a JSON object like {"graceSeconds": 8640
 
 const rotation = guardedObject(
   ROTATION_BODY,
-  v.strictObject({
-    graceSeconds: v.optional(
-      v.pipe(
-        v.number("graceSeconds must be a whole number of seconds"),
-        v.integer("graceSeconds must be a whole number of seconds"),
-        v.minValue(0, "graceSeconds must be 0 (the old secret stops at once) or more"),
-        v.maxValue(MAX_GRACE_SECONDS, `graceSeconds must be at most ${MAX_GRACE_SECONDS} (30 days)`),
+  v.strictObject(
+    {
+      graceSeconds: v.optional(
+        v.pipe(
+          v.number("graceSeconds must be a whole number of seconds"),
+          v.integer("graceSeconds must be a whole number of seconds"),
+          v.minValue(0, "graceSeconds must be 0 (the old secret stops at once) or more"),
+          v.maxValue(MAX_GRACE_SECONDS, `graceSeconds must be at most ${MAX_GRACE_SECONDS} (30 days)`),
+        ),
+        DEFAULT_GRACE_SECONDS,
       ),
-      DEFAULT_GRACE_SECONDS,
-    ),
-    expiresAt,
-  }, unknownField(ROTATION_BODY)),
+      expiresAt,
+    },
+    unknownField(ROTATION_BODY),
+  ),
 );
 
 const OPERATOR_PATTERN = /^[\x21-\x7e][\x20-\x7e]{0,99}$/;
@@ -69,8 +72,13 @@ const operatorHeader = v.object({
     v.pipe(
       v.string(),
       v.trim(),
-      v.check((named) => named === "" || OPERATOR_PATTERN.test(named), "X-Operator must be printable ASCII, at most 100 characters"),
-      v.description("Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters)"),
+      v.check(
+        (named) => named === "" || OPERATOR_PATTERN.test(named),
+        "X-Operator must be printable ASCII, at most 100 characters",
+      ),
+      v.description(
+        "Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters)",
+      ),
     ),
   ),
 });
@@ -94,38 +102,66 @@ const auditQuery = v.object({
     ),
     "200",
   ),
-  key: v.optional(v.pipe(v.string(), v.transform((id) => id || undefined), v.description("Only this key's events"))),
+  key: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((id) => id || undefined),
+      v.description("Only this key's events"),
+    ),
+  ),
 });
 const keyParam = v.object({ id: v.pipe(v.string(), v.description("The key's id (key_…)")) });
 const userParam = v.object({ id: v.pipe(v.string(), v.description("The API user's id")) });
 
 const KEY_BODY = 'The body must be a JSON object like {"tenant": "acme", "name": "Board", "permissions": [...]}';
-const newKey = v.strictObject({
-  tenant: tenantName,
-  expiresAt,
-  teams: v.optional(
-    v.nullable(
-      v.pipe(
-        v.array(v.pipe(v.string("each team must be a string"), v.trim(), v.nonEmpty("a team name must not be empty"), v.maxLength(100, "a team name must be at most 100 characters")), "teams must be a list of team names"),
-        v.minLength(1, "teams must name at least one team (leave it out for every team)"),
-        v.transform((teams) => [...new Set(teams)]),
+const newKey = v.strictObject(
+  {
+    tenant: tenantName,
+    expiresAt,
+    teams: v.optional(
+      v.nullable(
+        v.pipe(
+          v.array(
+            v.pipe(
+              v.string("each team must be a string"),
+              v.trim(),
+              v.nonEmpty("a team name must not be empty"),
+              v.maxLength(100, "a team name must be at most 100 characters"),
+            ),
+            "teams must be a list of team names",
+          ),
+          v.minLength(1, "teams must name at least one team (leave it out for every team)"),
+          v.transform((teams) => [...new Set(teams)]),
+        ),
       ),
     ),
-  ),
-  name: v.pipe(v.string("name must be a string"), v.trim(), v.nonEmpty("name must not be empty"), v.maxLength(100, "name must be at most 100 characters")),
-  permissions: v.pipe(
-    v.array(
-      v.picklist(PERMISSIONS, (issue) => `Unknown permission: ${String(issue.input)} (expected one of ${PERMISSIONS.join(", ")})`),
-      "permissions must be an array",
+    name: v.pipe(
+      v.string("name must be a string"),
+      v.trim(),
+      v.nonEmpty("name must not be empty"),
+      v.maxLength(100, "name must be at most 100 characters"),
     ),
-    v.minLength(1, "permissions must name at least one permission"),
-    v.transform((p) => [...new Set(p)]),
-  ),
-}, unknownField(KEY_BODY));
+    permissions: v.pipe(
+      v.array(
+        v.picklist(
+          PERMISSIONS,
+          (issue) => `Unknown permission: ${String(issue.input)} (expected one of ${PERMISSIONS.join(", ")})`,
+        ),
+        "permissions must be an array",
+      ),
+      v.minLength(1, "permissions must name at least one permission"),
+      v.transform((p) => [...new Set(p)]),
+    ),
+  },
+  unknownField(KEY_BODY),
+);
 
 const permissionList = v.pipe(
   v.array(
-    v.picklist(PERMISSIONS, (issue) => `Unknown permission: ${String(issue.input)} (expected one of ${PERMISSIONS.join(", ")})`),
+    v.picklist(
+      PERMISSIONS,
+      (issue) => `Unknown permission: ${String(issue.input)} (expected one of ${PERMISSIONS.join(", ")})`,
+    ),
     "permissions must be an array",
   ),
   v.minLength(1, "permissions must name at least one permission"),
@@ -133,36 +169,39 @@ const permissionList = v.pipe(
 );
 
 /** A user of the token doors (CommunityWFM Cloud Connect sign-in): see src/services/api-users.ts. */
-const newApiUser = v.strictObject({
-  tenant: tenantName,
-  userName: v.pipe(
-    v.string("userName must be a string"),
-    v.trim(),
-    v.nonEmpty("userName must not be empty"),
-    v.maxLength(254, "userName must be at most 254 characters"),
-    v.regex(/^\S+$/, "userName must not contain spaces"),
-  ),
-  password: v.pipe(
-    v.string("password must be a string"),
-    v.minLength(12, "password must be at least 12 characters"),
-    v.maxLength(256, "password must be at most 256 characters"),
-  ),
-  permissions: permissionList,
-  accountIds: v.pipe(
-    v.array(
-      v.pipe(
-        v.union([v.string(), v.number()], "each accountId must be a whole number"),
-        v.transform((id) => String(id).trim()),
-        v.regex(/^\d{1,15}$/, "each accountId must be a whole number (the vendor's AccountId, e.g. 1)"),
-        v.transform((id) => String(Number(id))),
-      ),
-      "accountIds must be an array",
+const newApiUser = v.strictObject(
+  {
+    tenant: tenantName,
+    userName: v.pipe(
+      v.string("userName must be a string"),
+      v.trim(),
+      v.nonEmpty("userName must not be empty"),
+      v.maxLength(254, "userName must be at most 254 characters"),
+      v.regex(/^\S+$/, "userName must not contain spaces"),
     ),
-    v.minLength(1, "accountIds must name at least one account"),
-    v.maxLength(100, "accountIds may name at most 100 accounts"),
-    v.transform((ids) => [...new Set(ids)]),
-  ),
-}, unknownField("The body must be a JSON object of tenant, userName, password, permissions and accountIds"));
+    password: v.pipe(
+      v.string("password must be a string"),
+      v.minLength(12, "password must be at least 12 characters"),
+      v.maxLength(256, "password must be at most 256 characters"),
+    ),
+    permissions: permissionList,
+    accountIds: v.pipe(
+      v.array(
+        v.pipe(
+          v.union([v.string(), v.number()], "each accountId must be a whole number"),
+          v.transform((id) => String(id).trim()),
+          v.regex(/^\d{1,15}$/, "each accountId must be a whole number (the vendor's AccountId, e.g. 1)"),
+          v.transform((id) => String(Number(id))),
+        ),
+        "accountIds must be an array",
+      ),
+      v.minLength(1, "accountIds must name at least one account"),
+      v.maxLength(100, "accountIds may name at most 100 accounts"),
+      v.transform((ids) => [...new Set(ids)]),
+    ),
+  },
+  unknownField("The body must be a JSON object of tenant, userName, password, permissions and accountIds"),
+);
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())
@@ -180,19 +219,32 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!key) throw apiError(404, `No API key with id ${id}`);
     return c.json(key);
   })
-  .post("/keys/:id/rotate", adminDoc("rotateKey"), validate("param", keyParam), validate("header", operatorHeader), validate("json", rotation, { empty: {} }), async (c) => {
-    const { id } = c.req.valid("param");
-    const result = await rotateApiKey(c.env, id, c.req.valid("json"), actorOf(c.req.valid("header")));
-    if (!result) throw apiError(404, `No API key with id ${id}`);
-    if ("refused" in result) throw apiError(409, result.refused, { field: "expiresAt" });
-    return c.json({ ...result.rotated, key: result.key, previousSecret: result.previous });
-  })
-  .delete("/keys/:id", adminDoc("revokeKey"), validate("param", keyParam), validate("header", operatorHeader), async (c) => {
-    const { id } = c.req.valid("param");
-    const revoked = await revokeApiKey(c.env, id, actorOf(c.req.valid("header")));
-    if (!revoked) throw apiError(404, `No API key with id ${id}`);
-    return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant });
-  })
+  .post(
+    "/keys/:id/rotate",
+    adminDoc("rotateKey"),
+    validate("param", keyParam),
+    validate("header", operatorHeader),
+    validate("json", rotation, { empty: {} }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await rotateApiKey(c.env, id, c.req.valid("json"), actorOf(c.req.valid("header")));
+      if (!result) throw apiError(404, `No API key with id ${id}`);
+      if ("refused" in result) throw apiError(409, result.refused, { field: "expiresAt" });
+      return c.json({ ...result.rotated, key: result.key, previousSecret: result.previous });
+    },
+  )
+  .delete(
+    "/keys/:id",
+    adminDoc("revokeKey"),
+    validate("param", keyParam),
+    validate("header", operatorHeader),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const revoked = await revokeApiKey(c.env, id, actorOf(c.req.valid("header")));
+      if (!revoked) throw apiError(404, `No API key with id ${id}`);
+      return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant });
+    },
+  )
   // The tenant's key events, newest first: created, rotated, revoked, expired, with time and actor.
   .get("/audit", adminDoc("audit"), validate("query", auditQuery), async (c) => {
     const { tenant, limit, key: keyId } = c.req.valid("query");

@@ -30,14 +30,34 @@ const connector = v.strictObject({
   requestsPerSecond: v.number(),
   pollSeconds: v.number(),
   reconcileSeconds: v.number(),
-  state: v.pipe(v.picklist(["polling", "backing-off", "stopped"]), v.description("stopped: the platform refused the credentials")),
+  state: v.pipe(
+    v.picklist(["polling", "backing-off", "stopped"]),
+    v.description("stopped: the platform refused the credentials"),
+  ),
   stoppedReason: when,
   lastSuccessfulPollAt: when,
-  lagSeconds: v.pipe(v.nullable(v.number()), v.description("Seconds since the oldest stream's last complete pass began")),
+  lagSeconds: v.pipe(
+    v.nullable(v.number()),
+    v.description("Seconds since the oldest stream's last complete pass began"),
+  ),
   lastError: v.nullable(v.strictObject({ at: v.string(), message: v.string(), status: v.nullable(v.number()) })),
-  backoff: v.nullable(v.strictObject({ until: v.string(), failures: v.number(), retryAfterSeconds: v.nullable(v.number()), reason: v.string() })),
-  requests: v.strictObject({ lastMinute: v.number(), lastHour: v.number(), total: v.number(), limitPerSecond: v.number() }),
-  streams: v.strictObject(Object.fromEntries(STREAMS.map((name) => [name, stream])) as Record<StreamName, typeof stream>),
+  backoff: v.nullable(
+    v.strictObject({
+      until: v.string(),
+      failures: v.number(),
+      retryAfterSeconds: v.nullable(v.number()),
+      reason: v.string(),
+    }),
+  ),
+  requests: v.strictObject({
+    lastMinute: v.number(),
+    lastHour: v.number(),
+    total: v.number(),
+    limitPerSecond: v.number(),
+  }),
+  streams: v.strictObject(
+    Object.fromEntries(STREAMS.map((name) => [name, stream])) as Record<StreamName, typeof stream>,
+  ),
   statuses: v.array(v.strictObject({ id: v.string(), name: when, wfmId: when })),
   counts: v.strictObject({
     states: v.number(),
@@ -55,41 +75,91 @@ const added = v.strictObject({
   connector,
   defaultMappings: v.pipe(
     v.array(v.strictObject({ code: v.string(), name: v.string(), state: v.picklist(AGENT_STATES) })),
-    v.description("The platform's default statuses this mapped for the connector's source (codes already mapped are left alone)"),
+    v.description(
+      "The platform's default statuses this mapped for the connector's source (codes already mapped are left alone)",
+    ),
   ),
 });
 const idParam = v.object({ id: v.pipe(v.string(), v.description("The connector's id, e.g. ujet:acme")) });
 
 export const connectorRoutes = new Hono<AppEnv>()
   .use(requirePermission("admin:connectors"))
-  .post("/", describeRoute({
-    tags: ["Connectors"],
-    security: ["apiKey", "apiKeyHeader"],
-    summary: "Add a pull connector (or replace the one for the same platform account)",
-    description: "Permission admin:connectors. The token goes in and never comes out: no answer carries it.",
-    responses: {
-      201: { description: "Added", schema: added },
-      200: { description: "Replaced the connector of the same platform account", schema: added },
-      400: { description: "Invalid body", schema: errorBody },
-      503: { description: "CONNECTOR_SECRET is not set", schema: errorBody },
-      ...STANDARD_ERRORS.body,
-      ...STANDARD_ERRORS.apiKey,
+  .post(
+    "/",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Add a pull connector (or replace the one for the same platform account)",
+      description: "Permission admin:connectors. The token goes in and never comes out: no answer carries it.",
+      responses: {
+        201: { description: "Added", schema: added },
+        200: { description: "Replaced the connector of the same platform account", schema: added },
+        400: { description: "Invalid body", schema: errorBody },
+        503: { description: "CONNECTOR_SECRET is not set", schema: errorBody },
+        ...STANDARD_ERRORS.body,
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("json", ujetConnectorBody),
+    async (c) => {
+      const spec = ujetConnectorSpec(c.req.valid("json"));
+      const added = await addConnector(c.env, c.get("tenant"), spec, c.executionCtx);
+      if (typeof added === "string") throw apiError(503, added);
+      return c.json({ connector: added.connector, defaultMappings: added.defaultMappings }, added.created ? 201 : 200);
     },
-  }), validate("json", ujetConnectorBody), async (c) => {
-    const spec = ujetConnectorSpec(c.req.valid("json"));
-    const added = await addConnector(c.env, c.get("tenant"), spec, c.executionCtx);
-    if (typeof added === "string") throw apiError(503, added);
-    return c.json({ connector: added.connector, defaultMappings: added.defaultMappings }, added.created ? 201 : 200);
-  })
-  .get("/", describeRoute({ tags: ["Connectors"], security: ["apiKey", "apiKeyHeader"], summary: "Every connector with its status", description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.", responses: { 200: { description: "The connectors", schema: v.strictObject({ connectors: v.array(connector) }) }, ...STANDARD_ERRORS.apiKey } }), async (c) => c.json({ connectors: await listConnectors(c.env, c.get("tenant")) }))
-  .get("/:id", describeRoute({ tags: ["Connectors"], security: ["apiKey", "apiKeyHeader"], summary: "One connector's status", description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.", responses: { 200: { description: "The connector", schema: v.strictObject({ connector }) }, 404: { description: "Unknown connector", schema: errorBody }, ...STANDARD_ERRORS.apiKey } }), validate("param", idParam), async (c) => {
-    const { id } = c.req.valid("param");
-    const connector = await connectorStatus(c.env, c.get("tenant"), id);
-    if (!connector) throw apiError(404, `Unknown connector: ${id}`);
-    return c.json({ connector });
-  })
-  .delete("/:id", describeRoute({ tags: ["Connectors"], security: ["apiKey", "apiKeyHeader"], summary: "Stop a connector and forget it", description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.", responses: { 200: { description: "Deleted", schema: v.strictObject({ deleted: v.string() }) }, 404: { description: "Unknown connector", schema: errorBody }, ...STANDARD_ERRORS.apiKey } }), validate("param", idParam), async (c) => {
-    const { id } = c.req.valid("param");
-    if (!(await removeConnector(c.env, c.get("tenant"), id))) throw apiError(404, `Unknown connector: ${id}`);
-    return c.json({ deleted: id });
-  });
+  )
+  .get(
+    "/",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Every connector with its status",
+      description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.",
+      responses: {
+        200: { description: "The connectors", schema: v.strictObject({ connectors: v.array(connector) }) },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    async (c) => c.json({ connectors: await listConnectors(c.env, c.get("tenant")) }),
+  )
+  .get(
+    "/:id",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "One connector's status",
+      description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.",
+      responses: {
+        200: { description: "The connector", schema: v.strictObject({ connector }) },
+        404: { description: "Unknown connector", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const connector = await connectorStatus(c.env, c.get("tenant"), id);
+      if (!connector) throw apiError(404, `Unknown connector: ${id}`);
+      return c.json({ connector });
+    },
+  )
+  .delete(
+    "/:id",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Stop a connector and forget it",
+      description: "Pull connectors (permission admin:connectors). The token goes in and never comes out.",
+      responses: {
+        200: { description: "Deleted", schema: v.strictObject({ deleted: v.string() }) },
+        404: { description: "Unknown connector", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await removeConnector(c.env, c.get("tenant"), id))) throw apiError(404, `Unknown connector: ${id}`);
+      return c.json({ deleted: id });
+    },
+  );

@@ -18,7 +18,12 @@ const volumeQuery = v.object({
   queue: text("Only this queue"),
   source: text("Only this source"),
   channel: text("Only this channel"),
-  format: v.optional(v.pipe(v.picklist(["json", "csv"], (issue) => `Unknown format: ${String(issue.input)} (expected json or csv)`), v.description("json (default) or csv"))),
+  format: v.optional(
+    v.pipe(
+      v.picklist(["json", "csv"], (issue) => `Unknown format: ${String(issue.input)} (expected json or csv)`),
+      v.description("json (default) or csv"),
+    ),
+  ),
 });
 
 const iso = (ts: number) => new Date(ts).toISOString();
@@ -29,7 +34,10 @@ const intervalBody = v.strictObject({
   intervalStart: v.string(),
   date: v.pipe(v.string(), v.description("The interval's day in the tenant's zone")),
   time: v.pipe(v.string(), v.description("Its start time (HH:mm) in the tenant's zone")),
-  source: v.pipe(v.string(), v.description("The integration: native, injixo:<id>, communitywfm:<AccountId>, ujet:<account>, …")),
+  source: v.pipe(
+    v.string(),
+    v.description("The integration: native, injixo:<id>, communitywfm:<AccountId>, ujet:<account>, …"),
+  ),
   queueId: v.pipe(v.string(), v.description('The source\'s queue id ("" when it names none)')),
   queueName: v.nullable(v.string()),
   channel: v.pipe(v.string(), v.description('"" when the source names none')),
@@ -42,7 +50,10 @@ const intervalBody = v.strictObject({
   outboundContacts: count("Outbound contacts"),
   outboundSeconds: count("Outbound talk and wrap-up, in total"),
   ahtSeconds: count("Average handle time: handleSeconds / handled"),
-  userData: v.pipe(v.array(v.string()), v.description(`Free fields the source passes through, at most ${MAX_USER_DATA_FIELDS}`)),
+  userData: v.pipe(
+    v.array(v.string()),
+    v.description(`Free fields the source passes through, at most ${MAX_USER_DATA_FIELDS}`),
+  ),
 });
 
 function intervalView(r: StoredContactInterval, timeZone: string) {
@@ -70,27 +81,50 @@ function intervalView(r: StoredContactInterval, timeZone: string) {
 
 const USER_DATA_COLUMNS = Array.from({ length: MAX_USER_DATA_FIELDS }, (_, i) => `userData${i + 1}`);
 const CSV_COLUMNS = [
-  "intervalStart", "date", "time", "source", "queueId", "queueName", "channel", "offered", "handled", "notHandled",
-  "handleSeconds", "holdSeconds", "serviceLevelPct", "outboundContacts", "outboundSeconds", "ahtSeconds", ...USER_DATA_COLUMNS,
+  "intervalStart",
+  "date",
+  "time",
+  "source",
+  "queueId",
+  "queueName",
+  "channel",
+  "offered",
+  "handled",
+  "notHandled",
+  "handleSeconds",
+  "holdSeconds",
+  "serviceLevelPct",
+  "outboundContacts",
+  "outboundSeconds",
+  "ahtSeconds",
+  ...USER_DATA_COLUMNS,
 ];
 
-export const contactVolumeRoutes = new Hono<AppEnv>()
-  .use(requirePermission("read:adherence"))
-  .get(
-    "/",
-    describeRoute({
-      tags: ["Contact volume"],
-      security: ["apiKey", "apiKeyHeader"],
-      summary: "Contact volume intervals of every source",
-      description: `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} intervals per answer (narrow the range or filter). Permission read:adherence.`,
-      responses: {
-        200: { description: "The intervals (text/csv with format=csv)", schema: v.strictObject({ from: v.string(), to: v.string(), timeZone: v.string(), intervals: v.array(intervalBody) }) },
-        400: { description: "Invalid range or query, or too many intervals (with limit)", schema: errorBody },
-        ...STANDARD_ERRORS.apiKey,
+export const contactVolumeRoutes = new Hono<AppEnv>().use(requirePermission("read:adherence")).get(
+  "/",
+  describeRoute({
+    tags: ["Contact volume"],
+    security: ["apiKey", "apiKeyHeader"],
+    summary: "Contact volume intervals of every source",
+    description:
+      `Canonical intervals for a bounded range, as JSON or CSV; at most ${MAX_READ_ROWS} ` +
+      "intervals per answer (narrow the range or filter). Permission read:adherence.",
+    responses: {
+      200: {
+        description: "The intervals (text/csv with format=csv)",
+        schema: v.strictObject({
+          from: v.string(),
+          to: v.string(),
+          timeZone: v.string(),
+          intervals: v.array(intervalBody),
+        }),
       },
-    }),
-    validate("query", volumeQuery),
-    async (c) => {
+      400: { description: "Invalid range or query, or too many intervals (with limit)", schema: errorBody },
+      ...STANDARD_ERRORS.apiKey,
+    },
+  }),
+  validate("query", volumeQuery),
+  async (c) => {
     const tenant = c.get("tenant");
     const { settings } = await tenantSettings(c.env, tenant);
     const { from, to, queue, source, channel, format } = c.req.valid("query");
@@ -98,11 +132,18 @@ export const contactVolumeRoutes = new Hono<AppEnv>()
     if ("error" in range) throw apiError(400, range.error, { field: range.field });
     const { intervals, tooMany } = await contactVolume(c.env, tenant, { ...range, queue, source, channel });
     if (tooMany) {
-      throw apiError(400, `More than ${MAX_READ_ROWS} intervals match: narrow the range or filter by queue, source or channel`, { limit: MAX_READ_ROWS });
+      throw apiError(
+        400,
+        `More than ${MAX_READ_ROWS} intervals match: narrow the range or filter by queue, source or channel`,
+        { limit: MAX_READ_ROWS },
+      );
     }
     const rows = intervals.map((r) => intervalView(r, settings.timeZone));
     if (format === "csv") {
-      const csvRows = rows.map(({ userData, ...row }) => ({ ...row, ...Object.fromEntries(userData.map((value, i) => [`userData${i + 1}`, value])) }));
+      const csvRows = rows.map(({ userData, ...row }) => ({
+        ...row,
+        ...Object.fromEntries(userData.map((value, i) => [`userData${i + 1}`, value])),
+      }));
       const days = `${localDate(range.from, settings.timeZone)}-${localDate(range.to - 1, settings.timeZone)}`;
       return c.body(csvText(CSV_COLUMNS, csvRows), 200, {
         "content-type": "text/csv; charset=utf-8",
@@ -111,4 +152,4 @@ export const contactVolumeRoutes = new Hono<AppEnv>()
     }
     return c.json({ from: iso(range.from), to: iso(range.to), timeZone: settings.timeZone, intervals: rows });
   },
-  );
+);

@@ -27,7 +27,11 @@ const ticketRequest = guardedObject(
 
 /** Its own secret: the operator's ADMIN_TOKEN must never also be what forges a ticket. */
 function ticketSecret(env: Env): string {
-  if (!env.TICKET_SECRET) throw apiError(503, "The live board is not configured: set the TICKET_SECRET secret (wrangler secret put TICKET_SECRET)");
+  if (!env.TICKET_SECRET)
+    throw apiError(
+      503,
+      "The live board is not configured: set the TICKET_SECRET secret (wrangler secret put TICKET_SECRET)",
+    );
   return env.TICKET_SECRET;
 }
 
@@ -38,9 +42,19 @@ export const ticketRoutes = new Hono<AppEnv>().post(
     tags: ["Live board"],
     security: ["apiKey", "apiKeyHeader"],
     summary: "A ticket for the live board's WebSocket",
-    description: "Browsers cannot put an API key on a WebSocket: trade it for a ticket good for one socket within 60 seconds (GET /api/v1/live?ticket=…). The body may be empty. Permission read:adherence.",
+    description:
+      "Browsers cannot put an API key on a WebSocket: trade it for a ticket good for one socket within " +
+      "60 seconds (GET /api/v1/live?ticket=…). The body may be empty. Permission read:adherence.",
     responses: {
-      201: { description: "The ticket", schema: v.object({ ticket: v.string(), expiresAt: v.string(), team: v.nullable(v.string()), keyTeams: v.nullable(v.array(v.string())) }) },
+      201: {
+        description: "The ticket",
+        schema: v.object({
+          ticket: v.string(),
+          expiresAt: v.string(),
+          team: v.nullable(v.string()),
+          keyTeams: v.nullable(v.array(v.string())),
+        }),
+      },
       400: { description: "Invalid body", schema: errorBody },
       503: { description: "TICKET_SECRET is not set", schema: errorBody },
       ...STANDARD_ERRORS.body,
@@ -50,10 +64,17 @@ export const ticketRoutes = new Hono<AppEnv>().post(
   requirePermission("read:adherence"),
   validate("json", ticketRequest, { empty: {} }),
   async (c) => {
-  const { team } = c.req.valid("json");
-  assertTeamAllowed(c, team || null);
-  const { ticket, claims } = await issueTicket(ticketSecret(c.env), { tenant: c.get("tenant"), team: team || null, keyId: c.get("apiKey").id });
-  return c.json({ ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team, keyTeams: keyTeams(c) }, 201);
+    const { team } = c.req.valid("json");
+    assertTeamAllowed(c, team || null);
+    const { ticket, claims } = await issueTicket(ticketSecret(c.env), {
+      tenant: c.get("tenant"),
+      team: team || null,
+      keyId: c.get("apiKey").id,
+    });
+    return c.json(
+      { ticket, expiresAt: new Date(claims.exp).toISOString(), team: claims.team, keyTeams: keyTeams(c) },
+      201,
+    );
   },
 );
 
@@ -65,9 +86,14 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
     security: [],
     summary: "The live board (WebSocket)",
     description: [
-      "Upgrade to a WebSocket with `?ticket=` (from POST /api/v1/live/tickets; the ticket is the credential) and optionally `&since=<seq>` to resume.",
-      "The server sends JSON messages, each with a `type`: `{type: \"snapshot\", seq, agents: [row…]}` (every agent row of the ticket's tenant or team), `{type: \"change\", seq, agent: row}` (one changed row) and `{type: \"remove\", seq, agentId}` (a row that left the team); the text `ping` is answered with `pong`.",
-      "`seq` grows by one per message: a gap means a missed message, so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
+      "Upgrade to a WebSocket with `?ticket=` (from POST /api/v1/live/tickets; " +
+        "the ticket is the credential) and optionally `&since=<seq>` to resume.",
+      'The server sends JSON messages, each with a `type`: `{type: "snapshot", seq, ' +
+        "agents: [row…]}` (every agent row of the ticket's tenant or team), `{type: " +
+        '"change", seq, agent: row}` (one changed row) and `{type: "remove", seq, ' +
+        "agentId}` (a row that left the team); the text `ping` is answered with `pong`.",
+      "`seq` grows by one per message: a gap means a missed message, " +
+        "so reconnect with `since`. A row has the shape of an agent in GET /api/v1/agents.",
     ].join("\n\n"),
     responses: {
       101: { description: "Switching protocols: the board's messages follow on the socket" },
@@ -80,19 +106,32 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
     "query",
     v.object({
       ticket: v.pipe(v.string(), v.nonEmpty(), v.description("A ticket from POST /api/v1/live/tickets")),
-      since: v.optional(v.pipe(v.string(), v.description("The last seq seen: the missed messages follow (a snapshot when they are no longer kept, or when since is no whole number)"))),
+      since: v.optional(
+        v.pipe(
+          v.string(),
+          v.description(
+            "The last seq seen: the missed messages follow (a snapshot when " +
+              "they are no longer kept, or when since is no whole number)",
+          ),
+        ),
+      ),
     }),
     // The ticket is the credential: without one the answer is a 401, not a 400.
-    { invalid: () => { throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first"); } },
+    {
+      invalid: () => {
+        throw apiError(401, "Missing ticket: POST /api/v1/live/tickets with your API key first");
+      },
+    },
   ),
   async (c) => {
-  const { ticket } = c.req.valid("query");
-  const claims = await verifyTicket(ticketSecret(c.env), ticket);
-  if (!claims) throw apiError(401, "Invalid or expired ticket");
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
-  // The key must still be valid when the socket opens, not only when the ticket was minted.
-  if (!(await isApiKeyActive(c.env.API_KEYS, claims.keyId))) throw apiError(401, "The API key that minted this ticket was revoked");
-  // The ticket decides the hub: a team ticket can only ever reach that team's shard.
-  return openBoardSocket(c.env, claims, c.req.raw);
+    const { ticket } = c.req.valid("query");
+    const claims = await verifyTicket(ticketSecret(c.env), ticket);
+    if (!claims) throw apiError(401, "Invalid or expired ticket");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
+    // The key must still be valid when the socket opens, not only when the ticket was minted.
+    if (!(await isApiKeyActive(c.env.API_KEYS, claims.keyId)))
+      throw apiError(401, "The API key that minted this ticket was revoked");
+    // The ticket decides the hub: a team ticket can only ever reach that team's shard.
+    return openBoardSocket(c.env, claims, c.req.raw);
   },
 );

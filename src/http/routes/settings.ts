@@ -9,7 +9,12 @@ import { requirePermission } from "../middleware/require-permission.ts";
 import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 
 /** Activity → states (every activity named). */
-const byActivity = v.strictObject(Object.fromEntries(ACTIVITIES.map((activity) => [activity, v.array(v.picklist(AGENT_STATES))])) as Record<Activity, v.ArraySchema<v.PicklistSchema<typeof AGENT_STATES, undefined>, undefined>>);
+const byActivity = v.strictObject(
+  Object.fromEntries(ACTIVITIES.map((activity) => [activity, v.array(v.picklist(AGENT_STATES))])) as Record<
+    Activity,
+    v.ArraySchema<v.PicklistSchema<typeof AGENT_STATES, undefined>, undefined>
+  >,
+);
 /** The settings as stored (src/domain/model.ts TenantSettings), with their version. */
 const settingsView = v.strictObject({
   timeZone: v.string(),
@@ -27,24 +32,43 @@ const common = { tags: ["Settings"], security: ["apiKey", "apiKeyHeader"] as con
 
 export const settingsRoutes = new Hono<AppEnv>()
   .use(requirePermission("admin:settings"))
-  .get("/", describeRoute({ ...common, security: [...common.security], summary: "The tenant's settings", description: "Permission admin:settings.", responses: { 200: { description: "The settings and their version", schema: settingsView }, ...STANDARD_ERRORS.apiKey } }), async (c) => {
-    const { settings, version } = await tenantSettings(c.env, c.get("tenant"));
-    return c.json({ ...settings, version });
-  })
+  .get(
+    "/",
+    describeRoute({
+      ...common,
+      security: [...common.security],
+      summary: "The tenant's settings",
+      description: "Permission admin:settings.",
+      responses: {
+        200: { description: "The settings and their version", schema: settingsView },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    async (c) => {
+      const { settings, version } = await tenantSettings(c.env, c.get("tenant"));
+      return c.json({ ...settings, version });
+    },
+  )
   .put(
     "/",
     describeRoute({
       ...common,
       security: [...common.security],
       summary: "Change the tenant's settings",
-      description: "Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.",
-      responses: { 200: { description: "The settings as saved", schema: settingsView }, 400: { description: "Invalid setting", schema: errorBody }, ...STANDARD_ERRORS.body, ...STANDARD_ERRORS.apiKey },
+      description:
+        "Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.",
+      responses: {
+        200: { description: "The settings as saved", schema: settingsView },
+        400: { description: "Invalid setting", schema: errorBody },
+        ...STANDARD_ERRORS.body,
+        ...STANDARD_ERRORS.apiKey,
+      },
     }),
     validate("json", settingsPatch),
     async (c) => {
-    const patch = c.req.valid("json");
-    const saved = await updateSettings(c.env, c.get("tenant"), patch, c.executionCtx);
-    if (typeof saved === "string") throw apiError(400, saved);
-    return c.json({ ...saved.settings, version: saved.version });
-  },
+      const patch = c.req.valid("json");
+      const saved = await updateSettings(c.env, c.get("tenant"), patch, c.executionCtx);
+      if (typeof saved === "string") throw apiError(400, saved);
+      return c.json({ ...saved.settings, version: saved.version });
+    },
   );

@@ -16,7 +16,8 @@ export class BaselineAgent extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, state TEXT NOT NULL, UNIQUE (ts, state))",
+      `CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL, state TEXT NOT NULL, UNIQUE (ts, state))`,
     );
   }
 
@@ -30,7 +31,11 @@ export class BaselineAgent extends DurableObject {
     let newest = null;
     for (const e of events) {
       const rows = this.ctx.storage.sql
-        .exec("INSERT INTO events (ts, state) VALUES (?, ?) ON CONFLICT (ts, state) DO NOTHING RETURNING id", e.ts, e.state)
+        .exec(
+          "INSERT INTO events (ts, state) VALUES (?, ?) ON CONFLICT (ts, state) DO NOTHING RETURNING id",
+          e.ts,
+          e.state,
+        )
         .toArray();
       processed += rows.length;
       if (rows.length > 0 && (newest === null || e.ts >= newest.ts)) newest = e;
@@ -51,7 +56,8 @@ export class BaselineHub extends DurableObject {
   seq = 0;
 
   async fetch(request) {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 426 });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     // The bench waits for a snapshot before it sends anything.
@@ -105,7 +111,8 @@ async function publish(env, rows) {
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (request.method === "POST" && url.pathname === "/api/v1/live/tickets") return Response.json({ ticket: "x" }, { status: 201 });
+    if (request.method === "POST" && url.pathname === "/api/v1/live/tickets")
+      return Response.json({ ticket: "x" }, { status: 201 });
     if (request.method === "GET" && url.pathname === "/api/v1/live") {
       // Any ticket: no auth in the floor.
       boardsOpened++;

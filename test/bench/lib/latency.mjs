@@ -47,7 +47,17 @@ function supersede(pending, agentId, since) {
  * `afterOpen` runs once the board has its snapshot and before the warm-up: the opening's own work
  * (the product seeds its hub from every agent) is timed and reported as `openMs`, not sampled.
  */
-export async function measureLatency({ url, key, agents, samples, ratePerSec, log: logLine, cpu = () => 0, name = "product", afterOpen = async () => {} }) {
+export async function measureLatency({
+  url,
+  key,
+  agents,
+  samples,
+  ratePerSec,
+  log: logLine,
+  cpu = () => 0,
+  name = "product",
+  afterOpen = async () => {},
+}) {
   const log = (message) => logLine(message.replace(/^latency:/, `latency (${name}):`));
   const ticketRes = await postJson(`${url}/api/v1/live/tickets`, {}, { token: key });
   if (ticketRes.status === 404 || ticketRes.status === 405) {
@@ -73,7 +83,11 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
 
   const opened = new Promise((resolve, reject) => {
     ws.addEventListener("open", resolve, { once: true });
-    ws.addEventListener("error", () => reject(unavailable(`live board WebSocket ${wsUrl.replace(/ticket=.*/, "ticket=…")} failed to open`)), { once: true });
+    ws.addEventListener(
+      "error",
+      () => reject(unavailable(`live board WebSocket ${wsUrl.replace(/ticket=.*/, "ticket=…")} failed to open`)),
+      { once: true },
+    );
   });
   const gotSnapshot = new Promise((resolve) => {
     ws.addEventListener("message", (event) => {
@@ -110,10 +124,19 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   });
   ws.addEventListener("close", (event) => (closed = { code: event.code, reason: event.reason }));
 
-  await Promise.race([opened, sleep(10_000).then(() => Promise.reject(unavailable("live board WebSocket did not open within 10 s")))]);
-  await Promise.race([gotSnapshot, sleep(10_000).then(() => Promise.reject(new Error("no snapshot within 10 s of opening the live board")))]);
+  await Promise.race([
+    opened,
+    sleep(10_000).then(() => Promise.reject(unavailable("live board WebSocket did not open within 10 s"))),
+  ]);
+  await Promise.race([
+    gotSnapshot,
+    sleep(10_000).then(() => Promise.reject(new Error("no snapshot within 10 s of opening the live board"))),
+  ]);
   const openMs = Math.round(performance.now() - openedAt);
-  log(`latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} agents (seq ${snapshot.seq}) ${openMs} ms after connecting`);
+  log(
+    `latency: live board open, snapshot of ${Array.isArray(snapshot.agents) ? snapshot.agents.length : "?"} ` +
+      `agents (seq ${snapshot.seq}) ${openMs} ms after connecting`,
+  );
   await afterOpen();
 
   const traffic = new Traffic(agents, 99);
@@ -127,7 +150,12 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
     const event = traffic.next(agent.agentId, Date.now());
     // The live status only changes when the state does; the state machine never repeats a state.
     const t0 = performance.now();
-    pending.set(keyOf(event.agentId, event.state, event.ts), { t0, sample, agent: event.agentId.toLowerCase(), ts: event.ts });
+    pending.set(keyOf(event.agentId, event.state, event.ts), {
+      t0,
+      sample,
+      agent: event.agentId.toLowerCase(),
+      ts: event.ts,
+    });
     posts.push(
       postJson(`${url}/api/v1/import/agent-states`, { data: [toRecord(event)] }, { token: key }).then(
         (res) => {
@@ -176,7 +204,8 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
   if (postErrors > 0) throw new Error(`latency: ${postErrors} POSTs failed, first: ${firstPostError}`);
   if (latencies.length === 0) {
     throw new Error(
-      `latency: none of ${samples} changes arrived on the live board (${changes} change messages; unmatched e.g. ${JSON.stringify(unmatched.slice(0, 2))}; ` +
+      `latency: none of ${samples} changes arrived on the live board (${changes} change messages; ` +
+        `unmatched e.g. ${JSON.stringify(unmatched.slice(0, 2))}; ` +
         `socket ${closed ? `closed ${closed.code} ${closed.reason}` : "open"})`,
     );
   }
@@ -187,10 +216,15 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
     openMs,
   };
   log(
-    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s over ${agents.length} agents (${superseded} superseded by a later change ` +
-      `of the same agent that overtook them; warm-up missed ${warmupMissing}); ${name} server busy ${(cpuShare * 100).toFixed(0)}% of a core (${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
-      `POST answered in p50 ${percentile(postMs, 50).toFixed(1)} ms, p99 ${percentile(postMs, 99).toFixed(1)} ms; change seen ` +
-      `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+    `latency: ${latencies.length}/${samples} changes seen at ${ratePerSec}/s ` +
+      `over ${agents.length} agents (${superseded} superseded by a later change ` +
+      `of the same agent that overtook them; warm-up missed ${warmupMissing}); ` +
+      `${name} server busy ${(cpuShare * 100).toFixed(0)}% of a core ` +
+      `(${((cpuShare * 1000) / ratePerSec).toFixed(0)} ms CPU per POST); ` +
+      `POST answered in p50 ${percentile(postMs, 50).toFixed(1)} ms, ` +
+      `p99 ${percentile(postMs, 99).toFixed(1)} ms; change seen ` +
+      `p50 ${result.p50Ms} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, ` +
+      `p99 ${result.p99Ms} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
   // When it happened: the worst latency per second sent.
   {
@@ -200,10 +234,16 @@ export async function measureLatency({ url, key, agents, samples, ratePerSec, lo
       const second = Math.floor((t - first) / 1000);
       worst[second] = Math.max(worst[second] ?? 0, ms);
     }
-    log(`latency: worst per second sent (ms): ${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`);
+    log(
+      "latency: worst per second sent (ms): " +
+        `${[...worst].map((ms) => (ms === undefined ? "-" : Math.round(ms))).join(" ")}`,
+    );
   }
   if (missing > 0) {
-    throw new Error(`latency: ${missing} of ${samples} changes never reached the live board within ${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`);
+    throw new Error(
+      `latency: ${missing} of ${samples} changes never reached the live board within ` +
+        `${DRAIN_MS / 1000} s (unmatched messages e.g. ${JSON.stringify(unmatched.slice(0, 2))})`,
+    );
   }
   return result;
 }

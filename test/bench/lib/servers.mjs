@@ -6,7 +6,17 @@
 import { execFile, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +39,12 @@ const childEnv = {
 
 async function wrangler(args, options = {}) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: childEnv, timeout: 120_000, ...options });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [WRANGLER, ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      timeout: 120_000,
+      ...options,
+    });
     return { status: 0, stdout, stderr };
   } catch (error) {
     return { status: error.code ?? 1, stdout: error.stdout ?? "", stderr: error.stderr ?? String(error) };
@@ -61,14 +76,20 @@ function snapshotProject(dir) {
  */
 export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], env = {} }) {
   if (await portInUse(port)) {
-    throw new Error(`${name}: 127.0.0.1:${port} is already in use (another bench run?); pick another with --ours-port / --baseline-port`);
+    throw new Error(
+      `${name}: 127.0.0.1:${port} is already in use (another bench run?); ` +
+        "pick another with --ours-port / --baseline-port",
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
   const cwd = config ? ROOT : snapshotProject(dir);
   const state = join(dir, "state");
   const configArgs = config ? ["-c", config] : [];
   if (migrate) {
-    const result = await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, ...configArgs], { cwd });
+    const result = await wrangler(
+      ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, ...configArgs],
+      { cwd },
+    );
     if (result.status !== 0) {
       throw new Error(`${name}: D1 migrations failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
     }
@@ -78,8 +99,22 @@ export async function startServer({ name, port, config, migrate = false, vars = 
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     process.execPath,
-    [WRANGLER, "dev", ...configArgs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
-      "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_LOG_LEVEL ?? "warn", ...varArgs, ...extraArgs],
+    [
+      WRANGLER,
+      "dev",
+      ...configArgs,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      process.env.BENCH_LOG_LEVEL ?? "warn",
+      ...varArgs,
+      ...extraArgs,
+    ],
     { cwd, env: { ...childEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   const server = { name, port, dir, logPath, child, pgid: child.pid, url: `http://127.0.0.1:${port}`, exited: null };
@@ -90,7 +125,8 @@ export async function startServer({ name, port, config, migrate = false, vars = 
 
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (server.exited) throw new Error(`${name}: wrangler dev exited early (${JSON.stringify(server.exited)})\n${tail(logPath)}`);
+    if (server.exited)
+      throw new Error(`${name}: wrangler dev exited early (${JSON.stringify(server.exited)})\n${tail(logPath)}`);
     if (Date.now() > deadline) throw new Error(`${name}: not answering on ${server.url} after 90 s\n${tail(logPath)}`);
     try {
       const res = await fetch(`${server.url}/`, { signal: AbortSignal.timeout(2_000) });
@@ -103,7 +139,13 @@ export async function startServer({ name, port, config, migrate = false, vars = 
 }
 
 // Offline, wrangler logs a failed fetch of the Request.cf object with a stack trace, often.
-const NOISE = /Unable to fetch the `Request.cf` object|getaddrinfo ENOTFOUND workers\.cloudflare\.com|^\s+at .*(GetAddrInfoReqWrap|node:internal)/;
+const NOISE = new RegExp(
+  [
+    /Unable to fetch the `Request.cf` object/.source,
+    /getaddrinfo ENOTFOUND workers\.cloudflare\.com/.source,
+    /^\s+at .*(GetAddrInfoReqWrap|node:internal)/.source,
+  ].join("|"),
+);
 
 function portInUse(port) {
   return new Promise((resolve) => {
@@ -118,7 +160,11 @@ function portInUse(port) {
 
 export function tail(path, lines = 40) {
   try {
-    return readFileSync(path, "utf8").split("\n").filter((line) => !NOISE.test(line)).slice(-lines).join("\n");
+    return readFileSync(path, "utf8")
+      .split("\n")
+      .filter((line) => !NOISE.test(line))
+      .slice(-lines)
+      .join("\n");
   } catch {
     return "";
   }
@@ -175,7 +221,11 @@ function readStat(pid) {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");
     // comm may hold spaces and parens: fields start after the last ')'.
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { pgid: Number(fields[2]), ticks: Number(fields[11]) + Number(fields[12]), comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")) };
+    return {
+      pgid: Number(fields[2]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+      comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")),
+    };
   } catch {
     return null;
   }

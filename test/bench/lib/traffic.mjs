@@ -55,7 +55,13 @@ export function roster(prefix, count, teamSize = 15) {
 }
 
 export function employeeRecords(agents) {
-  return agents.map((a) => ({ email: a.email, firstName: a.firstName, lastName: a.lastName, employeeId: a.agentId, team: a.team }));
+  return agents.map((a) => ({
+    email: a.email,
+    firstName: a.firstName,
+    lastName: a.lastName,
+    employeeId: a.agentId,
+    team: a.team,
+  }));
 }
 
 const QUARTER_HOUR = 15 * 60_000;
@@ -80,7 +86,18 @@ export function scheduleRecords(agents, now = Date.now()) {
 }
 
 const NEXT_STATE = {
-  available: ["on_call", "on_call", "on_call", "on_call", "on_call", "on_call", "break", "meeting", "unavailable", "training"],
+  available: [
+    "on_call",
+    "on_call",
+    "on_call",
+    "on_call",
+    "on_call",
+    "on_call",
+    "break",
+    "meeting",
+    "unavailable",
+    "training",
+  ],
   on_call: ["after_call_work", "after_call_work", "after_call_work", "available"],
   after_call_work: ["available"],
   break: ["available"],

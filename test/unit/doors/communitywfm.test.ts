@@ -44,11 +44,25 @@ describe("lenient JSON (this door only)", () => {
       expect(() => parseLenientJson(text), name).not.toThrow();
     }
     // The ones strict JSON refuses: trailing commas, and the misprinted `>Description"` key.
-    for (const name of ["refreshToken", "refreshTokenResponse", "insertCollectionPoint", "bulkInsertCollectionPoints", "bulkInsertCallVolumeContinued"] as const) {
+    for (const name of [
+      "refreshToken",
+      "refreshTokenResponse",
+      "insertCollectionPoint",
+      "bulkInsertCollectionPoints",
+      "bulkInsertCallVolumeContinued",
+    ] as const) {
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test walks the printed bodies by name
       expect(() => JSON.parse(bodies[name]), name).toThrow();
     }
-    expect(parseLenientJson(bodies.refreshToken)).toEqual({ refresh_token: " eyJhbHijkiJIUzI1NilsInR5c...", grant_type: "string" });
-    expect(parseLenientJson(bodies.insertCollectionPoint)).toEqual({ AccountId: "1", CollectionPointId: "1", Description: "Collection Point 1" });
+    expect(parseLenientJson(bodies.refreshToken)).toEqual({
+      refresh_token: " eyJhbHijkiJIUzI1NilsInR5c...",
+      grant_type: "string",
+    });
+    expect(parseLenientJson(bodies.insertCollectionPoint)).toEqual({
+      AccountId: "1",
+      CollectionPointId: "1",
+      Description: "Collection Point 1",
+    });
   });
 
   it("reads strict JSON exactly as JSON.parse does", () => {
@@ -66,12 +80,28 @@ describe("lenient JSON (this door only)", () => {
 
   it("takes trailing commas in objects and arrays, and nothing broader", () => {
     expect(parseLenientJson('{"a":[1,2,],"b":{"c":1,},}')).toEqual({ a: [1, 2], b: { c: 1 } });
-    const refused = ["[,]", "{,}", "[1,,2]", '{"a":1,,}', "{'a':1}", '{"a":1 // note\n}', "{a:1}", "[01]", "[NaN]", '{"a":1} x', "", '{"a":"line\nbreak"}', ">a\":1"];
+    const refused = [
+      "[,]",
+      "{,}",
+      "[1,,2]",
+      '{"a":1,,}',
+      "{'a':1}",
+      '{"a":1 // note\n}',
+      "{a:1}",
+      "[01]",
+      "[NaN]",
+      '{"a":1} x',
+      "",
+      '{"a":"line\nbreak"}',
+      '>a":1',
+    ];
     for (const text of refused) expect(() => parseLenientJson(text), JSON.stringify(text)).toThrow(LenientJsonError);
   });
 
   it("names the line and column of what is wrong", () => {
-    expect(() => parseLenientJson('{\n  "AccountId": "1",\n  "AgentUpdates": [ , ]\n}')).toThrow("Malformed JSON at line 3, column 21: unexpected \",\" where a value belongs");
+    expect(() => parseLenientJson('{\n  "AccountId": "1",\n  "AgentUpdates": [ , ]\n}')).toThrow(
+      'Malformed JSON at line 3, column 21: unexpected "," where a value belongs',
+    );
     expect(() => parseLenientJson('{"a": "open')).toThrow("unterminated string");
     expect(() => parseLenientJson("[".repeat(100))).toThrow("nested deeper than 64 levels");
   });
@@ -86,13 +116,22 @@ describe("lenient JSON (this door only)", () => {
 
 describe("keys in any case", () => {
   it("spells every known key as the document does, in nested rows too; others stay as sent", () => {
-    expect(canonicalKeys({ accountid: "1", AGENTUPDATES: [{ agentid: "4", eventTIME: "x", activity: "a", Extra: 1 }] })).toEqual({
+    expect(
+      canonicalKeys({ accountid: "1", AGENTUPDATES: [{ agentid: "4", eventTIME: "x", activity: "a", Extra: 1 }] }),
+    ).toEqual({
       AccountId: "1",
       AgentUpdates: [{ AgentId: "4", EventTime: "x", Activity: "a", Extra: 1 }],
     });
-    expect(canonicalKeys({ RefreshToken: "r", GRANT_TYPE: "string" })).toEqual({ refresh_token: "r", grant_type: "string" });
+    expect(canonicalKeys({ RefreshToken: "r", GRANT_TYPE: "string" })).toEqual({
+      refresh_token: "r",
+      grant_type: "string",
+    });
     expect(canonicalKeys({ refreshToken: "r" })).toEqual({ refresh_token: "r" });
-    expect(canonicalKeys({ USERNAME: "u", Password: "p", setcookie: false })).toEqual({ userName: "u", password: "p", setCookie: false });
+    expect(canonicalKeys({ USERNAME: "u", Password: "p", setcookie: false })).toEqual({
+      userName: "u",
+      password: "p",
+      setCookie: false,
+    });
   });
 
   it("lets the later of two spellings of one key win, as a repeated JSON key does", () => {
@@ -108,14 +147,23 @@ describe("keys in any case", () => {
 
 describe("the wire schema on the document's bodies", () => {
   it("sign-in and refresh", () => {
-    expect(v.parse(loginBody, read(bodies.login))).toEqual({ userName: "valid email address", password: "valid password", setCookie: false });
-    expect(v.parse(refreshBody, read(bodies.refreshToken))).toEqual({ refresh_token: "eyJhbHijkiJIUzI1NilsInR5c...", grant_type: "string" });
+    expect(v.parse(loginBody, read(bodies.login))).toEqual({
+      userName: "valid email address",
+      password: "valid password",
+      setCookie: false,
+    });
+    expect(v.parse(refreshBody, read(bodies.refreshToken))).toEqual({
+      refresh_token: "eyJhbHijkiJIUzI1NilsInR5c...",
+      grant_type: "string",
+    });
   });
 
   it("people: one and in bulk", () => {
     const single = read(bodies.insertPerson);
     expect(v.parse(bulkBody("AgentInserts"), read(bodies.bulkInsertPeople)).AccountId).toBe("1");
-    expect(rowsOf(person, [single]).map((r) => r.value)).toEqual([{ AgentId: "2", FirstName: "First2", LastName: "Last2" }]);
+    expect(rowsOf(person, [single]).map((r) => r.value)).toEqual([
+      { AgentId: "2", FirstName: "First2", LastName: "Last2" },
+    ]);
     expect(rowsOf(person, read(bodies.bulkInsertPeople).AgentInserts).map((r) => r.value)).toEqual([
       { AgentId: "2", FirstName: "Joe", LastName: "Doe" },
       { AgentId: "3", FirstName: "Jane", LastName: "Doe" },
@@ -123,11 +171,14 @@ describe("the wire schema on the document's bodies", () => {
   });
 
   it("collection points, with the misprinted key", () => {
-    expect(rowsOf(collectionPoint, [read(bodies.insertCollectionPoint)]).map((r) => r.value)).toEqual([{ CollectionPointId: "1", Description: "Collection Point 1" }]);
-    expect(rowsOf(collectionPoint, read(bodies.bulkInsertCollectionPoints).CollectionPointInserts).map((r) => r.value.Description)).toEqual([
-      "Collection Point 1",
-      "Collection Point 2",
+    expect(rowsOf(collectionPoint, [read(bodies.insertCollectionPoint)]).map((r) => r.value)).toEqual([
+      { CollectionPointId: "1", Description: "Collection Point 1" },
     ]);
+    expect(
+      rowsOf(collectionPoint, read(bodies.bulkInsertCollectionPoints).CollectionPointInserts).map(
+        (r) => r.value.Description,
+      ),
+    ).toEqual(["Collection Point 1", "Collection Point 2"]);
   });
 
   it("agent activity: Activity and ReasonCode are the vendor's code, EventTime is UTC", () => {
@@ -136,18 +187,56 @@ describe("the wire schema on the document's bodies", () => {
     expect(errors).toEqual([]);
     expect(notes).toEqual([]);
     expect(records).toEqual([
-      { index: 0, value: { agentId: "4", timestamp: utc("2020-10-20T02:13:12Z"), source: "communitywfm:1", state: null, code: "notready", reason: "1", queue: null } },
-      { index: 1, value: { agentId: "5", timestamp: utc("2020-10-20T02:13:12Z"), source: "communitywfm:1", state: null, code: "OnCall", reason: null, queue: null } },
+      {
+        index: 0,
+        value: {
+          agentId: "4",
+          timestamp: utc("2020-10-20T02:13:12Z"),
+          source: "communitywfm:1",
+          state: null,
+          code: "notready",
+          reason: "1",
+          queue: null,
+        },
+      },
+      {
+        index: 1,
+        value: {
+          agentId: "5",
+          timestamp: utc("2020-10-20T02:13:12Z"),
+          source: "communitywfm:1",
+          state: null,
+          code: "OnCall",
+          reason: null,
+          queue: null,
+        },
+      },
     ]);
   });
 
   it("call volume: numbers and booleans as text, the continued body's third row with UserData1-10", () => {
     const body = read(bodies.bulkInsertCallVolumeContinued);
     const rows = rowsOf(callVolumeUpdate, body.CallVolumeUpdates);
-    expect(rows[0]!.value).toMatchObject({ UpdateExisting: false, CollectionPoint: "1", ContactsOffered: 5, ContactsNotHandled: 2, TalkTime: 600, HoldTime: 30, ServiceLevelPct: 90, OutboundContacts: 2, OutboundTimeStamp: 3 });
-    const { records, errors } = callVolumeToIntervals(rows, { source: "communitywfm:1", timeZone: "UTC", now: Date.now() });
+    expect(rows[0]!.value).toMatchObject({
+      UpdateExisting: false,
+      CollectionPoint: "1",
+      ContactsOffered: 5,
+      ContactsNotHandled: 2,
+      TalkTime: 600,
+      HoldTime: 30,
+      ServiceLevelPct: 90,
+      OutboundContacts: 2,
+      OutboundTimeStamp: 3,
+    });
+    const { records, errors } = callVolumeToIntervals(rows, {
+      source: "communitywfm:1",
+      timeZone: "UTC",
+      now: Date.now(),
+    });
     expect(errors).toEqual([]);
-    expect(records.map((r) => [r.index, r.updateExisting, r.value.queueId, new Date(r.value.intervalStart).toISOString()])).toEqual([
+    expect(
+      records.map((r) => [r.index, r.updateExisting, r.value.queueId, new Date(r.value.intervalStart).toISOString()]),
+    ).toEqual([
       [0, false, "1", "2020-10-30T02:15:00.000Z"],
       [1, false, "2", "2020-10-30T02:15:00.000Z"],
       [2, true, "2", "2020-10-30T01:15:00.000Z"],
@@ -172,24 +261,54 @@ describe("the wire schema on the document's bodies", () => {
   });
 
   it("reads numbers and booleans in every form Json.NET does, and refuses what is not one", () => {
-    const row = (overrides: Record<string, unknown>) => ({ CollectionPoint: "1", Interval: "2024-06-15 13:00", ContactsOffered: 5, ContactsNotHandled: 0, TalkTime: 0, ...overrides });
+    const row = (overrides: Record<string, unknown>) => ({
+      CollectionPoint: "1",
+      Interval: "2024-06-15 13:00",
+      ContactsOffered: 5,
+      ContactsNotHandled: 0,
+      TalkTime: 0,
+      ...overrides,
+    });
     const ok = (overrides: Record<string, unknown>) => v.parse(callVolumeUpdate, row(overrides));
-    expect(ok({ ContactsOffered: " 7 ", TalkTime: "12.5", UpdateExisting: "TRUE" })).toMatchObject({ ContactsOffered: 7, TalkTime: 12.5, UpdateExisting: true });
-    expect(ok({ ContactsOffered: "5.0", UpdateExisting: 0 })).toMatchObject({ ContactsOffered: 5, UpdateExisting: false });
-    expect(ok({ UpdateExisting: "1", HoldTime: "", ServiceLevelPct: null, OutboundContacts: "" })).toMatchObject({ UpdateExisting: true, HoldTime: null, ServiceLevelPct: null, OutboundContacts: null });
+    expect(ok({ ContactsOffered: " 7 ", TalkTime: "12.5", UpdateExisting: "TRUE" })).toMatchObject({
+      ContactsOffered: 7,
+      TalkTime: 12.5,
+      UpdateExisting: true,
+    });
+    expect(ok({ ContactsOffered: "5.0", UpdateExisting: 0 })).toMatchObject({
+      ContactsOffered: 5,
+      UpdateExisting: false,
+    });
+    expect(ok({ UpdateExisting: "1", HoldTime: "", ServiceLevelPct: null, OutboundContacts: "" })).toMatchObject({
+      UpdateExisting: true,
+      HoldTime: null,
+      ServiceLevelPct: null,
+      OutboundContacts: null,
+    });
     expect(ok({})).toMatchObject({ UpdateExisting: false, HoldTime: null, OutboundTimeStamp: null, UserData1: "" });
-    const issues = (overrides: Record<string, unknown>) => validateRecords(callVolumeUpdate, [row(overrides)]).errors.map((e) => [e.field, e.error]);
-    expect(issues({ ContactsOffered: "five" })).toEqual([["ContactsOffered", "ContactsOffered must be a whole number"]]);
+    const issues = (overrides: Record<string, unknown>) =>
+      validateRecords(callVolumeUpdate, [row(overrides)]).errors.map((e) => [e.field, e.error]);
+    expect(issues({ ContactsOffered: "five" })).toEqual([
+      ["ContactsOffered", "ContactsOffered must be a whole number"],
+    ]);
     expect(issues({ ContactsOffered: "2.5" })).toEqual([["ContactsOffered", "ContactsOffered must be a whole number"]]);
-    expect(issues({ ContactsNotHandled: "-1" })).toEqual([["ContactsNotHandled", "ContactsNotHandled must not be negative"]]);
+    expect(issues({ ContactsNotHandled: "-1" })).toEqual([
+      ["ContactsNotHandled", "ContactsNotHandled must not be negative"],
+    ]);
     expect(issues({ TalkTime: "0x10" })).toEqual([["TalkTime", "TalkTime must be a number of seconds"]]);
     expect(issues({ UpdateExisting: "yes" })).toEqual([["UpdateExisting", "UpdateExisting must be true or false"]]);
-    expect(issues({ ServiceLevelPct: "101" })).toEqual([["ServiceLevelPct", "ServiceLevelPct must be between 0 and 100"]]);
+    expect(issues({ ServiceLevelPct: "101" })).toEqual([
+      ["ServiceLevelPct", "ServiceLevelPct must be between 0 and 100"],
+    ]);
     expect(issues({ ContactsOffered: undefined })).toEqual([["ContactsOffered", "Missing field: ContactsOffered"]]);
-    expect(issues({ UserData3: { nested: true } })).toEqual([["UserData3", "UserData3 must be text, a number or a boolean"]]);
+    expect(issues({ UserData3: { nested: true } })).toEqual([
+      ["UserData3", "UserData3 must be text, a number or a boolean"],
+    ]);
     expect(v.parse(bulkBody("AgentUpdates"), { AccountId: 7, AgentUpdates: [] }).AccountId).toBe("7");
     expect(v.parse(bulkBody("AgentUpdates"), { AccountId: " 007 ", AgentUpdates: [] }).AccountId).toBe("7");
-    expect(v.safeParse(bulkBody("AgentUpdates"), { AccountId: "one", AgentUpdates: [] }).issues?.[0]?.message).toBe('AccountId must be a whole number (e.g. "1")');
+    expect(v.safeParse(bulkBody("AgentUpdates"), { AccountId: "one", AgentUpdates: [] }).issues?.[0]?.message).toBe(
+      'AccountId must be a whole number (e.g. "1")',
+    );
   });
 });
 
@@ -220,25 +339,45 @@ describe("dates", () => {
 
   it("never reads day/month, and refuses what is no real date or time", () => {
     const error = (text: string) => (parseVendorDate(text) as { error?: string }).error;
-    expect(error("20/10/2020 2:13:12")).toBe("has month 20: dates with slashes are month/day/year (M/D/YYYY), never day/month");
+    expect(error("20/10/2020 2:13:12")).toBe(
+      "has month 20: dates with slashes are month/day/year (M/D/YYYY), never day/month",
+    );
     expect(error("2/30/2021 1:00")).toMatch(/^is not a real date/);
     expect(error("10/20/2020 24:00")).toBe("is not a real time of day");
     expect(error("10/20/2020 13:00 PM")).toBe("has an hour outside 1-12 before AM/PM");
     expect(error("10/20/2020 0:00 AM")).toBe("has an hour outside 1-12 before AM/PM");
     expect(error("2024-06-15T13:15+19:00")).toBe("has an offset that is not a real UTC offset");
-    for (const text of ["20.10.2020 02:13", "Oct 20 2020", "10/20/20 2:13", "1603160000", "2024-06-15T13", "yesterday"]) {
+    for (const text of [
+      "20.10.2020 02:13",
+      "Oct 20 2020",
+      "10/20/20 2:13",
+      "1603160000",
+      "2024-06-15T13",
+      "yesterday",
+    ]) {
       expect(error(text), text).toMatch(/^is not a date and time this door reads/);
     }
   });
 });
 
 describe("agent activity: two changes in the same second", () => {
-  const update = (AgentId: string, Activity: string, ReasonCode: string | null = null, EventTime = "10/20/2020 2:13:12") => ({ AgentId, EventTime, Activity, ReasonCode });
-  const map = (updates: ReturnType<typeof update>[]) => agentUpdatesToStateChanges(rowsOf(agentUpdate, updates), "communitywfm:1");
+  const update = (
+    AgentId: string,
+    Activity: string,
+    ReasonCode: string | null = null,
+    EventTime = "10/20/2020 2:13:12",
+  ) => ({ AgentId, EventTime, Activity, ReasonCode });
+  const map = (updates: ReturnType<typeof update>[]) =>
+    agentUpdatesToStateChanges(rowsOf(agentUpdate, updates), "communitywfm:1");
   const t = utc("2020-10-20T02:13:12Z");
 
   it("keeps both, in the order sent: each later one 1 ms after the one before", () => {
-    const { records, notes } = map([update("4", "notready", "1"), update("4", "OnCall"), update("4", "wrapup"), update("5", "OnCall")]);
+    const { records, notes } = map([
+      update("4", "notready", "1"),
+      update("4", "OnCall"),
+      update("4", "wrapup"),
+      update("5", "OnCall"),
+    ]);
     expect(records.map((r) => [r.index, r.value.agentId, r.value.code, r.value.timestamp - t])).toEqual([
       [0, "4", "notready", 0],
       [1, "4", "OnCall", 1],
@@ -246,43 +385,80 @@ describe("agent activity: two changes in the same second", () => {
       [3, "5", "OnCall", 0],
     ]);
     expect(notes).toEqual([
-      { index: 1, note: "Same agent and EventTime as an earlier row with another Activity: kept 1 ms after it, in the order sent" },
-      { index: 2, note: "Same agent and EventTime as an earlier row with another Activity: kept 2 ms after it, in the order sent" },
+      {
+        index: 1,
+        note: "Same agent and EventTime as an earlier row with another Activity: kept 1 ms after it, in the order sent",
+      },
+      {
+        index: 2,
+        note: "Same agent and EventTime as an earlier row with another Activity: kept 2 ms after it, in the order sent",
+      },
     ]);
   });
 
   it("places them the same way every time (a re-sent batch is a replay), and a repeated row at its first place", () => {
-    const batch = [update("4", "notready", "1"), update("4", "OnCall"), update("4", " NOTREADY ", "1"), update("4", "notready", "2")];
+    const batch = [
+      update("4", "notready", "1"),
+      update("4", "OnCall"),
+      update("4", " NOTREADY ", "1"),
+      update("4", "notready", "2"),
+    ];
     const first = map(batch).records.map((r) => r.value.timestamp - t);
     expect(first).toEqual([0, 1, 0, 2]);
     expect(map(batch).records.map((r) => r.value.timestamp - t)).toEqual(first);
   });
 
   it("takes the agent id in any case as one agent, and an offset as sent", () => {
-    const { records } = map([update("Ab", "x"), update("aB", "y"), update("ab", "z", null, "2020-10-20T04:13:12+02:00")]);
+    const { records } = map([
+      update("Ab", "x"),
+      update("aB", "y"),
+      update("ab", "z", null, "2020-10-20T04:13:12+02:00"),
+    ]);
     expect(records.map((r) => r.value.timestamp - t)).toEqual([0, 1, 2]);
   });
 
   it("refuses an EventTime it cannot read, by index and field", () => {
     const { records, errors } = map([update("4", "x", null, "20/10/2020 2:13:12"), update("4", "y")]);
     expect(records.map((r) => r.index)).toEqual([1]);
-    expect(errors).toEqual([{ index: 0, field: "EventTime", error: "EventTime 20/10/2020 2:13:12 has month 20: dates with slashes are month/day/year (M/D/YYYY), never day/month" }]);
+    expect(errors).toEqual([
+      {
+        index: 0,
+        field: "EventTime",
+        error:
+          "EventTime 20/10/2020 2:13:12 has month 20: " +
+          "dates with slashes are month/day/year (M/D/YYYY), never day/month",
+      },
+    ]);
   });
 });
 
 describe("call volume: zones and the repeated hour", () => {
   const CHICAGO = "America/Chicago";
-  const row = (overrides: Partial<Record<keyof CallVolumeUpdate, unknown>> = {}) => ({ CollectionPoint: "1", Interval: "11/2/2025 1:15:00", ContactsOffered: "5", ContactsNotHandled: "1", TalkTime: "600", ...overrides });
+  const row = (overrides: Partial<Record<keyof CallVolumeUpdate, unknown>> = {}) => ({
+    CollectionPoint: "1",
+    Interval: "11/2/2025 1:15:00",
+    ContactsOffered: "5",
+    ContactsNotHandled: "1",
+    TalkTime: "600",
+    ...overrides,
+  });
   const map = (rows: ReturnType<typeof row>[], timeZone = CHICAGO, now = utc("2026-01-01T00:00:00Z")) =>
     callVolumeToIntervals(rowsOf(callVolumeUpdate, rows), { source: "communitywfm:1", timeZone, now });
-  const starts = (result: ReturnType<typeof map>) => result.records.map((r) => new Date(r.value.intervalStart).toISOString());
+  const starts = (result: ReturnType<typeof map>) =>
+    result.records.map((r) => new Date(r.value.intervalStart).toISOString());
 
   it("finds one instant for a wall time, none in the skipped hour, two in the repeated one", () => {
     expect(instantsOfWallTime(utc("2025-07-01T12:00:00Z"), CHICAGO)).toEqual([utc("2025-07-01T17:00:00Z")]);
     expect(instantsOfWallTime(utc("2025-03-09T02:15:00Z"), CHICAGO)).toEqual([]);
-    expect(instantsOfWallTime(utc("2025-11-02T01:15:00Z"), CHICAGO)).toEqual([utc("2025-11-02T06:15:00Z"), utc("2025-11-02T07:15:00Z")]);
+    expect(instantsOfWallTime(utc("2025-11-02T01:15:00Z"), CHICAGO)).toEqual([
+      utc("2025-11-02T06:15:00Z"),
+      utc("2025-11-02T07:15:00Z"),
+    ]);
     expect(instantsOfWallTime(utc("2025-11-02T01:15:00Z"), "UTC")).toEqual([utc("2025-11-02T01:15:00Z")]);
-    expect(instantsOfWallTime(utc("2025-10-26T02:30:00Z"), "Europe/Berlin")).toEqual([utc("2025-10-26T00:30:00Z"), utc("2025-10-26T01:30:00Z")]);
+    expect(instantsOfWallTime(utc("2025-10-26T02:30:00Z"), "Europe/Berlin")).toEqual([
+      utc("2025-10-26T00:30:00Z"),
+      utc("2025-10-26T01:30:00Z"),
+    ]);
   });
 
   it("reads a naive Interval in the zone it is given", () => {
@@ -291,35 +467,70 @@ describe("call volume: zones and the repeated hour", () => {
     expect(starts(map([row({ Interval: "2025-07-01T12:00:00Z" })]))).toEqual(["2025-07-01T12:00:00.000Z"]);
   });
 
-  it("gives the two mentions of a repeated wall time the two intervals, in the order sent, per collection point", () => {
-    const result = map([row({ ContactsOffered: "5" }), row({ CollectionPoint: "2" }), row({ ContactsOffered: "9" }), row({ Interval: "11/2/2025 0:45:00" })]);
-    expect(result.errors).toEqual([]);
-    expect(result.records.map((r) => [r.value.queueId, new Date(r.value.intervalStart).toISOString(), r.value.offered])).toEqual([
-      ["1", "2025-11-02T06:15:00.000Z", 5],
-      ["2", "2025-11-02T07:15:00.000Z", 5], // the only mention for collection point 2: the later one, both have ended
-      ["1", "2025-11-02T07:15:00.000Z", 9],
-      ["1", "2025-11-02T05:45:00.000Z", 5],
-    ]);
-    expect(new Set(result.records.slice(0, 3).filter((r) => r.value.queueId === "1").map((r) => r.value.intervalStart)).size).toBe(2);
-    expect(result.notes).toEqual([
-      { index: 0, note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its first occurrence, 2025-11-02T01:15:00-05:00" },
-      { index: 1, note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its second occurrence, 2025-11-02T01:15:00-06:00" },
-      { index: 2, note: "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): read as its second occurrence, 2025-11-02T01:15:00-06:00" },
-    ]);
-  });
+  it(
+    "gives the two mentions of a repeated wall time the " + "two intervals, in the order sent, per collection point",
+    () => {
+      const result = map([
+        row({ ContactsOffered: "5" }),
+        row({ CollectionPoint: "2" }),
+        row({ ContactsOffered: "9" }),
+        row({ Interval: "11/2/2025 0:45:00" }),
+      ]);
+      expect(result.errors).toEqual([]);
+      expect(
+        result.records.map((r) => [r.value.queueId, new Date(r.value.intervalStart).toISOString(), r.value.offered]),
+      ).toEqual([
+        ["1", "2025-11-02T06:15:00.000Z", 5],
+        ["2", "2025-11-02T07:15:00.000Z", 5], // the only mention for collection point 2: the later one, both have ended
+        ["1", "2025-11-02T07:15:00.000Z", 9],
+        ["1", "2025-11-02T05:45:00.000Z", 5],
+      ]);
+      expect(
+        new Set(
+          result.records
+            .slice(0, 3)
+            .filter((r) => r.value.queueId === "1")
+            .map((r) => r.value.intervalStart),
+        ).size,
+      ).toBe(2);
+      expect(result.notes).toEqual([
+        {
+          index: 0,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its first occurrence, 2025-11-02T01:15:00-05:00",
+        },
+        {
+          index: 1,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its second occurrence, 2025-11-02T01:15:00-06:00",
+        },
+        {
+          index: 2,
+          note:
+            "Interval 11/2/2025 1:15:00 occurs twice in America/Chicago (the clock goes back): " +
+            "read as its second occurrence, 2025-11-02T01:15:00-06:00",
+        },
+      ]);
+    },
+  );
 
-  it("reads a single mention as the latest occurrence that has ended when it arrives (a client sending every 15 minutes)", () => {
-    // 01:15 CDT (06:15Z) has ended at 06:30Z, 01:15 CST (07:15Z) not yet.
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:31:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T07:31:00Z")))).toEqual(["2025-11-02T07:15:00.000Z"]);
-    // Sent early (before either ended): the first.
-    expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:20:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
-    // An offset always says which.
-    expect(starts(map([row({ Interval: "2025-11-02T01:15:00-05:00" }), row({ Interval: "2025-11-02T01:15:00-06:00" })]))).toEqual([
-      "2025-11-02T06:15:00.000Z",
-      "2025-11-02T07:15:00.000Z",
-    ]);
-  });
+  it(
+    "reads a single mention as the latest occurrence that has " +
+      "ended when it arrives (a client sending every 15 minutes)",
+    () => {
+      // 01:15 CDT (06:15Z) has ended at 06:30Z, 01:15 CST (07:15Z) not yet.
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:31:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T07:31:00Z")))).toEqual(["2025-11-02T07:15:00.000Z"]);
+      // Sent early (before either ended): the first.
+      expect(starts(map([row()], CHICAGO, utc("2025-11-02T06:20:00Z")))).toEqual(["2025-11-02T06:15:00.000Z"]);
+      // An offset always says which.
+      expect(
+        starts(map([row({ Interval: "2025-11-02T01:15:00-05:00" }), row({ Interval: "2025-11-02T01:15:00-06:00" })])),
+      ).toEqual(["2025-11-02T06:15:00.000Z", "2025-11-02T07:15:00.000Z"]);
+    },
+  );
 
   it("refuses a wall time the clock skips, one off the quarter hour, and more not handled than offered", () => {
     const result = map([
@@ -330,16 +541,35 @@ describe("call volume: zones and the repeated hour", () => {
       row({ Interval: "10/30/2020 2:15 PM" }),
     ]);
     expect(result.errors).toEqual([
-      { index: 0, field: "Interval", error: "Interval 3/9/2025 2:15:00 does not exist in America/Chicago: the clock skips it (the change to daylight saving time); send it with an offset if your source means it" },
-      { index: 1, field: "Interval", error: "Interval 10/30/2020 2:10:00 is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)" },
-      { index: 2, field: "Interval", error: "Interval 10/30/2020 2:15:30 is not on the quarter hour (intervals start at :00, :15, :30 and :45, with no seconds)" },
+      {
+        index: 0,
+        field: "Interval",
+        error:
+          "Interval 3/9/2025 2:15:00 does not exist in America/Chicago: " +
+          "the clock skips it (the change to daylight saving time); " +
+          "send it with an offset if your source means it",
+      },
+      {
+        index: 1,
+        field: "Interval",
+        error:
+          "Interval 10/30/2020 2:10:00 is not on the quarter hour " +
+          "(intervals start at :00, :15, :30 and :45, with no seconds)",
+      },
+      {
+        index: 2,
+        field: "Interval",
+        error:
+          "Interval 10/30/2020 2:15:30 is not on the quarter hour " +
+          "(intervals start at :00, :15, :30 and :45, with no seconds)",
+      },
       { index: 3, field: "ContactsNotHandled", error: "ContactsNotHandled (3) exceeds ContactsOffered (2)" },
     ]);
     expect(starts(result)).toEqual(["2020-10-30T19:15:00.000Z"]);
   });
 
   it("keeps UserData in its positions, dropping only empty ones at the end", () => {
-    const { records } = map([row({ UserData2: "b", UserData4: 4, UserData5: "" , Interval: "7/1/2025 12:00" })]);
+    const { records } = map([row({ UserData2: "b", UserData4: 4, UserData5: "", Interval: "7/1/2025 12:00" })]);
     expect(records[0]!.value.userData).toEqual(["", "b", "", "4"]);
   });
 });
@@ -354,13 +584,26 @@ describe("people as employees", () => {
     expect(placeholderEmail(".a", "1")).toBe("agent-2e61@x.communitywfm-1.invalid");
   });
 
-  it("maps a person onto a native employee record that passes the native validation, with its AgentId as the source's id", () => {
-    for (const agentId of ["2", "Jane.Doe", "j doe@x", "Jörg"]) {
-      const record = v.parse(employeeRecord, personToEmployee({ AgentId: agentId, FirstName: "Jane", LastName: "Doe" }, "1"));
-      expect(record).toMatchObject({ firstName: "Jane", lastName: "Doe", role: "agent", active: true, identifiers: [{ kind: "source:communitywfm:1", value: agentId }] });
-      expect(record.email).toMatch(/\.invalid$/);
-    }
-  });
+  it(
+    "maps a person onto a native employee record that passes " +
+      "the native validation, with its AgentId as the source's id",
+    () => {
+      for (const agentId of ["2", "Jane.Doe", "j doe@x", "Jörg"]) {
+        const record = v.parse(
+          employeeRecord,
+          personToEmployee({ AgentId: agentId, FirstName: "Jane", LastName: "Doe" }, "1"),
+        );
+        expect(record).toMatchObject({
+          firstName: "Jane",
+          lastName: "Doe",
+          role: "agent",
+          active: true,
+          identifiers: [{ kind: "source:communitywfm:1", value: agentId }],
+        });
+        expect(record.email).toMatch(/\.invalid$/);
+      }
+    },
+  );
 
   it("names native fields as the door's clients know them", () => {
     expect(vendorField("timestamp")).toBe("EventTime");

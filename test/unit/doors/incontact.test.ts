@@ -6,19 +6,34 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import * as fixtures from "../../../src/doors/incontact/fixtures/commands.ts";
-import { type Action, agentRefOf, callQueue, canonicalKeys, commandFields, commandSchema, parameters, refusalOf, toCommand } from "../../../src/doors/incontact/map.ts";
+import {
+  type Action,
+  agentRefOf,
+  callQueue,
+  canonicalKeys,
+  commandFields,
+  commandSchema,
+  parameters,
+  refusalOf,
+  toCommand,
+} from "../../../src/doors/incontact/map.ts";
 import { agentQuery, identifierKindOf } from "../../../src/doors/incontact/schema.ts";
 import { agentIdValue, agentView, commandAnswer, recorderTime } from "../../../src/doors/incontact/view.ts";
 
 const NOW = Date.parse("2026-11-20T09:30:00Z");
 const body = (text: string) => JSON.parse(text) as unknown;
 
-/** A command as the door's route reads it (routes.ts: `validate` with these parts): the parameters, the action's schema, the door's refusal. */
+/**
+ * A command as the door's route reads it (routes.ts: `validate` with these parts): the parameters, the action's schema,
+ * the door's refusal.
+ */
 function parseCommand(action: Action, sent: unknown, query: Record<string, string>, receivedAt: number) {
   const fields = commandFields(sent, query);
   if ("refused" in fields) return fields;
   const parsed = v.safeParse(commandSchema(action), fields.ok, { abortEarly: true });
-  return parsed.success ? { ok: toCommand(action, parsed.output, receivedAt) } : { refused: refusalOf(parsed.issues, "body") };
+  return parsed.success
+    ? { ok: toCommand(action, parsed.output, receivedAt) }
+    : { refused: refusalOf(parsed.issues, "body") };
 }
 
 /** GET /api/Agent's parameters as its route reads them. */
@@ -30,16 +45,32 @@ function parseAgentQuery(query: Record<string, string>) {
 describe("inContact commands (map.ts)", () => {
   it("parses every body of the document's example into a command for the agent it names", () => {
     expect(parseCommand("callStart", body(fixtures.callStart.body), {}, NOW)).toEqual({
-      ok: { agent: { kind: "employeeId", value: "1", named: "Id" }, command: { action: "callStart", at: NOW, explicit: false } },
+      ok: {
+        agent: { kind: "employeeId", value: "1", named: "Id" },
+        command: { action: "callStart", at: NOW, explicit: false },
+      },
     });
-    expect(parseCommand("callStart", body(fixtures.callStartByPhone.body), {}, NOW)).toMatchObject({ ok: { agent: { kind: "phone", value: "4678" } } });
+    expect(parseCommand("callStart", body(fixtures.callStartByPhone.body), {}, NOW)).toMatchObject({
+      ok: { agent: { kind: "phone", value: "4678" } },
+    });
     expect(parseCommand("callUpdate", body(fixtures.callUpdate.body), {}, NOW)).toEqual({
-      ok: { agent: { kind: "phone", value: "4678", named: "Phone" }, command: { action: "callUpdate", at: NOW, explicit: false, metadata: { user2: "1234567890" } } },
+      ok: {
+        agent: { kind: "phone", value: "4678", named: "Phone" },
+        command: { action: "callUpdate", at: NOW, explicit: false, metadata: { user2: "1234567890" } },
+      },
     });
-    expect(parseCommand("blackoutStart", body(fixtures.blackoutStart.body), {}, NOW)).toMatchObject({ ok: { agent: { kind: "employeeId", value: "1" }, command: { action: "blackoutStart" } } });
-    expect(parseCommand("blackoutStop", body(fixtures.blackoutStop.body), {}, NOW)).toMatchObject({ ok: { command: { action: "blackoutStop", at: NOW } } });
-    expect(parseCommand("callStop", body(fixtures.callStop.body), {}, NOW)).toMatchObject({ ok: { agent: { kind: "employeeId" }, command: { action: "callStop" } } });
-    expect(parseCommand("callStop", body(fixtures.callStopByPhone.body), {}, NOW)).toMatchObject({ ok: { agent: { kind: "phone", value: "4678" } } });
+    expect(parseCommand("blackoutStart", body(fixtures.blackoutStart.body), {}, NOW)).toMatchObject({
+      ok: { agent: { kind: "employeeId", value: "1" }, command: { action: "blackoutStart" } },
+    });
+    expect(parseCommand("blackoutStop", body(fixtures.blackoutStop.body), {}, NOW)).toMatchObject({
+      ok: { command: { action: "blackoutStop", at: NOW } },
+    });
+    expect(parseCommand("callStop", body(fixtures.callStop.body), {}, NOW)).toMatchObject({
+      ok: { agent: { kind: "employeeId" }, command: { action: "callStop" } },
+    });
+    expect(parseCommand("callStop", body(fixtures.callStopByPhone.body), {}, NOW)).toMatchObject({
+      ok: { agent: { kind: "phone", value: "4678" } },
+    });
     expect(fixtures.documentedSequence.map((c) => c.path)).toEqual([
       "/api/Record/StartForAgent",
       "/api/Record/UpdateForAgent",
@@ -50,7 +81,21 @@ describe("inContact commands (map.ts)", () => {
   });
 
   it("maps every AgentIdentifier kind, in any case, to exactly one identifier kind", () => {
-    expect(["Id", "ID", "Agent ID", "AgentId", "CrmUsername", "crmusername", "Phone", "PHONE", "SystemUsername", "Username", "user_name"].map(identifierKindOf)).toEqual([
+    expect(
+      [
+        "Id",
+        "ID",
+        "Agent ID",
+        "AgentId",
+        "CrmUsername",
+        "crmusername",
+        "Phone",
+        "PHONE",
+        "SystemUsername",
+        "Username",
+        "user_name",
+      ].map(identifierKindOf),
+    ).toEqual([
       "employeeId",
       "employeeId",
       "employeeId",
@@ -68,10 +113,16 @@ describe("inContact commands (map.ts)", () => {
   });
 
   it("reads keys in any case, Value as a number, and parameters from the query string", () => {
-    expect(parseCommand("callStart", { agentidentifier: "PHONE", VALUE: 4678 }, {}, NOW)).toMatchObject({ ok: { agent: { kind: "phone", value: "4678" } } });
-    expect(parseCommand("callStart", undefined, { agentIdentifier: "Id", value: "1" }, NOW)).toMatchObject({ ok: { agent: { kind: "employeeId", value: "1" } } });
+    expect(parseCommand("callStart", { agentidentifier: "PHONE", VALUE: 4678 }, {}, NOW)).toMatchObject({
+      ok: { agent: { kind: "phone", value: "4678" } },
+    });
+    expect(parseCommand("callStart", undefined, { agentIdentifier: "Id", value: "1" }, NOW)).toMatchObject({
+      ok: { agent: { kind: "employeeId", value: "1" } },
+    });
     // The body wins over the query string.
-    expect(parseCommand("callStart", { Value: "2" }, { agentIdentifier: "Id", value: "1" }, NOW)).toMatchObject({ ok: { agent: { value: "2" } } });
+    expect(parseCommand("callStart", { Value: "2" }, { agentIdentifier: "Id", value: "1" }, NOW)).toMatchObject({
+      ok: { agent: { value: "2" } },
+    });
     expect(canonicalKeys({ value: "a", Value: "b", VALUE: "c" }, ["Value"])).toEqual({ Value: "b" });
   });
 
@@ -86,35 +137,80 @@ describe("inContact commands (map.ts)", () => {
   });
 
   it("answers 404 for a missing parameter or an identifier kind the original does not have", () => {
-    expect(parseCommand("callStart", { Value: "1" }, {}, NOW)).toEqual({ refused: { status: 404, message: "Missing body parameter: AgentIdentifier", field: "AgentIdentifier" } });
-    expect(parseCommand("callStart", { AgentIdentifier: "Id" }, {}, NOW)).toEqual({ refused: { status: 404, message: "Missing body parameter: Value", field: "Value" } });
-    expect(parseCommand("callStart", undefined, {}, NOW)).toMatchObject({ refused: { status: 404, field: "AgentIdentifier" } });
-    expect(parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1" }, {}, NOW)).toEqual({ refused: { status: 404, message: "Missing body parameter: CallMetadata", field: "CallMetadata" } });
-    expect(parseCommand("callStart", { AgentIdentifier: "Fax", Value: "1" }, {}, NOW)).toEqual({
-      refused: { status: 404, field: "AgentIdentifier", message: "Unknown AgentIdentifier: Fax (expected Id, CrmUsername, Phone, SystemUsername, Username)" },
+    expect(parseCommand("callStart", { Value: "1" }, {}, NOW)).toEqual({
+      refused: { status: 404, message: "Missing body parameter: AgentIdentifier", field: "AgentIdentifier" },
     });
-    expect(parseCommand("callStart", { AgentIdentifier: "Id", Value: "   " }, {}, NOW)).toMatchObject({ refused: { status: 404, field: "Value" } });
+    expect(parseCommand("callStart", { AgentIdentifier: "Id" }, {}, NOW)).toEqual({
+      refused: { status: 404, message: "Missing body parameter: Value", field: "Value" },
+    });
+    expect(parseCommand("callStart", undefined, {}, NOW)).toMatchObject({
+      refused: { status: 404, field: "AgentIdentifier" },
+    });
+    expect(parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1" }, {}, NOW)).toEqual({
+      refused: { status: 404, message: "Missing body parameter: CallMetadata", field: "CallMetadata" },
+    });
+    expect(parseCommand("callStart", { AgentIdentifier: "Fax", Value: "1" }, {}, NOW)).toEqual({
+      refused: {
+        status: 404,
+        field: "AgentIdentifier",
+        message: "Unknown AgentIdentifier: Fax (expected Id, CrmUsername, Phone, SystemUsername, Username)",
+      },
+    });
+    expect(parseCommand("callStart", { AgentIdentifier: "Id", Value: "   " }, {}, NOW)).toMatchObject({
+      refused: { status: 404, field: "Value" },
+    });
   });
 
   it("refuses malformed values with a 400 naming them", () => {
     expect(parseCommand("callStart", [1, 2], {}, NOW)).toMatchObject({ refused: { status: 400 } });
-    expect(parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1", CallMetadata: ["x"] }, {}, NOW)).toMatchObject({ refused: { status: 400, field: "CallMetadata" } });
-    expect(parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1", CallMetadata: { user1: { nested: true } } }, {}, NOW)).toMatchObject({
+    expect(
+      parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1", CallMetadata: ["x"] }, {}, NOW),
+    ).toMatchObject({ refused: { status: 400, field: "CallMetadata" } });
+    expect(
+      parseCommand(
+        "callUpdate",
+        { AgentIdentifier: "Id", Value: "1", CallMetadata: { user1: { nested: true } } },
+        {},
+        NOW,
+      ),
+    ).toMatchObject({
       refused: { status: 400, field: "CallMetadata", message: expect.stringContaining("strings, numbers") },
     });
-    expect(parseCommand("callUpdate", { AgentIdentifier: "Id", Value: "1", CallMetadata: { user1: "x".repeat(201) } }, {}, NOW)).toMatchObject({ refused: { status: 400 } });
+    expect(
+      parseCommand(
+        "callUpdate",
+        { AgentIdentifier: "Id", Value: "1", CallMetadata: { user1: "x".repeat(201) } },
+        {},
+        NOW,
+      ),
+    ).toMatchObject({ refused: { status: 400 } });
   });
 
   it("keeps metadata fields as text under lower-case names, a field called __proto__ included", () => {
-    const parsed = parseCommand("callUpdate", JSON.parse('{"AgentIdentifier":"Id","Value":"1","CallMetadata":{"SGroup":40,"istrunk":false,"gate":null,"__proto__":"x"}}'), {}, NOW);
-    expect("ok" in parsed && parsed.ok.command.metadata).toEqual(JSON.parse('{"sgroup":"40","istrunk":"false","gate":"","__proto__":"x"}'));
+    const parsed = parseCommand(
+      "callUpdate",
+      JSON.parse(
+        '{"AgentIdentifier":"Id","Value":"1","CallMetadata":{"SGroup":40,"istrunk":false,"gate":null,"__proto__":"x"}}',
+      ),
+      {},
+      NOW,
+    );
+    expect("ok" in parsed && parsed.ok.command.metadata).toEqual(
+      JSON.parse('{"sgroup":"40","istrunk":"false","gate":"","__proto__":"x"}'),
+    );
     expect("ok" in parsed && Object.getPrototypeOf(parsed.ok.command.metadata)).toBe(Object.prototype);
   });
 
   it("reads GET /api/Agent's query parameters in any case", () => {
-    expect(parseAgentQuery({ agentIdentifier: "Id", value: "2" })).toEqual({ ok: { kind: "employeeId", value: "2", named: "Id" } });
-    expect(parseAgentQuery({ AGENTIDENTIFIER: "username", Value: "bchan" })).toEqual({ ok: { kind: "username", value: "bchan", named: "username" } });
-    expect(parseAgentQuery({ agentIdentifier: "Id" })).toEqual({ refused: { status: 404, message: "Missing query parameter: Value", field: "Value" } });
+    expect(parseAgentQuery({ agentIdentifier: "Id", value: "2" })).toEqual({
+      ok: { kind: "employeeId", value: "2", named: "Id" },
+    });
+    expect(parseAgentQuery({ AGENTIDENTIFIER: "username", Value: "bchan" })).toEqual({
+      ok: { kind: "username", value: "bchan", named: "username" },
+    });
+    expect(parseAgentQuery({ agentIdentifier: "Id" })).toEqual({
+      refused: { status: 404, message: "Missing query parameter: Value", field: "Value" },
+    });
   });
 
   it("counts a call on its skill group, else its dialled number", () => {
@@ -125,8 +221,22 @@ describe("inContact commands (map.ts)", () => {
 });
 
 describe("inContact answers (view.ts)", () => {
-  const profile = { agentKey: "emp_1", agentId: "1", email: "ann@example.com", employeeId: "1", name: "Ann Lee", team: "Day" };
-  const call = { callId: "c-1", start: Date.parse("2016-12-08T15:06:40Z"), end: null, lost: false, metadata: { user2: "1234567890", sgroup: "40" }, blackedOut: true };
+  const profile = {
+    agentKey: "emp_1",
+    agentId: "1",
+    email: "ann@example.com",
+    employeeId: "1",
+    name: "Ann Lee",
+    team: "Day",
+  };
+  const call = {
+    callId: "c-1",
+    start: Date.parse("2016-12-08T15:06:40Z"),
+    end: null,
+    lost: false,
+    metadata: { user2: "1234567890", sgroup: "40" },
+    blackedOut: true,
+  };
 
   it("shows an agent in the shape of the Recording API's Agent Status answer", () => {
     const view = agentView(
@@ -138,7 +248,12 @@ describe("inContact answers (view.ts)", () => {
           { kind: "phone", value: "4678" },
           { kind: "systemUsername", value: "me" },
         ],
-        tracker: { openCall: call, blackout: { start: call.start + 1_000, end: null, lost: false }, lastBlackout: null, recentCalls: [] },
+        tracker: {
+          openCall: call,
+          blackout: { start: call.start + 1_000, end: null, lost: false },
+          lastBlackout: null,
+          recentCalls: [],
+        },
       },
       "UTC",
     );
@@ -151,7 +266,13 @@ describe("inContact answers (view.ts)", () => {
       Username: "",
       ActiveCall: {
         CallInstance: "c-1",
-        Metadata: { user2: "1234567890", sgroup: "40", callinstance: "c-1", starttime: "12/08/2016 15:06:40", endtime: "" },
+        Metadata: {
+          user2: "1234567890",
+          sgroup: "40",
+          callinstance: "c-1",
+          starttime: "12/08/2016 15:06:40",
+          endtime: "",
+        },
         CallState: "OnCall",
         Recordings: [],
         StartTime: "2016-12-08T15:06:40.000Z",
@@ -164,12 +285,27 @@ describe("inContact answers (view.ts)", () => {
       BlackoutStart: "2016-12-08T15:06:41.000Z",
     });
     expect(Object.keys(view).slice(0, 11)).toEqual([
-      "AgentId", "BusinessUnit", "AgentPhone", "SystemUsername", "CrmUsername", "Username", "ActiveCall", "InactiveCalls", "DeviceId", "DeviceAlias", "DesktopOnlySessions",
+      "AgentId",
+      "BusinessUnit",
+      "AgentPhone",
+      "SystemUsername",
+      "CrmUsername",
+      "Username",
+      "ActiveCall",
+      "InactiveCalls",
+      "DeviceId",
+      "DeviceAlias",
+      "DesktopOnlySessions",
     ]);
   });
 
   it("shows an agent the recorder never reported on with no call", () => {
-    expect(agentView({ profile, identifiers: [], tracker: null }, "UTC")).toMatchObject({ ActiveCall: null, InactiveCalls: [], Blackout: false, AgentPhone: "" });
+    expect(agentView({ profile, identifiers: [], tracker: null }, "UTC")).toMatchObject({
+      ActiveCall: null,
+      InactiveCalls: [],
+      Blackout: false,
+      AgentPhone: "",
+    });
   });
 
   it("formats the recorder's times in the given zone and AgentId as a number when it is one", () => {
@@ -181,10 +317,29 @@ describe("inContact answers (view.ts)", () => {
   });
 
   it("answers a command with what happened, or why nothing did", () => {
-    const done = { changed: true, replayed: false, warning: null, call: { ...call, end: call.start + 60_000 }, blackout: null, resumed: { source: "incontact", state: "available" as const, code: "call-end", reason: null } };
-    expect(commandAnswer("callStop", done, profile, "UTC")).toMatchObject({ Message: "Call stopped", Changed: true, AgentId: 1, ResumedState: "available", Call: { CallState: "Ended" } });
+    const done = {
+      changed: true,
+      replayed: false,
+      warning: null,
+      call: { ...call, end: call.start + 60_000 },
+      blackout: null,
+      resumed: { source: "incontact", state: "available" as const, code: "call-end", reason: null },
+    };
+    expect(commandAnswer("callStop", done, profile, "UTC")).toMatchObject({
+      Message: "Call stopped",
+      Changed: true,
+      AgentId: 1,
+      ResumedState: "available",
+      Call: { CallState: "Ended" },
+    });
     const duplicate = { ...done, changed: false, warning: "A call is already open", resumed: null };
-    expect(commandAnswer("callStart", duplicate, profile, "UTC")).toMatchObject({ Message: "A call is already open", Warning: "A call is already open", Changed: false });
-    expect(commandAnswer("callStart", { ...duplicate, warning: null, replayed: true }, profile, "UTC").Message).toContain("replay");
+    expect(commandAnswer("callStart", duplicate, profile, "UTC")).toMatchObject({
+      Message: "A call is already open",
+      Warning: "A call is already open",
+      Changed: false,
+    });
+    expect(
+      commandAnswer("callStart", { ...duplicate, warning: null, replayed: true }, profile, "UTC").Message,
+    ).toContain("replay");
   });
 });

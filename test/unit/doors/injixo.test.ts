@@ -28,7 +28,13 @@ function read(body: string) {
 function changes(items: unknown[]) {
   const { changes, errors } = statusChanges(items, SOURCE);
   expect(errors).toEqual([]);
-  return changes.map((c) => [c.value.agentId, new Date(c.value.timestamp).toISOString().slice(11, 16), c.value.state ?? c.value.code, c.index, c.field]);
+  return changes.map((c) => [
+    c.value.agentId,
+    new Date(c.value.timestamp).toISOString().slice(11, 16),
+    c.value.state ?? c.value.code,
+    c.index,
+    c.field,
+  ]);
 }
 
 const status = (agentIdentifier: string, activityIdentifier: string, start: string, end?: string | null) => ({
@@ -45,10 +51,50 @@ describe("injixo's printed examples", () => {
     const { changes, errors } = statusChanges(data, source);
     expect(errors).toEqual([]);
     expect(changes).toEqual([
-      { index: 0, field: "startTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-06T08:00:00Z"), source, state: null, code: "Test" } },
-      { index: 0, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-06T13:00:00Z"), source, state: "offline", closes: t("2022-12-06T08:00:00Z") } },
-      { index: 1, field: "startTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-07T09:00:00Z"), source, state: null, code: "Test" } },
-      { index: 1, field: "endTime", value: { agentId: "bob@mycompany.com", timestamp: t("2022-12-07T10:00:00Z"), source, state: "offline", closes: t("2022-12-07T09:00:00Z") } },
+      {
+        index: 0,
+        field: "startTime",
+        value: {
+          agentId: "bob@mycompany.com",
+          timestamp: t("2022-12-06T08:00:00Z"),
+          source,
+          state: null,
+          code: "Test",
+        },
+      },
+      {
+        index: 0,
+        field: "endTime",
+        value: {
+          agentId: "bob@mycompany.com",
+          timestamp: t("2022-12-06T13:00:00Z"),
+          source,
+          state: "offline",
+          closes: t("2022-12-06T08:00:00Z"),
+        },
+      },
+      {
+        index: 1,
+        field: "startTime",
+        value: {
+          agentId: "bob@mycompany.com",
+          timestamp: t("2022-12-07T09:00:00Z"),
+          source,
+          state: null,
+          code: "Test",
+        },
+      },
+      {
+        index: 1,
+        field: "endTime",
+        value: {
+          agentId: "bob@mycompany.com",
+          timestamp: t("2022-12-07T10:00:00Z"),
+          source,
+          state: "offline",
+          closes: t("2022-12-07T09:00:00Z"),
+        },
+      },
     ]);
   });
 
@@ -68,10 +114,27 @@ describe("injixo's printed examples", () => {
     const { data, source } = read(fixtures.restContactEvents);
     const { contacts, errors } = contactEvents(data, source);
     expect(errors).toEqual([]);
-    const queue = { source: "injixo:1234", queueId: '["1337_99","Level 1 support"]', queueName: "Level 1 support", channel: "calls" };
+    const queue = {
+      source: "injixo:1234",
+      queueId: '["1337_99","Level 1 support"]',
+      queueName: "Level 1 support",
+      channel: "calls",
+    };
     expect(contacts).toEqual([
-      { index: 0, value: { ...queue, timestamp: t("2021-12-06T10:34:22Z"), offered: true, handled: false, durationSeconds: 124.6 } },
-      { index: 1, value: { ...queue, timestamp: t("2021-12-06T10:46:22Z"), offered: true, handled: true, durationSeconds: 200.1 } },
+      {
+        index: 0,
+        value: {
+          ...queue,
+          timestamp: t("2021-12-06T10:34:22Z"),
+          offered: true,
+          handled: false,
+          durationSeconds: 124.6,
+        },
+      },
+      {
+        index: 1,
+        value: { ...queue, timestamp: t("2021-12-06T10:46:22Z"), offered: true, handled: true, durationSeconds: 200.1 },
+      },
     ]);
 
     const request = parseCurl(fixtures.curlContactEvents);
@@ -82,13 +145,22 @@ describe("injixo's printed examples", () => {
   });
 
   it("the REST headers are the ones the cURL commands send", () => {
-    expect(JSON.parse(fixtures.restHeaders)).toEqual({ "Content-type": "application/json", Authorization: "Bearer abc123456=" });
+    expect(JSON.parse(fixtures.restHeaders)).toEqual({
+      "Content-type": "application/json",
+      Authorization: "Bearer abc123456=",
+    });
   });
 });
 
 describe("agent statuses: intervals to state changes", () => {
   it("each closed interval is its start and an end that names the start it closes; an open one only its start", () => {
-    expect(changes([status("bob", "Ready", "08:00", "10:00"), status("bob", "Break", "10:00", null), status("ann", "Ready", "08:30")])).toEqual([
+    expect(
+      changes([
+        status("bob", "Ready", "08:00", "10:00"),
+        status("bob", "Break", "10:00", null),
+        status("ann", "Ready", "08:30"),
+      ]),
+    ).toEqual([
       ["bob", "08:00", "Ready", 0, "startTime"],
       ["bob", "10:00", "offline", 0, "endTime"],
       ["bob", "10:00", "Break", 1, "startTime"],
@@ -116,7 +188,12 @@ describe("agent statuses: the timeline the engine makes of them, however they ar
   /** The engine's timeline of the intervals, each request's changes mapped on its own: "HH:MM state" per change. */
   function timeline(requests: unknown[][]): string[] {
     const events: StateEvent[] = requests.flatMap((items) =>
-      statusChanges(items, SOURCE).changes.map(({ value }) => ({ ts: value.timestamp, source: value.source, state: value.state ?? stateOf(value.code!), closes: value.closes })),
+      statusChanges(items, SOURCE).changes.map(({ value }) => ({
+        ts: value.timestamp,
+        source: value.source,
+        state: value.state ?? stateOf(value.code!),
+        closes: value.closes,
+      })),
     );
     const day = computeDay({
       events,
@@ -146,52 +223,68 @@ describe("agent statuses: the timeline the engine makes of them, however they ar
   }
 
   it("contiguous intervals are one timeline: no offline where the next one starts", () => {
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Break", "10:00", "10:15"), status("bob", "Available", "10:15", "12:00")])).toEqual([
-      "08:00 available",
-      "10:00 break",
-      "10:15 available",
-      "12:00 offline",
-    ]);
+    expect(
+      sameHoweverSent([
+        status("bob", "Available", "08:00", "10:00"),
+        status("bob", "Break", "10:00", "10:15"),
+        status("bob", "Available", "10:15", "12:00"),
+      ]),
+    ).toEqual(["08:00 available", "10:00 break", "10:15 available", "12:00 offline"]);
   });
 
   it("a gap is offline", () => {
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Available", "10:30", "12:00")])).toEqual([
-      "08:00 available",
-      "10:00 offline",
-      "10:30 available",
-      "12:00 offline",
-    ]);
+    expect(
+      sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Available", "10:30", "12:00")]),
+    ).toEqual(["08:00 available", "10:00 offline", "10:30 available", "12:00 offline"]);
   });
 
   it("overlapping intervals: the later start wins from its start on, the earlier one's end no longer counts", () => {
     // Lunch starts inside Available and outlasts it; a meeting nested in Lunch ends the timeline (no return to Lunch).
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "12:00"), status("bob", "Lunch", "11:30", "13:00"), status("bob", "Meeting", "12:00", "12:30")])).toEqual([
-      "08:00 available",
-      "11:30 lunch",
-      "12:00 meeting",
-      "12:30 offline",
-    ]);
+    expect(
+      sameHoweverSent([
+        status("bob", "Available", "08:00", "12:00"),
+        status("bob", "Lunch", "11:30", "13:00"),
+        status("bob", "Meeting", "12:00", "12:30"),
+      ]),
+    ).toEqual(["08:00 available", "11:30 lunch", "12:00 meeting", "12:30 offline"]);
     // An earlier interval's end strictly inside a later-sent one (the case across requests).
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Break", "09:00", "11:00")])).toEqual([
-      "08:00 available",
-      "09:00 break",
-      "11:00 offline",
-    ]);
+    expect(
+      sameHoweverSent([status("bob", "Available", "08:00", "10:00"), status("bob", "Break", "09:00", "11:00")]),
+    ).toEqual(["08:00 available", "09:00 break", "11:00 offline"]);
     // Two starting at once: the longer one's end is the timeline's.
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Available", "08:00", "10:00")])).toEqual(["08:00 available", "10:00 offline"]);
+    expect(
+      sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Available", "08:00", "10:00")]),
+    ).toEqual(["08:00 available", "10:00 offline"]);
   });
 
   it("an interval without endTime (absent or null) is open: the agent is in it now", () => {
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Break", "09:00")])).toEqual(["08:00 available", "09:00 break"]);
+    expect(sameHoweverSent([status("bob", "Available", "08:00", "09:00"), status("bob", "Break", "09:00")])).toEqual([
+      "08:00 available",
+      "09:00 break",
+    ]);
     // An open interval ends an earlier one that would still be running.
-    expect(sameHoweverSent([status("bob", "Available", "08:00", "12:00"), status("bob", "Break", "09:00", null)])).toEqual(["08:00 available", "09:00 break"]);
+    expect(
+      sameHoweverSent([status("bob", "Available", "08:00", "12:00"), status("bob", "Break", "09:00", null)]),
+    ).toEqual(["08:00 available", "09:00 break"]);
   });
 
   it("gives the engine the same day as the native changes it stands for", () => {
     // The design notes' worked example as intervals: Ready 07:58–10:02, Break 10:02–10:20, Ready 10:20–11:00.
-    const { changes: mapped } = statusChanges([status("E1", "Ready", "07:58", "10:02"), status("E1", "Break", "10:02", "10:20"), status("E1", "Ready", "10:20", "11:00")], SOURCE);
+    const { changes: mapped } = statusChanges(
+      [
+        status("E1", "Ready", "07:58", "10:02"),
+        status("E1", "Break", "10:02", "10:20"),
+        status("E1", "Ready", "10:20", "11:00"),
+      ],
+      SOURCE,
+    );
     const derive: Record<string, "available" | "break"> = { Ready: "available", Break: "break" };
-    const events: StateEvent[] = mapped.map(({ value }) => ({ ts: value.timestamp, source: value.source, state: value.state ?? derive[value.code!]!, closes: value.closes }));
+    const events: StateEvent[] = mapped.map(({ value }) => ({
+      ts: value.timestamp,
+      source: value.source,
+      state: value.state ?? derive[value.code!]!,
+      closes: value.closes,
+    }));
     const native: StateEvent[] = [
       { ts: t("2026-11-20T07:58:00Z"), state: "available" },
       { ts: t("2026-11-20T10:02:00Z"), state: "break" },
@@ -213,7 +306,9 @@ describe("agent statuses: the timeline the engine makes of them, however they ar
     const { spans, ...totals } = day(events);
     const { spans: nativeSpans, ...nativeTotals } = day(native);
     expect(totals).toEqual(nativeTotals);
-    expect(spans.map(({ start, end, adherence }) => [start, end, adherence])).toEqual(nativeSpans.map(({ start, end, adherence }) => [start, end, adherence]));
+    expect(spans.map(({ start, end, adherence }) => [start, end, adherence])).toEqual(
+      nativeSpans.map(({ start, end, adherence }) => [start, end, adherence]),
+    );
     expect(totals).toMatchObject({ inAdherenceSeconds: 10_380, outOfAdherenceSeconds: 4_020, adherencePct: 72.08 });
   });
 });
@@ -232,15 +327,24 @@ describe("agent statuses: what is refused, by index and field", () => {
       { ...status("bob", "Ready", "08:00"), agentIdentifier: 77, activityIdentifier: 5 },
     ];
     const { changes, errors } = statusChanges(data, SOURCE);
-    expect(errors).toEqual([
-      { index: 1, field: "startTime", error: "Invalid startTime: 2026-11-20 08:00 (expected an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)", data: data[1] },
-      { index: 2, field: "endTime", error: expect.stringContaining("Invalid endTime: yesterday"), data: data[2] },
-      { index: 3, field: "endTime", error: "endTime must be after startTime", data: data[3] },
-      { index: 4, field: "endTime", error: "endTime must be after startTime", data: data[4] },
-      { index: 5, field: "agentIdentifier", error: "Missing field: agentIdentifier", data: data[5] },
-      { index: 6, field: "activityIdentifier", error: "activityIdentifier must not be empty", data: data[6] },
-      { index: 7, error: "Each record must be a JSON object", data: data[7] },
-    ].sort((a, b) => a.index - b.index));
+    expect(errors).toEqual(
+      [
+        {
+          index: 1,
+          field: "startTime",
+          error:
+            "Invalid startTime: 2026-11-20 08:00 (expected an ISO " +
+            "8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
+          data: data[1],
+        },
+        { index: 2, field: "endTime", error: expect.stringContaining("Invalid endTime: yesterday"), data: data[2] },
+        { index: 3, field: "endTime", error: "endTime must be after startTime", data: data[3] },
+        { index: 4, field: "endTime", error: "endTime must be after startTime", data: data[4] },
+        { index: 5, field: "agentIdentifier", error: "Missing field: agentIdentifier", data: data[5] },
+        { index: 6, field: "activityIdentifier", error: "activityIdentifier must not be empty", data: data[6] },
+        { index: 7, error: "Each record must be a JSON object", data: data[7] },
+      ].sort((a, b) => a.index - b.index),
+    );
     // Numbers for ids are text.
     expect(changes.filter((c) => c.index === 8).map((c) => [c.value.agentId, c.value.code])).toEqual([["77", "5"]]);
     expect(changes.map((c) => c.index)).toEqual([0, 0, 8]);
@@ -258,19 +362,41 @@ describe("contact events", () => {
   });
 
   it("each (queueIdentifier, queueName) pair is its own queue, and no two pairs spell the same id", () => {
-    const { contacts } = contactEvents([contact(), contact({ queueName: "Support" }), contact({ queueIdentifier: "8" }), contact({ queueIdentifier: undefined })], SOURCE);
-    expect(contacts.map((c) => c.value.queueId)).toEqual(['["7","Sales"]', '["7","Support"]', '["8","Sales"]', '["","Sales"]']);
-    expect(queueIdOf("a\",\"b", "c")).not.toBe(queueIdOf("a", "b\",\"c"));
+    const { contacts } = contactEvents(
+      [
+        contact(),
+        contact({ queueName: "Support" }),
+        contact({ queueIdentifier: "8" }),
+        contact({ queueIdentifier: undefined }),
+      ],
+      SOURCE,
+    );
+    expect(contacts.map((c) => c.value.queueId)).toEqual([
+      '["7","Sales"]',
+      '["7","Support"]',
+      '["8","Sales"]',
+      '["","Sales"]',
+    ]);
+    expect(queueIdOf('a","b', "c")).not.toBe(queueIdOf("a", 'b","c'));
   });
 
   it("absorbs text for numbers and booleans, the case of the channel; an absent channel is none", () => {
     const { contacts, errors } = contactEvents(
-      [contact({ channel: "Calls", queueIdentifier: 1337 }, { offered: "TRUE", handled: "false", duration: "12.5" }), contact({ channel: null })],
+      [
+        contact({ channel: "Calls", queueIdentifier: 1337 }, { offered: "TRUE", handled: "false", duration: "12.5" }),
+        contact({ channel: null }),
+      ],
       SOURCE,
     );
     expect(errors).toEqual([]);
     expect(contacts.map((c) => c.value)).toEqual([
-      expect.objectContaining({ queueId: '["1337","Sales"]', channel: "calls", offered: true, handled: false, durationSeconds: 12.5 }),
+      expect.objectContaining({
+        queueId: '["1337","Sales"]',
+        channel: "calls",
+        offered: true,
+        handled: false,
+        durationSeconds: 12.5,
+      }),
       expect.objectContaining({ channel: "" }),
     ]);
   });
@@ -288,7 +414,12 @@ describe("contact events", () => {
     ];
     const { contacts, errors } = contactEvents(data, SOURCE);
     expect(errors.map((e) => [e.index, e.field, e.error])).toEqual([
-      [0, "timestamp", "Invalid timestamp: 06.12.2021 10:34 (expected an ISO 8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)"],
+      [
+        0,
+        "timestamp",
+        "Invalid timestamp: 06.12.2021 10:34 (expected an ISO " +
+          "8601 instant with a time zone, e.g. 2021-12-06T10:00:00Z)",
+      ],
       [1, "properties.offered", "properties.offered must be true or false"],
       [2, "properties.duration", "properties.duration must not be negative"],
       [3, "properties.handled", "Missing field: properties.handled"],
@@ -303,8 +434,12 @@ describe("contact events", () => {
 describe("the envelope", () => {
   it("takes integrationConfigurationId as a number or its text; externalSystem is optional", () => {
     const parse = (meta: unknown) => v.safeParse(envelope, { data: [], meta });
-    expect(parse({ integrationConfigurationId: 1234 }).output).toMatchObject({ meta: { integrationConfigurationId: 1234 } });
-    expect(parse({ integrationConfigurationId: " 8431 ", externalSystem: "My ACD" }).output).toMatchObject({ meta: { integrationConfigurationId: 8431 } });
+    expect(parse({ integrationConfigurationId: 1234 }).output).toMatchObject({
+      meta: { integrationConfigurationId: 1234 },
+    });
+    expect(parse({ integrationConfigurationId: " 8431 ", externalSystem: "My ACD" }).output).toMatchObject({
+      meta: { integrationConfigurationId: 8431 },
+    });
     expect(parse({ integrationConfigurationId: "12a" }).success).toBe(false);
     expect(parse({ integrationConfigurationId: 1.5 }).success).toBe(false);
     expect(parse({}).success).toBe(false);
@@ -320,11 +455,16 @@ describe("the door README's cURL examples", () => {
     const door = commands
       .map((command) => parseCurl(command, { BASE: "http://127.0.0.1:8787", KEY: "k" }))
       .filter((r) => r.url.includes("/external-systems/"));
-    expect(door.map((r) => new URL(r.url).pathname).sort()).toEqual(["/external-systems/agent-statuses", "/external-systems/contact-events"]);
+    expect(door.map((r) => new URL(r.url).pathname).sort()).toEqual([
+      "/external-systems/agent-statuses",
+      "/external-systems/contact-events",
+    ]);
     for (const request of door) {
       expect(request.headers.authorization).toBe("Bearer k");
       const { data, source } = read(request.body!);
-      const errors = request.url.endsWith("agent-statuses") ? statusChanges(data, source).errors : contactEvents(data, source).errors;
+      const errors = request.url.endsWith("agent-statuses")
+        ? statusChanges(data, source).errors
+        : contactEvents(data, source).errors;
       expect(errors).toEqual([]);
     }
   });

@@ -4,7 +4,13 @@
  * outbound fetch goes to the mock through a stub of `fetch` (the Worker, its objects and the
  * tests share one isolate); the mock keeps its own clock (real time) and its own rate limit.
  */
-import { abortAllDurableObjects, createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  abortAllDurableObjects,
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { connectorStub } from "../../../src/durable/names.ts";
@@ -37,7 +43,10 @@ function route(mock: ManagerMock) {
   });
 }
 
-/** Keys of this file's tenants: every test's connector is removed after it, passed or not, so none polls on into the next test. */
+/**
+ * Keys of this file's tenants: every test's connector is removed after it, passed or not, so none polls on into the
+ * next test.
+ */
 const keys: string[] = [];
 
 afterEach(async () => {
@@ -56,7 +65,13 @@ async function json(res: Response) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const body = (extra: Record<string, unknown> = {}) => ({ kind: "ujet", baseUrl: BASE_URL, username: "acme", token: "s3cret-token", ...extra });
+const body = (extra: Record<string, unknown> = {}) => ({
+  kind: "ujet",
+  baseUrl: BASE_URL,
+  username: "acme",
+  token: "s3cret-token",
+  ...extra,
+});
 
 async function addConnector(key: string, extra: Record<string, unknown> = {}) {
   return json(await api(key, "/api/v1/connectors", { json: body(extra) }));
@@ -106,7 +121,11 @@ async function remove(key: string) {
 }
 
 function mockPlatform(options: { perSecond?: number; token?: string } = {}) {
-  const mock = new ManagerMock({ username: "acme", token: options.token ?? "s3cret-token", perSecond: options.perSecond ?? 10 });
+  const mock = new ManagerMock({
+    username: "acme",
+    token: options.token ?? "s3cret-token",
+    perSecond: options.perSecond ?? 10,
+  });
   route(mock);
   return mock;
 }
@@ -118,55 +137,80 @@ async function wakeConnectors() {
 }
 
 describe("pull connector: the admin API", () => {
-  it("adds a connector (201), lists it with its status, never returns the token, maps the default statuses, and deletes it", async () => {
-    const mock = mockPlatform();
-    const { key } = await setup();
-    const added = await addConnector(key, { requestsPerSecond: 2, pollSeconds: 3 });
-    expect(added.status).toBe(201);
-    expect(added.body.connector).toMatchObject({ id: SOURCE, kind: "ujet", source: SOURCE, baseUrl: BASE_URL, username: "acme", requestsPerSecond: 2, pollSeconds: 3, reconcileSeconds: 60, state: "polling" });
-    expect(JSON.stringify(added.body)).not.toContain("s3cret-token");
-    expect(added.body.defaultMappings).toHaveLength(10);
-    expect(added.body.defaultMappings).toContainEqual({ code: "-7", name: "In-call", state: "on_call" });
+  it(
+    "adds a connector (201), lists it with its status, " +
+      "never returns the token, maps the default statuses, and deletes it",
+    async () => {
+      const mock = mockPlatform();
+      const { key } = await setup();
+      const added = await addConnector(key, { requestsPerSecond: 2, pollSeconds: 3 });
+      expect(added.status).toBe(201);
+      expect(added.body.connector).toMatchObject({
+        id: SOURCE,
+        kind: "ujet",
+        source: SOURCE,
+        baseUrl: BASE_URL,
+        username: "acme",
+        requestsPerSecond: 2,
+        pollSeconds: 3,
+        reconcileSeconds: 60,
+        state: "polling",
+      });
+      expect(JSON.stringify(added.body)).not.toContain("s3cret-token");
+      expect(added.body.defaultMappings).toHaveLength(10);
+      expect(added.body.defaultMappings).toContainEqual({ code: "-7", name: "In-call", state: "on_call" });
 
-    // The default catalogue is mapped by id for the connector's source.
-    const codes = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
-    const mapped = Object.fromEntries(codes.body.mappings.map((m: any) => [m.code, m.state]));
-    expect(mapped).toEqual({
-      "0": "available", "-1": "unavailable", "-2": "break", "-3": "meeting", "-4": "lunch",
-      "-5": "unavailable", "-6": "after_call_work", "-7": "on_call", "-8": "on_call", "-10": "offline",
-    });
+      // The default catalogue is mapped by id for the connector's source.
+      const codes = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
+      const mapped = Object.fromEntries(codes.body.mappings.map((m: any) => [m.code, m.state]));
+      expect(mapped).toEqual({
+        "0": "available",
+        "-1": "unavailable",
+        "-2": "break",
+        "-3": "meeting",
+        "-4": "lunch",
+        "-5": "unavailable",
+        "-6": "after_call_work",
+        "-7": "on_call",
+        "-8": "on_call",
+        "-10": "offline",
+      });
 
-    // Its first poll reads the catalogue: the custom status 5 (a second "Meal") lands in the unmapped list.
-    const polled = await waitForConnector(key, "the catalogue", (c) => c.statuses.length === 11);
-    expect(polled.statuses.filter((s: any) => s.name === "Meal").map((s: any) => s.id)).toEqual(["-4", "5"]);
-    const unmapped = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}&unmapped=true`));
-    expect(unmapped.body.codes.map((c: any) => c.code)).toEqual(["5"]);
-    expect(mock.requests.find((r) => r.path === "/manager/api/v1/user_statuses")).toMatchObject({ status: 200 });
+      // Its first poll reads the catalogue: the custom status 5 (a second "Meal") lands in the unmapped list.
+      const polled = await waitForConnector(key, "the catalogue", (c) => c.statuses.length === 11);
+      expect(polled.statuses.filter((s: any) => s.name === "Meal").map((s: any) => s.id)).toEqual(["-4", "5"]);
+      const unmapped = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}&unmapped=true`));
+      expect(unmapped.body.codes.map((c: any) => c.code)).toEqual(["5"]);
+      expect(mock.requests.find((r) => r.path === "/manager/api/v1/user_statuses")).toMatchObject({ status: 200 });
 
-    const list = await json(await api(key, "/api/v1/connectors"));
-    expect(list.status).toBe(200);
-    expect(list.body.connectors.map((c: any) => c.id)).toEqual([SOURCE]);
-    expect(list.body.connectors[0].requests.total).toBeGreaterThan(0);
-    expect(JSON.stringify(list.body)).not.toContain("s3cret-token");
+      const list = await json(await api(key, "/api/v1/connectors"));
+      expect(list.status).toBe(200);
+      expect(list.body.connectors.map((c: any) => c.id)).toEqual([SOURCE]);
+      expect(list.body.connectors[0].requests.total).toBeGreaterThan(0);
+      expect(JSON.stringify(list.body)).not.toContain("s3cret-token");
 
-    // Adding the same account again replaces it (200) and keeps a mapping the tenant changed.
-    await api(key, "/api/v1/state-codes", { method: "PUT", json: { data: [{ source: SOURCE, code: "-3", state: "training" }] } });
-    const again = await addConnector(key, { token: "new-token", pollSeconds: 4 });
-    expect(again.status).toBe(200);
-    expect(again.body.connector.pollSeconds).toBe(4);
-    expect(again.body.defaultMappings).toEqual([]);
-    const after = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
-    expect(after.body.mappings.find((m: any) => m.code === "-3").state).toBe("training");
+      // Adding the same account again replaces it (200) and keeps a mapping the tenant changed.
+      await api(key, "/api/v1/state-codes", {
+        method: "PUT",
+        json: { data: [{ source: SOURCE, code: "-3", state: "training" }] },
+      });
+      const again = await addConnector(key, { token: "new-token", pollSeconds: 4 });
+      expect(again.status).toBe(200);
+      expect(again.body.connector.pollSeconds).toBe(4);
+      expect(again.body.defaultMappings).toEqual([]);
+      const after = await json(await api(key, `/api/v1/state-codes?source=${SOURCE}`));
+      expect(after.body.mappings.find((m: any) => m.code === "-3").state).toBe("training");
 
-    const deleted = await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }));
-    expect(deleted).toEqual({ status: 200, body: { deleted: SOURCE } });
-    const requests = mock.requests.length;
-    await sleep(1_500);
-    expect(mock.requests.length).toBe(requests);
-    expect((await json(await api(key, "/api/v1/connectors"))).body.connectors).toEqual([]);
-    expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`))).status).toBe(404);
-    expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }))).status).toBe(404);
-  });
+      const deleted = await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }));
+      expect(deleted).toEqual({ status: 200, body: { deleted: SOURCE } });
+      const requests = mock.requests.length;
+      await sleep(1_500);
+      expect(mock.requests.length).toBe(requests);
+      expect((await json(await api(key, "/api/v1/connectors"))).body.connectors).toEqual([]);
+      expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`))).status).toBe(404);
+      expect((await json(await api(key, `/api/v1/connectors/${SOURCE}`, { method: "DELETE" }))).status).toBe(404);
+    },
+  );
 
   it("refuses what it cannot use with a 400 that names the field", async () => {
     mockPlatform();
@@ -188,10 +232,14 @@ describe("pull connector: the admin API", () => {
       expect(answer.error).toContain(message);
       if (field) expect(answer.field).toBe(field);
     }
-    const noBase = await json(await api(key, "/api/v1/connectors", { json: { kind: "ujet", subdomain: "acme", token: "t" } }));
+    const noBase = await json(
+      await api(key, "/api/v1/connectors", { json: { kind: "ujet", subdomain: "acme", token: "t" } }),
+    );
     expect(noBase.status).toBe(400);
     expect(noBase.body.error).toContain("subdomain and domain");
-    const noUser = await json(await api(key, "/api/v1/connectors", { json: { kind: "ujet", baseUrl: BASE_URL, token: "t" } }));
+    const noUser = await json(
+      await api(key, "/api/v1/connectors", { json: { kind: "ujet", baseUrl: BASE_URL, token: "t" } }),
+    );
     expect(noUser.body.error).toContain("username is required with baseUrl");
     expect((await json(await api(key, "/api/v1/connectors"))).body.connectors).toEqual([]);
   });
@@ -200,7 +248,13 @@ describe("pull connector: the admin API", () => {
     mockPlatform();
     const { key } = await setup();
     const bodies = [
-      "null", "[]", "42", '"ujet"', "{", '{"kind":["ujet"]}', '{"kind":null}',
+      "null",
+      "[]",
+      "42",
+      '"ujet"',
+      "{",
+      '{"kind":["ujet"]}',
+      '{"kind":null}',
       JSON.stringify({ ...body(), token: 123 }),
       JSON.stringify({ ...body(), username: "lone-\ud800-x" }),
       JSON.stringify({ ...body(), baseUrl: "x".repeat(5_000) }),
@@ -219,15 +273,29 @@ describe("pull connector: the admin API", () => {
   it("takes subdomain + domain for the platform's own https address", async () => {
     mockPlatform();
     const { key } = await setup();
-    const { status, body: answer } = await json(await api(key, "/api/v1/connectors", { json: { kind: "ujet", subdomain: "Acme", domain: "uc1.ccaiplatform.com", token: "t" } }));
+    const { status, body: answer } = await json(
+      await api(key, "/api/v1/connectors", {
+        json: { kind: "ujet", subdomain: "Acme", domain: "uc1.ccaiplatform.com", token: "t" },
+      }),
+    );
     expect(status).toBe(201);
-    expect(answer.connector).toMatchObject({ id: "ujet:acme", baseUrl: "https://Acme.uc1.ccaiplatform.com", username: "Acme", requestsPerSecond: 1, pollSeconds: 5 });
+    expect(answer.connector).toMatchObject({
+      id: "ujet:acme",
+      baseUrl: "https://Acme.uc1.ccaiplatform.com",
+      username: "Acme",
+      requestsPerSecond: 1,
+      pollSeconds: 5,
+    });
     await remove(key);
   });
 
   it("needs admin:connectors", async () => {
     const { key } = await setup(["read:adherence", "admin:settings"]);
-    for (const [path, init] of [["/api/v1/connectors", { json: body() }], ["/api/v1/connectors", {}], [`/api/v1/connectors/${SOURCE}`, { method: "DELETE" }]] as const) {
+    for (const [path, init] of [
+      ["/api/v1/connectors", { json: body() }],
+      ["/api/v1/connectors", {}],
+      [`/api/v1/connectors/${SOURCE}`, { method: "DELETE" }],
+    ] as const) {
       const { status, body: answer } = await json(await api(key, path, init));
       expect(status).toBe(403);
       expect(answer).toEqual({ error: "Missing permission: admin:connectors", permission: "admin:connectors" });
@@ -247,7 +315,9 @@ describe("pull connector: polling the Manager API", () => {
     await wakeConnectors();
     await sleep(500);
     expect(mock.requests.map((r) => r.status)).toEqual([401]);
-    expect(await runInDurableObject(connectorStub(env, tenant, SOURCE), (_, state) => state.storage.getAlarm())).toBeNull();
+    expect(
+      await runInDurableObject(connectorStub(env, tenant, SOURCE), (_, state) => state.storage.getAlarm()),
+    ).toBeNull();
 
     const replaced = await addConnector(key, { token: "the-right-token", pollSeconds: 1 });
     expect(replaced.status).toBe(200);
@@ -257,7 +327,8 @@ describe("pull connector: polling the Manager API", () => {
     await remove(key);
   });
 
-  it("backs off on 429 (at least Retry-After) and on 5xx (growing, with jitter), and says so in its status", async () => {
+  it("backs off on 429 (at least Retry-After) and on " +
+    "5xx (growing, with jitter), and says so in its status", async () => {
     const mock = mockPlatform();
     const faults = new Map<number, Fault>([
       [1, { status: 429, retryAfter: "3" }],
@@ -317,13 +388,15 @@ describe("pull connector: polling the Manager API", () => {
     expect((await connector(key)).requests.lastMinute).toBeGreaterThanOrEqual(4);
   }, 30_000);
 
-  it("pulls hours of platform activity: states and contact volume equal the mock's truth through repeats, 429s, 5xx, a restart mid-poll and a lost alarm, never over the rate", async () => {
+  it("pulls hours of platform activity: states and contact volume equal the mock's truth through repeats, " +
+    "429s, 5xx, a restart mid-poll and a lost alarm, never over the rate", async () => {
     const mock = mockPlatform({ perSecond: 10 });
     const start = Date.now();
     const historyFrom = start - 3 * 60 * MINUTE;
     const liveTo = start + 20_000;
     addAgents(mock, 6);
-    // Three hours behind us (with states of a few seconds), then twenty seconds of live changes, many shorter than a poll.
+    // Three hours behind us (with states of a few seconds), then twenty seconds of live changes, many shorter than a
+    // poll.
     addStatusChanges(mock, { from: historyFrom, to: start, seed: 11, meanMs: 6 * MINUTE, shortShare: 0.2 });
     addStatusChanges(mock, { from: start, to: liveTo, seed: 12, meanMs: 2_500, shortShare: 0.4, shortMs: 600 });
     addCalls(mock, { from: historyFrom, to: start, seed: 13, perHour: 40 });
@@ -341,19 +414,27 @@ describe("pull connector: polling the Manager API", () => {
     };
 
     const { tenant, key } = await setup();
-    // Agents 1–3 by email; 4 by the platform's id (a per-source identifier); 5 by agent number (as employeeId); 6 is nobody yet.
+    // Agents 1–3 by email; 4 by the platform's id (a per-source identifier); 5 by agent number (as employeeId); 6 is
+    // nobody yet.
     const employees = await postData(key, "/api/v1/import/employees", [
       { email: "agent1@acme.example", firstName: "A", lastName: "One", employeeId: "E1" },
       { email: "agent2@acme.example", firstName: "A", lastName: "Two", employeeId: "E2" },
       { email: "agent3@acme.example", firstName: "A", lastName: "Three", employeeId: "E3" },
-      { email: "dana@acme.example", firstName: "Dana", lastName: "Four", employeeId: "E4", identifiers: [{ source: SOURCE, value: "1004" }] },
+      {
+        email: "dana@acme.example",
+        firstName: "Dana",
+        lastName: "Four",
+        employeeId: "E4",
+        identifiers: [{ source: SOURCE, value: "1004" }],
+      },
       { email: "erin@acme.example", firstName: "Erin", lastName: "Five", employeeId: "N5" },
     ]);
     expect(employees.status).toBe(201);
     const added = await addConnector(key, { requestsPerSecond: 10, pollSeconds: 1, reconcileSeconds: 2 });
     expect(added.status).toBe(201);
 
-    // Restart mid-poll: the object is torn down while its request is in flight; what it had not committed is read again.
+    // Restart mid-poll: the object is torn down while its request is in flight; what it had not committed is read
+    // again.
     while (mock.requests.length <= 12) await sleep(50);
     await abortAllDurableObjects();
     const inFlight = mock.requests[12]!;
@@ -379,31 +460,48 @@ describe("pull connector: polling the Manager API", () => {
     const done = await waitForConnector(key, "the live part", caughtUpTo(liveTo + 1_000), 60_000);
 
     // States: every agent's changes, in order, exactly once, each with its platform status id as the code.
-    const lookup: Record<number, string> = { 1: "agent1@acme.example", 2: "agent2@acme.example", 3: "agent3@acme.example", 4: "dana@acme.example", 5: "N5", 6: "agent6@acme.example" };
+    const lookup: Record<number, string> = {
+      1: "agent1@acme.example",
+      2: "agent2@acme.example",
+      3: "agent3@acme.example",
+      4: "dana@acme.example",
+      5: "N5",
+      6: "agent6@acme.example",
+    };
     const dates = [...new Set([historyFrom, Date.now()].map((t) => iso(t).slice(0, 10)))];
     let total = 0;
     for (let n = 1; n <= 6; n++) {
       const states: Array<{ timestamp: string; code: string; state: string | null }> = [];
       for (const date of dates) {
-        const { status, body: timeline } = await json(await api(key, `/api/v1/agents/${encodeURIComponent(lookup[n]!)}/timeline?date=${date}`));
+        const { status, body: timeline } = await json(
+          await api(key, `/api/v1/agents/${encodeURIComponent(lookup[n]!)}/timeline?date=${date}`),
+        );
         expect(status, `agent ${n} on ${date}`).toBe(200);
-        for (const s of timeline.states) if (s.source === SOURCE) states.push({ timestamp: s.timestamp, code: s.acdStateCode, state: s.state });
+        for (const s of timeline.states)
+          if (s.source === SOURCE) states.push({ timestamp: s.timestamp, code: s.acdStateCode, state: s.state });
       }
       const truth = mock.truth(1000 + n);
       total += truth.length;
-      expect(states.map(({ timestamp, code }) => ({ timestamp, code })), `agent ${n}`).toEqual(truth.map((c) => ({ timestamp: iso(c.at), code: String(c.statusId) })));
+      expect(
+        states.map(({ timestamp, code }) => ({ timestamp, code })),
+        `agent ${n}`,
+      ).toEqual(truth.map((c) => ({ timestamp: iso(c.at), code: String(c.statusId) })));
       for (const s of states) {
         if (s.code === "-7") expect(s.state).toBe("on_call");
         if (s.code === "5") expect(s.state).toBeNull(); // the custom status is unmapped
       }
     }
     expect(total).toBeGreaterThan(150);
-    const shortOnes = mock.changes.filter((c, i, all) => all.find((d, j) => j > i && d.agentId === c.agentId && d.at - c.at < 1_000));
+    const shortOnes = mock.changes.filter((c, i, all) =>
+      all.find((d, j) => j > i && d.agentId === c.agentId && d.at - c.at < 1_000),
+    );
     expect(shortOnes.length).toBeGreaterThan(5); // shorter than the poll period, recovered from the activity log
     expect(done.counts).toMatchObject({ states: total, replays: 0, refused: 0 });
     expect(done.counts.repeats).toBeGreaterThan(0);
     const unknown = await json(await api(key, "/api/v1/agents/unknown"));
-    expect(unknown.body.agents).toEqual([expect.objectContaining({ agentId: "agent6@acme.example", kinds: ["email"] })]);
+    expect(unknown.body.agents).toEqual([
+      expect.objectContaining({ agentId: "agent6@acme.example", kinds: ["email"] }),
+    ]);
 
     // Contact volume: offered by queue time; handled, handle and hold seconds and not-handled by end time.
     const volume = await pulledVolume(key, historyFrom);
@@ -415,7 +513,9 @@ describe("pull connector: polling the Manager API", () => {
     expect(mock.maxInFlight()).toBe(1);
     expect(mock.requests.filter((r) => r.status === 429).length).toBe(1);
     // The request in flight at the restart was read again afterwards.
-    expect(mock.requests.filter((r) => r.path === inFlight.path && r.query === inFlight.query && r.at > inFlight.at).length).toBeGreaterThan(0);
+    expect(
+      mock.requests.filter((r) => r.path === inFlight.path && r.query === inFlight.query && r.at > inFlight.at).length,
+    ).toBeGreaterThan(0);
     expect(done).toMatchObject({ state: "polling", stoppedReason: null });
     expect(done.lagSeconds).toBeLessThan(30);
     await remove(key);

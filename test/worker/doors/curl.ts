@@ -86,7 +86,8 @@ export function parseCurl(command: string, vars: Record<string, string> = {}): C
       const header = value();
       const colon = header.indexOf(":");
       request.headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
-    } else if (word === "-d" || word === "--data" || word === "--data-raw") request.body = (request.body === undefined ? "" : `${request.body}&`) + value();
+    } else if (word === "-d" || word === "--data" || word === "--data-raw")
+      request.body = (request.body === undefined ? "" : `${request.body}&`) + value();
     else if (word === "-u" || word === "--user") request.headers.authorization = `Basic ${btoa(value())}`;
     else if (word === "-s" || word === "--silent") continue;
     else if (word.startsWith("-")) throw new Error(`unsupported curl option ${word}`);
