@@ -117,6 +117,11 @@ function errorOf(body: unknown, status: number): { error: string; teams: string[
 
 const requestTicket = () => api.POST("/api/v1/live/tickets", { body: team ? { team } : {} });
 
+async function offerTeams(message: string, mine: number) {
+  const answer = await listTeams();
+  if (mine === generation && answer.ok) problem.value = { message, teams: answer.body.teams.map((t) => t.name) };
+}
+
 /** Nobody in this team: a team that does not exist says so, with the teams that do (GET /api/v1/teams). */
 async function checkTeam(asked: string, mine: number) {
   const answer = await listTeams();
@@ -152,6 +157,8 @@ async function open() {
       problem.value = { message: team ? `There is no team “${team}”.` : why.error, teams: why.teams };
     else problem.value = { message: res.status === 401 ? `Key rejected: ${why.error}` : why.error, teams: null };
     setStatus("disconnected", res.status === 404 ? "Unknown team." : "The server refused the key.");
+    // A team-scoped key on the all-teams board: offer its teams' boards (GET /api/v1/teams lists the key's own).
+    if (res.status === 403 && !team) void offerTeams(why.error, mine);
     return;
   }
   if (!data) {
