@@ -108,7 +108,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's key events, newest first */
+        /** A tenant's key events and alarm acks and snoozes, newest first */
         get: operations["getApiAdminAudit"];
         put?: never;
         post?: never;
@@ -285,6 +285,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{agentId}/alarm/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an agent's alarm
+         * @description The alarm stays on the board, marked acknowledged (acknowledgedAt, acknowledgedBy on the agent's row) for every board, until that exception ends: a new exception alarms again. Acknowledging it again keeps the first ack.
+         *
+         *     Permission act:alarms (a team-scoped key: its teams' agents only). The actor is the key's name; every action is in the tenant's audit list (GET /api/admin/audit, events alarm.*).
+         */
+        post: operations["postApiV1AgentsAgentIdAlarmAck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agentId}/snooze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Snooze an agent's alarms
+         * @description For `minutes` (15 to 1440) the agent does not alarm on the board (alarm and severe false, snoozedUntil set); it is still judged, and its history is unchanged. A new snooze replaces the one before. Snoozed agents: the rows of GET /api/v1/agents whose snoozedUntil is not null.
+         *
+         *     Permission act:alarms (a team-scoped key: its teams' agents only). The actor is the key's name; every action is in the tenant's audit list (GET /api/admin/audit, events alarm.*).
+         */
+        post: operations["postApiV1AgentsAgentIdSnooze"];
+        /**
+         * End an agent's snooze
+         * @description The agent alarms on the board again at once if its exception lasts. ended: false when no snooze was on.
+         *
+         *     Permission act:alarms (a team-scoped key: its teams' agents only). The actor is the key's name; every action is in the tenant's audit list (GET /api/admin/audit, events alarm.*).
+         */
+        delete: operations["deleteApiV1AgentsAgentIdSnooze"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents": {
         parameters: {
             query?: never;
@@ -357,6 +407,26 @@ export interface paths {
          * @description Permission read:adherence.
          */
         get: operations["getApiV1AgentsAgentIdTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The teams that have agents, by name
+         * @description A team-scoped key lists its own teams only. Permission read:adherence.
+         */
+        get: operations["getApiV1Teams"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1043,7 +1113,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             name: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                             /** @description The teams the key may read; null: every team */
                             teams: string[] | null;
                             createdAt: string;
@@ -1158,7 +1228,7 @@ export interface operations {
                     expiresAt?: string | null;
                     teams?: string[] | null;
                     name: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                 };
             };
         };
@@ -1173,7 +1243,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1258,7 +1328,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1467,7 +1537,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1641,11 +1711,14 @@ export interface operations {
                         tenant: string;
                         events: {
                             at: string;
-                            /** @enum {string} */
-                            event: "created" | "rotated" | "revoked" | "expired";
+                            /**
+                             * @description A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)
+                             * @enum {string}
+                             */
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed";
                             keyId: string;
                             keyName: string;
-                            /** @description "operator", "operator:<X-Operator>" or "system" */
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* the key's name */
                             actor: string;
                             detail: {
                                 [key: string]: unknown;
@@ -1711,7 +1784,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             userName: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                             accountIds: string[];
                             createdAt: string;
                         }[];
@@ -1765,7 +1838,7 @@ export interface operations {
                     tenant: string;
                     userName: string;
                     password: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                     accountIds: (string | number)[];
                 };
             };
@@ -1781,7 +1854,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         userName: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
                         accountIds: string[];
                         createdAt: string;
                     };
@@ -2059,6 +2132,21 @@ export interface operations {
                         field?: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such team (or it has no agents): `teams` lists those there are (a scoped key's own) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                        teams: string[];
                     };
                 };
             };
@@ -2752,6 +2840,330 @@ export interface operations {
             };
         };
     };
+    postApiV1AgentsAgentIdAlarmAck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An employeeId or an email (or, with kind, another identifier) */
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Acknowledged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agentId: string;
+                        acknowledgedAt: string;
+                        acknowledgedBy: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Nobody has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The agent is not in alarm */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AgentsAgentIdSnooze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An employeeId or an email (or, with kind, another identifier) */
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long the agent's alarms stay off the board */
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Snoozed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agentId: string;
+                        snoozedUntil: string;
+                        snoozedBy: string;
+                    };
+                };
+            };
+            /** @description Invalid body (minutes outside 15..1440) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Nobody has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AgentsAgentIdSnooze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An employeeId or an email (or, with kind, another identifier) */
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agentId: string;
+                        ended: boolean;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Nobody has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
     getApiV1Agents: {
         parameters: {
             query?: {
@@ -2792,9 +3204,19 @@ export interface operations {
                             /** @enum {string} */
                             adherence: "in" | "out" | "neutral" | "unscheduled";
                             outSince: string | null;
+                            /** @description Out of adherence past the alarm threshold, and not snoozed */
                             alarm: boolean;
+                            /** @description Out of adherence past the severe threshold, and not snoozed */
                             severe: boolean;
                             adherencePctToday: number | null;
+                            /** @description Minutes late for the first scheduled work of the shift day: from its start to the first instant in adherence (while not there yet, up to now); null when on time, before that work, or without work scheduled */
+                            lateMinutes: number | null;
+                            /** @description When the ongoing exception's alarm was acknowledged (null after it) */
+                            acknowledgedAt: string | null;
+                            /** @description Who acknowledged it: the key's name */
+                            acknowledgedBy: string | null;
+                            /** @description The agent's alarms are snoozed until then (null: not snoozed) */
+                            snoozedUntil: string | null;
                         }[];
                     };
                 };
@@ -2967,9 +3389,19 @@ export interface operations {
                         /** @enum {string} */
                         adherence: "in" | "out" | "neutral" | "unscheduled";
                         outSince: string | null;
+                        /** @description Out of adherence past the alarm threshold, and not snoozed */
                         alarm: boolean;
+                        /** @description Out of adherence past the severe threshold, and not snoozed */
                         severe: boolean;
                         adherencePctToday: number | null;
+                        /** @description Minutes late for the first scheduled work of the shift day: from its start to the first instant in adherence (while not there yet, up to now); null when on time, before that work, or without work scheduled */
+                        lateMinutes: number | null;
+                        /** @description When the ongoing exception's alarm was acknowledged (null after it) */
+                        acknowledgedAt: string | null;
+                        /** @description Who acknowledged it: the key's name */
+                        acknowledgedBy: string | null;
+                        /** @description The agent's alarms are snoozed until then (null: not snoozed) */
+                        snoozedUntil: string | null;
                         identifiers: {
                             /** @description email, employeeId, phone, username, systemUsername, crmUsername or source:<source> */
                             kind: string;
@@ -3159,6 +3591,79 @@ export interface operations {
             };
             /** @description Nobody has this identifier */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The teams */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teams: {
+                            name: string;
+                            /** @description Its active agents */
+                            agents: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,7 +9,7 @@
  * write, read with the settings and as briefly cached): a change reaches another isolate's
  * resolutions when its cached version expires, within seconds.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import { type AgentProfile, unknownAgentProfile } from "../domain/agent.ts";
 import {
   DEFAULT_IDENTIFIER_KINDS,
@@ -181,4 +181,15 @@ export async function listAgentProfiles(db: Db, tenant: string, team?: string): 
     )
     .orderBy(employees.lastName, employees.firstName);
   return rows.map(toProfile);
+}
+
+/** The tenant's teams that have active agents, by name, with how many. */
+export async function listTeams(db: Db, tenant: string): Promise<Array<{ name: string; agents: number }>> {
+  return db
+    .select({ name: teams.name, agents: count(employees.id) })
+    .from(teams)
+    .innerJoin(employees, and(eq(employees.teamId, teams.id), eq(employees.active, true)))
+    .where(eq(teams.tenant, tenant))
+    .groupBy(teams.id)
+    .orderBy(asc(teams.name));
 }

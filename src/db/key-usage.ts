@@ -7,8 +7,11 @@
  *   of isolates can flush the same hour; rows older than the kept window go when their key flushes.
  * - `key_usage_last`: per key and secret, when it was last used (and from which country) and the
  *   last error it was answered; the newest wins whatever order flushes arrive in.
- * - `key_audit`: created, rotated, revoked and expired, per tenant, with time and actor.
+ * - `key_audit`: created, rotated, revoked and expired, per tenant, with time and actor; and the alarm
+ *   acks and snoozes each key made (alarm.*).
  */
+
+import type { AuditEvent } from "../domain/audit.ts";
 
 /** One flushed (key, hour, secret) bucket: counts to add to what is stored. */
 export interface UsageBucket {
@@ -188,7 +191,7 @@ export async function deleteKeyUsage(d1: D1Database, tenant: string, keyId: stri
   ]);
 }
 
-export type KeyAuditEvent = "created" | "rotated" | "revoked" | "expired";
+export type KeyAuditEvent = AuditEvent;
 
 export interface KeyAuditEntry {
   tenant: string;

@@ -410,7 +410,10 @@ export const keyUsageLast = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenant, t.keyId, t.secret] })],
 );
 
-/** Every key event per tenant: created, rotated, revoked, expired (at most once per key), with time and actor. */
+/**
+ * Every key event per tenant: created, rotated, revoked, expired (at most once per key), with time and actor;
+ * and each alarm ack and snooze a key made (alarm.*).
+ */
 export const keyAudit = sqliteTable(
   "key_audit",
   {
@@ -420,7 +423,7 @@ export const keyAudit = sqliteTable(
     event: text("event").notNull(),
     keyId: text("key_id").notNull(),
     keyName: text("key_name").notNull(),
-    actor: text("actor").notNull(), // "operator", "operator:<X-Operator>", or "system"
+    actor: text("actor").notNull(), // "operator", "operator:<X-Operator>", or "system"; alarm.*: a key's name
     detail: text("detail"), // JSON
   },
   (t) => [

@@ -12,7 +12,9 @@
  *   --speed 1       multiplies the simulation cadence (calls, wrap-up, lateness); timestamps stay real "now"
  *
  * It imports the employees and today's schedules (shifts around now, with breaks, lunch, a huddle and
- * a training), then sends every second one batch with the state changes of that second, until Ctrl-C.
+ * a training), sends the day so far (each agent's states since its shift began, with their past times,
+ * in a few batches: the board opens on a believable floor, with a few stories and alarms to act on),
+ * then sends every second one batch with the state changes of that second, until Ctrl-C.
  * Every request goes through the typed client (openapi-fetch with the types of src/client/api.d.ts,
  * generated from the OpenAPI document), so a change of the API that breaks this program fails `npm test`.
  * An existing key needs import:employees, import:schedules and import:agent-states (read:adherence
@@ -57,6 +59,7 @@ const ADMIN_PERMISSIONS: Body<"/api/admin/keys">["permissions"] = [
   "import:schedules",
   "read:adherence",
   "admin:settings",
+  "act:alarms",
 ];
 
 export interface DemoOptions {
@@ -287,6 +290,39 @@ function buildRoster(count: number): Employee[] {
   return roster;
 }
 
+// ── Stories ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A few agents whose morning tells a story on the board, by roster index (a small roster has fewer),
+ * one per team at the default 50 agents. Each is out of adherence (alarming) or shows what a
+ * supervisor looks into when the board opens.
+ */
+type Story =
+  | "late for work"
+  | "late back from lunch"
+  | "stuck in after-call work"
+  | "unavailable too long"
+  | "unmapped code";
+const STORIES = new Map<number, Story>([
+  [7, "late back from lunch"],
+  [16, "late for work"],
+  [27, "stuck in after-call work"],
+  [38, "unavailable too long"],
+  [49, "unmapped code"],
+]);
+
+/** The stories that set in a while ago: when (before now), and how much longer the agent keeps at it. */
+const STORY_MOMENTS: Partial<Record<Story, { state: AgentState; since: number; until: number }>> = {
+  "stuck in after-call work": { state: "after_call_work", since: 12 * MINUTE, until: 3 * MINUTE },
+  "unavailable too long": { state: "unavailable", since: 7 * MINUTE, until: 2 * MINUTE },
+  // Sent as a code of another source that nobody has mapped (the agent is "unavailable" to this simulation).
+  "unmapped code": { state: "unavailable", since: 6 * MINUTE, until: 4 * MINUTE },
+};
+
+/** The source of the unmapped code: a coaching tool posting through the injixo-compatible door. */
+const CODED_SOURCE = { integrationConfigurationId: 7, externalSystem: "Demo coaching tool" } as const;
+const UNMAPPED_CODE = "Coaching 1:1";
+
 // ── Schedules ────────────────────────────────────────────────────────────────────────────────
 
 interface Segment {
@@ -310,7 +346,20 @@ function planShift(index: number, now: number): Shift {
   let start: number;
   let forced: Segment | null = null;
   let replaces: "break1" | "lunch" | null = null;
-  switch (index % 10) {
+  const story = STORIES.get(index);
+  switch (story ? -1 : index % 10) {
+    case -1:
+      if (story === "late back from lunch") {
+        // Lunch ended 8 minutes ago (the agent comes back 12 minutes late).
+        const end = nowMinute - 8 * MINUTE;
+        forced = { start: end - 30 * MINUTE, end, activity: "lunch" };
+        replaces = "lunch";
+        start = floorTo(forced.start - 4 * HOUR, 15 * MINUTE);
+      } else {
+        // Far enough into the shift that no break is near now (the first at about two hours, lunch at four).
+        start = floorTo(now - (story === "late for work" ? 1.5 : 3) * HOUR, 15 * MINUTE);
+      }
+      break;
     case 0: // starts within the next quarter hour
       start = ceilTo(now, 5 * MINUTE) + pick([0, 5, 10]) * MINUTE;
       break;
@@ -399,7 +448,9 @@ interface SimAgent {
 /** How late (positive) or early (negative) the agent is at each edge of the schedule, in simulated ms. */
 function personalDelays(index: number, shift: Shift): Segment[] {
   const onTime = () => between(-30, 40) * SECOND;
-  const loginDelay = rand() < 0.7 ? between(-90, 30) * SECOND : between(1, 5) * MINUTE;
+  const story = STORIES.get(index);
+  const loginDelay =
+    story === "late for work" ? 23 * MINUTE : rand() < 0.7 ? between(-90, 30) * SECOND : between(1, 5) * MINUTE;
   const logoutDelay = between(0, 4) * MINUTE;
   const work = { start: shift.work.start + loginDelay, end: shift.work.end + logoutDelay, activity: "work" as const };
   const inner = shift.inner.map((s) => {
@@ -407,6 +458,7 @@ function personalDelays(index: number, shift: Shift): Segment[] {
     let endDelay = rand() < 0.7 ? between(-60, 20) * SECOND : between(1, 3) * MINUTE;
     // Somebody is always late back from lunch: the first "back from lunch soon" agent, and 5% of the rest.
     if (s.activity === "lunch" && (index === 3 || rand() < 0.05)) endDelay = between(6, 9) * MINUTE;
+    if (s.activity === "lunch" && story === "late back from lunch") endDelay = 12 * MINUTE;
     return { start: s.start + startDelay, end: s.end + endDelay, activity: s.activity };
   });
   return [work, ...inner];
@@ -499,8 +551,9 @@ class Behaviour {
         return "after_call_work";
       case "after_call_work":
         agent.queue = null;
-        if (rand() < 0.03) {
-          agent.nextAt = now + this.sim(between(1, 4) * MINUTE);
+        // Now and then a personal minute or five, out of adherence: most of a floor's 85–98 %.
+        if (rand() < 0.05) {
+          agent.nextAt = now + this.sim(between(1, 5) * MINUTE);
           return "unavailable";
         }
         agent.nextAt = now + this.idle(team);
@@ -534,6 +587,60 @@ class Behaviour {
     agent.nextAt = now + this.sim(between(1, 3) * MINUTE);
     return (agent.state = "unavailable");
   }
+}
+
+// ── The day so far ───────────────────────────────────────────────────────────────────────────
+
+/** The history is simulated in steps this long (the live stream's are a second): the same agents, coarser. */
+const HISTORY_STEP_MS = 5 * SECOND;
+
+/** A state change as the native API takes it. */
+function stateRecord(agent: SimAgent, state: AgentState, ts: number): AgentStateRecord {
+  return {
+    agentId: agent.employee.employeeId,
+    state,
+    timestamp: new Date(ts).toISOString(),
+    ...(agent.queue && (state === "on_call" || state === "after_call_work") ? { queue: agent.queue } : {}),
+    acdStateCode: ACD_STATE_CODES[state],
+  };
+}
+
+/**
+ * Each agent's states since it logged in, with their past times: the live behaviour run from the
+ * login on, plus the stories. Leaves every agent where the live stream goes on from (an agent whose
+ * shift has not begun is left alone). `coded`: the unmapped code, for the other source.
+ */
+function dayOfSoFar(agents: SimAgent[], behaviour: Behaviour, now: number) {
+  const records: AgentStateRecord[] = [];
+  const coded: Array<{ agentIdentifier: string; activityIdentifier: string; startTime: string }> = [];
+  agents.forEach((agent, index) => {
+    const loginAt = agent.personal[0]!.start;
+    if (loginAt >= now) return;
+    agent.state = "offline";
+    const story = STORIES.get(index);
+    const moment = story ? STORY_MOMENTS[story] : undefined;
+    let storyAt = moment ? now - moment.since : Infinity;
+    for (let t = loginAt; t < now; t += HISTORY_STEP_MS) {
+      if (moment && t >= storyAt) {
+        storyAt = Infinity;
+        agent.state = moment.state;
+        agent.nextAt = now + moment.until;
+        agent.queue = null;
+        if (story === "unmapped code") {
+          const startTime = new Date(t).toISOString();
+          coded.push({ agentIdentifier: agent.employee.employeeId, activityIdentifier: UNMAPPED_CODE, startTime });
+        } else {
+          records.push(stateRecord(agent, moment.state, t));
+        }
+        continue;
+      }
+      const state = behaviour.step(agent, t);
+      if (state === null) continue;
+      agent.state = state;
+      records.push(stateRecord(agent, state, t));
+    }
+  });
+  return { records, coded };
 }
 
 // ── HTTP ─────────────────────────────────────────────────────────────────────────────────────
@@ -767,15 +874,41 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       for (const e of s.errors.slice(0, 5)) log(`  segment #${e.index}: ${e.error}`);
     }
 
+    // 4. The day so far, so the board opens on a floor that has been working for hours.
+    const behaviour = new Behaviour(speed);
+    await sendDaySoFar(api, key, dayOfSoFar(agents, behaviour, Date.now()), log);
+
     options.onReady?.({ key, keyId, tenant: keyTenant, agents: agents.length, schedulesImported });
 
-    // 4. Stream state changes.
+    // 5. Stream state changes.
     const reportEveryMs = options.reportEveryMs ?? REPORT_EVERY_MS;
-    await stream(api, key, agents, new Behaviour(speed), stopSignal, log, reportEveryMs);
+    await stream(api, key, agents, behaviour, stopSignal, log, reportEveryMs);
   } catch (error) {
     if (error instanceof StopError) return;
     throw error;
   }
+}
+
+/** The history in batches of 5,000 (the API takes 10,000 records a request); one line in the log. */
+async function sendDaySoFar(api: Api, key: string, day: ReturnType<typeof dayOfSoFar>, log: (line: string) => void) {
+  let accepted = 0;
+  let requests = 0;
+  for (let i = 0; i < day.records.length; i += 5_000) {
+    const data = day.records.slice(i, i + 5_000);
+    const what = "POST /api/v1/import/agent-states (the day so far)";
+    const post = () => api.client.POST("/api/v1/import/agent-states", { body: { data }, ...api.auth(key) });
+    const res = await api.sendWithRetry(what, post, log);
+    requests++;
+    if (!res.data) log(`WARNING: the day so far: ${failure(res)}`);
+    else accepted += res.data.processed + res.data.skipped;
+  }
+  if (day.coded.length > 0) {
+    const body = { data: day.coded.map((item) => ({ ...item, endTime: null })), meta: CODED_SOURCE };
+    const post = () => api.client.POST("/external-systems/agent-statuses", { body, ...api.auth(key) });
+    const res = await api.sendWithRetry("POST /external-systems/agent-statuses", post, log);
+    if (!res.data) log(`WARNING: the unmapped code: ${failure(res)}`);
+  }
+  log(`the day so far: ${accepted} state changes since the shifts began (${requests} requests), and the stories`);
 }
 
 async function stream(
@@ -873,18 +1006,11 @@ async function stream(
   let lastReport = Date.now();
   while (!signal.aborted) {
     const tickStart = Date.now();
-    const timestamp = new Date(tickStart).toISOString();
     for (const agent of agents) {
       const state = behaviour.step(agent, tickStart);
       if (state === null) continue;
       agent.state = state;
-      pending.push({
-        agentId: agent.employee.employeeId,
-        state,
-        timestamp,
-        ...(agent.queue && (state === "on_call" || state === "after_call_work") ? { queue: agent.queue } : {}),
-        acdStateCode: ACD_STATE_CODES[state],
-      });
+      pending.push(stateRecord(agent, state, tickStart));
     }
     // One request per tick; while one is still out (retrying), changes queue up for the next.
     if (!inFlight && pending.length > 0) {

@@ -5,6 +5,38 @@ import type { Activity, AdherenceFlag, AgentState } from "./model.ts";
 
 export interface AgentLive extends LiveStatus {
   adherencePctToday: number | null;
+  /** Minutes late for the first scheduled work of the shift day (see lateForWork); null when not late. */
+  lateMinutes: number | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  snoozedUntil: number | null;
+}
+
+/** What supervisors did about an agent's alarms, kept by the agent's object. */
+export interface AlarmMarks {
+  /** An ack holds for the exception that began at `outSince`: a new exception alarms again. */
+  ack: { outSince: number; at: number; by: string } | null;
+  snooze: { until: number; by: string } | null;
+}
+
+export const NO_MARKS: AlarmMarks = { ack: null, snooze: null };
+
+/**
+ * The board's side of the marks: an ack shows while its exception lasts; while snoozed, the agent
+ * is still judged (adherence, outSince and history unchanged) but neither alarms nor is severe.
+ * `marks` says which marks still apply (an ended exception's ack, an expired snooze, are dropped).
+ */
+export function markedStatus(status: LiveStatus, marks: AlarmMarks, now: number) {
+  const ack = marks.ack && status.alarm && status.outSince === marks.ack.outSince ? marks.ack : null;
+  const snooze = marks.snooze && marks.snooze.until > now ? marks.snooze : null;
+  return {
+    alarm: status.alarm && !snooze,
+    severe: status.severe && !snooze,
+    acknowledgedAt: ack?.at ?? null,
+    acknowledgedBy: ack?.by ?? null,
+    snoozedUntil: snooze?.until ?? null,
+    marks: { ack, snooze } satisfies AlarmMarks,
+  };
 }
 
 export interface AgentView {
@@ -25,9 +57,17 @@ export interface AgentView {
   activity: Activity | null;
   adherence: AdherenceFlag;
   outSince: string | null;
+  /** Out of adherence past the alarm threshold, and not snoozed. */
   alarm: boolean;
+  /** Out of adherence past the severe threshold, and not snoozed. */
   severe: boolean;
   adherencePctToday: number | null;
+  lateMinutes: number | null;
+  /** Someone acknowledged the ongoing exception's alarm: when, and who (a key's name). */
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  /** The agent's alarms are snoozed until then (null: not snoozed). */
+  snoozedUntil: string | null;
 }
 
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
@@ -48,6 +88,10 @@ export function agentView(profile: AgentProfile, live: AgentLive | null): AgentV
     alarm: live?.alarm ?? false,
     severe: live?.severe ?? false,
     adherencePctToday: live?.adherencePctToday ?? null,
+    lateMinutes: live?.lateMinutes ?? null,
+    acknowledgedAt: iso(live?.acknowledgedAt ?? null),
+    acknowledgedBy: live?.acknowledgedBy ?? null,
+    snoozedUntil: iso(live?.snoozedUntil ?? null),
   };
 }
 

@@ -1,4 +1,7 @@
-/** What an API key may do. The import routes, reads and settings each require one of these. */
+/**
+ * What an API key may do. The import routes, reads and settings each require one of these;
+ * act:alarms acknowledges and snoozes alarms (a team-scoped key: its teams' agents only).
+ */
 export const PERMISSIONS = [
   "import:historical",
   "import:employees",
@@ -7,6 +10,7 @@ export const PERMISSIONS = [
   "read:adherence",
   "admin:settings",
   "admin:connectors",
+  "act:alarms",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

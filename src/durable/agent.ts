@@ -7,8 +7,23 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
-import { type DayAdherence, computeDay, dayWindow, liveStatus, timelineEvents } from "../domain/adherence.ts";
-import { type AgentLive, type AgentView, type RowUpdate, agentView } from "../domain/live.ts";
+import {
+  type DayAdherence,
+  computeDay,
+  dayWindow,
+  lateForWork,
+  liveStatus,
+  timelineEvents,
+} from "../domain/adherence.ts";
+import {
+  type AgentLive,
+  type AgentView,
+  type AlarmMarks,
+  NO_MARKS,
+  type RowUpdate,
+  agentView,
+  markedStatus,
+} from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
@@ -69,6 +84,8 @@ const FLUSH_RETRY_MAX_MS = 5 * 60_000;
 const CLOSE_SPREAD_MS = 60_000;
 /** Live status looks back this far for the ongoing state and out-of-adherence run. */
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
+/** Supervisors' ack and snooze (AlarmMarks), in the object's meta. */
+const MARKS_META = "alarmMarks";
 
 export class AgentDO extends DurableObject<Env> {
   private readonly store: AgentStore;
@@ -219,6 +236,36 @@ export class AgentDO extends DurableObject<Env> {
     if (fresh) return fresh;
     const last = this.published!;
     return { rev: last.rev, view: JSON.parse(last.view) as AgentView, agentKey: context.profile.agentKey };
+  }
+
+  /**
+   * A supervisor acknowledges the agent's ongoing alarm (snoozed or not): it shows as acknowledged
+   * until that exception ends. null: the agent is not in alarm. A second ack of the same exception
+   * keeps the first one's time and actor.
+   */
+  async acknowledge(by: string): Promise<{ at: number; by: string; row: RowUpdate | null } | null> {
+    if (!this.context()) return null;
+    const now = Date.now();
+    const { status } = this.judge(now);
+    if (!status.alarm || status.outSince === null) return null;
+    const known = this.alarmMarks().ack;
+    const ack = known?.outSince === status.outSince ? known : { outSince: status.outSince, at: now, by };
+    this.store.setMeta(MARKS_META, { ...this.alarmMarks(), ack } satisfies AlarmMarks);
+    return { at: ack.at, by: ack.by, row: await this.afterChange() };
+  }
+
+  /**
+   * Snoozes the agent's alarms until `until` (null: ends a snooze; `ended` says whether one was on).
+   * The agent is still judged, and its history unchanged; the snooze's end republishes its row.
+   */
+  async snooze(until: number | null, by: string): Promise<{ ended: boolean; row: RowUpdate | null }> {
+    const marks = this.alarmMarks();
+    const ended = marks.snooze !== null && marks.snooze.until > Date.now();
+    this.store.setMeta(MARKS_META, { ...marks, snooze: until === null ? null : { until, by } } satisfies AlarmMarks);
+    const row = await this.afterChange();
+    // An agent with no events yet has no row: its snooze waits in storage for its first one.
+    this.store.saveMeta();
+    return { ended, row };
   }
 
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
@@ -505,7 +552,8 @@ export class AgentDO extends DurableObject<Env> {
     return { segments, shiftDay, shiftSegments, from };
   }
 
-  private live(now: number): AgentLive {
+  /** The engine's judgement now, before supervisors' acks and snoozes. */
+  private judge(now: number) {
     const { adherence } = this.settings();
     const { segments, shiftDay, shiftSegments, from } = this.liveWindow(now);
     const events = this.store.recentEvents(from);
@@ -518,10 +566,28 @@ export class AgentDO extends DurableObject<Env> {
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
     });
-    // The board only needs the percentage: no interval split, and nothing to compute without a schedule.
-    const adherencePctToday =
-      shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events).adherencePct : null;
-    return { ...status, adherencePctToday };
+    // The board only needs the percentage and lateness: no interval split, and nothing to compute without a schedule.
+    const day = shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events) : null;
+    const late = day ? lateForWork(day.spans, shiftSegments, now) : { lateMinutes: null, nextChangeAt: null };
+    return { status, adherencePctToday: day?.adherencePct ?? null, late };
+  }
+
+  private live(now: number): AgentLive {
+    const { status, adherencePctToday, late } = this.judge(now);
+    const known = this.alarmMarks();
+    const { marks, ...shown } = markedStatus(status, known, now);
+    // An ended exception's ack and an expired snooze go (with the next save).
+    if (marks.ack !== known.ack || marks.snooze !== known.snooze) {
+      if (marks.ack || marks.snooze) this.store.setMeta(MARKS_META, marks);
+      else this.store.deleteMeta(MARKS_META);
+    }
+    const upcoming = [status.nextChangeAt, late.nextChangeAt, marks.snooze?.until ?? null].filter((at) => at !== null);
+    const nextChangeAt = upcoming.length > 0 ? Math.min(...upcoming) : null;
+    return { ...status, ...shown, nextChangeAt, adherencePctToday, lateMinutes: late.lateMinutes };
+  }
+
+  private alarmMarks(): AlarmMarks {
+    return this.store.getMeta<AlarmMarks>(MARKS_META) ?? NO_MARKS;
   }
 
   /** Recomputes live status, sets the next alarm, and returns the board row if what supervisors see changed. */

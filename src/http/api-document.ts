@@ -28,7 +28,7 @@ export const DOCUMENT_INFO = {
   title: "edge-rta: real-time adherence API",
   version: "1",
   description: [
-    "The native API (imports, reads, settings, state codes, sources, live board, " +
+    "The native API (imports, reads, settings, state codes, sources, live board, alarms, " +
       "contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
     "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then " +
       "429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
@@ -37,7 +37,8 @@ export const DOCUMENT_INFO = {
   ].join("\n\n"),
   tags: [
     { name: "Imports", description: "Batches of employees, schedules, agent states and historical volume" },
-    { name: "Agents", description: "Live rows, identifiers and timelines" },
+    { name: "Agents", description: "Live rows, identifiers, timelines and teams" },
+    { name: "Alarms", description: "Acknowledge an agent's alarm, snooze an agent's alarms" },
     { name: "Adherence", description: "Adherence of a day, per agent and per interval" },
     { name: "Contact volume", description: "Canonical contact-volume intervals of every source" },
     { name: "Live board", description: "Tickets and the WebSocket" },

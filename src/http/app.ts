@@ -14,12 +14,14 @@ import { adminRoutes } from "./routes/admin.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
 import { agentRoutes } from "./routes/agents.ts";
+import { alarmRoutes } from "./routes/alarms.ts";
 import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { sourceRoutes } from "./routes/sources.ts";
 import { stateCodeRoutes } from "./routes/state-codes.ts";
+import { teamRoutes } from "./routes/teams.ts";
 
 export const app = new Hono<AppEnv>();
 
@@ -82,7 +84,10 @@ app.route("/api/v1/live", liveSocketRoute);
 app.use("/api/v1/*", apiKeyAuth());
 app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
+// Before the agents' routes, whose read:adherence check would otherwise run first on these paths too.
+app.route("/api/v1/agents", alarmRoutes);
 app.route("/api/v1/agents", agentRoutes);
+app.route("/api/v1/teams", teamRoutes);
 app.route("/api/v1/adherence", adherenceRoutes);
 app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);

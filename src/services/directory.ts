@@ -3,6 +3,7 @@ import { database } from "../db/client.ts";
 import {
   listAgentProfiles,
   listIdentifiers,
+  listTeams,
   loadDirectoryVersion,
   resolveAgents as resolveInDirectory,
 } from "../db/directory.ts";
@@ -78,4 +79,14 @@ export async function agentDetail(
 /** Identifiers events were sent for that no employee has: what they were looked up as, how many events, when. */
 export function unknownAgents(env: Env, tenant: string): Promise<UnknownAgent[]> {
   return listUnknownAgents(env.DB, tenant);
+}
+
+/** The teams that have agents (of `only`, a team-scoped key's teams, when given), by name. */
+export async function tenantTeams(
+  env: Env,
+  tenant: string,
+  only: readonly string[] | null,
+): Promise<Array<{ name: string; agents: number }>> {
+  const teams = await listTeams(database(env.DB), tenant);
+  return only === null ? teams : teams.filter((team) => only.includes(team.name));
 }

@@ -593,7 +593,7 @@ function rowsWritten() {
     );
   const cost = JSON.parse(line.slice(line.indexOf("{")));
   const backfill = lines
-    .find((l) => l.startsWith("BACKFILL rows written"))
+    .find((l) => l.includes("BACKFILL rows written"))
     ?.match(/(\d+) for (\d+) events and (\d+) changed/);
   return {
     unwatched: round3(cost.unwatched.perEvent),
@@ -688,7 +688,8 @@ function report() {
   if (e) row("engine", `${e.recomputeMicros} µs`, "", `one agent-day of ${e.eventsPerDay} events`);
   else row("engine", "—", "", "");
   const r = out.rows;
-  if (r)
+  if (!r) row("rows", "—", "", "");
+  else
     row(
       "rows",
       `${r.mixed} per event`,
@@ -705,7 +706,7 @@ function report() {
       `${events} events 300 days back changing ${changedIntervals} intervals: ` +
         `budget 3 per event + changed = ${3 * events + changedIntervals}`,
     );
-  } else row("rows", "—", "", "");
+  }
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));

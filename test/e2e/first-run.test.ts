@@ -139,7 +139,8 @@ describe("the demo ACD's reports", () => {
   it("count a request in the report that counts its events, also when its answer comes a report later", async () => {
     server = await startServer();
     const target = server.baseUrl;
-    // In front of the real server: the first batch of agent states is answered 2.5 reports late.
+    // In front of the real server: the first streamed batch of agent states is answered 2.5 reports late
+    // (the day so far, sent before the stream with past times, is not one of the reports' requests).
     let delayed = false;
     const proxy = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
@@ -150,7 +151,7 @@ describe("the demo ACD's reports", () => {
         body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
       });
       const body = Buffer.from(await answer.arrayBuffer());
-      if (req.url === "/api/v1/import/agent-states" && !delayed) {
+      if (req.url === "/api/v1/import/agent-states" && !delayed && isLive(Buffer.concat(chunks))) {
         delayed = true;
         await new Promise((resolve) => setTimeout(resolve, 2_500));
       }
@@ -189,10 +190,17 @@ describe("the demo ACD's reports", () => {
     const reported = logged.map((line) => REPORT.exec(line)).filter((m) => m !== null);
     const events = reported.reduce((sum, m) => sum + Number(m[1]), 0);
     const requests = reported.reduce((sum, m) => sum + Number(m[2]), 0);
-    expect(events).toBeGreaterThanOrEqual(5); // the five agents' first states at least
+    // The agents' states so far went before the stream: the reports count the delayed batch at least.
+    expect(events).toBeGreaterThanOrEqual(1);
     expect(requests).toBeGreaterThanOrEqual(1);
   });
 });
+
+/** A batch of the live stream: every state change of it is from the last seconds. */
+function isLive(body: Buffer): boolean {
+  const { data } = JSON.parse(body.toString("utf8")) as { data: Array<{ timestamp: string }> };
+  return data.every((record) => Date.parse(record.timestamp) > Date.now() - 10_000);
+}
 
 /**
  * The environment of a user's terminal: vitest sets NODE_ENV=test, and under it miniflare never fetches

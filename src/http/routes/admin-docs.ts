@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { PERMISSIONS } from "../../domain/permissions.ts";
+import { AUDIT_EVENTS } from "../../domain/audit.ts";
 import { type ResponseDoc, type RouteDoc, STANDARD_ERRORS, describeRoute, errorBody } from "../openapi.ts";
 
 const when = v.nullable(v.string());
@@ -79,10 +80,16 @@ const apiUser = v.strictObject({
 
 const auditEvent = v.strictObject({
   at: v.string(),
-  event: v.picklist(["created", "rotated", "revoked", "expired"]),
+  event: v.pipe(
+    v.picklist(AUDIT_EVENTS),
+    v.description("A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)"),
+  ),
   keyId: v.string(),
   keyName: v.string(),
-  actor: v.pipe(v.string(), v.description('"operator", "operator:<X-Operator>" or "system"')),
+  actor: v.pipe(
+    v.string(),
+    v.description('"operator", "operator:<X-Operator>" or "system"; for alarm.* the key\'s name'),
+  ),
   // What changed differs by event (permissions and teams, the rotated secrets, …): open on purpose.
   detail: v.nullable(v.record(v.string(), v.unknown())),
 });
@@ -148,7 +155,7 @@ const DOCS = {
   },
   audit: {
     tags: ["Admin: keys"],
-    summary: "A tenant's key events, newest first",
+    summary: "A tenant's key events and alarm acks and snoozes, newest first",
     responses: {
       200: { description: "The events", schema: v.strictObject({ tenant: v.string(), events: v.array(auditEvent) }) },
       ...invalid,

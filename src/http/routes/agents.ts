@@ -33,9 +33,19 @@ export const agentRow = v.strictObject({
   activity: v.pipe(v.nullable(v.picklist(ACTIVITIES)), v.description("The scheduled activity now")),
   adherence: v.picklist(["in", "out", "neutral", "unscheduled"]),
   outSince: when,
-  alarm: v.boolean(),
-  severe: v.boolean(),
+  alarm: v.pipe(v.boolean(), v.description("Out of adherence past the alarm threshold, and not snoozed")),
+  severe: v.pipe(v.boolean(), v.description("Out of adherence past the severe threshold, and not snoozed")),
   adherencePctToday: v.nullable(v.number()),
+  lateMinutes: v.pipe(
+    v.nullable(v.number()),
+    v.description(
+      "Minutes late for the first scheduled work of the shift day: from its start to the first instant in adherence " +
+        "(while not there yet, up to now); null when on time, before that work, or without work scheduled",
+    ),
+  ),
+  acknowledgedAt: v.pipe(when, v.description("When the ongoing exception's alarm was acknowledged (null after it)")),
+  acknowledgedBy: v.pipe(when, v.description("Who acknowledged it: the key's name")),
+  snoozedUntil: v.pipe(when, v.description("The agent's alarms are snoozed until then (null: not snoozed)")),
 });
 const unknownAgent = v.strictObject({
   agentId: v.pipe(v.string(), v.description("The identifier as normalised")),
@@ -57,7 +67,7 @@ const identifier = v.strictObject({
 const teamQuery = v.object({
   team: v.optional(v.pipe(v.string(), v.description("Only this team (a team-scoped key: one of its teams)"))),
 });
-const agentParam = v.object({
+export const agentParam = v.object({
   agentId: v.pipe(v.string(), v.description("An employeeId or an email (or, with kind, another identifier)")),
 });
 const kindQuery = v.object({

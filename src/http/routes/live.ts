@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { guardedObject, unknownField } from "../../domain/json.ts";
 import { isApiKeyActive } from "../../services/api-keys.ts";
+import { tenantTeams } from "../../services/directory.ts";
 import { openBoardSocket } from "../../services/live.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { assertTeamAllowed, keyTeams } from "../middleware/team-scope.ts";
-import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, errorEntries, validate } from "../openapi.ts";
 import { issueTicket, verifyTicket } from "../tickets.ts";
 
 const TICKET_BODY = 'The body must be a JSON object like {"team": "Day"} (or empty)';
@@ -56,6 +57,10 @@ export const ticketRoutes = new Hono<AppEnv>().post(
         }),
       },
       400: { description: "Invalid body", schema: errorBody },
+      404: {
+        description: "No such team (or it has no agents): `teams` lists those there are (a scoped key's own)",
+        schema: v.object({ ...errorEntries, teams: v.array(v.string()) }),
+      },
       503: { description: "TICKET_SECRET is not set", schema: errorBody },
       ...STANDARD_ERRORS.body,
       ...STANDARD_ERRORS.apiKey,
@@ -66,6 +71,13 @@ export const ticketRoutes = new Hono<AppEnv>().post(
   async (c) => {
     const { team } = c.req.valid("json");
     assertTeamAllowed(c, team || null);
+    if (team) {
+      // A board asking for a team that is not there learns which ones are, not "No agents yet".
+      const teams = (await tenantTeams(c.env, c.get("tenant"), keyTeams(c))).map(({ name }) => name);
+      if (!teams.includes(team)) {
+        throw apiError(404, `No team named ${team}: the teams are ${teams.join(", ") || "(none yet)"}`, { teams });
+      }
+    }
     const { ticket, claims } = await issueTicket(ticketSecret(c.env), {
       tenant: c.get("tenant"),
       team: team || null,
