@@ -5,7 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import type { TargetedKeyboardEvent, TargetedMouseEvent } from "preact";
-import { type BoardRow, SNOOZE_MINUTES, acknowledgeAlarm, endSnooze, listTeams, snooze } from "./contract.ts";
+import { type BoardRow, SNOOZE_MINUTES, acknowledgeAlarm, endSnooze, listTeams, snooze } from "./api.ts";
 import {
   LEVEL_LABELS,
   LEVEL_RANK,

@@ -3,7 +3,7 @@
  * tone made by Web Audio, so there is no sound file to fetch; the AudioContext starts on the click that turns the
  * chime on (browsers allow sound only after a gesture).
  */
-import type { BoardRow } from "./contract.ts";
+import type { BoardRow } from "./api.ts";
 import { isSnoozed } from "./format.ts";
 import { session, setChime } from "./session.ts";
 

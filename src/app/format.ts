@@ -1,5 +1,5 @@
 /** Words and numbers as supervisors read them. */
-import type { BoardRow } from "./contract.ts";
+import type { BoardRow } from "./api.ts";
 
 type State = NonNullable<BoardRow["state"]>;
 type Activity = NonNullable<BoardRow["activity"]>;

@@ -5,9 +5,7 @@
  * renders once.
  */
 import { batch, signal } from "@preact/signals";
-import { api } from "./api.ts";
-import type { BoardRow } from "./contract.ts";
-import { listTeams } from "./contract.ts";
+import { type BoardRow, api, listTeams } from "./api.ts";
 import { chimeIfNewlySevere } from "./chime.ts";
 import { session } from "./session.ts";
 

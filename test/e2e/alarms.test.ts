@@ -1,8 +1,8 @@
 /**
  * The alarm workflow of issue 25 in two Chromium pages against `wrangler dev`: an ack on one page shows on the other
  * within a second; a snoozed agent's alarm is not shown (the snoozed list says until when) and comes back when the
- * snooze ends; a team that does not exist is named, with the teams that do. These need the server side of issue 25
- * (POST /api/v1/agents/{agentId}/alarm/ack, POST and DELETE …/snooze, GET /api/v1/teams, the rows' new fields).
+ * snooze ends; a team that does not exist is named, with the teams that do (POST /api/v1/agents/{agentId}/alarm/ack,
+ * POST and DELETE …/snooze, GET /api/v1/teams, the rows' acknowledgedAt / acknowledgedBy / snoozedUntil).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -3,7 +3,7 @@
  * /#key= connects; the board's rows, counters that filter, search and sort in the URL (reload, back and forward);
  * a row opens the agent's day, whose timeline puts the schedule and the states at the right shares of the window
  * and follows the socket; at 400 px nothing in the first three columns is clipped; team-scoped keys; reconnects.
- * Alarm ack / snooze and unknown teams need the server side of issue 25: test/e2e/alarms.test.ts.
+ * Alarm ack / snooze and unknown teams: test/e2e/alarms.test.ts.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -517,12 +517,6 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
       await page.evaluate(() => ({ key: sessionStorage.getItem("rta.apiKey"), local: localStorage.length })),
     ).toEqual({ key: null, local: 0 });
     expect(await page.isVisible("#api-key")).toBe(true);
-    // GET /api/v1/teams arrives with issue 25's server side; until then its 404 is the only other error allowed.
-    const teamsRoute = await server.get("/api/v1/teams", key.key);
-    const expected =
-      teamsRoute.status === 404
-        ? pageErrors.filter((e) => !(e.includes("status of 404") && e.includes("/api/v1/teams")))
-        : pageErrors;
-    expect(expected).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });
