@@ -2,9 +2,11 @@
  * `npm start`: the whole product on this machine in one command.
  *   1. creates .dev.vars from .dev.vars.example when missing;
  *   2. applies the D1 migrations to the local database;
- *   3. runs `wrangler dev` on http://127.0.0.1:8787 (state in .wrangler/state, its output in
+ *   3. builds the supervisor app (src/app) into dist/app, the Worker's static assets;
+ *   4. runs `wrangler dev` on http://127.0.0.1:8787 (state in .wrangler/state, its output in
  *      .wrangler/state/wrangler-dev.log: only its errors reach the terminal, and all of its end when it fails);
- *   4. runs the demo ACD (src/demo/acd.ts) against it and prints the dashboard URL and API key.
+ *   5. runs the demo ACD (src/demo/acd.ts) against it and prints the dashboard URL (it connects with the key at
+ *      once) and the API key.
  * Flags: --no-demo (only serve), --agents N, --speed X (passed to the demo), --port N (default 8787),
  * --persist-to DIR (local state instead of .wrangler/state). Ctrl-C stops everything.
  */
@@ -14,6 +16,7 @@ import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { runDemo } from "./acd.ts";
+import { APP_DIST, buildApp } from "./build-app.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const HOST = "127.0.0.1";
@@ -192,7 +195,11 @@ async function main() {
   const persistArgs = flags.persistTo ? ["--persist-to", flags.persistTo] : [];
   say(`${applyMigrations(wrangler, persistArgs)} (local state in ${shown(stateDir)})`);
 
-  // 3. The Worker. Its own process group, so one signal reaches wrangler and workerd alike.
+  // 3. The supervisor app (src/app), built into the Worker's static assets.
+  await buildApp(ROOT);
+  say(`built the app into ${APP_DIST}`);
+
+  // 4. The Worker. Its own process group, so one signal reaches wrangler and workerd alike.
   mkdirSync(stateDir, { recursive: true });
   const logPath = join(stateDir, "wrangler-dev.log");
   say(`starting wrangler dev on ${baseUrl} (its output: ${shown(logPath)})…`);
@@ -261,7 +268,7 @@ async function main() {
     return;
   }
 
-  // 4. The demo ACD, in this process.
+  // 5. The demo ACD, in this process.
   try {
     await runDemo({
       url: baseUrl,
@@ -272,9 +279,9 @@ async function main() {
       signal: controller.signal,
       onReady: (info) => {
         banner([
-          `Dashboard:  ${baseUrl}/`,
+          `Dashboard:  ${baseUrl}/#key=${info.key}`,
           `API key:    ${info.key}`,
-          `            (tenant "${info.tenant}": paste it into the dashboard)`,
+          `            (tenant "${info.tenant}"; the dashboard link above connects with it)`,
           `Agents:     ${info.agents} simulated, ` +
             `${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
           "Ctrl-C stops the demo ACD and the server.",

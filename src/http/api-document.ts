@@ -1,7 +1,8 @@
 /**
  * `GET /api/openapi.json` and `GET /api/docs`: the document built from every route the Worker
  * registers (the native API and the doors mounted by rewriting: their own apps' routes), and a
- * reference page that renders it in the browser from our own origin only (src/dashboard/docs.js).
+ * reference page that renders it in the browser from our own origin only (src/app/public/docs.js, which the app's
+ * build copies into dist/app).
  */
 import type { Env, Hono } from "hono";
 import { communityWfmDoor, printedPath } from "../doors/communitywfm/routes.ts";

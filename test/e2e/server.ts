@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PERMISSIONS } from "../../src/domain/permissions.ts";
+import { ensureAppBuilt } from "../../src/demo/build-app.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -131,6 +132,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const adminToken = options.resume?.adminToken ?? randomToken();
   const ticketSecret = options.resume?.ticketSecret ?? randomToken();
   const env = wranglerEnv();
+  await ensureAppBuilt(ROOT);
 
   try {
     await execFileAsync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {

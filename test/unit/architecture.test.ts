@@ -110,7 +110,7 @@ describe("src/ layering", () => {
 /** The longest line of code Biome formats to (biome.json: lineWidth). */
 const MAX_LINE = 120;
 /** Generated files, and the dashboard script being replaced: their lines are not ours to wrap. */
-const UNCHECKED = new Set(["src/client/api.d.ts", "src/worker-configuration.d.ts", "src/dashboard/app.js"]);
+const UNCHECKED = new Set(["src/client/api.d.ts", "src/worker-configuration.d.ts"]);
 /** Lines left long on purpose, by file:line, with the reason. */
 const LONG_ON_PURPOSE = new Map([
   ["src/doors/injixo/fixtures/bodies.ts:15", "injixo's cURL example for contact events, one printed line, verbatim"],

@@ -1,7 +1,7 @@
 // @ts-check
 // The API reference page (GET /api/docs): renders /api/openapi.json from our own origin, no other host.
 // Plain ES module, no dependencies; text goes in through textContent only.
-// Type-checked through its JSDoc: npx tsc -p test/tsconfig.dashboard.json
+// Type-checked through its JSDoc: npx tsc -p test/tsconfig.app.json
 
 /** @typedef {{ [key: string]: any }} Json */
 

@@ -1,0 +1,54 @@
+/**
+ * The app's only way to the server: the documented API through the generated client (src/client/api.d.ts with
+ * openapi-fetch), the API key on every request, never in a URL.
+ */
+import createClient from "openapi-fetch";
+import type { paths } from "../client/api.d.ts";
+import { session } from "./session.ts";
+
+type Json<T> = T extends { content: { "application/json": infer B } } ? B : never;
+
+/** A board row as the REST API and the socket send it. */
+export type BoardRow = Json<paths["/api/v1/agents"]["get"]["responses"][200]>["agents"][number];
+export type Timeline = Json<paths["/api/v1/agents/{agentId}/timeline"]["get"]["responses"][200]>;
+export type AdherenceDay = Json<paths["/api/v1/adherence"]["get"]["responses"][200]>;
+export type DayTotals = AdherenceDay["agents"][number];
+
+export const api = createClient<paths>({ baseUrl: location.origin, credentials: "omit", cache: "no-store" });
+api.use({
+  onRequest({ request }) {
+    const key = session.key.peek();
+    if (key) request.headers.set("authorization", `Bearer ${key}`);
+    return request;
+  },
+});
+
+/** The error envelope's words, or the status when the body says nothing. */
+export function errorText(error: unknown, response: Response): string {
+  const message = (error as { error?: unknown } | undefined)?.error;
+  return typeof message === "string" ? message : `HTTP ${response.status}`;
+}
+
+export type Outcome<T> = { ok: true; body: T } | { ok: false; error: string };
+
+/** An action's answer, or the server's words (409 not in alarm, 403 without act:alarms, …); never throws. */
+async function outcome<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Outcome<T>> {
+  try {
+    const { data, error, response } = await call;
+    return data !== undefined ? { ok: true, body: data } : { ok: false, error: errorText(error, response) };
+  } catch {
+    return { ok: false, error: "Server unreachable" };
+  }
+}
+
+const agent = (agentId: string) => ({ params: { path: { agentId } } });
+
+export const acknowledgeAlarm = (agentId: string) =>
+  outcome(api.POST("/api/v1/agents/{agentId}/alarm/ack", agent(agentId)));
+export const snooze = (agentId: string, minutes: number) =>
+  outcome(api.POST("/api/v1/agents/{agentId}/snooze", { ...agent(agentId), body: { minutes } }));
+export const endSnooze = (agentId: string) => outcome(api.DELETE("/api/v1/agents/{agentId}/snooze", agent(agentId)));
+export const listTeams = () => outcome(api.GET("/api/v1/teams"));
+
+/** The snooze lengths offered (the API takes 15..1440 minutes). */
+export const SNOOZE_MINUTES = [15, 30, 60, 120, 240, 480] as const;
