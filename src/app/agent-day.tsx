@@ -146,6 +146,7 @@ export function AgentDay({ route }: { route: AgentRoute }) {
           timeline={t}
           zone={zone}
           alarm={row && !route.date ? level(row, now.value) : null}
+          exceptions={totals.value?.exceptions ?? []}
           picked={picked.value}
           onPick={(i) => (picked.value = i)}
         />
@@ -191,6 +192,8 @@ interface DrawingProps {
   zone: string;
   /** The live row's level: an ongoing exception in alarm or severe is shaded as such. */
   alarm: Level | null;
+  /** The day's exceptions: an ended one that lasted past the tenant's thresholds is shaded alarm or severe. */
+  exceptions: DayTotals["exceptions"];
   picked: number | null;
   onPick: (i: number) => void;
 }
@@ -264,10 +267,7 @@ function Drawing(props: DrawingProps) {
         <Lane id="lane-adherence" label="Adherence">
           {mergedSpans(t.spans).map((s) => {
             const p = place(s.start, Math.min(s.end, until), window);
-            const escalated =
-              s.adherence === "out" && s.end >= until - 2_000 && (props.alarm === "alarm" || props.alarm === "severe")
-                ? props.alarm
-                : null;
+            const escalated = s.adherence === "out" ? outLevel(s, until, props, t.thresholds) : null;
             const text = `${escalated ?? s.adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
             return (
               p && (
@@ -300,6 +300,23 @@ function Drawing(props: DrawingProps) {
   );
 }
 
+/**
+ * How an out span is shaded: the ongoing exception as the live row says (a snooze is honoured), an
+ * ended one by how long it lasted against the tenant's thresholds.
+ */
+function outLevel(
+  span: { start: number; end: number },
+  until: number,
+  props: DrawingProps,
+  thresholds: Timeline["thresholds"],
+): "alarm" | "severe" | null {
+  if (span.end >= until - 2_000) return props.alarm === "alarm" || props.alarm === "severe" ? props.alarm : null;
+  const exception = props.exceptions.find((e) => ms(e.start) <= span.start && span.start < ms(e.end));
+  if (!exception) return null;
+  if (exception.seconds >= thresholds.severeSeconds) return "severe";
+  return exception.seconds >= thresholds.alarmSeconds ? "alarm" : null;
+}
+
 function Lane({ id, label, children }: { id: string; label: string; children: preact.ComponentChildren }) {
   return (
     <div class="lane" id={id}>
@@ -319,7 +336,10 @@ function Legend() {
         <span class="swatch h-out" /> Out (hatched)
       </li>
       <li>
-        <span class="swatch h-out h-severe" /> Severe (ongoing)
+        <span class="swatch h-out h-alarm" /> Alarm
+      </li>
+      <li>
+        <span class="swatch h-out h-severe" /> Severe
       </li>
       <li>
         <span class="swatch h-neutral" /> Neutral

@@ -3570,6 +3570,11 @@ export interface operations {
                             /** @enum {string} */
                             adherence: "in" | "out" | "neutral" | "unscheduled";
                         }[];
+                        /** @description The tenant's alarm and severe thresholds: an exception that lasted this long was in alarm, severe */
+                        thresholds: {
+                            alarmSeconds: number;
+                            severeSeconds: number;
+                        };
                     };
                 };
             };

@@ -122,14 +122,16 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     });
     expect(schedules.status, schedules.text).toBe(201);
 
-    // Alice kept her break; Bob has been at lunch during work for 2 minutes (alarm at 60 s, severe at 300 s);
-    // Carol works.
+    // Alice kept her break; Bob was unavailable for 10 minutes earlier (severe, past) and has been at lunch
+    // during work for 2 minutes (alarm at 60 s, severe at 300 s); Carol works.
     const states = await server.post("/api/v1/import/agent-states", key.key, {
       data: [
         { agentId: "E1", state: "available", timestamp: iso(now - 2 * HOUR) },
         { agentId: "E1", state: "break", timestamp: iso(now - HOUR) },
         { agentId: "E1", state: "available", timestamp: iso(now - 45 * MINUTE) },
         { agentId: "E2", state: "available", timestamp: iso(now - 2 * HOUR) },
+        { agentId: "E2", state: "unavailable", timestamp: iso(now - 100 * MINUTE) },
+        { agentId: "E2", state: "available", timestamp: iso(now - 90 * MINUTE) },
         { agentId: "E2", state: "lunch", timestamp: iso(now - 2 * MINUTE) },
         { agentId: "E3", state: "available", timestamp: iso(now - 2 * HOUR) },
       ],
@@ -270,6 +272,23 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     // Totals and exceptions below: in adherence all day so far.
     expect(await page.locator('#day-totals [data-total="adherence"]').textContent()).toBe("100 %");
     expect(await page.locator("#exceptions tbody").textContent()).toContain("None");
+  });
+
+  it("shades an ended exception by the tenant's thresholds: Bob's 10 minutes unavailable were severe", async () => {
+    await page.goto(`${server.baseUrl}/#/agent/E2`);
+    await page.waitForSelector("#lane-adherence .block", { timeout: 10_000 });
+    const shaded = await page.$$eval("#lane-adherence .block", (nodes) =>
+      nodes.map((node) => ({ start: node.getAttribute("data-start"), className: node.className })),
+    );
+    const past = shaded.find((b) => b.start === iso(now - 100 * MINUTE));
+    expect(past?.className).toContain("h-out");
+    expect(past?.className).toContain("h-severe");
+    // Back to Alice's day, where the next test goes on.
+    await page.goto(`${server.baseUrl}/#/agent/E1`);
+    await page.waitForFunction(() => document.querySelector("#agent-day h2")?.textContent?.includes("Alice"), null, {
+      timeout: 10_000,
+    });
+    await page.waitForSelector("#lane-states .block", { timeout: 10_000 });
   });
 
   it("follows the socket while open: a state change for this agent shows on the timeline within a second", async () => {

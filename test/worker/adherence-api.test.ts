@@ -72,6 +72,11 @@ describe("schedules import", () => {
     expect(timeline.body.schedule).toEqual([
       { start: `${date}T09:00:00.000Z`, end: `${date}T17:00:00.000Z`, activity: "work" },
     ]);
+    // The app shades an ended exception by the tenant's thresholds, which the timeline names.
+    expect(timeline.body.thresholds).toEqual({ alarmSeconds: 60, severeSeconds: 300 });
+    await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 90 } } });
+    const after = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
+    expect(after.body.thresholds).toEqual({ alarmSeconds: 90, severeSeconds: 300 });
   });
 
   it("reports bad segments by index: end before start, unknown activity, unknown agent", async () => {

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { Context } from "hono";
 import { adherencePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
-import { ACTIVITIES, AGENT_STATES } from "../../domain/model.ts";
+import { ACTIVITIES, AGENT_STATES, type TenantSettings } from "../../domain/model.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
 import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
 import { type AgentDay, agentDay, agentDays, dayIntervals } from "../../services/reports.ts";
@@ -91,6 +91,10 @@ export const timelineBody = v.strictObject({
       adherence: v.picklist(["in", "out", "neutral", "unscheduled"]),
     }),
   ),
+  thresholds: v.pipe(
+    v.strictObject({ alarmSeconds: v.number(), severeSeconds: v.number() }),
+    v.description("The tenant's alarm and severe thresholds: an exception that lasted this long was in alarm, severe"),
+  ),
 });
 const doc = (summary: string, description: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
   describeRoute({
@@ -141,7 +145,8 @@ function dayView(profile: AgentProfile, day: AgentDay | null) {
   };
 }
 
-function timelineView(profile: AgentProfile, date: string, timeZone: string, day: AgentDay | null) {
+function timelineView(profile: AgentProfile, date: string, settings: TenantSettings, day: AgentDay | null) {
+  const { timeZone, adherence } = settings;
   return {
     agentId: profile.agentId,
     date,
@@ -162,6 +167,7 @@ function timelineView(profile: AgentProfile, date: string, timeZone: string, day
       state: s.state,
       adherence: s.adherence,
     })),
+    thresholds: { alarmSeconds: adherence.alarmThresholdSeconds, severeSeconds: adherence.severeThresholdSeconds },
   };
 }
 
@@ -269,5 +275,5 @@ export async function timelineHandler(
   const { date, settings } = await requestedDay(c, c.req.valid("query").date);
   const profile = await requestedAgent(c, c.req.valid("param").agentId);
   const day = await agentDay(c.env, c.get("tenant"), profile, date);
-  return c.json(timelineView(profile, date, settings.timeZone, day));
+  return c.json(timelineView(profile, date, settings, day));
 }
