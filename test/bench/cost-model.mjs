@@ -7,7 +7,11 @@
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
-  options: { "rows-unwatched": { type: "string" }, "rows-watched": { type: "string" } },
+  options: {
+    "rows-unwatched": { type: "string" },
+    "rows-watched": { type: "string" },
+    "d1-bytes-per-row": { type: "string" },
+  },
 });
 const ROWS_UNWATCHED = Number(args["rows-unwatched"]);
 const ROWS_WATCHED = Number(args["rows-watched"]);
@@ -64,8 +68,9 @@ const HOUR_S = 3_600;
 const intervalsPerHour = 4;
 const events = EVENTS_PER_S * HOUR_S;
 const d1IntervalRows = AGENTS * intervalsPerHour;
-// One interval row: tenant, agent key (36), start, date, time, six totals, plus its two index entries.
-const BYTES_PER_INTERVAL_ROW = 170;
+// One interval row: tenant, agent key (36), start, date, time, six totals, plus its day index entry:
+// measured by test/worker/d1-size.test.ts from D1's own size_after (npm run bench prints it).
+const BYTES_PER_INTERVAL_ROW = Number(args["d1-bytes-per-row"] ?? 203);
 // Rows are written for the intervals an agent's alarm closes (while on shift) or its events touch:
 // a 9-hour shift is 36 of them a day.
 const INTERVALS_PER_AGENT_DAY = 36;

@@ -11,7 +11,8 @@
  *   engine    pure computeDay over one agent's day of 2,000 events, µs (median)
  *   rows      rows written per ingested event (D1 + Durable Object SQLite), from the platform's
  *             counters over test/worker/cost.test.ts's fixed workload (run in workerd by vitest), and a
- *             backfill's rows against its budget (test/worker/backfill.test.ts)
+ *             backfill's rows against its budget (test/worker/backfill.test.ts), and what a D1 interval row
+ *             takes, from D1's own size figure (test/worker/d1-size.test.ts)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
@@ -582,6 +583,7 @@ function rowsWritten() {
       "workers",
       "test/worker/cost.test.ts",
       "test/worker/backfill.test.ts",
+      "test/worker/d1-size.test.ts",
     ],
     { encoding: "utf8" },
   );
@@ -595,6 +597,7 @@ function rowsWritten() {
   const backfill = lines
     .find((l) => l.includes("BACKFILL rows written"))
     ?.match(/(\d+) for (\d+) events and (\d+) changed/);
+  const d1Size = lines.find((l) => l.includes("D1SIZE {"));
   return {
     unwatched: round3(cost.unwatched.perEvent),
     watched: round3(cost.watched.perEvent),
@@ -603,6 +606,7 @@ function rowsWritten() {
     backfill: backfill
       ? { rows: Number(backfill[1]), events: Number(backfill[2]), changedIntervals: Number(backfill[3]) }
       : null,
+    d1BytesPerIntervalRow: d1Size ? JSON.parse(d1Size.slice(d1Size.indexOf("{"))).bytesPerRow : null,
     targetsMet: run.status === 0,
   };
 }
@@ -705,6 +709,14 @@ function report() {
       "",
       `${events} events 300 days back changing ${changedIntervals} intervals: ` +
         `budget 3 per event + changed = ${3 * events + changedIntervals}`,
+    );
+  }
+  if (r?.d1BytesPerIntervalRow) {
+    row(
+      "  d1 size",
+      `${r.d1BytesPerIntervalRow} B per row`,
+      "",
+      "a D1 interval row with its day index, from size_after",
     );
   }
   for (const note of notes) console.log(`  note: ${note}`);
