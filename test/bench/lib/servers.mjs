@@ -18,6 +18,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { ensureAppBuilt } from "../../../src/demo/build-app.ts";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -52,7 +53,8 @@ async function wrangler(args, options = {}) {
 }
 
 /** What `wrangler dev` needs of the project; copied so the run measures one version of the code. */
-const SNAPSHOT_PATHS = ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json"];
+// dist: the supervisor app's build, which wrangler.toml serves as static assets.
+const SNAPSHOT_PATHS = ["src", "dist", "migrations", "wrangler.toml", "package.json", "tsconfig.json"];
 
 /**
  * Copies the project into dir/app (node_modules linked). `wrangler dev` watches its sources and
@@ -82,6 +84,7 @@ export async function startServer({ name, port, config, migrate = false, vars = 
     );
   }
   const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
+  if (!config) await ensureAppBuilt(ROOT);
   const cwd = config ? ROOT : snapshotProject(dir);
   const state = join(dir, "state");
   const configArgs = config ? ["-c", config] : [];
