@@ -94,7 +94,7 @@ function sortKey(column: SortColumn, row: BoardRow, lvl: Level): string | number
     case "pct":
       return row.adherencePctToday;
     case "late":
-      return row.lateMinutes ?? null;
+      return lateMinutes(row, Date.now());
   }
 }
 const negate = (n: number | null) => (n === null ? null : -n);
@@ -240,6 +240,18 @@ function open(agentId: string) {
 }
 
 /** A duration counted from `from` to now: only this text re-renders each second, not the row or the table. */
+/** Minutes late: counted on from `lateSince` while the agent has not come (the row is not resent each minute). */
+function lateMinutes(row: BoardRow, at: number): number | null {
+  if (row.lateSince === null) return row.lateMinutes;
+  const minutes = Math.floor((at - Date.parse(row.lateSince)) / 60_000);
+  return minutes >= 1 ? minutes : null;
+}
+
+function Late({ row }: { row: BoardRow }) {
+  const minutes = lateMinutes(row, now.value);
+  return minutes ? <span class="late">{minutes} min</span> : null;
+}
+
 function Since({ from }: { from: number | null }) {
   return <>{from === null ? "" : duration(now.value - from)}</>;
 }
@@ -288,7 +300,7 @@ function Row({ row, lvl }: { row: BoardRow; lvl: Level }) {
         {percent(row.adherencePctToday)}
       </td>
       <td data-col="late" class="num">
-        {row.lateMinutes ? <span class="late">{row.lateMinutes} min</span> : ""}
+        <Late row={row} />
       </td>
       <td data-col="team" title={teamLabel(row.team)}>
         {teamLabel(row.team)}

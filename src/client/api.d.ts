@@ -3243,6 +3243,8 @@ export interface operations {
                             adherencePctToday: number | null;
                             /** @description Minutes late for the first scheduled work of the shift day: from its start to the first instant in adherence (while not there yet, up to now); null when on time, before that work, or without work scheduled */
                             lateMinutes: number | null;
+                            /** @description While the agent has not come yet (until the shift's end): the first scheduled work's start, from which the lateness grows; a board counts the minutes on from it (the row is not sent again each minute) */
+                            lateSince: string | null;
                             /** @description When the ongoing exception's alarm was acknowledged (null after it) */
                             acknowledgedAt: string | null;
                             /** @description Who acknowledged it: the key's name */
@@ -3428,6 +3430,8 @@ export interface operations {
                         adherencePctToday: number | null;
                         /** @description Minutes late for the first scheduled work of the shift day: from its start to the first instant in adherence (while not there yet, up to now); null when on time, before that work, or without work scheduled */
                         lateMinutes: number | null;
+                        /** @description While the agent has not come yet (until the shift's end): the first scheduled work's start, from which the lateness grows; a board counts the minutes on from it (the row is not sent again each minute) */
+                        lateSince: string | null;
                         /** @description When the ongoing exception's alarm was acknowledged (null after it) */
                         acknowledgedAt: string | null;
                         /** @description Who acknowledged it: the key's name */

@@ -596,22 +596,21 @@ export function shiftDays(
  * How late the agent was for the first scheduled work of a shift day: from that work's start to
  * the first instant in adherence at or after it, in whole minutes; null when on time (under a
  * minute), when that work has not begun, or without work scheduled. An agent not in adherence yet
- * is late until now (at most until the shift's end), and `nextChangeAt` says when that count next
- * grows by a minute.
+ * is late until now (at most until the shift's end), and `lateSince` is that work's start: the
+ * board counts the minutes on from it, so nobody wakes the agent's object every minute to do so.
  */
 export function lateForWork(
   spans: readonly Span[],
   segments: readonly ScheduleSegment[],
   now: number,
-): { lateMinutes: number | null; nextChangeAt: number | null } {
+): { lateMinutes: number | null; lateSince: number | null } {
   const starts = segments.filter((s) => s.activity === "work").map((s) => s.start);
-  if (starts.length === 0) return { lateMinutes: null, nextChangeAt: null };
+  if (starts.length === 0) return { lateMinutes: null, lateSince: null };
   const workStart = Math.min(...starts);
-  if (workStart >= now) return { lateMinutes: null, nextChangeAt: null };
+  if (workStart >= now) return { lateMinutes: null, lateSince: null };
   const shiftEnd = Math.max(...segments.map((s) => s.end));
   const arrival = spans.find((span) => span.adherence === "in" && span.end > workStart);
   const until = arrival ? Math.max(arrival.start, workStart) : Math.min(now, shiftEnd);
   const minutes = Math.floor((until - workStart) / 60_000);
-  const next = workStart + (minutes + 1) * 60_000;
-  return { lateMinutes: minutes >= 1 ? minutes : null, nextChangeAt: arrival || next > shiftEnd ? null : next };
+  return { lateMinutes: minutes >= 1 ? minutes : null, lateSince: arrival || now >= shiftEnd ? null : workStart };
 }

@@ -7,6 +7,8 @@ export interface AgentLive extends LiveStatus {
   adherencePctToday: number | null;
   /** Minutes late for the first scheduled work of the shift day (see lateForWork); null when not late. */
   lateMinutes: number | null;
+  /** While the agent has not come yet: the work's start, from which the lateness grows. */
+  lateSince: number | null;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
   snoozedUntil: number | null;
@@ -63,6 +65,8 @@ export interface AgentView {
   severe: boolean;
   adherencePctToday: number | null;
   lateMinutes: number | null;
+  /** While the agent has not come yet: since when it is late (a board counts the minutes on from it). */
+  lateSince: string | null;
   /** Someone acknowledged the ongoing exception's alarm: when, and who (a key's name). */
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
@@ -89,6 +93,7 @@ export function agentView(profile: AgentProfile, live: AgentLive | null): AgentV
     severe: live?.severe ?? false,
     adherencePctToday: live?.adherencePctToday ?? null,
     lateMinutes: live?.lateMinutes ?? null,
+    lateSince: iso(live?.lateSince ?? null),
     acknowledgedAt: iso(live?.acknowledgedAt ?? null),
     acknowledgedBy: live?.acknowledgedBy ?? null,
     snoozedUntil: iso(live?.snoozedUntil ?? null),

@@ -568,7 +568,7 @@ export class AgentDO extends DurableObject<Env> {
     });
     // The board only needs the percentage and lateness: no interval split, and nothing to compute without a schedule.
     const day = shiftSegments.length > 0 ? this.computeShiftDay(shiftDay, now, false, events) : null;
-    const late = day ? lateForWork(day.spans, shiftSegments, now) : { lateMinutes: null, nextChangeAt: null };
+    const late = day ? lateForWork(day.spans, shiftSegments, now) : { lateMinutes: null, lateSince: null };
     return { status, adherencePctToday: day?.adherencePct ?? null, late };
   }
 
@@ -581,9 +581,9 @@ export class AgentDO extends DurableObject<Env> {
       if (marks.ack || marks.snooze) this.store.setMeta(MARKS_META, marks);
       else this.store.deleteMeta(MARKS_META);
     }
-    const upcoming = [status.nextChangeAt, late.nextChangeAt, marks.snooze?.until ?? null].filter((at) => at !== null);
+    const upcoming = [status.nextChangeAt, marks.snooze?.until ?? null].filter((at) => at !== null);
     const nextChangeAt = upcoming.length > 0 ? Math.min(...upcoming) : null;
-    return { ...status, ...shown, nextChangeAt, adherencePctToday, lateMinutes: late.lateMinutes };
+    return { ...status, ...shown, nextChangeAt, adherencePctToday, ...late };
   }
 
   private alarmMarks(): AlarmMarks {

@@ -24,7 +24,7 @@ const shift = [seg("07:30", "08:00", "meeting"), seg("08:00", "16:00", "work"), 
 
 describe("lateForWork: minutes late for the first scheduled work of the shift day", () => {
   it("is null for an agent in adherence when work starts (logged on early, or from a meeting before it)", () => {
-    const onTime = { lateMinutes: null, nextChangeAt: null };
+    const onTime = { lateMinutes: null, lateSince: null };
     expect(late(shift, [ev("07:25", "meeting"), ev("07:59", "available")], "09:00")).toEqual(onTime);
     expect(late(shift, [ev("07:55", "available")], "09:00")).toEqual(onTime);
   });
@@ -39,18 +39,19 @@ describe("lateForWork: minutes late for the first scheduled work of the shift da
     expect(late(shift, longLunch, "13:00").lateMinutes).toBe(3);
   });
 
-  it("counts up to now while the agent has not arrived, and says when it grows next", () => {
-    expect(late(shift, [ev("07:00", "offline")], "08:20", 30)).toEqual({ lateMinutes: 20, nextChangeAt: at("08:21") });
-    expect(late(shift, [], "08:00", 30)).toEqual({ lateMinutes: null, nextChangeAt: at("08:01") });
+  it("counts up to now while the agent has not arrived, and says since when (the board counts on)", () => {
+    expect(late(shift, [ev("07:00", "offline")], "08:20", 30)).toEqual({ lateMinutes: 20, lateSince: at("08:00") });
+    expect(late(shift, [], "08:00", 30)).toEqual({ lateMinutes: null, lateSince: at("08:00") });
   });
 
   it("stops counting at the shift's end for an agent who never came", () => {
-    expect(late(shift, [], "18:00")).toEqual({ lateMinutes: 480, nextChangeAt: null });
+    expect(late(shift, [], "18:00")).toEqual({ lateMinutes: 480, lateSince: null });
   });
 
   it("is null before work begins, and without work scheduled", () => {
-    expect(late(shift, [], "07:45")).toEqual({ lateMinutes: null, nextChangeAt: null });
-    expect(late([seg("08:00", "10:00", "training")], [], "09:00")).toEqual({ lateMinutes: null, nextChangeAt: null });
-    expect(late([], [], "09:00")).toEqual({ lateMinutes: null, nextChangeAt: null });
+    const none = { lateMinutes: null, lateSince: null };
+    expect(late(shift, [], "07:45")).toEqual(none);
+    expect(late([seg("08:00", "10:00", "training")], [], "09:00")).toEqual(none);
+    expect(late([], [], "09:00")).toEqual(none);
   });
 });

@@ -1,6 +1,9 @@
 /** Issue 25: what the app needs besides alarms: the teams there are, and the late-for-work mark on a board row. */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { AgentView, LiveMessage } from "../../src/domain/live.ts";
+import type { AgentView } from "../../src/domain/live.ts";
+import { agentStub } from "../../src/durable/names.ts";
 import { adminFetch, ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function setup() {
@@ -87,24 +90,32 @@ describe("a board row's lateMinutes", () => {
 });
 
 describe("an agent who has not arrived", () => {
-  it("is late by one more minute on the board each minute, with no event", async () => {
-    const { key } = await setup();
-    // The alarm threshold far off: nothing but the lateness changes the row a minute into the shift.
-    const thresholds = { alarmThresholdSeconds: 600, severeThresholdSeconds: 900 };
+  it("carries since when it is late: the board counts on, and nothing wakes the object each minute", async () => {
+    const { tenant, key } = await setup();
+    // The alarm threshold far off, and not a whole number of minutes after the work's start.
+    const thresholds = { alarmThresholdSeconds: 601, severeThresholdSeconds: 901 };
     expect((await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: thresholds } })).status).toBe(200);
-    const workStart = Date.now() - 58_500;
+    const workStart = Date.now() - 150_000;
     const shift = { agentId: "E1", start: new Date(workStart).toISOString(), end: ago(-60), activity: "work" };
     await postData(key, "/api/v1/import/schedules", [shift]);
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "offline", timestamp: ago(30) }]);
-    const ticket = (await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string };
-    const board = await connect(ticket.ticket);
-    const snapshot = await board.next((m) => m.type === "snapshot");
-    const e1 = expect.objectContaining({ agentId: "E1", lateMinutes: null });
-    expect(snapshot).toMatchObject({ agents: expect.arrayContaining([e1]) });
-    const oneMinute = (m: LiveMessage) => m.type === "change" && m.agent.agentId === "E1" && m.agent.lateMinutes === 1;
-    const late = await board.next(oneMinute, 4_000);
-    expect(late).toMatchObject({ agent: { adherence: "out", alarm: false } });
-    expect(Date.now()).toBeGreaterThanOrEqual(workStart + 60_000);
-    board.close();
+    const row = async () => {
+      const { agents } = (await (await api(key, "/api/v1/agents")).json()) as { agents: AgentView[] };
+      return agents.find((a) => a.agentId === "E1")!;
+    };
+    expect(await row()).toMatchObject({ lateMinutes: 2, lateSince: new Date(workStart).toISOString() });
+    // Once the history is flushed, the object's next alarm is an interval close or the alarm threshold, never
+    // the lateness's next minute (a whole number of minutes after the work's start).
+    const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
+      .bind(tenant)
+      .first<string>("id"))!;
+    const stub = agentStub(env, tenant, agentKey);
+    await runDurableObjectAlarm(stub);
+    const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(alarmAt).not.toBeNull();
+    expect((alarmAt! - workStart) % 60_000).not.toBe(0);
+    // Once there, the lateness is final.
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(0) }]);
+    expect(await row()).toMatchObject({ lateMinutes: 2, lateSince: null });
   });
 });

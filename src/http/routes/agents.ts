@@ -43,6 +43,13 @@ export const agentRow = v.strictObject({
         "(while not there yet, up to now); null when on time, before that work, or without work scheduled",
     ),
   ),
+  lateSince: v.pipe(
+    when,
+    v.description(
+      "While the agent has not come yet (until the shift's end): the first scheduled work's start, from which the " +
+        "lateness grows; a board counts the minutes on from it (the row is not sent again each minute)",
+    ),
+  ),
   acknowledgedAt: v.pipe(when, v.description("When the ongoing exception's alarm was acknowledged (null after it)")),
   acknowledgedBy: v.pipe(when, v.description("Who acknowledged it: the key's name")),
   snoozedUntil: v.pipe(when, v.description("The agent's alarms are snoozed until then (null: not snoozed)")),
