@@ -3,13 +3,14 @@
  * OpenAPI document, lists every endpoint, and asks no other host for anything (any request off our
  * origin is refused and fails the test).
  */
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, hasChromium, launch } from "./browser.ts";
 import { type TestServer, startServer } from "./server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`[e2e] Skipping the API reference page's tests: ${CHROMIUM} does not exist (install chromium).`);
+}
 
 describe.skipIf(!hasChromium)("API reference page in Chromium", () => {
   let server: TestServer;
@@ -17,19 +18,7 @@ describe.skipIf(!hasChromium)("API reference page in Chromium", () => {
 
   beforeAll(async () => {
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launch();
   });
 
   afterAll(async () => {
