@@ -1,9 +1,9 @@
 /**
- * Calling every agent of a tenant (a board's seed, the agent list, new settings, a changed
- * state-code mapping) within the
- * platform's subrequest limit: one invocation may make 10,000 subrequests on Workers Paid, and
- * each call to an object is one. A tenant of 10,000 agents does not fit in one invocation, so a
- * large fan-out is split into shares, each made by the tenant's hub in an invocation of its own.
+ * Calling every agent of a tenant (the agent list, new settings, a changed state-code mapping,
+ * a hub catching up) within the platform's limits: one invocation may make 10,000 subrequests on
+ * Workers Paid, and each call to an object is one; and every object woken holds memory and open
+ * files until it is evicted. A large fan-out is split into shares, each made by the tenant's hub in
+ * an invocation of its own, one share after another: never thousands of objects woken at once.
  */
 import type { AgentLive, RowUpdate } from "../domain/live.ts";
 import type { VersionedMappings } from "../domain/state-codes.ts";
@@ -55,7 +55,7 @@ export function callAgentsHere<C extends AgentCall>(
   );
 }
 
-/** Every call, from here when few, else in shares through the tenant's hub; answers in the calls' order. */
+/** Every call, from here when few, else in shares (one at a time) through the tenant's hub; answers in order. */
 export async function callAgents<C extends AgentCall>(
   env: Env,
   tenant: string,
@@ -66,15 +66,14 @@ export async function callAgents<C extends AgentCall>(
   if (calls.length <= direct) return callAgentsHere(env, tenant, calls);
   const shares: C[][] = [];
   for (let i = 0; i < calls.length; i += share) shares.push(calls.slice(i, i + share));
-  const answers = await Promise.all(
-    shares.map(async (part) => {
-      try {
-        return (await hubStub(env, tenant).callAgents(tenant, part)) as Array<AgentCallResult<C>>;
-      } catch (error) {
-        const reason = `the hub could not make these calls: ${error instanceof Error ? error.message : String(error)}`;
-        return part.map((): AgentCallResult<C> => ({ ok: false, error: reason }));
-      }
-    }),
-  );
-  return answers.flat();
+  const answers: Array<AgentCallResult<C>> = [];
+  for (const part of shares) {
+    try {
+      answers.push(...((await hubStub(env, tenant).callAgents(tenant, part)) as Array<AgentCallResult<C>>));
+    } catch (error) {
+      const reason = `the hub could not make these calls: ${error instanceof Error ? error.message : String(error)}`;
+      answers.push(...part.map((): AgentCallResult<C> => ({ ok: false, error: reason })));
+    }
+  }
+  return answers;
 }

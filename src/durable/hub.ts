@@ -1,23 +1,39 @@
 /**
- * The live board's hub: one per tenant, holding supervisors' WebSockets with the hibernation API,
- * so an idle board costs nothing. Each socket watches the whole tenant or one team (its tag);
- * agent objects' changed rows arrive in one call per import request, and each message goes to
- * the sockets that watch its agent.
+ * The live board's hub: one per tenant. It keeps every agent's current board row, watched or not,
+ * so a board that connects gets its snapshot from the hub alone and no agent object is woken for
+ * it (a parent keeps what it needs to know of its children). Supervisors' WebSockets are held with
+ * the hibernation API, so an idle board costs nothing; each socket watches the whole tenant or one
+ * team (its tag), and each message goes to the sockets that watch its agent.
  *
- * Storage is written only while someone watches: the hub keeps the latest row per agent (for
- * snapshots) from the moment a board connects to a hub nobody was watching — the Worker seeds it
- * then with every agent's current row, straight from the agents. Recent messages (for a board
- * that reconnects) are kept in memory; a board further behind, or a hub that restarted, answers
- * with a snapshot.
+ * Rows live in memory and reach storage lazily, grouped in chunks (~100 agents each, by a hash of
+ * the agent's id): a few seconds after the first change, the alarm writes the chunks that changed,
+ * so a burst of changes costs a few rows written, not one per change. The first change after a
+ * write marks the hub unflushed (one row). A hub that starts and finds that mark lost changes it had
+ * not written (a crash, a deploy): it asks its agents for their rows again, in bounded shares from
+ * its alarm, while boards are served what it has. Recent messages (for a board that reconnects)
+ * are kept in memory; a board further behind, or a hub that restarted, answers with a snapshot.
  */
 import { DurableObject } from "cloudflare:workers";
+import { database } from "../db/client.ts";
+import { listAgentProfiles } from "../db/directory.ts";
 import { MeteredSql, meteredEnv, type Sql } from "../db/meter.ts";
+import { listUnknownAgentIds } from "../db/unknown-agents.ts";
+import { unknownAgentKey } from "../domain/agent.ts";
 import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
 import { type AgentCall, type AgentCallResult, callAgentsHere } from "./agent-calls.ts";
+import { tenantOfHub } from "./names.ts";
 
 /** Messages kept per stream for reconnecting boards; a board further behind gets a fresh snapshot. */
 const REPLAY_LIMIT = 2_000;
-
+/**
+ * How long changed rows wait in memory before their chunks are written. Below the ~10 s after which
+ * an idle object is evicted (or hibernates), so a hub that was simply idle has written everything.
+ */
+export const FLUSH_DELAY_MS = 3_000;
+/** Agents per stored chunk, about: the chunk count doubles as the tenant grows past it. */
+const CHUNK_ROWS = 100;
+/** Agents asked for their rows per alarm while the hub catches up: a bounded share, never the whole tenant. */
+export const RECONCILE_SHARE = 250;
 /** Set by the Worker on a board's upgrade: the key that minted its ticket, the ticket's nonce, expiry and team. */
 export const BOARD_TICKET_HEADER = "x-rta-board-ticket";
 
@@ -44,31 +60,59 @@ interface BoardRow {
   rev: number;
   /** null: the agent left the tenant (a tombstone that keeps its rev, so a late publish cannot revive it). */
   view: AgentView | null;
+  /** The agent's object, asked again for its row when the hub catches up. */
+  agentKey: string | null;
 }
+
+/** A stored chunk: `[agentId, rev, view, agentKey]` per agent. */
+type StoredRow = [string, number, AgentView | null, string | null];
 
 export class HubDO extends DurableObject<Env> {
   private readonly sql: Sql;
-  /** The stored rows reflect every change: someone has watched since the hub was seeded. */
-  private current: boolean;
   private readonly streams = new Map<Scope, Stream>();
-  /** Mirrors board_rows (read once): a publish needs no read. */
-  private rows: Map<string, BoardRow> | null = null;
+  /** Every agent's row; storage has them as of the last flush. */
+  private readonly rows = new Map<string, BoardRow>();
+  /** Chunks (by number) holding rows changed since the last flush; `all`: the chunk count changed. */
+  private dirty: Set<number> | "all" = new Set();
+  private chunkCount: number;
+  /** Storage is behind memory, and says so (the mark is written): the next change writes nothing more. */
+  private marked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meteredEnv(env));
     this.sql = new MeteredSql(ctx.storage.sql);
+    // A hub from before the hub kept every row had `board_rows` (filled only while watched): it catches up once.
+    const upgraded =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'board_rows'").toArray().length > 0 &&
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'hub_meta'").toArray().length === 0;
     this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS board_rows (agent_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, view TEXT) WITHOUT ROWID;
+      `CREATE TABLE IF NOT EXISTS board_chunks (chunk INTEGER PRIMARY KEY, rows TEXT NOT NULL);
+       CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
        -- Nonces of the tickets that opened a socket here, until they expire: a ticket opens one socket.
        CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, exp INTEGER NOT NULL) WITHOUT ROWID;
-       -- Hubs before one hub per tenant wrote every message and row here, watched or not.
-       DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS agent_rows;`,
+       DROP TABLE IF EXISTS board_rows; DROP TABLE IF EXISTS messages; DROP TABLE IF EXISTS agent_rows;`,
     );
-    // Sockets survive hibernation: a hub woken with boards attached has stored every change meanwhile,
-    // and each socket's attachment says how far its stream had got.
-    const sockets = ctx.getWebSockets();
-    this.current = sockets.length > 0;
-    for (const ws of sockets) {
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM hub_meta")
+        .toArray()
+        .map((r) => [r.key, JSON.parse(r.value) as unknown]),
+    );
+    this.chunkCount = (meta.get("chunks") as number | undefined) ?? 1;
+    for (const { rows } of this.sql.exec<{ rows: string }>("SELECT rows FROM board_chunks").toArray())
+      for (const [agentId, rev, view, agentKey] of JSON.parse(rows) as StoredRow[])
+        this.rows.set(agentId, { rev, view, agentKey });
+    // Changes were taken and never written (the hub stopped within FLUSH_DELAY_MS of them): ask the agents.
+    if (upgraded || meta.has("unflushed")) {
+      this.setMeta("catchUp", "");
+      this.sql.exec("DELETE FROM hub_meta WHERE key = 'unflushed'");
+    }
+    if (upgraded || meta.has("catchUp"))
+      void ctx.blockConcurrencyWhile(async () => {
+        if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now());
+      });
+    // Sockets survive hibernation: each socket's attachment says how far its stream had got.
+    for (const ws of ctx.getWebSockets()) {
       const at = ws.deserializeAttachment() as { scope: Scope; seq: number } | null;
       if (at) this.stream(at.scope).seq = Math.max(this.stream(at.scope).seq, at.seq);
     }
@@ -76,35 +120,12 @@ export class HubDO extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** Does the hub hold every agent's current row (so a new board can be given its snapshot)? */
-  async isCurrent(): Promise<boolean> {
-    return this.current;
-  }
-
-  /**
-   * Every agent's current row, when a board connects to a hub nobody was watching: rows of agents
-   * not listed leave, the rest are taken where newer than what the hub has.
-   */
-  async seed(rows: RowUpdate[]): Promise<void> {
-    const listed = new Set(rows.map((r) => r.view.agentId));
-    const gone = [...this.boardRows().keys()].filter((agentId) => !listed.has(agentId));
-    for (const agentId of gone) this.boardRows().delete(agentId);
-    if (gone.length > 0)
-      this.sql.exec("DELETE FROM board_rows WHERE agent_id IN (SELECT value FROM json_each(?))", JSON.stringify(gone));
-    this.store(rows.filter(({ rev, view }) => this.advance(view.agentId, rev, view)));
-    this.current = true;
-  }
-
   /** Applies a batch of changed rows (one RPC for a whole import request), newest revision wins. */
   async publish(rows: RowUpdate[]): Promise<void> {
-    // Nobody watches: nothing to store or send. A board that connects has the hub seeded first.
-    if (!this.current) return;
     const messages: Array<{ scopes: Scope[]; message: LiveMessage }> = [];
-    const fresh: RowUpdate[] = [];
     for (const row of rows) {
-      const before = this.boardRows().get(row.view.agentId)?.view ?? null;
-      if (!this.advance(row.view.agentId, row.rev, row.view)) continue;
-      fresh.push(row);
+      const before = this.rows.get(row.view.agentId)?.view ?? null;
+      if (!this.advance(row.view.agentId, row.rev, row.view, row.agentKey)) continue;
       // The team the agent left drops its row.
       if (before?.team && before.team !== row.view.team)
         messages.push({
@@ -113,22 +134,16 @@ export class HubDO extends DurableObject<Env> {
         });
       messages.push({ scopes: scopesOf(row.view.team), message: { type: "change", seq: 0, agent: row.view } });
     }
-    if (fresh.length === 0) return;
-    this.store(fresh);
+    await this.changed();
     this.broadcast(messages);
   }
 
   /** An agent left the tenant: its row goes from every board. */
   async remove(agentId: string, rev: number): Promise<void> {
-    const before = this.boardRows().get(agentId)?.view ?? null;
-    if (!this.advance(agentId, rev, null)) return;
-    this.sql.exec(
-      `INSERT INTO board_rows (agent_id, rev, view) VALUES (?, ?, NULL)
-        ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = NULL`,
-      agentId,
-      rev,
-    );
-    this.broadcast([{ scopes: scopesOf(before?.team ?? null), message: { type: "remove", seq: 0, agentId } }]);
+    const before = this.rows.get(agentId) ?? null;
+    if (!this.advance(agentId, rev, null, before?.agentKey ?? null)) return;
+    await this.changed();
+    this.broadcast([{ scopes: scopesOf(before?.view?.team ?? null), message: { type: "remove", seq: 0, agentId } }]);
   }
 
   /**
@@ -154,13 +169,12 @@ export class HubDO extends DurableObject<Env> {
 
   /**
    * Upgrades a board's request (already authorised by the Worker) to a hibernatable socket,
-   * tagged with the key that minted its ticket and the team it watches, once per ticket.
+   * tagged with the key that minted its ticket and the team it watches, once per ticket. The
+   * snapshot is the hub's own rows: nothing is asked of the agents.
    */
   override async fetch(request: Request): Promise<Response> {
     const ticket = JSON.parse(request.headers.get(BOARD_TICKET_HEADER) ?? "null") as BoardTicket | null;
     if (!ticket) return Response.json({ error: "Missing ticket" }, { status: 401 });
-    // The Worker seeds the hub before handing a board over; a hub that restarted in between must be seeded again.
-    if (!this.current) return Response.json({ error: "The board's hub is not seeded" }, { status: 409 });
     const now = Date.now();
     this.sql.exec("DELETE FROM used_tickets WHERE exp <= ?", now);
     const { rowsWritten } = this.sql.exec(
@@ -183,6 +197,12 @@ export class HubDO extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /** Writes the changed chunks; while catching up, asks the next share of agents for their rows. */
+  override async alarm(): Promise<void> {
+    if (this.getMeta("catchUp") !== null) await this.catchUpShare();
+    this.flush();
+  }
+
   override async webSocketMessage(): Promise<void> {
     // Boards only listen; anything but the auto-answered "ping" is ignored.
   }
@@ -193,39 +213,105 @@ export class HubDO extends DurableObject<Env> {
     } catch {
       // Already closed.
     }
-    // The last board gone: stop storing and logging. The next board to connect has the hub seeded
-    // afresh, and new streams (numbered above the old ones) give a returning board a snapshot.
-    if (this.ctx.getWebSockets().every((socket) => socket === ws)) {
-      this.current = false;
-      this.streams.clear();
-    }
-  }
-
-  private boardRows(): Map<string, BoardRow> {
-    return (this.rows ??= new Map(
-      this.sql
-        .exec<{ agent_id: string; rev: number; view: string | null }>("SELECT agent_id, rev, view FROM board_rows")
-        .toArray()
-        .map((r) => [r.agent_id, { rev: r.rev, view: r.view === null ? null : (JSON.parse(r.view) as AgentView) }]),
-    ));
+    // The last board gone: stop logging for replay; new streams (numbered above the old ones) give a
+    // returning board a snapshot.
+    if (this.ctx.getWebSockets().every((socket) => socket === ws)) this.streams.clear();
   }
 
   /** Takes the row if its revision is newer than the one the hub has. */
-  private advance(agentId: string, rev: number, view: AgentView | null): boolean {
-    const rows = this.boardRows();
-    if ((rows.get(agentId)?.rev ?? 0) >= rev) return false;
-    rows.set(agentId, { rev, view });
+  private advance(agentId: string, rev: number, view: AgentView | null, agentKey: string | null): boolean {
+    if ((this.rows.get(agentId)?.rev ?? 0) >= rev) return false;
+    this.rows.set(agentId, { rev, view, agentKey });
+    if (this.dirty !== "all") this.dirty.add(chunkOf(agentId, this.chunkCount));
     return true;
   }
 
-  /** One statement for a batch of rows. */
-  private store(rows: readonly RowUpdate[]): void {
-    if (rows.length === 0) return;
+  /** After rows changed in memory: storage says it is behind (once), and the flush is on its way. */
+  private async changed(): Promise<void> {
+    if (this.dirty !== "all" && this.dirty.size === 0) return;
+    if (this.marked) return;
+    this.marked = true;
+    this.setMeta("unflushed", true);
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now() + FLUSH_DELAY_MS) await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  /** One statement for every changed chunk; a grown tenant is regrouped into more chunks first. */
+  private flush(): void {
+    const wanted = Math.max(this.chunkCount, nextPowerOfTwo(Math.ceil(this.rows.size / CHUNK_ROWS)));
+    if (wanted !== this.chunkCount) {
+      this.chunkCount = wanted;
+      this.dirty = "all";
+      this.setMeta("chunks", wanted);
+    }
+    const dirty = this.dirty;
+    if (dirty !== "all" && dirty.size === 0) return;
+    const chunks = new Map<number, StoredRow[]>();
+    if (dirty === "all") this.sql.exec("DELETE FROM board_chunks");
+    for (const [agentId, { rev, view, agentKey }] of this.rows) {
+      const chunk = chunkOf(agentId, this.chunkCount);
+      if (dirty !== "all" && !dirty.has(chunk)) continue;
+      let rows = chunks.get(chunk);
+      if (!rows) chunks.set(chunk, (rows = []));
+      rows.push([agentId, rev, view, agentKey]);
+    }
     this.sql.exec(
-      `INSERT INTO board_rows (agent_id, rev, view) SELECT value ->> '$[0]',
-        value ->> '$[1]', value -> '$[2]' FROM json_each(?) WHERE true
-       ON CONFLICT (agent_id) DO UPDATE SET rev = excluded.rev, view = excluded.view`,
-      JSON.stringify(rows.map(({ rev, view }) => [view.agentId, rev, view])),
+      `INSERT INTO board_chunks (chunk, rows) SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?) WHERE true
+       ON CONFLICT (chunk) DO UPDATE SET rows = excluded.rows`,
+      JSON.stringify([...chunks].map(([chunk, rows]) => [chunk, JSON.stringify(rows)])),
+    );
+    this.sql.exec("DELETE FROM hub_meta WHERE key = 'unflushed'");
+    this.dirty = new Set();
+    this.marked = false;
+  }
+
+  /**
+   * Catching up (after lost changes, or once after the upgrade): the next share of the tenant's
+   * agents (those of the directory and those the hub knows, in key order) is asked for its rows;
+   * the alarm comes back for the next share until all have answered. An agent that fails is left:
+   * its next change brings its row.
+   */
+  private async catchUpShare(): Promise<void> {
+    const tenant = tenantOfHub(this.ctx.id.name);
+    const after = this.getMeta<string>("catchUp") ?? "";
+    const keys = new Set<string>();
+    if (tenant !== null) {
+      for (const profile of await listAgentProfiles(database(this.env.DB), tenant)) keys.add(profile.agentKey);
+      for (const agentId of await listUnknownAgentIds(this.env.DB, tenant)) keys.add(unknownAgentKey(agentId));
+    }
+    for (const row of this.rows.values()) if (row.agentKey && row.view) keys.add(row.agentKey);
+    const share = [...keys]
+      .filter((key) => key > after)
+      .sort()
+      .slice(0, RECONCILE_SHARE);
+    const answers =
+      tenant === null
+        ? []
+        : await callAgentsHere(
+            this.env,
+            tenant,
+            share.map((agentKey) => ({ agentKey, method: "boardRow" as const })),
+          );
+    const rows = answers.flatMap((answer) => (answer.ok && answer.value ? [answer.value] : []));
+    for (const answer of answers) if (!answer.ok) console.error("catching up: an agent did not answer", answer.error);
+    if (rows.length > 0) await this.publish(rows);
+    if (share.length < RECONCILE_SHARE) this.sql.exec("DELETE FROM hub_meta WHERE key = 'catchUp'");
+    else {
+      this.setMeta("catchUp", share[share.length - 1]!);
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+  }
+
+  private getMeta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  private setMeta(key: string, value: unknown): void {
+    this.sql.exec(
+      "INSERT INTO hub_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
     );
   }
 
@@ -245,14 +331,18 @@ export class HubDO extends DurableObject<Env> {
       const oldest = log[0]?.seq;
       if (oldest !== undefined && since >= oldest - 1) return log.filter((m) => m.seq > since).map((m) => m.body);
     }
-    const agents = [...this.boardRows().values()]
-      .map((row) => row.view)
-      .filter((view): view is AgentView => view !== null && (team === null || view.team === team));
+    const agents: AgentView[] = [];
+    for (const { view } of this.rows.values())
+      if (view !== null && (team === null || view.team === team)) agents.push(view);
     return [JSON.stringify({ type: "snapshot", seq, agents } satisfies LiveMessage)];
   }
 
-  /** Numbers each message in each stream it belongs to, keeps it (in memory) for replay, and sends it. */
+  /**
+   * Numbers each message in each stream it belongs to, keeps it (in memory) for replay, and sends
+   * it. Nobody watching: nothing to number, keep or send.
+   */
   private broadcast(messages: ReadonlyArray<{ scopes: Scope[]; message: LiveMessage }>): void {
+    if (messages.length === 0 || this.ctx.getWebSockets().length === 0) return;
     const outgoing = new Map<Scope, string[]>();
     for (const { scopes, message } of messages) {
       for (const scope of scopes) {
@@ -278,6 +368,19 @@ export class HubDO extends DurableObject<Env> {
       }
     }
   }
+}
+
+/** Which stored chunk holds an agent's row: FNV-1a of its id, over a power-of-two count. */
+function chunkOf(agentId: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < agentId.length; i++) hash = Math.imul(hash ^ agentId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) & (count - 1);
+}
+
+function nextPowerOfTwo(n: number): number {
+  let power = 1;
+  while (power < n) power *= 2;
+  return power;
 }
 
 /** The streams a change of an agent of `team` goes to: the tenant's, and its team's. */

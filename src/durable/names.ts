@@ -13,6 +13,11 @@ export function hubName(tenant: string): string {
   return `${tenant}#all`;
 }
 
+/** The tenant a hub serves, from its name (null: not a hub's name). */
+export function tenantOfHub(name: string | undefined): string | null {
+  return name?.endsWith("#all") ? name.slice(0, -"#all".length) : null;
+}
+
 export function hubStub(env: Env, tenant: string) {
   return env.HUB.getByName(hubName(tenant));
 }

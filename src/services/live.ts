@@ -2,7 +2,7 @@
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
-import type { AgentLive, RowUpdate } from "../domain/live.ts";
+import type { AgentLive } from "../domain/live.ts";
 import { BOARD_TICKET_HEADER, type BoardTicket } from "../durable/hub.ts";
 import { callAgents } from "../durable/agent-calls.ts";
 import { hubStub } from "../durable/names.ts";
@@ -61,10 +61,10 @@ export async function refreshAgentsById(env: Env, tenant: string, agentIds: read
 }
 
 /**
- * Hands a board's WebSocket upgrade to the tenant's hub, seeded first with every agent's current
- * row when nobody was watching (the hub stores nothing then). The hub accepts the socket
- * (hibernating), so the Worker does not hold it, tags it with the key that minted the ticket and
- * the team it may watch (a team ticket only ever sees that team), and refuses a ticket's second use.
+ * Hands a board's WebSocket upgrade to the tenant's hub, which answers from the rows it keeps
+ * (no agent is asked), accepts the socket (hibernating), so the Worker does not hold it, tags it
+ * with the key that minted the ticket and the team it may watch (a team ticket only ever sees that
+ * team), and refuses a ticket's second use.
  */
 export async function openBoardSocket(
   env: Env,
@@ -82,27 +82,7 @@ export async function openBoardSocket(
       team: ticket.team,
     } satisfies BoardTicket),
   );
-  const hub = hubStub(env, ticket.tenant);
-  for (let attempt = 0; ; attempt++) {
-    if (!(await hub.isCurrent())) await hub.seed(await boardRows(env, ticket.tenant));
-    const res = await hub.fetch(new Request(upgrade, { headers }));
-    // 409: the hub restarted between its seed and the upgrade (rare): seed it again.
-    if (res.status !== 409 || attempt === 2) return res;
-  }
-}
-
-/** Every agent's current board row, from the agents themselves (those that have never been used have none). */
-async function boardRows(env: Env, tenant: string): Promise<RowUpdate[]> {
-  const profiles = await tenantAgentProfiles(env, tenant);
-  const answers = await callAgents(
-    env,
-    tenant,
-    profiles.map((profile) => ({ agentKey: profile.agentKey, method: "boardRow" as const })),
-  );
-  // A board must not open on a snapshot missing agents: failing here fails the upgrade, and the board retries.
-  const failed = answers.find((answer) => !answer.ok);
-  if (failed && !failed.ok) throw new Error(`an agent's board row could not be read: ${failed.error}`);
-  return answers.flatMap((answer) => (answer.ok && answer.value !== null ? [answer.value] : []));
+  return hubStub(env, ticket.tenant).fetch(new Request(upgrade, { headers }));
 }
 
 /** Closes the live-board sockets a revoked key opened. */

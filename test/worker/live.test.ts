@@ -1,7 +1,7 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { unknownAgentProfile } from "../../src/domain/agent.ts";
+import { unknownAgentKey, unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
 import { hubName } from "../../src/durable/names.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
@@ -151,41 +151,124 @@ describe("live board socket", () => {
     for (const socket of [other, back, lost]) socket.close();
   });
 
-  it(
-    "nobody watching, nothing stored: " + "a board that returns gets every agent's current row from the agents",
-    async () => {
-      const { tenant, key } = await setup();
-      const board = await connect(await ticketFor(key));
-      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "available", timestamp: ago(10) }]);
-      const seen = await board.next(changeOf("E1", "available"));
-      board.close();
-      const hub = env.HUB.getByName(hubName(tenant));
-      await vi.waitFor(async () => expect(await hub.isCurrent()).toBe(false));
+  it("nobody watching, the hub still keeps every row: a board opens on them and no agent is asked", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
+    const hub = env.HUB.getByName(hubName(tenant));
+    // A row only the hub has: its agent has no object, so only the hub can put it in a snapshot.
+    const ghost = { ...agentView(unknownAgentProfile("ghost"), null), state: "available" as const };
+    await hub.publish([{ rev: 1, view: ghost, agentKey: unknownAgentKey("ghost") }]);
+    const board = await connect(await ticketFor(key));
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    expect(
+      snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state])),
+    ).toEqual({ E1: "on_call", E2: "break", ghost: "available" });
+    const ghostId = env.AGENT.idFromName(`${tenant}:${unknownAgentKey("ghost")}`);
+    expect((await listDurableObjectIds(env.AGENT)).some((id) => id.equals(ghostId))).toBe(false);
+    board.close();
+  });
 
-      // While nobody watches, the hub writes nothing:
-      const stored = () =>
-        runInDurableObject(
+  it("writes changed rows a few seconds later, in chunks, and a restarted hub has them", async () => {
+    const { tenant, key } = await setup();
+    const hub = env.HUB.getByName(hubName(tenant));
+    const stored = () =>
+      runInDurableObject(hub, (_instance, state) => ({
+        chunks: state.storage.sql
+          .exec<{ rows: string }>("SELECT rows FROM board_chunks")
+          .toArray()
+          .map((r) => r.rows),
+        unflushed: state.storage.sql.exec("SELECT 1 FROM hub_meta WHERE key = 'unflushed'").toArray().length,
+      }));
+    for (const [i, state] of (["available", "on_call", "after_call_work", "available"] as const).entries())
+      await postData(key, "/api/v1/import/agent-states", [
+        { agentId: "E1", state, timestamp: ago(20 - i) },
+        { agentId: "E2", state, timestamp: ago(20 - i) },
+      ]);
+    await vi.waitFor(async () => expect((await stored()).unflushed).toBe(1));
+    expect((await stored()).chunks).toEqual([]);
+    expect(await runDurableObjectAlarm(hub)).toBe(true);
+    const after = await stored();
+    expect(after.unflushed).toBe(0);
+    // One chunk (2 agents) holds both rows, as of the last change.
+    expect(after.chunks).toHaveLength(1);
+    const rows = JSON.parse(after.chunks[0]!) as Array<[string, number, { state: string } | null, string]>;
+    expect(Object.fromEntries(rows.map(([agentId, , view]) => [agentId, view?.state]))).toEqual({
+      E1: "available",
+      E2: "available",
+    });
+
+    await evictDurableObject(hub);
+    const board = await connect(await ticketFor(key));
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    expect(snapshot.type === "snapshot" && snapshot.agents.map((a) => `${a.agentId}=${a.state}`).sort()).toEqual([
+      "E1=available",
+      "E2=available",
+    ]);
+    board.close();
+  });
+
+  it("a hub that stopped before writing its rows asks its agents for them again", async () => {
+    const { tenant, key } = await setup();
+    const hub = env.HUB.getByName(hubName(tenant));
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "on_call", timestamp: ago(8) },
+      { agentId: "E2", state: "break", timestamp: ago(8) },
+    ]);
+    const marked = () =>
+      runInDurableObject(hub, (_instance, state) => ({
+        chunks: state.storage.sql.exec("SELECT 1 FROM board_chunks").toArray().length,
+        catchUp: state.storage.sql.exec("SELECT 1 FROM hub_meta WHERE key = 'catchUp'").toArray().length,
+      }));
+    await vi.waitFor(async () =>
+      expect(
+        await runInDurableObject(
           hub,
           (_instance, state) =>
-            state.storage.sql
-              .exec<{ rows: string }>("SELECT group_concat(agent_id || '=' || rev) AS rows FROM board_rows")
-              .one().rows,
-        );
-      const before = await stored();
-      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
-      await postData(key, "/api/v1/import/agent-states", [{ agentId: "E2", state: "break", timestamp: ago(7) }]);
-      expect(await stored()).toBe(before);
+            state.storage.sql.exec("SELECT 1 FROM hub_meta WHERE key = 'unflushed'").toArray().length,
+        ),
+      ).toBe(1),
+    );
+    // Stopped (as by a crash or a deploy) before its alarm wrote the rows: memory is gone, storage has none.
+    await evictDurableObject(hub);
+    expect(await marked()).toEqual({ chunks: 0, catchUp: 1 });
+    await runDurableObjectAlarm(hub);
+    expect(await marked()).toEqual({ chunks: 1, catchUp: 0 });
+    const board = await connect(await ticketFor(key));
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    expect(snapshot.type === "snapshot" && snapshot.agents.map((a) => `${a.agentId}=${a.state}`).sort()).toEqual([
+      "E1=on_call",
+      "E2=break",
+    ]);
+    board.close();
+  });
 
-      // The returning board gets a snapshot with both changes (a replay from its last number would miss them).
-      const back = await connect(await ticketFor(key), seen.seq);
-      const snapshot = await back.next((m) => m.type === "snapshot");
-      expect(snapshot.seq).toBeGreaterThan(seen.seq);
-      expect(
-        snapshot.type === "snapshot" && Object.fromEntries(snapshot.agents.map((a) => [a.agentId, a.state])),
-      ).toMatchObject({ E1: "on_call", E2: "break" });
-      back.close();
-    },
-  );
+  it("a hub from before it kept every row catches up once from its agents", async () => {
+    const { tenant, key } = await setup();
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "on_call", timestamp: ago(8) }]);
+    const hub = env.HUB.getByName(hubName(tenant));
+    await runDurableObjectAlarm(hub);
+    // The old hub's storage: rows only while watched, in `board_rows`.
+    await runInDurableObject(hub, (_instance, state) => {
+      state.storage.sql.exec(
+        `DROP TABLE board_chunks; DROP TABLE hub_meta;
+         CREATE TABLE board_rows (agent_id TEXT PRIMARY KEY, rev INTEGER NOT NULL, view TEXT) WITHOUT ROWID;`,
+      );
+    });
+    await evictDurableObject(hub);
+    await runDurableObjectAlarm(hub);
+    const board = await connect(await ticketFor(key));
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    expect(snapshot.type === "snapshot" && snapshot.agents.map((a) => `${a.agentId}=${a.state}`)).toEqual([
+      "E1=on_call",
+    ]);
+    expect(
+      await runInDurableObject(hub, (_instance, state) =>
+        state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'board_rows'").toArray(),
+      ),
+    ).toEqual([]);
+    board.close();
+  });
 
   it("pushes a change caused by time alone (the alarm threshold passing)", async () => {
     const { key } = await setup();
