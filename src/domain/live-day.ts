@@ -93,7 +93,10 @@ export class LiveDay {
   private readonly ends = new Set<string>();
   private readonly workStart: number | null;
 
-  private constructor(private readonly input: Omit<LiveDayInput, "events">) {
+  private readonly input: Omit<LiveDayInput, "events">;
+
+  private constructor(input: Omit<LiveDayInput, "events">) {
+    this.input = input;
     this.classify = classifier(input.rules, input.neutral);
     this.live = resolveSchedule(input.segments);
     this.schedule = resolveSchedule(input.day.segments);
