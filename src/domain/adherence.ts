@@ -9,6 +9,9 @@
  * from an unmapped vendor code, whatever the activity; in when the rules list the state for the
  * activity; neutral when the neutral rules do (so a state in both is in); else out. Before the
  * first event the agent counts as offline.
+ *
+ * The step functions and the piece helpers are exported for the incremental engine (live-day.ts), which must judge
+ * every piece exactly as this one does.
  */
 
 import { ACTIVITIES, WORK_STATES } from "./model.ts";
@@ -116,14 +119,14 @@ export interface LiveInput {
 }
 
 /** values[i] holds on [times[i], times[i + 1]); before times[0] the value is null. */
-interface StepFunction<T> {
+export interface StepFunction<T> {
   times: number[];
   values: T[];
 }
 
 /** The state in effect from an event whose vendor code is unmapped (null stays "no event yet"). */
-const UNMAPPED: unique symbol = Symbol("unmapped");
-type EffectiveState = AgentState | typeof UNMAPPED;
+export const UNMAPPED: unique symbol = Symbol("unmapped");
+export type EffectiveState = AgentState | typeof UNMAPPED;
 
 function compareText(a: string | null | undefined, b: string | null | undefined): number {
   const x = a ?? null;
@@ -156,7 +159,7 @@ function compareEvents(a: StateEvent, b: StateEvent): number {
 
 // What makes an unmapped state "the same" as the one before it: its code. The leading NUL keeps
 // it apart from every state name.
-function unmappedRunKey(event: StateEvent): string {
+export function unmappedRunKey(event: StateEvent): string {
   return `\u0000${event.source ?? ""}\u0000${event.acdStateCode ?? ""}\u0000${event.reasonCode ?? ""}`;
 }
 
@@ -203,9 +206,11 @@ export function timelineEvents<E extends StateEvent>(events: readonly E[], from:
   return applied.filter((e) => e.ts >= carryIn);
 }
 
-function normalizeEvents(events: readonly StateEvent[]): {
+/** keys[i]: what makes the state from states.times[i] on the same as another (see unmappedRunKey). */
+export function normalizeEvents(events: readonly StateEvent[]): {
   events: StateEvent[];
   states: StepFunction<EffectiveState>;
+  keys: string[];
 } {
   const unique: StateEvent[] = [];
   for (const event of [...withoutSupersededEnds(events)].sort(compareEvents)) {
@@ -219,6 +224,7 @@ function normalizeEvents(events: readonly StateEvent[]): {
   // Only the last state at a timestamp takes effect, and a repeated state continues its run
   // (an unmapped one while its code stays the same).
   const states: StepFunction<EffectiveState> = { times: [], values: [] };
+  const keys: string[] = [];
   let current: string | null = null;
   for (let index = 0; index < unique.length; index++) {
     const event = unique[index]!;
@@ -229,8 +235,9 @@ function normalizeEvents(events: readonly StateEvent[]): {
     current = runKey;
     states.times.push(event.ts);
     states.values.push(event.state ?? UNMAPPED);
+    keys.push(runKey);
   }
-  return { events: unique, states };
+  return { events: unique, states, keys };
 }
 
 function duration(segment: ScheduleSegment): number {
@@ -244,7 +251,7 @@ function isMoreInner(a: ScheduleSegment, b: ScheduleSegment): boolean {
   );
 }
 
-function resolveSchedule(segments: readonly ScheduleSegment[]): StepFunction<Activity | null> {
+export function resolveSchedule(segments: readonly ScheduleSegment[]): StepFunction<Activity | null> {
   const byStart = segments.filter((segment) => segment.end > segment.start).sort((a, b) => a.start - b.start);
   const boundaries = [...new Set(byStart.flatMap((segment) => [segment.start, segment.end]))].sort((a, b) => a - b);
   const schedule: StepFunction<Activity | null> = { times: [], values: [] };
@@ -269,7 +276,7 @@ function resolveSchedule(segments: readonly ScheduleSegment[]): StepFunction<Act
 }
 
 /** Index of the last time <= t, or -1. */
-function lastIndexAtOrBefore(times: readonly number[], t: number): number {
+export function lastIndexAtOrBefore(times: readonly number[], t: number): number {
   let low = 0;
   let high = times.length;
   while (low < high) {
@@ -281,16 +288,16 @@ function lastIndexAtOrBefore(times: readonly number[], t: number): number {
 }
 
 // Hot loop: reading past the end of an array is far slower in V8 than checking the length.
-function nextTime(times: readonly number[], index: number): number {
+export function nextTime(times: readonly number[], index: number): number {
   return index + 1 < times.length ? times[index + 1]! : Infinity;
 }
 
-function advance(times: readonly number[], index: number, t: number): number {
+export function advance(times: readonly number[], index: number, t: number): number {
   while (index + 1 < times.length && times[index + 1]! <= t) index++;
   return index;
 }
 
-function valueAt<T>(step: StepFunction<T>, index: number): T | null {
+export function valueAt<T>(step: StepFunction<T>, index: number): T | null {
   return index >= 0 ? step.values[index]! : null;
 }
 
@@ -326,9 +333,9 @@ function sweep(
 
 /** One activity's states → "in" or "neutral"; a state not listed is out. */
 type StateFlags = ReadonlyMap<AgentState, AdherenceFlag>;
-type Classifier = ReadonlyMap<Activity, StateFlags>;
+export type Classifier = ReadonlyMap<Activity, StateFlags>;
 
-function classifier(rules: AdherenceRules, neutral: NeutralRules | undefined): Classifier {
+export function classifier(rules: AdherenceRules, neutral: NeutralRules | undefined): Classifier {
   return new Map(
     ACTIVITIES.map((activity) => {
       const flags = new Map<AgentState, AdherenceFlag>();
@@ -347,7 +354,11 @@ function scheduledAdherence(flags: StateFlags | undefined, state: EffectiveState
   return flags?.get(state ?? "offline") ?? "out";
 }
 
-function adherenceOf(activity: Activity | null, state: EffectiveState | null, classify: Classifier): AdherenceFlag {
+export function adherenceOf(
+  activity: Activity | null,
+  state: EffectiveState | null,
+  classify: Classifier,
+): AdherenceFlag {
   return activity === null ? "unscheduled" : scheduledAdherence(classify.get(activity), state);
 }
 
@@ -364,12 +375,12 @@ function adherenceAt(
   );
 }
 
-const WORK_STATE_SET: ReadonlySet<EffectiveState | null> = new Set(WORK_STATES);
+export const WORK_STATE_SET: ReadonlySet<EffectiveState | null> = new Set(WORK_STATES);
 
 // Flooring each instant (not each duration) makes seconds additive: any partition of a
 // range sums to exactly the seconds of the range, so in + out + neutral = scheduled and the
 // interval totals add up to the day totals.
-function secondsBetween(start: number, end: number): number {
+export function secondsBetween(start: number, end: number): number {
   return Math.floor(end / 1000) - Math.floor(start / 1000);
 }
 
@@ -377,9 +388,10 @@ function percent(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((part * 10_000) / whole) / 100 : null;
 }
 
-type Totals = Omit<IntervalTotals, "start" | "end">;
+export type DayTotals = Omit<IntervalTotals, "start" | "end">;
+type Totals = DayTotals;
 
-function addPiece(
+export function addPiece(
   totals: Totals,
   seconds: number,
   adherence: AdherenceFlag,
@@ -394,7 +406,7 @@ function addPiece(
   if (workState) totals.workStateSeconds += seconds;
 }
 
-function emptyTotals(): Totals {
+export function emptyTotals(): Totals {
   return {
     scheduledSeconds: 0,
     inAdherenceSeconds: 0,
@@ -592,6 +604,12 @@ export function shiftDays(
   return segments.map((segment, index) => ({ segment, date: dates[index]! }));
 }
 
+/** The start of a shift day's first scheduled work; null without work scheduled. */
+function firstWorkStart(segments: readonly ScheduleSegment[]): number | null {
+  const starts = segments.filter((s) => s.activity === "work").map((s) => s.start);
+  return starts.length > 0 ? Math.min(...starts) : null;
+}
+
 /**
  * How late the agent was for the first scheduled work of a shift day: from that work's start to
  * the first instant in adherence at or after it, in whole minutes; null when on time (under a
@@ -604,13 +622,28 @@ export function lateForWork(
   segments: readonly ScheduleSegment[],
   now: number,
 ): { lateMinutes: number | null; lateSince: number | null } {
-  const starts = segments.filter((s) => s.activity === "work").map((s) => s.start);
-  if (starts.length === 0) return { lateMinutes: null, lateSince: null };
-  const workStart = Math.min(...starts);
-  if (workStart >= now) return { lateMinutes: null, lateSince: null };
+  const workStart = firstWorkStart(segments);
+  const arrival =
+    workStart === null ? undefined : spans.find((span) => span.adherence === "in" && span.end > workStart);
+  return lateness(arrival ? Math.max(arrival.start, workStart!) : null, segments, now);
+}
+
+/**
+ * lateForWork from the first instant in adherence at or after the first work's start (null: none up to now), for
+ * an engine that keeps that instant rather than the spans.
+ */
+export function lateness(
+  arrivedAt: number | null,
+  segments: readonly ScheduleSegment[],
+  now: number,
+): { lateMinutes: number | null; lateSince: number | null } {
+  const workStart = firstWorkStart(segments);
+  if (workStart === null || workStart >= now) return { lateMinutes: null, lateSince: null };
   const shiftEnd = Math.max(...segments.map((s) => s.end));
-  const arrival = spans.find((span) => span.adherence === "in" && span.end > workStart);
-  const until = arrival ? Math.max(arrival.start, workStart) : Math.min(now, shiftEnd);
+  const until = arrivedAt ?? Math.min(now, shiftEnd);
   const minutes = Math.floor((until - workStart) / 60_000);
-  return { lateMinutes: minutes >= 1 ? minutes : null, lateSince: arrival || now >= shiftEnd ? null : workStart };
+  return {
+    lateMinutes: minutes >= 1 ? minutes : null,
+    lateSince: arrivedAt !== null || now >= shiftEnd ? null : workStart,
+  };
 }

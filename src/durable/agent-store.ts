@@ -250,10 +250,13 @@ export class AgentStore {
 
   private remember(inserted: readonly StoredEvent[]): void {
     if (!this.recent) return;
-    // Sorted in, an event before the cached range lands where a read would find the carry-in.
-    // (The sort is a merge of runs: near-linear when new events come after the old ones.)
-    this.recent.events.push(...inserted);
-    this.recent.events.sort(byKey);
+    // Sorted in, an event before the cached range lands where a read would find the carry-in. Events that come
+    // after the last one kept (live traffic) are appended: sorting the day's events is O(events today) per call.
+    const events = this.recent.events;
+    const added = [...inserted].sort(byKey);
+    const last = events.at(-1);
+    events.push(...added);
+    if (last !== undefined && byKey(last, added[0]!) > 0) events.sort(byKey);
   }
 
   /**

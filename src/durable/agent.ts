@@ -25,6 +25,7 @@ import {
   markedStatus,
 } from "../domain/live.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
+import { LiveDay } from "../domain/live-day.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
@@ -185,6 +186,7 @@ export class AgentDO extends DurableObject<Env> {
     days: Array<{ date: string; segments: ScheduleSegment[] }>,
   ): Promise<RowUpdate | null> {
     this.remember(context);
+    this.scheduleVersion++;
     for (const { date, segments } of days) {
       this.store.replaceSegments(date, segments);
       this.store.markDaysDirty([
@@ -271,6 +273,7 @@ export class AgentDO extends DurableObject<Env> {
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
   async handOver(): Promise<StoredEvent[]> {
     const events = this.store.takeAllEvents();
+    this.engine = null;
     this.store.saveMeta();
     await this.ctx.storage.deleteAlarm();
     this.alarmAt = null;
@@ -346,6 +349,7 @@ export class AgentDO extends DurableObject<Env> {
     if (derived.length > 0) this.store.cacheRecentEvents(() => this.liveWindow(Date.now()).from);
     const inserted = this.store.insertEvents(derived);
     if (inserted.length > 0) this.markEventsDirty(inserted);
+    this.feedEngine(inserted);
     return inserted;
   }
 
@@ -552,10 +556,50 @@ export class AgentDO extends DurableObject<Env> {
     return { segments, shiftDay, shiftSegments, from };
   }
 
+  /**
+   * The board row's engine, kept incrementally (see LiveDay) while its inputs stay the same (`inputs`: the settings,
+   * mappings and schedule versions and the days it looks at). In memory only, as rows written are most of the bill:
+   * an object that restarts makes one full pass.
+   */
+  private engine: { inputs: string; day: LiveDay } | null = null;
+  /** Grows with every schedule change, which the engine kept cannot take in. */
+  private scheduleVersion = 0;
+
+  /** New events go into the engine kept; one that changes the past makes the next judgement start it again. */
+  private feedEngine(events: readonly StateEvent[]): void {
+    const engine = this.engine;
+    if (!engine || events.length === 0) return;
+    for (const event of [...events].sort((a, b) => a.ts - b.ts)) {
+      if (!engine.day.add(event)) {
+        this.engine = null;
+        return;
+      }
+    }
+  }
+
   /** The engine's judgement now, before supervisors' acks and snoozes. */
   private judge(now: number) {
-    const { adherence } = this.settings();
+    const context = this.context()!;
+    const { adherence, timeZone } = context.settings.settings;
     const { segments, shiftDay, shiftSegments, from } = this.liveWindow(now);
+    const inputs = [context.settings.version, context.mappings.version, this.scheduleVersion, this.today(now), shiftDay]
+      .map(String)
+      .join("|");
+    if (this.engine?.inputs !== inputs) {
+      const day = LiveDay.start({
+        events: this.store.recentEvents(from),
+        segments,
+        day: { segments: shiftSegments, window: dayWindow(shiftDay, timeZone, shiftSegments) },
+        rules: adherence.rules,
+        neutral: adherence.neutral,
+        alarmThresholdSeconds: adherence.alarmThresholdSeconds,
+        severeThresholdSeconds: adherence.severeThresholdSeconds,
+      });
+      this.engine = { inputs, day };
+    }
+    const kept = this.engine!.day.at(now);
+    if (kept) return { status: kept.status, adherencePctToday: kept.adherencePct, late: kept.late };
+    // An event stamped after now: the full engine judges what is in effect before it.
     const events = this.store.recentEvents(from);
     const status = liveStatus({
       events,

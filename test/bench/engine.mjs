@@ -3,7 +3,12 @@
  * against an 8-hour shift with two breaks and a lunch, as AgentDO.computeShiftDay does it
  * (dayWindow + intervalStarts + computeDay), minus the SQLite reads.
  *
- * Run alone: node test/bench/engine.mjs
+ * Then the board row's cost of one more event, as AgentDO.judge pays it: the incremental engine
+ * (LiveDay: add the event, then the status, percentage and lateness at now) with 200 and with
+ * 20,000 events already in the agent's day, their ratio (target ≤ 1.5), and for comparison the
+ * full recompute the object did before (liveStatus + computeDay + lateForWork) at both sizes.
+ *
+ * Run alone: npx node test/bench/engine.mjs (the project's Node strips the types)
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,19 +22,26 @@ const TIME_ZONE = "America/New_York";
 const DATE = "2026-11-18";
 const WARMUP_RUNS = 300;
 const RUNS = 2_000;
+/** One more event: the day sizes compared, and how many events a kept engine takes in before it is rebuilt. */
+const DAY_SIZES = [200, 20_000];
+const EVENT_RUNS = 20_000;
+const EVENTS_PER_ENGINE = 50;
+const FULL_RUNS = 200;
 
 /** Node strips TS types itself; if that ever fails on newer syntax, bundle with esbuild. */
 async function loadEngine() {
   const adherencePath = join(ROOT, "src", "domain", "adherence.ts");
   const timePath = join(ROOT, "src", "domain", "time.ts");
   const modelPath = join(ROOT, "src", "domain", "model.ts");
+  const liveDayPath = join(ROOT, "src", "domain", "live-day.ts");
   try {
-    const [adherence, time, model] = await Promise.all([
+    const [adherence, time, model, liveDay] = await Promise.all([
       import(pathToFileURL(adherencePath).href),
       import(pathToFileURL(timePath).href),
       import(pathToFileURL(modelPath).href),
+      import(pathToFileURL(liveDayPath).href),
     ]);
-    return { ...adherence, ...time, ...model, loader: "node type-stripping" };
+    return { ...adherence, ...time, ...model, ...liveDay, loader: "node type-stripping" };
   } catch (error) {
     const dir = mkdtempSync(join(tmpdir(), "rta-bench-engine-"));
     try {
@@ -39,7 +51,8 @@ async function loadEngine() {
       writeFileSync(
         entry,
         `export * from ${JSON.stringify(adherencePath)};\nexport * from ` +
-          `${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n`,
+          `${JSON.stringify(timePath)};\nexport * from ${JSON.stringify(modelPath)};\n` +
+          `export * from ${JSON.stringify(liveDayPath)};\n`,
       );
       const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
       const result = spawnSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=node", `--outfile=${out}`], {
@@ -80,7 +93,7 @@ function shift(dayBounds) {
  * 2,000 events over the shift: call cycles (available → on_call → after_call_work), breaks and
  * lunch taken a little early or late, and a few minutes unavailable or in a meeting.
  */
-function dayOfEvents(segments) {
+function dayOfEvents(segments, eventsPerDay = EVENTS_PER_DAY) {
   const random = mulberry32(42);
   const shiftStart = segments[0].start;
   const shiftEnd = segments[0].end;
@@ -92,11 +105,11 @@ function dayOfEvents(segments) {
   });
   const events = [{ ts: loginAt, state: "available" }];
   const cycle = ["on_call", "after_call_work", "available"];
-  const step = Math.floor((logoutAt - loginAt) / (EVENTS_PER_DAY - 2 - 2 * pauses.length));
+  const step = Math.floor((logoutAt - loginAt) / (eventsPerDay - 2 - 2 * pauses.length));
   let ts = loginAt;
   let i = 0;
-  while (events.length < EVENTS_PER_DAY - 1) {
-    ts += Math.max(1_000, Math.floor(step * (0.5 + random())));
+  while (events.length < eventsPerDay - 1) {
+    ts += Math.max(Math.min(1_000, Math.floor(step / 2)), Math.floor(step * (0.5 + random())));
     const pause = pauses.find((p) => ts >= p.start && !p.done);
     if (pause) {
       events.push({ ts: pause.start, state: pause.state });
@@ -118,6 +131,64 @@ function dayOfEvents(segments) {
     }
   }
   return events;
+}
+
+/**
+ * The board row's cost of one more event with `size` events already in the day (mid-shift: the first half of a
+ * day of 2 × size events, in time order), incremental and full. A kept engine takes in EVENTS_PER_ENGINE events
+ * and is then rebuilt from the `size` events (untimed), so the day stays at its size.
+ */
+function oneMoreEvent(engine, segments, size) {
+  const { LiveDay, liveStatus, computeDay, lateForWork, dayWindow, DEFAULT_RULES } = engine;
+  const day = dayOfEvents(segments, 2 * size).sort((a, b) => a.ts - b.ts);
+  const base = day.slice(0, size);
+  const next = day.slice(size, size + EVENTS_PER_ENGINE);
+  const window = dayWindow(DATE, TIME_ZONE, segments);
+  const thresholds = { alarmThresholdSeconds: 300, severeThresholdSeconds: 900 };
+  const input = { segments, day: { segments, window }, rules: DEFAULT_RULES, ...thresholds };
+  // As the object's feed: the event goes in, then the board's numbers half a second later.
+  const nowAfter = (event) => event.ts + 500;
+
+  let kept = null;
+  let taken = 0;
+  const rebuild = () => {
+    kept = LiveDay.start({ ...input, events: base });
+    taken = 0;
+  };
+  const timed = [];
+  for (let run = 0; run < WARMUP_RUNS + EVENT_RUNS; run++) {
+    if (kept === null || taken === next.length) rebuild();
+    const event = next[taken++];
+    const t0 = process.hrtime.bigint();
+    if (!kept.add(event)) throw new Error(`engine bench: an in-order event was not taken in at ${size} events`);
+    const row = kept.at(nowAfter(event));
+    const micros = Number(process.hrtime.bigint() - t0) / 1_000;
+    if (row === null) throw new Error("engine bench: no board numbers after an in-order event");
+    if (run >= WARMUP_RUNS) timed.push(micros);
+  }
+
+  // What the object computed per event before: the live status over every event, and the shift day's percentage.
+  const full = (events, now) => {
+    const status = liveStatus({ events, segments, rules: DEFAULT_RULES, now, ...thresholds });
+    const totals = computeDay({ events, segments, rules: DEFAULT_RULES, window, now, intervalStarts: [] });
+    return { status, pct: totals.adherencePct, late: lateForWork(totals.spans, segments, now) };
+  };
+  const events = [...base, next[0]];
+  const now = nowAfter(next[0]);
+  const check = full(events, now);
+  const incremental = LiveDay.start({ ...input, events: base });
+  incremental.add(next[0]);
+  const fromKept = incremental.at(now);
+  if (fromKept.adherencePct !== check.pct || JSON.stringify(fromKept.status) !== JSON.stringify(check.status)) {
+    throw new Error(`engine bench: the incremental engine disagrees with a full recompute at ${size} events`);
+  }
+  const fullTimes = [];
+  for (let run = 0; run < Math.min(WARMUP_RUNS, FULL_RUNS) + FULL_RUNS; run++) {
+    const t0 = process.hrtime.bigint();
+    full(events, now);
+    if (run >= Math.min(WARMUP_RUNS, FULL_RUNS)) fullTimes.push(Number(process.hrtime.bigint() - t0) / 1_000);
+  }
+  return { micros: median(timed), fullMicros: median(fullTimes), pct: check.pct };
 }
 
 function median(values) {
@@ -169,9 +240,16 @@ export async function runEngineBench(log = console.log) {
   };
   const full = measure(recompute);
   const core = measure(computeOnly);
+  const [small, large] = DAY_SIZES.map((size) => oneMoreEvent(engine, segments, size));
+  const round2 = (x) => Math.round(x * 100) / 100;
   const result = {
     eventsPerDay: EVENTS_PER_DAY,
     recomputeMicros: Math.round(median(full)),
+    oneMoreEventMicros200: round2(small.micros),
+    oneMoreEventMicros20000: round2(large.micros),
+    oneMoreEventRatio: round2(large.micros / small.micros),
+    fullRowMicros200: Math.round(small.fullMicros),
+    fullRowMicros20000: Math.round(large.fullMicros),
   };
   log(
     `engine: ${EVENTS_PER_DAY} events, ${check.spans.length} spans, ` +
@@ -180,6 +258,13 @@ export async function runEngineBench(log = console.log) {
       `µs (computeDay alone ${Math.round(median(core))} µs, ` +
       `intervalStarts+dayWindow ≈ ${Math.round(median(full) - median(core))} µs), ` +
       `${RUNS} runs after ${WARMUP_RUNS} warm-up`,
+  );
+  log(
+    `engine: one more event → board row numbers (LiveDay.add + at), median of ${EVENT_RUNS}: ` +
+      `${result.oneMoreEventMicros200} µs at ${DAY_SIZES[0]} events in the day, ` +
+      `${result.oneMoreEventMicros20000} µs at ${DAY_SIZES[1]} (ratio ${result.oneMoreEventRatio}, target ≤ 1.5); ` +
+      `the full recompute it replaces (liveStatus + computeDay + lateForWork): ${result.fullRowMicros200} µs and ` +
+      `${result.fullRowMicros20000} µs (adherence ${small.pct}% / ${large.pct}%)`,
   );
   return result;
 }
