@@ -103,8 +103,9 @@ export interface TenantSettings {
 export const DEFAULT_RETENTION_DAYS = 400;
 
 /**
- * Sized so that a 10,000-agent tenant's 400 days fit in 2 GB of D1: daily rows for 400 days plus
- * interval rows for this many (README, Limits: the measured bytes per row and the arithmetic).
+ * Sized so that a 10,000-agent tenant's 400 days fit in 2 GB of D1, every day scheduled with 36
+ * intervals: 400 daily rows (163 B each, measured by test/worker/d1-size.test.ts) = 0.65 GB, plus
+ * today and 14 days of interval rows (203 B) = 15 × 36 × 203 B × 10,000 = 1.10 GB.
  */
 export const DEFAULT_INTERVAL_RETENTION_DAYS = 14;
 

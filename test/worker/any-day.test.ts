@@ -198,7 +198,9 @@ describe("any day", () => {
     const inside = await api(key, `/api/v1/adherence/intervals?date=${date}`);
     expect(((await inside.json()) as any).intervals).toHaveLength(17);
 
-    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { intervalRetentionDays: 2 } })).status).toBe(200);
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { intervalRetentionDays: 2 } })).status).toBe(
+      200,
+    );
     await purgeExpiredHistory(env);
     expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 1, days: 1 });
     expect((await api(key, `/api/v1/adherence/intervals?date=${date}`)).status).toBe(410);
