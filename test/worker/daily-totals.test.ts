@@ -89,7 +89,7 @@ describe("daily totals", () => {
     expect(body.days[0]).toMatchObject({ scheduledSeconds: 28_800, adherencePct: 93.33 });
   });
 
-  it("a day whose intervals were written while it ran gets its total after midnight; today reads its intervals", async () => {
+  it("a day written while it ran gets its total after midnight; today reads its intervals", async () => {
     const { tenant, key, agents } = await setup();
     const now = Date.now();
     const today = dateDaysAgo(0);
