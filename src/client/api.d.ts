@@ -475,6 +475,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/adherence/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adherence per agent and day over a range
+         * @description History for the whole retention, without waking any agent: each finished day's totals as D1 keeps them, and
+         *            today (or a day just over, until its total is written) summed from its intervals. At most 31
+         *            days per request. Permission read:adherence.
+         */
+        get: operations["getApiV1AdherenceDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contact-volume": {
         parameters: {
             query?: never;
@@ -3966,6 +3988,135 @@ export interface operations {
                     };
                 };
             };
+            /** @description The date is before the interval window (settings intervalRetentionDays): its totals remain */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AdherenceDays: {
+        parameters: {
+            query: {
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                from: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                to: string;
+                /** @description Only this team (a team-scoped key: one of its teams) */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days, by agent then date */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        days: {
+                            agentId: string;
+                            email: string | null;
+                            name: string | null;
+                            team: string | null;
+                            /** @description The day in the tenant's zone */
+                            date: string;
+                            scheduledSeconds: number;
+                            inAdherenceSeconds: number;
+                            outOfAdherenceSeconds: number;
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules) */
+                            neutralSeconds: number;
+                            scheduledWorkSeconds: number;
+                            workStateSeconds: number;
+                            adherencePct: number | null;
+                            conformancePct: number | null;
+                            /** @description Out-of-adherence spans during the day (one across midnight counts on both days); null for a day not over yet */
+                            exceptions: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid date or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Rate limit: 1,000 requests a minute per key */
             429: {
                 headers: {
@@ -4137,6 +4288,8 @@ export interface operations {
                         /** @enum {number} */
                         intervalMinutes: 15 | 30;
                         retentionDays: number;
+                        /** @description Days before today D1 keeps per-interval rows (at most retentionDays); older days keep their daily totals only */
+                        intervalRetentionDays: number;
                         adherence: {
                             alarmThresholdSeconds: number;
                             severeThresholdSeconds: number;
@@ -4227,6 +4380,7 @@ export interface operations {
                     /** @enum {number} */
                     intervalMinutes?: 15 | 30;
                     retentionDays?: number;
+                    intervalRetentionDays?: number;
                     adherence?: {
                         alarmThresholdSeconds?: number;
                         severeThresholdSeconds?: number;
@@ -4252,6 +4406,8 @@ export interface operations {
                         /** @enum {number} */
                         intervalMinutes: 15 | 30;
                         retentionDays: number;
+                        /** @description Days before today D1 keeps per-interval rows (at most retentionDays); older days keep their daily totals only */
+                        intervalRetentionDays: number;
                         adherence: {
                             alarmThresholdSeconds: number;
                             severeThresholdSeconds: number;

@@ -1,6 +1,7 @@
 /** Adherence seconds per agent and interval in D1: the unit of history and of the interval report. */
 import type { IntervalTotals } from "../domain/adherence.ts";
 import { jsonChunks } from "./bulk.ts";
+import { type DailyTotalsRow, dailyTotalStatements } from "./daily-totals.ts";
 
 /** One interval's totals as the agent object computes them; `time` is the tenant-local HH:MM. */
 export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
@@ -40,12 +41,16 @@ export interface IntervalRun {
   kept: readonly number[];
   /** The intervals to upsert (those of the marked part of each day), with their tenant-local date. */
   intervals: ReadonlyArray<IntervalRow & { date: string }>;
+  /** The finished days of the run with a schedule: their totals (src/db/daily-totals.ts). */
+  days?: readonly DailyTotalsRow[];
+  /** The finished days of the run without a schedule (any more): no totals. */
+  emptiedDays?: readonly string[];
 }
 
 /**
  * Writes an agent's recomputed run of days in one transaction: whole days replaced, rows in the
- * span that have no totals any more deleted, and the run's intervals upserted (an unchanged row
- * costs no write). Running it twice writes the same rows (the agents'
+ * span that have no totals any more deleted, and the run's intervals and finished days' totals
+ * upserted (an unchanged row costs no write). Running it twice writes the same rows (the agents'
  * flushes rely on that).
  */
 export async function writeIntervalRun(
@@ -74,6 +79,7 @@ export async function writeIntervalRun(
     statements.push(d1.prepare(DELETE_EMPTIED).bind(tenant, agentKey, run.from, run.to, JSON.stringify(run.kept)));
   }
   for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(INSERT_INTERVALS).bind(tenant, agentKey, chunk));
+  statements.push(...dailyTotalStatements(d1, tenant, agentKey, run.days ?? [], run.emptiedDays ?? []));
   if (statements.length > 0) await d1.batch(statements);
 }
 

@@ -29,15 +29,19 @@ export async function agentKeysOf(d1: D1Database, tenant: string): Promise<strin
   return results.map((r) => r.key);
 }
 
-/** Tables of per-agent history, and the column that dates a row (epoch ms). */
-const AGENT_TABLES = [
-  { table: "adherence_intervals", time: "interval_start" },
-  { table: "schedule_segments", time: '"end"' },
-] as const;
+/** Where a tenant's agent history is cut: rows older than these go. */
+export interface AgentHistoryCut {
+  /** Schedule segments (epoch ms): the retention. */
+  before: number;
+  /** Interval rows (epoch ms): the interval window, within the retention. */
+  intervalsBefore: number;
+  /** Daily totals (tenant-local date): the retention. */
+  datesBefore: string;
+}
 
 /**
  * One step of the clean-up: for each table, deletes up to ROWS_PER_STATEMENT rows of these
- * agents older than `before` (epoch ms), walking each agent's primary-key range (the join on the
+ * agents older than its cut, walking each agent's primary-key range (the join on the
  * agent keys keeps every lookup on the index). Returns how many rows went, and whether a
  * statement hit its bound (then another step has more to do).
  */
@@ -45,22 +49,29 @@ export async function deleteAgentHistoryBefore(
   d1: D1Database,
   tenant: string,
   agentKeys: readonly string[],
-  before: number,
+  cut: AgentHistoryCut,
   rowsPerStatement = ROWS_PER_STATEMENT,
 ): Promise<{ deleted: number; more: boolean }> {
   if (agentKeys.length === 0) return { deleted: 0, more: false };
   const keys = JSON.stringify(agentKeys);
-  const results = await d1.batch(
-    AGENT_TABLES.map(({ table, time }) =>
-      d1
-        .prepare(
-          `DELETE FROM ${table} WHERE rowid IN
-             (SELECT t.rowid FROM json_each(?2) k JOIN ${table} t ON t.tenant = ?1 AND t.agent_key = k.value
-              WHERE t.${time} < ?3 LIMIT ?4)`,
-        )
-        .bind(tenant, keys, before, rowsPerStatement),
-    ),
-  );
+  const byRowid = (table: string, time: string) =>
+    `DELETE FROM ${table} WHERE rowid IN
+       (SELECT t.rowid FROM json_each(?2) k JOIN ${table} t ON t.tenant = ?1 AND t.agent_key = k.value
+        WHERE t.${time} < ?3 LIMIT ?4)`;
+  const results = await d1.batch([
+    d1
+      .prepare(byRowid("adherence_intervals", "interval_start"))
+      .bind(tenant, keys, cut.intervalsBefore, rowsPerStatement),
+    d1.prepare(byRowid("schedule_segments", '"end"')).bind(tenant, keys, cut.before, rowsPerStatement),
+    // WITHOUT ROWID: its primary key names a row.
+    d1
+      .prepare(
+        `DELETE FROM daily_totals WHERE (tenant, agent_key, date) IN
+           (SELECT t.tenant, t.agent_key, t.date FROM json_each(?2) k
+            JOIN daily_totals t ON t.tenant = ?1 AND t.agent_key = k.value WHERE t.date < ?3 LIMIT ?4)`,
+      )
+      .bind(tenant, keys, cut.datesBefore, rowsPerStatement),
+  ]);
   const changes = results.map((r) => r.meta.changes ?? 0);
   return { deleted: changes.reduce((a, b) => a + b, 0), more: changes.some((n) => n >= rowsPerStatement) };
 }

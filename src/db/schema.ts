@@ -268,6 +268,30 @@ export const adherenceIntervals = sqliteTable(
   ],
 );
 
+/**
+ * Adherence seconds per agent and tenant-local day, for the whole retention: the sum of the day's
+ * intervals, which D1 keeps for a recent window only (settings `intervalRetentionDays`). Written
+ * once a day is over (and again when a past day is recomputed); today is read from its intervals.
+ * WITHOUT ROWID (migration 0013): the primary key is the table, so a row's key is stored once less.
+ */
+export const dailyTotals = sqliteTable(
+  "daily_totals",
+  {
+    tenant: text("tenant").notNull(),
+    agentKey: text("agent_key").notNull(),
+    date: text("date").notNull(), // tenant-local date
+    scheduledSeconds: integer("scheduled_seconds").notNull(),
+    inAdherenceSeconds: integer("in_adherence_seconds").notNull(),
+    outOfAdherenceSeconds: integer("out_of_adherence_seconds").notNull(),
+    neutralSeconds: integer("neutral_seconds").notNull(),
+    scheduledWorkSeconds: integer("scheduled_work_seconds").notNull(),
+    workStateSeconds: integer("work_state_seconds").notNull(),
+    /** Out-of-adherence spans during the day (one running across midnight counts on both days). */
+    exceptions: integer("exceptions").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.date] }), index("daily_day").on(t.tenant, t.date)],
+);
+
 /** Per-tenant settings document (time zone, interval length, adherence rules and thresholds). */
 export const tenantSettings = sqliteTable("tenant_settings", {
   tenant: text("tenant").primaryKey(),

@@ -5,6 +5,7 @@
  */
 import { normalizeIdentifier } from "../domain/identifiers.ts";
 import { jsonChunks } from "./bulk.ts";
+import { deleteAgentDailyTotals } from "./daily-totals.ts";
 import { deleteAgentIntervals } from "./intervals.ts";
 
 export interface UnknownAgent {
@@ -137,8 +138,8 @@ export async function findAdoptableUnknownAgents(
 }
 
 /**
- * An adopted identifier leaves the list, and its agent's D1 intervals go with it (the adopting
- * employee's object rewrites them under its own key).
+ * An adopted identifier leaves the list, and its agent's D1 intervals and daily totals go with it
+ * (the adopting employee's object rewrites them under its own key).
  */
 export async function forgetUnknownAgent(
   d1: D1Database,
@@ -148,6 +149,7 @@ export async function forgetUnknownAgent(
 ): Promise<void> {
   await d1.batch([
     deleteAgentIntervals(d1, tenant, agentKey),
+    deleteAgentDailyTotals(d1, tenant, agentKey),
     d1
       .prepare("DELETE FROM unknown_agents WHERE tenant = ? AND agent_id = ?")
       .bind(tenant, normalizeIdentifier(agentId)),

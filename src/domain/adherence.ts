@@ -417,6 +417,11 @@ export function emptyTotals(): Totals {
   };
 }
 
+/** Conformance % = work-state seconds ÷ scheduled work seconds; null without work scheduled. */
+export function conformancePercent(totals: { workStateSeconds: number; scheduledWorkSeconds: number }): number | null {
+  return percent(totals.workStateSeconds, totals.scheduledWorkSeconds);
+}
+
 /** Adherence % = in ÷ (scheduled − neutral); null when nothing counts (no schedule, or all of it neutral). */
 export function adherencePercent(totals: {
   inAdherenceSeconds: number;
@@ -500,7 +505,7 @@ export function computeDay(input: DayInput): DayAdherence {
     spans,
     ...day,
     adherencePct: adherencePercent(day),
-    conformancePct: percent(day.workStateSeconds, day.scheduledWorkSeconds),
+    conformancePct: conformancePercent(day),
     exceptions,
     intervals: intervals.filter((interval) => interval.scheduledSeconds > 0 || interval.workStateSeconds > 0),
   };

@@ -1,6 +1,8 @@
 /**
  * The domain vocabulary shared by every layer. Pure: no platform imports.
  */
+import { addDays } from "./days.ts";
+import { dayBounds, localDate } from "./time.ts";
 
 /** What the ACD says the agent is doing (canonical states). */
 export const AGENT_STATES = [
@@ -82,6 +84,12 @@ export interface TenantSettings {
    * Documents stored before it existed lack it: read it through retentionDaysOf().
    */
   retentionDays: number;
+  /**
+   * How many days before today D1 keeps per-interval rows; older days keep their daily totals only
+   * (for the whole retention). Never more than retentionDays. Documents stored before it existed
+   * lack it: read it through intervalRetentionDaysOf().
+   */
+  intervalRetentionDays: number;
   adherence: {
     alarmThresholdSeconds: number;
     severeThresholdSeconds: number;
@@ -94,10 +102,18 @@ export interface TenantSettings {
 /** A year and a month: last year's same month stays comparable. */
 export const DEFAULT_RETENTION_DAYS = 400;
 
+/**
+ * Sized so that a 10,000-agent tenant's 400 days fit in 2 GB of D1, every day scheduled with 36
+ * intervals: 400 daily rows (163 B each, measured by test/worker/d1-size.test.ts) = 0.65 GB, plus
+ * today and 14 days of interval rows (203 B) = 15 × 36 × 203 B × 10,000 = 1.10 GB.
+ */
+export const DEFAULT_INTERVAL_RETENTION_DAYS = 14;
+
 export const DEFAULT_SETTINGS: TenantSettings = {
   timeZone: "UTC",
   intervalMinutes: 15,
   retentionDays: DEFAULT_RETENTION_DAYS,
+  intervalRetentionDays: DEFAULT_INTERVAL_RETENTION_DAYS,
   adherence: {
     alarmThresholdSeconds: 60,
     severeThresholdSeconds: 300,
@@ -121,11 +137,26 @@ export function retentionDaysOf(settings: TenantSettings): number {
   return (settings as { retentionDays?: number }).retentionDays ?? DEFAULT_RETENTION_DAYS;
 }
 
+export function intervalRetentionDaysOf(settings: TenantSettings): number {
+  const stored = (settings as { intervalRetentionDays?: number }).intervalRetentionDays;
+  return Math.min(stored ?? DEFAULT_INTERVAL_RETENTION_DAYS, retentionDaysOf(settings));
+}
+
+/**
+ * The first day D1 keeps interval rows for (tenant-local): `intervalRetentionDays` days before
+ * today. Writes, the retention job and reads all cut at this day's start.
+ */
+export function intervalWindow(settings: TenantSettings, now: number): { firstDate: string; start: number } {
+  const firstDate = addDays(localDate(now, settings.timeZone), -intervalRetentionDaysOf(settings));
+  return { firstDate, start: dayBounds(firstDate, settings.timeZone).start };
+}
+
 /** A stored settings document with every field present (documents from before a field existed lack it). */
 export function completeSettings(settings: TenantSettings): TenantSettings {
   return {
     ...settings,
     retentionDays: retentionDaysOf(settings),
+    intervalRetentionDays: intervalRetentionDaysOf(settings),
     adherence: { ...settings.adherence, neutral: neutralRules(settings) },
   };
 }

@@ -12,6 +12,7 @@ import {
   type AdherenceRules,
   type NeutralRules,
   type TenantSettings,
+  intervalRetentionDaysOf,
   neutralRules,
   retentionDaysOf,
 } from "./model.ts";
@@ -21,6 +22,14 @@ import { isValidTimeZone } from "./time.ts";
 /** A day's history must outlive the longest late delivery worth recomputing; ten years is plenty for RTA. */
 const MIN_RETENTION_DAYS = 31;
 const MAX_RETENTION_DAYS = 3_650;
+
+const days = (field: string, min: number) =>
+  v.pipe(
+    v.number(`${field} must be a number of days`),
+    v.integer(`${field} must be whole days`),
+    v.minValue(min, `${field} must be at least ${min}`),
+    v.maxValue(MAX_RETENTION_DAYS, `${field} must be at most ${MAX_RETENTION_DAYS}`),
+  );
 
 const seconds = (field: string) =>
   v.pipe(
@@ -61,14 +70,9 @@ export const settingsPatch = jsonObject(
       ),
     ),
     intervalMinutes: v.optional(v.picklist([15, 30], "intervalMinutes must be 15 or 30")),
-    retentionDays: v.optional(
-      v.pipe(
-        v.number("retentionDays must be a number of days"),
-        v.integer("retentionDays must be whole days"),
-        v.minValue(MIN_RETENTION_DAYS, `retentionDays must be at least ${MIN_RETENTION_DAYS}`),
-        v.maxValue(MAX_RETENTION_DAYS, `retentionDays must be at most ${MAX_RETENTION_DAYS}`),
-      ),
-    ),
+    retentionDays: v.optional(days("retentionDays", MIN_RETENTION_DAYS)),
+    // Yesterday's intervals at least: the interval report of the day before is the everyday one.
+    intervalRetentionDays: v.optional(days("intervalRetentionDays", 1)),
     adherence: v.optional(
       jsonObject(
         {
@@ -93,6 +97,8 @@ export function mergeSettings(current: TenantSettings, patch: SettingsPatch): Te
     timeZone: patch.timeZone ?? current.timeZone,
     intervalMinutes: patch.intervalMinutes ?? current.intervalMinutes,
     retentionDays: patch.retentionDays ?? retentionDaysOf(current),
+    // A shorter retention shortens the window it holds (intervalRetentionDaysOf caps it).
+    intervalRetentionDays: patch.intervalRetentionDays ?? intervalRetentionDaysOf(current),
     adherence: {
       alarmThresholdSeconds: patch.adherence?.alarmThresholdSeconds ?? current.adherence.alarmThresholdSeconds,
       severeThresholdSeconds: patch.adherence?.severeThresholdSeconds ?? current.adherence.severeThresholdSeconds,
@@ -101,6 +107,10 @@ export function mergeSettings(current: TenantSettings, patch: SettingsPatch): Te
       neutral: { ...neutralRules(current), ...(patch.adherence?.neutral as Partial<NeutralRules> | undefined) },
     },
   };
+  if (patch.intervalRetentionDays !== undefined && patch.intervalRetentionDays > merged.retentionDays) {
+    return `intervalRetentionDays must be at most retentionDays (${merged.retentionDays})`;
+  }
+  merged.intervalRetentionDays = intervalRetentionDaysOf(merged);
   if (merged.adherence.severeThresholdSeconds < merged.adherence.alarmThresholdSeconds) {
     return "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds";
   }

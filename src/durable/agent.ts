@@ -87,6 +87,10 @@ const CLOSE_SPREAD_MS = 60_000;
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
 /** Supervisors' ack and snooze (AlarmMarks), in the object's meta. */
 const MARKS_META = "alarmMarks";
+/** The day whose intervals were written last: its daily total is written once it is over. */
+const TOTAL_DUE_META = "dayTotalDue";
+/** Daily totals are written over this long after midnight (a share per agent, like closeDelay). */
+const TOTAL_SPREAD_FACTOR = 60;
 
 export class AgentDO extends DurableObject<Env> {
   private readonly store: AgentStore;
@@ -684,6 +688,12 @@ export class AgentDO extends DurableObject<Env> {
     // Today's totals are history in the making: rewritten when the current interval closes.
     if (dirty.some((d) => d.date === today))
       due.push(Math.max(retryAt ?? 0, this.nextIntervalStart(now) + this.closeDelay()));
+    // A day whose intervals were written gets its daily total once it is over.
+    const totalDue = this.store.getMeta<string>(TOTAL_DUE_META);
+    if (totalDue !== null) {
+      const { end } = dayBounds(totalDue, this.settings().timeZone);
+      due.push(Math.max(retryAt ?? 0, end + this.closeDelay() * TOTAL_SPREAD_FACTOR));
+    }
     // Keep today's D1 intervals current: close each interval while the agent has a schedule today.
     const closing = this.nextIntervalClose(now);
     if (closing !== null) due.push(closing);
@@ -757,6 +767,11 @@ export class AgentDO extends DurableObject<Env> {
     try {
       const today = this.today(now);
       const todayWritten = this.store.dirtyDays().some((d) => d.date === today) && !this.todayDeferred(now);
+      const totalDue = this.store.getMeta<string>(TOTAL_DUE_META);
+      // Its intervals are in D1 already: the flush computes the finished day whole and writes its total alone.
+      if (totalDue !== null && totalDue < today) {
+        this.store.markDirty(totalDue, dayBounds(totalDue, context.settings.settings.timeZone).end, false);
+      }
       await writeAgentIntervals(
         this.env.DB,
         context.tenant,
@@ -766,7 +781,10 @@ export class AgentDO extends DurableObject<Env> {
         (date) => date === today && this.todayDeferred(now),
         now,
       );
-      if (todayWritten) this.todayWrittenInInterval = this.currentIntervalStart(now);
+      if (todayWritten) {
+        this.todayWrittenInInterval = this.currentIntervalStart(now);
+        this.store.setMeta(TOTAL_DUE_META, today);
+      } else if (totalDue !== null && totalDue < today) this.store.deleteMeta(TOTAL_DUE_META);
       this.store.setMeta("flushFailures", 0);
       this.store.deleteMeta("flushRetryAt");
       this.store.deleteMeta("flushTodayNow");

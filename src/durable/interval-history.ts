@@ -2,13 +2,15 @@
  * Writes an agent's per-interval adherence of its dirty days to D1: the history reports and
  * forecasting read. Consecutive dirty days are recomputed in one pass of the engine and written in
  * one transaction (a backfill's hundreds of days are a few passes, not one per day). Only days with
- * a schedule have interval rows: an unscheduled day has no adherence. Idempotent: a flush that runs
- * twice writes the same rows.
+ * a schedule have interval rows: an unscheduled day has no adherence. A finished day also gets its
+ * daily total (the sum of its intervals); a day before the tenant's interval window gets only that.
+ * Idempotent: a flush that runs twice writes the same rows.
  */
+import type { DailyTotalsRow } from "../db/daily-totals.ts";
 import { type IntervalRun, writeIntervalRun } from "../db/intervals.ts";
-import { type DayInput, computeDay } from "../domain/adherence.ts";
+import { type AdherenceException, type DayInput, type IntervalTotals, computeDay } from "../domain/adherence.ts";
 import { addDays, consecutiveRuns } from "../domain/days.ts";
-import type { ScheduleSegment, TenantSettings } from "../domain/model.ts";
+import { type ScheduleSegment, type TenantSettings, intervalWindow } from "../domain/model.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate, localTime } from "../domain/time.ts";
 import type { AgentStore, DirtyDay } from "./agent-store.ts";
 
@@ -35,7 +37,8 @@ export async function writeAgentIntervals(
  * One engine pass over a run of consecutive calendar days, from the first marked instant of its
  * first day (earlier intervals are unchanged) to the end of its last day, in wall-clock intervals
  * whichever shift each second belongs to. Only intervals that have closed are written: the current
- * one is written when it closes (its alarm), those ahead have nothing yet.
+ * one is written when it closes (its alarm), those ahead have nothing yet. A finished first day is
+ * computed from its start, so that its total sums all of it.
  */
 function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly DirtyDay[], now: number): IntervalRun {
   const { timeZone, intervalMinutes, adherence } = settings;
@@ -45,7 +48,11 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
     const { start } = dayBounds(day.date, timeZone);
     return day.from === null || day.from <= start ? start : intervalStartOf(day.from, timeZone, intervalMinutes);
   };
-  const window = { start: startOf(first), end: dayBounds(last.date, timeZone).end };
+  const finished = (date: string) => dayBounds(date, timeZone).end <= now;
+  const window = {
+    start: finished(first.date) ? dayBounds(first.date, timeZone).start : startOf(first),
+    end: dayBounds(last.date, timeZone).end,
+  };
   // Segments of the shift days around the run: a night shift crosses midnight either way.
   const segments = store.segmentsBetween(addDays(first.date, -1), addDays(last.date, 1));
   const input: DayInput = {
@@ -62,8 +69,9 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
     run.filter((day) => hasSchedule(segments, dayBounds(day.date, timeZone))).map((day) => day.date),
   );
   const marked = new Map(run.map((day) => [day.date, startOf(day)]));
-  const closed = computeDay(input)
-    .intervals.filter((i) => i.end <= now)
+  const computed = computeDay(input);
+  const closed = computed.intervals
+    .filter((i) => i.end <= now)
     .map((i) => ({ ...i, date: localDate(i.start, timeZone) }))
     .filter((i) => scheduled.has(i.date));
   return {
@@ -72,9 +80,41 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
     to: Math.min(window.end, closedBefore),
     kept: closed.map((i) => i.start),
     intervals: closed
-      .filter((i) => i.start >= marked.get(i.date)!)
+      .filter((i) => i.start >= marked.get(i.date)! && i.start >= intervalWindow(settings, now).start)
       .map((i) => ({ ...i, time: localTime(i.start, timeZone) })),
+    days: [...scheduled]
+      .filter(finished)
+      .map((date) => dailyTotals(date, closed, computed.exceptions, dayBounds(date, timeZone))),
+    emptiedDays: run.map((day) => day.date).filter((date) => finished(date) && !scheduled.has(date)),
   };
+}
+
+/** A day's totals: its intervals summed; its exceptions those overlapping it (across midnight: on both days). */
+function dailyTotals(
+  date: string,
+  intervals: ReadonlyArray<IntervalTotals & { date: string }>,
+  exceptions: readonly AdherenceException[],
+  bounds: { start: number; end: number },
+): DailyTotalsRow {
+  const row: DailyTotalsRow = {
+    date,
+    scheduledSeconds: 0,
+    inAdherenceSeconds: 0,
+    outOfAdherenceSeconds: 0,
+    neutralSeconds: 0,
+    scheduledWorkSeconds: 0,
+    workStateSeconds: 0,
+    exceptions: exceptions.filter((e) => e.start < bounds.end && e.end > bounds.start).length,
+  };
+  for (const i of intervals.filter((one) => one.date === date)) {
+    row.scheduledSeconds += i.scheduledSeconds;
+    row.inAdherenceSeconds += i.inAdherenceSeconds;
+    row.outOfAdherenceSeconds += i.outOfAdherenceSeconds;
+    row.neutralSeconds += i.neutralSeconds;
+    row.scheduledWorkSeconds += i.scheduledWorkSeconds;
+    row.workStateSeconds += i.workStateSeconds;
+  }
+  return row;
 }
 
 function hasSchedule(segments: readonly ScheduleSegment[], day: { start: number; end: number }): boolean {

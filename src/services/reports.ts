@@ -1,10 +1,12 @@
-/** Reads for reports: an agent's day (totals, exceptions, timeline) and the day's D1 intervals. */
+/** Reads for reports: an agent's day (totals, exceptions, timeline), the day's D1 intervals, daily totals. */
+import { type DayTotalsReportRow, readDayTotals } from "../db/daily-totals.ts";
 import { type IntervalReportRow, readDayIntervals } from "../db/intervals.ts";
 import type { AgentProfile } from "../domain/agent.ts";
+import { type TenantSettings, intervalWindow } from "../domain/model.ts";
 import type { AgentDay } from "../durable/agent.ts";
 import { agentStub } from "../durable/names.ts";
 
-export type { AgentDay, IntervalReportRow };
+export type { AgentDay, DayTotalsReportRow, IntervalReportRow };
 
 /** A shift day as the agent's object computes it now; null for an agent that has never been used. */
 export function agentDay(env: Env, tenant: string, profile: AgentProfile, date: string): Promise<AgentDay | null> {
@@ -15,6 +17,26 @@ export function agentDays(env: Env, tenant: string, profiles: readonly AgentProf
   return Promise.all(profiles.map(async (profile) => ({ profile, day: await agentDay(env, tenant, profile, date) })));
 }
 
+/** Is the day before the tenant's interval window (D1 keeps only its daily totals)? */
+export function beforeIntervalWindow(settings: TenantSettings, date: string, now = Date.now()): boolean {
+  return date < intervalWindow(settings, now).firstDate;
+}
+
+/**
+ * Every agent's totals per day of [from, to]: daily totals, and for days that have none yet (today)
+ * the sum of their intervals inside the window; of one team, or of several, when given.
+ */
+export async function dayTotals(
+  env: Env,
+  tenant: string,
+  settings: TenantSettings,
+  range: { from: string; to: string },
+  team: string | readonly string[] | null,
+): Promise<DayTotalsReportRow[]> {
+  const read = { ...range, intervalsFrom: intervalWindow(settings, Date.now()).firstDate };
+  return perTeam(team, (one) => readDayTotals(env.DB, tenant, read, one));
+}
+
 /** Every agent's intervals of a day; of one team, or of several (a team-scoped key's), when given. */
 export async function dayIntervals(
   env: Env,
@@ -22,7 +44,11 @@ export async function dayIntervals(
   date: string,
   team: string | readonly string[] | null,
 ): Promise<IntervalReportRow[]> {
-  if (Array.isArray(team))
-    return (await Promise.all(team.map((one: string) => readDayIntervals(env.DB, tenant, date, one)))).flat();
-  return readDayIntervals(env.DB, tenant, date, team as string | null);
+  return perTeam(team, (one) => readDayIntervals(env.DB, tenant, date, one));
+}
+
+/** A read of one team (or all: null), or of each of several (a team-scoped key's). */
+async function perTeam<T>(team: string | readonly string[] | null, read: (one: string | null) => Promise<T[]>) {
+  if (Array.isArray(team)) return (await Promise.all(team.map((one: string) => read(one)))).flat();
+  return read(team as string | null);
 }

@@ -1,7 +1,7 @@
 /**
- * The retention job (a Cron Trigger): D1 keeps state history, intervals, schedules, contact
- * volume and the single contacts it was counted from for each tenant's retention period, and this
- * deletes what is older, in bounded steps. A run stops after a budget of D1 statements (a Worker
+ * The retention job (a Cron Trigger): D1 keeps daily totals, schedules, contact volume and the
+ * single contacts it was counted from for each tenant's retention period, and interval rows for its
+ * interval window; this deletes what is older, in bounded steps. A run stops after a budget of D1 statements (a Worker
  * invocation may make 1,000 queries) and the next run carries on from the tenant it stopped at, so
  * every tenant is reached however many there are.
  */
@@ -15,7 +15,8 @@ import {
   saveCursor,
   tenantsWithHistory,
 } from "../db/retention.ts";
-import { DEFAULT_SETTINGS, type TenantSettings, retentionDaysOf } from "../domain/model.ts";
+import { DEFAULT_SETTINGS, type TenantSettings, intervalWindow, retentionDaysOf } from "../domain/model.ts";
+import { localDate } from "../domain/time.ts";
 
 const JOB = "retention";
 const MAX_STATEMENTS = 600;
@@ -44,14 +45,19 @@ export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}):
   let stepped = false;
   // The tenant a run stopped at is the one the next run starts with.
   for (const { tenant, settings } of tenants.filter((t) => cursor === null || t.tenant >= cursor)) {
-    const retentionDays = retentionDaysOf(settings ? (JSON.parse(settings) as TenantSettings) : DEFAULT_SETTINGS);
-    const before = now - retentionDays * DAY_MS;
+    const known = settings ? (JSON.parse(settings) as TenantSettings) : DEFAULT_SETTINGS;
+    const before = now - retentionDaysOf(known) * DAY_MS;
+    const cut = {
+      before,
+      intervalsBefore: intervalWindow(known, now).start,
+      datesBefore: localDate(before, known.timeZone),
+    };
     const agentKeys = await agentKeysOf(env.DB, tenant);
     statements++;
     const steps = [
       ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({
-        cost: 2,
-        run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, before, rowsPerStatement),
+        cost: 3,
+        run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, cut, rowsPerStatement),
       })),
       // Contacts first: the old intervals they were counted in are what finds them.
       { cost: 1, run: () => deleteContactEventsBefore(env.DB, tenant, before, rowsPerStatement) },

@@ -1,6 +1,13 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, NO_NEUTRAL_RULES, type TenantSettings, neutralRules } from "../../src/domain/model.ts";
+import {
+  DEFAULT_SETTINGS,
+  NO_NEUTRAL_RULES,
+  type TenantSettings,
+  intervalRetentionDaysOf,
+  intervalWindow,
+  neutralRules,
+} from "../../src/domain/model.ts";
 import { mergeSettings, settingsPatch } from "../../src/domain/settings.ts";
 
 describe("settings patch", () => {
@@ -98,5 +105,29 @@ describe("settings patch", () => {
     expect(problem({ adherence: { rules: { siesta: ["break"] } } })).toBe(
       "Unknown activity in rules: siesta (expected work, break, lunch, meeting, training, off)",
     );
+  });
+
+  it("keeps the interval window within the retention; a document without one has the default", () => {
+    const patch = (input: unknown) => v.parse(settingsPatch, input);
+    expect(mergeSettings(DEFAULT_SETTINGS, patch({ intervalRetentionDays: 31 }))).toMatchObject({
+      intervalRetentionDays: 31,
+    });
+    expect(mergeSettings(DEFAULT_SETTINGS, patch({ intervalRetentionDays: 401 }))).toBe(
+      "intervalRetentionDays must be at most retentionDays (400)",
+    );
+    // A shorter retention shortens a longer window rather than refusing the change.
+    const long = mergeSettings(DEFAULT_SETTINGS, patch({ intervalRetentionDays: 200 })) as TenantSettings;
+    expect(mergeSettings(long, patch({ retentionDays: 100 }))).toMatchObject({
+      retentionDays: 100,
+      intervalRetentionDays: 100,
+    });
+    const { intervalRetentionDays: _, ...older } = DEFAULT_SETTINGS;
+    expect(intervalRetentionDaysOf(older as TenantSettings)).toBe(14);
+    // The window starts at local midnight, intervalRetentionDays days before today.
+    const berlin = { ...DEFAULT_SETTINGS, timeZone: "Europe/Berlin", intervalRetentionDays: 2 };
+    expect(intervalWindow(berlin, Date.parse("2026-12-07T23:30:00Z"))).toEqual({
+      firstDate: "2026-12-06",
+      start: Date.parse("2026-12-05T23:00:00Z"),
+    });
   });
 });

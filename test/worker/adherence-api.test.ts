@@ -562,6 +562,7 @@ describe("settings", () => {
       timeZone: "UTC",
       intervalMinutes: 15,
       retentionDays: 400,
+      intervalRetentionDays: 14,
       adherence: {
         alarmThresholdSeconds: 60,
         severeThresholdSeconds: 300,
@@ -589,6 +590,10 @@ describe("settings", () => {
       [{ colour: "blue" }, "Unknown setting: colour"],
       [{ adherence: { snooze: 1 } }, "Unknown setting: adherence.snooze"],
       [{ retentionDays: 7 }, "retentionDays must be at least 31"],
+      [{ intervalRetentionDays: 0 }, "intervalRetentionDays must be at least 1"],
+      [{ intervalRetentionDays: 1.5 }, "intervalRetentionDays must be whole days"],
+      [{ intervalRetentionDays: 401 }, "intervalRetentionDays must be at most retentionDays (400)"],
+      [{ retentionDays: 60, intervalRetentionDays: 90 }, "intervalRetentionDays must be at most retentionDays (60)"],
       [{ adherence: { neutral: { work: ["dozing"] } } }, "Unknown state: dozing"],
     ] as const;
     for (const [json, message] of bad) {

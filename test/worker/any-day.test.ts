@@ -49,7 +49,11 @@ async function loadDay(key: string, daysAgo: number) {
 async function d1Rows(tenant: string) {
   const count = (table: string) =>
     env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant = ?`).bind(tenant).first<number>("n");
-  return { intervals: await count("adherence_intervals"), segments: await count("schedule_segments") };
+  return {
+    intervals: await count("adherence_intervals"),
+    segments: await count("schedule_segments"),
+    days: await count("daily_totals"),
+  };
 }
 
 describe("any day", () => {
@@ -70,8 +74,8 @@ describe("any day", () => {
     expect(await res.json()).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
   });
 
-  it("backfills a day 300 days ago: computed at once, its D1 intervals written within seconds", async () => {
-    const { key, stub } = await setup();
+  it("backfills a day 300 days ago: computed at once, its D1 daily total (only) written within seconds", async () => {
+    const { tenant, key, stub } = await setup();
     const { date, states } = await loadDay(key, 300);
     expect(states.body).toEqual({ success: true, processed: 2, skipped: 0, errors: [] });
 
@@ -87,13 +91,33 @@ describe("any day", () => {
     const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
     await runDurableObjectAlarm(stub);
+    // The day is before the interval window (14 days by default): D1 keeps its total, not its intervals.
+    expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 1, days: 1 });
     const intervals = await api(key, `/api/v1/adherence/intervals?date=${date}`);
-    // 16 scheduled intervals (and 08:45, where the agent was already available before the shift).
-    const rows = ((await intervals.json()) as any).intervals.filter(
-      (r: any) => r.date === date && r.scheduledSeconds > 0,
+    expect(intervals.status).toBe(410);
+    expect(((await intervals.json()) as { error: string }).error).toContain(
+      `No intervals for ${date}: interval history is kept for 14 days`,
     );
-    expect(rows).toHaveLength(16);
-    expect(rows.reduce((n: number, r: any) => n + r.inAdherenceSeconds, 0)).toBe(7_200);
+    const days = await api(key, `/api/v1/adherence/days?from=${date}&to=${date}`);
+    expect(days.status).toBe(200);
+    expect(((await days.json()) as any).days).toEqual([
+      {
+        agentId: "E1",
+        email: "agent1@example.com",
+        name: expect.any(String),
+        team: "Day",
+        date,
+        scheduledSeconds: 14_400,
+        inAdherenceSeconds: 7_200,
+        outOfAdherenceSeconds: 7_200,
+        neutralSeconds: 0,
+        scheduledWorkSeconds: 14_400,
+        workStateSeconds: 7_500,
+        adherencePct: 50,
+        conformancePct: 52.08,
+        exceptions: 1,
+      },
+    ]);
   });
 
   it("refuses events older than the tenant's retention, and still accepts 5 minutes of clock skew only", async () => {
@@ -123,8 +147,8 @@ describe("any day", () => {
       }
       await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
       const before = await d1Rows(short.tenant);
-      expect(before).toMatchObject({ segments: 2 });
-      expect(before.intervals).toBe(34);
+      // The day 200 days back is before the interval window: its total only.
+      expect(before).toEqual({ intervals: 17, segments: 2, days: 2 });
       expect(await d1Rows(kept.tenant)).toEqual(before);
 
       // One tenant keeps 100 days; the other keeps the default 400.
@@ -132,7 +156,7 @@ describe("any day", () => {
       expect(put.status).toBe(200);
 
       // Tiny steps and a tiny budget: a run stops when its budget is spent and the next one carries on.
-      const step = { rowsPerStatement: 2, maxStatements: 8 };
+      const step = { rowsPerStatement: 2, maxStatements: 11 };
       const first = await purgeExpiredHistory(env, step);
       expect(first.finished).toBe(false);
       let runs = 1;
@@ -140,7 +164,7 @@ describe("any day", () => {
       expect(runs).toBeGreaterThan(2);
       expect(runs).toBeLessThan(100);
 
-      expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1 });
+      expect(await d1Rows(short.tenant)).toEqual({ intervals: 17, segments: 1, days: 1 });
       expect(await d1Rows(kept.tenant)).toEqual(before);
       const recent = await api(short.key, `/api/v1/adherence/intervals?date=${dateDaysAgo(2)}`);
       expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
@@ -163,6 +187,26 @@ describe("any day", () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
-    expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 0 });
+    expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 0, days: 0 });
+  });
+
+  it("the retention job deletes intervals past the interval window and keeps those days' totals", async () => {
+    const { tenant, key, stub } = await setup();
+    const { date } = await loadDay(key, 3);
+    await runDurableObjectAlarm(stub);
+    expect(await d1Rows(tenant)).toEqual({ intervals: 17, segments: 1, days: 1 });
+    const inside = await api(key, `/api/v1/adherence/intervals?date=${date}`);
+    expect(((await inside.json()) as any).intervals).toHaveLength(17);
+
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: { intervalRetentionDays: 2 } })).status).toBe(
+      200,
+    );
+    await purgeExpiredHistory(env);
+    expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 1, days: 1 });
+    expect((await api(key, `/api/v1/adherence/intervals?date=${date}`)).status).toBe(410);
+    const days = await api(key, `/api/v1/adherence/days?from=${dateDaysAgo(4)}&to=${dateDaysAgo(0)}`);
+    expect(((await days.json()) as any).days).toMatchObject([
+      { agentId: "E1", date, scheduledSeconds: 14_400, inAdherenceSeconds: 7_200, exceptions: 1 },
+    ]);
   });
 });

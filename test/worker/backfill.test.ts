@@ -94,6 +94,8 @@ describe("a backfill", () => {
     "marks only the scheduled days it changes and writes ≤ " + "3 rows per event plus the intervals it really changes",
     async () => {
       const { tenant, key, ids, keys } = await setup(10);
+      // Interval rows for the whole retention: what the backfill changes is counted row by row.
+      await api(key, "/api/v1/settings", { method: "PUT", json: { intervalRetentionDays: 400 } });
       const old = daysBack(300);
       const yesterday = daysBack(1);
       const scheduledOld = ids.slice(0, 5);

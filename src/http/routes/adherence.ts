@@ -1,12 +1,20 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { Context } from "hono";
-import { adherencePercent } from "../../domain/adherence.ts";
+import { adherencePercent, conformancePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
 import { ACTIVITIES, AGENT_STATES, type TenantSettings } from "../../domain/model.ts";
 import { isValidDate, localDate } from "../../domain/time.ts";
 import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
-import { type AgentDay, agentDay, agentDays, dayIntervals } from "../../services/reports.ts";
+import { datesBetween } from "../../domain/days.ts";
+import {
+  type AgentDay,
+  agentDay,
+  agentDays,
+  beforeIntervalWindow,
+  dayIntervals,
+  dayTotals,
+} from "../../services/reports.ts";
 import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
 import { csvCell } from "../csv.ts";
@@ -68,6 +76,33 @@ const intervalRow = v.strictObject({
   workStateSeconds: v.number(),
   adherencePct: v.nullable(v.number()),
 });
+/** One agent's day from D1 (src/db/daily-totals.ts DayTotalsReportRow). */
+const dayTotalsRow = v.strictObject({
+  agentId: v.string(),
+  email: v.nullable(v.string()),
+  name: v.nullable(v.string()),
+  team: v.nullable(v.string()),
+  date: v.pipe(v.string(), v.description("The day in the tenant's zone")),
+  ...seconds,
+  scheduledWorkSeconds: v.number(),
+  workStateSeconds: v.number(),
+  adherencePct: v.nullable(v.number()),
+  conformancePct: v.nullable(v.number()),
+  exceptions: v.pipe(
+    v.nullable(v.number()),
+    v.description(
+      "Out-of-adherence spans during the day (one across midnight counts on both days); null for a day not over yet",
+    ),
+  ),
+});
+/** The longest range of the days report: a month of a large tenant is already a big answer. */
+const MAX_RANGE_DAYS = 31;
+const rangeDate = (what: string) =>
+  v.pipe(
+    v.string(`${what} is required`),
+    v.check(isValidDate, (issue) => `Invalid date: ${String(issue.input)} (expected YYYY-MM-DD)`),
+    v.description(`The ${what} day (YYYY-MM-DD, inclusive) in the tenant's time zone`),
+  );
 export const timelineBody = v.strictObject({
   agentId: v.string(),
   date: v.string(),
@@ -234,6 +269,10 @@ export const adherenceRoutes = new Hono<AppEnv>()
           intervals: v.array(intervalRow),
         }),
       },
+      410: {
+        description: "The date is before the interval window (settings intervalRetentionDays): its totals remain",
+        schema: errorBody,
+      },
     }),
     validate(
       "query",
@@ -248,6 +287,12 @@ export const adherenceRoutes = new Hono<AppEnv>()
     async (c) => {
       const query = c.req.valid("query");
       const { date, settings } = await requestedDay(c, query.date);
+      if (beforeIntervalWindow(settings, date))
+        throw apiError(
+          410,
+          `No intervals for ${date}: interval history is kept for ${settings.intervalRetentionDays} days ` +
+            "(settings intervalRetentionDays); read the day's totals from /api/v1/adherence/days",
+        );
       const rows = await dayIntervals(c.env, c.get("tenant"), date, teamsToRead(c, query.team) ?? null);
       const intervals = rows.map(({ intervalStart, ...row }) => ({
         ...row,
@@ -265,6 +310,41 @@ export const adherenceRoutes = new Hono<AppEnv>()
         });
       }
       return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
+    },
+  )
+  .get(
+    "/days",
+    doc(
+      "Adherence per agent and day over a range",
+      `History for the whole retention, without waking any agent: each finished day's totals as D1 keeps them, and
+       today (or a day just over, until its total is written) summed from its intervals. At most ${MAX_RANGE_DAYS}
+       days per request.`,
+      {
+        200: {
+          description: "The days, by agent then date",
+          schema: v.strictObject({
+            from: v.string(),
+            to: v.string(),
+            timeZone: v.string(),
+            days: v.array(dayTotalsRow),
+          }),
+        },
+      },
+    ),
+    validate("query", v.object({ from: rangeDate("from"), to: rangeDate("to"), team })),
+    async (c) => {
+      const { from, to, team: onlyTeam } = c.req.valid("query");
+      const length = datesBetween(from, to).length;
+      if (length === 0) throw apiError(400, "to must not be before from");
+      if (length > MAX_RANGE_DAYS) throw apiError(400, `The range must be at most ${MAX_RANGE_DAYS} days`);
+      const { settings } = await tenantSettings(c.env, c.get("tenant"));
+      const rows = await dayTotals(c.env, c.get("tenant"), settings, { from, to }, teamsToRead(c, onlyTeam) ?? null);
+      const days = rows.map((row) => ({
+        ...row,
+        adherencePct: adherencePercent(row),
+        conformancePct: conformancePercent(row),
+      }));
+      return c.json({ from, to, timeZone: settings.timeZone, days });
     },
   );
 

@@ -20,6 +20,12 @@ const settingsView = v.strictObject({
   timeZone: v.string(),
   intervalMinutes: v.picklist([15, 30]),
   retentionDays: v.number(),
+  intervalRetentionDays: v.pipe(
+    v.number(),
+    v.description(
+      "Days before today D1 keeps per-interval rows (at most retentionDays); older days keep their daily totals only",
+    ),
+  ),
   adherence: v.strictObject({
     alarmThresholdSeconds: v.number(),
     severeThresholdSeconds: v.number(),

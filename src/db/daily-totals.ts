@@ -1,0 +1,132 @@
+/**
+ * Adherence seconds per agent and tenant-local day in D1 (`daily_totals`): history for the whole
+ * retention, where interval rows are kept for a recent window only. Written in the same
+ * transaction as the intervals they sum (src/db/intervals.ts writeIntervalRun).
+ */
+import { jsonChunks } from "./bulk.ts";
+
+/** A finished day's totals: the sum of its intervals, and the out-of-adherence spans during it. */
+export interface DailyTotalsRow {
+  date: string;
+  scheduledSeconds: number;
+  inAdherenceSeconds: number;
+  outOfAdherenceSeconds: number;
+  neutralSeconds: number;
+  scheduledWorkSeconds: number;
+  workStateSeconds: number;
+  exceptions: number;
+}
+
+// Like the interval upsert: an unchanged day is not written again (a recomputed run of days costs
+// only the days that changed).
+const UPSERT_DAYS = `
+  INSERT INTO daily_totals (tenant, agent_key, date, scheduled_seconds, in_adherence_seconds,
+    out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions)
+  SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+    value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
+  FROM json_each(?3) WHERE true
+  ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
+    in_adherence_seconds = excluded.in_adherence_seconds,
+    out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
+    scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds,
+    exceptions = excluded.exceptions
+  WHERE scheduled_seconds IS NOT excluded.scheduled_seconds OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
+    OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds
+      OR neutral_seconds IS NOT excluded.neutral_seconds
+    OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
+      OR work_state_seconds IS NOT excluded.work_state_seconds OR exceptions IS NOT excluded.exceptions`;
+
+/**
+ * The statements that bring an agent's finished days up to date: `days` upserted, and the rows of
+ * `emptied` (finished days recomputed without a schedule now) deleted; a delete that finds none
+ * writes no row.
+ */
+export function dailyTotalStatements(
+  d1: D1Database,
+  tenant: string,
+  agentKey: string,
+  days: readonly DailyTotalsRow[],
+  emptied: readonly string[],
+): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  if (emptied.length > 0) {
+    statements.push(
+      d1
+        .prepare(
+          "DELETE FROM daily_totals WHERE tenant = ?1 AND agent_key = ?2 AND date IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(tenant, agentKey, JSON.stringify(emptied)),
+    );
+  }
+  const rows = days.map((d) => [
+    d.date,
+    d.scheduledSeconds,
+    d.inAdherenceSeconds,
+    d.outOfAdherenceSeconds,
+    d.neutralSeconds,
+    d.scheduledWorkSeconds,
+    d.workStateSeconds,
+    d.exceptions,
+  ]);
+  for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(UPSERT_DAYS).bind(tenant, agentKey, chunk));
+  return statements;
+}
+
+export function deleteAgentDailyTotals(d1: D1Database, tenant: string, agentKey: string): D1PreparedStatement {
+  return d1.prepare("DELETE FROM daily_totals WHERE tenant = ? AND agent_key = ?").bind(tenant, agentKey);
+}
+
+/** One agent-day of the days report. `exceptions` is null for a day summed from its intervals. */
+export interface DayTotalsReportRow {
+  agentId: string;
+  email: string | null;
+  name: string | null;
+  team: string | null;
+  date: string;
+  scheduledSeconds: number;
+  inAdherenceSeconds: number;
+  outOfAdherenceSeconds: number;
+  neutralSeconds: number;
+  scheduledWorkSeconds: number;
+  workStateSeconds: number;
+  exceptions: number | null;
+}
+
+/**
+ * Every agent's totals per day of [from, to] (of one team when given), by agent then date: a day's
+ * daily row where it has one, else (today, and a finished day whose row is not written yet) the
+ * sum of its intervals from `intervalsFrom` on — before that day D1 keeps no intervals.
+ */
+export async function readDayTotals(
+  d1: D1Database,
+  tenant: string,
+  range: { from: string; to: string; intervalsFrom: string },
+  team: string | null,
+): Promise<DayTotalsReportRow[]> {
+  const { results } = await d1
+    .prepare(
+      `WITH days AS (
+         SELECT agent_key, date, scheduled_seconds AS s, in_adherence_seconds AS i, out_of_adherence_seconds AS o,
+           neutral_seconds AS n, scheduled_work_seconds AS sw, work_state_seconds AS w, exceptions AS x
+         FROM daily_totals WHERE tenant = ?1 AND date BETWEEN ?2 AND ?3
+         UNION ALL
+         SELECT agent_key, date, sum(scheduled_seconds), sum(in_adherence_seconds), sum(out_of_adherence_seconds),
+           sum(neutral_seconds), sum(scheduled_work_seconds), sum(work_state_seconds), NULL
+         FROM adherence_intervals a WHERE tenant = ?1 AND date BETWEEN max(?2, ?4) AND ?3
+           AND NOT EXISTS (SELECT 1 FROM daily_totals d
+                           WHERE d.tenant = ?1 AND d.agent_key = a.agent_key AND d.date = a.date)
+         GROUP BY agent_key, date)
+       SELECT coalesce(e.employee_id, e.email, substr(d.agent_key, 9)) AS agentId, e.email,
+         e.first_name || ' ' || e.last_name AS name, t.name AS team, d.date,
+         d.s AS scheduledSeconds, d.i AS inAdherenceSeconds, d.o AS outOfAdherenceSeconds, d.n AS neutralSeconds,
+         d.sw AS scheduledWorkSeconds, d.w AS workStateSeconds, d.x AS exceptions
+       FROM days d
+       LEFT JOIN employees e ON e.id = d.agent_key AND e.tenant = ?1
+       LEFT JOIN teams t ON t.id = e.team_id
+       WHERE ?5 IS NULL OR t.name = ?5
+       ORDER BY name, agentId, d.date`,
+    )
+    .bind(tenant, range.from, range.to, range.intervalsFrom, team)
+    .all<DayTotalsReportRow>();
+  return results;
+}
