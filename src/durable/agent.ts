@@ -28,6 +28,7 @@ import { addDays, datesBetween } from "../domain/days.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
+import { tenantD1 } from "../db/client.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
 import {
@@ -714,7 +715,7 @@ export class AgentDO extends DurableObject<Env> {
       const today = this.today(now);
       const todayWritten = this.store.dirtyDays().some((d) => d.date === today) && !this.todayDeferred(now);
       await writeAgentIntervals(
-        this.env.DB,
+        await tenantD1(this.env, context.tenant),
         context.tenant,
         context.profile.agentKey,
         this.store,

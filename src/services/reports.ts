@@ -1,4 +1,5 @@
 /** Reads for reports: an agent's day (totals, exceptions, timeline) and the day's D1 intervals. */
+import { tenantD1 } from "../db/client.ts";
 import { type IntervalReportRow, readDayIntervals } from "../db/intervals.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentDay } from "../durable/agent.ts";
@@ -22,7 +23,8 @@ export async function dayIntervals(
   date: string,
   team: string | readonly string[] | null,
 ): Promise<IntervalReportRow[]> {
+  const d1 = await tenantD1(env, tenant);
   if (Array.isArray(team))
-    return (await Promise.all(team.map((one: string) => readDayIntervals(env.DB, tenant, date, one)))).flat();
-  return readDayIntervals(env.DB, tenant, date, team as string | null);
+    return (await Promise.all(team.map((one: string) => readDayIntervals(d1, tenant, date, one)))).flat();
+  return readDayIntervals(d1, tenant, date, team as string | null);
 }
