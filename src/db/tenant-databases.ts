@@ -36,3 +36,22 @@ export async function countTenantsByDatabase(primary: D1Database): Promise<Map<s
     .all<{ binding: string; tenants: number }>();
   return new Map(results.map((r) => [r.binding, r.tenants]));
 }
+
+/**
+ * Whether a database holds anything of the tenant: a key ever made (its audit row), employees,
+ * identifiers seen, settings, queues or connectors. Each is looked up by an index led by the tenant.
+ */
+export async function holdsTenant(d1: D1Database, tenant: string): Promise<boolean> {
+  const row = await d1
+    .prepare(
+      `SELECT EXISTS (SELECT 1 FROM key_audit WHERE tenant = ?1)
+         OR EXISTS (SELECT 1 FROM employees WHERE tenant = ?1)
+         OR EXISTS (SELECT 1 FROM unknown_agents WHERE tenant = ?1)
+         OR EXISTS (SELECT 1 FROM tenant_settings WHERE tenant = ?1)
+         OR EXISTS (SELECT 1 FROM queues WHERE tenant = ?1)
+         OR EXISTS (SELECT 1 FROM connectors WHERE tenant = ?1) AS held`,
+    )
+    .bind(tenant)
+    .first<{ held: number }>();
+  return row?.held === 1;
+}
