@@ -153,6 +153,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/databases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Worker's tenant databases (D1 bindings DB, DB_<n>) and how many tenants are put in each */
+        get: operations["getApiAdminDatabases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tenants/{tenant}/database": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which database holds a tenant */
+        get: operations["getApiAdminTenantsTenantDatabase"];
+        /**
+         * Put a new tenant in a database (before its first key or API user)
+         * @description A tenant stays where it is put: the same binding again answers 200, another one 409, as does a tenant that already has data or API users in DB (moving a tenant's data is not supported). Name yourself for the audit trail with the X-Operator header.
+         */
+        put: operations["putApiAdminTenantsTenantDatabase"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live": {
         parameters: {
             query?: never;
@@ -1993,6 +2031,236 @@ export interface operations {
             };
             /** @description No such id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getApiAdminDatabases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The databases, DB first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        databases: {
+                            binding: string;
+                            /** @description Tenants mapped here (DB also holds every unmapped one) */
+                            assignedTenants: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getApiAdminTenantsTenantDatabase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's database */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description The D1 binding that holds the tenant's data (DB, DB_2, …) */
+                        binding: string;
+                        /** @description false: the tenant has no map entry and lives in DB */
+                        assigned: boolean;
+                        assignedAt: string | null;
+                        /** @description "operator" or "operator:<X-Operator>" */
+                        assignedBy: string | null;
+                    };
+                };
+            };
+            /** @description Invalid body, query or header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    putApiAdminTenantsTenantDatabase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters) */
+                "x-operator"?: string;
+            };
+            path: {
+                /** @description The tenant */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The D1 binding that is to hold the tenant's data */
+                    binding: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Already there */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description The D1 binding that holds the tenant's data (DB, DB_2, …) */
+                        binding: string;
+                        /** @description false: the tenant has no map entry and lives in DB */
+                        assigned: boolean;
+                        assignedAt: string | null;
+                        /** @description "operator" or "operator:<X-Operator>" */
+                        assignedBy: string | null;
+                    };
+                };
+            };
+            /** @description Put there */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description The D1 binding that holds the tenant's data (DB, DB_2, …) */
+                        binding: string;
+                        /** @description false: the tenant has no map entry and lives in DB */
+                        assigned: boolean;
+                        assignedAt: string | null;
+                        /** @description "operator" or "operator:<X-Operator>" */
+                        assignedBy: string | null;
+                    };
+                };
+            };
+            /** @description Invalid body, query or header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The tenant is elsewhere, or already has data in DB */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

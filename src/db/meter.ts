@@ -5,6 +5,8 @@
  * read these totals around a fixed workload. Per isolate (a Worker and its objects share one
  * under `wrangler dev` and in the tests); a few additions per statement in production.
  */
+import { databaseBindings, databaseByBinding } from "./client.ts";
+
 export const rowsWritten = { d1: 0, objects: 0 };
 
 /** D1 with every statement's rows written counted (one wrapper per binding, reused). */
@@ -79,9 +81,12 @@ export type Sql = Pick<MeteredSql, "exec">;
 
 const envs = new WeakMap<object, unknown>();
 
-/** The environment with its D1 binding metered (one copy per environment object, reused). */
+/** The environment with every D1 binding (each tenant database) metered (one copy per environment object, reused). */
 export function meteredEnv<E extends { DB: D1Database }>(env: E): E {
-  let metered = envs.get(env) as E | undefined;
-  if (!metered) envs.set(env, (metered = { ...env, DB: meteredD1(env.DB) }));
+  const known = envs.get(env) as E | undefined;
+  if (known) return known;
+  const databases = databaseBindings(env).map((name) => [name, meteredD1(databaseByBinding(env, name)!)]);
+  const metered: E = { ...env, ...Object.fromEntries(databases) };
+  envs.set(env, metered);
   return metered;
 }

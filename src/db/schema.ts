@@ -307,6 +307,18 @@ export const jobCursors = sqliteTable("job_cursors", {
   updatedAt: text("updated_at").notNull(),
 });
 
+/**
+ * Which D1 binding holds a tenant's data (src/db/client.ts tenantD1). Read from the primary `DB` only
+ * (every database has the table: one schema for all); a tenant without a row lives in `DB`. Set once,
+ * before the tenant's first key: moving a tenant's data is not supported.
+ */
+export const tenantDatabases = sqliteTable("tenant_databases", {
+  tenant: text("tenant").primaryKey(),
+  binding: text("binding").notNull(),
+  assignedAt: text("assigned_at").notNull(),
+  assignedBy: text("assigned_by").notNull(),
+});
+
 /** Per-tenant settings of one source (integration): see src/domain/sources.ts. */
 export const sourceSettings = sqliteTable(
   "source_settings",

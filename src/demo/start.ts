@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole product on this machine in one command.
  *   1. creates .dev.vars from .dev.vars.example when missing;
- *   2. applies the D1 migrations to the local database;
+ *   2. applies the D1 migrations to each local database (DB, DB_2, …: src/demo/d1-bindings.ts);
  *   3. builds the supervisor app (src/app) into dist/app, the Worker's static assets;
  *   4. runs `wrangler dev` on http://127.0.0.1:8787 (state in .wrangler/state, its output in
  *      .wrangler/state/wrangler-dev.log: only its errors reach the terminal, and all of its end when it fails);
@@ -17,6 +17,7 @@ import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { runDemo } from "./acd.ts";
 import { APP_DIST, buildApp } from "./build-app.ts";
+import { d1Bindings } from "./d1-bindings.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const HOST = "127.0.0.1";
@@ -98,11 +99,17 @@ function wranglerCommand(): { command: string; prefix: string[] } {
 }
 
 /**
- * Applies the D1 migrations quietly: wrangler prints the whole status table again after each migration
- * (ten migrations, ten tables). Its output is shown only when it fails. Returns the line to print.
+ * Applies the D1 migrations to every database quietly: wrangler prints the whole status table again after
+ * each migration (ten migrations, ten tables). Its output is shown only when it fails. Returns the line to print.
  */
 function applyMigrations(wrangler: { command: string; prefix: string[] }, persistArgs: string[]): string {
-  const args = [...wrangler.prefix, "d1", "migrations", "apply", "DB", "--local", ...persistArgs];
+  return d1Bindings(ROOT)
+    .map((binding) => `${binding}: ${applyMigrationsTo(binding, wrangler, persistArgs)}`)
+    .join(", ");
+}
+
+function applyMigrationsTo(binding: string, wrangler: { command: string; prefix: string[] }, persistArgs: string[]) {
+  const args = [...wrangler.prefix, "d1", "migrations", "apply", binding, "--local", ...persistArgs];
   const run = spawnSync(wrangler.command, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -115,7 +122,7 @@ function applyMigrations(wrangler: { command: string; prefix: string[] }, persis
     throw new Error(`wrangler d1 migrations apply failed (exit ${run.status ?? run.signal ?? run.error?.message})`);
   }
   const applied = /About to apply (\d+) migration/.exec(run.stdout)?.[1];
-  return applied ? `D1: ${applied} migrations applied` : "D1: no new migrations";
+  return applied ? `${applied} migrations applied` : "no new migrations";
 }
 
 /** A listener on the port: another server would answer the readiness check and take the demo's traffic. */
@@ -193,7 +200,7 @@ async function main() {
   const wrangler = wranglerCommand();
   const stateDir = flags.persistTo ?? join(ROOT, ".wrangler", "state");
   const persistArgs = flags.persistTo ? ["--persist-to", flags.persistTo] : [];
-  say(`${applyMigrations(wrangler, persistArgs)} (local state in ${shown(stateDir)})`);
+  say(`D1 ${applyMigrations(wrangler, persistArgs)} (local state in ${shown(stateDir)})`);
 
   // 3. The supervisor app (src/app), built into the Worker's static assets.
   await buildApp(ROOT);

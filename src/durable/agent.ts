@@ -29,6 +29,7 @@ import { LiveDay } from "../domain/live-day.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
+import { tenantD1 } from "../db/client.ts";
 import type { VersionedSettings } from "../db/settings.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
 import {
@@ -773,7 +774,7 @@ export class AgentDO extends DurableObject<Env> {
         this.store.markDirty(totalDue, dayBounds(totalDue, context.settings.settings.timeZone).end, false);
       }
       await writeAgentIntervals(
-        this.env.DB,
+        await tenantD1(this.env, context.tenant),
         context.tenant,
         context.profile.agentKey,
         this.store,

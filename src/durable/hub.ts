@@ -14,7 +14,7 @@
  * are kept in memory; a board further behind, or a hub that restarted, answers with a snapshot.
  */
 import { DurableObject } from "cloudflare:workers";
-import { database } from "../db/client.ts";
+import { database, tenantD1 } from "../db/client.ts";
 import { listAgentProfiles } from "../db/directory.ts";
 import { MeteredSql, meteredEnv, type Sql } from "../db/meter.ts";
 import { listUnknownAgentIds } from "../db/unknown-agents.ts";
@@ -276,8 +276,9 @@ export class HubDO extends DurableObject<Env> {
     const after = this.getMeta<string>("catchUp") ?? "";
     const keys = new Set<string>();
     if (tenant !== null) {
-      for (const profile of await listAgentProfiles(database(this.env.DB), tenant)) keys.add(profile.agentKey);
-      for (const agentId of await listUnknownAgentIds(this.env.DB, tenant)) keys.add(unknownAgentKey(agentId));
+      const d1 = await tenantD1(this.env, tenant);
+      for (const profile of await listAgentProfiles(database(d1), tenant)) keys.add(profile.agentKey);
+      for (const agentId of await listUnknownAgentIds(d1, tenant)) keys.add(unknownAgentKey(agentId));
     }
     for (const row of this.rows.values()) if (row.agentKey && row.view) keys.add(row.agentKey);
     const share = [...keys]

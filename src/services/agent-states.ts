@@ -3,7 +3,7 @@
  * resolve identifiers → group by agent → one call per agent object (which stores the events and
  * derives vendor codes' states) → one board batch → list codes and identifiers nobody knows yet.
  */
-import { database } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import { type SeenCode, recordStateCodes } from "../db/state-codes.ts";
 import { recordUnknownAgents } from "../db/unknown-agents.ts";
@@ -51,7 +51,7 @@ export async function ingestAgentStates(
 
   const profiles = accepted.length
     ? await resolveAgents(
-        database(env.DB),
+        await tenantDb(env, tenant),
         tenant,
         accepted.map((r) => r.value.agentId),
         kinds,
@@ -121,9 +121,9 @@ export async function ingestAgentStates(
   const seenAt = new Date(now).toISOString();
   const unknown = agents.filter((a) => a.profile.email === null);
   await Promise.all([
-    recordStateCodes(env.DB, tenant, codes, seenAt),
+    recordStateCodes(await tenantD1(env, tenant), tenant, codes, seenAt),
     recordUnknownAgents(
-      env.DB,
+      await tenantD1(env, tenant),
       tenant,
       unknown.map((a) => ({ agentId: a.profile.agentId, kinds, events: a.indexes.length })),
       seenAt,

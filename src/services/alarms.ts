@@ -3,6 +3,7 @@
  * snooze. The agent's object keeps them (so its row carries them to every board at once); every
  * action goes to the tenant's audit list, under the acting key with its name as the actor.
  */
+import { tenantD1 } from "../db/client.ts";
 import { type KeyAuditEntry, insertKeyAudit } from "../db/key-usage.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import { agentStub } from "../durable/names.ts";
@@ -62,8 +63,10 @@ export async function endSnooze(
   return { agentId, ended };
 }
 
-function audit(env: Env, key: Actor, event: KeyAuditEntry["event"], detail: Record<string, unknown>): Promise<void> {
+async function audit(env: Env, key: Actor, event: KeyAuditEntry["event"], detail: Record<string, unknown>) {
   const at = new Date().toISOString();
   const { tenant, id: keyId, name } = key;
-  return insertKeyAudit(env.DB, [{ tenant, at, event, keyId, keyName: name, actor: name, detail }]);
+  return insertKeyAudit(await tenantD1(env, tenant), [
+    { tenant, at, event, keyId, keyName: name, actor: name, detail },
+  ]);
 }

@@ -18,6 +18,7 @@
  * tenant's audit trail in D1 (src/db/key-usage.ts).
  */
 
+import { tenantD1 } from "../db/client.ts";
 import { IsolateCache } from "../db/isolate-cache.ts";
 import { insertKeyAudit, listKeyAudit, type KeyAuditEntry } from "../db/key-usage.ts";
 import type { Permission } from "../domain/permissions.ts";
@@ -131,7 +132,7 @@ export async function createApiKey(
     kv.put(`tenant:${record.tenant}:${id}`, JSON.stringify(record)),
     kv.put(`id:${id}`, hash),
   ]);
-  await insertKeyAudit(env.DB, [
+  await insertKeyAudit(await tenantD1(env, record.tenant), [
     audit(record, "created", record.createdAt, actor, {
       permissions: record.permissions,
       teams: record.teams,
@@ -323,7 +324,7 @@ export async function rotateApiKey(
   ]);
   cache.set(newHash, record);
   cache.set(oldHash, retiredEntry);
-  await insertKeyAudit(env.DB, [
+  await insertKeyAudit(await tenantD1(env, record.tenant), [
     audit(record, "rotated", now, actor, {
       secret: record.secret,
       previousSecret: previous.secret,
@@ -360,7 +361,7 @@ export async function revokeApiKey(env: Env, id: string, actor = "operator"): Pr
   if (!stored) return null;
   const record = normalized(stored);
   const now = Date.now();
-  await insertKeyAudit(env.DB, [
+  await insertKeyAudit(await tenantD1(env, record.tenant), [
     ...(isExpired(record, now) ? [expiredAudit(record)] : []),
     audit(record, "revoked", new Date(now).toISOString(), actor, null),
   ]);
@@ -400,12 +401,12 @@ function expiredAudit(record: ApiKeyRecord): KeyAuditEntry {
 const expiryNoted = new Set<string>();
 
 /** Puts a key's expiry in the audit trail (once per isolate; D1 keeps one however many isolates notice). */
-export async function noteKeyExpired(d1: D1Database, record: ApiKeyRecord): Promise<void> {
+export async function noteKeyExpired(env: Env, record: ApiKeyRecord): Promise<void> {
   if (expiryNoted.has(record.id)) return;
   expiryNoted.add(record.id);
   if (expiryNoted.size > 10_000) expiryNoted.clear();
   try {
-    await insertKeyAudit(d1, [expiredAudit(record)]);
+    await insertKeyAudit(await tenantD1(env, record.tenant), [expiredAudit(record)]);
   } catch (error) {
     expiryNoted.delete(record.id);
     console.error("noting a key's expiry failed", error);
@@ -432,10 +433,11 @@ export async function keyAuditTrail(
 ): Promise<KeyAuditView[]> {
   const now = Date.now();
   const expired = (await listings(env.API_KEYS, tenant)).filter((listing) => isExpired(listing, now));
+  const d1 = await tenantD1(env, tenant);
   await insertKeyAudit(
-    env.DB,
+    d1,
     expired.map((listing) => expiredAudit(recordOf(listing))),
   );
-  const entries = await listKeyAudit(env.DB, tenant, options);
+  const entries = await listKeyAudit(d1, tenant, options);
   return entries.map(({ tenant: _tenant, ...entry }) => entry);
 }

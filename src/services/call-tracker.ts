@@ -12,7 +12,7 @@ import {
   listTrackedAgent,
   listTrackedAgents,
 } from "../db/call-tracker.ts";
-import { database } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import { listIdentifiers } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import {
@@ -161,7 +161,7 @@ async function countCalls(
       console.error(`a recorded call could not go into contact volume: ${error.error}`);
     const counted = rows.filter((_, index) => !refused.has(index));
     await addToContactVolume(
-      env.DB,
+      await tenantD1(env, tenant),
       tenant,
       counted.map(({ call, interval }) => ({
         ...interval,
@@ -179,7 +179,7 @@ async function countCalls(
 
 async function listAgent(env: Env, tenant: string, source: string, agentKey: string): Promise<boolean> {
   try {
-    await listTrackedAgent(env.DB, tenant, source, agentKey, new Date().toISOString());
+    await listTrackedAgent(await tenantD1(env, tenant), tenant, source, agentKey, new Date().toISOString());
     return true;
   } catch (error) {
     console.error(`listing ${agentKey} as tracked failed; its next command retries`, error);
@@ -209,7 +209,7 @@ export async function trackedAgent(
 ): Promise<{ timeZone: string; agent: TrackedAgent }> {
   const [timeZone, identifiers, tracker] = await Promise.all([
     displayZone(env, tenant, source),
-    listIdentifiers(database(env.DB), tenant, profile.agentKey),
+    listIdentifiers(await tenantDb(env, tenant), tenant, profile.agentKey),
     agentStub(env, tenant, profile.agentKey).trackerView(source),
   ]);
   return { timeZone, agent: { profile, identifiers, tracker } };
@@ -225,8 +225,8 @@ export async function trackedAgents(
   tenant: string,
   source: string,
 ): Promise<{ timeZone: string; agents: TrackedAgent[] }> {
-  const page = (after: TrackedAgentsCursor | null) =>
-    listTrackedAgents(env.DB, tenant, source, TRACKED_AGENTS_PAGE, after);
+  const d1 = await tenantD1(env, tenant);
+  const page = (after: TrackedAgentsCursor | null) => listTrackedAgents(d1, tenant, source, TRACKED_AGENTS_PAGE, after);
   const [timeZone, first] = await Promise.all([displayZone(env, tenant, source), page(null)]);
   let listed = first;
   const agents: TrackedAgent[] = [];

@@ -3,7 +3,7 @@
  * was lost (the Cron Trigger), and what a connector's object hands the pipeline — state changes
  * whose agent may be named several ways, contact-volume intervals, and the status catalogue.
  */
-import { database } from "../db/client.ts";
+import { everyDatabase, tenantD1, tenantDb } from "../db/client.ts";
 import {
   connectorsAfter,
   deleteConnector,
@@ -50,12 +50,12 @@ export async function addConnector(
   if (!env.CONNECTOR_SECRET) return "Connectors are not available: the Worker secret CONNECTOR_SECRET is not set";
   const source = spec.id;
   const { created } = await saveConnector(
-    env.DB,
+    await tenantD1(env, tenant),
     { tenant, id: spec.id, kind: spec.kind, baseUrl: spec.baseUrl },
     new Date().toISOString(),
   );
 
-  const { mappings } = await loadMappings(env.DB, tenant);
+  const { mappings } = await loadMappings(await tenantD1(env, tenant), tenant);
   const mapped = new Set(mappings.filter((m) => m.source === source && m.reason === "").map((m) => m.code));
   const defaults = DEFAULT_STATUSES.filter((s) => !mapped.has(normalizeCode(s.id)));
   if (defaults.length > 0) {
@@ -79,21 +79,21 @@ export async function addConnector(
 
 /** A tenant's connectors, each with its status. */
 export async function listConnectors(env: Env, tenant: string): Promise<ConnectorStatus[]> {
-  const rows = await readConnectors(env.DB, tenant);
+  const rows = await readConnectors(await tenantD1(env, tenant), tenant);
   const statuses = await Promise.all(rows.map((row) => connectorStub(env, tenant, row.id).status()));
   return statuses.filter((s): s is ConnectorStatus => s !== null);
 }
 
 export async function connectorStatus(env: Env, tenant: string, id: string): Promise<ConnectorStatus | null> {
-  if (!(await findConnector(env.DB, tenant, id))) return null;
+  if (!(await findConnector(await tenantD1(env, tenant), tenant, id))) return null;
   return connectorStub(env, tenant, id).status();
 }
 
 /** Stops a connector and forgets its token and cursors; false when the tenant has no such connector. */
 export async function removeConnector(env: Env, tenant: string, id: string): Promise<boolean> {
-  if (!(await findConnector(env.DB, tenant, id))) return false;
+  if (!(await findConnector(await tenantD1(env, tenant), tenant, id))) return false;
   await connectorStub(env, tenant, id).remove();
-  return deleteConnector(env.DB, tenant, id);
+  return deleteConnector(await tenantD1(env, tenant), tenant, id);
 }
 
 const WAKE_PAGE = 500;
@@ -106,22 +106,25 @@ export const CONNECTOR_WAKE_CRON = "*/10 * * * *";
  * one. A connector that is running, backing off with an alarm set, or stopped is left alone.
  */
 export async function wakeConnectors(env: Env): Promise<{ connectors: number; woken: number; failed: number }> {
-  let after: { tenant: string; id: string } | null = null;
   let connectors = 0;
   let woken = 0;
   let failed = 0;
-  for (;;) {
-    const page: Array<{ tenant: string; id: string }> = await connectorsAfter(env.DB, after, WAKE_PAGE);
-    connectors += page.length;
-    const results = await Promise.allSettled(page.map(({ tenant, id }) => connectorStub(env, tenant, id).wake()));
-    for (const result of results) {
-      if (result.status === "rejected") {
-        failed++;
-        console.error("waking a connector failed", result.reason);
-      } else if (result.value) woken++;
+  // Each tenant's connectors are listed in its own database.
+  for (const { d1 } of everyDatabase(env)) {
+    let after: { tenant: string; id: string } | null = null;
+    for (;;) {
+      const page: Array<{ tenant: string; id: string }> = await connectorsAfter(d1, after, WAKE_PAGE);
+      connectors += page.length;
+      const results = await Promise.allSettled(page.map(({ tenant, id }) => connectorStub(env, tenant, id).wake()));
+      for (const result of results) {
+        if (result.status === "rejected") {
+          failed++;
+          console.error("waking a connector failed", result.reason);
+        } else if (result.value) woken++;
+      }
+      if (page.length < WAKE_PAGE) break;
+      after = page[page.length - 1] ?? null;
     }
-    if (page.length < WAKE_PAGE) break;
-    after = page[page.length - 1] ?? null;
   }
   return { connectors, woken, failed };
 }
@@ -164,7 +167,7 @@ export async function ingestPulledStates(
       byKind.get(kind)!.add(value);
     }
   }
-  const db = database(env.DB);
+  const db = await tenantDb(env, tenant);
   const known = new Map<IdentifierKind, Set<string>>();
   await Promise.all(
     [...byKind].map(async ([kind, values]) => {
@@ -213,7 +216,7 @@ export async function storePulledContactVolume(env: Env, tenant: string, interva
 
 /** The tenant's zone and interval length: where a call's times fall. */
 export async function tenantClock(env: Env, tenant: string): Promise<TenantClock> {
-  const { settings } = await loadSettings(database(env.DB), tenant);
+  const { settings } = await loadSettings(await tenantDb(env, tenant), tenant);
   return { timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes };
 }
 
@@ -225,7 +228,7 @@ export async function listPlatformStatuses(
   statusIds: readonly string[],
 ): Promise<void> {
   await listStateCodesSeen(
-    env.DB,
+    await tenantD1(env, tenant),
     tenant,
     source,
     statusIds.map((id) => normalizeCode(id)),

@@ -3,6 +3,7 @@
  * history GET /api/v1/contact-volume reads) of the tenant's interval grid. Each contact counts once,
  * whichever request (or how many) brought it.
  */
+import { tenantD1 } from "../db/client.ts";
 import { type ContactEventRow, insertContactEvents } from "../db/contact-events.ts";
 import { type ContactEvent, contactEventProblem } from "../domain/contact-events.ts";
 import { eventTimeProblem } from "../domain/imports.ts";
@@ -67,6 +68,6 @@ export async function recordContactEvents(
       intervalEnd: endOf(intervalStart),
     };
   });
-  const processed = await insertContactEvents(env.DB, tenant, rows);
+  const processed = await insertContactEvents(await tenantD1(env, tenant), tenant, rows);
   return { counts: { processed, skipped: rows.length - processed }, errors, warnings: [] };
 }

@@ -3,7 +3,7 @@
  * reads), whichever door they came through. Each door maps its own wire format onto the canonical
  * record first (the native one: nativeContactIntervals in src/domain/contact-volume.ts).
  */
-import { database } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import { type StoredContactInterval, insertContactIntervals, readContactIntervals } from "../db/contact-volume.ts";
 import { type ContactInterval, contactIntervalProblem } from "../domain/contact-volume.ts";
 import type { Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
@@ -30,7 +30,7 @@ export async function importContactVolume(
     return problem === null;
   });
   const imported = await insertContactIntervals(
-    env.DB,
+    await tenantD1(env, tenant),
     tenant,
     rows.map((r) => r.value),
     options.updateExisting,
@@ -58,7 +58,7 @@ export async function contactVolume(
   { from, to, queue, source, channel }: ContactVolumeQuery,
 ): Promise<{ intervals: StoredContactInterval[]; tooMany: boolean }> {
   const rows = await readContactIntervals(
-    database(env.DB),
+    await tenantDb(env, tenant),
     tenant,
     { from, to, queueId: queue, source, channel },
     MAX_READ_ROWS + 1,

@@ -2,7 +2,7 @@
  * What every call to an agent's object carries besides the agent: the tenant's settings, state-code
  * mappings and directory version (each versioned: an object keeps the newest it has seen).
  */
-import { database } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import { loadDirectoryVersion } from "../db/directory.ts";
 import { type VersionedSettings, loadSettings } from "../db/settings.ts";
 import { loadMappings } from "../db/state-codes.ts";
@@ -16,10 +16,10 @@ export interface TenantContext {
 }
 
 export async function tenantContext(env: Env, tenant: string): Promise<TenantContext> {
-  const db = database(env.DB);
+  const db = await tenantDb(env, tenant);
   const [settings, mappings, directory] = await Promise.all([
     loadSettings(db, tenant),
-    loadMappings(env.DB, tenant),
+    loadMappings(await tenantD1(env, tenant), tenant),
     loadDirectoryVersion(db, tenant),
   ]);
   return { settings, mappings, directory };

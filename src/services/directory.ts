@@ -1,5 +1,5 @@
 /** The agent directory: who an identifier is, every agent of a tenant, and the identifiers nobody has yet. */
-import { database } from "../db/client.ts";
+import { database, tenantD1, tenantDb } from "../db/client.ts";
 import {
   listAgentProfiles,
   listIdentifiers,
@@ -24,7 +24,7 @@ export async function resolveAgents(
   agentIds: readonly string[],
   kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
 ): Promise<Map<string, AgentProfile>> {
-  const db = database(env.DB);
+  const db = await tenantDb(env, tenant);
   return resolveInDirectory(db, tenant, agentIds, kinds, await loadDirectoryVersion(db, tenant));
 }
 
@@ -40,8 +40,9 @@ export async function tenantAgentProfiles(
 ): Promise<AgentProfile[]> {
   if (Array.isArray(team))
     return (await Promise.all(team.map((one: string) => tenantAgentProfiles(env, tenant, one)))).flat();
-  const profiles = await listAgentProfiles(database(env.DB), tenant, team as string | undefined);
-  if (team === undefined) profiles.push(...(await listUnknownAgentIds(env.DB, tenant)).map(unknownAgentProfile));
+  const d1 = await tenantD1(env, tenant);
+  const profiles = await listAgentProfiles(database(d1), tenant, team as string | undefined);
+  if (team === undefined) profiles.push(...(await listUnknownAgentIds(d1, tenant)).map(unknownAgentProfile));
   return profiles;
 }
 
@@ -56,7 +57,7 @@ export async function findAgent(
   kinds: readonly IdentifierKind[] = DEFAULT_IDENTIFIER_KINDS,
 ): Promise<AgentProfile | null> {
   const profile = (await resolveAgents(env, tenant, [agentId], kinds)).get(agentId)!;
-  if (profile.email === null && !(await isUnknownAgent(env.DB, tenant, agentId))) return null;
+  if (profile.email === null && !(await isUnknownAgent(await tenantD1(env, tenant), tenant, agentId))) return null;
   return profile;
 }
 
@@ -70,15 +71,15 @@ export async function agentDetail(
   const profile = await findAgent(env, tenant, agentId, kinds);
   if (!profile) return null;
   const [identifiers, live] = await Promise.all([
-    profile.email === null ? [] : listIdentifiers(database(env.DB), tenant, profile.agentKey),
+    profile.email === null ? [] : listIdentifiers(await tenantDb(env, tenant), tenant, profile.agentKey),
     agentStub(env, tenant, profile.agentKey).status(),
   ]);
   return { profile, identifiers, live };
 }
 
 /** Identifiers events were sent for that no employee has: what they were looked up as, how many events, when. */
-export function unknownAgents(env: Env, tenant: string): Promise<UnknownAgent[]> {
-  return listUnknownAgents(env.DB, tenant);
+export async function unknownAgents(env: Env, tenant: string): Promise<UnknownAgent[]> {
+  return listUnknownAgents(await tenantD1(env, tenant), tenant);
 }
 
 /** The teams that have agents (of `only`, a team-scoped key's teams, when given), by name. */
@@ -87,6 +88,6 @@ export async function tenantTeams(
   tenant: string,
   only: readonly string[] | null,
 ): Promise<Array<{ name: string; agents: number }>> {
-  const teams = await listTeams(database(env.DB), tenant);
+  const teams = await listTeams(await tenantDb(env, tenant), tenant);
   return only === null ? teams : teams.filter((team) => only.includes(team.name));
 }

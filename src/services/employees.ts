@@ -3,7 +3,7 @@
  * adopts the events kept for an identifier (of any kind) nobody had, and updated employees' live agents get
  * their new profile (name, team) on the board.
  */
-import { database } from "../db/client.ts";
+import { database, tenantD1, tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import { type EmployeeImportResult, importEmployees as writeEmployees } from "../db/employees.ts";
 import { findAdoptableUnknownAgents, forgetUnknownAgent } from "../db/unknown-agents.ts";
@@ -23,7 +23,8 @@ export async function importEmployees(
   options: { updateExisting: boolean },
   background: Background,
 ): Promise<Outcome<{ created: number; updated: number; skipped: number }>> {
-  const result = await writeEmployees(env.DB, database(env.DB), tenant, records, options.updateExisting);
+  const d1 = await tenantD1(env, tenant);
+  const result = await writeEmployees(d1, database(d1), tenant, records, options.updateExisting);
   if (result.adoptable.length > 0) await adoptUnknownAgents(env, tenant, result.adoptable);
   if (result.updatedEmails.length > 0) background.waitUntil(refreshAgentsById(env, tenant, result.updatedEmails));
   return {
@@ -49,7 +50,7 @@ async function adoptUnknownAgents(
   const candidates = employees.flatMap(({ id, identifiers }) =>
     identifiers.map(({ kind, value }) => ({ kind, value, employee: id })),
   );
-  const adoptable = await findAdoptableUnknownAgents(env.DB, tenant, candidates);
+  const adoptable = await findAdoptableUnknownAgents(await tenantD1(env, tenant), tenant, candidates);
   if (adoptable.length === 0) return;
 
   // Identifiers looked up as the same kinds resolve together.
@@ -59,7 +60,7 @@ async function adoptUnknownAgents(
     if (!byKinds.has(key)) byKinds.set(key, { kinds: kinds.filter(isIdentifierKind), agentIds: new Set() });
     byKinds.get(key)!.agentIds.add(agentId);
   }
-  const db = database(env.DB);
+  const db = await tenantDb(env, tenant);
   // The directory version first: a profile is never older than the version it is sent under.
   const context = await tenantContext(env, tenant);
   const resolved = await Promise.all(
@@ -75,7 +76,7 @@ async function adoptUnknownAgents(
       await publishRows(env, tenant, [row]);
       // The unknown agent's row leaves the board for good.
       await hubStub(env, tenant).remove(agentId, Number.MAX_SAFE_INTEGER);
-      await forgetUnknownAgent(env.DB, tenant, agentId, orphanKey);
+      await forgetUnknownAgent(await tenantD1(env, tenant), tenant, agentId, orphanKey);
     }
   }
 }

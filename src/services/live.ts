@@ -1,5 +1,5 @@
 /** The live side: agents' current status, pushing new profiles or settings to them, and the board's sockets. */
-import { database } from "../db/client.ts";
+import { tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentLive } from "../domain/live.ts";
@@ -56,7 +56,7 @@ export async function refreshAgents(
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {
   // The directory version first: a profile is never older than the version it is sent under.
   const context = await tenantContext(env, tenant);
-  const profiles = await resolveAgents(database(env.DB), tenant, agentIds, undefined, context.directory);
+  const profiles = await resolveAgents(await tenantDb(env, tenant), tenant, agentIds, undefined, context.directory);
   await refreshAgents(env, tenant, [...profiles.values()], context);
 }
 

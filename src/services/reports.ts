@@ -1,5 +1,6 @@
 /** Reads for reports: an agent's day (totals, exceptions, timeline), the day's D1 intervals, daily totals. */
 import { type DayTotalsReportRow, readDayTotals } from "../db/daily-totals.ts";
+import { tenantD1 } from "../db/client.ts";
 import { type IntervalReportRow, readDayIntervals } from "../db/intervals.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import { type TenantSettings, intervalWindow } from "../domain/model.ts";
@@ -34,7 +35,8 @@ export async function dayTotals(
   team: string | readonly string[] | null,
 ): Promise<DayTotalsReportRow[]> {
   const read = { ...range, intervalsFrom: intervalWindow(settings, Date.now()).firstDate };
-  return perTeam(team, (one) => readDayTotals(env.DB, tenant, read, one));
+  const d1 = await tenantD1(env, tenant);
+  return perTeam(team, (one) => readDayTotals(d1, tenant, read, one));
 }
 
 /** Every agent's intervals of a day; of one team, or of several (a team-scoped key's), when given. */
@@ -44,7 +46,8 @@ export async function dayIntervals(
   date: string,
   team: string | readonly string[] | null,
 ): Promise<IntervalReportRow[]> {
-  return perTeam(team, (one) => readDayIntervals(env.DB, tenant, date, one));
+  const d1 = await tenantD1(env, tenant);
+  return perTeam(team, (one) => readDayIntervals(d1, tenant, date, one));
 }
 
 /** A read of one team (or all: null), or of each of several (a team-scoped key's). */

@@ -5,6 +5,7 @@
  * invocation may make 1,000 queries) and the next run carries on from the tenant it stopped at, so
  * every tenant is reached however many there are.
  */
+import { everyDatabase } from "../db/client.ts";
 import {
   ROWS_PER_STATEMENT,
   agentKeysOf,
@@ -39,12 +40,18 @@ export interface PurgeResult {
 
 export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}): Promise<PurgeResult> {
   const { now = Date.now(), maxStatements = MAX_STATEMENTS, rowsPerStatement = ROWS_PER_STATEMENT } = options;
-  const [tenants, cursor] = await Promise.all([tenantsWithHistory(env.DB), loadCursor(env.DB, JOB)]);
-  let statements = 3;
+  // Each database lists the tenants it holds; the cursor (a tenant name) lives in the primary.
+  const [held, cursor] = await Promise.all([
+    Promise.all(everyDatabase(env).map(async ({ d1 }) => (await tenantsWithHistory(d1)).map((t) => ({ ...t, d1 })))),
+    loadCursor(env.DB, JOB),
+  ]);
+  // In code-unit order, as the cursor is compared below.
+  const tenants = held.flat().sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
+  let statements = held.length + 2;
   let deleted = 0;
   let stepped = false;
   // The tenant a run stopped at is the one the next run starts with.
-  for (const { tenant, settings } of tenants.filter((t) => cursor === null || t.tenant >= cursor)) {
+  for (const { tenant, settings, d1 } of tenants.filter((t) => cursor === null || t.tenant >= cursor)) {
     const known = settings ? (JSON.parse(settings) as TenantSettings) : DEFAULT_SETTINGS;
     const before = now - retentionDaysOf(known) * DAY_MS;
     const cut = {
@@ -52,16 +59,16 @@ export async function purgeExpiredHistory(env: Env, options: PurgeOptions = {}):
       intervalsBefore: intervalWindow(known, now).start,
       datesBefore: localDate(before, known.timeZone),
     };
-    const agentKeys = await agentKeysOf(env.DB, tenant);
+    const agentKeys = await agentKeysOf(d1, tenant);
     statements++;
     const steps = [
       ...chunks(agentKeys, AGENTS_PER_STEP).map((keys) => ({
         cost: 3,
-        run: () => deleteAgentHistoryBefore(env.DB, tenant, keys, cut, rowsPerStatement),
+        run: () => deleteAgentHistoryBefore(d1, tenant, keys, cut, rowsPerStatement),
       })),
       // Contacts first: the old intervals they were counted in are what finds them.
-      { cost: 1, run: () => deleteContactEventsBefore(env.DB, tenant, before, rowsPerStatement) },
-      { cost: 1, run: () => deleteContactVolumeBefore(env.DB, tenant, before, rowsPerStatement) },
+      { cost: 1, run: () => deleteContactEventsBefore(d1, tenant, before, rowsPerStatement) },
+      { cost: 1, run: () => deleteContactVolumeBefore(d1, tenant, before, rowsPerStatement) },
     ];
     for (const step of steps) {
       for (let more = true; more; ) {

@@ -2,7 +2,7 @@
  * Schedule import: a republished shift day replaces the agent's schedule for that day, in D1 and
  * in the agent's object, and the board shows what the new schedule means at once.
  */
-import { database } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import { replaceScheduleDays } from "../db/schedules.ts";
 import { shiftDays } from "../domain/adherence.ts";
@@ -25,7 +25,7 @@ export async function importSchedules(
   const context = await tenantContext(env, tenant);
   const profiles = records.length
     ? await resolveAgents(
-        database(env.DB),
+        await tenantDb(env, tenant),
         tenant,
         records.map((r) => r.value.agentId),
         undefined,
@@ -67,7 +67,7 @@ export async function importSchedules(
   );
   const imported = days.reduce((n, day) => n + day.segments.length, 0);
   if (imported > 0) {
-    await replaceScheduleDays(env.DB, tenant, days);
+    await replaceScheduleDays(await tenantD1(env, tenant), tenant, days);
     const changedRows = await Promise.all(
       plans.map(({ profile, days }) =>
         agentStub(env, tenant, profile.agentKey).replaceSchedule({ tenant, profile, ...context }, days),

@@ -1,5 +1,5 @@
 /** Tenant settings: reading them, and changing them with every agent recomputing at once. */
-import { database } from "../db/client.ts";
+import { tenantDb } from "../db/client.ts";
 import { type VersionedSettings, loadSettings, saveSettings } from "../db/settings.ts";
 import { tenantContext } from "./context.ts";
 import { type SettingsPatch, mergeSettings } from "../domain/settings.ts";
@@ -9,8 +9,8 @@ import type { Background } from "../domain/outcome.ts";
 
 export type { VersionedSettings };
 
-export function tenantSettings(env: Env, tenant: string): Promise<VersionedSettings> {
-  return loadSettings(database(env.DB), tenant);
+export async function tenantSettings(env: Env, tenant: string): Promise<VersionedSettings> {
+  return loadSettings(await tenantDb(env, tenant), tenant);
 }
 
 /** Saves the merged settings; an inconsistent result is refused with its reason (a string). */
@@ -20,7 +20,7 @@ export async function updateSettings(
   patch: SettingsPatch,
   background: Background,
 ): Promise<VersionedSettings | string> {
-  const db = database(env.DB);
+  const db = await tenantDb(env, tenant);
   const merged = mergeSettings((await loadSettings(db, tenant)).settings, patch);
   if (typeof merged === "string") return merged;
   const saved = await saveSettings(db, tenant, merged);

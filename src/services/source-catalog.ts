@@ -1,23 +1,24 @@
 /** What a source names (its agents' ids and its queues), for doors whose protocol lists them back. */
+import { tenantD1 } from "../db/client.ts";
 import { listEmployeesByIdentifierKind, listQueuesOf, upsertQueueNames } from "../db/source-catalog.ts";
 import { sourceKind } from "../domain/identifiers.ts";
 
 /** The employees a source has an id for (`source:<source>` identifiers), by that id (normalised). */
-export function sourcePeople(env: Env, tenant: string, source: string) {
-  return listEmployeesByIdentifierKind(env.DB, tenant, sourceKind(source));
+export async function sourcePeople(env: Env, tenant: string, source: string) {
+  return listEmployeesByIdentifierKind(await tenantD1(env, tenant), tenant, sourceKind(source));
 }
 
 /** The queues a source has named (by a door, or on first mention in its contact volume). */
-export function sourceQueues(env: Env, tenant: string, source: string) {
-  return listQueuesOf(env.DB, tenant, source);
+export async function sourceQueues(env: Env, tenant: string, source: string) {
+  return listQueuesOf(await tenantD1(env, tenant), tenant, source);
 }
 
 /** Names a source's queues: created, renamed, or unchanged, per entry in the order given. */
-export function nameSourceQueues(
+export async function nameSourceQueues(
   env: Env,
   tenant: string,
   source: string,
   queues: ReadonlyArray<{ queueId: string; name: string }>,
 ) {
-  return upsertQueueNames(env.DB, tenant, source, queues);
+  return upsertQueueNames(await tenantD1(env, tenant), tenant, source, queues);
 }

@@ -4,6 +4,7 @@
  * which every stored event of a remapped code is re-derived and the days it touches recomputed
  * (board, day totals, D1 intervals).
  */
+import { tenantD1 } from "../db/client.ts";
 import { agentsWithCodes, listStateCodes as readStateCodes, loadMappings, saveMappings } from "../db/state-codes.ts";
 import type { RowUpdate } from "../domain/live.ts";
 import type { AgentState } from "../domain/model.ts";
@@ -40,8 +41,8 @@ export async function stateCodes(
   filter: { source?: string; unmapped?: boolean } = {},
 ): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
   const [rows, { version, mappings }] = await Promise.all([
-    readStateCodes(env.DB, tenant, filter.source ?? null),
-    loadMappings(env.DB, tenant),
+    readStateCodes(await tenantD1(env, tenant), tenant, filter.source ?? null),
+    loadMappings(await tenantD1(env, tenant), tenant),
   ]);
   const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
   const mapper = new StateMapper(mappings);
@@ -99,11 +100,11 @@ export async function changeStateCodeMappings(
     });
   if (accepted.length === 0) return { counts: { mapped: 0, cleared: 0, agentsRecomputed: 0 }, errors, warnings: [] };
 
-  const saved = await saveMappings(env.DB, tenant, accepted);
+  const saved = await saveMappings(await tenantD1(env, tenant), tenant, accepted);
   // The agents holding any event of a changed code re-derive and recompute now; D1's history
   // keeps the raw codes, which the mapping reads anew.
   // Any number of agents: beyond 1,000 the calls go in shares through the hub (callAgents).
-  const agentKeys = await agentsWithCodes(env.DB, tenant, accepted);
+  const agentKeys = await agentsWithCodes(await tenantD1(env, tenant), tenant, accepted);
   const answers = await callAgents(
     env,
     tenant,

@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PERMISSIONS } from "../../src/domain/permissions.ts";
 import { ensureAppBuilt } from "../../src/demo/build-app.ts";
+import { d1Bindings } from "../../src/demo/d1-bindings.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -135,12 +136,19 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   await ensureAppBuilt(ROOT);
 
   try {
-    await execFileAsync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
-      cwd: ROOT,
-      env,
-      timeout: 90_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    // Every database may hold a tenant: each gets the schema.
+    for (const binding of d1Bindings(ROOT)) {
+      await execFileAsync(
+        "npx",
+        ["wrangler", "d1", "migrations", "apply", binding, "--local", "--persist-to", persistDir],
+        {
+          cwd: ROOT,
+          env,
+          timeout: 90_000,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
+    }
   } catch (error) {
     await rm(persistDir, { recursive: true, force: true });
     const e = error as { stdout?: string; stderr?: string; message: string };

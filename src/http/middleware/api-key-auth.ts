@@ -104,7 +104,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions = {}) {
     try {
       const refusal = keyRefusal(match, use.at);
       if (refusal) {
-        if (isExpired(record, use.at)) background(c, noteKeyExpired(c.env.DB, record));
+        if (isExpired(record, use.at)) background(c, noteKeyExpired(c.env, record));
         throw apiError(401, refusal);
       }
       await rateLimit(c.env, record.id);

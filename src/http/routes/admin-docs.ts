@@ -94,6 +94,14 @@ const auditEvent = v.strictObject({
   detail: v.nullable(v.record(v.string(), v.unknown())),
 });
 
+const tenantDatabase = v.strictObject({
+  tenant: v.string(),
+  binding: v.pipe(v.string(), v.description("The D1 binding that holds the tenant's data (DB, DB_2, …)")),
+  assigned: v.pipe(v.boolean(), v.description("false: the tenant has no map entry and lives in DB")),
+  assignedAt: when,
+  assignedBy: v.pipe(when, v.description('"operator" or "operator:<X-Operator>"')),
+});
+
 const operator = "Name yourself for the audit trail with the X-Operator header.";
 const notFound = { 404: { description: "No such id", schema: errorBody } };
 const invalid = { 400: { description: "Invalid body, query or header", schema: errorBody } };
@@ -184,6 +192,44 @@ const DOCS = {
         schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string(), userName: v.string() }),
       },
       ...notFound,
+    },
+  },
+  listDatabases: {
+    tags: ["Admin: databases"],
+    summary: "The Worker's tenant databases (D1 bindings DB, DB_<n>) and how many tenants are put in each",
+    responses: {
+      200: {
+        description: "The databases, DB first",
+        schema: v.strictObject({
+          databases: v.array(
+            v.strictObject({
+              binding: v.string(),
+              assignedTenants: v.pipe(
+                v.number(),
+                v.description("Tenants mapped here (DB also holds every unmapped one)"),
+              ),
+            }),
+          ),
+        }),
+      },
+    },
+  },
+  getTenantDatabase: {
+    tags: ["Admin: databases"],
+    summary: "Which database holds a tenant",
+    responses: { 200: { description: "The tenant's database", schema: tenantDatabase }, ...invalid },
+  },
+  putTenantDatabase: {
+    tags: ["Admin: databases"],
+    summary: "Put a new tenant in a database (before its first key or API user)",
+    description:
+      "A tenant stays where it is put: the same binding again answers 200, another one 409, as does a tenant " +
+      `that already has data or API users in DB (moving a tenant's data is not supported). ${operator}`,
+    responses: {
+      200: { description: "Already there", schema: tenantDatabase },
+      201: { description: "Put there", schema: tenantDatabase },
+      ...withBody,
+      409: { description: "The tenant is elsewhere, or already has data in DB", schema: errorBody },
     },
   },
 } satisfies Record<string, Omit<RouteDoc, "security">>;

@@ -14,6 +14,7 @@ import {
   rotateApiKey,
 } from "../../services/api-keys.ts";
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
+import { assignTenantDatabase, listDatabases, tenantDatabase } from "../../services/tenant-databases.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
@@ -203,6 +204,18 @@ const newApiUser = v.strictObject(
   unknownField("The body must be a JSON object of tenant, userName, password, permissions and accountIds"),
 );
 
+const tenantParam = v.object({ tenant: v.pipe(tenantName, v.description("The tenant")) });
+const DATABASE_BODY = 'The body must be a JSON object like {"binding": "DB_2"}';
+const databaseBody = v.strictObject(
+  {
+    binding: v.pipe(
+      v.string("binding must be a string naming a D1 binding (DB, DB_2, …)"),
+      v.description("The D1 binding that is to hold the tenant's data"),
+    ),
+  },
+  unknownField(DATABASE_BODY),
+);
+
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth())
   .post("/keys", adminDoc("createKey"), validate("header", operatorHeader), validate("json", newKey), async (c) => {
@@ -264,4 +277,24 @@ export const adminRoutes = new Hono<AppEnv>()
     const revoked = await revokeApiUser(c.env, id);
     if (!revoked) throw apiError(404, `No API user with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });
-  });
+  })
+  .get("/databases", adminDoc("listDatabases"), async (c) => c.json({ databases: await listDatabases(c.env) }))
+  .get("/tenants/:tenant/database", adminDoc("getTenantDatabase"), validate("param", tenantParam), async (c) =>
+    c.json(await tenantDatabase(c.env, c.req.valid("param").tenant)),
+  )
+  .put(
+    "/tenants/:tenant/database",
+    adminDoc("putTenantDatabase"),
+    validate("param", tenantParam),
+    validate("header", operatorHeader),
+    validate("json", databaseBody),
+    async (c) => {
+      const { tenant } = c.req.valid("param");
+      const { binding } = c.req.valid("json");
+      const outcome = await assignTenantDatabase(c.env, tenant, binding, actorOf(c.req.valid("header")));
+      if ("refused" in outcome) {
+        throw apiError(outcome.status, outcome.refused, outcome.field ? { field: outcome.field } : {});
+      }
+      return c.json(outcome.database, outcome.created ? 201 : 200);
+    },
+  );
