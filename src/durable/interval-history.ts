@@ -4,8 +4,14 @@
  * one transaction (a backfill's hundreds of days are a few passes, not one per day). Only days with
  * a schedule have interval rows: an unscheduled day has no adherence. Idempotent: a flush that runs
  * twice writes the same rows.
+ *
+ * A run goes to D1 through the interval queue (its consumer writes a hundred agents in a few statements: every
+ * agent closes every interval, and one D1 must not take 10,000 writes a minute); only a run too large for one
+ * message (a backfill of many days, rare) is written directly. Either way it is done once the send or write
+ * resolved: the queue retries its writes and keeps what fails in its dead-letter queue.
  */
-import { type IntervalRun, writeIntervalRun } from "../db/intervals.ts";
+import { type AgentIntervalRun, type IntervalRun, agentIntervalRun, writeIntervalRuns } from "../db/intervals.ts";
+import { intervalQueueTraffic } from "../db/meter.ts";
 import { type DayInput, computeDay } from "../domain/adherence.ts";
 import { addDays, consecutiveRuns } from "../domain/days.ts";
 import type { ScheduleSegment, TenantSettings } from "../domain/model.ts";
@@ -14,9 +20,11 @@ import type { AgentStore, DirtyDay } from "./agent-store.ts";
 
 /** Days per pass and per transaction: bounds the engine's window and how long D1 is held. */
 const RUN_DAYS = 31;
+/** A queue message is at most 128 KB: a run above this many bytes is written directly. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export async function writeAgentIntervals(
-  db: D1Database,
+  env: Pick<Env, "DB" | "INTERVAL_QUEUE">,
   tenant: string,
   agentKey: string,
   store: AgentStore,
@@ -26,9 +34,16 @@ export async function writeAgentIntervals(
 ): Promise<void> {
   const days = store.dirtyDays().filter((d) => !deferred(d.date));
   for (const run of consecutiveRuns(days, RUN_DAYS)) {
-    await writeIntervalRun(db, tenant, agentKey, recomputeRun(store, settings, run, now));
+    await sendRun(env, agentIntervalRun(tenant, agentKey, now, recomputeRun(store, settings, run, now)));
     for (const { date, version } of run) store.clearDirty(date, version);
   }
+}
+
+async function sendRun(env: Pick<Env, "DB" | "INTERVAL_QUEUE">, run: AgentIntervalRun): Promise<void> {
+  const body = JSON.stringify(run);
+  if (new TextEncoder().encode(body).byteLength > MAX_MESSAGE_BYTES) return writeIntervalRuns(env.DB, [run]);
+  await env.INTERVAL_QUEUE.send(run, { contentType: "json" });
+  intervalQueueTraffic.sent++;
 }
 
 /**
