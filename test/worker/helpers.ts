@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { intervalQueueTraffic } from "../../src/db/meter.ts";
@@ -23,6 +24,13 @@ export async function intervalsWritten(timeoutMs = 20_000): Promise<void> {
       throw new Error(`interval queue: ${JSON.stringify(intervalQueueTraffic)} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Runs an agent's alarm (its interval flush among what is due) and waits until its intervals are in D1. */
+export async function flushAgent(stub: DurableObjectStub): Promise<boolean> {
+  const ran = await runDurableObjectAlarm(stub);
+  await intervalsWritten();
+  return ran;
 }
 
 /**
