@@ -62,9 +62,10 @@ function retryLater(messages: readonly Message<AgentIntervalRun>[], queue: strin
   }
   intervalQueueTraffic.failed += messages.length;
   const agents = messages.map((m) => `${m.body.tenant}/${m.body.agentKey}@${m.body.version}`);
+  const attempt = Math.max(...messages.map((m) => m.attempts));
   console.error(
-    `${queue}: writing ${messages.length} interval runs failed (attempt ${Math.max(...messages.map((m) => m.attempts))}` +
-      `); retried, after the last retry they wait in ${INTERVAL_DEAD_LETTERS}: ${agents.slice(0, 20).join(", ")}`,
+    `${queue}: writing ${messages.length} interval runs failed (attempt ${attempt}); retried, after the last ` +
+      `retry they wait in ${INTERVAL_DEAD_LETTERS}: ${agents.slice(0, 20).join(", ")}`,
     error,
   );
 }

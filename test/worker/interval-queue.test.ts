@@ -41,7 +41,7 @@ async function deliver(runs: AgentIntervalRun[], attempts = 1) {
     runs.map((body) => ({ id: `m${++id}`, timestamp: Date.now(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, env);
   const result = await getQueueResult(batch, ctx);
   // These batches are made here, not sent by agents: count what they wrote as sent, so that waiting for the queue
   // (intervalsWritten) still compares the agents' messages with their writes.
