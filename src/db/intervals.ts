@@ -34,6 +34,10 @@ export interface IntervalRun {
  * An agent's run as one queue message carries it and as the writes take it. `version` orders the runs of one
  * agent (when they were computed): each row keeps the version that wrote it, and a row or a deletion from an
  * older run never replaces what a newer one wrote, however late or often the older run is delivered.
+ * The limit: a deleted row leaves no trace, and an unchanged row keeps its older version (rewriting it would cost a
+ * row written), so an older run delivered after a newer one can bring back an interval the newer one emptied, or
+ * totals the newer one found unchanged. Both need the same agent's runs over the same intervals to cross in the
+ * queue (a batch retried while a later run of that agent got through); runs of one batch go oldest first.
  */
 export interface AgentIntervalRun {
   tenant: string;
