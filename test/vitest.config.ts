@@ -35,6 +35,15 @@ export default defineConfig(async () => {
                   CCC_TOKEN_SECRET: "test-ccc-token-secret",
                   CONNECTOR_SECRET: "test-connector-secret",
                 },
+                // wrangler.toml's interval queue, delivered sooner: tests wait for every flush to reach D1.
+                queueConsumers: {
+                  "edge-rta-intervals": {
+                    maxBatchSize: 100,
+                    maxBatchTimeout: 0.1,
+                    maxRetries: 5,
+                    deadLetterQueue: "edge-rta-intervals-dlq",
+                  },
+                },
               },
             }),
           ],

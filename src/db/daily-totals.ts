@@ -1,7 +1,7 @@
 /**
  * Adherence seconds per agent and tenant-local day in D1 (`daily_totals`): history for the whole
  * retention, where interval rows are kept for a recent window only. Written in the same
- * transaction as the intervals they sum (src/db/intervals.ts writeIntervalRun).
+ * transaction as the intervals they sum (src/db/intervals.ts intervalRunStatements).
  */
 import { jsonChunks } from "./bulk.ts";
 
@@ -18,13 +18,13 @@ export interface DailyTotalsRow {
 }
 
 // Like the interval upsert: an unchanged day is not written again (a recomputed run of days costs
-// only the days that changed).
+// only the days that changed). Each row carries its tenant and agent: many agents' days in one statement.
 const UPSERT_DAYS = `
   INSERT INTO daily_totals (tenant, agent_key, date, scheduled_seconds, in_adherence_seconds,
     out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions)
-  SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
-    value ->> '$[5]', value ->> '$[6]', value ->> '$[7]'
-  FROM json_each(?3) WHERE true
+  SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
+    value ->> '$[6]', value ->> '$[7]', value ->> '$[8]', value ->> '$[9]'
+  FROM json_each(?1) WHERE true
   ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
     in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
@@ -36,39 +36,39 @@ const UPSERT_DAYS = `
     OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
       OR work_state_seconds IS NOT excluded.work_state_seconds OR exceptions IS NOT excluded.exceptions`;
 
-/**
- * The statements that bring an agent's finished days up to date: `days` upserted, and the rows of
- * `emptied` (finished days recomputed without a schedule now) deleted; a delete that finds none
- * writes no row.
- */
-export function dailyTotalStatements(
-  d1: D1Database,
-  tenant: string,
-  agentKey: string,
-  days: readonly DailyTotalsRow[],
-  emptied: readonly string[],
-): D1PreparedStatement[] {
+// Per [tenant, agent, date]: a delete that finds none writes no row.
+const DELETE_DAYS = `
+  DELETE FROM daily_totals WHERE (tenant, agent_key, date) IN
+    (SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]' FROM json_each(?1))`;
+
+/** The finished days of one agent's run: `days` upserted, `emptied` (recomputed without a schedule now) deleted. */
+export interface AgentDays {
+  tenant: string;
+  agentKey: string;
+  days: readonly DailyTotalsRow[];
+  emptiedDays: readonly string[];
+}
+
+/** The statements that bring many agents' finished days up to date (none when no run has any). */
+export function dailyTotalStatements(d1: D1Database, runs: readonly AgentDays[]): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
-  if (emptied.length > 0) {
-    statements.push(
-      d1
-        .prepare(
-          "DELETE FROM daily_totals WHERE tenant = ?1 AND agent_key = ?2 AND date IN (SELECT value FROM json_each(?3))",
-        )
-        .bind(tenant, agentKey, JSON.stringify(emptied)),
-    );
-  }
-  const rows = days.map((d) => [
-    d.date,
-    d.scheduledSeconds,
-    d.inAdherenceSeconds,
-    d.outOfAdherenceSeconds,
-    d.neutralSeconds,
-    d.scheduledWorkSeconds,
-    d.workStateSeconds,
-    d.exceptions,
-  ]);
-  for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(UPSERT_DAYS).bind(tenant, agentKey, chunk));
+  const emptied = runs.flatMap((r) => r.emptiedDays.map((date) => [r.tenant, r.agentKey, date]));
+  if (emptied.length > 0) statements.push(d1.prepare(DELETE_DAYS).bind(JSON.stringify(emptied)));
+  const rows = runs.flatMap((r) =>
+    r.days.map((d) => [
+      r.tenant,
+      r.agentKey,
+      d.date,
+      d.scheduledSeconds,
+      d.inAdherenceSeconds,
+      d.outOfAdherenceSeconds,
+      d.neutralSeconds,
+      d.scheduledWorkSeconds,
+      d.workStateSeconds,
+      d.exceptions,
+    ]),
+  );
+  for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(UPSERT_DAYS).bind(chunk));
   return statements;
 }
 

@@ -9,6 +9,15 @@ import { databaseBindings, databaseByBinding } from "./client.ts";
 
 export const rowsWritten = { d1: 0, objects: 0 };
 
+/** D1 statements (run, all and in a batch) and `batch()` calls: what the interval queue saves is statements. */
+export const d1Calls = { statements: 0, batches: 0 };
+
+/**
+ * Interval runs sent to the interval queue by the agents of this isolate, and the messages its consumer wrote or
+ * found unwritable: tests and the bench wait for `written` to catch up with `sent` before reading D1.
+ */
+export const intervalQueueTraffic = { sent: 0, written: 0, failed: 0 };
+
 /** D1 with every statement's rows written counted (one wrapper per binding, reused). */
 export function meteredD1(db: D1Database): D1Database {
   let metered = wrapped.get(db);
@@ -21,6 +30,7 @@ const wrapped = new WeakMap<D1Database, D1Database>();
 const statements = new WeakMap<object, D1PreparedStatement>();
 
 function count(result: { meta?: { rows_written?: number } } | undefined): void {
+  d1Calls.statements++;
   rowsWritten.d1 += result?.meta?.rows_written ?? 0;
 }
 
@@ -49,6 +59,7 @@ function wrapDatabase(db: D1Database): D1Database {
       if (property === "prepare") return (query: string) => wrapStatement(target.prepare(query));
       if (property === "batch") {
         return async (batch: D1PreparedStatement[]) => {
+          d1Calls.batches++;
           const results = await target.batch(batch.map((s) => statements.get(s) ?? s));
           for (const result of results) count(result);
           return results;

@@ -261,6 +261,9 @@ export const adherenceIntervals = sqliteTable(
     neutralSeconds: integer("neutral_seconds").notNull().default(0),
     scheduledWorkSeconds: integer("scheduled_work_seconds").notNull(),
     workStateSeconds: integer("work_state_seconds").notNull(),
+    // When the agent computed these totals (epoch ms): writes arrive through a queue, redelivered and out of order,
+    // and an older run never overwrites a newer one.
+    version: integer("version").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.tenant, t.agentKey, t.intervalStart] }),

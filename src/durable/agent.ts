@@ -3,7 +3,7 @@
  * Every change recomputes the agent's status from its stored events (event time, not arrival
  * time), so late, shuffled and replayed events give the same answer as ordered ones.
  * The object's own storage is the agent's state history; D1 receives the per-interval totals
- * from the alarm (a failed write is retried with backoff and loses nothing).
+ * from the alarm, through the interval queue (a failed send is retried with backoff and loses nothing).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -774,7 +774,7 @@ export class AgentDO extends DurableObject<Env> {
         this.store.markDirty(totalDue, dayBounds(totalDue, context.settings.settings.timeZone).end, false);
       }
       await writeAgentIntervals(
-        await tenantD1(this.env, context.tenant),
+        { queue: this.env.INTERVAL_QUEUE, d1: await tenantD1(this.env, context.tenant) },
         context.tenant,
         context.profile.agentKey,
         this.store,
@@ -792,14 +792,17 @@ export class AgentDO extends DurableObject<Env> {
       this.store.pruneEventsBefore(now - retentionDaysOf(context.settings.settings) * 86_400_000);
       this.store.saveMeta();
     } catch (error) {
-      // D1 is down or refused the write: the days stay dirty; retry with backoff.
+      // The queue or D1 is down or refused the run: the days stay dirty; retry with backoff.
       const failures = (this.store.getMeta<number>("flushFailures") ?? 0) + 1;
       const delay = Math.min(FLUSH_RETRY_MAX_MS, FLUSH_RETRY_MIN_MS * 2 ** (failures - 1));
       this.store.setMeta("flushFailures", failures);
       this.store.setMeta("flushRetryAt", now + delay);
       this.store.storeDirtyMarks();
       this.store.saveMeta();
-      console.error(`agent ${context.profile.agentKey}: D1 flush failed (${failures}), retrying in ${delay} ms`, error);
+      console.error(
+        `agent ${context.profile.agentKey}: interval flush failed (${failures}), retrying in ${delay} ms`,
+        error,
+      );
     }
   }
 }

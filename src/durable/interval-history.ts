@@ -5,9 +5,15 @@
  * a schedule have interval rows: an unscheduled day has no adherence. A finished day also gets its
  * daily total (the sum of its intervals); a day before the tenant's interval window gets only that.
  * Idempotent: a flush that runs twice writes the same rows.
+ *
+ * A run goes to D1 through the interval queue (its consumer writes a hundred agents in a few statements: every
+ * agent closes every interval, and one D1 must not take 10,000 writes a minute); only a run too large for one
+ * message (a backfill of many days, rare) is written directly. Either way it is done once the send or write
+ * resolved: the queue retries its writes and keeps what fails in its dead-letter queue.
  */
 import type { DailyTotalsRow } from "../db/daily-totals.ts";
-import { type IntervalRun, writeIntervalRun } from "../db/intervals.ts";
+import { type AgentIntervalRun, type IntervalRun, agentIntervalRun, writeIntervalRuns } from "../db/intervals.ts";
+import { intervalQueueTraffic } from "../db/meter.ts";
 import { type AdherenceException, type DayInput, type IntervalTotals, computeDay } from "../domain/adherence.ts";
 import { addDays, consecutiveRuns } from "../domain/days.ts";
 import { type ScheduleSegment, type TenantSettings, intervalWindow } from "../domain/model.ts";
@@ -16,9 +22,17 @@ import type { AgentStore, DirtyDay } from "./agent-store.ts";
 
 /** Days per pass and per transaction: bounds the engine's window and how long D1 is held. */
 const RUN_DAYS = 31;
+/** A queue message is at most 128 KB: a run above this many bytes is written directly. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Where an agent's runs go: the interval queue, or (too large for a message) the tenant's D1 directly. */
+export interface IntervalTarget {
+  queue: Queue;
+  d1: D1Database;
+}
 
 export async function writeAgentIntervals(
-  db: D1Database,
+  target: IntervalTarget,
   tenant: string,
   agentKey: string,
   store: AgentStore,
@@ -28,9 +42,16 @@ export async function writeAgentIntervals(
 ): Promise<void> {
   const days = store.dirtyDays().filter((d) => !deferred(d.date));
   for (const run of consecutiveRuns(days, RUN_DAYS)) {
-    await writeIntervalRun(db, tenant, agentKey, recomputeRun(store, settings, run, now));
+    await sendRun(target, agentIntervalRun(tenant, agentKey, now, recomputeRun(store, settings, run, now)));
     for (const { date, version } of run) store.clearDirty(date, version);
   }
+}
+
+async function sendRun(target: IntervalTarget, run: AgentIntervalRun): Promise<void> {
+  const body = JSON.stringify(run);
+  if (new TextEncoder().encode(body).byteLength > MAX_MESSAGE_BYTES) return writeIntervalRuns(target.d1, [run]);
+  await target.queue.send(run, { contentType: "json" });
+  intervalQueueTraffic.sent++;
 }
 
 /**

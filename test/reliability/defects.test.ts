@@ -2,7 +2,7 @@
  * Defects found by an adversarial run (issue 15), each reproduced as it was found. Every test here
  * failed before its fix.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub, hubStub } from "../../src/durable/names.ts";
@@ -14,6 +14,7 @@ import {
   connect,
   createKey,
   employee,
+  flushAgent,
   newTenant,
   postData,
 } from "../worker/helpers.ts";
@@ -227,7 +228,7 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
       .bind(tenant)
       .first<string>("id"))!;
     const stub = agentStub(env, tenant, agentKey);
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
 
     // Available stops counting as in adherence during work. The fan-out lists active employees only.
     const put = await api(key, "/api/v1/settings", {
@@ -238,7 +239,7 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "on_call", timestamp: new Date(now - 60_000).toISOString() },
     ]);
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
 
     const day = ((await (await api(key, "/api/v1/adherence?agentId=E1")).json()) as any).agents[0];
     const { results } = await env.DB.prepare(
@@ -322,7 +323,7 @@ describe("the board after a lost publish (defect 10)", () => {
 
     // Resending the event is skipped and publishes nothing; the agent's alarm sends the row.
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(1) }]);
-    await runDurableObjectAlarm(agent);
+    await flushAgent(agent);
     await watching.next((m) => m.type === "change" && m.agent.agentId === "E1" && m.agent.state === "break");
     watching.close();
     const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket;

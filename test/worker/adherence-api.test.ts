@@ -1,8 +1,9 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { intervalQueueTraffic } from "../../src/db/meter.ts";
 import { agentStub } from "../../src/durable/names.ts";
-import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { api, createKey, employee, flushAgent, intervalsWritten, newTenant, postData } from "./helpers.ts";
 
 /** A UTC date a few days back: inside event retention, fully in the past. */
 function pastDate(daysAgo: number): string {
@@ -246,7 +247,7 @@ describe("adherence through the API", () => {
     expect(results).toEqual([{ date }]);
 
     // Interval history is by wall-clock interval: 22:00–24:00 on the start day, 00:00–06:00 on the next.
-    await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "E1")));
+    await flushAgent(agentStub(env, tenant, await agentKeyOf(tenant, "E1")));
     const first = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
     const second = await getJson(key, `/api/v1/adherence/intervals?date=${next}`);
     const scheduled = (rows: any[]) => rows.reduce((n, r) => n + r.scheduledSeconds, 0);
@@ -267,7 +268,7 @@ describe("adherence through the API", () => {
 describe("interval history in D1", () => {
   it("lands per agent and interval after the alarm's flush, as JSON and CSV", async () => {
     const { key, date, stub } = await workedExampleLoaded();
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
 
     const { body } = await getJson(key, `/api/v1/adherence/intervals?date=${date}`);
     expect(body).toMatchObject({ date, timeZone: "UTC", intervalMinutes: 15 });
@@ -300,7 +301,7 @@ describe("interval history in D1", () => {
     await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "lunch", timestamp: `${date}T08:40:00Z` },
     ]);
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     const day = (await getJson(key, `/api/v1/adherence?date=${date}&agentId=E1`)).body.agents[0];
     expect(day.inAdherenceSeconds).toBe(10_380 - 4_800);
     const after = (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
@@ -314,7 +315,7 @@ describe("interval history in D1", () => {
     });
   });
 
-  it("ingests while D1's history is failing, and writes the intervals on a later retry", async () => {
+  it("ingests while D1's history is failing, and the interval queue writes the intervals on its retry", async () => {
     const { tenant, key } = await setup();
     const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
     const count = () =>
@@ -323,8 +324,10 @@ describe("interval history in D1", () => {
     await postData(key, "/api/v1/import/schedules", [
       { agentId: "E1", start: `${twoDaysAgo}T08:00:00Z`, end: `${twoDaysAgo}T16:00:00Z`, activity: "work" },
     ]);
+    const failedBefore = intervalQueueTraffic.failed;
 
-    // A real failure: the interval table is gone for a while. Ingest does not need it.
+    // A real failure: the interval table is gone for a while. Ingest does not need it, nor does the agent's flush
+    // (it hands the run to the queue); the queue's consumer does, and retries.
     await env.DB.exec("ALTER TABLE adherence_intervals RENAME TO adherence_intervals_away");
     try {
       const { status, body } = await postData(key, "/api/v1/import/agent-states", [
@@ -335,6 +338,43 @@ describe("interval history in D1", () => {
       // A past day is history already: its flush is due within seconds.
       const alarmAt = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
       expect(alarmAt).toBeLessThanOrEqual(Date.now() + 5_000);
+      await runInDurableObject(stub, (instance) => instance.alarm());
+      await vi.waitFor(() => expect(intervalQueueTraffic.failed).toBeGreaterThan(failedBefore), { timeout: 10_000 });
+    } finally {
+      await env.DB.exec("ALTER TABLE adherence_intervals_away RENAME TO adherence_intervals");
+    }
+    expect(await count()).toBe(0);
+    // Sent is done for the agent: its marks are cleared, no retry of its own.
+    const meta = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ key: string }>("SELECT key FROM meta WHERE key IN ('flushRetryAt', 'dirty')").toArray(),
+    );
+    expect(meta).toEqual([]);
+    await intervalsWritten();
+    expect(await count()).toBeGreaterThan(0);
+  });
+
+  it("keeps a run too large for a queue message and retries it itself while D1 is failing", async () => {
+    const { tenant, key } = await setup();
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    const count = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM adherence_intervals WHERE tenant = ?").bind(tenant).first("n");
+    // Twenty consecutive scheduled days: one run of about 1,900 intervals, written directly.
+    const days = Array.from({ length: 20 }, (_, i) => new Date(Date.now() - (i + 2) * 86_400_000).toISOString());
+    await postData(
+      key,
+      "/api/v1/import/schedules",
+      days.map((d) => ({
+        agentId: "E1",
+        start: `${d.slice(0, 10)}T08:00:00Z`,
+        end: `${d.slice(0, 10)}T16:00:00Z`,
+        activity: "work",
+      })),
+    );
+
+    await env.DB.exec("ALTER TABLE adherence_intervals RENAME TO adherence_intervals_away");
+    try {
+      const states = days.map((d) => ({ agentId: "E1", state: "available", timestamp: `${d.slice(0, 10)}T09:00:00Z` }));
+      expect((await postData(key, "/api/v1/import/agent-states", states)).status).toBe(201);
       await runInDurableObject(stub, (instance) => instance.alarm());
     } finally {
       await env.DB.exec("ALTER TABLE adherence_intervals_away RENAME TO adherence_intervals");
@@ -355,7 +395,7 @@ describe("interval history in D1", () => {
     );
     await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
-    expect(await count()).toBeGreaterThan(0);
+    expect(await count()).toBeGreaterThan(20 * 32);
   });
 });
 
@@ -390,6 +430,7 @@ describe("today's interval rows", () => {
     expect(alarmAt).toBeGreaterThan(now);
     expect(alarmAt).toBeLessThanOrEqual(now + 16 * 60_000 + 1_000);
     await runInDurableObject(stub, (instance) => instance.alarm());
+    await intervalsWritten();
     const first = (await totals())!;
     // Every closed interval since the event (the current one is written when it closes).
     const closedUntil = Math.floor(Date.now() / 900_000) * 900_000;
@@ -400,6 +441,7 @@ describe("today's interval rows", () => {
       { agentId: "E1", state: "break", timestamp: new Date(now - 1_800_000).toISOString() },
     ]);
     await runInDurableObject(stub, (instance) => instance.alarm());
+    await intervalsWritten();
     expect(await totals()).toEqual({ work: first.work });
     const nextAlarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     // At the next interval close, give or take this agent's share of the minute the writes are spread over.
@@ -410,6 +452,7 @@ describe("today's interval rows", () => {
     // When the interval has closed (or the object restarted), the day is rewritten with the break in it.
     await evictDurableObject(stub);
     await runInDurableObject(stub, (instance) => instance.alarm());
+    await intervalsWritten();
     expect((await totals())!.work).toBeLessThan(first.work);
   });
 });

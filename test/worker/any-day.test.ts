@@ -5,7 +5,6 @@
 import {
   createExecutionContext,
   createScheduledController,
-  runDurableObjectAlarm,
   runInDurableObject,
   waitOnExecutionContext,
 } from "cloudflare:test";
@@ -14,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { agentStub } from "../../src/durable/names.ts";
 import worker from "../../src/index.ts";
 import { purgeExpiredHistory } from "../../src/services/retention.ts";
-import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { api, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
 
 const DAY_MS = 86_400_000;
 const dateDaysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 10);
@@ -90,7 +89,7 @@ describe("any day", () => {
     // A past day is history already: its flush is due within seconds, not at an interval close.
     const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     // The day is before the interval window (14 days by default): D1 keeps its total, not its intervals.
     expect(await d1Rows(tenant)).toEqual({ intervals: 0, segments: 1, days: 1 });
     const intervals = await api(key, `/api/v1/adherence/intervals?date=${date}`);
@@ -145,7 +144,7 @@ describe("any day", () => {
         await loadDay(key, 200);
         await loadDay(key, 2);
       }
-      await Promise.all([short, kept].map(({ stub }) => runDurableObjectAlarm(stub)));
+      await Promise.all([short, kept].map(({ stub }) => flushAgent(stub)));
       const before = await d1Rows(short.tenant);
       // The day 200 days back is before the interval window: its total only.
       expect(before).toEqual({ intervals: 17, segments: 2, days: 2 });
@@ -172,7 +171,7 @@ describe("any day", () => {
       expect(((await recent.json()) as any).intervals.filter((r: any) => r.date === dateDaysAgo(2))).toHaveLength(17);
 
       // The agent's object drops events beyond retention at its next flush (the settings change reached it).
-      await runDurableObjectAlarm(short.stub);
+      await flushAgent(short.stub);
       const stored = await runInDurableObject(
         short.stub,
         (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM state_log").one().n,
@@ -195,7 +194,7 @@ describe("any day", () => {
   it("the retention job deletes intervals past the interval window and keeps those days' totals", async () => {
     const { tenant, key, stub } = await setup();
     const { date } = await loadDay(key, 3);
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     expect(await d1Rows(tenant)).toEqual({ intervals: 17, segments: 1, days: 1 });
     const inside = await api(key, `/api/v1/adherence/intervals?date=${date}`);
     expect(((await inside.json()) as any).intervals).toHaveLength(17);

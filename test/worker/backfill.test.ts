@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { rowsWritten } from "../../src/db/meter.ts";
 import { agentStub } from "../../src/durable/names.ts";
-import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { api, createKey, employee, intervalsWritten, newTenant, postData } from "./helpers.ts";
 
 const daysBack = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const at = (date: string, hhmm: string) => `${date}T${hhmm}:00.000Z`;
@@ -62,8 +62,10 @@ async function settled() {
   return { ...rowsWritten };
 }
 
-const flushAll = (tenant: string, agentKeys: Iterable<string>) =>
-  Promise.all([...agentKeys].map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+async function flushAll(tenant: string, agentKeys: Iterable<string>) {
+  await Promise.all([...agentKeys].map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+  await intervalsWritten();
+}
 
 const marks = (tenant: string, agentKey: string) =>
   runInDurableObject(agentStub(env, tenant, agentKey), (_instance, state) => {

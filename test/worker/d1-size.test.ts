@@ -79,7 +79,9 @@ describe("D1 daily rows", () => {
         workStateSeconds: 29_000,
         exceptions: i % 7,
       }));
-      await env.DB.batch(dailyTotalStatements(env.DB, tenant, crypto.randomUUID(), days, []));
+      await env.DB.batch(
+        dailyTotalStatements(env.DB, [{ tenant, agentKey: crypto.randomUUID(), days, emptiedDays: [] }]),
+      );
     }
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM daily_totals WHERE tenant = ?")
       .bind(tenant)

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { dayBounds } from "../../src/domain/time.ts";
 import { agentStub } from "../../src/durable/names.ts";
-import { api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { api, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
 
 const DAY_MS = 86_400_000;
 const dateDaysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 10);
@@ -68,7 +68,7 @@ describe("daily totals", () => {
       { agentId: "E2", state: "available", timestamp: `${d2}T00:20:00Z` },
       { agentId: "E2", state: "offline", timestamp: `${d2}T04:00:00Z` },
     ]);
-    await Promise.all(agents.map((agentKey) => runDurableObjectAlarm(agentStub(env, tenant, agentKey))));
+    await Promise.all(agents.map((agentKey) => flushAgent(agentStub(env, tenant, agentKey))));
 
     const daily = await dailyRows(tenant);
     expect(daily.map(({ x, ...sums }) => sums)).toEqual(await intervalSums(tenant));
@@ -108,7 +108,7 @@ describe("daily totals", () => {
     const stub = agentStub(env, tenant, agents[0]!);
     // The alarm writes today's closed intervals (the schedule may start yesterday: then both days are written).
     await runInDurableObject(stub, (_instance, state) => state.storage.setAlarm(Date.now()));
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     const due = await runInDurableObject(stub, async (instance, state) => ({
       day: (instance as any).store.getMeta("dayTotalDue") as string | null,
       alarm: await state.storage.getAlarm(),
@@ -125,14 +125,14 @@ describe("daily totals", () => {
       { agentId: "E1", start: `${yesterday}T09:00:00Z`, end: `${yesterday}T10:00:00Z`, activity: "work" },
     ]);
     await runInDurableObject(stub, (_instance, state) => state.storage.setAlarm(Date.now()));
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     await env.DB.prepare("DELETE FROM daily_totals WHERE tenant = ?").bind(tenant).run();
     await runInDurableObject(stub, (instance, state) => {
       (instance as any).store.setMeta("dayTotalDue", yesterday);
       (instance as any).store.saveMeta();
       return state.storage.setAlarm(Date.now());
     });
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     const rows = await dailyRows(tenant);
     expect(rows.map((r) => r.date)).toEqual([yesterday]);
     expect(rows.map(({ x, ...sums }) => sums)).toEqual(

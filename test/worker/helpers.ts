@@ -1,5 +1,7 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { intervalQueueTraffic } from "../../src/db/meter.ts";
 import type { LiveMessage } from "../../src/domain/live.ts";
 import { PERMISSIONS, type Permission } from "../../src/domain/permissions.ts";
 import { checkResponse } from "./openapi-check.ts";
@@ -9,6 +11,26 @@ export const ALL_PERMISSIONS: Permission[] = [...PERMISSIONS];
 /** A fresh tenant per test: no test can see another's data, whatever the storage isolation. */
 export function newTenant(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Waits until the interval queue's consumer has written every run the agents of this test file sent: an agent's
+ * flush (its alarm) hands its intervals to the queue, which delivers them in batches within its max_batch_timeout.
+ */
+export async function intervalsWritten(timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (intervalQueueTraffic.written < intervalQueueTraffic.sent) {
+    if (Date.now() > deadline)
+      throw new Error(`interval queue: ${JSON.stringify(intervalQueueTraffic)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs an agent's alarm (its interval flush among what is due) and waits until its intervals are in D1. */
+export async function flushAgent(stub: DurableObjectStub): Promise<boolean> {
+  const ran = await runDurableObjectAlarm(stub);
+  await intervalsWritten();
+  return ran;
 }
 
 /**

@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub } from "../../src/durable/names.ts";
-import { ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ago, api, createKey, employee, intervalsWritten, newTenant, postData } from "./helpers.ts";
 
 const PATH = "/api/v1/import/agent-states";
 
@@ -169,6 +169,7 @@ describe("POST /api/v1/import/agent-states", () => {
         .bind(tenant)
         .all<{ agent_key: string }>();
     await runInDurableObject(agentStub(env, tenant, employeeKey), (instance) => instance.alarm());
+    await intervalsWritten();
     expect((await intervals()).results.map((r) => r.agent_key)).toEqual([employeeKey]);
   });
 

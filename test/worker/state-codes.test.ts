@@ -3,13 +3,13 @@
  * whatever their code, count as neutral while unmapped, and are re-derived when mapped.
  * The events go in through the ingest service, as a door hands them over.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { StateChange } from "../../src/domain/state-codes.ts";
 import { agentStub } from "../../src/durable/names.ts";
 import { ingestAgentStates } from "../../src/services/agent-states.ts";
-import { ALL_PERMISSIONS, ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ago, ALL_PERMISSIONS, api, connect, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
 
 const SOURCE = "acd:test";
 
@@ -110,7 +110,7 @@ describe("vendor state codes", () => {
     });
 
     // The day's D1 intervals say the same once the agent's flush has run.
-    await runDurableObjectAlarm(stub);
+    await flushAgent(stub);
     const intervals = await intervalsOf(key, date);
     expect(sum(intervals, "neutralSeconds")).toBe(14_400);
     expect(intervals.every((r) => (r as any).adherencePct === null)).toBe(true);
@@ -145,7 +145,7 @@ describe("vendor state codes", () => {
     "maps a code to a state: every stored day that carries " + "it is recomputed (day totals, timeline, D1 intervals)",
     async () => {
       const { key, date, stub } = await workedExampleInCodes();
-      await runDurableObjectAlarm(stub);
+      await flushAgent(stub);
 
       const put = await putMappings(key, [
         { source: SOURCE, code: "ready", state: "available" },
@@ -177,7 +177,7 @@ describe("vendor state codes", () => {
       const alarmAt = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
       expect(alarmAt).not.toBeNull();
       expect(alarmAt! - Date.now()).toBeLessThanOrEqual(5_000);
-      await runDurableObjectAlarm(stub);
+      await flushAgent(stub);
       const intervals = await intervalsOf(key, date);
       expect([
         sum(intervals, "inAdherenceSeconds"),

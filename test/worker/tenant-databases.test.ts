@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub } from "../../src/durable/names.ts";
 import { purgeExpiredHistory } from "../../src/services/retention.ts";
-import { adminFetch, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { adminFetch, api, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
 
 /** What a tenant leaves in D1, table by table (each filtered by tenant). */
 const TABLES = [
@@ -78,7 +78,7 @@ describe("tenants over several D1 databases", () => {
         .prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
         .bind(tenant)
         .first<string>("id");
-      await runDurableObjectAlarm(agentStub(env, tenant, id!));
+      await flushAgent(agentStub(env, tenant, id!));
     }
 
     const nothing = Object.fromEntries(TABLES.map((table) => [table, 0]));

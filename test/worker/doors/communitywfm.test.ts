@@ -3,7 +3,7 @@
  * the document prints (as printed, but for host, credentials and dates), the original's quirks, every
  * error, daylight-saving intervals, and a conformance test against the native API.
  */
-import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import {
   checkedFetch,
   createKey,
   employee,
+  flushAgent,
   newTenant,
   postData,
 } from "../helpers.ts";
@@ -1396,7 +1397,7 @@ describe("conformance: one agent day through this door and through the native AP
       const agentKey = (await env.DB.prepare("SELECT id FROM employees WHERE tenant = ? AND employee_id = 'E1'")
         .bind(tenant)
         .first<string>("id"))!;
-      await runDurableObjectAlarm(agentStub(env, tenant, agentKey));
+      await flushAgent(agentStub(env, tenant, agentKey));
       return (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
     };
     const nativeIntervals = await intervals(native);

@@ -4,14 +4,24 @@
  * replays, lost stops closed by the agent's alarm, calls overlapping states from other sources,
  * metadata into contact volume, the tracker reads, and a conformance day against the native API.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { documentedSequence } from "../../../src/doors/incontact/fixtures/commands.ts";
 import type { Permission } from "../../../src/domain/permissions.ts";
 import { agentStub } from "../../../src/durable/names.ts";
 import { ingestAgentStates } from "../../../src/services/agent-states.ts";
-import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
+import {
+  ALL_PERMISSIONS,
+  api,
+  checkedFetch,
+  connect,
+  createKey,
+  employee,
+  flushAgent,
+  newTenant,
+  postData,
+} from "../helpers.ts";
 
 /** The recorder's own host, `http://[RecordingApiServerAddress]` in the document, is the Worker's origin here. */
 const HOST = "http://recorder.test";
@@ -438,7 +448,7 @@ describe("inContact door: duplicates, replays and lost stops", () => {
       const stub = agentStub(env, tenant, await agentKeyOf(tenant, "1"));
       // Not lost yet: a stop gets the timeout to arrive, counted from when the start did (a backfill's stop follows
       // it).
-      await runDurableObjectAlarm(stub);
+      await flushAgent(stub);
       expect(await boardRow(key, "1")).toMatchObject({ state: "on_call" });
       // Six minutes later, the alarm closes both at start + 5 minutes (by event time).
       await alarmAt(stub, Date.now() + 6 * 60_000);
@@ -842,7 +852,7 @@ describe("inContact door: conformance with the native API", () => {
       expect(doorDay).toMatchObject({ scheduledSeconds: 14_400 });
 
       for (const { tenant } of [viaDoor, viaNative])
-        await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "1")));
+        await flushAgent(agentStub(env, tenant, await agentKeyOf(tenant, "1")));
       const intervals = async (key: string) =>
         (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
       const doorIntervals = await intervals(viaDoor.key);

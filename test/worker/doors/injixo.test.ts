@@ -4,7 +4,6 @@
  * dates aside), the interval model on the board and in the reports, the same day through this door
  * and through the native API, contact events counted once, and every error answer.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
@@ -12,7 +11,17 @@ import type { Permission } from "../../../src/domain/permissions.ts";
 import * as fixtures from "../../../src/doors/injixo/fixtures/bodies.ts";
 import { agentStub } from "../../../src/durable/names.ts";
 import { purgeExpiredHistory } from "../../../src/services/retention.ts";
-import { ALL_PERMISSIONS, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "../helpers.ts";
+import {
+  ALL_PERMISSIONS,
+  api,
+  checkedFetch,
+  connect,
+  createKey,
+  employee,
+  flushAgent,
+  newTenant,
+  postData,
+} from "../helpers.ts";
 import { type CurlRequest, parseCurl, shellCommands } from "./curl.ts";
 import readme from "../../../src/doors/injixo/README.md?raw";
 
@@ -348,7 +357,7 @@ describe("the same agent day through this door and through the native API", () =
     expect(await spans(injixo.key)).toEqual(await spans(native.key));
 
     const intervals = async ({ tenant, key }: { tenant: string; key: string }) => {
-      await runDurableObjectAlarm(agentStub(env, tenant, await agentKeyOf(tenant, "agent1@example.com")));
+      await flushAgent(agentStub(env, tenant, await agentKeyOf(tenant, "agent1@example.com")));
       return (await getJson(key, `/api/v1/adherence/intervals?date=${date}`)).body.intervals;
     };
     const nativeIntervals = await intervals(native);
