@@ -3,7 +3,8 @@
  * object and the services can publish without importing the hub class.
  */
 import type { RowUpdate } from "../domain/live.ts";
-import { agentStub, hubStub } from "./names.ts";
+import { countCall } from "./call-rate.ts";
+import { agentStub, hubName, hubStub } from "./names.ts";
 
 /**
  * The tenant's hub gets one RPC however many rows. Returns the rows it missed; unless told
@@ -19,6 +20,7 @@ export async function publishRows(
   const changed = rows.filter((row): row is RowUpdate => row !== null);
   if (changed.length === 0) return [];
   try {
+    countCall("hub", hubName(tenant));
     await hubStub(env, tenant).publish(changed);
     return [];
   } catch (error) {

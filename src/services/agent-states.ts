@@ -15,6 +15,7 @@ import { retentionDaysOf } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
 import { type StateChange, eventKey, normalizeCode, splitCodeKey } from "../domain/state-codes.ts";
 import type { StoredEvent } from "../durable/agent-store.ts";
+import { countCall } from "../durable/call-rate.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { tenantContext } from "./context.ts";
@@ -95,6 +96,7 @@ export async function ingestAgentStates(
     agents.map(async ({ profile, events, indexes }) => {
       try {
         const agent = agentStub(env, tenant, profile.agentKey);
+        countCall("agent", `${tenant}:${profile.agentKey}`);
         let result = await agent.ingest({ tenant, profile, ...byVersion }, events);
         if (result.contextNeeded) result = await agent.ingest({ tenant, profile, ...context }, events);
         processed += result.processed;

@@ -14,6 +14,7 @@ import {
   rotateApiKey,
 } from "../../services/api-keys.ts";
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
+import { objectLoad, resetObjectLoad } from "../../services/object-load.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
@@ -264,4 +265,6 @@ export const adminRoutes = new Hono<AppEnv>()
     const revoked = await revokeApiUser(c.env, id);
     if (!revoked) throw apiError(404, `No API user with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });
-  });
+  })
+  .get("/object-load", adminDoc("objectLoad"), (c) => c.json(objectLoad()))
+  .delete("/object-load", adminDoc("resetObjectLoad"), (c) => c.json(resetObjectLoad()));
