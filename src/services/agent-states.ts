@@ -5,7 +5,6 @@
  */
 import { database } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { type SeenCode, recordStateCodes } from "../db/state-codes.ts";
 import { recordUnknownAgents } from "../db/unknown-agents.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.ts";
@@ -19,6 +18,7 @@ import { countCall } from "../durable/call-rate.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { tenantContext } from "./context.ts";
+import { type SeenCode, countStateCodes } from "./state-code-tally.ts";
 
 type AgentBatch = { profile: AgentProfile; events: StoredEvent[]; indexes: number[] };
 
@@ -123,7 +123,8 @@ export async function ingestAgentStates(
   const seenAt = new Date(now).toISOString();
   const unknown = agents.filter((a) => a.profile.email === null);
   await Promise.all([
-    recordStateCodes(env.DB, tenant, codes, seenAt),
+    // Counted per isolate: D1 hears of a code at once the first time, then at most once a minute.
+    countStateCodes(env.DB, tenant, codes, seenAt),
     recordUnknownAgents(
       env.DB,
       tenant,
