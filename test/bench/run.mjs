@@ -122,7 +122,15 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 const servers = {};
-const results = { ingest: null, bigBatch: null, latency: null, backfill: null, engine: null, rows: null, hot: null };
+const results = {
+  ingest: null,
+  bigBatch: null,
+  latency: null,
+  backfill: null,
+  engine: null,
+  rows: null,
+  hot: null,
+};
 const notes = [];
 const failures = [];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentView, RowUpdate } from "../../src/domain/live.ts";
-import { PUBLISH_GAP_MS, mergeNewest, publishDelay } from "../../src/durable/publish.ts";
+import { PUBLISH_GAP_MS, mergeNewest, publishDelay } from "../../src/durable/publish-batch.ts";
 
 const row = (agentKey: string, rev: number, state: AgentView["state"]): RowUpdate =>
   ({ agentKey, rev, view: { agentId: agentKey, state } as AgentView }) as RowUpdate;

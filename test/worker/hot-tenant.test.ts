@@ -26,8 +26,7 @@ describe("a tenant posting every change alone", () => {
       "/api/v1/import/employees",
       Array.from({ length: AGENTS }, (_, i) => employee(i + 1)),
     );
-    const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string })
-      .ticket;
+    const ticket = ((await (await api(key, "/api/v1/live/tickets", { json: {} })).json()) as { ticket: string }).ticket;
     const board = await connect(ticket);
     await board.next((m) => m.type === "snapshot");
     expect((await adminFetch("/api/admin/object-load", { method: "DELETE" })).status).toBe(200);
