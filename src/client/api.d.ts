@@ -191,6 +191,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/object-load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calls per second to the busiest Durable Objects, as counted by this isolate
+         * @description Counted in memory by the isolate that answers (under wrangler dev, the Worker and every object): a load test reads how close the busiest hub and agent came to what one object handles.
+         */
+        get: operations["getApiAdminObjectLoad"];
+        put?: never;
+        post?: never;
+        /** Reset this isolate's object call counters */
+        delete: operations["deleteApiAdminObjectLoad"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live": {
         parameters: {
             query?: never;
@@ -2261,6 +2282,112 @@ export interface operations {
             };
             /** @description A body over 16 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getApiAdminObjectLoad: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counters */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description When the counters were last reset (or the isolate started) */
+                        since: string;
+                        objects: {
+                            /**
+                             * @description hub: board publishes; agent: ingest calls
+                             * @enum {string}
+                             */
+                            kind: "hub" | "agent";
+                            calls: number;
+                            /** @description The most calls one object of this kind got in one second */
+                            maxPerSecond: number;
+                            /** @description That object's name (tenant and agent or hub) */
+                            busiest: string | null;
+                            /** @description The start of that second */
+                            busiestAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiAdminObjectLoad: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counters, reset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description When the counters were last reset (or the isolate started) */
+                        since: string;
+                        objects: {
+                            /**
+                             * @description hub: board publishes; agent: ingest calls
+                             * @enum {string}
+                             */
+                            kind: "hub" | "agent";
+                            calls: number;
+                            /** @description The most calls one object of this kind got in one second */
+                            maxPerSecond: number;
+                            /** @description That object's name (tenant and agent or hub) */
+                            busiest: string | null;
+                            /** @description The start of that second */
+                            busiestAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

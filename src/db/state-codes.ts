@@ -67,50 +67,55 @@ export async function saveMappings(
   return loadMappings(d1, tenant);
 }
 
-export interface SeenCode {
+/** A code's events counted since the last flush (src/services/state-code-tally.ts). */
+export interface CodeCount {
   source: string;
   code: string;
   reason: string;
   /** The state the events named themselves (the native API); null for a code the mappings turn into a state. */
   state: AgentState | null;
-  agentKey: string;
   events: number;
+  /** ISO 8601: the first and the last time these events arrived. */
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** An agent holding events of a code the mappings turn into a state (re-derived when it is mapped). */
+export interface CodeHolder {
+  source: string;
+  code: string;
+  reason: string;
+  agentKey: string;
 }
 
 /**
- * Counts a request's codes into the catalogue and notes which agents hold codes to be mapped, in
- * one transaction (a pair already noted writes nothing). A code sent beside a named state is
- * never re-derived, so no agent is noted for it.
+ * Adds counts to the catalogue (upsert-add, so isolates flushing the same code never overwrite
+ * each other; the newest sighting names the state) and notes the agents holding codes to be
+ * mapped, in one transaction (a pair already noted writes nothing).
  */
-export async function recordStateCodes(
+export async function addStateCodes(
   d1: D1Database,
   tenant: string,
-  seen: readonly SeenCode[],
-  seenAt: string,
+  counts: readonly CodeCount[],
+  holders: readonly CodeHolder[],
 ): Promise<void> {
-  if (seen.length === 0) return;
-  const totals = new Map<string, [string, string, string, number, AgentState | null]>();
-  for (const s of seen) {
-    const total = totals.get(`${s.source}\n${s.code}\n${s.reason}`);
-    if (total) {
-      total[3] += s.events;
-      total[4] = s.state;
-    } else totals.set(`${s.source}\n${s.code}\n${s.reason}`, [s.source, s.code, s.reason, s.events, s.state]);
-  }
-  const mapped = seen.filter((s) => s.state === null);
+  if (counts.length === 0 && holders.length === 0) return;
+  const rows = counts.map((c) => [c.source, c.code, c.reason, c.events, c.state, c.firstSeen, c.lastSeen]);
   await d1.batch([
-    ...jsonChunks([...totals.values()]).map((chunk) =>
+    ...jsonChunks(rows).map((chunk) =>
       d1
         .prepare(
           `INSERT INTO state_codes (tenant, source, code, reason, events, state, first_seen, last_seen)
-           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', ?2, ?2
-           FROM json_each(?3) WHERE true
+           SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+             value ->> '$[5]', value ->> '$[6]'
+           FROM json_each(?2) WHERE true
            ON CONFLICT DO UPDATE SET events = events + excluded.events,
-             state = excluded.state, last_seen = excluded.last_seen`,
+             state = CASE WHEN excluded.last_seen >= last_seen THEN excluded.state ELSE state END,
+             first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
         )
-        .bind(tenant, seenAt, chunk),
+        .bind(tenant, chunk),
     ),
-    ...jsonChunks(mapped.map((s) => [s.source, s.code, s.reason, s.agentKey])).map((chunk) =>
+    ...jsonChunks(holders.map((h) => [h.source, h.code, h.reason, h.agentKey])).map((chunk) =>
       d1
         .prepare(
           `INSERT INTO agent_state_codes (tenant, source, code, reason, agent_key)

@@ -49,6 +49,7 @@ export const DOCUMENT_INFO = {
     { name: "Admin: keys", description: "Tenant API keys (admin token)" },
     { name: "Admin: API users", description: "Users of the token doors (admin token)" },
     { name: "Admin: databases", description: "Which D1 database holds each tenant (admin token)" },
+    { name: "Admin: operations", description: "How hard the busiest objects are called (admin token)" },
     { name: "Door: injixo", description: "injixo-compatible import API" },
     { name: "Door: CommunityWFM", description: "CommunityWFM Cloud Connect" },
     { name: "Door: inContact", description: "inContact WFO Recording API" },

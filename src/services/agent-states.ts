@@ -5,7 +5,6 @@
  */
 import { tenantD1, tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
-import { type SeenCode, recordStateCodes } from "../db/state-codes.ts";
 import { recordUnknownAgents } from "../db/unknown-agents.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import { DEFAULT_IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.ts";
@@ -15,9 +14,11 @@ import { retentionDaysOf } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
 import { type StateChange, eventKey, normalizeCode, splitCodeKey } from "../domain/state-codes.ts";
 import type { StoredEvent } from "../durable/agent-store.ts";
+import { countCall } from "../durable/call-rate.ts";
 import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import { tenantContext } from "./context.ts";
+import { type SeenCode, countStateCodes } from "./state-code-tally.ts";
 
 type AgentBatch = { profile: AgentProfile; events: StoredEvent[]; indexes: number[] };
 
@@ -95,6 +96,7 @@ export async function ingestAgentStates(
     agents.map(async ({ profile, events, indexes }) => {
       try {
         const agent = agentStub(env, tenant, profile.agentKey);
+        countCall("agent", `${tenant}:${profile.agentKey}`);
         let result = await agent.ingest({ tenant, profile, ...byVersion }, events);
         if (result.contextNeeded) result = await agent.ingest({ tenant, profile, ...context }, events);
         processed += result.processed;
@@ -121,7 +123,8 @@ export async function ingestAgentStates(
   const seenAt = new Date(now).toISOString();
   const unknown = agents.filter((a) => a.profile.email === null);
   await Promise.all([
-    recordStateCodes(await tenantD1(env, tenant), tenant, codes, seenAt),
+    // Counted per isolate: D1 hears of a code at once the first time, then at most once a minute.
+    countStateCodes(env, tenant, codes, seenAt),
     recordUnknownAgents(
       await tenantD1(env, tenant),
       tenant,

@@ -5,7 +5,14 @@
  * (board, day totals, D1 intervals).
  */
 import { tenantD1 } from "../db/client.ts";
-import { agentsWithCodes, listStateCodes as readStateCodes, loadMappings, saveMappings } from "../db/state-codes.ts";
+import {
+  type CodeCount,
+  type StateCodeRow,
+  agentsWithCodes,
+  listStateCodes as readStateCodes,
+  loadMappings,
+  saveMappings,
+} from "../db/state-codes.ts";
 import type { RowUpdate } from "../domain/live.ts";
 import type { AgentState } from "../domain/model.ts";
 import type { Background, Indexed, Outcome, RecordIssue } from "../domain/outcome.ts";
@@ -18,6 +25,7 @@ import {
 } from "../domain/state-codes.ts";
 import { callAgents } from "../durable/agent-calls.ts";
 import { publishRows } from "../durable/publish.ts";
+import { settleStateCodes, unflushedStateCodes } from "./state-code-tally.ts";
 
 export interface StateCodeView {
   source: string;
@@ -40,10 +48,14 @@ export async function stateCodes(
   tenant: string,
   filter: { source?: string; unmapped?: boolean } = {},
 ): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
-  const [rows, { version, mappings }] = await Promise.all([
-    readStateCodes(await tenantD1(env, tenant), tenant, filter.source ?? null),
-    loadMappings(await tenantD1(env, tenant), tenant),
+  // The flushes under way land first, so nothing is counted twice or missed.
+  const unflushed = await unflushedStateCodes(tenant);
+  const d1 = await tenantD1(env, tenant);
+  const [stored, { version, mappings }] = await Promise.all([
+    readStateCodes(d1, tenant, filter.source ?? null),
+    loadMappings(d1, tenant),
   ]);
+  const rows = withUnflushed(stored, filter.source ? unflushed.filter((c) => c.source === filter.source) : unflushed);
   const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
   const mapper = new StateMapper(mappings);
   const codes = rows.map((row): StateCodeView => {
@@ -62,6 +74,23 @@ export async function stateCodes(
     mappings: filter.source ? mappings.filter((m) => m.source === filter.source) : mappings,
     version,
   };
+}
+
+/** The stored rows with this isolate's counts not yet flushed added (in the stored order). */
+function withUnflushed(stored: readonly StateCodeRow[], unflushed: readonly CodeCount[]): StateCodeRow[] {
+  const id = (c: { source: string; code: string; reason: string }) => `${c.source}\n${c.code}\n${c.reason}`;
+  const rows = new Map(stored.map((row) => [id(row), { ...row }]));
+  for (const c of unflushed) {
+    const row = rows.get(id(c));
+    if (!row) rows.set(id(c), { ...c });
+    else {
+      row.events += c.events;
+      if (c.lastSeen >= row.lastSeen) Object.assign(row, { lastSeen: c.lastSeen, state: c.state });
+      if (c.firstSeen < row.firstSeen) row.firstSeen = c.firstSeen;
+    }
+  }
+  const order = (r: StateCodeRow) => [r.source, r.code, r.reason].join("\u0000");
+  return [...rows.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 /**
@@ -104,6 +133,7 @@ export async function changeStateCodeMappings(
   // The agents holding any event of a changed code re-derive and recompute now; D1's history
   // keeps the raw codes, which the mapping reads anew.
   // Any number of agents: beyond 1,000 the calls go in shares through the hub (callAgents).
+  await settleStateCodes();
   const agentKeys = await agentsWithCodes(await tenantD1(env, tenant), tenant, accepted);
   const answers = await callAgents(
     env,

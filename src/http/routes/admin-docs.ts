@@ -94,6 +94,19 @@ const auditEvent = v.strictObject({
   detail: v.nullable(v.record(v.string(), v.unknown())),
 });
 
+const objectLoad = v.strictObject({
+  since: v.pipe(v.string(), v.description("When the counters were last reset (or the isolate started)")),
+  objects: v.array(
+    v.strictObject({
+      kind: v.pipe(v.picklist(["hub", "agent"]), v.description("hub: board publishes; agent: ingest calls")),
+      calls: v.number(),
+      maxPerSecond: v.pipe(v.number(), v.description("The most calls one object of this kind got in one second")),
+      busiest: v.pipe(v.nullable(v.string()), v.description("That object's name (tenant and agent or hub)")),
+      busiestAt: v.pipe(v.nullable(v.string()), v.description("The start of that second")),
+    }),
+  ),
+});
+
 const tenantDatabase = v.strictObject({
   tenant: v.string(),
   binding: v.pipe(v.string(), v.description("The D1 binding that holds the tenant's data (DB, DB_2, …)")),
@@ -231,6 +244,19 @@ const DOCS = {
       ...withBody,
       409: { description: "The tenant is elsewhere, or already has data in DB", schema: errorBody },
     },
+  },
+  objectLoad: {
+    tags: ["Admin: operations"],
+    summary: "Calls per second to the busiest Durable Objects, as counted by this isolate",
+    description:
+      "Counted in memory by the isolate that answers (under wrangler dev, the Worker and every object): " +
+      "a load test reads how close the busiest hub and agent came to what one object handles.",
+    responses: { 200: { description: "The counters", schema: objectLoad } },
+  },
+  resetObjectLoad: {
+    tags: ["Admin: operations"],
+    summary: "Reset this isolate's object call counters",
+    responses: { 200: { description: "The counters, reset", schema: objectLoad } },
   },
 } satisfies Record<string, Omit<RouteDoc, "security">>;
 

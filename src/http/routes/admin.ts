@@ -15,6 +15,7 @@ import {
 } from "../../services/api-keys.ts";
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
 import { assignTenantDatabase, listDatabases, tenantDatabase } from "../../services/tenant-databases.ts";
+import { objectLoad, resetObjectLoad } from "../../services/object-load.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
@@ -297,4 +298,6 @@ export const adminRoutes = new Hono<AppEnv>()
       }
       return c.json(outcome.database, outcome.created ? 201 : 200);
     },
-  );
+  )
+  .get("/object-load", adminDoc("objectLoad"), (c) => c.json(objectLoad()))
+  .delete("/object-load", adminDoc("resetObjectLoad"), (c) => c.json(resetObjectLoad()));
