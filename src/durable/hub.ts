@@ -122,6 +122,9 @@ export class HubDO extends DurableObject<Env> {
 
   /** Applies a batch of changed rows (one RPC for a whole import request), newest revision wins. */
   async publish(rows: RowUpdate[]): Promise<void> {
+    // Storage says it is behind before memory moves: a publish that fails here has changed nothing,
+    // so the agents' resend of the same rows is taken.
+    if (rows.length > 0) await this.markUnflushed();
     const messages: Array<{ scopes: Scope[]; message: LiveMessage }> = [];
     for (const row of rows) {
       const before = this.rows.get(row.view.agentId)?.view ?? null;
@@ -134,15 +137,14 @@ export class HubDO extends DurableObject<Env> {
         });
       messages.push({ scopes: scopesOf(row.view.team), message: { type: "change", seq: 0, agent: row.view } });
     }
-    await this.changed();
     this.broadcast(messages);
   }
 
   /** An agent left the tenant: its row goes from every board. */
   async remove(agentId: string, rev: number): Promise<void> {
+    await this.markUnflushed();
     const before = this.rows.get(agentId) ?? null;
     if (!this.advance(agentId, rev, null, before?.agentKey ?? null)) return;
-    await this.changed();
     this.broadcast([{ scopes: scopesOf(before?.view?.team ?? null), message: { type: "remove", seq: 0, agentId } }]);
   }
 
@@ -226,12 +228,11 @@ export class HubDO extends DurableObject<Env> {
     return true;
   }
 
-  /** After rows changed in memory: storage says it is behind (once), and the flush is on its way. */
-  private async changed(): Promise<void> {
-    if (this.dirty !== "all" && this.dirty.size === 0) return;
+  /** Before rows change in memory: storage says it is behind (once per flush), and the flush is on its way. */
+  private async markUnflushed(): Promise<void> {
     if (this.marked) return;
-    this.marked = true;
     this.setMeta("unflushed", true);
+    this.marked = true;
     const at = await this.ctx.storage.getAlarm();
     if (at === null || at > Date.now() + FLUSH_DELAY_MS) await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
   }
@@ -245,7 +246,7 @@ export class HubDO extends DurableObject<Env> {
       this.setMeta("chunks", wanted);
     }
     const dirty = this.dirty;
-    if (dirty !== "all" && dirty.size === 0) return;
+    if (dirty !== "all" && dirty.size === 0) return this.unmark();
     const chunks = new Map<number, StoredRow[]>();
     if (dirty === "all") this.sql.exec("DELETE FROM board_chunks");
     for (const [agentId, { rev, view, agentKey }] of this.rows) {
@@ -260,8 +261,14 @@ export class HubDO extends DurableObject<Env> {
        ON CONFLICT (chunk) DO UPDATE SET rows = excluded.rows`,
       JSON.stringify([...chunks].map(([chunk, rows]) => [chunk, JSON.stringify(rows)])),
     );
-    this.sql.exec("DELETE FROM hub_meta WHERE key = 'unflushed'");
     this.dirty = new Set();
+    this.unmark();
+  }
+
+  /** Storage has every row memory has. */
+  private unmark(): void {
+    if (!this.marked) return;
+    this.sql.exec("DELETE FROM hub_meta WHERE key = 'unflushed'");
     this.marked = false;
   }
 

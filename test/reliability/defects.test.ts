@@ -2,7 +2,7 @@
  * Defects found by an adversarial run (issue 15), each reproduced as it was found. Every test here
  * failed before its fix.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentStub, hubStub } from "../../src/durable/names.ts";
@@ -297,9 +297,11 @@ describe("the board after a lost publish (defect 10)", () => {
     );
     await watching.next((m) => m.type === "snapshot");
 
-    // A real failure: the hub's table is gone while the change is published.
+    // A real failure: the hub has written what it had (its alarm), and its table is gone while the change is
+    // published (the publish's first write, the hub's "unflushed" mark, fails).
+    await runDurableObjectAlarm(hub);
     await runInDurableObject(hub, (_instance, state) =>
-      state.storage.sql.exec("ALTER TABLE board_rows RENAME TO board_rows_away"),
+      state.storage.sql.exec("ALTER TABLE hub_meta RENAME TO hub_meta_away"),
     );
     const { body } = await postData(key, "/api/v1/import/agent-states", [
       { agentId: "E1", state: "break", timestamp: ago(1) },
@@ -318,7 +320,7 @@ describe("the board after a lost publish (defect 10)", () => {
     }
     expect(due).not.toBeNull();
     await runInDurableObject(hub, (_instance, state) =>
-      state.storage.sql.exec("ALTER TABLE board_rows_away RENAME TO board_rows"),
+      state.storage.sql.exec("ALTER TABLE hub_meta_away RENAME TO hub_meta"),
     );
 
     // Resending the event is skipped and publishes nothing; the agent's alarm sends the row.

@@ -159,6 +159,12 @@ describe("live board socket", () => {
     // A row only the hub has: its agent has no object, so only the hub can put it in a snapshot.
     const ghost = { ...agentView(unknownAgentProfile("ghost"), null), state: "available" as const };
     await hub.publish([{ rev: 1, view: ghost, agentKey: unknownAgentKey("ghost") }]);
+    // The imports' rows reach the hub just after their answers (coalesced per isolate, within 50 ms).
+    await vi.waitFor(async () =>
+      expect(
+        await runInDurableObject(hub, (instance) => (instance as unknown as { rows: Map<string, unknown> }).rows.size),
+      ).toBe(3),
+    );
     const board = await connect(await ticketFor(key));
     const snapshot = await board.next((m) => m.type === "snapshot");
     expect(
