@@ -1,8 +1,11 @@
 /** The pure side of coalescing board publishes (src/durable/publish.ts): which rows go, and when. */
 import type { RowUpdate } from "../domain/live.ts";
 
-/** Per isolate, at most one hub call per tenant this often: ≤ 20 calls a second, ≤ 50 ms added to the board. */
-export const PUBLISH_GAP_MS = 50;
+/**
+ * Per isolate and tenant, one hub call at a time, and at least this long between the starts of two: at
+ * most 200 calls a second however many requests, and nothing added to a board change while the hub is idle.
+ */
+export const PUBLISH_GAP_MS = 5;
 
 /** Rows waiting for the next hub call, by agent: the newest revision only. */
 export type PendingRows = Map<string, RowUpdate>;

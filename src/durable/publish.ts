@@ -3,12 +3,13 @@
  * object and the services can publish without importing the hub class.
  *
  * Coalesced per isolate: an ACD that posts every change alone would otherwise make one hub call per
- * request (~1,000/s for a busy tenant, more than one object handles). A tenant's hub gets at most
- * one call per PUBLISH_GAP_MS from an isolate: the first rows after a quiet gap go at once, rows
- * arriving within the gap join the next call (the newest revision of each agent), which leaves when
- * the gap is over. Each caller awaits the call that carries its rows (a request's `waitUntil` keeps
- * the isolate alive until they went out); the call is made, and its promise settled, in the context
- * of the request that opened the batch, which that request's own `waitUntil` keeps alive.
+ * request (~1,000/s for a busy tenant, more than one object handles). An isolate has one call to a
+ * tenant's hub under way at a time: rows that come while it is (the newest revision of each agent)
+ * join the next call, which leaves when it is answered (and PUBLISH_GAP_MS after the last one
+ * started). An idle hub gets rows at once; a busy one gets them in fewer, larger calls. Each caller
+ * awaits the call that carries its rows (a request's `waitUntil` keeps the isolate alive until they
+ * went out); the call is made, and its promise settled, in the context of the request that opened
+ * the batch, which that request's own `waitUntil` keeps alive.
  */
 import type { RowUpdate } from "../domain/live.ts";
 import { countCall } from "./call-rate.ts";
@@ -17,6 +18,8 @@ import { agentStub, hubName, hubStub } from "./names.ts";
 
 interface Lane {
   lastSentAt: number | null;
+  /** The call under way (settled once answered, whatever the answer). */
+  inFlight: Promise<unknown> | null;
   /** The batch still open to rows; null once it has been sent. */
   open: { rows: PendingRows; sent: Promise<boolean> } | null;
 }
@@ -55,21 +58,29 @@ export async function publishRows(
 function enqueue(env: Env, tenant: string, retry: boolean, rows: readonly RowUpdate[]): Promise<boolean> {
   const laneKey = `${retry ? "retry" : "once"}\n${tenant}`;
   let lane = lanes.get(laneKey);
-  if (!lane) lanes.set(laneKey, (lane = { lastSentAt: null, open: null }));
+  if (!lane) lanes.set(laneKey, (lane = { lastSentAt: null, inFlight: null, open: null }));
   if (lane.open) {
     mergeNewest(lane.open.rows, rows);
     return lane.open.sent;
   }
   const batch = mergeNewest(new Map(), rows);
-  const delay = publishDelay(Date.now(), lane.lastSentAt);
   const current = lane;
-  const sent = (delay === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, delay))).then(() => {
-    current.open = null;
-    current.lastSentAt = Date.now();
-    forgetQuietLanes(current.lastSentAt);
-    return send(env, tenant, [...batch.values()]);
-  });
+  const sent = (current.inFlight ?? Promise.resolve())
+    .then(() => {
+      const delay = publishDelay(Date.now(), current.lastSentAt);
+      return delay === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, delay));
+    })
+    .then(() => {
+      current.open = null;
+      current.lastSentAt = Date.now();
+      forgetQuietLanes(current.lastSentAt);
+      return send(env, tenant, [...batch.values()]);
+    });
   lane.open = { rows: batch, sent };
+  lane.inFlight = sent;
+  void sent.finally(() => {
+    if (current.inFlight === sent) current.inFlight = null;
+  });
   return sent;
 }
 
@@ -88,5 +99,6 @@ async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<boolea
 function forgetQuietLanes(now: number): void {
   if (lanes.size <= 1_000) return;
   for (const [key, lane] of lanes)
-    if (!lane.open && (lane.lastSentAt === null || now - lane.lastSentAt > PUBLISH_GAP_MS)) lanes.delete(key);
+    if (!lane.open && !lane.inFlight && (lane.lastSentAt === null || now - lane.lastSentAt > PUBLISH_GAP_MS))
+      lanes.delete(key);
 }

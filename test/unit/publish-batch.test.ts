@@ -18,7 +18,8 @@ describe("coalescing board rows", () => {
   it("sends at once after a quiet gap, else when the gap since the last call is over", () => {
     expect(publishDelay(1_000, null)).toBe(0);
     expect(publishDelay(1_000, 1_000 - PUBLISH_GAP_MS)).toBe(0);
-    expect(publishDelay(1_000, 990)).toBe(PUBLISH_GAP_MS - 10);
+    expect(publishDelay(1_000, 1_000 - PUBLISH_GAP_MS + 2)).toBe(2);
+    expect(publishDelay(1_000, 990, 50)).toBe(40);
     expect(publishDelay(1_000, 1_000, 80)).toBe(80);
   });
 });
