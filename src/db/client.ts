@@ -49,21 +49,15 @@ export function everyDatabase(env: object): Array<{ binding: string; d1: D1Datab
 /**
  * Each tenant's binding, kept by the isolate: a tenant's row is written once, before its first key
  * (src/services/tenant-databases.ts), so an answer goes stale only for a tenant nobody has used yet.
- * A promise, so the parallel reads of one request share one lookup.
+ * The answer is kept, never the read under way: a request may not wait on another request's I/O.
  */
-const bindings = new IsolateCache<Promise<string>>(60_000);
+const bindings = new IsolateCache<string>(60_000);
 
 /** The one place that decides where a tenant's data lives: the D1 database of its binding (default `DB`). */
 export async function tenantD1(env: Env, tenant: string): Promise<D1Database> {
-  let binding = bindings.get(tenant);
-  if (!binding) {
-    binding = bindings.set(
-      tenant,
-      readTenantDatabase(env.DB, tenant).then((row) => row?.binding ?? PRIMARY_DATABASE),
-    );
-    binding.catch(() => bindings.delete(tenant));
-  }
-  const name = await binding;
+  let name = bindings.get(tenant);
+  if (name === undefined)
+    name = bindings.set(tenant, (await readTenantDatabase(env.DB, tenant))?.binding ?? PRIMARY_DATABASE);
   const d1 = databaseByBinding(env, name);
   if (!d1) throw new Error(`Tenant ${tenant} lives in the D1 binding ${name}, which this Worker does not have`);
   return d1;
@@ -76,5 +70,5 @@ export async function tenantDb(env: Env, tenant: string): Promise<Db> {
 
 /** A map entry this isolate wrote: it holds at once here (other isolates read it when theirs expires). */
 export function rememberTenantDatabase(tenant: string, binding: string): void {
-  bindings.set(tenant, Promise.resolve(binding));
+  bindings.set(tenant, binding);
 }

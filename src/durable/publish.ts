@@ -3,34 +3,37 @@
  * object and the services can publish without importing the hub class.
  *
  * Coalesced per isolate: an ACD that posts every change alone would otherwise make one hub call per
- * request (~1,000/s for a busy tenant, more than one object handles). An isolate has one call to a
- * tenant's hub under way at a time: rows that come while it is (the newest revision of each agent)
- * join the next call, which leaves when it is answered (and PUBLISH_GAP_MS after the last one
- * started). An idle hub gets rows at once; a busy one gets them in fewer, larger calls. Each caller
- * awaits the call that carries its rows (a request's `waitUntil` keeps the isolate alive until they
- * went out); the call is made, and its promise settled, in the context of the request that opened
- * the batch, which that request's own `waitUntil` keeps alive.
+ * request (~1,000/s for a busy tenant, more than one object handles). An isolate has one sender per
+ * tenant at a time: the request whose rows found nobody sending sends them at once, then whatever
+ * rows other requests left meanwhile (the newest revision of each agent), call after call, at least
+ * PUBLISH_GAP_MS apart, until none are left. The other requests only leave their rows and return:
+ * no request ever waits on another request's I/O (the runtime forbids it), and each sender's own
+ * `waitUntil` keeps the isolate alive until the rows it took went out. A sender hands over after
+ * SENDER_MS, so no request's background work runs on without end under steady load: the next
+ * request to come sends from then on. A failed call asks those rows' agents to send them again.
  */
 import type { RowUpdate } from "../domain/live.ts";
 import { countCall } from "./call-rate.ts";
-import { PUBLISH_GAP_MS, type PendingRows, mergeNewest, publishDelay } from "./publish-batch.ts";
+import { type PendingRows, mergeNewest, publishDelay } from "./publish-batch.ts";
 import { agentStub, hubName, hubStub } from "./names.ts";
 
+/** How long one request keeps sending others' rows before the next request takes over. */
+const SENDER_MS = 1_000;
+
 interface Lane {
+  /** Rows waiting for the sender's next call. */
+  pending: PendingRows;
+  /** A request is sending (and will take `pending`). */
+  sending: boolean;
   lastSentAt: number | null;
-  /** The call under way (settled once answered, whatever the answer). */
-  inFlight: Promise<unknown> | null;
-  /** The batch still open to rows; null once it has been sent. */
-  open: { rows: PendingRows; sent: Promise<boolean> } | null;
 }
 
-/** Per tenant (and whether a failed call asks the agents to resend: callers of each kind share a batch). */
 const lanes = new Map<string, Lane>();
 
 /**
- * The tenant's hub gets the rows with the next coalesced call. Returns the rows it missed; unless
- * told otherwise, their agents are asked to send them again (from their alarms), so a failed hub
- * call never leaves the board wrong until the agent's next change.
+ * The tenant's hub gets the rows, coalesced with other requests' (see above); with
+ * `retryThroughAgents: false` (an agent object sending its own row), in a call of their own,
+ * returning the rows the hub missed so the caller can retry them itself.
  */
 export async function publishRows(
   env: Env,
@@ -40,48 +43,35 @@ export async function publishRows(
 ): Promise<RowUpdate[]> {
   const changed = rows.filter((row): row is RowUpdate => row !== null);
   if (changed.length === 0) return [];
-  const retry = options.retryThroughAgents !== false;
-  if (await enqueue(env, tenant, retry, changed)) return [];
-  if (retry) {
-    // Only this caller's rows: each caller of a failed batch asks its own agents (a row another
-    // caller superseded makes its agent's resend moot, see AgentDO.republish).
-    const asked = await Promise.allSettled(
-      changed.map((row) => agentStub(env, tenant, row.agentKey).republish(row.rev)),
-    );
-    for (const result of asked)
-      if (result.status === "rejected") console.error("asking an agent to send its row again failed", result.reason);
-  }
-  return changed;
+  if (options.retryThroughAgents === false) return (await send(env, tenant, changed)) ? [] : changed;
+  let lane = lanes.get(tenant);
+  if (!lane) lanes.set(tenant, (lane = { pending: new Map(), sending: false, lastSentAt: null }));
+  mergeNewest(lane.pending, changed);
+  if (!lane.sending) await drain(env, tenant, lane);
+  return [];
 }
 
-/** Joins the lane's open batch or opens one; resolves true once the hub has taken the batch. */
-function enqueue(env: Env, tenant: string, retry: boolean, rows: readonly RowUpdate[]): Promise<boolean> {
-  const laneKey = `${retry ? "retry" : "once"}\n${tenant}`;
-  let lane = lanes.get(laneKey);
-  if (!lane) lanes.set(laneKey, (lane = { lastSentAt: null, inFlight: null, open: null }));
-  if (lane.open) {
-    mergeNewest(lane.open.rows, rows);
-    return lane.open.sent;
+/** Sends the lane's rows until none are left (or hands over after SENDER_MS). */
+async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
+  lane.sending = true;
+  const started = Date.now();
+  try {
+    for (;;) {
+      const delay = publishDelay(Date.now(), lane.lastSentAt);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const batch = [...lane.pending.values()];
+      lane.pending = new Map();
+      if (batch.length === 0) return;
+      // The last call of this sender: rows that come while it is under way find no sender and send themselves.
+      if (Date.now() - started >= SENDER_MS) lane.sending = false;
+      lane.lastSentAt = Date.now();
+      if (!(await send(env, tenant, batch))) await askAgentsAgain(env, tenant, batch);
+      if (!lane.sending) return;
+    }
+  } finally {
+    lane.sending = false;
+    forgetQuietLanes();
   }
-  const batch = mergeNewest(new Map(), rows);
-  const current = lane;
-  const sent = (current.inFlight ?? Promise.resolve())
-    .then(() => {
-      const delay = publishDelay(Date.now(), current.lastSentAt);
-      return delay === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, delay));
-    })
-    .then(() => {
-      current.open = null;
-      current.lastSentAt = Date.now();
-      forgetQuietLanes(current.lastSentAt);
-      return send(env, tenant, [...batch.values()]);
-    });
-  lane.open = { rows: batch, sent };
-  lane.inFlight = sent;
-  void sent.finally(() => {
-    if (current.inFlight === sent) current.inFlight = null;
-  });
-  return sent;
 }
 
 async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<boolean> {
@@ -95,10 +85,15 @@ async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<boolea
   }
 }
 
-/** Bounded: lanes of tenants quiet for longer than the gap carry nothing worth keeping. */
-function forgetQuietLanes(now: number): void {
+/** A failed call never leaves the board wrong until the agents' next change: they send their rows again. */
+async function askAgentsAgain(env: Env, tenant: string, rows: readonly RowUpdate[]): Promise<void> {
+  const asked = await Promise.allSettled(rows.map((row) => agentStub(env, tenant, row.agentKey).republish(row.rev)));
+  for (const result of asked)
+    if (result.status === "rejected") console.error("asking an agent to send its row again failed", result.reason);
+}
+
+/** Bounded: lanes with nothing pending and nobody sending carry nothing worth keeping. */
+function forgetQuietLanes(): void {
   if (lanes.size <= 1_000) return;
-  for (const [key, lane] of lanes)
-    if (!lane.open && !lane.inFlight && (lane.lastSentAt === null || now - lane.lastSentAt > PUBLISH_GAP_MS))
-      lanes.delete(key);
+  for (const [tenant, lane] of lanes) if (!lane.sending && lane.pending.size === 0) lanes.delete(tenant);
 }

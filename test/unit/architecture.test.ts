@@ -89,6 +89,11 @@ describe("src/ layering", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps no read under way in an isolate cache (a request may not wait on another request's I/O)", () => {
+    const offenders = files.filter((f) => /IsolateCache<\s*Promise/.test(readFileSync(f, "utf8"))).map(rel);
+    expect(offenders).toEqual([]);
+  });
+
   it("has no import cycle", () => {
     const cycles: string[] = [];
     const state = new Map<string, "visiting" | "done">();
