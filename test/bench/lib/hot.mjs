@@ -60,7 +60,9 @@ export async function runHotBench({
   for (let i = 0; i < agents.length; i += 500) {
     const data = agents.slice(i, i + 500).map((a, j) => {
       lastTs.set(a.agentId, warmAt + j);
-      return { agentId: a.agentId, state: "available", timestamp: new Date(warmAt + j).toISOString() };
+      // Not a state the sending starts with: each sent event changes its agent's state (and stateSince), so
+      // the board's change for it can be told apart.
+      return { agentId: a.agentId, state: "break", timestamp: new Date(warmAt + j).toISOString() };
     });
     await expectPost(`${url}/api/v1/import/agent-states`, { data }, { token: keys[0] }, [201]);
   }
