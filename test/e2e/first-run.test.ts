@@ -117,7 +117,10 @@ describe("npm start, the first minute", () => {
     expect(text).not.toContain("ENOTFOUND");
     expect(text).not.toContain("Request.cf");
     const migrations = (await readdir(path.join(ROOT, "migrations"))).filter((name) => name.endsWith(".sql"));
-    expect(firstMinute.filter((line) => line.includes(`D1: ${migrations.length} migrations applied`))).toHaveLength(1);
+    // One line for every D1 database (DB, DB_2, … in wrangler.toml), each with every migration.
+    const applied = firstMinute.filter((line) => line.includes(`DB: ${migrations.length} migrations applied`));
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toContain(`DB_2: ${migrations.length} migrations applied`);
     expect(text).not.toContain(migrations[0]); // no table of migrations, once or ten times
     expect(text).not.toContain("[wrangler:info]");
     expect(miscounts(firstMinute)).toEqual([]);
