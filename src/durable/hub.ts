@@ -246,7 +246,10 @@ export class HubDO extends DurableObject<Env> {
       this.setMeta("chunks", wanted);
     }
     const dirty = this.dirty;
-    if (dirty !== "all" && dirty.size === 0) return this.unmark();
+    if (dirty !== "all" && dirty.size === 0) {
+      this.unmark();
+      return;
+    }
     const chunks = new Map<number, StoredRow[]>();
     if (dirty === "all") this.sql.exec("DELETE FROM board_chunks");
     for (const [agentId, { rev, view, agentKey }] of this.rows) {
