@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { parseTimestamp } from "../../domain/imports.ts";
 import { guardedObject, unknownField } from "../../domain/json.ts";
 import { PERMISSIONS } from "../../domain/permissions.ts";
+import { emailSchema, roleSchema, teamList, teamsRefusal } from "../../domain/people.ts";
 import {
   createApiKey,
   DEFAULT_GRACE_SECONDS,
@@ -120,23 +121,7 @@ const newKey = v.strictObject(
   {
     tenant: tenantName,
     expiresAt,
-    teams: v.optional(
-      v.nullable(
-        v.pipe(
-          v.array(
-            v.pipe(
-              v.string("each team must be a string"),
-              v.trim(),
-              v.nonEmpty("a team name must not be empty"),
-              v.maxLength(100, "a team name must be at most 100 characters"),
-            ),
-            "teams must be a list of team names",
-          ),
-          v.minLength(1, "teams must name at least one team (leave it out for every team)"),
-          v.transform((teams) => [...new Set(teams)]),
-        ),
-      ),
-    ),
+    teams: teamList,
     name: v.pipe(
       v.string("name must be a string"),
       v.trim(),
