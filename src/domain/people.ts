@@ -28,6 +28,7 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
 
 export const emailSchema = v.pipe(
   v.string("email must be a string"),
+  v.description("The person's e-mail address, as their identity provider signs it (compared lower-cased)"),
   v.transform(normalizeEmail),
   v.regex(EMAIL, "email must be an e-mail address (name@example.com)"),
 );

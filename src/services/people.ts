@@ -18,7 +18,7 @@ import {
   upsertPerson,
 } from "../db/people.ts";
 import { type Role, permissionsOf } from "../domain/people.ts";
-import type { ApiKeyRecord } from "./api-keys.ts";
+import { type ApiKeyRecord, isApiKeyActive } from "./api-keys.ts";
 import { closeKeySockets } from "./live.ts";
 
 export interface Person {
@@ -70,15 +70,19 @@ export async function endSessions(env: Env, tenant: string, email: string, now =
   return row && view(row);
 }
 
-/** The person, while they are one of the tenant's people and their sign-in at `signedInAt` was not ended. */
-export async function activePerson(
+/**
+ * The person a sign-in (at `signedInAt`, epoch ms) names in the tenant: "unknown" when they are not one of its
+ * people, "ended" when an admin ended their sessions since.
+ */
+export async function signedInPerson(
   env: Env,
   tenant: string,
   email: string,
   signedInAt: number,
-): Promise<Person | null> {
+): Promise<Person | "unknown" | "ended"> {
   const row = await findPerson(primary(env), tenant, email);
-  if (!row || (row.sessionsEndedAt !== null && signedInAt <= row.sessionsEndedAt)) return null;
+  if (!row) return "unknown";
+  if (row.sessionsEndedAt !== null && signedInAt <= row.sessionsEndedAt) return "ended";
   return view(row);
 }
 
@@ -86,9 +90,9 @@ export function tenantsOf(env: Env, email: string): Promise<string[]> {
   return tenantsOfEmail(primary(env), email);
 }
 
-/** Whether a live ticket's holder still may watch: a person who is still one of the tenant's people. */
-export async function isPersonKeyActive(env: Env, tenant: string, keyId: string): Promise<boolean> {
-  if (!keyId.startsWith(PERSON_KEY_PREFIX)) return false;
+/** Whether a live ticket's holder still may watch: a key not revoked, or a person still of the tenant's people. */
+export async function isTicketHolderActive(env: Env, tenant: string, keyId: string): Promise<boolean> {
+  if (!keyId.startsWith(PERSON_KEY_PREFIX)) return isApiKeyActive(env.API_KEYS, keyId);
   return (await findPerson(primary(env), tenant, keyId.slice(PERSON_KEY_PREFIX.length))) !== null;
 }
 

@@ -20,7 +20,9 @@ export const SESSION_RENEW_AFTER_SECONDS = 5 * 60;
 
 /** Access's team domain as its issuer URL (`https://acme.cloudflareaccess.com`); null when Access is off. */
 export function accessIssuer(env: Env): string | null {
-  const domain = env.ACCESS_TEAM_DOMAIN?.trim().replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  const domain = env.ACCESS_TEAM_DOMAIN?.trim()
+    .replace(/^https?:\/\//, "")
+    .replace(/\/+$/, "");
   return domain && env.ACCESS_AUD?.trim() ? `https://${domain}` : null;
 }
 
@@ -39,7 +41,7 @@ function accessKeys(env: Env, issuer: string) {
 }
 
 export type AccessIdentity =
-  | { result: "ok"; email: string; /** epoch ms: when the person signed in to Access */ signedInAt: number }
+  | { result: "ok"; email: string /** epoch ms: when the person signed in to Access */; signedInAt: number }
   | { result: "invalid"; reason: string };
 
 /** Verifies an Access JWT; the reason of a refusal says what was wrong with the token, never a key. */
