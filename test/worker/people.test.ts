@@ -12,6 +12,7 @@ import { env } from "cloudflare:workers";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
+import { SESSION_TTL_SECONDS, signSession, verifySession } from "../../src/services/sign-in.ts";
 import { adminFetch, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 import { checkResponse } from "./openapi-check.ts";
 
@@ -338,6 +339,29 @@ describe("revocation holds at once", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const fresh = await viaAccess(await accessToken("ended@example.com"), "/api/v1/me");
     expect(fresh.status).toBe(200);
+  });
+
+  it("a session is renewed while used, and ends when unused for its lifetime", async () => {
+    const tenant = newTenant("p");
+    await addPerson(tenant, "renew@example.com", "viewer");
+    const person = { email: "renew@example.com", tenant, signedInAt: Date.now() - 3_600_000 };
+    const fresh = await signSession(env.SESSION_SECRET, person);
+    const freshRes = await withSession(fresh.token, "/api/v1/me");
+    expect(freshRes.status).toBe(200);
+    expect(freshRes.headers.get("set-cookie")).toBeNull();
+
+    const aging = await signSession(env.SESSION_SECRET, person, Date.now() - 6 * 60_000);
+    const renewed = await withSession(aging.token, "/api/v1/me");
+    expect(renewed.status).toBe(200);
+    const next = await verifySession(env.SESSION_SECRET, sessionOf(renewed));
+    expect(next!.expiresAt).toBeGreaterThan(aging.expiresAt);
+    // The sign-in it carries is the same: ending sessions still reaches it.
+    expect(next!.signedInAt).toBe(person.signedInAt);
+
+    const stale = await signSession(env.SESSION_SECRET, person, Date.now() - (SESSION_TTL_SECONDS + 60) * 1000);
+    const expired = await withSession(stale.token, "/api/v1/me");
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ error: "Your session has expired or is not valid: sign in again" });
   });
 
   it("a forged or tampered session cookie is a 401", async () => {
