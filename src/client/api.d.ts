@@ -1925,7 +1925,7 @@ export interface operations {
                              * @description A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)
                              * @enum {string}
                              */
-                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed";
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended";
                             keyId: string;
                             keyName: string;
                             /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* the key's name */
@@ -2200,7 +2200,10 @@ export interface operations {
     postApiAdminPeople: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters) */
+                "x-operator"?: string;
+            };
             path?: never;
             cookie?: never;
         };

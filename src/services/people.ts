@@ -7,7 +7,8 @@
  * (permissions of the role, the person's teams) the routes already read, named by the e-mail, so the actor of
  * every ack, snooze and audit entry is the person's e-mail.
  */
-import { PRIMARY_DATABASE, databaseByBinding } from "../db/client.ts";
+import { PRIMARY_DATABASE, databaseByBinding, tenantD1 } from "../db/client.ts";
+import { type KeyAuditEntry, insertKeyAudit } from "../db/key-usage.ts";
 import {
   type PersonRow,
   deletePerson,
@@ -44,6 +45,27 @@ function view(row: PersonRow): Person {
   return { ...row, role: row.role as Role, sessionsEndedAt: ended === null ? null : new Date(ended).toISOString() };
 }
 
+/** Who changes a tenant's people, for its audit list: a key or a signed-in person (id, name), or the operator. */
+export interface PeopleActor {
+  id: string;
+  name: string;
+}
+
+async function audit(env: Env, actor: PeopleActor, event: KeyAuditEntry["event"], person: Person): Promise<void> {
+  const { tenant, email, role, teams } = person;
+  await insertKeyAudit(await tenantD1(env, tenant), [
+    {
+      tenant,
+      at: new Date().toISOString(),
+      event,
+      keyId: actor.id,
+      keyName: actor.name,
+      actor: actor.name,
+      detail: { email, role, teams },
+    },
+  ]);
+}
+
 export async function listPeople(env: Env, tenant: string): Promise<Person[]> {
   return (await listPeopleOf(primary(env), tenant)).map(view);
 }
@@ -51,23 +73,45 @@ export async function listPeople(env: Env, tenant: string): Promise<Person[]> {
 export async function putPerson(
   env: Env,
   person: { tenant: string; email: string; role: Role; teams: string[] | null },
+  actor: PeopleActor | null,
 ): Promise<{ person: Person; created: boolean }> {
   const { person: row, created } = await upsertPerson(primary(env), person, new Date().toISOString());
-  return { person: view(row), created };
+  const put = { person: view(row), created };
+  if (actor) await audit(env, actor, created ? "person.added" : "person.changed", put.person);
+  return put;
 }
 
 /** Removes the person: their sessions are refused from the next request, and their live boards close. */
-export async function removePerson(env: Env, tenant: string, email: string): Promise<Person | null> {
+export async function removePerson(
+  env: Env,
+  tenant: string,
+  email: string,
+  actor: PeopleActor,
+): Promise<Person | null> {
   const row = await deletePerson(primary(env), tenant, email);
-  if (row) await closeKeySockets(env, tenant, `${PERSON_KEY_PREFIX}${email}`);
-  return row && view(row);
+  if (!row) return null;
+  await Promise.all([
+    closeKeySockets(env, tenant, `${PERSON_KEY_PREFIX}${email}`),
+    audit(env, actor, "person.removed", view(row)),
+  ]);
+  return view(row);
 }
 
 /** Ends the person's sessions now: they sign in through their identity provider again. */
-export async function endSessions(env: Env, tenant: string, email: string, now = Date.now()): Promise<Person | null> {
+export async function endSessions(
+  env: Env,
+  tenant: string,
+  email: string,
+  actor: PeopleActor,
+  now = Date.now(),
+): Promise<Person | null> {
   const row = await endPersonSessions(primary(env), tenant, email, now);
-  if (row) await closeKeySockets(env, tenant, `${PERSON_KEY_PREFIX}${email}`);
-  return row && view(row);
+  if (!row) return null;
+  await Promise.all([
+    closeKeySockets(env, tenant, `${PERSON_KEY_PREFIX}${email}`),
+    audit(env, actor, "person.sessions_ended", view(row)),
+  ]);
+  return view(row);
 }
 
 /**

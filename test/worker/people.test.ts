@@ -317,6 +317,14 @@ describe("revocation holds at once", () => {
       headers: { origin: ORIGIN },
     });
     expect(removed.status).toBe(200);
+    const audit = await adminFetch(`/api/admin/audit?tenant=${tenant}`);
+    const events = ((await audit.json()) as { events: Array<{ event: string; actor: string; keyId: string }> }).events;
+    expect(events.find((e) => e.event === "person.removed")).toMatchObject({
+      actor: "admin@example.com",
+      keyId: "person:admin@example.com",
+      detail: { email: "gone@example.com", role: "viewer", teams: null },
+    });
+    expect(events.filter((e) => e.event === "person.added").map((e) => e.actor)).toEqual(["operator", "operator"]);
     for (const res of [await withSession(session, "/api/v1/agents"), await viaAccess(token, "/api/v1/agents")]) {
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: string }).error).toMatch(/ask an admin to add you/);

@@ -273,11 +273,25 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!revoked) throw apiError(404, `No API user with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });
   })
-  .post("/people", adminDoc("createPerson"), validate("json", newPerson), async (c) => {
-    const { tenant, email, role, teams } = c.req.valid("json");
-    const put = await putPerson(c.env, { tenant, email, role, teams: teamsFor(role, teams) });
-    return c.json(put.person, put.created ? 201 : 200);
-  })
+  .post(
+    "/people",
+    adminDoc("createPerson"),
+    validate("header", operatorHeader),
+    validate("json", newPerson),
+    async (c) => {
+      const { tenant, email, role, teams } = c.req.valid("json");
+      const operator = actorOf(c.req.valid("header"));
+      const put = await putPerson(
+        c.env,
+        { tenant, email, role, teams: teamsFor(role, teams) },
+        {
+          id: "operator",
+          name: operator,
+        },
+      );
+      return c.json(put.person, put.created ? 201 : 200);
+    },
+  )
   .get("/databases", adminDoc("listDatabases"), async (c) => c.json({ databases: await listDatabases(c.env) }))
   .get("/tenants/:tenant/database", adminDoc("getTenantDatabase"), validate("param", tenantParam), async (c) =>
     c.json(await tenantDatabase(c.env, c.req.valid("param").tenant)),

@@ -45,7 +45,8 @@ export const authRoutes = new Hono<AppEnv>().get(
     if (!LOOPBACK_HOST.test(new URL(c.req.url).hostname) || (client !== undefined && !LOOPBACK_ADDRESS.test(client)))
       throw apiError(403, "Development sign-in is only for this machine (a loopback address)");
     const { tenant } = c.req.valid("query");
-    await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null });
+    // Not audited: a development machine's own sign-in, on every visit.
+    await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null }, null);
     await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
     return c.redirect("/", 303);
   },

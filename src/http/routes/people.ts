@@ -63,6 +63,8 @@ function assertEveryTeam(c: Context<AppEnv>): void {
   if (teams) throw apiError(403, `Managing people needs every team; this key is limited to ${teams.join(", ")}`);
 }
 
+const actor = (c: Context<AppEnv>) => ({ id: c.get("apiKey").id, name: c.get("apiKey").name });
+
 const notFound = (email: string) => apiError(404, `${email} is not one of this tenant's people`);
 
 export const peopleRoutes = new Hono<AppEnv>()
@@ -97,7 +99,11 @@ export const peopleRoutes = new Hono<AppEnv>()
       assertEveryTeam(c);
       const { email } = c.req.valid("param");
       const { role, teams } = c.req.valid("json");
-      const put = await putPerson(c.env, { tenant: c.get("tenant"), email, role, teams: teamsFor(role, teams) });
+      const put = await putPerson(
+        c.env,
+        { tenant: c.get("tenant"), email, role, teams: teamsFor(role, teams) },
+        actor(c),
+      );
       return c.json(put.person, put.created ? 201 : 200);
     },
   )
@@ -113,7 +119,7 @@ export const peopleRoutes = new Hono<AppEnv>()
     async (c) => {
       assertEveryTeam(c);
       const { email } = c.req.valid("param");
-      const person = await removePerson(c.env, c.get("tenant"), email);
+      const person = await removePerson(c.env, c.get("tenant"), email, actor(c));
       if (!person) throw notFound(email);
       return c.json({ removed: true as const, person });
     },
@@ -135,7 +141,7 @@ export const peopleRoutes = new Hono<AppEnv>()
     async (c) => {
       assertEveryTeam(c);
       const { email } = c.req.valid("param");
-      const person = await endSessions(c.env, c.get("tenant"), email);
+      const person = await endSessions(c.env, c.get("tenant"), email, actor(c));
       if (!person) throw notFound(email);
       return c.json(person);
     },
