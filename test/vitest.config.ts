@@ -34,6 +34,7 @@ export default defineConfig(async () => {
                   TICKET_SECRET: "test-ticket-secret",
                   CCC_TOKEN_SECRET: "test-ccc-token-secret",
                   CONNECTOR_SECRET: "test-connector-secret",
+                  SESSION_SECRET: "test-session-secret",
                 },
                 // wrangler.toml's interval queue, delivered sooner: tests wait for every flush to reach D1.
                 queueConsumers: {

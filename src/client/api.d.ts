@@ -153,6 +153,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a person to a tenant (its first admin), or change their role and teams
+         * @description Roles: viewer, supervisor, admin (every team: no teams). `teams` absent or null: every team. The person signs in through the identity provider (Cloudflare Access) with this e-mail; admins add the others with PUT /api/v1/people/{email}.
+         */
+        post: operations["postApiAdminPeople"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/databases": {
         parameters: {
             query?: never;
@@ -212,6 +232,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/dev": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Development sign-in: the browser becomes an admin of a tenant (loopback only, no identity provider)
+         * @description Signs in as dev@localhost, an admin of `tenant` (default demo; added to its people), and redirects to the app. Only for a request to and from a loopback address while neither Cloudflare Access nor OIDC is set.
+         */
+        get: operations["getAuthDev"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live": {
         parameters: {
             query?: never;
@@ -231,6 +271,95 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is asking: the signed-in person (role, teams, their tenants) or the API key */
+        get: operations["getApiV1Me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's people
+         * @description Each with role and teams, by e-mail.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        get: operations["getApiV1People"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a person, or change their role and teams
+         * @description Roles: viewer (read:adherence), supervisor (+ act:alarms), admin (every permission, every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        put: operations["putApiV1PeopleEmail"];
+        post?: never;
+        /**
+         * Remove a person
+         * @description Their sessions are refused from their next request on, and their live boards close.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        delete: operations["deleteApiV1PeopleEmail"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people/{email}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a person's sessions
+         * @description At once: their session cookies, and the identity provider's tokens issued until now, are refused; they sign in again (still one of the people, with the same role).
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        delete: operations["deleteApiV1PeopleEmailSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1796,7 +1925,7 @@ export interface operations {
                              * @description A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)
                              * @enum {string}
                              */
-                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed";
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended";
                             keyId: string;
                             keyName: string;
                             /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* the key's name */
@@ -2052,6 +2181,121 @@ export interface operations {
             };
             /** @description No such id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    postApiAdminPeople: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who you are, for the key audit trail (a name or an e-mail; printable ASCII, at most 100 characters) */
+                "x-operator"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tenant: string;
+                    /** @description The person's e-mail address, as their identity provider signs it (compared lower-cased) */
+                    email: string;
+                    /** @enum {string} */
+                    role: "viewer" | "supervisor" | "admin";
+                    teams?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed (the person was one already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description Lower-cased: the address the identity provider signs in */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "supervisor" | "admin";
+                        /** @description The teams the person covers; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                        sessionsEndedAt: string | null;
+                    };
+                };
+            };
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description Lower-cased: the address the identity provider signs in */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "supervisor" | "admin";
+                        /** @description The teams the person covers; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                        sessionsEndedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid body, query or header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2404,6 +2648,77 @@ export interface operations {
             };
         };
     };
+    getAuthDev: {
+        parameters: {
+            query?: {
+                /** @description The tenant (default demo) */
+                tenant?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: the session cookie is set; to the app */
+            303: {
+                headers: {
+                    /** @description / */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid tenant */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not on loopback, or an identity provider is configured */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description SESSION_SECRET is not set */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     getApiV1Live: {
         parameters: {
             query: {
@@ -2470,6 +2785,540 @@ export interface operations {
                         field?: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description The name audit entries record: the e-mail, or the key's name */
+                        actor: string;
+                        /** @description The signed-in person's; null for an API key */
+                        email: string | null;
+                        role: ("viewer" | "supervisor" | "admin") | null;
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        teams: string[] | null;
+                        /** @description A person's tenants (choose with X-Rta-Tenant) */
+                        tenants: string[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1People: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The people */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        people: {
+                            tenant: string;
+                            /** @description Lower-cased: the address the identity provider signs in */
+                            email: string;
+                            /** @enum {string} */
+                            role: "viewer" | "supervisor" | "admin";
+                            /** @description The teams the person covers; null: every team */
+                            teams: string[] | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                            sessionsEndedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    putApiV1PeopleEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's e-mail address, as their identity provider signs it (compared lower-cased) */
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "viewer" | "supervisor" | "admin";
+                    teams?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description Lower-cased: the address the identity provider signs in */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "supervisor" | "admin";
+                        /** @description The teams the person covers; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                        sessionsEndedAt: string | null;
+                    };
+                };
+            };
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description Lower-cased: the address the identity provider signs in */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "supervisor" | "admin";
+                        /** @description The teams the person covers; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                        sessionsEndedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid e-mail, role or teams (field names which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1PeopleEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's e-mail address, as their identity provider signs it (compared lower-cased) */
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                        person: {
+                            tenant: string;
+                            /** @description Lower-cased: the address the identity provider signs in */
+                            email: string;
+                            /** @enum {string} */
+                            role: "viewer" | "supervisor" | "admin";
+                            /** @description The teams the person covers; null: every team */
+                            teams: string[] | null;
+                            createdAt: string;
+                            updatedAt: string;
+                            /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                            sessionsEndedAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid e-mail */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such person in this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1PeopleEmailSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's e-mail address, as their identity provider signs it (compared lower-cased) */
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant: string;
+                        /** @description Lower-cased: the address the identity provider signs in */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "supervisor" | "admin";
+                        /** @description The teams the person covers; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description When an admin last ended the person's sessions (sign-ins until then are refused); null: never */
+                        sessionsEndedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid e-mail */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such person in this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
                     };
                 };
             };

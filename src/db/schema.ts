@@ -371,6 +371,26 @@ export const apiRefreshTokens = sqliteTable(
   (t) => [index("api_refresh_tokens_family").on(t.userId, t.family)],
 );
 
+/**
+ * A tenant's people (issue 27): who may sign in (Cloudflare Access, later OIDC), with a role and teams. In the
+ * primary database, like API users: a person is found by e-mail before the tenant is known (the `email` index
+ * lists their tenants), and every request reads the row uncached, so a removal or an ended session holds at once.
+ */
+export const people = sqliteTable(
+  "people",
+  {
+    tenant: text("tenant").notNull(),
+    email: text("email").notNull(), // lower-cased
+    role: text("role").notNull(), // viewer | supervisor | admin
+    teams: text("teams", { mode: "json" }).$type<string[]>(), // null: every team
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    // epoch ms: sessions (and identity-provider tokens) issued at or before it are refused; null: none ended.
+    sessionsEndedAt: integer("sessions_ended_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.email] }), index("people_email").on(t.email)],
+);
+
 /** Failed sign-ins per user name in the current window (the per-user login rate limit). */
 export const apiLoginFailures = sqliteTable("api_login_failures", {
   userName: text("user_name").primaryKey(), // lower-cased, as signed in with (known or not)

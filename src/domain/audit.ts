@@ -1,6 +1,8 @@
 /**
  * What a tenant's audit list records: key events (created, rotated, revoked, expired), and what a
- * key did to an agent's alarms (alarm.*: the acting key, its name as the actor, the agent in the detail).
+ * key did to an agent's alarms (alarm.*: the acting key, its name as the actor, the agent in the detail), and
+ * changes to the tenant's people (person.*: the acting key, person or operator as the actor, the person in the
+ * detail). A signed-in person acts under `person:<e-mail>` with the e-mail as the actor.
  */
 export const AUDIT_EVENTS = [
   "created",
@@ -10,6 +12,10 @@ export const AUDIT_EVENTS = [
   "alarm.acknowledged",
   "alarm.snoozed",
   "alarm.unsnoozed",
+  "person.added",
+  "person.changed",
+  "person.removed",
+  "person.sessions_ended",
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

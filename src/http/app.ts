@@ -8,9 +8,11 @@ import * as v from "valibot";
 import { DOCS_HEADERS, DOCS_PAGE, apiDocument } from "./api-document.ts";
 import { apiError } from "./errors.ts";
 import { describeRoute } from "./openapi.ts";
-import { apiKeyAuth } from "./middleware/api-key-auth.ts";
+import { keyOrPersonAuth } from "./middleware/person-auth.ts";
 import { MAX_BODY_BYTES, bodyLimit } from "./middleware/body-limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { meRoute, peopleRoutes } from "./routes/people.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
 import { agentRoutes } from "./routes/agents.ts";
@@ -75,13 +77,17 @@ app.get(
 );
 
 app.route("/api/admin", adminRoutes);
+app.route("/auth", authRoutes);
 // CommunityWFM Cloud Connect: /api/ccs|ccc|cc/… in any case, with its own sign-in and envelope.
 app.route("/", communityWfmRoutes);
 // inContact WFO Recording API: /api/Record|Blackout|Agent/… in any case, its own key adapter (Basic too) and envelope.
 app.route("/", incontactRoutes);
 // Registered before API-key auth: a WebSocket upgrade carries a ticket, not a key.
 app.route("/api/v1/live", liveSocketRoute);
-app.use("/api/v1/*", apiKeyAuth());
+// Machines present an API key; people a session cookie or Access's token (src/http/middleware/person-auth.ts).
+app.use("/api/v1/*", keyOrPersonAuth());
+app.route("/api/v1/me", meRoute);
+app.route("/api/v1/people", peopleRoutes);
 app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 // Before the agents' routes, whose read:adherence check would otherwise run first on these paths too.

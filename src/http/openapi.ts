@@ -18,7 +18,14 @@ import { MAX_BODY_BYTES } from "./middleware/body-limit.ts";
 
 const DOC = Symbol.for("edge-rta.openapi");
 
-export type SecurityName = "apiKey" | "apiKeyHeader" | "adminToken" | "communityWfmToken" | "basic";
+export type SecurityName =
+  | "apiKey"
+  | "apiKeyHeader"
+  | "adminToken"
+  | "communityWfmToken"
+  | "basic"
+  | "session"
+  | "accessJwt";
 
 export interface ResponseDoc {
   description: string;
@@ -298,7 +305,29 @@ export const SECURITY_SCHEMES = {
     scheme: "basic",
     description: "HTTP Basic with a tenant API key as the password (the inContact door)",
   },
+  session: {
+    type: "apiKey",
+    in: "cookie",
+    name: "rta_session",
+    description:
+      "A signed-in person's session (after Cloudflare Access, or GET /auth/dev locally): their role's permissions " +
+      "and their teams. State-changing requests must come from this origin (Origin). A person of several tenants " +
+      "chooses one with the X-Rta-Tenant header.",
+  },
+  accessJwt: {
+    type: "apiKey",
+    in: "header",
+    name: "Cf-Access-Jwt-Assertion",
+    description:
+      "Cloudflare Access's token (also the CF_Authorization cookie), when ACCESS_TEAM_DOMAIN and ACCESS_AUD are set: " +
+      "signs the person in and sets the session cookie",
+  },
 } as const;
+
+/** Every native route a key opens, a signed-in person opens too (src/http/middleware/person-auth.ts). */
+function withPeople(path: string, security: SecurityName[]): SecurityName[] {
+  return path.startsWith("/api/v1/") && security.includes("apiKey") ? [...security, "session", "accessJwt"] : security;
+}
 
 /** Builds the document from the routes' descriptions; a route with none is left out (and a test fails). */
 export function openApiDocument(routes: readonly RegisteredRoute[], info: DocumentInfo) {
@@ -376,7 +405,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[], info: Docume
       operationId: `${op.method}${path
         .replace(/[{}]/g, "")
         .replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? "").toUpperCase())}`,
-      ...(doc.security ? { security: doc.security.map((name) => ({ [name]: [] })) } : {}),
+      ...(doc.security ? { security: withPeople(path, doc.security).map((name) => ({ [name]: [] })) } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses,

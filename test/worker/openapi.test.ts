@@ -25,11 +25,13 @@ describe("GET /api/openapi.json", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).length).toBeGreaterThan(30);
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      "accessJwt",
       "adminToken",
       "apiKey",
       "apiKeyHeader",
       "basic",
       "communityWfmToken",
+      "session",
     ]);
   });
 

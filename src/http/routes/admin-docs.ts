@@ -5,6 +5,7 @@
 import * as v from "valibot";
 import { PERMISSIONS } from "../../domain/permissions.ts";
 import { AUDIT_EVENTS } from "../../domain/audit.ts";
+import { personBody } from "./people.ts";
 import { type ResponseDoc, type RouteDoc, STANDARD_ERRORS, describeRoute, errorBody } from "../openapi.ts";
 
 const when = v.nullable(v.string());
@@ -205,6 +206,19 @@ const DOCS = {
         schema: v.strictObject({ revoked: v.literal(true), id: v.string(), tenant: v.string(), userName: v.string() }),
       },
       ...notFound,
+    },
+  },
+  createPerson: {
+    tags: ["Admin: people"],
+    summary: "Add a person to a tenant (its first admin), or change their role and teams",
+    description:
+      "Roles: viewer, supervisor, admin (every team: no teams). `teams` absent or null: every team. The person " +
+      "signs in through the identity provider (Cloudflare Access) with this e-mail; admins add the others with " +
+      "PUT /api/v1/people/{email}.",
+    responses: {
+      200: { description: "Changed (the person was one already)", schema: personBody },
+      201: { description: "Added", schema: personBody },
+      ...withBody,
     },
   },
   listDatabases: {

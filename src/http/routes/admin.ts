@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { parseTimestamp } from "../../domain/imports.ts";
 import { guardedObject, unknownField } from "../../domain/json.ts";
 import { PERMISSIONS } from "../../domain/permissions.ts";
+import { emailSchema, teamList } from "../../domain/people.ts";
 import {
   createApiKey,
   DEFAULT_GRACE_SECONDS,
@@ -14,6 +15,7 @@ import {
   rotateApiKey,
 } from "../../services/api-keys.ts";
 import { createApiUser, listApiUsers, revokeApiUser } from "../../services/api-users.ts";
+import { putPerson } from "../../services/people.ts";
 import { assignTenantDatabase, listDatabases, tenantDatabase } from "../../services/tenant-databases.ts";
 import { objectLoad, resetObjectLoad } from "../../services/object-load.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -21,10 +23,11 @@ import { apiError } from "../errors.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { validate } from "../openapi.ts";
 import { adminDoc } from "./admin-docs.ts";
+import { personEntries, teamsFor } from "./people.ts";
 
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-const tenantName = v.pipe(
+export const tenantName = v.pipe(
   v.string("tenant must be a string"),
   v.regex(TENANT_PATTERN, "tenant must be 1-63 lower-case letters, digits, '-' or '_'"),
 );
@@ -120,23 +123,7 @@ const newKey = v.strictObject(
   {
     tenant: tenantName,
     expiresAt,
-    teams: v.optional(
-      v.nullable(
-        v.pipe(
-          v.array(
-            v.pipe(
-              v.string("each team must be a string"),
-              v.trim(),
-              v.nonEmpty("a team name must not be empty"),
-              v.maxLength(100, "a team name must be at most 100 characters"),
-            ),
-            "teams must be a list of team names",
-          ),
-          v.minLength(1, "teams must name at least one team (leave it out for every team)"),
-          v.transform((teams) => [...new Set(teams)]),
-        ),
-      ),
-    ),
+    teams: teamList,
     name: v.pipe(
       v.string("name must be a string"),
       v.trim(),
@@ -203,6 +190,13 @@ const newApiUser = v.strictObject(
     ),
   },
   unknownField("The body must be a JSON object of tenant, userName, password, permissions and accountIds"),
+);
+
+const PERSON_BODY = 'The body must be a JSON object like {"tenant": "acme", "email": "ann@acme.com", "role": "admin"}';
+/** A tenant's person, typically its first admin, who then adds the others (PUT /api/v1/people/{email}). */
+const newPerson = v.strictObject(
+  { tenant: tenantName, email: emailSchema, ...personEntries },
+  unknownField(PERSON_BODY),
 );
 
 const tenantParam = v.object({ tenant: v.pipe(tenantName, v.description("The tenant")) });
@@ -279,6 +273,25 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!revoked) throw apiError(404, `No API user with id ${id}`);
     return c.json({ revoked: true, id: revoked.id, tenant: revoked.tenant, userName: revoked.userName });
   })
+  .post(
+    "/people",
+    adminDoc("createPerson"),
+    validate("header", operatorHeader),
+    validate("json", newPerson),
+    async (c) => {
+      const { tenant, email, role, teams } = c.req.valid("json");
+      const operator = actorOf(c.req.valid("header"));
+      const put = await putPerson(
+        c.env,
+        { tenant, email, role, teams: teamsFor(role, teams) },
+        {
+          id: "operator",
+          name: operator,
+        },
+      );
+      return c.json(put.person, put.created ? 201 : 200);
+    },
+  )
   .get("/databases", adminDoc("listDatabases"), async (c) => c.json({ databases: await listDatabases(c.env) }))
   .get("/tenants/:tenant/database", adminDoc("getTenantDatabase"), validate("param", tenantParam), async (c) =>
     c.json(await tenantDatabase(c.env, c.req.valid("param").tenant)),

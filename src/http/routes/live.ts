@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { guardedObject, unknownField } from "../../domain/json.ts";
-import { isApiKeyActive } from "../../services/api-keys.ts";
 import { tenantTeams } from "../../services/directory.ts";
 import { openBoardSocket } from "../../services/live.ts";
+import { isTicketHolderActive } from "../../services/people.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
@@ -140,9 +140,9 @@ export const liveSocketRoute = new Hono<AppEnv>().get(
     const claims = await verifyTicket(ticketSecret(c.env), ticket);
     if (!claims) throw apiError(401, "Invalid or expired ticket");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw apiError(426, "Expected a WebSocket upgrade");
-    // The key must still be valid when the socket opens, not only when the ticket was minted.
-    if (!(await isApiKeyActive(c.env.API_KEYS, claims.keyId)))
-      throw apiError(401, "The API key that minted this ticket was revoked");
+    // The key (or person) must still be valid when the socket opens, not only when the ticket was minted.
+    if (!(await isTicketHolderActive(c.env, claims.tenant, claims.keyId)))
+      throw apiError(401, "The API key that minted this ticket was revoked (or its person removed)");
     // The ticket decides the hub: a team ticket can only ever reach that team's shard.
     return openBoardSocket(c.env, claims, c.req.raw);
   },

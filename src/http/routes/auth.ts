@@ -1,0 +1,53 @@
+/**
+ * GET /auth/dev: local development's sign-in (`npm start` opens it): the browser becomes a development admin of
+ * a tenant without an identity provider. Refused unless the request comes to a loopback address, from one, and no
+ * identity provider is configured: a deployed Worker never answers it with a session.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { putPerson } from "../../services/people.ts";
+import { identityProviderConfigured } from "../../services/sign-in.ts";
+import type { AppEnv } from "../app-env.ts";
+import { apiError } from "../errors.ts";
+import { startSession } from "../middleware/person-auth.ts";
+import { describeRoute, errorBody, validate } from "../openapi.ts";
+import { tenantName } from "./admin.ts";
+
+export const DEV_EMAIL = "dev@localhost";
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const LOOPBACK_ADDRESS = /^(127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i;
+
+export const authRoutes = new Hono<AppEnv>().get(
+  "/dev",
+  describeRoute({
+    tags: ["Sign-in"],
+    security: [],
+    summary: "Development sign-in: the browser becomes an admin of a tenant (loopback only, no identity provider)",
+    description:
+      `Signs in as ${DEV_EMAIL}, an admin of \`tenant\` (default demo; added to its people), and redirects to the ` +
+      "app. Only for a request to and from a loopback address while neither Cloudflare Access nor OIDC is set.",
+    responses: {
+      303: { description: "Signed in: the session cookie is set; to the app", headers: { Location: "/" } },
+      400: { description: "Invalid tenant", schema: errorBody },
+      403: { description: "Not on loopback, or an identity provider is configured", schema: errorBody },
+      503: { description: "SESSION_SECRET is not set", schema: errorBody },
+    },
+  }),
+  validate(
+    "query",
+    v.object({ tenant: v.optional(v.pipe(tenantName, v.description("The tenant (default demo)")), "demo") }),
+  ),
+  async (c) => {
+    if (identityProviderConfigured(c.env))
+      throw apiError(403, "Development sign-in is off: an identity provider is configured, sign in through it");
+    const client = c.req.header("cf-connecting-ip");
+    if (!LOOPBACK_HOST.test(new URL(c.req.url).hostname) || (client !== undefined && !LOOPBACK_ADDRESS.test(client)))
+      throw apiError(403, "Development sign-in is only for this machine (a loopback address)");
+    const { tenant } = c.req.valid("query");
+    // Not audited: a development machine's own sign-in, on every visit.
+    await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null }, null);
+    await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
+    return c.redirect("/", 303);
+  },
+);
