@@ -542,27 +542,54 @@ export function liveStatus(input: LiveInput): LiveStatus {
     outSince = runStart !== null && secondsBetween(runEnd, now) === 0 ? runStart : now;
   }
 
+  return statusAt(input, now, {
+    state: effective,
+    since: states.times[stateIndex] ?? null,
+    latest,
+    activity,
+    adherence,
+    outSince,
+    // An event stamped after now is not in effect yet but will be without further input.
+    due: [schedule.times[activityIndex + 1], events[latestIndex + 1]?.ts],
+  });
+}
+
+/**
+ * The live status from what the engine (full or incremental) found at `now`: the alarm and severe flags from
+ * the thresholds, and when it next changes by time alone (`due`: the engine's own instants, the thresholds').
+ */
+export function statusAt(
+  input: { alarmThresholdSeconds: number; severeThresholdSeconds: number },
+  now: number,
+  found: {
+    state: EffectiveState | null;
+    since: number | null;
+    latest: StateEvent | undefined;
+    activity: Activity | null;
+    adherence: AdherenceFlag;
+    outSince: number | null;
+    due: ReadonlyArray<number | undefined>;
+  },
+): LiveStatus {
+  const { state, latest, outSince } = found;
   const outFor = outSince === null ? -1 : now - outSince;
   const alarmAfter = input.alarmThresholdSeconds * 1000;
   const severeAfter = input.severeThresholdSeconds * 1000;
   const upcoming = [
-    schedule.times[activityIndex + 1],
-    // An event stamped after now is not in effect yet but will be without further input.
-    events[latestIndex + 1]?.ts,
+    ...found.due,
     outSince === null ? undefined : outSince + alarmAfter,
     outSince === null ? undefined : outSince + severeAfter,
   ].filter((at): at is number => at !== undefined && at > now);
-
   return {
-    state: effective === UNMAPPED ? null : effective,
-    unmapped: effective === UNMAPPED,
-    stateSince: states.times[stateIndex] ?? null,
+    state: state === UNMAPPED ? null : state,
+    unmapped: state === UNMAPPED,
+    stateSince: found.since,
     source: latest?.source ?? null,
     acdStateCode: latest?.acdStateCode ?? null,
     reasonCode: latest?.reasonCode ?? null,
     queue: latest?.queue ?? null,
-    activity,
-    adherence,
+    activity: found.activity,
+    adherence: found.adherence,
     outSince,
     alarm: outSince !== null && outFor >= alarmAfter,
     severe: outSince !== null && outFor >= severeAfter,

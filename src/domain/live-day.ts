@@ -29,6 +29,7 @@ import {
   normalizeEvents,
   resolveSchedule,
   secondsBetween,
+  statusAt,
   unmappedRunKey,
   valueAt,
 } from "./adherence.ts";
@@ -180,30 +181,15 @@ export class LiveDay {
     if (adherence === "out") {
       outSince = tally.outStart !== null && secondsBetween(tally.outEnd, now) === 0 ? tally.outStart : now;
     }
-    const outFor = outSince === null ? -1 : now - outSince;
-    const alarmAfter = input.alarmThresholdSeconds * 1000;
-    const severeAfter = input.severeThresholdSeconds * 1000;
-    const upcoming = [
-      live.times[liveIndex + 1],
-      outSince === null ? undefined : outSince + alarmAfter,
-      outSince === null ? undefined : outSince + severeAfter,
-    ].filter((at): at is number => at !== undefined && at > now);
-    const latest = this.group.at(-1);
-    const status: LiveStatus = {
-      state: current.state === UNMAPPED ? null : current.state,
-      unmapped: current.state === UNMAPPED,
-      stateSince: current.since,
-      source: latest?.source ?? null,
-      acdStateCode: latest?.acdStateCode ?? null,
-      reasonCode: latest?.reasonCode ?? null,
-      queue: latest?.queue ?? null,
+    const status = statusAt(input, now, {
+      state: current.state,
+      since: current.since,
+      latest: this.group.at(-1),
       activity,
       adherence,
       outSince,
-      alarm: outSince !== null && outFor >= alarmAfter,
-      severe: outSince !== null && outFor >= severeAfter,
-      nextChangeAt: upcoming.length > 0 ? Math.min(...upcoming) : null,
-    };
+      due: [live.times[liveIndex + 1]],
+    });
     return {
       status,
       totals: tally.totals,
