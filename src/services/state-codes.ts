@@ -25,7 +25,7 @@ import {
 } from "../domain/state-codes.ts";
 import { callAgents } from "../durable/agent-calls.ts";
 import { publishRows } from "../durable/publish.ts";
-import { settleStateCodes, unflushedStateCodes } from "./state-code-tally.ts";
+import { unflushedStateCodes } from "./state-code-tally.ts";
 
 export interface StateCodeView {
   source: string;
@@ -48,8 +48,7 @@ export async function stateCodes(
   tenant: string,
   filter: { source?: string; unmapped?: boolean } = {},
 ): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
-  // The flushes under way land first, so nothing is counted twice or missed.
-  const unflushed = await unflushedStateCodes(tenant);
+  const unflushed = unflushedStateCodes(tenant);
   const d1 = await tenantD1(env, tenant);
   const [stored, { version, mappings }] = await Promise.all([
     readStateCodes(d1, tenant, filter.source ?? null),
@@ -133,7 +132,7 @@ export async function changeStateCodeMappings(
   // The agents holding any event of a changed code re-derive and recompute now; D1's history
   // keeps the raw codes, which the mapping reads anew.
   // Any number of agents: beyond 1,000 the calls go in shares through the hub (callAgents).
-  await settleStateCodes();
+  // Who holds a code is in D1 before the request that brought it is answered (its first sight is written at once).
   const agentKeys = await agentsWithCodes(await tenantD1(env, tenant), tenant, accepted);
   const answers = await callAgents(
     env,
