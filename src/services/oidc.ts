@@ -230,7 +230,7 @@ async function verifyIdToken(settings: OidcSettings, discovery: Discovery, flow:
       requiredClaims: ["exp", "iat", "nonce"],
     }));
   } catch (error) {
-    throw new OidcError(401, `Invalid id_token: ${refusalOf(error, "the identity provider")}`);
+    throw new OidcError(401, `Invalid id_token: ${refusalOf(error, "the identity provider", discovery.algorithms)}`);
   }
   if (payload.nonce !== flow.nonce)
     throw new OidcError(401, "Invalid id_token: its nonce is not this sign-in's (a replayed token?)");

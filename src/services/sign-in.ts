@@ -87,17 +87,17 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
     const iat = typeof payload.iat === "number" ? payload.iat : Math.floor(Date.now() / 1000);
     return { result: "ok", email: normalizeEmail(payload.email), signedInAt: iat * 1000 };
   } catch (error) {
-    return { result: "invalid", reason: refusalOf(error, "Access") };
+    return { result: "invalid", reason: refusalOf(error, "Access", ["RS256"]) };
   }
 }
 
 /** Why jose refused a provider's token, in words; anything but a token's fault is thrown on. */
-export function refusalOf(error: unknown, provider: string): string {
+export function refusalOf(error: unknown, provider: string, algorithms: string[]): string {
   if (error instanceof errors.JWTExpired) return "the token has expired";
   if (error instanceof errors.JWTClaimValidationFailed) return `its ${error.claim} claim is not accepted`;
   if (error instanceof errors.JWKSNoMatchingKey) return `it is signed by a key ${provider} does not publish`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return "its signature does not verify";
-  if (error instanceof errors.JOSEAlgNotAllowed) return "it is not signed with an accepted algorithm";
+  if (error instanceof errors.JOSEAlgNotAllowed) return `it is not signed with ${algorithms.join(" or ")}`;
   if (error instanceof errors.JOSEError) return `it is not a valid ${provider} token`;
   throw error;
 }
