@@ -223,7 +223,7 @@ describe("OIDC sign-in", () => {
     });
   });
 
-  it("a person of several tenants signs in to the one /auth/login names", async () => {
+  it("a person of several tenants signs in to the one /auth/login names, or their first", async () => {
     const [first, second] = [newTenant("o"), newTenant("o")].sort();
     await addPerson(first!, "multi@example.com", "viewer");
     await addPerson(second!, "multi@example.com", "admin");
@@ -231,6 +231,11 @@ describe("OIDC sign-in", () => {
     expect(res.status).toBe(303);
     const me = await workerFetch("/api/v1/me", { headers: { cookie: `rta_session=${sessionOf(res)}` } });
     expect(await me.json()).toMatchObject({ tenant: second, role: "admin" });
+    // Naming none: the browser has no header to send on the way back, so the first; /api/v1/me lists the others.
+    const anyOne = await signIn({ email: "multi@example.com" });
+    expect(anyOne.status).toBe(303);
+    const atFirst = await workerFetch("/api/v1/me", { headers: { cookie: `rta_session=${sessionOf(anyOne)}` } });
+    expect(await atFirst.json()).toMatchObject({ tenant: first, role: "viewer", tenants: [first, second] });
   });
 
   it("OIDC_REDIRECT_URI replaces the origin's callback", async () => {
