@@ -12,6 +12,7 @@ import { keyOrPersonAuth } from "./middleware/person-auth.ts";
 import { MAX_BODY_BYTES, bodyLimit } from "./middleware/body-limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { oidcRoutes } from "./routes/oidc.ts";
 import { meRoute, peopleRoutes } from "./routes/people.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
@@ -78,6 +79,7 @@ app.get(
 
 app.route("/api/admin", adminRoutes);
 app.route("/auth", authRoutes);
+app.route("/auth", oidcRoutes);
 // CommunityWFM Cloud Connect: /api/ccs|ccc|cc/… in any case, with its own sign-in and envelope.
 app.route("/", communityWfmRoutes);
 // inContact WFO Recording API: /api/Record|Blackout|Agent/… in any case, its own key adapter (Basic too) and envelope.

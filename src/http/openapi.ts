@@ -310,7 +310,8 @@ export const SECURITY_SCHEMES = {
     in: "cookie",
     name: "rta_session",
     description:
-      "A signed-in person's session (after Cloudflare Access, or GET /auth/dev locally): their role's permissions " +
+      "A signed-in person's session (after Cloudflare Access, OIDC's GET /auth/login, or GET /auth/dev locally): " +
+      "their role's permissions " +
       "and their teams. State-changing requests must come from this origin (Origin). A person of several tenants " +
       "chooses one with the X-Rta-Tenant header.",
   },

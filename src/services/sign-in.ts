@@ -6,6 +6,7 @@
  *   keys (`https://<team domain>/cdn-cgi/access/certs`, or ACCESS_CERTS_URL), fetched by jose and kept per
  *   isolate (refetched after 10 minutes, or at once for a key id it does not know: rotated keys are picked up).
  *   `aud` must contain ACCESS_AUD and `iss` be the team domain's URL.
+ * - OIDC (src/services/oidc.ts): for deployments without Access, the provider's id_token at /auth/callback.
  * - Session: HS256 with SESSION_SECRET, SESSION_TTL_SECONDS long, renewed while used. It names the e-mail, the
  *   tenant and when the person signed in at the identity provider (`auth`): an admin ending the person's sessions
  *   refuses every sign-in up to that moment, the provider's token too, so the person signs in there again.
@@ -26,18 +27,44 @@ export function accessIssuer(env: Env): string | null {
   return domain && env.ACCESS_AUD?.trim() ? `https://${domain}` : null;
 }
 
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE alone proves the code's requester). */
+  clientSecret: string | null;
+  /** Absent: `<the request's origin>/auth/callback`. */
+  redirectUri: string | null;
+}
+
+/** The OIDC provider (src/services/oidc.ts); null when OIDC_ISSUER or OIDC_CLIENT_ID is not set. */
+export function oidcSettings(env: Env): OidcSettings | null {
+  const issuer = env.OIDC_ISSUER?.trim();
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  if (!issuer || !clientId) return null;
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.OIDC_CLIENT_SECRET?.trim() || null,
+    redirectUri: env.OIDC_REDIRECT_URI?.trim() || null,
+  };
+}
+
 /** Whether any identity provider is configured (then the development sign-in is refused). */
 export function identityProviderConfigured(env: Env): boolean {
-  return accessIssuer(env) !== null;
+  return accessIssuer(env) !== null || oidcSettings(env) !== null;
 }
 
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-function accessKeys(env: Env, issuer: string) {
-  const url = env.ACCESS_CERTS_URL?.trim() || `${issuer}/cdn-cgi/access/certs`;
+/** A provider's published keys, kept per isolate by URL (jose refetches them for a key id it does not know). */
+export function remoteKeySet(url: string): ReturnType<typeof createRemoteJWKSet> {
   let keys = keySets.get(url);
   if (!keys) keySets.set(url, (keys = createRemoteJWKSet(new URL(url))));
   return keys;
+}
+
+function accessKeys(env: Env, issuer: string) {
+  return remoteKeySet(env.ACCESS_CERTS_URL?.trim() || `${issuer}/cdn-cgi/access/certs`);
 }
 
 export type AccessIdentity =
@@ -60,17 +87,18 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
     const iat = typeof payload.iat === "number" ? payload.iat : Math.floor(Date.now() / 1000);
     return { result: "ok", email: normalizeEmail(payload.email), signedInAt: iat * 1000 };
   } catch (error) {
-    return { result: "invalid", reason: refusalOf(error) };
+    return { result: "invalid", reason: refusalOf(error, "Access", ["RS256"]) };
   }
 }
 
-function refusalOf(error: unknown): string {
+/** Why jose refused a provider's token, in words; anything but a token's fault is thrown on. */
+export function refusalOf(error: unknown, provider: string, algorithms: string[]): string {
   if (error instanceof errors.JWTExpired) return "the token has expired";
   if (error instanceof errors.JWTClaimValidationFailed) return `its ${error.claim} claim is not accepted`;
-  if (error instanceof errors.JWKSNoMatchingKey) return "it is signed by a key Access does not publish";
+  if (error instanceof errors.JWKSNoMatchingKey) return `it is signed by a key ${provider} does not publish`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return "its signature does not verify";
-  if (error instanceof errors.JOSEAlgNotAllowed) return "it is not signed with RS256";
-  if (error instanceof errors.JOSEError) return "it is not a valid Access token";
+  if (error instanceof errors.JOSEAlgNotAllowed) return `it is not signed with ${algorithms.join(" or ")}`;
+  if (error instanceof errors.JOSEError) return `it is not a valid ${provider} token`;
   throw error;
 }
 

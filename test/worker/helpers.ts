@@ -1,6 +1,7 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../../src/index.ts";
 import { intervalQueueTraffic } from "../../src/db/meter.ts";
 import type { LiveMessage } from "../../src/domain/live.ts";
 import { PERMISSIONS, type Permission } from "../../src/domain/permissions.ts";
@@ -41,6 +42,27 @@ export async function checkedFetch(url: string, init: RequestInit = {}): Promise
   const res = await exports.default.fetch(url, init);
   await checkResponse(init.method ?? "GET", url, res);
   return res;
+}
+
+/**
+ * The Worker called with another env (an identity provider configured on a copy of the test env), its answer checked
+ * against the OpenAPI document: the other files' Worker keeps running without one.
+ */
+export async function fetchWithEnv(url: string, init: RequestInit, withEnv: object): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request(url, init) as Request<unknown, IncomingRequestCfProperties>;
+  const res = await worker.fetch(request, withEnv as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  await checkResponse(init.method ?? "GET", url, res);
+  return res;
+}
+
+/** The session cookie an answer sets. */
+export function sessionOf(res: Response): string {
+  const cookie = res.headers.get("set-cookie") ?? "";
+  const match = /(?:^|[ ,])rta_session=([^;]+)/.exec(cookie);
+  if (!match) throw new Error(`no session cookie in ${JSON.stringify(cookie)}`);
+  return match[1]!;
 }
 
 export function adminFetch(path: string, init: RequestInit = {}): Promise<Response> {

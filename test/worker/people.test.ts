@@ -7,14 +7,22 @@
  * variables are set per request on a copy of the test env (the Worker's fetch called with it), so the other files'
  * Worker keeps running without an identity provider.
  */
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index.ts";
 import { SESSION_TTL_SECONDS, signSession, verifySession } from "../../src/services/sign-in.ts";
-import { adminFetch, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
-import { checkResponse } from "./openapi-check.ts";
+import {
+  adminFetch,
+  api,
+  checkedFetch,
+  connect,
+  createKey,
+  employee,
+  fetchWithEnv,
+  newTenant,
+  postData,
+  sessionOf,
+} from "./helpers.ts";
 
 const CERTS_HOST = "127.0.0.1:9913";
 const TEAM_DOMAIN = "rta-test.cloudflareaccess.com";
@@ -75,28 +83,12 @@ async function accessToken(email: string, options: TokenOptions = {}): Promise<s
 }
 
 /** The Worker with Access configured (or `withEnv`), its answer checked against the OpenAPI document. */
-async function workerFetch(path: string, init: RequestInit = {}, withEnv: object = accessEnv): Promise<Response> {
-  const url = path.startsWith("http") ? path : `${ORIGIN}${path}`;
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(url, init) as Request<unknown, IncomingRequestCfProperties>,
-    withEnv as Env,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  await checkResponse(init.method ?? "GET", url, res);
-  return res;
+function workerFetch(path: string, init: RequestInit = {}, withEnv: object = accessEnv): Promise<Response> {
+  return fetchWithEnv(path.startsWith("http") ? path : `${ORIGIN}${path}`, init, withEnv);
 }
 
 function viaAccess(token: string, path: string, init: RequestInit = {}) {
   return workerFetch(path, { ...init, headers: { "cf-access-jwt-assertion": token, ...init.headers } });
-}
-
-function sessionOf(res: Response): string {
-  const cookie = res.headers.get("set-cookie") ?? "";
-  const match = /(?:^|[ ,])rta_session=([^;]+)/.exec(cookie);
-  if (!match) throw new Error(`no session cookie in ${JSON.stringify(cookie)}`);
-  return match[1]!;
 }
 
 function withSession(session: string, path: string, init: RequestInit & { json?: unknown } = {}) {

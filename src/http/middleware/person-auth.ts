@@ -69,14 +69,25 @@ export async function startSession(c: Context<AppEnv>, session: { email: string;
   });
 }
 
-/** The one tenant of a person who names none; several: they choose (the list is their own tenants only). */
-async function onlyTenant(env: Env, email: string): Promise<string> {
+/**
+ * The one tenant of a person who names none; several: they choose (the list is their own tenants only), or, for a
+ * browser coming back from the identity provider (no header to send), the first: /api/v1/me lists the others.
+ */
+export async function onlyTenant(env: Env, email: string, firstOfSeveral = false): Promise<string> {
   const tenants = await tenantsOf(env, email);
-  if (tenants.length === 1) return tenants[0]!;
+  if (tenants.length === 1 || (firstOfSeveral && tenants.length > 1)) return tenants[0]!;
   if (tenants.length === 0) throw apiError(403, `${email} is not one of this service's people: ${ASK_AN_ADMIN}`);
   throw apiError(403, `${email} belongs to several tenants: choose one with the ${TENANT_HEADER} header`, {
     tenants,
   });
+}
+
+/** The person a sign-in names in the tenant: a 403 for a stranger, a 401 when an admin ended their sessions since. */
+export async function admitPerson(env: Env, tenant: string, identity: { email: string; signedInAt: number }) {
+  const person = await signedInPerson(env, tenant, identity.email, identity.signedInAt);
+  if (person === "unknown") throw apiError(403, `${identity.email} is not one of ${tenant}'s people: ${ASK_AN_ADMIN}`);
+  if (person === "ended") throw apiError(401, "An admin ended your sessions: sign in again");
+  return person;
 }
 
 export function keyOrPersonAuth() {
@@ -101,10 +112,7 @@ export function keyOrPersonAuth() {
       throw apiError(401, "Your session has expired or is not valid: sign in again");
     }
     const tenant = c.req.header(TENANT_HEADER)?.trim() || session?.tenant || (await onlyTenant(c.env, identity.email));
-    const person = await signedInPerson(c.env, tenant, identity.email, identity.signedInAt);
-    if (person === "unknown")
-      throw apiError(403, `${identity.email} is not one of ${tenant}'s people: ${ASK_AN_ADMIN}`);
-    if (person === "ended") throw apiError(401, "An admin ended your sessions: sign in again");
+    const person = await admitPerson(c.env, tenant, identity);
     const nowSeconds = Math.floor(Date.now() / 1000);
     if (!session || session.tenant !== tenant || nowSeconds - session.issuedAt >= SESSION_RENEW_AFTER_SECONDS)
       await startSession(c, { email: identity.email, tenant, signedInAt: identity.signedInAt });
