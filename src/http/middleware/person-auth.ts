@@ -104,8 +104,7 @@ export function keyOrPersonAuth() {
     const person = await signedInPerson(c.env, tenant, identity.email, identity.signedInAt);
     if (person === "unknown")
       throw apiError(403, `${identity.email} is not one of ${tenant}'s people: ${ASK_AN_ADMIN}`);
-    if (person === "ended")
-      throw apiError(401, "Your sessions were ended (signed out, or by an admin): sign in again");
+    if (person === "ended") throw apiError(401, "Your sessions were ended (signed out, or by an admin): sign in again");
     const nowSeconds = Math.floor(Date.now() / 1000);
     if (!session || session.tenant !== tenant || nowSeconds - session.issuedAt >= SESSION_RENEW_AFTER_SECONDS)
       await startSession(c, { email: identity.email, tenant, signedInAt: identity.signedInAt });
