@@ -21,68 +21,69 @@ export const DEV_EMAIL = "dev@localhost";
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const LOOPBACK_ADDRESS = /^(127(\.\d{1,3}){3}|::1|::ffff:127(\.\d{1,3}){3})$/i;
 
-export const authRoutes = new Hono<AppEnv>()
-  .get(
-    "/dev",
-    describeRoute({
-      tags: ["Sign-in"],
-      security: [],
-      summary: "Development sign-in: the browser becomes an admin of a tenant (loopback only, no identity provider)",
-      description:
-        `Signs in as ${DEV_EMAIL}, an admin of \`tenant\` (default demo; added to its people), and redirects to the ` +
-        "app. Only for a request to and from a loopback address while neither Cloudflare Access nor OIDC is set.",
-      responses: {
-        303: { description: "Signed in: the session cookie is set; to the app", headers: { Location: "/" } },
-        400: { description: "Invalid tenant", schema: errorBody },
-        403: { description: "Not on loopback, or an identity provider is configured", schema: errorBody },
-        503: { description: "SESSION_SECRET is not set", schema: errorBody },
-      },
-    }),
-    validate(
-      "query",
-      v.object({ tenant: v.optional(v.pipe(tenantName, v.description("The tenant (default demo)")), "demo") }),
-    ),
-    async (c) => {
-      if (identityProviderConfigured(c.env))
-        throw apiError(403, "Development sign-in is off: an identity provider is configured, sign in through it");
-      const client = c.req.header("cf-connecting-ip");
-      if (!LOOPBACK_HOST.test(new URL(c.req.url).hostname) || (client !== undefined && !LOOPBACK_ADDRESS.test(client)))
-        throw apiError(403, "Development sign-in is only for this machine (a loopback address)");
-      const { tenant } = c.req.valid("query");
-      // Not audited: a development machine's own sign-in, on every visit.
-      await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null }, null);
-      await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
-      return c.redirect("/", 303);
+export const authRoutes = new Hono<AppEnv>().get(
+  "/dev",
+  describeRoute({
+    tags: ["Sign-in"],
+    security: [],
+    summary: "Development sign-in: the browser becomes an admin of a tenant (loopback only, no identity provider)",
+    description:
+      `Signs in as ${DEV_EMAIL}, an admin of \`tenant\` (default demo; added to its people), and redirects to the ` +
+      "app. Only for a request to and from a loopback address while neither Cloudflare Access nor OIDC is set.",
+    responses: {
+      303: { description: "Signed in: the session cookie is set; to the app", headers: { Location: "/" } },
+      400: { description: "Invalid tenant", schema: errorBody },
+      403: { description: "Not on loopback, or an identity provider is configured", schema: errorBody },
+      503: { description: "SESSION_SECRET is not set", schema: errorBody },
     },
-  )
-  .post(
-    "/logout",
-    describeRoute({
-      tags: ["Sign-in"],
-      security: [],
-      summary: "Sign out: ends the person's sessions and clears the session cookie",
-      description:
-        "Ends every session of the person in the session's tenant, in every browser, the way an admin's " +
-        "`DELETE /api/v1/people/{email}/sessions` does (audited as `person.sessions_ended`, by the person): a " +
-        "signed cookie cannot be withdrawn alone, and a copy of it must not work after sign-out. The identity " +
-        "provider's tokens issued until now are refused too, so the next sign-in goes through the provider again " +
-        "(behind Cloudflare Access, also open `/cdn-cgi/access/logout`). Without a valid session it only clears the " +
-        "cookie. Same-origin only (`Origin` or `Sec-Fetch-Site: same-origin`): another site may not sign you out.",
-      responses: {
-        204: { description: "Signed out: the session cookie is cleared" },
-        403: { description: "A cross-site request", schema: errorBody },
-        503: { description: "SESSION_SECRET is not set", schema: errorBody },
-      },
-    }),
-    async (c) => {
-      assertSameOrigin(c);
-      const cookie = getCookie(c, SESSION_COOKIE);
-      const session = cookie ? await verifySession(sessionSecret(c.env), cookie) : null;
-      if (session) {
-        const actor = { id: `${PERSON_KEY_PREFIX}${session.email}`, name: session.email };
-        await endSessions(c.env, session.tenant, session.email, actor);
-      }
-      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
-      return c.body(null, 204);
+  }),
+  validate(
+    "query",
+    v.object({ tenant: v.optional(v.pipe(tenantName, v.description("The tenant (default demo)")), "demo") }),
+  ),
+  async (c) => {
+    if (identityProviderConfigured(c.env))
+      throw apiError(403, "Development sign-in is off: an identity provider is configured, sign in through it");
+    const client = c.req.header("cf-connecting-ip");
+    if (!LOOPBACK_HOST.test(new URL(c.req.url).hostname) || (client !== undefined && !LOOPBACK_ADDRESS.test(client)))
+      throw apiError(403, "Development sign-in is only for this machine (a loopback address)");
+    const { tenant } = c.req.valid("query");
+    // Not audited: a development machine's own sign-in, on every visit.
+    await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null }, null);
+    await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
+    return c.redirect("/", 303);
+  },
+);
+
+// Its own statement, not chained: the other sign-in routes stay as they are.
+authRoutes.post(
+  "/logout",
+  describeRoute({
+    tags: ["Sign-in"],
+    security: [],
+    summary: "Sign out: ends the person's sessions and clears the session cookie",
+    description:
+      "Ends every session of the person in the session's tenant, in every browser, the way an admin's " +
+      "`DELETE /api/v1/people/{email}/sessions` does (audited as `person.sessions_ended`, by the person): a " +
+      "signed cookie cannot be withdrawn alone, and a copy of it must not work after sign-out. The identity " +
+      "provider's tokens issued until now are refused too, so the next sign-in goes through the provider again " +
+      "(behind Cloudflare Access, also open `/cdn-cgi/access/logout`). Without a valid session it only clears the " +
+      "cookie. Same-origin only (`Origin` or `Sec-Fetch-Site: same-origin`): another site may not sign you out.",
+    responses: {
+      204: { description: "Signed out: the session cookie is cleared" },
+      403: { description: "A cross-site request", schema: errorBody },
+      503: { description: "SESSION_SECRET is not set", schema: errorBody },
     },
-  );
+  }),
+  async (c) => {
+    assertSameOrigin(c);
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const session = cookie ? await verifySession(sessionSecret(c.env), cookie) : null;
+    if (session) {
+      const actor = { id: `${PERSON_KEY_PREFIX}${session.email}`, name: session.email };
+      await endSessions(c.env, session.tenant, session.email, actor);
+    }
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+    return c.body(null, 204);
+  },
+);
