@@ -1,6 +1,7 @@
 /**
  * The app's only way to the server: the documented API through the generated client (src/client/api.d.ts with
- * openapi-fetch), the API key on every request, never in a URL.
+ * openapi-fetch): the API key on every request when one was given (never in a URL), else the person's session
+ * cookie (same origin only; the server refuses a cookie's change from another site).
  */
 import createClient from "openapi-fetch";
 import type { paths } from "../client/api.d.ts";
@@ -13,8 +14,9 @@ export type BoardRow = Json<paths["/api/v1/agents"]["get"]["responses"][200]>["a
 export type Timeline = Json<paths["/api/v1/agents/{agentId}/timeline"]["get"]["responses"][200]>;
 export type AdherenceDay = Json<paths["/api/v1/adherence"]["get"]["responses"][200]>;
 export type DayTotals = AdherenceDay["agents"][number];
+export type Me = Json<paths["/api/v1/me"]["get"]["responses"][200]>;
 
-export const api = createClient<paths>({ baseUrl: location.origin, credentials: "omit", cache: "no-store" });
+export const api = createClient<paths>({ baseUrl: location.origin, credentials: "same-origin", cache: "no-store" });
 api.use({
   onRequest({ request }) {
     const key = session.key.peek();

@@ -6,6 +6,7 @@
 import { useSignal } from "@preact/signals";
 import type { TargetedKeyboardEvent, TargetedMouseEvent } from "preact";
 import { type BoardRow, SNOOZE_MINUTES, acknowledgeAlarm, endSnooze, listTeams, snooze } from "./api.ts";
+import { canActOnAlarms } from "./identity.ts";
 import {
   LEVEL_LABELS,
   LEVEL_RANK,
@@ -316,7 +317,8 @@ function Row({ row, lvl }: { row: BoardRow; lvl: Level }) {
 export function AlarmActions({ row, lvl }: { row: BoardRow; lvl: Level }) {
   const error = useSignal<string | null>(null);
   const alarming = lvl === "alarm" || lvl === "severe";
-  if (!alarming && !error.value) return null;
+  // A viewer (or a key without act:alarms) is not offered what the server would refuse.
+  if (!canActOnAlarms.value || (!alarming && !error.value)) return null;
   const ack = async () => {
     const answer = await acknowledgeAlarm(row.agentId);
     if (answer.ok) {
@@ -374,15 +376,17 @@ function Snoozed({ rows: snoozed }: { rows: BoardRow[] }) {
         {snoozed.map((row) => (
           <li data-agent-id={row.agentId}>
             <a href={agentHref(row.agentId)}>{agentName(row)}</a> until {clock(parseTime(row.snoozedUntil) ?? 0, zone)}
-            <button
-              type="button"
-              onClick={async () => {
-                const answer = await endSnooze(row.agentId);
-                if (answer.ok) patchRow(row.agentId, { snoozedUntil: null });
-              }}
-            >
-              End snooze
-            </button>
+            {canActOnAlarms.value && (
+              <button
+                type="button"
+                onClick={async () => {
+                  const answer = await endSnooze(row.agentId);
+                  if (answer.ok) patchRow(row.agentId, { snoozedUntil: null });
+                }}
+              >
+                End snooze
+              </button>
+            )}
           </li>
         ))}
       </ul>

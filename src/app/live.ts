@@ -7,6 +7,7 @@
 import { batch, signal } from "@preact/signals";
 import { type BoardRow, api, listTeams } from "./api.ts";
 import { chimeIfNewlySevere } from "./chime.ts";
+import { signedIn, whoAmI } from "./identity.ts";
 import { session } from "./session.ts";
 
 export type Status = "disconnected" | "connecting" | "reconnecting" | "connected";
@@ -23,7 +24,7 @@ export const rowsVersion = signal(0);
 /** agentId and arrival time of the latest change: an open agent's day refreshes on its own agent's changes. */
 export const lastChange = signal<{ agentId: string; at: number } | null>(null);
 export const status = signal<{ status: Status; detail: string }>({ status: "disconnected", detail: "" });
-/** The key was refused, or the team does not exist: words for the connect form. */
+/** The key or session was refused, or the team does not exist: words for the connect form. */
 export const problem = signal<{ message: string; teams: string[] | null } | null>(null);
 /** The teams the key covers (from the ticket's answer); null: every team. */
 export const keyTeams = signal<string[] | null>(null);
@@ -130,8 +131,7 @@ async function checkTeam(asked: string, mine: number) {
 
 async function open() {
   drop();
-  const key = session.key.peek();
-  if (!key) {
+  if (!signedIn()) {
     setStatus("disconnected");
     return;
   }
@@ -147,14 +147,19 @@ async function open() {
   }
   if (mine !== generation) return;
   const { data, error, response: res } = answer;
+  const byKey = session.key.peek() !== null;
   const why = errorOf(error, res.status);
   if (res.status === 401 || res.status === 403 || res.status === 404) {
     drop();
     clearRows();
     if (res.status === 404)
       problem.value = { message: team ? `There is no team “${team}”.` : why.error, teams: why.teams };
-    else problem.value = { message: res.status === 401 ? `Key rejected: ${why.error}` : why.error, teams: null };
-    setStatus("disconnected", res.status === 404 ? "Unknown team." : "The server refused the key.");
+    else
+      problem.value = { message: res.status === 401 && byKey ? `Key rejected: ${why.error}` : why.error, teams: null };
+    const refused = byKey ? "The server refused the key." : "The server refused the session.";
+    setStatus("disconnected", res.status === 404 ? "Unknown team." : refused);
+    // A session that ended (signed out elsewhere, expired): back to the sign-in state.
+    if (res.status === 401 && !byKey) void whoAmI();
     // A team-scoped key on the all-teams board: offer its teams' boards (GET /api/v1/teams lists the key's own).
     if (res.status === 403 && !team) void offerTeams(why.error, mine);
     return;
@@ -287,7 +292,7 @@ tick();
 
 // Come back quickly when the network does.
 window.addEventListener("online", () => {
-  if (session.key.peek() && status.peek().status === "reconnecting") {
+  if (signedIn() && status.peek().status === "reconnecting") {
     attempt = 0;
     void open();
   }

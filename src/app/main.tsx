@@ -1,15 +1,17 @@
 /**
- * The supervisor app: a header with the connection, then the view the URL names (./route.ts). Until people can
- * sign in, a supervisor opens /#key=… to connect at once (./session.ts), or pastes a key into the form.
+ * The supervisor app: a header with the connection (and who is signed in), then the view the URL names
+ * (./route.ts). A person signed in (the session cookie, ./identity.ts) needs no key; otherwise a supervisor opens
+ * /#key=… to connect at once (./session.ts), or pastes a key into the form.
  */
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
 import { toggleChime } from "./chime.ts";
+import { checked, person, signOut, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock, viewerZone } from "./format.ts";
-import { boardHref, route, syncRoute } from "./route.ts";
+import { boardHref, navigate, route, syncRoute } from "./route.ts";
 import { forgetKey, session, useKey } from "./session.ts";
 
 syncRoute();
@@ -28,8 +30,19 @@ function App() {
     const r = route.value;
     if (r.view === "board") team.value = r.team;
   });
+  // Asked again whenever the key changes: the key's answer, or (no key) the session's.
   useSignalEffect(() => {
-    if (session.key.value) connect(team.value);
+    session.key.value;
+    void whoAmI();
+  });
+  // A person limited to teams has no all-teams board: theirs opens on their first team (the others in its menu).
+  useSignalEffect(() => {
+    const teams = person.value?.teams;
+    const r = route.value;
+    if (teams?.length && r.view === "board" && r.team === "") navigate({ ...r, team: teams[0]! }, { replace: true });
+  });
+  useSignalEffect(() => {
+    if (session.key.value || person.value) connect(team.value);
     else disconnect();
   });
 
@@ -59,16 +72,63 @@ function App() {
             Forget key
           </button>
         )}
+        {!session.key.value && person.value && <SignedIn />}
         <Clock />
       </header>
       {problem.value && <Problem />}
-      {!session.key.value ? <ConnectForm /> : r.view === "board" ? <Board route={r} /> : <AgentDay route={r} />}
+      {!session.key.value && !person.value ? (
+        checked.value ? (
+          <ConnectForm />
+        ) : (
+          <main id="checking" class="muted" tabIndex={-1}>
+            Checking sign-in…
+          </main>
+        )
+      ) : r.view === "board" ? (
+        <Board route={r} />
+      ) : (
+        <AgentDay route={r} />
+      )}
       {keyTeams.value && session.key.value && (
         <p class="muted foot" id="key-teams">
           This key covers {keyTeams.value.join(", ")}.
         </p>
       )}
     </>
+  );
+}
+
+/** The signed-in person (GET /api/v1/me): e-mail, role and teams, and the way out. */
+function SignedIn() {
+  const error = useSignal("");
+  const p = person.value;
+  if (!p) return null;
+  return (
+    <div id="signed-in" class="who">
+      <span id="who-email" class="who-email">
+        {p.email}
+      </span>
+      <span id="who-role" class="role">
+        {p.role}
+      </span>
+      <span id="who-teams" class="muted">
+        {p.teams === null ? "All teams" : p.teams.length ? p.teams.join(", ") : "No team"}
+      </span>
+      <button
+        type="button"
+        id="sign-out"
+        onClick={async () => {
+          error.value = (await signOut()) ?? "";
+        }}
+      >
+        Sign out
+      </button>
+      {error.value && (
+        <span class="error" role="alert">
+          {error.value}
+        </span>
+      )}
+    </div>
   );
 }
 

@@ -252,6 +252,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out: ends the person's sessions and clears the session cookie
+         * @description Ends every session of the person in the session's tenant, in every browser, the way an admin's `DELETE /api/v1/people/{email}/sessions` does (audited as `person.sessions_ended`, by the person): a signed cookie cannot be withdrawn alone, and a copy of it must not work after sign-out. The identity provider's tokens issued until now are refused too, so the next sign-in goes through the provider again (behind Cloudflare Access, also open `/cdn-cgi/access/logout`). Without a valid session it only clears the cookie. Same-origin only (`Origin` or `Sec-Fetch-Site: same-origin`): another site may not sign you out.
+         */
+        post: operations["postAuthLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -2726,6 +2746,56 @@ export interface operations {
                 };
             };
             /** @description Not on loopback, or an identity provider is configured */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description SESSION_SECRET is not set */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    postAuthLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out: the session cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A cross-site request */
             403: {
                 headers: {
                     [name: string]: unknown;

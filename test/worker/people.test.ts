@@ -333,7 +333,9 @@ describe("revocation holds at once", () => {
     expect(((await ended.json()) as { sessionsEndedAt: string | null }).sessionsEndedAt).not.toBeNull();
     for (const res of [await withSession(session, "/api/v1/me"), await viaAccess(earlier, "/api/v1/me")]) {
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: "An admin ended your sessions: sign in again" });
+      expect(await res.json()).toEqual({
+        error: "Your sessions were ended (signed out, or by an admin): sign in again",
+      });
     }
     // A fresh sign-in at Access lets them in again, with the same role.
     await new Promise((resolve) => setTimeout(resolve, 1_100));

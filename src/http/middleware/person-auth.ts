@@ -82,11 +82,11 @@ export async function onlyTenant(env: Env, email: string, firstOfSeveral = false
   });
 }
 
-/** The person a sign-in names in the tenant: a 403 for a stranger, a 401 when an admin ended their sessions since. */
+/** The person a sign-in names in the tenant: a 403 for a stranger, a 401 when their sessions were ended since. */
 export async function admitPerson(env: Env, tenant: string, identity: { email: string; signedInAt: number }) {
   const person = await signedInPerson(env, tenant, identity.email, identity.signedInAt);
   if (person === "unknown") throw apiError(403, `${identity.email} is not one of ${tenant}'s people: ${ASK_AN_ADMIN}`);
-  if (person === "ended") throw apiError(401, "An admin ended your sessions: sign in again");
+  if (person === "ended") throw apiError(401, "Your sessions were ended (signed out, or by an admin): sign in again");
   return person;
 }
 

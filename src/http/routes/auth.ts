@@ -2,14 +2,17 @@
  * GET /auth/dev: local development's sign-in (`npm start` opens it): the browser becomes a development admin of
  * a tenant without an identity provider. Refused unless the request comes to a loopback address, from one, and no
  * identity provider is configured: a deployed Worker never answers it with a session.
+ *
+ * POST /auth/logout: signs the person out of every browser of theirs in the session's tenant (see its route).
  */
 import { Hono } from "hono";
+import { deleteCookie, getCookie } from "hono/cookie";
 import * as v from "valibot";
-import { putPerson } from "../../services/people.ts";
-import { identityProviderConfigured } from "../../services/sign-in.ts";
+import { PERSON_KEY_PREFIX, endSessions, putPerson } from "../../services/people.ts";
+import { SESSION_COOKIE, identityProviderConfigured, verifySession } from "../../services/sign-in.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { startSession } from "../middleware/person-auth.ts";
+import { assertSameOrigin, sessionSecret, startSession } from "../middleware/person-auth.ts";
 import { describeRoute, errorBody, validate } from "../openapi.ts";
 import { tenantName } from "./admin.ts";
 
@@ -49,5 +52,38 @@ export const authRoutes = new Hono<AppEnv>().get(
     await putPerson(c.env, { tenant, email: DEV_EMAIL, role: "admin", teams: null }, null);
     await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
     return c.redirect("/", 303);
+  },
+);
+
+// Its own statement, not chained: the other sign-in routes stay as they are.
+authRoutes.post(
+  "/logout",
+  describeRoute({
+    tags: ["Sign-in"],
+    security: [],
+    summary: "Sign out: ends the person's sessions and clears the session cookie",
+    description:
+      "Ends every session of the person in the session's tenant, in every browser, the way an admin's " +
+      "`DELETE /api/v1/people/{email}/sessions` does (audited as `person.sessions_ended`, by the person): a " +
+      "signed cookie cannot be withdrawn alone, and a copy of it must not work after sign-out. The identity " +
+      "provider's tokens issued until now are refused too, so the next sign-in goes through the provider again " +
+      "(behind Cloudflare Access, also open `/cdn-cgi/access/logout`). Without a valid session it only clears the " +
+      "cookie. Same-origin only (`Origin` or `Sec-Fetch-Site: same-origin`): another site may not sign you out.",
+    responses: {
+      204: { description: "Signed out: the session cookie is cleared" },
+      403: { description: "A cross-site request", schema: errorBody },
+      503: { description: "SESSION_SECRET is not set", schema: errorBody },
+    },
+  }),
+  async (c) => {
+    assertSameOrigin(c);
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const session = cookie ? await verifySession(sessionSecret(c.env), cookie) : null;
+    if (session) {
+      const actor = { id: `${PERSON_KEY_PREFIX}${session.email}`, name: session.email };
+      await endSessions(c.env, session.tenant, session.email, actor);
+    }
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+    return c.body(null, 204);
   },
 );
