@@ -289,6 +289,7 @@ async function main() {
           `Dashboard:  ${baseUrl}/#key=${info.key}`,
           `API key:    ${info.key}`,
           `            (tenant "${info.tenant}"; the dashboard link above connects with it)`,
+          `Sign in:    ${baseUrl}/auth/dev?tenant=${info.tenant} (as dev@localhost, an admin: no key needed)`,
           `Agents:     ${info.agents} simulated, ` +
             `${info.schedulesImported ? "scheduled today" : "no schedules (import failed)"}`,
           "Ctrl-C stops the demo ACD and the server.",

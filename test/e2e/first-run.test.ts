@@ -113,6 +113,7 @@ describe("npm start, the first minute", () => {
     const text = firstMinute.join("\n");
     expect(firstMinute.length, text).toBeLessThanOrEqual(40);
     expect(text).toContain(`Dashboard:  http://127.0.0.1:${port}/`);
+    expect(text).toContain(`Sign in:    http://127.0.0.1:${port}/auth/dev?tenant=demo`);
     expect(text).toMatch(/API key:\s+rta_[\w-]+/);
     expect(text).not.toContain("ENOTFOUND");
     expect(text).not.toContain("Request.cf");
