@@ -16,6 +16,17 @@ export const canActOnAlarms = computed(() => me.value?.permissions.includes("act
 
 export const signedIn = () => session.key.peek() !== null || person.peek() !== null;
 
+/** How people can sign in here (GET /auth/providers): the sign-in form offers these beside the API key. */
+export const providers = signal<{ oidc: boolean; access: boolean; development: boolean } | null>(null);
+
+export async function askProviders(): Promise<void> {
+  try {
+    providers.value = (await api.GET("/auth/providers")).data ?? null;
+  } catch {
+    // Server unreachable: the key form alone.
+  }
+}
+
 let asked = 0;
 
 /** Asks again (at start, and whenever the key changes); only the latest answer counts. */

@@ -8,7 +8,7 @@ import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
 import { toggleChime } from "./chime.ts";
-import { checked, person, signOut, whoAmI } from "./identity.ts";
+import { askProviders, checked, person, providers, signOut, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock, viewerZone } from "./format.ts";
 import { boardHref, navigate, route, syncRoute } from "./route.ts";
@@ -183,6 +183,22 @@ function ConnectForm() {
         }}
       >
         <h2>Connect</h2>
+        {providers.value?.oidc && (
+          <p>
+            <a id="sign-in" class="button" href="/auth/login">
+              Sign in with your company account
+            </a>
+          </p>
+        )}
+        {providers.value?.development && (
+          <p>
+            <a id="sign-in-dev" class="button" href="/auth/dev">
+              Sign in as the development admin
+            </a>{" "}
+            <span class="muted">(this machine only)</span>
+          </p>
+        )}
+        {(providers.value?.oidc || providers.value?.development) && <p class="muted">or with an API key:</p>}
         <label class="field">
           <span>API key</span>
           <input id="api-key" name="apiKey" type="password" required spellcheck={false} autocapitalize="off" />
@@ -204,4 +220,5 @@ function ConnectForm() {
   );
 }
 
+void askProviders();
 render(<App />, document.getElementById("app") as HTMLElement);

@@ -144,6 +144,12 @@ describe.skipIf(!hasChromium)("a person signed in to the app", () => {
     // A reload stays signed out.
     await page.reload();
     await page.waitForSelector("#api-key", { timeout: 10_000 });
+    // On this machine, with no identity provider, the form offers the development sign-in, and it signs in again.
+    await page.waitForSelector("#sign-in-dev", { timeout: 10_000 });
+    expect(await page.locator("#sign-in").count()).toBe(0);
+    await page.click("#sign-in-dev");
+    await page.waitForSelector("#signed-in", { timeout: 10_000 });
+    expect(await page.locator("#who-email").textContent()).toBe("dev@localhost");
     expect(pageErrors).toEqual([]);
   });
 });

@@ -3,15 +3,10 @@
  * identity provider: the test env configures none), the way the app's own e2e test signs in.
  */
 import { describe, expect, it } from "vitest";
-import { adminFetch, checkedFetch, newTenant } from "./helpers.ts";
+import { env } from "cloudflare:workers";
+import { adminFetch, checkedFetch, fetchWithEnv, newTenant, sessionOf } from "./helpers.ts";
 
 const ORIGIN = "http://127.0.0.1:8787";
-
-function sessionOf(res: Response): string {
-  const match = /(?:^|[ ,])rta_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "");
-  if (!match) throw new Error(`no session cookie in ${JSON.stringify(res.headers.get("set-cookie"))}`);
-  return match[1]!;
-}
 
 async function devSignIn(tenant: string): Promise<string> {
   const res = await checkedFetch(`${ORIGIN}/auth/dev?tenant=${tenant}`, { redirect: "manual" });
@@ -82,5 +77,31 @@ describe("sign-out", () => {
       expect(res.status).toBe(204);
       expect(res.headers.get("set-cookie")).toMatch(/rta_session=;/);
     }
+  });
+});
+
+describe("how people can sign in here (GET /auth/providers)", () => {
+  const providers = async (url: string, withEnv: object = env) =>
+    (await (await fetchWithEnv(url, {}, withEnv)).json()) as { oidc: boolean; access: boolean; development: boolean };
+
+  it("offers the development sign-in on this machine only, and only without an identity provider", async () => {
+    expect(await providers(`${ORIGIN}/auth/providers`)).toEqual({ oidc: false, access: false, development: true });
+    expect(await providers("https://rta.example.com/auth/providers")).toEqual({
+      oidc: false,
+      access: false,
+      development: false,
+    });
+    const oidc = { ...env, OIDC_ISSUER: "https://idp.example.com", OIDC_CLIENT_ID: "rta" };
+    expect(await providers(`${ORIGIN}/auth/providers`, oidc)).toEqual({
+      oidc: true,
+      access: false,
+      development: false,
+    });
+    const access = { ...env, ACCESS_TEAM_DOMAIN: "acme.cloudflareaccess.com", ACCESS_AUD: "aud-tag" };
+    expect(await providers(`${ORIGIN}/auth/providers`, access)).toEqual({
+      oidc: false,
+      access: true,
+      development: false,
+    });
   });
 });

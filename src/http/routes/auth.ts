@@ -9,7 +9,13 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
 import * as v from "valibot";
 import { PERSON_KEY_PREFIX, endSessions, putPerson } from "../../services/people.ts";
-import { SESSION_COOKIE, identityProviderConfigured, verifySession } from "../../services/sign-in.ts";
+import {
+  SESSION_COOKIE,
+  accessIssuer,
+  identityProviderConfigured,
+  oidcSettings,
+  verifySession,
+} from "../../services/sign-in.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { assertSameOrigin, sessionSecret, startSession } from "../middleware/person-auth.ts";
@@ -44,8 +50,7 @@ export const authRoutes = new Hono<AppEnv>().get(
   async (c) => {
     if (identityProviderConfigured(c.env))
       throw apiError(403, "Development sign-in is off: an identity provider is configured, sign in through it");
-    const client = c.req.header("cf-connecting-ip");
-    if (!LOOPBACK_HOST.test(new URL(c.req.url).hostname) || (client !== undefined && !LOOPBACK_ADDRESS.test(client)))
+    if (!onLoopback(c.req.url, c.req.header("cf-connecting-ip")))
       throw apiError(403, "Development sign-in is only for this machine (a loopback address)");
     const { tenant } = c.req.valid("query");
     // Not audited: a development machine's own sign-in, on every visit.
@@ -53,6 +58,36 @@ export const authRoutes = new Hono<AppEnv>().get(
     await startSession(c, { email: DEV_EMAIL, tenant, signedInAt: Date.now() });
     return c.redirect("/", 303);
   },
+);
+
+/** A request to and from this machine. */
+function onLoopback(url: string, client: string | undefined): boolean {
+  return LOOPBACK_HOST.test(new URL(url).hostname) && (client === undefined || LOOPBACK_ADDRESS.test(client));
+}
+
+// How a person can sign in here: the app offers what is there (the API key form always).
+authRoutes.get(
+  "/providers",
+  describeRoute({
+    tags: ["Sign-in"],
+    security: [],
+    summary: "How people can sign in here",
+    description:
+      "`oidc`: `/auth/login` signs people in at the OIDC provider. `access`: Cloudflare Access is in front (people " +
+      "arrive signed in). `development`: `/auth/dev` would sign this browser in (loopback, no identity provider).",
+    responses: {
+      200: {
+        description: "The ways to sign in",
+        schema: v.strictObject({ oidc: v.boolean(), access: v.boolean(), development: v.boolean() }),
+      },
+    },
+  }),
+  (c) =>
+    c.json({
+      oidc: oidcSettings(c.env) !== null,
+      access: accessIssuer(c.env) !== null,
+      development: !identityProviderConfigured(c.env) && onLoopback(c.req.url, c.req.header("cf-connecting-ip")),
+    }),
 );
 
 // Its own statement, not chained: the other sign-in routes stay as they are.
