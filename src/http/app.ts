@@ -38,6 +38,7 @@ const nativeBodyLimit = bodyLimit({
 // Not "/api/*": the doors under /api (CommunityWFM, inContact) limit their own bodies, in their own envelopes.
 app.use("/api/v1/*", nativeBodyLimit);
 app.use("/api/admin/*", nativeBodyLimit);
+app.use("/auth/*", nativeBodyLimit);
 
 /** This document: its own shape is the OpenAPI 3.1 specification's, so only its frame is described here. */
 const openApiDocumentBody = v.objectWithRest(

@@ -19,7 +19,7 @@ import {
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { assertSameOrigin, sessionSecret, startSession } from "../middleware/person-auth.ts";
-import { describeRoute, errorBody, validate } from "../openapi.ts";
+import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
 import { tenantName } from "./admin.ts";
 
 export const DEV_EMAIL = "dev@localhost";
@@ -107,6 +107,7 @@ authRoutes.post(
     responses: {
       204: { description: "Signed out: the session cookie is cleared" },
       403: { description: "A cross-site request", schema: errorBody },
+      ...STANDARD_ERRORS.body,
       503: { description: "SESSION_SECRET is not set", schema: errorBody },
     },
   }),
