@@ -194,11 +194,11 @@ function ConnectForm() {
           <p>
             <a id="sign-in-dev" class="button" href="/auth/dev">
               Sign in as the development admin
-            </a>{" "}
-            <span class="muted">(this machine only)</span>
+            </a>
+            <span class="muted">This machine only: no identity provider is configured.</span>
           </p>
         )}
-        {(providers.value?.oidc || providers.value?.development) && <p class="muted">or with an API key:</p>}
+        {(providers.value?.oidc || providers.value?.development) && <p class="muted">Or with an API key:</p>}
         <label class="field">
           <span>API key</span>
           <input id="api-key" name="apiKey" type="password" required spellcheck={false} autocapitalize="off" />

@@ -3,7 +3,7 @@
  * (loopback, no identity provider) opens the app with the session alone, no key; the header names the person, the
  * role and the teams; a viewer is offered no Ack or Snooze; "Sign out" ends the session and the key form is back.
  *
- * SCREENSHOTS=1 also writes the signed-in header at 1400 and 400 px into src/app/screenshots/.
+ * SCREENSHOTS=1 also writes the signed-in header and the connect form at 1400 and 400 px into src/app/screenshots/.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -146,6 +146,12 @@ describe.skipIf(!hasChromium)("a person signed in to the app", () => {
     await page.waitForSelector("#api-key", { timeout: 10_000 });
     // On this machine, with no identity provider, the form offers the development sign-in, and it signs in again.
     await page.waitForSelector("#sign-in-dev", { timeout: 10_000 });
+    if (process.env.SCREENSHOTS)
+      for (const width of [1400, 400]) {
+        await page.setViewportSize({ width, height: 700 });
+        const shot = await page.locator("#connect").screenshot();
+        await writeFile(path.join(ROOT, `src/app/screenshots/app-connect-${width}.png`), shot);
+      }
     expect(await page.locator("#sign-in").count()).toBe(0);
     await page.click("#sign-in-dev");
     await page.waitForSelector("#signed-in", { timeout: 10_000 });
