@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { dayBounds } from "../../src/domain/time.ts";
 import { agentStub } from "../../src/durable/names.ts";
 import { api, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
@@ -115,8 +115,14 @@ describe("daily totals", () => {
     }));
     expect(due.day).toBe(today);
     expect(due.alarm).toBeLessThanOrEqual(dayBounds(today, "UTC").end + 3_600_000);
-    const todays = await api(key, `/api/v1/adherence/days?from=${today}&to=${today}`);
-    expect(((await todays.json()) as any).days).toMatchObject([{ agentId: "E1", date: today, exceptions: null }]);
+    // Today's intervals reach D1 through the interval queue: the day's row appears once they have landed.
+    await vi.waitFor(
+      async () => {
+        const todays = await api(key, `/api/v1/adherence/days?from=${today}&to=${today}`);
+        expect(((await todays.json()) as any).days).toMatchObject([{ agentId: "E1", date: today, exceptions: null }]);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
     expect((await dailyRows(tenant)).some((r) => r.date === today)).toBe(false);
 
     // After midnight: the day that was due (yesterday, in this test) gets its total, from its intervals in D1.
@@ -133,8 +139,12 @@ describe("daily totals", () => {
       return state.storage.setAlarm(Date.now());
     });
     await flushAgent(stub);
+    // Through the interval queue: the row appears once the consumer has written the run.
+    await vi.waitFor(async () => expect((await dailyRows(tenant)).map((r) => r.date)).toEqual([yesterday]), {
+      timeout: 10_000,
+      interval: 200,
+    });
     const rows = await dailyRows(tenant);
-    expect(rows.map((r) => r.date)).toEqual([yesterday]);
     expect(rows.map(({ x, ...sums }) => sums)).toEqual(
       (await intervalSums(tenant)).filter((r) => r.date === yesterday),
     );
