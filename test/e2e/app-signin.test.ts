@@ -3,7 +3,8 @@
  * (loopback, no identity provider) opens the app with the session alone, no key; the header names the person, the
  * role and the teams; a viewer is offered no Ack or Snooze; "Sign out" ends the session and the key form is back.
  *
- * SCREENSHOTS=1 also writes the signed-in header and the connect form at 1400 and 400 px into src/app/screenshots/.
+ * SCREENSHOTS=1 also writes the signed-in header, a viewer's board and the connect form at 1400 and 400 px into
+ * src/app/screenshots/.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -127,6 +128,12 @@ describe.skipIf(!hasChromium)("a person signed in to the app", () => {
     await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).toContain("team=Day");
     await page.waitForSelector('#rows tr[data-agent-id="E2"][data-adherence="alarm"]', { timeout: 10_000 });
     expect(await page.locator("#rows .ack-button, #rows .snooze").count()).toBe(0);
+    if (process.env.SCREENSHOTS)
+      for (const width of [1400, 400]) {
+        await page.setViewportSize({ width, height: 800 });
+        const shot = await page.screenshot();
+        await writeFile(path.join(ROOT, `src/app/screenshots/app-viewer-board-${width}.png`), shot);
+      }
   });
 
   it("signing out ends the session: the key form again, and /api/v1/me answers 401, the old cookie too", async () => {
