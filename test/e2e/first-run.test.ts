@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { type IncomingHttpHeaders, createServer } from "node:http";
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -146,7 +146,15 @@ describe("the demo ACD's reports", () => {
     // In front of the real server: the first streamed batch of agent states is answered 2.5 reports late
     // (the day so far, sent before the stream with past times, is not one of the reports' requests).
     let delayed = false;
-    const proxy = createServer(async (req, res) => {
+    // The demo may still be sending when the test stops the server: a failed forward is a 502, never an
+    // unhandled rejection.
+    const proxy = createServer((req, res) => {
+      forward(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+    });
+    const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const answer = await fetch(`${target}${req.url}`, {
@@ -165,7 +173,7 @@ describe("the demo ACD's reports", () => {
       );
       res.writeHead(answer.status, Object.fromEntries(headers));
       res.end(body);
-    });
+    };
     const proxyPort = await freePort();
     await new Promise<void>((resolve) => proxy.listen(proxyPort, "127.0.0.1", resolve));
     closeProxy = () => new Promise((resolve) => proxy.close(() => resolve()));
