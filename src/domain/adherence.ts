@@ -10,6 +10,11 @@
  * activity; neutral when the neutral rules do (so a state in both is in); else out. Before the
  * first event the agent counts as offline.
  *
+ * What a piece's recorded adherence counts as is then corrected by supervisors (see `corrected`): inside an approval
+ * every scheduled second counts as in, inside a period adjusted to neutral (and not approved) as neutral. Rules
+ * change over time too: a settings version takes effect from an instant (`rulesFrom`). Both are one more step
+ * function, the judgement, whose change points split the pieces like the schedule's.
+ *
  * The step functions and the piece helpers are exported for the incremental engine (live-day.ts), which must judge
  * every piece exactly as this one does.
  */
@@ -33,7 +38,41 @@ export interface Span {
   /** null before the first event, and while the state comes from an unmapped code (then `unmapped`). */
   state: AgentState | null;
   unmapped: boolean;
+  /** As recorded: what the state was against the schedule, under the rules in effect then. */
   adherence: AdherenceFlag;
+  /** A supervisor's correction of a scheduled span (null: none); what it counts as is `corrected(adherence, …)`. */
+  correction: CorrectionKind | null;
+}
+
+/** Approved as in adherence (one agent), or adjusted to neutral (a period, for a team or everyone). */
+export type CorrectionKind = "approved" | "adjusted";
+
+export interface Correction {
+  start: number;
+  end: number;
+  kind: CorrectionKind;
+}
+
+/** Rules that took effect at `from` (a settings version with its effective date). */
+export interface RulesFrom {
+  from: number;
+  rules: AdherenceRules;
+  neutral?: NeutralRules;
+}
+
+/** How time is judged: the rules (those in effect before any of `rulesFrom`), later rules, and corrections. */
+export interface Judging {
+  rules: AdherenceRules;
+  /** Missing: nothing is neutral but unmapped codes. */
+  neutral?: NeutralRules;
+  rulesFrom?: readonly RulesFrom[];
+  corrections?: readonly Correction[];
+}
+
+/** The judgement in effect over a stretch of time: its rules and its correction. */
+export interface Judgement {
+  classify: Classifier;
+  correction: CorrectionKind | null;
 }
 
 /**
@@ -58,17 +97,17 @@ export interface IntervalTotals {
   neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
+  /** Out as recorded, before corrections. */
+  recordedOutSeconds: number;
+  /** Seconds an approval turned in (from out, or neutral). */
+  approvedSeconds: number;
+  /** Seconds a period adjusted to neutral turned neutral (from out, or in). */
+  adjustedNeutralSeconds: number;
 }
 
-export interface DayAdherence {
+export interface DayAdherence extends DayTotals {
   window: { start: number; end: number };
   spans: Span[];
-  scheduledSeconds: number;
-  inAdherenceSeconds: number;
-  outOfAdherenceSeconds: number;
-  neutralSeconds: number;
-  scheduledWorkSeconds: number;
-  workStateSeconds: number;
   /** in ÷ (scheduled − neutral); null when that is 0 (no schedule, or neutral all along). */
   adherencePct: number | null;
   conformancePct: number | null;
@@ -76,12 +115,9 @@ export interface DayAdherence {
   intervals: IntervalTotals[];
 }
 
-export interface DayInput {
+export interface DayInput extends Judging {
   events: readonly StateEvent[];
   segments: readonly ScheduleSegment[];
-  rules: AdherenceRules;
-  /** Missing: nothing is neutral but unmapped codes. */
-  neutral?: NeutralRules;
   window: { start: number; end: number };
   now: number;
   intervalStarts: readonly number[];
@@ -107,12 +143,9 @@ export interface LiveStatus {
   nextChangeAt: number | null;
 }
 
-export interface LiveInput {
+export interface LiveInput extends Judging {
   events: readonly StateEvent[];
   segments: readonly ScheduleSegment[];
-  rules: AdherenceRules;
-  /** Missing: nothing is neutral but unmapped codes. */
-  neutral?: NeutralRules;
   now: number;
   alarmThresholdSeconds: number;
   severeThresholdSeconds: number;
@@ -302,33 +335,85 @@ export function valueAt<T>(step: StepFunction<T>, index: number): T | null {
 }
 
 /**
- * Calls visit for consecutive pieces partitioning [from, to), split wherever the state,
- * the scheduled activity or the cut index changes. cut is the index of the last cut <= start.
+ * Calls visit for consecutive pieces partitioning [from, to), split wherever the state, the scheduled activity,
+ * the judgement or the cut index changes. cut is the index of the last cut <= start.
  */
 function sweep(
   states: StepFunction<EffectiveState>,
   schedule: StepFunction<Activity | null>,
+  judging: StepFunction<Judgement>,
   cuts: readonly number[],
   from: number,
   to: number,
-  visit: (start: number, end: number, activity: Activity | null, state: EffectiveState | null, cut: number) => void,
+  visit: (
+    start: number,
+    end: number,
+    activity: Activity | null,
+    state: EffectiveState | null,
+    judgement: Judgement,
+    cut: number,
+  ) => void,
 ): void {
   let stateIndex = lastIndexAtOrBefore(states.times, from);
   let activityIndex = lastIndexAtOrBefore(schedule.times, from);
+  let judgementIndex = lastIndexAtOrBefore(judging.times, from);
   let cutIndex = lastIndexAtOrBefore(cuts, from);
   for (let start = from; start < to; ) {
     const end = Math.min(
       to,
       nextTime(states.times, stateIndex),
       nextTime(schedule.times, activityIndex),
+      nextTime(judging.times, judgementIndex),
       nextTime(cuts, cutIndex),
     );
-    visit(start, end, valueAt(schedule, activityIndex), valueAt(states, stateIndex), cutIndex);
+    const judgement = judging.values[judgementIndex]!;
+    visit(start, end, valueAt(schedule, activityIndex), valueAt(states, stateIndex), judgement, cutIndex);
     start = end;
     stateIndex = advance(states.times, stateIndex, start);
     activityIndex = advance(schedule.times, activityIndex, start);
+    judgementIndex = advance(judging.times, judgementIndex, start);
     cutIndex = advance(cuts, cutIndex, start);
   }
+}
+
+/**
+ * The judgement over time: from the start of time the base rules; from each `rulesFrom` on its rules; inside an
+ * approval "approved", else inside an adjustment "adjusted" (an approval wins: out = recorded out − approved −
+ * adjusted, neutral = (recorded neutral ∪ adjusted) − approved). Overlapping corrections count once.
+ * times[0] is -Infinity, so a judgement holds at every instant.
+ */
+export function judgements(input: Judging): StepFunction<Judgement> {
+  const versions = [...(input.rulesFrom ?? [])].sort((a, b) => a.from - b.from);
+  const corrections = (input.corrections ?? []).filter((c) => c.end > c.start);
+  const classifiers = [classifier(input.rules, input.neutral), ...versions.map((v) => classifier(v.rules, v.neutral))];
+  const points = [...new Set([...versions.map((v) => v.from), ...corrections.flatMap((c) => [c.start, c.end])])].sort(
+    (a, b) => a - b,
+  );
+  const judging: StepFunction<Judgement> = {
+    times: [-Infinity],
+    values: [{ classify: classifiers[0]!, correction: null }],
+  };
+  const froms = versions.map((v) => v.from);
+  for (const at of points) {
+    const classify = classifiers[lastIndexAtOrBefore(froms, at) + 1]!;
+    const covering = corrections.filter((c) => c.start <= at && at < c.end);
+    const correction = covering.some((c) => c.kind === "approved")
+      ? "approved"
+      : covering.length > 0
+        ? "adjusted"
+        : null;
+    const last = judging.values.at(-1)!;
+    if (last.classify === classify && last.correction === correction) continue;
+    judging.times.push(at);
+    judging.values.push({ classify, correction });
+  }
+  return judging;
+}
+
+/** What a recorded flag counts as under a correction: approved → in, adjusted → neutral; unscheduled stays. */
+export function corrected(recorded: AdherenceFlag, correction: CorrectionKind | null): AdherenceFlag {
+  if (correction === null || recorded === "unscheduled") return recorded;
+  return correction === "approved" ? "in" : "neutral";
 }
 
 /** One activity's states → "in" or "neutral"; a state not listed is out. */
@@ -362,16 +447,25 @@ export function adherenceOf(
   return activity === null ? "unscheduled" : scheduledAdherence(classify.get(activity), state);
 }
 
+/** What the piece of a judgement counts as (corrected). */
+export function judgedAdherence(
+  activity: Activity | null,
+  state: EffectiveState | null,
+  judgement: Judgement,
+): AdherenceFlag {
+  return corrected(adherenceOf(activity, state, judgement.classify), judgement.correction);
+}
+
 function adherenceAt(
   t: number,
   states: StepFunction<EffectiveState>,
   schedule: StepFunction<Activity | null>,
-  classify: Classifier,
+  judging: StepFunction<Judgement>,
 ): AdherenceFlag {
-  return adherenceOf(
+  return judgedAdherence(
     valueAt(schedule, lastIndexAtOrBefore(schedule.times, t)),
     valueAt(states, lastIndexAtOrBefore(states.times, t)),
-    classify,
+    judging.values[lastIndexAtOrBefore(judging.times, t)]!,
   );
 }
 
@@ -391,9 +485,11 @@ function percent(part: number, whole: number): number | null {
 export type DayTotals = Omit<IntervalTotals, "start" | "end">;
 type Totals = DayTotals;
 
+/** Adds a piece: `recorded` is its adherence before corrections, `adherence` what it counts as. */
 export function addPiece(
   totals: Totals,
   seconds: number,
+  recorded: AdherenceFlag,
   adherence: AdherenceFlag,
   scheduledWork: boolean,
   workState: boolean,
@@ -401,6 +497,11 @@ export function addPiece(
   if (adherence === "in") totals.inAdherenceSeconds += seconds;
   else if (adherence === "out") totals.outOfAdherenceSeconds += seconds;
   else if (adherence === "neutral") totals.neutralSeconds += seconds;
+  if (recorded === "out") totals.recordedOutSeconds += seconds;
+  if (adherence !== recorded) {
+    if (adherence === "in") totals.approvedSeconds += seconds;
+    else totals.adjustedNeutralSeconds += seconds;
+  }
   if (adherence !== "unscheduled") totals.scheduledSeconds += seconds;
   if (scheduledWork) totals.scheduledWorkSeconds += seconds;
   if (workState) totals.workStateSeconds += seconds;
@@ -414,6 +515,9 @@ export function emptyTotals(): Totals {
     neutralSeconds: 0,
     scheduledWorkSeconds: 0,
     workStateSeconds: 0,
+    recordedOutSeconds: 0,
+    approvedSeconds: 0,
+    adjustedNeutralSeconds: 0,
   };
 }
 
@@ -422,7 +526,10 @@ export function conformancePercent(totals: { workStateSeconds: number; scheduled
   return percent(totals.workStateSeconds, totals.scheduledWorkSeconds);
 }
 
-/** Adherence % = in ÷ (scheduled − neutral); null when nothing counts (no schedule, or all of it neutral). */
+/**
+ * Adherence % = in ÷ (scheduled − neutral) = in ÷ (in + out), after corrections; null when nothing counts (no
+ * schedule, or all of it neutral).
+ */
 export function adherencePercent(totals: {
   inAdherenceSeconds: number;
   scheduledSeconds: number;
@@ -433,7 +540,7 @@ export function adherencePercent(totals: {
 
 export function computeDay(input: DayInput): DayAdherence {
   const { window, now } = input;
-  const classify = classifier(input.rules, input.neutral);
+  const judging = judgements(input);
   const cuts = input.intervalStarts;
   const { states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
@@ -449,35 +556,40 @@ export function computeDay(input: DayInput): DayAdherence {
   // Out runs, those separated by less than a whole second already joined.
   const runs: AdherenceException[] = [];
   let lastRun: AdherenceException | null = null;
-  // The activity changes far less often than the state: look its flags up once per change.
+  // The activity and the judgement change far less often than the state: look the flags up once per change.
   let flagsOf: Activity | null = null;
+  let flagsBy: Classifier | null = null;
   let flags: StateFlags | undefined;
 
-  sweep(states, schedule, cuts, window.start, countedEnd, (start, end, activity, effective, cut) => {
-    if (activity !== flagsOf) {
+  sweep(states, schedule, judging, cuts, window.start, countedEnd, (start, end, activity, effective, judged, cut) => {
+    if (activity !== flagsOf || judged.classify !== flagsBy) {
       flagsOf = activity;
-      flags = activity === null ? undefined : classify.get(activity);
+      flagsBy = judged.classify;
+      flags = activity === null ? undefined : judged.classify.get(activity);
     }
-    const adherence = activity === null ? "unscheduled" : scheduledAdherence(flags, effective);
+    const recorded = activity === null ? "unscheduled" : scheduledAdherence(flags, effective);
+    const adherence = corrected(recorded, judged.correction);
     const scheduledWork = activity === "work";
     const workState = WORK_STATE_SET.has(effective);
     const seconds = secondsBetween(start, end);
-    addPiece(day, seconds, adherence, scheduledWork, workState);
-    if (cut >= 0) addPiece(intervals[cut]!, seconds, adherence, scheduledWork, workState);
+    addPiece(day, seconds, recorded, adherence, scheduledWork, workState);
+    if (cut >= 0) addPiece(intervals[cut]!, seconds, recorded, adherence, scheduledWork, workState);
 
     const unmapped = effective === UNMAPPED;
     const state = unmapped ? null : effective;
+    const correction = activity === null ? null : judged.correction;
     const lastSpan = spans.length > 0 ? spans[spans.length - 1] : undefined;
     if (
       lastSpan !== undefined &&
       lastSpan.activity === activity &&
       lastSpan.state === state &&
       lastSpan.unmapped === unmapped &&
-      lastSpan.adherence === adherence
+      lastSpan.adherence === recorded &&
+      lastSpan.correction === correction
     ) {
       lastSpan.end = end;
     } else {
-      spans.push({ start, end, activity, state, unmapped, adherence });
+      spans.push({ start, end, activity, state, unmapped, adherence: recorded, correction });
     }
 
     // "out" implies an activity.
@@ -491,7 +603,7 @@ export function computeDay(input: DayInput): DayAdherence {
   });
 
   // A run that reaches now has only ended there if a boundary falls exactly at now.
-  const outAtNow = adherenceAt(now, states, schedule, classify) === "out";
+  const outAtNow = adherenceAt(now, states, schedule, judging) === "out";
   const exceptions: AdherenceException[] = [];
   for (const run of runs) {
     run.seconds = secondsBetween(run.start, run.end);
@@ -513,7 +625,7 @@ export function computeDay(input: DayInput): DayAdherence {
 
 export function liveStatus(input: LiveInput): LiveStatus {
   const { now } = input;
-  const classify = classifier(input.rules, input.neutral);
+  const judging = judgements(input);
   const { events, states } = normalizeEvents(input.events);
   const schedule = resolveSchedule(input.segments);
 
@@ -521,7 +633,8 @@ export function liveStatus(input: LiveInput): LiveStatus {
   const effective = valueAt(states, stateIndex);
   const activityIndex = lastIndexAtOrBefore(schedule.times, now);
   const activity = valueAt(schedule, activityIndex);
-  const adherence = adherenceOf(activity, effective, classify);
+  const judgementIndex = lastIndexAtOrBefore(judging.times, now);
+  const adherence = judgedAdherence(activity, effective, judging.values[judgementIndex]!);
   // The last event at or before now is the one in effect (the last at its timestamp).
   const latestIndex = events.findLastIndex((event) => event.ts <= now);
   const latest = events[latestIndex];
@@ -534,8 +647,8 @@ export function liveStatus(input: LiveInput): LiveStatus {
     let runStart: number | null = null;
     let runEnd = -Infinity;
     const from = Math.min(states.times[0] ?? now, schedule.times[0] ?? now);
-    sweep(states, schedule, [], from, now, (start, end, pieceActivity, pieceState) => {
-      if (adherenceOf(pieceActivity, pieceState, classify) !== "out") return;
+    sweep(states, schedule, judging, [], from, now, (start, end, pieceActivity, pieceState, judged) => {
+      if (judgedAdherence(pieceActivity, pieceState, judged) !== "out") return;
       if (runStart === null || secondsBetween(runEnd, start) > 0) runStart = start;
       runEnd = end;
     });
@@ -550,7 +663,7 @@ export function liveStatus(input: LiveInput): LiveStatus {
     adherence,
     outSince,
     // An event stamped after now is not in effect yet but will be without further input.
-    due: [schedule.times[activityIndex + 1], events[latestIndex + 1]?.ts],
+    due: [schedule.times[activityIndex + 1], events[latestIndex + 1]?.ts, judging.times[judgementIndex + 1]],
   });
 }
 
@@ -656,7 +769,9 @@ export function lateForWork(
 ): { lateMinutes: number | null; lateSince: number | null } {
   const workStart = firstWorkStart(segments);
   const arrival =
-    workStart === null ? undefined : spans.find((span) => span.adherence === "in" && span.end > workStart);
+    workStart === null
+      ? undefined
+      : spans.find((span) => corrected(span.adherence, span.correction) === "in" && span.end > workStart);
   return lateness(arrival ? Math.max(arrival.start, workStart!) : null, segments, now);
 }
 

@@ -10,9 +10,10 @@
  * the results equal the full engine's for any order of events (the property tests hold it to that).
  */
 import {
-  type Classifier,
   type DayTotals,
   type EffectiveState,
+  type Judgement,
+  type Judging,
   type LiveStatus,
   type StepFunction,
   UNMAPPED,
@@ -21,8 +22,9 @@ import {
   adherenceOf,
   adherencePercent,
   advance,
-  classifier,
+  corrected,
   emptyTotals,
+  judgements,
   lastIndexAtOrBefore,
   lateness,
   nextTime,
@@ -33,16 +35,14 @@ import {
   unmappedRunKey,
   valueAt,
 } from "./adherence.ts";
-import type { Activity, AdherenceRules, NeutralRules, ScheduleSegment, StateEvent } from "./model.ts";
+import type { Activity, ScheduleSegment, StateEvent } from "./model.ts";
 
-export interface LiveDayInput {
+export interface LiveDayInput extends Judging {
   events: readonly StateEvent[];
   /** What the live status judges by: the segments around now (see liveStatus). */
   segments: readonly ScheduleSegment[];
   /** The shift day whose percentage and lateness the board shows (see computeDay and lateForWork). */
   day: { segments: readonly ScheduleSegment[]; window: { start: number; end: number } };
-  rules: AdherenceRules;
-  neutral?: NeutralRules;
   alarmThresholdSeconds: number;
   severeThresholdSeconds: number;
 }
@@ -77,7 +77,7 @@ const runKey = (event: StateEvent) => event.state ?? unmappedRunKey(event);
 const endKey = (event: StateEvent) => `${event.source ?? ""}\u0000${event.closes}`;
 
 export class LiveDay {
-  private readonly classify: Classifier;
+  private readonly judging: StepFunction<Judgement>;
   private readonly live: StepFunction<Activity | null>;
   private readonly schedule: StepFunction<Activity | null>;
   private readonly tally: Tally = { totals: emptyTotals(), outStart: null, outEnd: -Infinity, arrivedAt: null };
@@ -98,7 +98,7 @@ export class LiveDay {
 
   private constructor(input: Omit<LiveDayInput, "events">) {
     this.input = input;
-    this.classify = classifier(input.rules, input.neutral);
+    this.judging = judgements(input);
     this.live = resolveSchedule(input.segments);
     this.schedule = resolveSchedule(input.day.segments);
     const work = input.day.segments.filter((s) => s.activity === "work").map((s) => s.start);
@@ -173,10 +173,12 @@ export class LiveDay {
     if (this.lastTs !== null && now < this.lastTs) return null;
     const tally: Tally = { ...this.tally, totals: { ...this.tally.totals } };
     this.settle(this.settledTo, now, this.current.state, tally, now);
-    const { input, live, current } = this;
+    const { input, live, current, judging } = this;
     const liveIndex = lastIndexAtOrBefore(live.times, now);
     const activity = valueAt(live, liveIndex);
-    const adherence = adherenceOf(activity, current.state, this.classify);
+    const judgementIndex = lastIndexAtOrBefore(judging.times, now);
+    const judged = judging.values[judgementIndex]!;
+    const adherence = corrected(adherenceOf(activity, current.state, judged.classify), judged.correction);
     let outSince: number | null = null;
     if (adherence === "out") {
       outSince = tally.outStart !== null && secondsBetween(tally.outEnd, now) === 0 ? tally.outStart : now;
@@ -188,7 +190,7 @@ export class LiveDay {
       activity,
       adherence,
       outSince,
-      due: [live.times[liveIndex + 1]],
+      due: [live.times[liveIndex + 1], judging.times[judgementIndex + 1]],
     });
     return {
       status,
@@ -211,19 +213,26 @@ export class LiveDay {
   }
 
   /**
-   * Adds [from, to) in one state to a tally, split where either schedule changes: the live schedule's out run
-   * over the whole range (as liveStatus sweeps it), the shift day's totals and arrival inside its window up to
-   * `countedTo` (as computeDay counts up to now).
+   * Adds [from, to) in one state to a tally, split where either schedule or the judgement changes: the live
+   * schedule's out run over the whole range (as liveStatus sweeps it), the shift day's totals and arrival inside its
+   * window up to `countedTo` (as computeDay counts up to now).
    */
   private settle(from: number, to: number, state: EffectiveState | null, tally: Tally, countedTo = Infinity): void {
-    const { live, schedule, classify, workStart } = this;
+    const { live, schedule, judging, workStart } = this;
     const { window } = this.input.day;
     const workState = WORK_STATE_SET.has(state);
     let liveIndex = lastIndexAtOrBefore(live.times, from);
     let dayIndex = lastIndexAtOrBefore(schedule.times, from);
+    let judgementIndex = lastIndexAtOrBefore(judging.times, from);
     for (let start = from; start < to; ) {
-      const end = Math.min(to, nextTime(live.times, liveIndex), nextTime(schedule.times, dayIndex));
-      if (adherenceOf(valueAt(live, liveIndex), state, classify) === "out") {
+      const end = Math.min(
+        to,
+        nextTime(live.times, liveIndex),
+        nextTime(schedule.times, dayIndex),
+        nextTime(judging.times, judgementIndex),
+      );
+      const { classify, correction } = judging.values[judgementIndex]!;
+      if (corrected(adherenceOf(valueAt(live, liveIndex), state, classify), correction) === "out") {
         if (tally.outStart === null || secondsBetween(tally.outEnd, start) > 0) tally.outStart = start;
         tally.outEnd = end;
       }
@@ -231,8 +240,10 @@ export class LiveDay {
       const countedEnd = Math.min(end, window.end, countedTo);
       if (countedStart < countedEnd) {
         const activity = valueAt(schedule, dayIndex);
-        const adherence = adherenceOf(activity, state, classify);
-        addPiece(tally.totals, secondsBetween(countedStart, countedEnd), adherence, activity === "work", workState);
+        const recorded = adherenceOf(activity, state, classify);
+        const adherence = corrected(recorded, correction);
+        const seconds = secondsBetween(countedStart, countedEnd);
+        addPiece(tally.totals, seconds, recorded, adherence, activity === "work", workState);
         if (tally.arrivedAt === null && adherence === "in" && workStart !== null && countedEnd > workStart) {
           tally.arrivedAt = Math.max(countedStart, workStart);
         }
@@ -240,6 +251,7 @@ export class LiveDay {
       start = end;
       liveIndex = advance(live.times, liveIndex, start);
       dayIndex = advance(schedule.times, dayIndex, start);
+      judgementIndex = advance(judging.times, judgementIndex, start);
     }
   }
 }

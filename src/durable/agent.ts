@@ -9,6 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AgentProfile } from "../domain/agent.ts";
 import {
   type DayAdherence,
+  type Judging,
   computeDay,
   dayWindow,
   lateForWork,
@@ -472,6 +473,15 @@ export class AgentDO extends DurableObject<Env> {
     return context.settings.settings;
   }
 
+  /**
+   * How this agent's time is judged: the tenant's rules (and those of earlier settings versions from when they took
+   * effect) and the corrections that apply to it. The one input every engine call here takes.
+   */
+  private judging(): Judging {
+    const { adherence } = this.settings();
+    return { rules: adherence.rules, neutral: adherence.neutral };
+  }
+
   private today(now: number): string {
     return localDate(now, this.settings().timeZone);
   }
@@ -526,15 +536,14 @@ export class AgentDO extends DurableObject<Env> {
 
   /** The report view: a shift day, with the segments published for that day. */
   private computeShiftDay(date: string, now: number, withIntervals = true, knownEvents?: StateEvent[]) {
-    const { timeZone, intervalMinutes, adherence } = this.settings();
+    const { timeZone, intervalMinutes } = this.settings();
     const segments = this.store.segmentsForDates([date]);
     const window = dayWindow(date, timeZone, segments);
     const events = knownEvents ?? this.store.eventsBetween(window.start, window.end);
     const day = computeDay({
+      ...this.judging(),
       events,
       segments,
-      rules: adherence.rules,
-      neutral: adherence.neutral,
       window,
       now,
       intervalStarts: withIntervals ? intervalStarts(window.start, window.end, timeZone, intervalMinutes) : [],
@@ -592,11 +601,10 @@ export class AgentDO extends DurableObject<Env> {
       .join("|");
     if (this.engine?.inputs !== inputs) {
       const day = LiveDay.start({
+        ...this.judging(),
         events: this.store.recentEvents(from),
         segments,
         day: { segments: shiftSegments, window: dayWindow(shiftDay, timeZone, shiftSegments) },
-        rules: adherence.rules,
-        neutral: adherence.neutral,
         alarmThresholdSeconds: adherence.alarmThresholdSeconds,
         severeThresholdSeconds: adherence.severeThresholdSeconds,
       });
@@ -607,10 +615,9 @@ export class AgentDO extends DurableObject<Env> {
     // An event stamped after now: the full engine judges what is in effect before it.
     const events = this.store.recentEvents(from);
     const status = liveStatus({
+      ...this.judging(),
       events,
       segments,
-      rules: adherence.rules,
-      neutral: adherence.neutral,
       now,
       alarmThresholdSeconds: adherence.alarmThresholdSeconds,
       severeThresholdSeconds: adherence.severeThresholdSeconds,
@@ -779,6 +786,7 @@ export class AgentDO extends DurableObject<Env> {
         context.profile.agentKey,
         this.store,
         context.settings.settings,
+        this.judging(),
         (date) => date === today && this.todayDeferred(now),
         now,
       );

@@ -14,7 +14,13 @@
 import type { DailyTotalsRow } from "../db/daily-totals.ts";
 import { type AgentIntervalRun, type IntervalRun, agentIntervalRun, writeIntervalRuns } from "../db/intervals.ts";
 import { intervalQueueTraffic } from "../db/meter.ts";
-import { type AdherenceException, type DayInput, type IntervalTotals, computeDay } from "../domain/adherence.ts";
+import {
+  type AdherenceException,
+  type DayInput,
+  type IntervalTotals,
+  type Judging,
+  computeDay,
+} from "../domain/adherence.ts";
 import { addDays, consecutiveRuns } from "../domain/days.ts";
 import { type ScheduleSegment, type TenantSettings, intervalWindow } from "../domain/model.ts";
 import { dayBounds, intervalStartOf, intervalStarts, localDate, localTime } from "../domain/time.ts";
@@ -37,12 +43,14 @@ export async function writeAgentIntervals(
   agentKey: string,
   store: AgentStore,
   settings: TenantSettings,
+  judging: Judging,
   deferred: (date: string) => boolean,
   now: number,
 ): Promise<void> {
   const days = store.dirtyDays().filter((d) => !deferred(d.date));
   for (const run of consecutiveRuns(days, RUN_DAYS)) {
-    await sendRun(target, agentIntervalRun(tenant, agentKey, now, recomputeRun(store, settings, run, now)));
+    const intervals = recomputeRun(store, settings, judging, run, now);
+    await sendRun(target, agentIntervalRun(tenant, agentKey, now, intervals));
     for (const { date, version } of run) store.clearDirty(date, version);
   }
 }
@@ -61,8 +69,14 @@ async function sendRun(target: IntervalTarget, run: AgentIntervalRun): Promise<v
  * one is written when it closes (its alarm), those ahead have nothing yet. A finished first day is
  * computed from its start, so that its total sums all of it.
  */
-function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly DirtyDay[], now: number): IntervalRun {
-  const { timeZone, intervalMinutes, adherence } = settings;
+function recomputeRun(
+  store: AgentStore,
+  settings: TenantSettings,
+  judging: Judging,
+  run: readonly DirtyDay[],
+  now: number,
+): IntervalRun {
+  const { timeZone, intervalMinutes } = settings;
   const first = run[0]!;
   const last = run[run.length - 1]!;
   const startOf = (day: DirtyDay) => {
@@ -77,10 +91,9 @@ function recomputeRun(store: AgentStore, settings: TenantSettings, run: readonly
   // Segments of the shift days around the run: a night shift crosses midnight either way.
   const segments = store.segmentsBetween(addDays(first.date, -1), addDays(last.date, 1));
   const input: DayInput = {
+    ...judging,
     events: store.eventsBetween(window.start, window.end),
     segments,
-    rules: adherence.rules,
-    neutral: adherence.neutral,
     window,
     now,
     intervalStarts: intervalStarts(window.start, window.end, timeZone, intervalMinutes),

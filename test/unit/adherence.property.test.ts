@@ -7,68 +7,25 @@ import type {
   Activity,
   AdherenceFlag,
   AdherenceRules,
-  AgentState,
   NeutralRules,
   ScheduleSegment,
   StateEvent,
 } from "../../src/domain/model.ts";
+import {
+  BASE,
+  DAY,
+  HOUR,
+  MINUTE,
+  burstInstant,
+  eventArb,
+  hourInstant,
+  minuteInstant,
+  msInstant,
+  neutralArb,
+  quarterInstant,
+  segmentArb,
+} from "./engine-arbitraries.ts";
 import { intervalStarts } from "../../src/domain/time.ts";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const BASE = Date.parse("2024-05-06T00:00:00Z");
-
-// Minute-grid instants collide often (same-ts events, touching segments); millisecond
-// instants exercise the rounding of seconds.
-const minuteInstant = fc.integer({ min: -3 * 60, max: 27 * 60 }).map((minute) => BASE + minute * MINUTE);
-const msInstant = fc.integer({ min: -3 * HOUR, max: DAY + 3 * HOUR }).map((offset) => BASE + offset);
-// A coarse grid makes exact ties (several states at one ts, identical segment extents) common.
-const quarterInstant = fc.integer({ min: -12, max: 27 * 4 }).map((quarter) => BASE + quarter * 15 * MINUTE);
-const hourInstant = fc.integer({ min: -3, max: 27 }).map((hour) => BASE + hour * HOUR);
-// Bursts: instants within 3 s of a few anchors, so that runs shorter than a second, gaps of less
-// than a whole second and window starts between two whole seconds are common.
-const burstInstant = fc
-  .tuple(fc.integer({ min: -1, max: 4 }), fc.integer({ min: 0, max: 3_000 }))
-  .map(([anchor, millis]) => BASE + anchor * 6 * HOUR + millis);
-
-function eventArb(instant: fc.Arbitrary<number>): fc.Arbitrary<StateEvent> {
-  return fc.record(
-    {
-      ts: instant,
-      // null: the event's vendor code is unmapped (neutral).
-      state: fc.oneof(
-        { arbitrary: fc.constantFrom(...AGENT_STATES), weight: 4 },
-        { arbitrary: fc.constant(null), weight: 1 },
-      ),
-      source: fc.constantFrom("native", "injixo:1", "injixo:2"),
-      acdStateCode: fc.constantFrom(null, "A", "B"),
-      reasonCode: fc.constantFrom(null, "1", "2"),
-      queue: fc.constantFrom(null, "sales", "support"),
-    },
-    { requiredKeys: ["ts", "state"] },
-  );
-}
-
-// Any states neutral for any activity, overlapping the rules or not (in wins), or none at all.
-const neutralArb: fc.Arbitrary<NeutralRules | undefined> = fc.option(
-  fc.record(
-    Object.fromEntries(
-      ACTIVITIES.map((activity) => [activity, fc.subarray([...AGENT_STATES], { maxLength: 4 })]),
-    ) as Record<Activity, fc.Arbitrary<AgentState[]>>,
-  ),
-  { nil: undefined, freq: 3 },
-);
-
-function segmentArb(instant: fc.Arbitrary<number>, unit: number): fc.Arbitrary<ScheduleSegment> {
-  return fc
-    .record({
-      start: instant,
-      length: fc.integer({ min: 1, max: (10 * HOUR) / unit }),
-      activity: fc.constantFrom(...ACTIVITIES),
-    })
-    .map(({ start, length, activity }) => ({ start, end: start + length * unit, activity }));
-}
 
 interface Scenario {
   events: StateEvent[];

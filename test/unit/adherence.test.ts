@@ -64,7 +64,15 @@ describe("computeDay: the worked example", () => {
 
   it("partitions the day into merged spans", () => {
     expect(result.spans).toEqual([
-      { start: utcDay.start, end: at("07:58"), activity: null, state: null, unmapped: false, adherence: "unscheduled" },
+      {
+        start: utcDay.start,
+        end: at("07:58"),
+        activity: null,
+        state: null,
+        unmapped: false,
+        adherence: "unscheduled",
+        correction: null,
+      },
       {
         start: at("07:58"),
         end: at("08:00"),
@@ -72,8 +80,17 @@ describe("computeDay: the worked example", () => {
         state: "available",
         unmapped: false,
         adherence: "unscheduled",
+        correction: null,
       },
-      { start: at("08:00"), end: at("10:00"), activity: "work", state: "available", unmapped: false, adherence: "in" },
+      {
+        start: at("08:00"),
+        end: at("10:00"),
+        activity: "work",
+        state: "available",
+        unmapped: false,
+        adherence: "in",
+        correction: null,
+      },
       {
         start: at("10:00"),
         end: at("10:02"),
@@ -81,11 +98,44 @@ describe("computeDay: the worked example", () => {
         state: "available",
         unmapped: false,
         adherence: "out",
+        correction: null,
       },
-      { start: at("10:02"), end: at("10:15"), activity: "break", state: "break", unmapped: false, adherence: "in" },
-      { start: at("10:15"), end: at("10:20"), activity: "work", state: "break", unmapped: false, adherence: "out" },
-      { start: at("10:20"), end: at("11:00"), activity: "work", state: "available", unmapped: false, adherence: "in" },
-      { start: at("11:00"), end: at("12:00"), activity: "work", state: "offline", unmapped: false, adherence: "out" },
+      {
+        start: at("10:02"),
+        end: at("10:15"),
+        activity: "break",
+        state: "break",
+        unmapped: false,
+        adherence: "in",
+        correction: null,
+      },
+      {
+        start: at("10:15"),
+        end: at("10:20"),
+        activity: "work",
+        state: "break",
+        unmapped: false,
+        adherence: "out",
+        correction: null,
+      },
+      {
+        start: at("10:20"),
+        end: at("11:00"),
+        activity: "work",
+        state: "available",
+        unmapped: false,
+        adherence: "in",
+        correction: null,
+      },
+      {
+        start: at("11:00"),
+        end: at("12:00"),
+        activity: "work",
+        state: "offline",
+        unmapped: false,
+        adherence: "out",
+        correction: null,
+      },
       {
         start: at("12:00"),
         end: utcDay.end,
@@ -93,6 +143,7 @@ describe("computeDay: the worked example", () => {
         state: "offline",
         unmapped: false,
         adherence: "unscheduled",
+        correction: null,
       },
     ]);
   });
@@ -124,6 +175,9 @@ describe("computeDay: the worked example", () => {
       neutralSeconds: 0,
       scheduledWorkSeconds: 0,
       workStateSeconds: 120,
+      recordedOutSeconds: 0,
+      approvedSeconds: 0,
+      adjustedNeutralSeconds: 0,
     });
     expect(result.intervals.find((interval) => interval.start === at("10:15"))).toEqual({
       start: at("10:15"),
@@ -134,6 +188,9 @@ describe("computeDay: the worked example", () => {
       neutralSeconds: 0,
       scheduledWorkSeconds: 900,
       workStateSeconds: 600,
+      recordedOutSeconds: 300,
+      approvedSeconds: 0,
+      adjustedNeutralSeconds: 0,
     });
   });
 
@@ -238,6 +295,7 @@ describe("computeDay: schedule shapes", () => {
       state: "available",
       unmapped: false,
       adherence: "unscheduled",
+      correction: null,
     });
     expect(result.adherencePct).toBe(100);
     expect(result.workStateSeconds).toBe(86_400);
@@ -542,6 +600,7 @@ describe("computeDay: neutral adherence", () => {
       state: "meeting",
       unmapped: false,
       adherence: "neutral",
+      correction: null,
     });
     expect(
       result.intervals.map((interval) => [interval.start, interval.neutralSeconds, interval.scheduledSeconds]),
@@ -587,10 +646,42 @@ describe("computeDay: neutral adherence", () => {
     // Not a work state: conformance counts it as not working.
     expect(result.workStateSeconds).toBe(4_500);
     expect(result.spans.filter((span) => span.unmapped)).toEqual([
-      { start: at("07:50"), end: at("08:00"), activity: null, state: null, unmapped: true, adherence: "unscheduled" },
-      { start: at("09:00"), end: at("09:10"), activity: "work", state: null, unmapped: true, adherence: "neutral" },
-      { start: at("09:10"), end: at("09:20"), activity: "break", state: null, unmapped: true, adherence: "neutral" },
-      { start: at("09:20"), end: at("09:30"), activity: "work", state: null, unmapped: true, adherence: "neutral" },
+      {
+        start: at("07:50"),
+        end: at("08:00"),
+        activity: null,
+        state: null,
+        unmapped: true,
+        adherence: "unscheduled",
+        correction: null,
+      },
+      {
+        start: at("09:00"),
+        end: at("09:10"),
+        activity: "work",
+        state: null,
+        unmapped: true,
+        adherence: "neutral",
+        correction: null,
+      },
+      {
+        start: at("09:10"),
+        end: at("09:20"),
+        activity: "break",
+        state: null,
+        unmapped: true,
+        adherence: "neutral",
+        correction: null,
+      },
+      {
+        start: at("09:20"),
+        end: at("09:30"),
+        activity: "work",
+        state: null,
+        unmapped: true,
+        adherence: "neutral",
+        correction: null,
+      },
     ]);
     expect(result.intervals.find((interval) => interval.start === at("09:00"))).toMatchObject({
       scheduledSeconds: 900,
@@ -606,6 +697,7 @@ describe("computeDay: neutral adherence", () => {
       state: null,
       unmapped: false,
       adherence: "out",
+      correction: null,
     });
     // Offline may itself be neutral (an agent not yet logged in during training, say).
     const neutralOffline = day({
@@ -621,8 +713,17 @@ describe("computeDay: neutral adherence", () => {
         state: null,
         unmapped: false,
         adherence: "neutral",
+        correction: null,
       },
-      { start: at("08:30"), end: at("09:00"), activity: "training", state: null, unmapped: true, adherence: "neutral" },
+      {
+        start: at("08:30"),
+        end: at("09:00"),
+        activity: "training",
+        state: null,
+        unmapped: true,
+        adherence: "neutral",
+        correction: null,
+      },
     ]);
   });
 
@@ -670,6 +771,7 @@ describe("computeDay: neutral adherence", () => {
       state: "lunch",
       unmapped: false,
       adherence: "out",
+      correction: null,
     });
     expect(day({ events: [...events].reverse(), segments })).toEqual(result);
   });

@@ -1,86 +1,37 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { computeDay, dayWindow, lateForWork, liveStatus } from "../../src/domain/adherence.ts";
+import {
+  type Correction,
+  type RulesFrom,
+  computeDay,
+  dayWindow,
+  lateForWork,
+  liveStatus,
+} from "../../src/domain/adherence.ts";
 import { LiveDay, type LiveDayAt } from "../../src/domain/live-day.ts";
-import { ACTIVITIES, AGENT_STATES, DEFAULT_RULES } from "../../src/domain/model.ts";
-import type {
-  Activity,
-  AdherenceRules,
-  AgentState,
-  NeutralRules,
-  ScheduleSegment,
-  StateEvent,
-} from "../../src/domain/model.ts";
+import type { AdherenceRules, NeutralRules, ScheduleSegment, StateEvent } from "../../src/domain/model.ts";
+import {
+  DAY,
+  MINUTE,
+  burstInstant,
+  correctionArb,
+  eventArb,
+  minuteInstant,
+  msInstant,
+  neutralArb,
+  quarterInstant,
+  rulesArb,
+  rulesFromArb,
+  segmentArb,
+} from "./engine-arbitraries.ts";
 
 // The incremental engine against the full one: after every event taken in (in order, late, or at an instant
 // already seen), at any instant from the last event on, the board's numbers must be the full engine's.
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const BASE = Date.parse("2024-05-06T00:00:00Z");
-
-const minuteInstant = fc.integer({ min: -3 * 60, max: 27 * 60 }).map((minute) => BASE + minute * MINUTE);
-const msInstant = fc.integer({ min: -3 * HOUR, max: DAY + 3 * HOUR }).map((offset) => BASE + offset);
-// Few instants: same-instant events and touching segments are common.
-const quarterInstant = fc.integer({ min: -4, max: 27 * 4 }).map((quarter) => BASE + quarter * 15 * MINUTE);
-// Runs shorter than a second and gaps of less than a whole second.
-const burstInstant = fc
-  .tuple(fc.integer({ min: -1, max: 4 }), fc.integer({ min: 0, max: 3_000 }))
-  .map(([anchor, millis]) => BASE + anchor * 6 * HOUR + millis);
-
-function eventArb(instant: fc.Arbitrary<number>): fc.Arbitrary<StateEvent> {
-  const change = fc.record(
-    {
-      ts: instant,
-      state: fc.oneof(
-        { arbitrary: fc.constantFrom(...AGENT_STATES), weight: 4 },
-        { arbitrary: fc.constant(null), weight: 1 },
-      ),
-      source: fc.constantFrom("native", "injixo:1", "injixo:2"),
-      acdStateCode: fc.constantFrom(null, "A", "B"),
-      reasonCode: fc.constantFrom(null, "1", "2"),
-      queue: fc.constantFrom(null, "sales", "support"),
-    },
-    { requiredKeys: ["ts", "state"] },
-  );
-  // An interval's end (injixo): offline, naming the start it closes, which it may or may not take effect over.
-  const end = fc
-    .record({ ts: instant, source: fc.constantFrom("injixo:1", "injixo:2"), back: fc.integer({ min: 0, max: 8 }) })
-    .map(({ ts, source, back }) => ({ ts, state: "offline" as const, source, closes: ts - back * 15 * MINUTE }));
-  return fc.oneof({ arbitrary: change, weight: 5 }, { arbitrary: end, weight: 1 });
-}
-
-const neutralArb: fc.Arbitrary<NeutralRules | undefined> = fc.option(
-  fc.record(
-    Object.fromEntries(
-      ACTIVITIES.map((activity) => [activity, fc.subarray([...AGENT_STATES], { maxLength: 4 })]),
-    ) as Record<Activity, fc.Arbitrary<AgentState[]>>,
-  ),
-  { nil: undefined, freq: 3 },
-);
-
-const rulesArb: fc.Arbitrary<AdherenceRules> = fc.oneof(
-  fc.constant(DEFAULT_RULES),
-  fc.record(
-    Object.fromEntries(
-      ACTIVITIES.map((activity) => [activity, fc.subarray([...AGENT_STATES], { maxLength: 4 })]),
-    ) as Record<Activity, fc.Arbitrary<AgentState[]>>,
-  ),
-);
-
-function segmentArb(instant: fc.Arbitrary<number>, unit: number): fc.Arbitrary<ScheduleSegment> {
-  return fc
-    .record({
-      start: instant,
-      length: fc.integer({ min: 1, max: (10 * HOUR) / unit }),
-      activity: fc.constantFrom(...ACTIVITIES),
-    })
-    .map(({ start, length, activity }) => ({ start, end: start + length * unit, activity }));
-}
-
 interface Scenario {
   events: StateEvent[];
+  corrections: Correction[];
+  rulesFrom: RulesFrom[];
   /** The days around now, which the live status judges by; the shift day's segments are some of them. */
   segments: ScheduleSegment[];
   daySegments: ScheduleSegment[];
@@ -93,11 +44,13 @@ interface Scenario {
 function scenarioArb(instant: fc.Arbitrary<number>, unit: number): fc.Arbitrary<Scenario> {
   return fc
     .record({
-      events: fc.array(eventArb(instant), { maxLength: 30 }),
+      events: fc.array(eventArb(instant, true), { maxLength: 30 }),
       segments: fc.array(segmentArb(instant, unit), { maxLength: 8 }),
       dayShare: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
       rules: rulesArb,
       neutral: neutralArb,
+      corrections: fc.array(correctionArb(instant, unit), { maxLength: 4 }),
+      rulesFrom: fc.array(rulesFromArb(instant), { maxLength: 2 }),
       waits: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: DAY })), {
         minLength: 31,
         maxLength: 31,
@@ -118,28 +71,20 @@ const anyScenario = fc.oneof(
 
 function full(scenario: Scenario, events: readonly StateEvent[], now: number): LiveDayAt {
   const window = dayWindow("2024-05-06", "UTC", scenario.daySegments);
-  const { rules, neutral } = scenario;
-  const day = computeDay({ events, segments: scenario.daySegments, rules, neutral, window, now, intervalStarts: [] });
-  const { scheduledSeconds, inAdherenceSeconds, outOfAdherenceSeconds, neutralSeconds } = day;
-  const { scheduledWorkSeconds, workStateSeconds } = day;
+  const { rules, neutral, corrections, rulesFrom } = scenario;
+  const judging = { rules, neutral, corrections, rulesFrom };
+  const day = computeDay({ ...judging, events, segments: scenario.daySegments, window, now, intervalStarts: [] });
+  const { window: _w, spans, adherencePct: _p, conformancePct, exceptions, intervals, ...totals } = day;
   return {
     status: liveStatus({
+      ...judging,
       events,
       segments: scenario.segments,
-      rules,
-      neutral,
       now,
       alarmThresholdSeconds: 60,
       severeThresholdSeconds: 300,
     }),
-    totals: {
-      scheduledSeconds,
-      inAdherenceSeconds,
-      outOfAdherenceSeconds,
-      neutralSeconds,
-      scheduledWorkSeconds,
-      workStateSeconds,
-    },
+    totals,
     adherencePct: day.adherencePct,
     late: lateForWork(day.spans, scenario.daySegments, now),
   };
@@ -152,6 +97,8 @@ function start(scenario: Scenario, events: readonly StateEvent[]): LiveDay {
     day: { segments: scenario.daySegments, window: dayWindow("2024-05-06", "UTC", scenario.daySegments) },
     rules: scenario.rules,
     neutral: scenario.neutral,
+    corrections: scenario.corrections,
+    rulesFrom: scenario.rulesFrom,
     alarmThresholdSeconds: 60,
     severeThresholdSeconds: 300,
   });

@@ -42,6 +42,9 @@ describe("D1 interval rows", () => {
           neutralSeconds: 0,
           scheduledWorkSeconds: 900,
           workStateSeconds: 870,
+          recordedOutSeconds: 60 - (i % 60),
+          approvedSeconds: 0,
+          adjustedNeutralSeconds: 0,
         };
       });
       const from = intervals[0]!.start;
