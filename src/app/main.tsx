@@ -8,16 +8,7 @@ import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
 import { toggleChime } from "./chime.ts";
-import {
-  askProviders,
-  checked,
-  chooseTenant,
-  person,
-  providers,
-  signOut,
-  tenantChoices,
-  whoAmI,
-} from "./identity.ts";
+import { askProviders, checked, chooseTenant, person, providers, signOut, tenantChoices, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock, viewerZone } from "./format.ts";
 import { boardHref, navigate, route, syncRoute } from "./route.ts";
