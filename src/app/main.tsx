@@ -8,7 +8,7 @@ import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
 import { toggleChime } from "./chime.ts";
-import { askProviders, checked, person, providers, signOut, whoAmI } from "./identity.ts";
+import { askProviders, checked, chooseTenant, person, providers, signOut, tenantChoices, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock, viewerZone } from "./format.ts";
 import { boardHref, navigate, route, syncRoute } from "./route.ts";
@@ -77,12 +77,14 @@ function App() {
       </header>
       {problem.value && <Problem />}
       {!session.key.value && !person.value ? (
-        checked.value ? (
-          <ConnectForm />
-        ) : (
+        !checked.value ? (
           <main id="checking" class="muted" tabIndex={-1}>
             Checking sign-in…
           </main>
+        ) : tenantChoices.value ? (
+          <ChooseTenant tenants={tenantChoices.value} />
+        ) : (
+          <ConnectForm />
         )
       ) : r.view === "board" ? (
         <Board route={r} />
@@ -98,7 +100,10 @@ function App() {
   );
 }
 
-/** The signed-in person (GET /api/v1/me): e-mail, role and teams, and the way out. */
+/**
+ * The signed-in person (GET /api/v1/me): e-mail, tenant (a menu to switch when they belong to several), role and
+ * teams, and the way out.
+ */
 function SignedIn() {
   const error = useSignal("");
   const p = person.value;
@@ -108,6 +113,32 @@ function SignedIn() {
       <span id="who-email" class="who-email">
         {p.email}
       </span>
+      {p.tenants.length > 1 ? (
+        <label class="who-tenant">
+          <span class="visually-hidden">Tenant</span>
+          <select
+            id="who-tenant"
+            value={p.tenant}
+            onChange={async (e) => {
+              const select = e.currentTarget;
+              const refused = await chooseTenant(select.value);
+              // Still in the current tenant: the menu says so again, beside the server's words.
+              if (refused) select.value = p.tenant;
+              error.value = refused ?? "";
+            }}
+          >
+            {p.tenants.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <span id="who-tenant-name" class="who-tenant" title="Tenant">
+          {p.tenant}
+        </span>
+      )}
       <span id="who-role" class="role">
         {p.role}
       </span>
@@ -161,6 +192,39 @@ function Problem() {
         </p>
       )}
     </div>
+  );
+}
+
+/** A person of several tenants, none chosen yet (Cloudflare Access signs in with no tenant): which one. */
+function ChooseTenant({ tenants }: { tenants: string[] }) {
+  const error = useSignal("");
+  const busy = useSignal(false);
+  return (
+    <main id="choose-tenant" tabIndex={-1}>
+      <div class="connect">
+        <h2>You belong to several tenants — choose one</h2>
+        {tenants.map((t) => (
+          <button
+            type="button"
+            key={t}
+            data-tenant={t}
+            disabled={busy.value}
+            onClick={async () => {
+              busy.value = true;
+              error.value = (await chooseTenant(t)) ?? "";
+              busy.value = false;
+            }}
+          >
+            {t}
+          </button>
+        ))}
+        {error.value && (
+          <p class="error" role="alert">
+            {error.value}
+          </p>
+        )}
+      </div>
+    </main>
   );
 }
 
