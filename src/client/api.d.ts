@@ -5218,8 +5218,13 @@ export interface operations {
                             end: string;
                             activity: ("work" | "break" | "lunch" | "meeting" | "training" | "off") | null;
                             state: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable") | null;
-                            /** @enum {string} */
+                            /**
+                             * @description As recorded: the state against the schedule under the rules in effect then
+                             * @enum {string}
+                             */
                             adherence: "in" | "out" | "neutral" | "unscheduled";
+                            /** @description Approved as in adherence, or adjusted to neutral, by a supervisor; null: none */
+                            correction: ("approved" | "adjusted") | null;
                         }[];
                         /** @description The tenant's alarm and severe thresholds: an exception that lasted this long was in alarm, severe */
                         thresholds: {
@@ -5416,10 +5421,18 @@ export interface operations {
                             name: string | null;
                             team: string | null;
                             scheduledSeconds: number;
+                            /** @description After corrections: approved seconds count in */
                             inAdherenceSeconds: number;
+                            /** @description After corrections: recorded out − approved − adjusted to neutral */
                             outOfAdherenceSeconds: number;
-                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules) */
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral) */
                             neutralSeconds: number;
+                            /** @description Out of adherence as recorded, before corrections */
+                            recordedOutSeconds: number;
+                            /** @description Seconds an approval turned in (from out, or neutral) */
+                            approvedSeconds: number;
+                            /** @description Seconds a period adjusted to neutral turned neutral (from out, or in) */
+                            adjustedNeutralSeconds: number;
                             adherencePct: number | null;
                             conformancePct: number | null;
                             exceptions: {
@@ -5554,12 +5567,18 @@ export interface operations {
                             time: string;
                             intervalStart: string;
                             scheduledSeconds: number;
+                            /** @description After corrections: approved seconds count in */
                             inAdherenceSeconds: number;
+                            /** @description After corrections: recorded out − approved − adjusted to neutral */
                             outOfAdherenceSeconds: number;
-                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules) */
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral) */
                             neutralSeconds: number;
                             scheduledWorkSeconds: number;
                             workStateSeconds: number;
+                            /** @description Seconds an approval turned in (from out, or neutral) */
+                            approvedSeconds: number;
+                            /** @description Seconds a period adjusted to neutral turned neutral (from out, or in) */
+                            adjustedNeutralSeconds: number;
                             adherencePct: number | null;
                         }[];
                     };
@@ -5680,12 +5699,18 @@ export interface operations {
                             /** @description The day in the tenant's zone */
                             date: string;
                             scheduledSeconds: number;
+                            /** @description After corrections: approved seconds count in */
                             inAdherenceSeconds: number;
+                            /** @description After corrections: recorded out − approved − adjusted to neutral */
                             outOfAdherenceSeconds: number;
-                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules) */
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral) */
                             neutralSeconds: number;
                             scheduledWorkSeconds: number;
                             workStateSeconds: number;
+                            /** @description Seconds an approval turned in (from out, or neutral) */
+                            approvedSeconds: number;
+                            /** @description Seconds a period adjusted to neutral turned neutral (from out, or in) */
+                            adjustedNeutralSeconds: number;
                             adherencePct: number | null;
                             conformancePct: number | null;
                             /** @description Out-of-adherence spans during the day (one across midnight counts on both days); null for a day not over yet */

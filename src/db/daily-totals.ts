@@ -15,26 +15,33 @@ export interface DailyTotalsRow {
   scheduledWorkSeconds: number;
   workStateSeconds: number;
   exceptions: number;
+  approvedSeconds: number;
+  adjustedNeutralSeconds: number;
 }
 
 // Like the interval upsert: an unchanged day is not written again (a recomputed run of days costs
 // only the days that changed). Each row carries its tenant and agent: many agents' days in one statement.
 const UPSERT_DAYS = `
   INSERT INTO daily_totals (tenant, agent_key, date, scheduled_seconds, in_adherence_seconds,
-    out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions)
+    out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions,
+    approved_seconds, adjusted_neutral_seconds)
   SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
-    value ->> '$[6]', value ->> '$[7]', value ->> '$[8]', value ->> '$[9]'
+    value ->> '$[6]', value ->> '$[7]', value ->> '$[8]', value ->> '$[9]',
+    coalesce(value ->> '$[10]', 0), coalesce(value ->> '$[11]', 0)
   FROM json_each(?1) WHERE true
   ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
     in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds,
-    exceptions = excluded.exceptions
+    exceptions = excluded.exceptions, approved_seconds = excluded.approved_seconds,
+    adjusted_neutral_seconds = excluded.adjusted_neutral_seconds
   WHERE scheduled_seconds IS NOT excluded.scheduled_seconds OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
     OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds
       OR neutral_seconds IS NOT excluded.neutral_seconds
     OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
-      OR work_state_seconds IS NOT excluded.work_state_seconds OR exceptions IS NOT excluded.exceptions`;
+      OR work_state_seconds IS NOT excluded.work_state_seconds OR exceptions IS NOT excluded.exceptions
+    OR approved_seconds IS NOT excluded.approved_seconds
+      OR adjusted_neutral_seconds IS NOT excluded.adjusted_neutral_seconds`;
 
 // Per [tenant, agent, date]: a delete that finds none writes no row.
 const DELETE_DAYS = `
@@ -66,6 +73,8 @@ export function dailyTotalStatements(d1: D1Database, runs: readonly AgentDays[])
       d.scheduledWorkSeconds,
       d.workStateSeconds,
       d.exceptions,
+      d.approvedSeconds,
+      d.adjustedNeutralSeconds,
     ]),
   );
   for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(UPSERT_DAYS).bind(chunk));
@@ -90,6 +99,8 @@ export interface DayTotalsReportRow {
   scheduledWorkSeconds: number;
   workStateSeconds: number;
   exceptions: number | null;
+  approvedSeconds: number;
+  adjustedNeutralSeconds: number;
 }
 
 /**
@@ -107,11 +118,13 @@ export async function readDayTotals(
     .prepare(
       `WITH days AS (
          SELECT agent_key, date, scheduled_seconds AS s, in_adherence_seconds AS i, out_of_adherence_seconds AS o,
-           neutral_seconds AS n, scheduled_work_seconds AS sw, work_state_seconds AS w, exceptions AS x
+           neutral_seconds AS n, scheduled_work_seconds AS sw, work_state_seconds AS w, exceptions AS x,
+           approved_seconds AS ap, adjusted_neutral_seconds AS ad
          FROM daily_totals WHERE tenant = ?1 AND date BETWEEN ?2 AND ?3
          UNION ALL
          SELECT agent_key, date, sum(scheduled_seconds), sum(in_adherence_seconds), sum(out_of_adherence_seconds),
-           sum(neutral_seconds), sum(scheduled_work_seconds), sum(work_state_seconds), NULL
+           sum(neutral_seconds), sum(scheduled_work_seconds), sum(work_state_seconds), NULL,
+           sum(approved_seconds), sum(adjusted_neutral_seconds)
          FROM adherence_intervals a WHERE tenant = ?1 AND date BETWEEN max(?2, ?4) AND ?3
            AND NOT EXISTS (SELECT 1 FROM daily_totals d
                            WHERE d.tenant = ?1 AND d.agent_key = a.agent_key AND d.date = a.date)
@@ -119,7 +132,8 @@ export async function readDayTotals(
        SELECT coalesce(e.employee_id, e.email, substr(d.agent_key, 9)) AS agentId, e.email,
          e.first_name || ' ' || e.last_name AS name, t.name AS team, d.date,
          d.s AS scheduledSeconds, d.i AS inAdherenceSeconds, d.o AS outOfAdherenceSeconds, d.n AS neutralSeconds,
-         d.sw AS scheduledWorkSeconds, d.w AS workStateSeconds, d.x AS exceptions
+         d.sw AS scheduledWorkSeconds, d.w AS workStateSeconds, d.x AS exceptions,
+         d.ap AS approvedSeconds, d.ad AS adjustedNeutralSeconds
        FROM days d
        LEFT JOIN employees e ON e.id = d.agent_key AND e.tenant = ?1
        LEFT JOIN teams t ON t.id = e.team_id

@@ -3,8 +3,8 @@ import type { IntervalTotals } from "../domain/adherence.ts";
 import { jsonChunks } from "./bulk.ts";
 import { type DailyTotalsRow, dailyTotalStatements } from "./daily-totals.ts";
 
-/** One interval's totals as the agent object computes them; `time` is the tenant-local HH:MM. */
-export type IntervalRow = Omit<IntervalTotals, "end"> & { time: string };
+/** One interval's totals as the agent object computes them (D1 keeps all but the recorded out); `time`: HH:MM. */
+export type IntervalRow = Omit<IntervalTotals, "end" | "recordedOutSeconds"> & { time: string };
 
 /** One interval's row as it travels (in a queue message) and is bound: compact, one JSON array. */
 export type IntervalTuple = [
@@ -17,6 +17,9 @@ export type IntervalTuple = [
   scheduledWorkSeconds: number,
   workStateSeconds: number,
   date: string,
+  // Absent in messages from before corrections (0).
+  approvedSeconds?: number,
+  adjustedNeutralSeconds?: number,
 ];
 
 /** A run of days recomputed in one pass, written in one transaction. */
@@ -78,6 +81,8 @@ export function agentIntervalRun(tenant: string, agentKey: string, version: numb
         i.scheduledWorkSeconds,
         i.workStateSeconds,
         i.date,
+        i.approvedSeconds,
+        i.adjustedNeutralSeconds,
       ],
     ),
     days: [...(run.days ?? [])],
@@ -90,25 +95,31 @@ export function agentIntervalRun(tenant: string, agentKey: string, version: numb
 // An interval's date and time follow from its start (and the zone; a new zone rewrites whole days):
 // an update leaves them, and so the day index, alone. An interval whose totals are unchanged is not
 // updated at all: rewriting a run of days costs the rows that really change. An older version never
-// replaces a newer one; the same version again (a redelivery) finds its row unchanged.
+// replaces a newer one; the same version again (a redelivery) finds its row unchanged. A message from before
+// corrections has no approved/adjusted seconds: 0.
 const INSERT_INTERVALS = `
   INSERT INTO adherence_intervals (tenant, agent_key, version, interval_start, date, time, scheduled_seconds,
-    in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds)
+    in_adherence_seconds, out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds,
+    approved_seconds, adjusted_neutral_seconds)
   SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[11]',
     value ->> '$[4]', value ->> '$[5]', value ->> '$[6]', value ->> '$[7]',
-         value ->> '$[8]', value ->> '$[9]', value ->> '$[10]'
+         value ->> '$[8]', value ->> '$[9]', value ->> '$[10]',
+    coalesce(value ->> '$[12]', 0), coalesce(value ->> '$[13]', 0)
   FROM json_each(?1) WHERE true
   ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
     in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds,
+    approved_seconds = excluded.approved_seconds, adjusted_neutral_seconds = excluded.adjusted_neutral_seconds,
     version = excluded.version
   WHERE excluded.version >= version AND (scheduled_seconds IS NOT excluded.scheduled_seconds
     OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
     OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds
       OR neutral_seconds IS NOT excluded.neutral_seconds
     OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
-      OR work_state_seconds IS NOT excluded.work_state_seconds)`;
+      OR work_state_seconds IS NOT excluded.work_state_seconds
+    OR approved_seconds IS NOT excluded.approved_seconds
+      OR adjusted_neutral_seconds IS NOT excluded.adjusted_neutral_seconds)`;
 
 // Per run [tenant, agent, version, from, to, kept]: the rows of [from, to) that have totals no longer and were
 // written by this run's version or an older one. A delete that finds none writes no row. The join walks each
@@ -211,6 +222,8 @@ export interface IntervalReportRow {
   neutralSeconds: number;
   scheduledWorkSeconds: number;
   workStateSeconds: number;
+  approvedSeconds: number;
+  adjustedNeutralSeconds: number;
 }
 
 /** Every agent's intervals of a tenant-local day (of one team when given), by agent then time. */
@@ -228,7 +241,8 @@ export async function readDayIntervals(
                 AS intervalStart, i.scheduled_seconds AS scheduledSeconds,
               i.in_adherence_seconds AS inAdherenceSeconds, i.out_of_adherence_seconds
                 AS outOfAdherenceSeconds, i.neutral_seconds AS neutralSeconds,
-              i.scheduled_work_seconds AS scheduledWorkSeconds, i.work_state_seconds AS workStateSeconds
+              i.scheduled_work_seconds AS scheduledWorkSeconds, i.work_state_seconds AS workStateSeconds,
+              i.approved_seconds AS approvedSeconds, i.adjusted_neutral_seconds AS adjustedNeutralSeconds
        FROM adherence_intervals i
        LEFT JOIN employees e ON e.id = i.agent_key AND e.tenant = i.tenant
        LEFT JOIN teams t ON t.id = e.team_id

@@ -261,6 +261,9 @@ export const adherenceIntervals = sqliteTable(
     neutralSeconds: integer("neutral_seconds").notNull().default(0),
     scheduledWorkSeconds: integer("scheduled_work_seconds").notNull(),
     workStateSeconds: integer("work_state_seconds").notNull(),
+    // What corrections changed (migration 0016): seconds an approval turned in, an adjustment turned neutral.
+    approvedSeconds: integer("approved_seconds").notNull().default(0),
+    adjustedNeutralSeconds: integer("adjusted_neutral_seconds").notNull().default(0),
     // When the agent computed these totals (epoch ms): writes arrive through a queue, redelivered and out of order,
     // and an older run never overwrites a newer one.
     version: integer("version").notNull().default(0),
@@ -291,6 +294,8 @@ export const dailyTotals = sqliteTable(
     workStateSeconds: integer("work_state_seconds").notNull(),
     /** Out-of-adherence spans during the day (one running across midnight counts on both days). */
     exceptions: integer("exceptions").notNull(),
+    approvedSeconds: integer("approved_seconds").notNull().default(0),
+    adjustedNeutralSeconds: integer("adjusted_neutral_seconds").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.date] }), index("daily_day").on(t.tenant, t.date)],
 );

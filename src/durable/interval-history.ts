@@ -139,6 +139,8 @@ function dailyTotals(
     scheduledWorkSeconds: 0,
     workStateSeconds: 0,
     exceptions: exceptions.filter((e) => e.start < bounds.end && e.end > bounds.start).length,
+    approvedSeconds: 0,
+    adjustedNeutralSeconds: 0,
   };
   for (const i of intervals.filter((one) => one.date === date)) {
     row.scheduledSeconds += i.scheduledSeconds;
@@ -147,6 +149,8 @@ function dailyTotals(
     row.neutralSeconds += i.neutralSeconds;
     row.scheduledWorkSeconds += i.scheduledWorkSeconds;
     row.workStateSeconds += i.workStateSeconds;
+    row.approvedSeconds += i.approvedSeconds;
+    row.adjustedNeutralSeconds += i.adjustedNeutralSeconds;
   }
   return row;
 }

@@ -127,6 +127,10 @@ describe("adherence through the API", () => {
         inAdherenceSeconds: 10_380,
         outOfAdherenceSeconds: 4_020,
         neutralSeconds: 0,
+        // Nothing corrected: the recorded out is the out.
+        recordedOutSeconds: 4_020,
+        approvedSeconds: 0,
+        adjustedNeutralSeconds: 0,
         adherencePct: 72.08,
         // 07:58–10:02 and 10:20–11:00 in work states (9,840 s) over 13,500 scheduled work seconds.
         conformancePct: 72.89,
@@ -290,10 +294,11 @@ describe("interval history in D1", () => {
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
       "agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds," +
-        "outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds",
+        "outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds," +
+        "approvedSeconds,adjustedNeutralSeconds",
     );
     expect(lines).toContain(
-      `E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120`,
+      `E1,agent1@example.com,Agent Number1,Day,${date},10:00,${date}T10:00:00.000Z,900,780,120,0,86.67,0,120,0,0`,
     );
     expect(lines).toHaveLength(body.intervals.length + 1);
 

@@ -112,6 +112,8 @@ describe("any day", () => {
         neutralSeconds: 0,
         scheduledWorkSeconds: 14_400,
         workStateSeconds: 7_500,
+        approvedSeconds: 0,
+        adjustedNeutralSeconds: 0,
         adherencePct: 50,
         conformancePct: 52.08,
         exceptions: 1,

@@ -81,6 +81,8 @@ describe("D1 daily rows", () => {
         scheduledWorkSeconds: 28_800,
         workStateSeconds: 29_000,
         exceptions: i % 7,
+        approvedSeconds: 0,
+        adjustedNeutralSeconds: 0,
       }));
       await env.DB.batch(
         dailyTotalStatements(env.DB, [{ tenant, agentKey: crypto.randomUUID(), days, emptiedDays: [] }]),

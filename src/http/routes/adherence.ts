@@ -47,17 +47,30 @@ const activity = v.picklist(ACTIVITIES);
 const state = v.nullable(v.picklist(AGENT_STATES));
 const seconds = {
   scheduledSeconds: v.number(),
-  inAdherenceSeconds: v.number(),
-  outOfAdherenceSeconds: v.number(),
+  inAdherenceSeconds: v.pipe(v.number(), v.description("After corrections: approved seconds count in")),
+  outOfAdherenceSeconds: v.pipe(
+    v.number(),
+    v.description("After corrections: recorded out − approved − adjusted to neutral"),
+  ),
   neutralSeconds: v.pipe(
     v.number(),
-    v.description("Scheduled seconds that count neither way (unmapped codes, neutral rules)"),
+    v.description("Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral)"),
+  ),
+};
+/** What supervisors' corrections changed (issue 28): the recorded truth stays visible beside the totals. */
+const corrections = {
+  approvedSeconds: v.pipe(v.number(), v.description("Seconds an approval turned in (from out, or neutral)")),
+  adjustedNeutralSeconds: v.pipe(
+    v.number(),
+    v.description("Seconds a period adjusted to neutral turned neutral (from out, or in)"),
   ),
 };
 /** One agent's day (`dayView`). */
 const dayRow = v.strictObject({
   ...profileEntries,
   ...seconds,
+  recordedOutSeconds: v.pipe(v.number(), v.description("Out of adherence as recorded, before corrections")),
+  ...corrections,
   adherencePct: v.nullable(v.number()),
   conformancePct: v.nullable(v.number()),
   exceptions: v.array(v.strictObject({ ...span, activity, state, seconds: v.number(), ongoing: v.boolean() })),
@@ -74,6 +87,7 @@ const intervalRow = v.strictObject({
   ...seconds,
   scheduledWorkSeconds: v.number(),
   workStateSeconds: v.number(),
+  ...corrections,
   adherencePct: v.nullable(v.number()),
 });
 /** One agent's day from D1 (src/db/daily-totals.ts DayTotalsReportRow). */
@@ -86,6 +100,7 @@ const dayTotalsRow = v.strictObject({
   ...seconds,
   scheduledWorkSeconds: v.number(),
   workStateSeconds: v.number(),
+  ...corrections,
   adherencePct: v.nullable(v.number()),
   conformancePct: v.nullable(v.number()),
   exceptions: v.pipe(
@@ -123,7 +138,14 @@ export const timelineBody = v.strictObject({
       ...span,
       activity: v.nullable(activity),
       state,
-      adherence: v.picklist(["in", "out", "neutral", "unscheduled"]),
+      adherence: v.pipe(
+        v.picklist(["in", "out", "neutral", "unscheduled"]),
+        v.description("As recorded: the state against the schedule under the rules in effect then"),
+      ),
+      correction: v.pipe(
+        v.nullable(v.picklist(["approved", "adjusted"])),
+        v.description("Approved as in adherence, or adjusted to neutral, by a supervisor; null: none"),
+      ),
     }),
   ),
   thresholds: v.pipe(
@@ -167,6 +189,9 @@ function dayView(profile: AgentProfile, day: AgentDay | null) {
     inAdherenceSeconds: day?.inAdherenceSeconds ?? 0,
     outOfAdherenceSeconds: day?.outOfAdherenceSeconds ?? 0,
     neutralSeconds: day?.neutralSeconds ?? 0,
+    recordedOutSeconds: day?.recordedOutSeconds ?? 0,
+    approvedSeconds: day?.approvedSeconds ?? 0,
+    adjustedNeutralSeconds: day?.adjustedNeutralSeconds ?? 0,
     adherencePct: day?.adherencePct ?? null,
     conformancePct: day?.conformancePct ?? null,
     exceptions: (day?.exceptions ?? []).map((e) => ({
@@ -201,6 +226,7 @@ function timelineView(profile: AgentProfile, date: string, settings: TenantSetti
       activity: s.activity,
       state: s.state,
       adherence: s.adherence,
+      correction: s.correction,
     })),
     thresholds: { alarmSeconds: adherence.alarmThresholdSeconds, severeSeconds: adherence.severeThresholdSeconds },
   };
@@ -221,6 +247,8 @@ const CSV_COLUMNS = [
   "adherencePct",
   "scheduledWorkSeconds",
   "workStateSeconds",
+  "approvedSeconds",
+  "adjustedNeutralSeconds",
 ] as const;
 
 export const adherenceRoutes = new Hono<AppEnv>()
