@@ -58,7 +58,8 @@ export async function insertApproval(d1: D1Database, row: ApprovalRow, audit: Ke
     d1
       .prepare(
         `INSERT INTO adherence_approvals (tenant, id, agent_key, agent_id, team, start_ms, end_ms, reason,
-           approved_by, approved_at, removed_by, removed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
+           approved_by, approved_at, removed_by, removed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
       )
       .bind(
         row.tenant,

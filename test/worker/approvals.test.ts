@@ -70,7 +70,7 @@ async function scopedKey(tenant: string, permissions: string[], teams?: string[]
 const breakSpan = { agentId: "E1", start: at("10:00"), end: at("10:20"), reason: "Coaching moved into the break" };
 
 describe("approving a span as in adherence", () => {
-  it("moves the span's out seconds to in (day, D1 intervals and total); removing restores the exact figures", async () => {
+  it("moves the span's out seconds to in (day, D1 intervals, total); removing restores the exact figures", async () => {
     const { tenant, key, stub } = await setup();
     await flushAgent(stub);
     const before = await dayOf(key);
