@@ -294,12 +294,11 @@ export class AgentDO extends DurableObject<Env> {
   async approve(approval: KeptApproval): Promise<{ days: DayChange[]; row: RowUpdate | null } | null> {
     if (!this.context()) return null;
     const keptSince = Date.now() - retentionDaysOf(this.settings()) * 86_400_000;
-    return this.changeApprovals(approval, (kept) =>
-      withApproval(
-        kept.filter((a) => a.end > keptSince),
-        approval,
-      ),
-    );
+    return this.changeApprovals(approval, (kept) => {
+      const next = withApproval(kept, approval);
+      // Those past the retention go with the next change: their days' events are gone anyway.
+      return next === kept ? kept : next.filter((a) => a.end > keptSince);
+    });
   }
 
   /** Takes an approval back (idempotent: one not kept changes nothing); the figures return to what they were. */

@@ -2,6 +2,7 @@
  * Issue 28: approving a span of one agent's time as in adherence. Its out-of-adherence seconds count as in, in the
  * day's figures, the board row and D1's intervals and daily totals; removing it restores the exact figures before.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { AgentView } from "../../src/domain/live.ts";
@@ -241,6 +242,28 @@ describe("approving a span as in adherence", () => {
     expect(await dayBefore.json()).toEqual({ approvals: [] });
     const ofE2 = await api(key, `/api/v1/adherence/approvals?from=${d2}&to=${d2}&agentId=E2`);
     expect(await ofE2.json()).toEqual({ approvals: [] });
+  });
+});
+
+describe("the agent's approvals", () => {
+  it("are idempotent by id: a retried approve or unapprove changes nothing", async () => {
+    const { key, stub } = await setup();
+    const before = await dayOf(key);
+    const kept = { id: "a1", start: Date.parse(breakSpan.start), end: Date.parse(breakSpan.end) };
+    const first = await stub.approve(kept);
+    expect(first?.days).toMatchObject([{ date: d2, after: { approvedSeconds: 1_200 } }]);
+    await flushAgent(stub);
+    const dirty = () => runInDurableObject(stub, (instance) => (instance as any).store.dirtyDays() as unknown[]);
+    expect(await dirty()).toEqual([]);
+    const retried = await stub.approve(kept);
+    expect(retried?.days).toEqual([{ date: d2, before: first!.days[0]!.after, after: first!.days[0]!.after }]);
+    // Nothing changed: nothing to rewrite in D1.
+    expect(await dirty()).toEqual([]);
+    const removed = await stub.unapprove(kept);
+    expect(removed?.days).toEqual([{ date: d2, before: first!.days[0]!.after, after: first!.days[0]!.before }]);
+    const again = await stub.unapprove(kept);
+    expect(again?.days).toEqual([{ date: d2, before: first!.days[0]!.before, after: first!.days[0]!.before }]);
+    expect(await dayOf(key)).toEqual(before);
   });
 });
 
