@@ -99,7 +99,9 @@ describe("approving a span as in adherence", () => {
     const approved = await dayOf(key);
     expect(approved).toMatchObject({ outOfAdherenceSeconds: 1_800, inAdherenceSeconds: 27_000, neutralSeconds: 0 });
     expect(approved.adherencePct).toBeGreaterThan(before.adherencePct as number);
-    // D1 is rewritten by the agent's next flush (its alarm, due within seconds).
+    // D1 is rewritten by the agent's next flush: its alarm, due within seconds.
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBeLessThanOrEqual(Date.now() + 5_000);
     await vi.waitFor(
       async () => {
         await flushAgent(stub);
