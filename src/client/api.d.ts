@@ -108,7 +108,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's key events and alarm acks and snoozes, newest first */
+        /** A tenant's key events, alarm acks and snoozes, people changes and approvals, newest first */
         get: operations["getApiAdminAudit"];
         put?: never;
         post?: never;
@@ -405,7 +405,7 @@ export interface paths {
         get?: never;
         /**
          * Add a person, or change their role and teams
-         * @description Roles: viewer (read:adherence), supervisor (+ act:alarms), admin (every permission, every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.
+         * @description Roles: viewer (read:adherence), supervisor (+ act:alarms, adherence:approve), admin (every permission, every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.
          *
          *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
          */
@@ -698,6 +698,56 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Approvals overlapping a range of days, removed ones included
+         * @description Oldest first. At most 31 days per request.
+         *
+         *     Permission read:adherence (a team-scoped key: its teams only).
+         */
+        get: operations["getApiV1AdherenceApprovals"];
+        put?: never;
+        /**
+         * Approve a span of one agent's time as in adherence
+         * @description The out-of-adherence seconds inside the span count as in adherence (approvedSeconds); in, out and the percentage change accordingly everywhere (the day, the timeline, D1 intervals and daily totals within seconds, the board's % today). Recorded adherence stays visible (recordedOutSeconds, the timeline's spans). Spans of up to 31 days, within the tenant's retention.
+         *
+         *     Permission adherence:approve (a team-scoped key: its teams' agents only). The actor is the key's name (a person's e-mail); every change is in the tenant's audit list (events approval.*, with each agent-day's figures before and after).
+         */
+        post: operations["postApiV1AdherenceApprovals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/approvals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an approval
+         * @description The figures return exactly to what they were without it. The approval stays in the list, recorded as removed (removedBy, removedAt); removing it again answers it unchanged.
+         *
+         *     Permission adherence:approve (a team-scoped key: its teams' agents only). The actor is the key's name (a person's e-mail); every change is in the tenant's audit list (events approval.*, with each agent-day's figures before and after).
+         */
+        delete: operations["deleteApiV1AdherenceApprovalsId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1403,7 +1453,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             name: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                             /** @description The teams the key may read; null: every team */
                             teams: string[] | null;
                             createdAt: string;
@@ -1518,7 +1568,7 @@ export interface operations {
                     expiresAt?: string | null;
                     teams?: string[] | null;
                     name: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                 };
             };
         };
@@ -1533,7 +1583,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1618,7 +1668,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1827,7 +1877,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -2002,13 +2052,13 @@ export interface operations {
                         events: {
                             at: string;
                             /**
-                             * @description A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)
+                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), or an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after)
                              * @enum {string}
                              */
-                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended";
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed";
                             keyId: string;
                             keyName: string;
-                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* the key's name */
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* and approval.* the key's name */
                             actor: string;
                             detail: {
                                 [key: string]: unknown;
@@ -2074,7 +2124,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             userName: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                             accountIds: string[];
                             createdAt: string;
                         }[];
@@ -2128,7 +2178,7 @@ export interface operations {
                     tenant: string;
                     userName: string;
                     password: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                     accountIds: (string | number)[];
                 };
             };
@@ -2144,7 +2194,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         userName: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                         accountIds: string[];
                         createdAt: string;
                     };
@@ -3193,7 +3243,7 @@ export interface operations {
                         /** @description The signed-in person's; null for an API key */
                         email: string | null;
                         role: ("viewer" | "supervisor" | "admin") | null;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
                         teams: string[] | null;
                         /** @description A person's tenants (choose with X-Rta-Tenant) */
                         tenants: string[];
@@ -5383,6 +5433,412 @@ export interface operations {
                         error: string;
                         /** @description Seconds until the budget refills (also the Retry-After header) */
                         retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AdherenceApprovals: {
+        parameters: {
+            query: {
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                from: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                to: string;
+                /** @description Only this agent (employeeId or email) */
+                agentId?: string;
+                /** @description Only this team (a team-scoped key: one of its teams) */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The approvals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvals: {
+                            id: string;
+                            agentId: string;
+                            start: string;
+                            end: string;
+                            reason: string;
+                            /** @description The actor: the key's name, or the signed-in person's e-mail */
+                            approvedBy: string;
+                            approvedAt: string;
+                            /** @description The agent's team when it was approved */
+                            team: string | null;
+                            /** @description Who removed it (null: in effect) */
+                            removedBy: string | null;
+                            removedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid range or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description agentId names nobody */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AdherenceApprovals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The agent: an employeeId or an email */
+                    agentId: string;
+                    start: string;
+                    end: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Approved */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        agentId: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description The actor: the key's name, or the signed-in person's e-mail */
+                        approvedBy: string;
+                        approvedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid body (field names which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Nobody has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The agent has no events or schedule yet: nothing to approve */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+            /** @description The store failed: nothing was approved */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AdherenceApprovalsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The approval's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (now or before) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        agentId: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description The actor: the key's name, or the signed-in person's e-mail */
+                        approvedBy: string;
+                        approvedAt: string;
+                        /** @description The agent's team when it was approved */
+                        team: string | null;
+                        /** @description Who removed it (null: in effect) */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No approval has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+            /** @description The store failed: the approval is still in effect */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };

@@ -1,6 +1,7 @@
 /**
  * What an API key may do. The import routes, reads and settings each require one of these;
- * act:alarms acknowledges and snoozes alarms (a team-scoped key: its teams' agents only).
+ * act:alarms acknowledges and snoozes alarms, adherence:approve approves spans of an agent's time as in adherence
+ * (a team-scoped key: its teams' agents only, for both).
  */
 export const PERMISSIONS = [
   "import:historical",
@@ -11,6 +12,7 @@ export const PERMISSIONS = [
   "admin:settings",
   "admin:connectors",
   "act:alarms",
+  "adherence:approve",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -25,6 +25,14 @@ import {
   agentView,
   markedStatus,
 } from "../domain/live.ts";
+import {
+  type DayChange,
+  type KeptApproval,
+  approvedCorrections,
+  dayFigures,
+  withApproval,
+  withoutApproval,
+} from "../domain/approvals.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
 import { LiveDay } from "../domain/live-day.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
@@ -89,6 +97,8 @@ const CLOSE_SPREAD_MS = 60_000;
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
 /** Supervisors' ack and snooze (AlarmMarks), in the object's meta. */
 const MARKS_META = "alarmMarks";
+/** Approvals of spans of this agent's time in effect (KeptApproval[]): the engine's corrections of kind "approved". */
+const APPROVALS_META = "approvals";
 /** The day whose intervals were written last: its daily total is written once it is over. */
 const TOTAL_DUE_META = "dayTotalDue";
 /** Daily totals are written over this long after midnight (a share per agent, like closeDelay). */
@@ -276,6 +286,27 @@ export class AgentDO extends DurableObject<Env> {
     return { ended, row };
   }
 
+  /**
+   * Approves a span of the agent's time as in adherence (idempotent by id: a retried call changes nothing). Returns
+   * the figures of each scheduled shift day the span touches before and after, and the board row to publish; null
+   * for an agent never used (no context: nothing to judge). Those days' D1 history is rewritten by the next flush.
+   */
+  async approve(approval: KeptApproval): Promise<{ days: DayChange[]; row: RowUpdate | null } | null> {
+    if (!this.context()) return null;
+    const keptSince = Date.now() - retentionDaysOf(this.settings()) * 86_400_000;
+    return this.changeApprovals(approval, (kept) => {
+      const next = withApproval(kept, approval);
+      // Those past the retention go with the next change: their days' events are gone anyway.
+      return next === kept ? kept : next.filter((a) => a.end > keptSince);
+    });
+  }
+
+  /** Takes an approval back (idempotent: one not kept changes nothing); the figures return to what they were. */
+  async unapprove(approval: KeptApproval): Promise<{ days: DayChange[]; row: RowUpdate | null } | null> {
+    if (!this.context()) return null;
+    return this.changeApprovals(approval, (kept) => withoutApproval(kept, approval.id));
+  }
+
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
   async handOver(): Promise<StoredEvent[]> {
     const events = this.store.takeAllEvents();
@@ -342,6 +373,48 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  private approvals(): readonly KeptApproval[] {
+    return this.store.getMeta<KeptApproval[]>(APPROVALS_META) ?? [];
+  }
+
+  private async changeApprovals(
+    span: KeptApproval,
+    change: (kept: readonly KeptApproval[]) => readonly KeptApproval[],
+  ): Promise<{ days: DayChange[]; row: RowUpdate | null }> {
+    const now = Date.now();
+    const { timeZone } = this.settings();
+    // The shift days the span touches: those of its calendar days, and the day before's night shift.
+    const dates = datesBetween(addDays(localDate(span.start, timeZone), -1), localDate(span.end - 1, timeZone)).filter(
+      (date) => {
+        const segments = this.store.segmentsForDates([date]);
+        const window = dayWindow(date, timeZone, segments);
+        return segments.length > 0 && window.start < span.end && window.end > span.start;
+      },
+    );
+    const figures = () => dates.map((date) => dayFigures(this.computeShiftDay(date, now, false)));
+    const before = figures();
+    const kept = this.approvals();
+    const next = change(kept);
+    if (next !== kept) {
+      this.store.setMeta(APPROVALS_META, next);
+      this.approvalsVersion++;
+      // D1 keeps calendar days: each the span covers is rewritten, the first from the span's start on.
+      const today = this.today(now);
+      const last = localDate(span.end - 1, timeZone);
+      const first = localDate(span.start, timeZone);
+      if (first <= today) {
+        // biome-ignore lint/complexity/useMathMinMax: dates (strings), not numbers
+        const days = datesBetween(first, last < today ? last : today);
+        this.store.markDaysDirty(days.map((date) => [date, date === first ? span.start : null] as const));
+        // Today's rows too, now rather than when the current interval closes.
+        if (days.includes(today)) this.store.setMeta("flushTodayNow", true);
+      }
+    }
+    const after = figures();
+    const row = await this.afterChange();
+    return { days: dates.map((date, i) => ({ date, before: before[i]!, after: after[i]! })), row };
+  }
 
   /**
    * Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it
@@ -479,7 +552,7 @@ export class AgentDO extends DurableObject<Env> {
    */
   private judging(): Judging {
     const { adherence } = this.settings();
-    return { rules: adherence.rules, neutral: adherence.neutral };
+    return { rules: adherence.rules, neutral: adherence.neutral, corrections: approvedCorrections(this.approvals()) };
   }
 
   private today(now: number): string {
@@ -578,6 +651,8 @@ export class AgentDO extends DurableObject<Env> {
   private engine: { inputs: string; day: LiveDay } | null = null;
   /** Grows with every schedule change, which the engine kept cannot take in. */
   private scheduleVersion = 0;
+  /** Grows with every change of the approvals (corrections), which the engine kept cannot take in either. */
+  private approvalsVersion = 0;
 
   /** New events go into the engine kept; one that changes the past makes the next judgement start it again. */
   private feedEngine(events: readonly StateEvent[]): void {
@@ -596,9 +671,8 @@ export class AgentDO extends DurableObject<Env> {
     const context = this.context()!;
     const { adherence, timeZone } = context.settings.settings;
     const { segments, shiftDay, shiftSegments, from } = this.liveWindow(now);
-    const inputs = [context.settings.version, context.mappings.version, this.scheduleVersion, this.today(now), shiftDay]
-      .map(String)
-      .join("|");
+    const versions = [context.settings.version, context.mappings.version, this.scheduleVersion, this.approvalsVersion];
+    const inputs = [...versions, this.today(now), shiftDay].map(String).join("|");
     if (this.engine?.inputs !== inputs) {
       const day = LiveDay.start({
         ...this.judging(),

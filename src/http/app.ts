@@ -18,6 +18,7 @@ import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
@@ -97,6 +98,8 @@ app.route("/api/v1/import", importRoutes);
 app.route("/api/v1/agents", alarmRoutes);
 app.route("/api/v1/agents", agentRoutes);
 app.route("/api/v1/teams", teamRoutes);
+// Before the adherence routes, whose read:adherence check would otherwise run first on these paths too.
+app.route("/api/v1/adherence/approvals", approvalRoutes);
 app.route("/api/v1/adherence", adherenceRoutes);
 app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);
