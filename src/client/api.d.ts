@@ -6411,7 +6411,7 @@ export interface operations {
                         };
                     };
                     effectiveFrom?: string;
-                    /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals */
+                    /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals are recomputed (by the rules in effect at each instant) */
                     reapplyFrom?: string;
                 };
             };

@@ -86,42 +86,50 @@ export interface SettingsChange {
  * before it (in effect since ever): the days before the new one's effective instant keep being judged by them.
  */
 export async function saveSettings(
-  db: Db,
+  d1: D1Database,
   tenant: string,
   settings: TenantSettings,
   change: SettingsChange,
 ): Promise<number> {
   const changedAt = new Date().toISOString();
-  const currentVersion = sql`(SELECT ${tenantSettings.version} FROM ${tenantSettings} WHERE tenant = ${tenant})`;
-  const defaults = JSON.stringify(DEFAULT_SETTINGS);
-  const [, saved] = await db.batch([
-    db.run(sql`INSERT INTO ${settingsVersions}
-        (tenant, version, effective_from, settings, changed_by, changed_at, changes, reapply_from)
-      SELECT ${tenant}, COALESCE(${currentVersion}, 0), 0,
-        COALESCE((SELECT settings FROM ${tenantSettings} WHERE tenant = ${tenant}), ${defaults}),
-        ${change.changedBy}, ${changedAt}, '{}', NULL
-      WHERE NOT EXISTS (SELECT 1 FROM ${settingsVersions} WHERE tenant = ${tenant})`),
-    db
-      .insert(tenantSettings)
-      .values({ tenant, settings, version: 1, updatedAt: changedAt })
-      .onConflictDoUpdate({
-        target: tenantSettings.tenant,
-        set: { settings, updatedAt: changedAt, version: sql`${tenantSettings.version} + 1` },
-      })
-      .returning({ version: tenantSettings.version }),
-    db.insert(settingsVersions).values({
-      tenant,
-      version: sql`${currentVersion}`,
-      effectiveFrom: change.effectiveFrom,
-      settings,
-      changedBy: change.changedBy,
-      changedAt,
-      changes: change.changes,
-      reapplyFrom: change.reapplyFrom,
-    }),
+  const current = "(SELECT version FROM tenant_settings WHERE tenant = ?1)";
+  const json = JSON.stringify;
+  const [, saved] = await d1.batch<{ version: number }>([
+    d1
+      .prepare(
+        `INSERT INTO settings_versions
+           (tenant, version, effective_from, settings, changed_by, changed_at, changes, reapply_from)
+         SELECT ?1, COALESCE(${current}, 0), 0, COALESCE((SELECT settings FROM tenant_settings WHERE tenant = ?1), ?2),
+           ?3, ?4, '{}', NULL
+         WHERE NOT EXISTS (SELECT 1 FROM settings_versions WHERE tenant = ?1)`,
+      )
+      .bind(tenant, json(DEFAULT_SETTINGS), change.changedBy, changedAt),
+    d1
+      .prepare(
+        `INSERT INTO tenant_settings (tenant, settings, version, updated_at) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (tenant) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
+           version = tenant_settings.version + 1
+         RETURNING version`,
+      )
+      .bind(tenant, json(settings), changedAt),
+    d1
+      .prepare(
+        `INSERT INTO settings_versions
+           (tenant, version, effective_from, settings, changed_by, changed_at, changes, reapply_from)
+         VALUES (?1, ${current}, ?2, ?3, ?4, ?5, ?6, ?7)`,
+      )
+      .bind(
+        tenant,
+        change.effectiveFrom,
+        json(settings),
+        change.changedBy,
+        changedAt,
+        json(change.changes),
+        change.reapplyFrom,
+      ),
   ]);
   cache.delete(tenant);
-  return saved[0]!.version;
+  return saved!.results[0]!.version;
 }
 
 /**

@@ -92,8 +92,8 @@ export const settingsPatch = jsonObject(
         v.transform(parseTimestamp),
         v.number("effectiveFrom must be ISO 8601 with a time zone (e.g. 2026-11-22T09:30:00Z)"),
         v.description(
-          "When the change takes effect (default now; within the retention): days before it keep the rules then in " +
-            "effect, and the day it falls in is judged by each for the part it covered",
+          "When the change takes effect (default now, or the start of reapplyFrom; within the retention): days " +
+            "before it keep the rules then in effect, and the day it falls in is judged by each for its part",
         ),
       ),
     ),
@@ -102,7 +102,8 @@ export const settingsPatch = jsonObject(
         v.string("reapplyFrom must be a date (YYYY-MM-DD)"),
         v.check(isValidDate, "reapplyFrom must be a date (YYYY-MM-DD)"),
         v.description(
-          "Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals",
+          "Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 " +
+            "intervals are recomputed (by the rules in effect at each instant)",
         ),
       ),
     ),

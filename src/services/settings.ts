@@ -1,5 +1,5 @@
 /** Tenant settings: reading them, and changing them with every agent recomputing at once. */
-import { tenantDb } from "../db/client.ts";
+import { tenantD1, tenantDb } from "../db/client.ts";
 import {
   type StoredSettingsVersion,
   type VersionedSettings,
@@ -11,7 +11,7 @@ import {
 import { tenantContext } from "./context.ts";
 import { type SettingsPatch, mergeSettings } from "../domain/settings.ts";
 import { settingsChanges } from "../domain/judging.ts";
-import { localDate } from "../domain/time.ts";
+import { dayBounds, localDate } from "../domain/time.ts";
 import { tenantAgentProfiles } from "./directory.ts";
 import { refreshAgents } from "./live.ts";
 import type { Background } from "../domain/outcome.ts";
@@ -23,7 +23,10 @@ export async function tenantSettings(env: Env, tenant: string): Promise<Versione
   return loadSettings(await tenantDb(env, tenant), tenant);
 }
 
-/** When a change takes effect (default now), and from which day the past is judged again (default: not at all). */
+/**
+ * When a change takes effect (default now, or the start of reapplyFrom when that is given), and from which day the
+ * past is judged again (default: not at all).
+ */
 export interface SettingsTiming {
   effectiveFrom?: number;
   reapplyFrom?: string;
@@ -46,12 +49,13 @@ export async function updateSettings(
   const merged = mergeSettings(current, patch);
   if (typeof merged === "string") return merged;
   const now = Date.now();
-  const effectiveFrom = timing.effectiveFrom ?? now;
+  const reapplyFrom = timing.reapplyFrom ?? null;
+  // Judging the past again under new rules means they take effect that far back, unless said otherwise.
+  const effectiveFrom = timing.effectiveFrom ?? (reapplyFrom ? dayBounds(reapplyFrom, merged.timeZone).start : now);
   const since = retentionStart(current, now);
   if (effectiveFrom < since) {
     return `effectiveFrom must be within the retention (from ${new Date(since).toISOString()})`;
   }
-  const reapplyFrom = timing.reapplyFrom ?? null;
   if (reapplyFrom !== null) {
     const [first, today] = [localDate(since, merged.timeZone), localDate(now, merged.timeZone)];
     if (reapplyFrom < first || reapplyFrom > today) {
@@ -59,7 +63,12 @@ export async function updateSettings(
     }
   }
   const changes = settingsChanges(current, merged);
-  const version = await saveSettings(db, tenant, merged, { effectiveFrom, changedBy: key.name, changes, reapplyFrom });
+  const version = await saveSettings(await tenantD1(env, tenant), tenant, merged, {
+    effectiveFrom,
+    changedBy: key.name,
+    changes,
+    reapplyFrom,
+  });
   await audit(env, key, "settings.changed", {
     version,
     effectiveFrom: new Date(effectiveFrom).toISOString(),
