@@ -5684,6 +5684,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id POST answered */
                 id: string;
             };
             cookie?: never;

@@ -74,7 +74,7 @@ const date = (field: string) =>
     v.description("A day (YYYY-MM-DD) in the tenant's time zone"),
   );
 const rangeQuery = v.object({ from: date("from"), to: date("to") });
-const idParam = v.object({ id: v.string() });
+const idParam = v.object({ id: v.pipe(v.string(), v.description("The id POST answered")) });
 
 const view = (period: NeutralPeriod) => ({
   ...period,
