@@ -753,6 +753,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/adherence/neutral-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List neutral periods
+         * @description The periods that overlap the days from `from` to `to`, removed ones too.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        get: operations["getApiV1AdherenceNeutralPeriods"];
+        put?: never;
+        /**
+         * Adjust a period to neutral
+         * @description Every agent (of `teams`, else everyone) recomputes at once: its day totals, board row and the D1 intervals of the days the period touches.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        post: operations["postApiV1AdherenceNeutralPeriods"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/neutral-periods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a neutral period
+         * @description Recorded as a removal (the period stays listed with removedBy and removedAt); the numbers return to what they were without it. Removing it again changes nothing.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        delete: operations["deleteApiV1AdherenceNeutralPeriodsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/adherence": {
         parameters: {
             query?: never;
@@ -849,9 +899,29 @@ export interface paths {
         get: operations["getApiV1Settings"];
         /**
          * Change the tenant's settings
-         * @description Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.
+         * @description Send only what changes; rules and neutral rules are replaced per activity. The change is a new version (GET /api/v1/settings/history) in effect from `effectiveFrom` (default now): days before it keep the rules then in effect. `reapplyFrom` judges the past again from that day on. Every agent recomputes at once; the change is in the audit list (settings.changed). Permission admin:settings.
          */
         put: operations["putApiV1Settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The settings' versions
+         * @description Every change of the settings, newest first: who changed which fields (old → new), when, from when it takes effect, and the settings as saved. The versions before history began are one version changed by the first change's actor, in effect since ever. Permission admin:settings (the settings' own).
+         */
+        get: operations["getApiV1SettingsHistory"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2052,13 +2122,13 @@ export interface operations {
                         events: {
                             at: string;
                             /**
-                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), or an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after)
+                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after), or a change of what judges adherence. settings.changed: detail { version, effectiveFrom, reapplyFrom, changes: { "<field path>": { from, to } } }. neutral.created, neutral.removed: detail { period: { id, start, end, reason, teams }, before, after }, before and after each the affected agent-days summed (the period's days, the day before it included: a night shift) as { agentDays, scheduledSeconds, inAdherenceSeconds, outOfAdherenceSeconds, neutralSeconds, adherencePct }
                              * @enum {string}
                              */
-                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed";
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed" | "settings.changed" | "neutral.created" | "neutral.removed";
                             keyId: string;
                             keyName: string;
-                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* and approval.* the key's name */
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.*, approval.*, settings.*, neutral.* the key's name */
                             actor: string;
                             detail: {
                                 [key: string]: unknown;
@@ -5844,6 +5914,331 @@ export interface operations {
             };
         };
     };
+    getApiV1AdherenceNeutralPeriods: {
+        parameters: {
+            query: {
+                /** @description A day (YYYY-MM-DD) in the tenant's time zone */
+                from: string;
+                /** @description A day (YYYY-MM-DD) in the tenant's time zone */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods, by start */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        neutralPeriods: {
+                            id: string;
+                            start: string;
+                            end: string;
+                            reason: string;
+                            /** @description null: everyone */
+                            teams: string[] | null;
+                            /** @description The actor: the key's name (a person's e-mail) */
+                            createdBy: string;
+                            createdAt: string;
+                            /** @description Removed periods stay listed, with who removed them */
+                            removedBy: string | null;
+                            removedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid or missing from/to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AdherenceNeutralPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    start: string;
+                    end: string;
+                    /** @description Why (shown in the audit list and beside the numbers) */
+                    reason: string;
+                    /** @description The teams it applies to (names, as GET /api/v1/teams lists them); left out: everyone */
+                    teams?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Adjusted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description null: everyone */
+                        teams: string[] | null;
+                        /** @description The actor: the key's name (a person's e-mail) */
+                        createdBy: string;
+                        createdAt: string;
+                        /** @description Removed periods stay listed, with who removed them */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid body (naming the field), or a team the tenant does not have */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AdherenceNeutralPeriodsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id POST answered */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description null: everyone */
+                        teams: string[] | null;
+                        /** @description The actor: the key's name (a person's e-mail) */
+                        createdBy: string;
+                        createdAt: string;
+                        /** @description Removed periods stay listed, with who removed them */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such period */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
     getApiV1Adherence: {
         parameters: {
             query?: {
@@ -6497,6 +6892,9 @@ export interface operations {
                             [key: string]: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                         };
                     };
+                    effectiveFrom?: string;
+                    /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals are recomputed (by the rules in effect at each instant) */
+                    reapplyFrom?: string;
                 };
             };
         };
@@ -6538,6 +6936,8 @@ export interface operations {
                         };
                         /** @description Grows with every change */
                         version: number;
+                        /** @description When the change takes effect (ISO 8601) */
+                        effectiveFrom: string;
                     };
                 };
             };
@@ -6591,6 +6991,141 @@ export interface operations {
             };
             /** @description A body over 16 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1SettingsHistory: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            /** @description From when it judges time (ISO 8601); 1970: since ever */
+                            effectiveFrom: string;
+                            /** @description The day from which it judged the past again */
+                            reapplyFrom: string | null;
+                            /** @description The actor: the key's name (a person's e-mail) */
+                            changedBy: string;
+                            changedAt: string;
+                            /** @description Each field that changed, by its path (e.g. "adherence.rules.work"), old → new */
+                            changes: {
+                                [key: string]: {
+                                    from: unknown;
+                                    to: unknown;
+                                };
+                            };
+                            settings: {
+                                timeZone: string;
+                                /** @enum {number} */
+                                intervalMinutes: 15 | 30;
+                                retentionDays: number;
+                                /** @description Days before today D1 keeps per-interval rows (at most retentionDays); older days keep their daily totals only */
+                                intervalRetentionDays: number;
+                                adherence: {
+                                    alarmThresholdSeconds: number;
+                                    severeThresholdSeconds: number;
+                                    /** @description The states that are in adherence during each activity */
+                                    rules: {
+                                        work: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        break: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        lunch: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        meeting: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                    };
+                                    /** @description The states that count neither way during each activity */
+                                    neutral: {
+                                        work: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        break: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        lunch: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        meeting: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                    };
+                                };
+                                /** @description Grows with every change */
+                                version: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -495,3 +495,37 @@ export const keyAudit = sqliteTable(
     uniqueIndex("key_audit_expired_once").on(t.keyId).where(sql`${t.event} = 'expired'`),
   ],
 );
+
+/** Every settings change (issue 28): the settings as saved, in effect from `effectiveFrom`; who changed what. */
+export const settingsVersions = sqliteTable(
+  "settings_versions",
+  {
+    tenant: text("tenant").notNull(),
+    version: integer("version").notNull(),
+    effectiveFrom: integer("effective_from").notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    changedBy: text("changed_by").notNull(),
+    changedAt: text("changed_at").notNull(),
+    changes: text("changes", { mode: "json" }).notNull(),
+    reapplyFrom: text("reapply_from"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.version] })],
+);
+
+/** Periods adjusted to neutral, for some teams (null: everyone); a removal is recorded on the row. */
+export const neutralPeriods = sqliteTable(
+  "neutral_periods",
+  {
+    tenant: text("tenant").notNull(),
+    id: text("id").notNull(),
+    startMs: integer("start_ms").notNull(),
+    endMs: integer("end_ms").notNull(),
+    reason: text("reason").notNull(),
+    teams: text("teams", { mode: "json" }).$type<string[] | null>(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    removedBy: text("removed_by"),
+    removedAt: text("removed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] }), index("neutral_periods_end").on(t.tenant, t.endMs)],
+);

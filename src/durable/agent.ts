@@ -34,6 +34,7 @@ import {
   withoutApproval,
 } from "../domain/approvals.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
+import { type DayFigures, daysToRejudge, judgingOf, sumFigures } from "../domain/judging.ts";
 import { LiveDay } from "../domain/live-day.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
@@ -221,6 +222,22 @@ export class AgentDO extends DurableObject<Env> {
     if (!this.context()) return null;
     this.remember(context);
     return this.afterChange();
+  }
+
+  /**
+   * Like refresh, measuring `dates` (this agent's shift days) under the judging it had and under the new one: the
+   * before/after figures of a correction's audit entry. Both are equal when the object had the new version already.
+   */
+  async rejudge(
+    context: AgentContext,
+    dates: readonly string[],
+  ): Promise<{ row: RowUpdate | null; before: DayFigures; after: DayFigures } | null> {
+    if (!this.context()) return null;
+    const now = Date.now();
+    const measure = () => sumFigures(dates.map((date) => this.computeShiftDay(date, now, false)));
+    const before = measure();
+    this.remember(context);
+    return { before, after: measure(), row: await this.afterChange() };
   }
 
   /**
@@ -463,7 +480,8 @@ export class AgentDO extends DurableObject<Env> {
    * Stores the latest context, keeping the newer settings, mappings and profile of the two (an
    * isolate with a stale cache must not roll them back; a profile of the same directory version as
    * the known one replaces it). Whatever way a newer version arrives, what it
-   * changes is recomputed here: new settings recompute yesterday and today; a new mapping
+   * changes is recomputed here: new settings recompute yesterday and today, and the days a neutral period added or
+   * removed touches, a new rule version's from its effective day and its reapplyFrom on; a new mapping
    * re-derives the stored events of every remapped code and recomputes the days they touch.
    */
   private remember(context: AgentContext): void {
@@ -489,10 +507,8 @@ export class AgentDO extends DurableObject<Env> {
     if (!known) return;
     if (settings.version > known.settings.version) {
       const today = this.today(Date.now());
-      this.store.markDaysDirty([
-        [addDays(today, -1), null],
-        [today, null],
-      ]);
+      const rejudged = daysToRejudge(known.settings, settings, profile.team, today);
+      this.store.markDaysDirty([addDays(today, -1), today, ...rejudged].map((date) => [date, null] as const));
       this.store.setMeta("flushTodayNow", true);
     }
     if (mappings.version > (known.mappings?.version ?? 0)) {
@@ -551,8 +567,8 @@ export class AgentDO extends DurableObject<Env> {
    * effect) and the corrections that apply to it. The one input every engine call here takes.
    */
   private judging(): Judging {
-    const { adherence } = this.settings();
-    return { rules: adherence.rules, neutral: adherence.neutral, corrections: approvedCorrections(this.approvals()) };
+    const judging = judgingOf(this.context()!.settings, this.profile()!.team);
+    return { ...judging, corrections: [...(judging.corrections ?? []), ...approvedCorrections(this.approvals())] };
   }
 
   private today(now: number): string {

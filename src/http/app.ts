@@ -22,6 +22,7 @@ import { approvalRoutes } from "./routes/approvals.ts";
 import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { liveSocketRoute, ticketRoutes } from "./routes/live.ts";
+import { neutralPeriodRoutes } from "./routes/neutral-periods.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { sourceRoutes } from "./routes/sources.ts";
 import { stateCodeRoutes } from "./routes/state-codes.ts";
@@ -100,6 +101,7 @@ app.route("/api/v1/agents", agentRoutes);
 app.route("/api/v1/teams", teamRoutes);
 // Before the adherence routes, whose read:adherence check would otherwise run first on these paths too.
 app.route("/api/v1/adherence/approvals", approvalRoutes);
+app.route("/api/v1/adherence/neutral-periods", neutralPeriodRoutes);
 app.route("/api/v1/adherence", adherenceRoutes);
 app.route("/api/v1/contact-volume", contactVolumeRoutes);
 app.route("/api/v1/settings", settingsRoutes);
