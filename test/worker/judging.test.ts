@@ -199,56 +199,58 @@ describe("neutral periods", () => {
 });
 
 describe("settings that take effect from an instant", () => {
-  it("a rule changed today leaves yesterday alone; reapplyFrom judges yesterday again; history and audit", async () => {
-    const yesterday = dateDaysAgo(1);
-    const { tenant, key, flushAll } = await setup(yesterday);
-    // Today: a shift from three hours ago, available for an hour, then 90 minutes on break (out by default).
-    const base = Math.floor(Date.now() / 60_000) * 60_000;
-    const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
+  it("a rule changed yesterday leaves the day before alone; reapplyFrom judges it again; history and audit", async () => {
+    // Finished days only (whatever the time of day the test runs): the day before the change and the day of it.
+    const before = dateDaysAgo(2);
+    const changed = dateDaysAgo(1);
+    const { tenant, key, flushAll } = await setup(before);
+    // The day of the change: a shift 09–17, available for an hour, then 90 minutes on break (out by default).
+    const at = (time: string) => `${changed}T${time}:00.000Z`;
     await postData(key, "/api/v1/import/schedules", [
-      { agentId: "E1", start: at(-180), end: at(60), activity: "work" },
+      { agentId: "E1", start: at("09:00"), end: at("17:00"), activity: "work" },
     ]);
     await postData(key, "/api/v1/import/agent-states", [
-      { agentId: "E1", state: "available", timestamp: at(-180) },
-      { agentId: "E1", state: "break", timestamp: at(-120) },
-      { agentId: "E1", state: "available", timestamp: at(-30) },
+      { agentId: "E1", state: "available", timestamp: at("09:00") },
+      { agentId: "E1", state: "break", timestamp: at("10:00") },
+      { agentId: "E1", state: "available", timestamp: at("11:30") },
+      { agentId: "E1", state: "offline", timestamp: at("17:00") },
     ]);
-    const today = dateDaysAgo(0);
-    expect((await dayTotals(key, today)).E1!.out).toBe(5_400);
+    expect((await dayTotals(key, changed)).E1!.out).toBe(5_400);
     await flushAll();
-    const yesterdayTotals = await dayTotals(key, yesterday);
-    const yesterdayD1 = await d1Sums(tenant, yesterday);
+    const beforeTotals = await dayTotals(key, before);
+    const beforeD1 = await d1Sums(tenant, before);
 
-    // Break counts as in during work from an hour ago on.
+    // Break counts as in during work from 11:00 on the day of the change.
     const rules = { work: ["available", "on_call", "after_call_work", "break"] };
     const put = await api(key, "/api/v1/settings", {
       method: "PUT",
-      json: { adherence: { rules }, effectiveFrom: at(-60) },
+      json: { adherence: { rules }, effectiveFrom: at("11:00") },
     });
     expect(put.status).toBe(200);
-    expect(await put.json()).toMatchObject({ effectiveFrom: at(-60) });
-    expect((await dayTotals(key, today)).E1!.out).toBe(3_600);
+    expect(await put.json()).toMatchObject({ effectiveFrom: at("11:00") });
+    expect((await dayTotals(key, changed)).E1!.out).toBe(3_600);
     await flushAll();
-    expect(await dayTotals(key, yesterday)).toEqual(yesterdayTotals);
-    expect(await d1Sums(tenant, yesterday)).toEqual(yesterdayD1);
+    expect((await d1Sums(tenant, changed)).find((r: any) => r.agent === "E1")).toMatchObject({ o: 3_600 });
+    expect(await dayTotals(key, before)).toEqual(beforeTotals);
+    expect(await d1Sums(tenant, before)).toEqual(beforeD1);
 
-    // Judging yesterday again under the new rules: its break is in.
+    // Judging the day before again under the new rules: its break is in.
     const again = await api(key, "/api/v1/settings", {
       method: "PUT",
-      json: { adherence: { rules }, reapplyFrom: yesterday },
+      json: { adherence: { rules }, reapplyFrom: before },
     });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ effectiveFrom: `${yesterday}T00:00:00.000Z` });
+    expect(await again.json()).toMatchObject({ effectiveFrom: `${before}T00:00:00.000Z` });
     await flushAll();
-    expect((await dayTotals(key, yesterday)).E1).toEqual({ in: 28_800, out: 0, neutral: 0, pct: 100 });
-    expect((await d1Sums(tenant, yesterday))[0]).toEqual({ agent: "E1", i: 28_800, o: 0, n: 0 });
+    expect((await dayTotals(key, before)).E1).toEqual({ in: 28_800, out: 0, neutral: 0, pct: 100 });
+    expect((await d1Sums(tenant, before))[0]).toEqual({ agent: "E1", i: 28_800, o: 0, n: 0 });
 
     const history = await api(key, "/api/v1/settings/history");
     expect(history.status).toBe(200);
     const { versions } = (await history.json()) as { versions: any[] };
     expect(versions.map((v) => [v.effectiveFrom, v.reapplyFrom, v.changedBy])).toEqual([
-      [`${yesterday}T00:00:00.000Z`, yesterday, "test key"],
-      [at(-60), null, "test key"],
+      [`${before}T00:00:00.000Z`, before, "test key"],
+      [at("11:00"), null, "test key"],
       ["1970-01-01T00:00:00.000Z", null, "test key"],
     ]);
     expect(versions[1].changes).toEqual({
@@ -257,7 +259,7 @@ describe("settings that take effect from an instant", () => {
     expect(versions[0].changes).toEqual({});
     const audit = await auditEvents(tenant, "settings.");
     expect(audit.map((e) => [e.detail.version, e.detail.reapplyFrom])).toEqual([
-      [versions[0].version, yesterday],
+      [versions[0].version, before],
       [versions[1].version, null],
     ]);
     expect(audit[1]!.detail.changes).toEqual(versions[1].changes);
