@@ -17,6 +17,8 @@ export interface DailyTotalsRow {
   exceptions: number;
   approvedSeconds: number;
   adjustedNeutralSeconds: number;
+  /** Late for the shift day's first work (0: on time); absent in queue messages from before it (read as 0). */
+  lateSeconds: number;
 }
 
 // Like the interval upsert: an unchanged day is not written again (a recomputed run of days costs
@@ -24,24 +26,25 @@ export interface DailyTotalsRow {
 const UPSERT_DAYS = `
   INSERT INTO daily_totals (tenant, agent_key, date, scheduled_seconds, in_adherence_seconds,
     out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions,
-    approved_seconds, adjusted_neutral_seconds)
+    approved_seconds, adjusted_neutral_seconds, late_seconds)
   SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]',
     value ->> '$[6]', value ->> '$[7]', value ->> '$[8]', value ->> '$[9]',
-    coalesce(value ->> '$[10]', 0), coalesce(value ->> '$[11]', 0)
+    coalesce(value ->> '$[10]', 0), coalesce(value ->> '$[11]', 0), coalesce(value ->> '$[12]', 0)
   FROM json_each(?1) WHERE true
   ON CONFLICT DO UPDATE SET scheduled_seconds = excluded.scheduled_seconds,
     in_adherence_seconds = excluded.in_adherence_seconds,
     out_of_adherence_seconds = excluded.out_of_adherence_seconds, neutral_seconds = excluded.neutral_seconds,
     scheduled_work_seconds = excluded.scheduled_work_seconds, work_state_seconds = excluded.work_state_seconds,
     exceptions = excluded.exceptions, approved_seconds = excluded.approved_seconds,
-    adjusted_neutral_seconds = excluded.adjusted_neutral_seconds
+    adjusted_neutral_seconds = excluded.adjusted_neutral_seconds, late_seconds = excluded.late_seconds
   WHERE scheduled_seconds IS NOT excluded.scheduled_seconds OR in_adherence_seconds IS NOT excluded.in_adherence_seconds
     OR out_of_adherence_seconds IS NOT excluded.out_of_adherence_seconds
       OR neutral_seconds IS NOT excluded.neutral_seconds
     OR scheduled_work_seconds IS NOT excluded.scheduled_work_seconds
       OR work_state_seconds IS NOT excluded.work_state_seconds OR exceptions IS NOT excluded.exceptions
     OR approved_seconds IS NOT excluded.approved_seconds
-      OR adjusted_neutral_seconds IS NOT excluded.adjusted_neutral_seconds`;
+      OR adjusted_neutral_seconds IS NOT excluded.adjusted_neutral_seconds
+    OR late_seconds IS NOT excluded.late_seconds`;
 
 // Per [tenant, agent, date]: a delete that finds none writes no row.
 const DELETE_DAYS = `
@@ -75,6 +78,7 @@ export function dailyTotalStatements(d1: D1Database, runs: readonly AgentDays[])
       d.exceptions,
       d.approvedSeconds,
       d.adjustedNeutralSeconds,
+      d.lateSeconds,
     ]),
   );
   for (const chunk of jsonChunks(rows)) statements.push(d1.prepare(UPSERT_DAYS).bind(chunk));
