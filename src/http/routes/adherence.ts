@@ -17,7 +17,7 @@ import {
 } from "../../services/reports.ts";
 import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
-import { csvCell } from "../csv.ts";
+import { csvHeaders, csvText } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { assertTeamAllowed, teamsToRead } from "../middleware/team-scope.ts";
@@ -327,16 +327,8 @@ export const adherenceRoutes = new Hono<AppEnv>()
         intervalStart: iso(intervalStart),
         adherencePct: adherencePercent(row),
       }));
-      if (query.format === "csv") {
-        const lines = [
-          CSV_COLUMNS.join(","),
-          ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(",")),
-        ];
-        return c.body(`${lines.join("\r\n")}\r\n`, 200, {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="adherence-intervals-${date}.csv"`,
-        });
-      }
+      if (query.format === "csv")
+        return c.body(csvText(CSV_COLUMNS, intervals), 200, csvHeaders(`adherence-intervals-${date}.csv`));
       return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
     },
   )
