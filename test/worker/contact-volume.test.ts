@@ -121,7 +121,7 @@ describe("contact volume: native import, read back", () => {
     expect(res.headers.get("content-disposition")).toBe(
       'attachment; filename="contact-volume-2026-11-20-2026-11-20.csv"',
     );
-    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await res.arrayBuffer());
+    const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(await res.arrayBuffer());
     expect(text.startsWith("\uFEFFintervalStart,")).toBe(true);
     const lines = text.slice(1).split("\r\n");
     expect(lines[0]).toBe(

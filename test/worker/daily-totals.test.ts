@@ -3,7 +3,7 @@
  * the flush that writes them; a day whose intervals were written while it ran gets its total once
  * it is over (the agent's alarm after midnight), and today is read from its intervals.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type DailyTotalsRow, dailyTotalStatements } from "../../src/db/daily-totals.ts";
