@@ -885,6 +885,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/adherence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adherence summed over a range, per agent, team, day or interval
+         * @description The totals the day endpoint gives (/api/v1/adherence/days), summed per group over at most 92 days, from D1 only (no agent is woken): each finished day's totals, and today from its intervals. groupBy=interval reads the intervals D1 keeps (settings intervalRetentionDays). JSON is paged (1000 groups; nextCursor while more follow); format=csv streams every group (from the cursor, when given) with a UTF-8 byte order mark. A team-scoped key reads its teams. Permission read:adherence.
+         */
+        get: operations["getApiV1ReportsAdherence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -6738,6 +6758,180 @@ export interface operations {
             };
             /** @description The key lacks the permission (or the team) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1ReportsAdherence: {
+        parameters: {
+            query: {
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                from: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                to: string;
+                /** @description agent, team, day or interval, or a comma list of them: agent,day is the agents × days grid */
+                groupBy: string;
+                /** @description Only this team (a team-scoped key: one of its teams) */
+                team?: string;
+                /** @description Only this agent (employeeId or email) */
+                agentId?: string;
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description nextCursor of the page before (opaque) */
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups in order of their keys (text/csv with format=csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        groupBy: ("agent" | "team" | "day" | "interval")[];
+                        rows: {
+                            agentId?: string;
+                            name?: string | null;
+                            /** @description null: agents in no team */
+                            team?: string | null;
+                            /** @description The day in the tenant's zone */
+                            date?: string;
+                            /** @description The interval's start time (HH:mm) in the tenant's zone */
+                            time?: string;
+                            intervalStart?: string;
+                            scheduledSeconds: number;
+                            /** @description After corrections: approved seconds count in */
+                            inAdherenceSeconds: number;
+                            /** @description After corrections: recorded out − approved − adjusted to neutral */
+                            outOfAdherenceSeconds: number;
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral) */
+                            neutralSeconds: number;
+                            scheduledWorkSeconds: number;
+                            workStateSeconds: number;
+                            /** @description Seconds an approval turned in (from out, or neutral) */
+                            approvedSeconds: number;
+                            /** @description Seconds a period adjusted to neutral turned neutral (from out, or in) */
+                            adjustedNeutralSeconds: number;
+                            /** @description in ÷ (in + out) of the sums; null when nothing counts */
+                            adherencePct: number | null;
+                            /** @description Work-state ÷ scheduled work seconds of the sums */
+                            conformancePct: number | null;
+                            /** @description Out-of-adherence spans of the finished days summed; null when none is finished, or grouped by interval */
+                            exceptions: number | null;
+                            /** @description Shift days late for their first scheduled work (finished days; null as exceptions) */
+                            lateCount: number | null;
+                            /** @description Seconds late for the first scheduled work, summed (null as exceptions) */
+                            lateSeconds: number | null;
+                            /** @description Rows summed: agent-days (agent-intervals when grouped by interval) */
+                            agents: number;
+                        }[];
+                        /** @description Pass as cursor for the next page; null: last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid range, grouping or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description agentId names nobody */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description groupBy=interval for a range reaching before the interval window: its first date is named */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -296,6 +296,8 @@ export const dailyTotals = sqliteTable(
     exceptions: integer("exceptions").notNull(),
     approvedSeconds: integer("approved_seconds").notNull().default(0),
     adjustedNeutralSeconds: integer("adjusted_neutral_seconds").notNull().default(0),
+    /** Late for the first scheduled work of the shift day beginning on this date, in seconds (0: on time). */
+    lateSeconds: integer("late_seconds").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.date] }), index("daily_day").on(t.tenant, t.date)],
 );
