@@ -5,6 +5,7 @@
  * after the object changed. When D1 fails the object is changed back: nothing is left half done.
  */
 import { type ApprovalRow, insertApproval, listApprovals, markApprovalRemoved, readApproval } from "../db/approvals.ts";
+import { newId } from "../domain/ids.ts";
 import { tenantD1 } from "../db/client.ts";
 import type { KeyAuditEntry } from "../db/key-usage.ts";
 import type { AgentProfile } from "../domain/agent.ts";
@@ -62,7 +63,7 @@ export async function createApproval(
   const { tenant } = key;
   const row: ApprovalRow = {
     tenant,
-    id: crypto.randomUUID(),
+    id: newId("apr"),
     agentKey: profile.agentKey,
     agentId: profile.agentId,
     team: profile.team,

@@ -4,6 +4,7 @@
  * period touches, in D1 too), and the audit entry carries the affected agent-days' figures before and after.
  */
 import { tenantDb } from "../db/client.ts";
+import { newId } from "../domain/ids.ts";
 import { listTeams } from "../db/directory.ts";
 import {
   type NeutralPeriod,
@@ -38,7 +39,7 @@ export async function createNeutralPeriod(
   );
   if (problem) return problem;
   const period: NeutralPeriod = {
-    id: crypto.randomUUID(),
+    id: newId("np"),
     start: input.start,
     end: input.end,
     reason: input.reason,

@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)("approving an agent's time on the timeline", () =>
     await server?.stop();
   });
 
-  it("a click on the out block opens the form with its span; approving moves the totals and draws the lane", async () => {
+  it("clicking an out block opens the form with its span; approving moves the totals, draws the lane", async () => {
     await page.waitForSelector("#lane-adherence button.h-out", { timeout: 15_000 });
     expect(await total(page, "adherence")).toBe("88 %");
     expect(await page.locator("#lane-approved .block").count()).toBe(0);

@@ -199,7 +199,7 @@ describe("neutral periods", () => {
 });
 
 describe("settings that take effect from an instant", () => {
-  it("a rule changed yesterday leaves the day before alone; reapplyFrom judges it again; history and audit", async () => {
+  it("a rule changed yesterday leaves the day before alone; reapplyFrom judges it again; history, audit", async () => {
     // Finished days only (whatever the time of day the test runs): the day before the change and the day of it.
     const before = dateDaysAgo(2);
     const changed = dateDaysAgo(1);
