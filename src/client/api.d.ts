@@ -5366,7 +5366,7 @@ export interface operations {
                             /** @description Approved as in adherence, or adjusted to neutral, by a supervisor; null: none */
                             correction: ("approved" | "adjusted") | null;
                         }[];
-                        /** @description The tenant's alarm and severe thresholds: an exception that lasted this long was in alarm, severe */
+                        /** @description The alarm and severe thresholds in effect that day (from its start): an exception that lasted this long was in alarm, severe */
                         thresholds: {
                             alarmSeconds: number;
                             severeSeconds: number;

@@ -49,8 +49,11 @@ export async function loadSettings(db: Db, tenant: string): Promise<VersionedSet
   ]);
   const rulesFrom = rulesTimeline(
     versions.map(({ settings: stored, ...version }): RulesVersion => {
-      const { rules, neutral } = completeSettings(stored as TenantSettings).adherence;
-      return { ...version, rules, neutral };
+      const { rules, neutral, alarmThresholdSeconds, severeThresholdSeconds } = completeSettings(
+        stored as TenantSettings,
+      ).adherence;
+      const thresholds = { alarmSeconds: alarmThresholdSeconds, severeSeconds: severeThresholdSeconds };
+      return { ...version, rules, neutral, thresholds };
     }),
     since,
   );

@@ -14,6 +14,8 @@ export interface RulesVersion {
   from: number;
   rules: AdherenceRules;
   neutral: NeutralRules;
+  /** Its alarm and severe thresholds: an exception of its time is shaded by them. Absent in caches from before. */
+  thresholds?: { alarmSeconds: number; severeSeconds: number };
   /** The day from which the version asked to recompute the past (once per agent). */
   reapplyFrom: string | null;
 }
@@ -47,6 +49,18 @@ export function rulesTimeline(versions: readonly RulesVersion[], since: number):
   }
   const base = timeline.findLastIndex((entry) => entry.from <= since);
   return base > 0 ? timeline.slice(base) : timeline;
+}
+
+/** The alarm and severe thresholds in effect at an instant: those of the version then, else the settings'. */
+export function thresholdsAt(settings: JudgingSettings, at: number): { alarmSeconds: number; severeSeconds: number } {
+  const version = (settings.rulesFrom ?? []).findLast((entry) => entry.from <= at);
+  const { adherence } = settings.settings;
+  return (
+    version?.thresholds ?? {
+      alarmSeconds: adherence.alarmThresholdSeconds,
+      severeSeconds: adherence.severeThresholdSeconds,
+    }
+  );
 }
 
 export function appliesTo(period: ActiveNeutralPeriod, team: string | null): boolean {

@@ -75,7 +75,12 @@ describe("schedules import", () => {
     ]);
     // The app shades an ended exception by the tenant's thresholds, which the timeline names.
     expect(timeline.body.thresholds).toEqual({ alarmSeconds: 60, severeSeconds: 300 });
+    // A change from now on leaves that day's thresholds; one re-applied from that day on changes them.
     await api(key, "/api/v1/settings", { method: "PUT", json: { adherence: { alarmThresholdSeconds: 90 } } });
+    const unchanged = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
+    expect(unchanged.body.thresholds).toEqual({ alarmSeconds: 60, severeSeconds: 300 });
+    const reapplied = { adherence: { alarmThresholdSeconds: 90 }, reapplyFrom: date };
+    expect((await api(key, "/api/v1/settings", { method: "PUT", json: reapplied })).status).toBe(200);
     const after = await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`);
     expect(after.body.thresholds).toEqual({ alarmSeconds: 90, severeSeconds: 300 });
   });

@@ -271,3 +271,27 @@ describe("settings that take effect from an instant", () => {
     expect(((await bad.json()) as { error: string }).error).toMatch(/effectiveFrom must be within the retention/);
   });
 });
+
+describe("thresholds over time", () => {
+  it("a day's timeline shades by the thresholds in effect that day, not today's", async () => {
+    const before = dateDaysAgo(2);
+    const { key } = await setup(before);
+    const timelineThresholds = async (date: string) => {
+      const res = await api(key, `/api/v1/agents/E1/timeline?date=${date}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { thresholds: unknown }).thresholds;
+    };
+    const earlier = await timelineThresholds(before);
+    const put = await api(key, "/api/v1/settings", {
+      method: "PUT",
+      json: {
+        adherence: { alarmThresholdSeconds: 301, severeThresholdSeconds: 901 },
+        effectiveFrom: `${dateDaysAgo(1)}T12:00:00Z`,
+      },
+    });
+    expect(put.status).toBe(200);
+    expect(await timelineThresholds(before)).toEqual(earlier);
+    expect(earlier).not.toEqual({ alarmSeconds: 301, severeSeconds: 901 });
+    expect(await timelineThresholds(dateDaysAgo(0))).toEqual({ alarmSeconds: 301, severeSeconds: 901 });
+  });
+});

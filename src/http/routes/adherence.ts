@@ -4,7 +4,8 @@ import type { Context } from "hono";
 import { adherencePercent, conformancePercent } from "../../domain/adherence.ts";
 import { type AgentProfile, profileFields } from "../../domain/agent.ts";
 import { ACTIVITIES, AGENT_STATES, type TenantSettings } from "../../domain/model.ts";
-import { isValidDate, localDate } from "../../domain/time.ts";
+import { dayBounds, isValidDate, localDate } from "../../domain/time.ts";
+import { thresholdsAt } from "../../domain/judging.ts";
 import { findAgent, tenantAgentProfiles } from "../../services/directory.ts";
 import { datesBetween } from "../../domain/days.ts";
 import {
@@ -159,7 +160,10 @@ export const timelineBody = v.strictObject({
   ),
   thresholds: v.pipe(
     v.strictObject({ alarmSeconds: v.number(), severeSeconds: v.number() }),
-    v.description("The tenant's alarm and severe thresholds: an exception that lasted this long was in alarm, severe"),
+    v.description(
+      "The alarm and severe thresholds in effect that day (from its start): an exception that lasted this long was " +
+        "in alarm, severe",
+    ),
   ),
 });
 const doc = (summary: string, description: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
@@ -214,8 +218,14 @@ function dayView(profile: AgentProfile, day: AgentDay | null) {
   };
 }
 
-function timelineView(profile: AgentProfile, date: string, settings: TenantSettings, day: AgentDay | null) {
-  const { timeZone, adherence } = settings;
+function timelineView(
+  profile: AgentProfile,
+  date: string,
+  settings: TenantSettings,
+  day: AgentDay | null,
+  thresholds: { alarmSeconds: number; severeSeconds: number },
+) {
+  const { timeZone } = settings;
   return {
     agentId: profile.agentId,
     date,
@@ -237,7 +247,7 @@ function timelineView(profile: AgentProfile, date: string, settings: TenantSetti
       adherence: s.adherence,
       correction: s.correction,
     })),
-    thresholds: { alarmSeconds: adherence.alarmThresholdSeconds, severeSeconds: adherence.severeThresholdSeconds },
+    thresholds,
   };
 }
 
@@ -382,5 +392,8 @@ export async function timelineHandler(
   const { date, settings } = await requestedDay(c, c.req.valid("query").date);
   const profile = await requestedAgent(c, c.req.valid("param").agentId);
   const day = await agentDay(c.env, c.get("tenant"), profile, date);
-  return c.json(timelineView(profile, date, settings, day));
+  // A past day's exceptions are shaded by the thresholds in effect then (a settings version's effectiveFrom).
+  const versioned = await tenantSettings(c.env, c.get("tenant"));
+  const thresholds = thresholdsAt(versioned, day?.window.start ?? dayBounds(date, settings.timeZone).start);
+  return c.json(timelineView(profile, date, settings, day, thresholds));
 }
