@@ -1,6 +1,6 @@
 /**
  * Alerts out (webhooks and Slack): which alerts an agent's status raises, where they may be sent, and what a
- * receiver is sent. Pure: the signing (WebCrypto), the queue and D1 are the services'.
+ * receiver is sent. Pure (WebCrypto's digest is a web standard): signing, the queue and D1 are the services'.
  */
 import type { Activity, AgentState } from "./model.ts";
 
@@ -28,6 +28,30 @@ export interface Alert {
   test?: true;
 }
 
+/** What travels on the alert queue: alerts of one tenant; to one subscription when it is a retry. */
+export interface AlertJob {
+  tenant: string;
+  alerts: Alert[];
+  subscriptionId?: string;
+  /** Tries made before this message (the fan-out's own try): the delivery's attempt is this + message.attempts. */
+  tried?: number;
+}
+
+/** Raised alerts as queue messages, one each (the consumer batches them). */
+export function alertMessages(alerts: readonly Alert[]): Array<{ body: AlertJob }> {
+  return alerts.map((alert) => ({ body: { tenant: alert.tenant, alerts: [alert] } }));
+}
+
+/** A stable alert id from what makes it one alert (tenant, agent, level, exception start): retries keep it. */
+export async function alertId(...parts: Array<string | number>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")));
+  return `al_${hexOf(digest).slice(0, 32)}`;
+}
+
+export function hexOf(bytes: ArrayBuffer): string {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 // ── what an agent's status raises ─────────────────────────────────────────────────────────────────
 
 /** The agent-level alerts (each raised once per exception, or per late start). */
@@ -47,20 +71,25 @@ export interface AlertingStatus {
   alarm: boolean;
   severe: boolean;
   outSince: number | null;
+  lateMinutes: number | null;
   lateSince: number | null;
   snoozedUntil: number | null;
 }
 
+/** Late for work is an alert from this far past the work's start (lateMinutes counts whole minutes). */
+export const LATE_AFTER_MS = 60_000;
+
 /**
  * The alerts a status raises now that were not raised before: each level once per exception (keyed by its
- * outSince; late by the late work's start), so a redelivered alarm or a restarted object raises nothing again.
- * A snoozed agent raises none (its alarms are off; what still holds when the snooze ends is raised then).
+ * outSince; late by the late work's start, once a minute late), so a redelivered alarm or a restarted object raises
+ * nothing again. A snoozed agent raises none (its alarms are off; what still holds when the snooze ends is raised
+ * then). `dueAt`: when a lateness not an alert yet becomes one (nothing else may wake the object then).
  */
 export function risenAlerts(
   raised: RaisedAlerts,
   status: AlertingStatus,
-): { rises: Array<{ event: AgentAlertEvent; since: number }>; raised: RaisedAlerts } {
-  if (status.snoozedUntil !== null) return { rises: [], raised };
+): { rises: Array<{ event: AgentAlertEvent; since: number }>; raised: RaisedAlerts; dueAt: number | null } {
+  if (status.snoozedUntil !== null) return { rises: [], raised, dueAt: null };
   const rises: Array<{ event: AgentAlertEvent; since: number }> = [];
   const next = { ...raised };
   const rise = (event: AgentAlertEvent, on: boolean, since: number | null) => {
@@ -70,8 +99,9 @@ export function risenAlerts(
   };
   rise("alarm", status.alarm, status.outSince);
   rise("severe", status.severe, status.outSince);
-  rise("late", status.lateSince !== null, status.lateSince);
-  return { rises, raised: next };
+  rise("late", status.lateMinutes !== null, status.lateSince);
+  const lateDue = status.lateSince !== null && status.lateMinutes === null && raised.late !== status.lateSince;
+  return { rises, raised: next, dueAt: lateDue ? status.lateSince! + LATE_AFTER_MS : null };
 }
 
 /** The app's agent day (src/app/route.ts formats the same URL). */
@@ -190,7 +220,8 @@ function alertLine(alert: Alert): string {
   const who = escapeMrkdwn(alert.agent.name ?? alert.agent.agentId);
   const team = alert.agent.team ? ` (${escapeMrkdwn(alert.agent.team)})` : "";
   const state = `${alert.state ?? "unknown state"} vs scheduled ${alert.scheduledActivity ?? "nothing"}`;
-  const out = alert.seconds === null ? "" : `, ${alert.event === "late" ? "late" : "out"} ${formatSeconds(alert.seconds)}`;
+  const out =
+    alert.seconds === null ? "" : `, ${alert.event === "late" ? "late" : "out"} ${formatSeconds(alert.seconds)}`;
   return `*${who}*${team}: ${state}${out}`;
 }
 

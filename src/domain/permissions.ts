@@ -1,6 +1,7 @@
 /**
  * What an API key may do. The import routes, reads and settings each require one of these;
- * act:alarms acknowledges and snoozes alarms (a team-scoped key: its teams' agents only).
+ * act:alarms acknowledges and snoozes alarms (a team-scoped key: its teams' agents only); admin:alerts manages
+ * where alerts go (webhooks, Slack).
  */
 export const PERMISSIONS = [
   "import:historical",
@@ -11,6 +12,7 @@ export const PERMISSIONS = [
   "admin:settings",
   "admin:connectors",
   "act:alarms",
+  "admin:alerts",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -10,8 +10,8 @@
  * each Slack subscription as one digest message.
  */
 import type { SubscriptionRow } from "../db/alerts.ts";
-import { type Alert, SLACK_DIGEST_OVER } from "../domain/alerts.ts";
-import { type AlertJob, type Delivery, deliverAll, recordDeadLetters, tenantSubscriptions } from "./alerts.ts";
+import { type Alert, type AlertJob, SLACK_DIGEST_OVER } from "../domain/alerts.ts";
+import { type Delivery, deliverAll, recordDeadLetters, tenantSubscriptions } from "./alerts.ts";
 
 export const ALERT_QUEUE = "edge-rta-alerts";
 export const ALERT_DEAD_LETTERS = "edge-rta-alerts-dlq";
@@ -52,7 +52,9 @@ async function deadLetters(env: Env, tenant: string, list: readonly Message<Aler
   const subscriptions = await tenantSubscriptions(env, tenant);
   const letters = list.flatMap((m) => {
     const { alerts, subscriptionId, tried = 0 } = m.body;
-    const targets = subscriptionId ? [subscriptionId] : subscriptions.filter((s) => wants(s, alerts[0]!)).map((s) => s.id);
+    const targets = subscriptionId
+      ? [subscriptionId]
+      : subscriptions.filter((s) => wants(s, alerts[0]!)).map((s) => s.id);
     return targets.map((id) => ({ subscriptionId: id, alerts, attempt: tried + m.attempts }));
   });
   console.error(`${ALERT_DEAD_LETTERS}: ${letters.length} alert deliveries of ${tenant} failed every try`);

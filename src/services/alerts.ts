@@ -18,21 +18,15 @@ import { type SealedToken, openToken, sealToken } from "../connectors/token-ciph
 import {
   type Alert,
   type AlertEvent,
+  alertId,
+  alertMessages,
+  hexOf,
   type SubscriptionKind,
   signatureHeader,
   slackDigest,
   slackMessage,
   webhookBody,
 } from "../domain/alerts.ts";
-
-/** What travels on the alert queue: alerts of one tenant; to one subscription when it is a retry (or a test). */
-export interface AlertJob {
-  tenant: string;
-  alerts: Alert[];
-  subscriptionId?: string;
-  /** Tries made before this message (the fan-out's own try): the delivery's attempt is this + message.attempts. */
-  tried?: number;
-}
 
 /** A receiver that has not answered in this long has timed out (the try is retried). */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -41,28 +35,18 @@ const DELIVERIES_SHOWN = 20;
 
 const encoder = new TextEncoder();
 
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** A stable alert id from what makes it one alert (tenant, agent, exception start, level...): retries keep it. */
-export async function alertId(...parts: Array<string | number>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(parts.join("\n")));
-  return `al_${hex(digest).slice(0, 32)}`;
-}
-
 /** The hex HMAC-SHA256 of `${t}.${body}` under the subscription's secret. */
 export async function signPayload(secret: string, unixSeconds: number, body: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  return hex(await crypto.subtle.sign("HMAC", key, encoder.encode(`${unixSeconds}.${body}`)));
+  return hexOf(await crypto.subtle.sign("HMAC", key, encoder.encode(`${unixSeconds}.${body}`)));
 }
 
 /** Puts alerts on the alert queue, one message each (the consumer batches them). */
 export async function raiseAlerts(queue: Queue, alerts: readonly Alert[]): Promise<void> {
   if (alerts.length === 0) return;
-  await queue.sendBatch(alerts.map((alert) => ({ body: { tenant: alert.tenant, alerts: [alert] } satisfies AlertJob })));
+  await queue.sendBatch(alertMessages(alerts));
 }
 
 /** Raises without failing the caller (an unmapped code or a stopped connector must not fail their own work). */
@@ -107,7 +91,7 @@ export async function createSubscription(
 ): Promise<(SubscriptionView & { secret: string }) | string> {
   if (!env.CONNECTOR_SECRET) return "Alerts are not available: the Worker secret CONNECTOR_SECRET is not set";
   const id = `sub_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
-  const secret = `whsec_${hex(crypto.getRandomValues(new Uint8Array(32)).buffer)}`;
+  const secret = `whsec_${hexOf(crypto.getRandomValues(new Uint8Array(32)).buffer)}`;
   const row: SubscriptionRow = {
     id,
     kind: spec.kind,
