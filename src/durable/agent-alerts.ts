@@ -15,11 +15,18 @@ import {
 } from "../domain/alerts.ts";
 import type { AgentLive } from "../domain/live.ts";
 import { localDate } from "../domain/time.ts";
-import type { AgentContext } from "./agent.ts";
+import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentStore } from "./agent-store.ts";
 
 const RAISED_META = "alertsRaised";
 const SEND_RETRY_MS = 5_000;
+
+/** The part of the object's context (AgentContext) an alert names. */
+interface AlertContext {
+  tenant: string;
+  profile: AgentProfile;
+  settings: { settings: { timeZone: string } };
+}
 
 export class AgentAlerts {
   constructor(
@@ -40,7 +47,7 @@ export class AgentAlerts {
    * refused them: they are unmarked) a few seconds on, to raise them again; null: no need.
    */
   async send(
-    context: AgentContext,
+    context: AlertContext,
     status: AgentLive,
     risen: ReturnType<AgentAlerts["rise"]>,
     now: number,
