@@ -16,6 +16,8 @@ import { type Delivery, deliverAll, recordDeadLetters, tenantSubscriptions } fro
 export const ALERT_QUEUE = "edge-rta-alerts";
 export const ALERT_DEAD_LETTERS = "edge-rta-alerts-dlq";
 
+/** wrangler.toml's max_retries of the alert queue: a message is delivered at most this + 1 times. */
+export const ALERT_MAX_RETRIES = 5;
 const RETRY_MIN_SECONDS = 1;
 const RETRY_MAX_SECONDS = 3_600;
 
@@ -55,7 +57,8 @@ async function deadLetters(env: Env, tenant: string, list: readonly Message<Aler
     const targets = subscriptionId
       ? [subscriptionId]
       : subscriptions.filter((s) => wants(s, alerts[0]!)).map((s) => s.id);
-    return targets.map((id) => ({ subscriptionId: id, alerts, attempt: tried + m.attempts }));
+    // The dead letter's own count of deliveries starts again: the tries were the queue's all.
+    return targets.map((id) => ({ subscriptionId: id, alerts, attempt: tried + ALERT_MAX_RETRIES + 1 }));
   });
   console.error(`${ALERT_DEAD_LETTERS}: ${letters.length} alert deliveries of ${tenant} failed every try`);
   await recordDeadLetters(env, tenant, letters);
