@@ -13,6 +13,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import type { Alert, AlertJob } from "../../src/domain/alerts.ts";
 import { ALERT_DEAD_LETTERS, ALERT_QUEUE } from "../../src/services/alert-queue.ts";
+import { ingestAgentStates } from "../../src/services/agent-states.ts";
+import { flushStateCodes } from "../../src/services/state-code-tally.ts";
 import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 const RECEIVER = "receiver.example";
@@ -340,5 +342,35 @@ describe("an agent's alerts", () => {
     await waitFor(() => received.length > 0, "E1's alarm");
     await sleep(1_000);
     expect(received.map((r) => JSON.parse(r.body).agent.agentId)).toEqual(["E1"]);
+  });
+});
+
+describe("the tenant's alerts", () => {
+  it("raises unmapped-code for a code's first events, once", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    await postData(key, "/api/v1/import/employees", [employee(1)]);
+    await subscribe(key, { events: ["unmapped-code"] });
+    const ingest = async (ts: number) => {
+      const pending: Promise<unknown>[] = [];
+      const change = { source: "acd:test", agentId: "agent1@example.com", timestamp: ts, state: null, code: "AUX7" };
+      await ingestAgentStates(env, tenant, [{ index: 0, value: { ...change, reason: "Coaching" } }], {
+        waitUntil: (p: Promise<unknown>) => void pending.push(p),
+      });
+      await Promise.all(pending);
+    };
+    await ingest(Date.now() - 60_000);
+    const [hook] = await waitFor(() => (received.length > 0 ? received : null), "the unmapped-code webhook");
+    expect(JSON.parse(hook!.body)).toMatchObject({
+      event: "unmapped-code",
+      tenant,
+      agent: null,
+      detail: expect.stringContaining("State code aux7 (reason coaching) from acd:test is not mapped"),
+    });
+    // More events of the code, their counts handed to D1: not a first sighting any more.
+    await ingest(Date.now() - 30_000);
+    await flushStateCodes(env);
+    await sleep(1_000);
+    expect(received).toHaveLength(1);
   });
 });
