@@ -1,5 +1,13 @@
 /** Alert subscriptions and their deliveries (migration 0020). */
 import type { AlertEvent, SubscriptionKind } from "../domain/alerts.ts";
+import { IsolateCache } from "./isolate-cache.ts";
+
+/**
+ * Every batch of alerts reads its tenants' subscriptions: kept 30 s, so a burst costs one read (and a tenant with
+ * none, most of them, one read per 30 s). A subscription made or deleted through another isolate counts there
+ * within that time.
+ */
+const cache = new IsolateCache<SubscriptionRow[]>(30_000);
 
 export interface SubscriptionRow {
   id: string;
@@ -78,22 +86,21 @@ export async function insertSubscription(d1: D1Database, tenant: string, s: Subs
       s.createdBy,
     )
     .run();
+  cache.delete(tenant);
 }
 
 export async function listSubscriptions(d1: D1Database, tenant: string): Promise<SubscriptionRow[]> {
+  const hit = cache.get(tenant);
+  if (hit) return hit;
   const { results } = await d1
     .prepare("SELECT * FROM alert_subscriptions WHERE tenant = ? ORDER BY created_at, id")
     .bind(tenant)
     .all<RawSubscription>();
-  return results.map(fromRaw);
+  return cache.set(tenant, results.map(fromRaw));
 }
 
 export async function getSubscription(d1: D1Database, tenant: string, id: string): Promise<SubscriptionRow | null> {
-  const row = await d1
-    .prepare("SELECT * FROM alert_subscriptions WHERE tenant = ? AND id = ?")
-    .bind(tenant, id)
-    .first<RawSubscription>();
-  return row ? fromRaw(row) : null;
+  return (await listSubscriptions(d1, tenant)).find((s) => s.id === id) ?? null;
 }
 
 /** Deletes the subscription and its deliveries; false when there was none. */
@@ -102,6 +109,7 @@ export async function deleteSubscription(d1: D1Database, tenant: string, id: str
     d1.prepare("DELETE FROM alert_subscriptions WHERE tenant = ? AND id = ?").bind(tenant, id),
     d1.prepare("DELETE FROM alert_deliveries WHERE tenant = ? AND subscription_id = ?").bind(tenant, id),
   ]);
+  cache.delete(tenant);
   return (deleted?.meta.changes ?? 0) > 0;
 }
 

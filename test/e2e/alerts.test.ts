@@ -66,7 +66,7 @@ describe("alerts to a loopback receiver", () => {
     expect(res.body).toMatchObject({ field: "url", error: expect.stringContaining("https") });
   });
 
-  it("sends one signed webhook within 5 s of the alarm threshold; a failing receiver gets the same id 3 times", async () => {
+  it("sends one signed webhook within 5 s of the threshold; a failing receiver gets one id 3 times", async () => {
     const sub = await server.post("/api/v1/alerts/subscriptions", key.key, {
       kind: "webhook",
       url: `${receiverUrl}/hook`,
