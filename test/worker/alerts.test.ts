@@ -18,6 +18,7 @@ import { flushStateCodes } from "../../src/services/state-code-tally.ts";
 import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 const RECEIVER = "receiver.example";
+const PLATFORM = "acme.ujet.example";
 
 interface Received {
   url: string;
@@ -36,7 +37,10 @@ beforeEach(() => {
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
-    if (new URL(request.url).hostname !== RECEIVER) return realFetch(input, init);
+    const host = new URL(request.url).hostname;
+    // A pull connector's platform that refuses its credentials.
+    if (host === PLATFORM) return new Response(JSON.stringify({ message: "Unauthorized" }), { status: 401 });
+    if (host !== RECEIVER) return realFetch(input, init);
     received.push({ url: request.url, headers: request.headers, body: await request.text(), at: Date.now() });
     const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
     const { status, headers } = typeof answer === "number" ? { status: answer, headers: {} } : answer;
@@ -372,5 +376,28 @@ describe("the tenant's alerts", () => {
     await flushStateCodes(env);
     await sleep(1_000);
     expect(received).toHaveLength(1);
+  });
+
+  it("raises connector-stopped when a connector stops (its credentials rejected)", async () => {
+    const { key } = await createKey(newTenant());
+    await subscribe(key, { events: ["connector-stopped"] });
+    const connector = {
+      kind: "ujet",
+      baseUrl: `https://${PLATFORM}`,
+      username: "acme",
+      token: "wrong",
+      pollSeconds: 1,
+    };
+    expect((await api(key, "/api/v1/connectors", { json: connector })).status).toBe(201);
+    try {
+      const [hook] = await waitFor(() => (received.length > 0 ? received : null), "the connector-stopped webhook");
+      expect(JSON.parse(hook!.body)).toMatchObject({
+        event: "connector-stopped",
+        agent: null,
+        detail: expect.stringContaining("stopped: credentials rejected"),
+      });
+    } finally {
+      await api(key, "/api/v1/connectors/ujet:acme", { method: "DELETE" });
+    }
   });
 });
