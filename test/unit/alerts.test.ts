@@ -140,7 +140,7 @@ function blockKitProblems(message: { text?: unknown; blocks?: unknown }): string
     else if (b.type === "context") {
       if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 10)
         problems.push(`${where}: elements`);
-      else b.elements.forEach((e: any, j: number) => textObject(e, `${where}.elements[${j}]`, 3000));
+      else for (const [j, e] of b.elements.entries()) textObject(e, `${where}.elements[${j}]`, 3000);
     } else problems.push(`${where}: type ${b.type}`);
   });
   return problems;
