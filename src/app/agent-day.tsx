@@ -5,8 +5,9 @@
  */
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { type DayTotals, type Timeline, api, errorText } from "./api.ts";
+import { type Approval, type DayTotals, type Timeline, api, errorText, listApprovals } from "./api.ts";
 import { AlarmActions } from "./board.tsx";
+import { ApproveForm, Approvals } from "./corrections.tsx";
 import {
   LEVEL_LABELS,
   NONE,
@@ -23,6 +24,7 @@ import {
   teamLabel,
   viewerZone,
 } from "./format.ts";
+import { canApprove } from "./identity.ts";
 import { lastChange, now, rows, rowsVersion } from "./live.ts";
 import { type AgentRoute, agentHref, boardHref } from "./route.ts";
 import { type TimeWindow, hourTicks, place, share, stateSpans, timelineWindow } from "./timeline/geometry.ts";
@@ -54,6 +56,9 @@ export function AgentDay({ route }: { route: AgentRoute }) {
   const totals = useSignal<DayTotals | null>(null);
   const error = useSignal<string | null>(null);
   const picked = useSignal<number | null>(null);
+  const approvals = useSignal<Approval[]>([]);
+  /** The span the approve form is open for (from an out block), null: closed. */
+  const approving = useSignal<{ start: number; end: number } | null>(null);
 
   const load = async () => {
     const path = { agentId: route.agentId };
@@ -69,12 +74,16 @@ export function AgentDay({ route }: { route: AgentRoute }) {
     error.value = null;
     timeline.value = t.data;
     totals.value = a.data?.agents[0] ?? null;
+    const listed = await listApprovals(route.agentId, t.data.date);
+    approvals.value = listed.ok ? listed.body.approvals : [];
   };
 
   useEffect(() => {
     timeline.value = null;
     totals.value = null;
     picked.value = null;
+    approving.value = null;
+    approvals.value = [];
     void load();
   }, [route.agentId, route.date]);
 
@@ -149,12 +158,29 @@ export function AgentDay({ route }: { route: AgentRoute }) {
           exceptions={totals.value?.exceptions ?? []}
           picked={picked.value}
           onPick={(i) => (picked.value = i)}
+          onApprove={canApprove.value ? (span) => (approving.value = span) : null}
+        />
+      )}
+      {t && approving.value && (
+        <ApproveForm
+          key={`${approving.value.start}-${approving.value.end}`}
+          agentId={route.agentId}
+          zone={zone}
+          span={approving.value}
+          onCancel={() => (approving.value = null)}
+          onDone={() => {
+            approving.value = null;
+            void load();
+          }}
         />
       )}
       {t && picked.value !== null && t.states[picked.value] && (
         <StateCard timeline={t} index={picked.value} zone={zone} onClose={() => (picked.value = null)} />
       )}
       {totals.value && <Totals day={totals.value} zone={zone} />}
+      {t && (
+        <Approvals approvals={approvals.value} zone={zone} canRemove={canApprove.value} onChange={() => void load()} />
+      )}
     </main>
   );
 }
@@ -172,19 +198,25 @@ const pct = (n: number) => `${(n * 100).toFixed(3)}%`;
 const LABEL_MIN_SHARE = 0.045;
 const fits = (p: { width: number }) => p.width >= LABEL_MIN_SHARE;
 
-/** Touching spans of one adherence drawn as one block: the states lane already shows each change. */
-function mergedSpans(
+/**
+ * Touching spans of one value drawn as one block (the states lane already shows each change): the recorded
+ * adherence, or a correction (null: none, not drawn).
+ */
+function mergedSpans<K extends "adherence" | "correction">(
   spans: readonly AdherenceSpan[],
-): Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> {
-  const merged: Array<{ start: number; end: number; adherence: AdherenceSpan["adherence"] }> = [];
+  key: K,
+): Array<{ start: number; end: number; value: AdherenceSpan[K] }> {
+  const merged: Array<{ start: number; end: number; value: AdherenceSpan[K] }> = [];
   for (const span of spans) {
     const last = merged.at(-1);
     const start = ms(span.start);
-    if (last && last.adherence === span.adherence && last.end === start) last.end = ms(span.end);
-    else merged.push({ start, end: ms(span.end), adherence: span.adherence });
+    if (last && last.value === span[key] && last.end === start) last.end = ms(span.end);
+    else merged.push({ start, end: ms(span.end), value: span[key] });
   }
-  return merged;
+  return merged.filter((m) => m.value !== null);
 }
+
+const CORRECTION_TEXT = { approved: "Approved", adjusted: "Neutral" } as const;
 const boxStyle = (p: { left: number; width: number }) => ({ left: pct(p.left), width: pct(p.width) });
 
 interface DrawingProps {
@@ -196,6 +228,8 @@ interface DrawingProps {
   exceptions: DayTotals["exceptions"];
   picked: number | null;
   onPick: (i: number) => void;
+  /** Opens the approve form for an out span; null: this key or person may not approve. */
+  onApprove: ((span: { start: number; end: number }) => void) | null;
 }
 
 function Drawing(props: DrawingProps) {
@@ -264,28 +298,57 @@ function Drawing(props: DrawingProps) {
             );
           })}
         </Lane>
-        <Lane id="lane-adherence" label="Adherence">
-          {mergedSpans(t.spans).map((s) => {
+        <Lane id="lane-adherence" label="Recorded">
+          {mergedSpans(t.spans, "adherence").map(({ value: adherence, ...s }) => {
             const p = place(s.start, Math.min(s.end, until), window);
-            const escalated = s.adherence === "out" ? outLevel(s, until, props, t.thresholds) : null;
-            const text = `${escalated ?? s.adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
-            return (
-              p && (
-                <span
-                  class={`block h-${s.adherence}${escalated ? ` h-${escalated}` : ""}`}
-                  style={boxStyle(p)}
-                  data-start={iso(s.start)}
-                  title={text}
-                >
-                  {fits(p) && (
-                    <span class="label">{escalated ? LEVEL_LABELS[escalated] : ADHERENCE_TEXT[s.adherence]}</span>
-                  )}
-                  <span class="visually-hidden">{text}</span>
-                </span>
-              )
+            if (!p) return null;
+            const escalated = adherence === "out" ? outLevel(s, until, props, t.thresholds) : null;
+            const text = `${escalated ?? adherence}: ${clock(s.start, zone)}–${clock(s.end, zone)}`;
+            const label = fits(p) && (
+              <span class="label">{escalated ? LEVEL_LABELS[escalated] : ADHERENCE_TEXT[adherence]}</span>
+            );
+            const className = `block h-${adherence}${escalated ? ` h-${escalated}` : ""}`;
+            const approvable = adherence === "out" && props.onApprove;
+            // An out block is a button for those who may approve: it opens the form with its start and end.
+            return approvable ? (
+              <button
+                type="button"
+                class={className}
+                style={boxStyle(p)}
+                data-start={iso(s.start)}
+                title={`${text} · approve…`}
+                aria-label={`${text}: approve as in adherence`}
+                onClick={() => props.onApprove?.({ start: s.start, end: Math.min(s.end, until) })}
+              >
+                {label}
+              </button>
+            ) : (
+              <span class={className} style={boxStyle(p)} data-start={iso(s.start)} title={text}>
+                {label}
+                <span class="visually-hidden">{text}</span>
+              </span>
             );
           })}
         </Lane>
+        {(["approved", "adjusted"] as const).map((kind) => (
+          <Lane id={`lane-${kind}`} label={kind === "approved" ? "Approved" : "Adjusted"} key={kind}>
+            {mergedSpans(t.spans, "correction")
+              .filter((s) => s.value === kind)
+              .map((s) => {
+                const p = place(s.start, Math.min(s.end, until), window);
+                const what = kind === "approved" ? "approved as in adherence" : "adjusted to neutral";
+                const text = `${clock(s.start, zone)}–${clock(s.end, zone)} ${what}`;
+                return (
+                  p && (
+                    <span class={`block c-${kind}`} style={boxStyle(p)} data-start={iso(s.start)} title={text}>
+                      {fits(p) && <span class="label">{CORRECTION_TEXT[kind]}</span>}
+                      <span class="visually-hidden">{text}</span>
+                    </span>
+                  )
+                );
+              })}
+          </Lane>
+        ))}
         {at >= window.start && at <= window.end && (
           <div
             class="now-line"
@@ -343,6 +406,12 @@ function Legend() {
       </li>
       <li>
         <span class="swatch h-neutral" /> Neutral
+      </li>
+      <li>
+        <span class="swatch c-approved" /> Approved
+      </li>
+      <li>
+        <span class="swatch c-adjusted" /> Adjusted to neutral
       </li>
     </ul>
   );
@@ -419,6 +488,22 @@ function Totals({ day, zone }: { day: DayTotals; zone: string }) {
             <th scope="row">Neutral</th>
             <td>{seconds(day.neutralSeconds)}</td>
           </tr>
+          {(day.approvedSeconds > 0 || day.adjustedNeutralSeconds > 0) && (
+            <>
+              <tr>
+                <th scope="row">Out as recorded</th>
+                <td data-total="recorded-out">{seconds(day.recordedOutSeconds)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Approved</th>
+                <td data-total="approved">{seconds(day.approvedSeconds)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Adjusted to neutral</th>
+                <td data-total="adjusted">{seconds(day.adjustedNeutralSeconds)}</td>
+              </tr>
+            </>
+          )}
           <tr>
             <th scope="row">Adherence</th>
             <td data-total="adherence">{percent(day.adherencePct)}</td>

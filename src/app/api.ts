@@ -15,6 +15,7 @@ export type Timeline = Json<paths["/api/v1/agents/{agentId}/timeline"]["get"]["r
 export type AdherenceDay = Json<paths["/api/v1/adherence"]["get"]["responses"][200]>;
 export type DayTotals = AdherenceDay["agents"][number];
 export type Me = Json<paths["/api/v1/me"]["get"]["responses"][200]>;
+export type Approval = Json<paths["/api/v1/adherence/approvals"]["get"]["responses"][200]>["approvals"][number];
 
 export const api = createClient<paths>({ baseUrl: location.origin, credentials: "same-origin", cache: "no-store" });
 api.use({
@@ -31,13 +32,16 @@ export function errorText(error: unknown, response: Response): string {
   return typeof message === "string" ? message : `HTTP ${response.status}`;
 }
 
-export type Outcome<T> = { ok: true; body: T } | { ok: false; error: string };
+/** `field`: the body or query field a 400 names, for a form to show the error beside it. */
+export type Outcome<T> = { ok: true; body: T } | { ok: false; error: string; field?: string };
 
 /** An action's answer, or the server's words (409 not in alarm, 403 without act:alarms, …); never throws. */
 async function outcome<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Outcome<T>> {
   try {
     const { data, error, response } = await call;
-    return data !== undefined ? { ok: true, body: data } : { ok: false, error: errorText(error, response) };
+    if (data !== undefined) return { ok: true, body: data };
+    const field = (error as { field?: unknown } | undefined)?.field;
+    return { ok: false, error: errorText(error, response), ...(typeof field === "string" ? { field } : {}) };
   } catch {
     return { ok: false, error: "Server unreachable" };
   }
@@ -51,6 +55,14 @@ export const snooze = (agentId: string, minutes: number) =>
   outcome(api.POST("/api/v1/agents/{agentId}/snooze", { ...agent(agentId), body: { minutes } }));
 export const endSnooze = (agentId: string) => outcome(api.DELETE("/api/v1/agents/{agentId}/snooze", agent(agentId)));
 export const listTeams = () => outcome(api.GET("/api/v1/teams"));
+
+export const approve = (body: { agentId: string; start: string; end: string; reason: string }) =>
+  outcome(api.POST("/api/v1/adherence/approvals", { body }));
+export const removeApproval = (id: string) =>
+  outcome(api.DELETE("/api/v1/adherence/approvals/{id}", { params: { path: { id } } }));
+/** One agent's approvals of a day (removed ones too). */
+export const listApprovals = (agentId: string, date: string) =>
+  outcome(api.GET("/api/v1/adherence/approvals", { params: { query: { from: date, to: date, agentId } } }));
 
 /** The snooze lengths offered (the API takes 15..1440 minutes). */
 export const SNOOZE_MINUTES = [15, 30, 60, 120, 240, 480] as const;

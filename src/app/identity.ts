@@ -14,6 +14,7 @@ export const checked = signal(false);
 export const person = computed(() => (me.value?.email ? me.value : null));
 /** What the server lets this person or key do; unknown (not answered yet): offered, and the server decides. */
 export const canActOnAlarms = computed(() => me.value?.permissions.includes("act:alarms") ?? true);
+export const canApprove = computed(() => me.value?.permissions.includes("adherence:approve") ?? true);
 
 /**
  * A person of several tenants who has not chosen one yet (/api/v1/me's 403 lists them): the app asks which, rather

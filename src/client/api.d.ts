@@ -108,7 +108,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's key events and alarm acks and snoozes, newest first */
+        /** A tenant's key events, alarm acks and snoozes, people changes and approvals, newest first */
         get: operations["getApiAdminAudit"];
         put?: never;
         post?: never;
@@ -405,7 +405,7 @@ export interface paths {
         get?: never;
         /**
          * Add a person, or change their role and teams
-         * @description Roles: viewer (read:adherence), supervisor (+ act:alarms), admin (every permission, every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.
+         * @description Roles: viewer (read:adherence), supervisor (+ act:alarms, adherence:approve), admin (every permission, every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.
          *
          *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
          */
@@ -703,6 +703,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/adherence/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Approvals overlapping a range of days, removed ones included
+         * @description Oldest first. At most 31 days per request.
+         *
+         *     Permission read:adherence (a team-scoped key: its teams only).
+         */
+        get: operations["getApiV1AdherenceApprovals"];
+        put?: never;
+        /**
+         * Approve a span of one agent's time as in adherence
+         * @description The out-of-adherence seconds inside the span count as in adherence (approvedSeconds); in, out and the percentage change accordingly everywhere (the day, the timeline, D1 intervals and daily totals within seconds, the board's % today). Recorded adherence stays visible (recordedOutSeconds, the timeline's spans). Spans of up to 31 days, within the tenant's retention.
+         *
+         *     Permission adherence:approve (a team-scoped key: its teams' agents only). The actor is the key's name (a person's e-mail); every change is in the tenant's audit list (events approval.*, with each agent-day's figures before and after).
+         */
+        post: operations["postApiV1AdherenceApprovals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/approvals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an approval
+         * @description The figures return exactly to what they were without it. The approval stays in the list, recorded as removed (removedBy, removedAt); removing it again answers it unchanged.
+         *
+         *     Permission adherence:approve (a team-scoped key: its teams' agents only). The actor is the key's name (a person's e-mail); every change is in the tenant's audit list (events approval.*, with each agent-day's figures before and after).
+         */
+        delete: operations["deleteApiV1AdherenceApprovalsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/neutral-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List neutral periods
+         * @description The periods that overlap the days from `from` to `to`, removed ones too.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        get: operations["getApiV1AdherenceNeutralPeriods"];
+        put?: never;
+        /**
+         * Adjust a period to neutral
+         * @description Every agent (of `teams`, else everyone) recomputes at once: its day totals, board row and the D1 intervals of the days the period touches.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        post: operations["postApiV1AdherenceNeutralPeriods"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adherence/neutral-periods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a neutral period
+         * @description Recorded as a removal (the period stays listed with removedBy and removedAt); the numbers return to what they were without it. Removing it again changes nothing.
+         *
+         *     Inside a period every agent's time (of its teams, or everyone's) is neutral: left out of the percentage (out = recorded out − approved − adjusted; adherence % = in ÷ (in + out)). Permission admin:settings (a team-scoped key: its teams only). Every change is in the audit list (neutral.*).
+         */
+        delete: operations["deleteApiV1AdherenceNeutralPeriodsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/adherence": {
         parameters: {
             query?: never;
@@ -785,6 +885,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/adherence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adherence summed over a range, per agent, team, day or interval
+         * @description The totals the day endpoint gives (/api/v1/adherence/days), summed per group over at most 92 days, from D1 only (no agent is woken): each finished day's totals, and today from its intervals. groupBy=interval reads the intervals D1 keeps (settings intervalRetentionDays). JSON is paged (1000 groups; nextCursor while more follow); format=csv streams every group (from the cursor, when given) with a UTF-8 byte order mark. A team-scoped key reads its teams. Permission read:adherence.
+         */
+        get: operations["getApiV1ReportsAdherence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -799,9 +919,29 @@ export interface paths {
         get: operations["getApiV1Settings"];
         /**
          * Change the tenant's settings
-         * @description Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.
+         * @description Send only what changes; rules and neutral rules are replaced per activity. The change is a new version (GET /api/v1/settings/history) in effect from `effectiveFrom` (default now): days before it keep the rules then in effect. `reapplyFrom` judges the past again from that day on. Every agent recomputes at once; the change is in the audit list (settings.changed). Permission admin:settings.
          */
         put: operations["putApiV1Settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The settings' versions
+         * @description Every change of the settings, newest first: who changed which fields (old → new), when, from when it takes effect, and the settings as saved. The versions before history began are one version changed by the first change's actor, in effect since ever. Permission admin:settings (the settings' own).
+         */
+        get: operations["getApiV1SettingsHistory"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1475,7 +1615,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             name: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                             /** @description The teams the key may read; null: every team */
                             teams: string[] | null;
                             createdAt: string;
@@ -1590,7 +1730,7 @@ export interface operations {
                     expiresAt?: string | null;
                     teams?: string[] | null;
                     name: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                 };
             };
         };
@@ -1605,7 +1745,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1690,7 +1830,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1899,7 +2039,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -2074,13 +2214,13 @@ export interface operations {
                         events: {
                             at: string;
                             /**
-                             * @description A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)
+                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after), or a change of what judges adherence. settings.changed: detail { version, effectiveFrom, reapplyFrom, changes: { "<field path>": { from, to } } }. neutral.created, neutral.removed: detail { period: { id, start, end, reason, teams }, before, after }, before and after each the affected agent-days summed (the period's days, the day before it included: a night shift) as { agentDays, scheduledSeconds, inAdherenceSeconds, outOfAdherenceSeconds, neutralSeconds, adherencePct }
                              * @enum {string}
                              */
-                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended";
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed" | "settings.changed" | "neutral.created" | "neutral.removed";
                             keyId: string;
                             keyName: string;
-                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.* the key's name */
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.*, approval.*, settings.*, neutral.* the key's name */
                             actor: string;
                             detail: {
                                 [key: string]: unknown;
@@ -2146,7 +2286,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             userName: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                             accountIds: string[];
                             createdAt: string;
                         }[];
@@ -2200,7 +2340,7 @@ export interface operations {
                     tenant: string;
                     userName: string;
                     password: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                     accountIds: (string | number)[];
                 };
             };
@@ -2216,7 +2356,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         userName: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         accountIds: string[];
                         createdAt: string;
                     };
@@ -3265,7 +3405,7 @@ export interface operations {
                         /** @description The signed-in person's; null for an API key */
                         email: string | null;
                         role: ("viewer" | "supervisor" | "admin") | null;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "admin:alerts")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         teams: string[] | null;
                         /** @description A person's tenants (choose with X-Rta-Tenant) */
                         tenants: string[];
@@ -5460,6 +5600,737 @@ export interface operations {
             };
         };
     };
+    getApiV1AdherenceApprovals: {
+        parameters: {
+            query: {
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                from: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                to: string;
+                /** @description Only this agent (employeeId or email) */
+                agentId?: string;
+                /** @description Only this team (a team-scoped key: one of its teams) */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The approvals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvals: {
+                            id: string;
+                            agentId: string;
+                            start: string;
+                            end: string;
+                            reason: string;
+                            /** @description The actor: the key's name, or the signed-in person's e-mail */
+                            approvedBy: string;
+                            approvedAt: string;
+                            /** @description The agent's team when it was approved */
+                            team: string | null;
+                            /** @description Who removed it (null: in effect) */
+                            removedBy: string | null;
+                            removedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid range or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description agentId names nobody */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AdherenceApprovals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The agent: an employeeId or an email */
+                    agentId: string;
+                    start: string;
+                    end: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Approved */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        agentId: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description The actor: the key's name, or the signed-in person's e-mail */
+                        approvedBy: string;
+                        approvedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid body (field names which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Nobody has this identifier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The agent has no events or schedule yet: nothing to approve */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+            /** @description The store failed: nothing was approved */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AdherenceApprovalsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The approval's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed (now or before) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        agentId: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description The actor: the key's name, or the signed-in person's e-mail */
+                        approvedBy: string;
+                        approvedAt: string;
+                        /** @description The agent's team when it was approved */
+                        team: string | null;
+                        /** @description Who removed it (null: in effect) */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No approval has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+            /** @description The store failed: the approval is still in effect */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AdherenceNeutralPeriods: {
+        parameters: {
+            query: {
+                /** @description A day (YYYY-MM-DD) in the tenant's time zone */
+                from: string;
+                /** @description A day (YYYY-MM-DD) in the tenant's time zone */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The periods, by start */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        neutralPeriods: {
+                            id: string;
+                            start: string;
+                            end: string;
+                            reason: string;
+                            /** @description null: everyone */
+                            teams: string[] | null;
+                            /** @description The actor: the key's name (a person's e-mail) */
+                            createdBy: string;
+                            createdAt: string;
+                            /** @description Removed periods stay listed, with who removed them */
+                            removedBy: string | null;
+                            removedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid or missing from/to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AdherenceNeutralPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    start: string;
+                    end: string;
+                    /** @description Why (shown in the audit list and beside the numbers) */
+                    reason: string;
+                    /** @description The teams it applies to (names, as GET /api/v1/teams lists them); left out: everyone */
+                    teams?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Adjusted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description null: everyone */
+                        teams: string[] | null;
+                        /** @description The actor: the key's name (a person's e-mail) */
+                        createdBy: string;
+                        createdAt: string;
+                        /** @description Removed periods stay listed, with who removed them */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid body (naming the field), or a team the tenant does not have */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AdherenceNeutralPeriodsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id POST answered */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        start: string;
+                        end: string;
+                        reason: string;
+                        /** @description null: everyone */
+                        teams: string[] | null;
+                        /** @description The actor: the key's name (a person's e-mail) */
+                        createdBy: string;
+                        createdAt: string;
+                        /** @description Removed periods stay listed, with who removed them */
+                        removedBy: string | null;
+                        removedAt: string | null;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No such period */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
     getApiV1Adherence: {
         parameters: {
             query?: {
@@ -5990,6 +6861,180 @@ export interface operations {
             };
         };
     };
+    getApiV1ReportsAdherence: {
+        parameters: {
+            query: {
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                from: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone */
+                to: string;
+                /** @description agent, team, day or interval, or a comma list of them: agent,day is the agents × days grid */
+                groupBy: string;
+                /** @description Only this team (a team-scoped key: one of its teams) */
+                team?: string;
+                /** @description Only this agent (employeeId or email) */
+                agentId?: string;
+                /** @description json (default) or csv */
+                format?: "json" | "csv";
+                /** @description nextCursor of the page before (opaque) */
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups in order of their keys (text/csv with format=csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        groupBy: ("agent" | "team" | "day" | "interval")[];
+                        rows: {
+                            agentId?: string;
+                            name?: string | null;
+                            /** @description null: agents in no team */
+                            team?: string | null;
+                            /** @description The day in the tenant's zone */
+                            date?: string;
+                            /** @description The interval's start time (HH:mm) in the tenant's zone */
+                            time?: string;
+                            intervalStart?: string;
+                            scheduledSeconds: number;
+                            /** @description After corrections: approved seconds count in */
+                            inAdherenceSeconds: number;
+                            /** @description After corrections: recorded out − approved − adjusted to neutral */
+                            outOfAdherenceSeconds: number;
+                            /** @description Scheduled seconds that count neither way (unmapped codes, neutral rules, adjusted to neutral) */
+                            neutralSeconds: number;
+                            scheduledWorkSeconds: number;
+                            workStateSeconds: number;
+                            /** @description Seconds an approval turned in (from out, or neutral) */
+                            approvedSeconds: number;
+                            /** @description Seconds a period adjusted to neutral turned neutral (from out, or in) */
+                            adjustedNeutralSeconds: number;
+                            /** @description in ÷ (in + out) of the sums; null when nothing counts */
+                            adherencePct: number | null;
+                            /** @description Work-state ÷ scheduled work seconds of the sums */
+                            conformancePct: number | null;
+                            /** @description Out-of-adherence spans of the finished days summed; null when none is finished, or grouped by interval */
+                            exceptions: number | null;
+                            /** @description Shift days late for their first scheduled work (finished days; null as exceptions) */
+                            lateCount: number | null;
+                            /** @description Seconds late for the first scheduled work, summed (null as exceptions) */
+                            lateSeconds: number | null;
+                            /** @description Rows summed: agent-days (agent-intervals when grouped by interval) */
+                            agents: number;
+                        }[];
+                        /** @description Pass as cursor for the next page; null: last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid range, grouping or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description agentId names nobody */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description groupBy=interval for a range reaching before the interval window: its first date is named */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
     getApiV1Settings: {
         parameters: {
             query?: never;
@@ -6113,6 +7158,9 @@ export interface operations {
                             [key: string]: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                         };
                     };
+                    effectiveFrom?: string;
+                    /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals are recomputed (by the rules in effect at each instant) */
+                    reapplyFrom?: string;
                 };
             };
         };
@@ -6154,6 +7202,8 @@ export interface operations {
                         };
                         /** @description Grows with every change */
                         version: number;
+                        /** @description When the change takes effect (ISO 8601) */
+                        effectiveFrom: string;
                     };
                 };
             };
@@ -6207,6 +7257,141 @@ export interface operations {
             };
             /** @description A body over 16 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1SettingsHistory: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            /** @description From when it judges time (ISO 8601); 1970: since ever */
+                            effectiveFrom: string;
+                            /** @description The day from which it judged the past again */
+                            reapplyFrom: string | null;
+                            /** @description The actor: the key's name (a person's e-mail) */
+                            changedBy: string;
+                            changedAt: string;
+                            /** @description Each field that changed, by its path (e.g. "adherence.rules.work"), old → new */
+                            changes: {
+                                [key: string]: {
+                                    from: unknown;
+                                    to: unknown;
+                                };
+                            };
+                            settings: {
+                                timeZone: string;
+                                /** @enum {number} */
+                                intervalMinutes: 15 | 30;
+                                retentionDays: number;
+                                /** @description Days before today D1 keeps per-interval rows (at most retentionDays); older days keep their daily totals only */
+                                intervalRetentionDays: number;
+                                adherence: {
+                                    alarmThresholdSeconds: number;
+                                    severeThresholdSeconds: number;
+                                    /** @description The states that are in adherence during each activity */
+                                    rules: {
+                                        work: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        break: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        lunch: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        meeting: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                    };
+                                    /** @description The states that count neither way during each activity */
+                                    neutral: {
+                                        work: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        break: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        lunch: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        meeting: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                        off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
+                                    };
+                                };
+                                /** @description Grows with every change */
+                                version: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

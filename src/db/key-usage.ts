@@ -8,7 +8,7 @@
  * - `key_usage_last`: per key and secret, when it was last used (and from which country) and the
  *   last error it was answered; the newest wins whatever order flushes arrive in.
  * - `key_audit`: created, rotated, revoked and expired, per tenant, with time and actor; and the alarm
- *   acks and snoozes each key made (alarm.*).
+ *   acks and snoozes each key made (alarm.*), and its approvals of agents' time (approval.*).
  */
 
 import type { AuditEvent } from "../domain/audit.ts";
@@ -204,7 +204,8 @@ export interface KeyAuditEntry {
   detail: Record<string, unknown> | null;
 }
 
-function auditStatement(d1: D1Database, entry: KeyAuditEntry): D1PreparedStatement {
+/** One audit entry's insert, for a caller that commits it in one batch with its own change. */
+export function auditStatement(d1: D1Database, entry: KeyAuditEntry): D1PreparedStatement {
   // A key expires once: the partial unique index on expired events turns a second notice into nothing.
   return d1
     .prepare(

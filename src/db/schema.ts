@@ -296,6 +296,8 @@ export const dailyTotals = sqliteTable(
     exceptions: integer("exceptions").notNull(),
     approvedSeconds: integer("approved_seconds").notNull().default(0),
     adjustedNeutralSeconds: integer("adjusted_neutral_seconds").notNull().default(0),
+    /** Late for the first scheduled work of the shift day beginning on this date, in seconds (0: on time). */
+    lateSeconds: integer("late_seconds").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.agentKey, t.date] }), index("daily_day").on(t.tenant, t.date)],
 );
@@ -494,4 +496,38 @@ export const keyAudit = sqliteTable(
     index("key_audit_tenant_at").on(t.tenant, t.at),
     uniqueIndex("key_audit_expired_once").on(t.keyId).where(sql`${t.event} = 'expired'`),
   ],
+);
+
+/** Every settings change (issue 28): the settings as saved, in effect from `effectiveFrom`; who changed what. */
+export const settingsVersions = sqliteTable(
+  "settings_versions",
+  {
+    tenant: text("tenant").notNull(),
+    version: integer("version").notNull(),
+    effectiveFrom: integer("effective_from").notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    changedBy: text("changed_by").notNull(),
+    changedAt: text("changed_at").notNull(),
+    changes: text("changes", { mode: "json" }).notNull(),
+    reapplyFrom: text("reapply_from"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.version] })],
+);
+
+/** Periods adjusted to neutral, for some teams (null: everyone); a removal is recorded on the row. */
+export const neutralPeriods = sqliteTable(
+  "neutral_periods",
+  {
+    tenant: text("tenant").notNull(),
+    id: text("id").notNull(),
+    startMs: integer("start_ms").notNull(),
+    endMs: integer("end_ms").notNull(),
+    reason: text("reason").notNull(),
+    teams: text("teams", { mode: "json" }).$type<string[] | null>(),
+    createdBy: text("created_by").notNull(),
+    createdAt: text("created_at").notNull(),
+    removedBy: text("removed_by"),
+    removedAt: text("removed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] }), index("neutral_periods_end").on(t.tenant, t.endMs)],
 );

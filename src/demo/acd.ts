@@ -60,6 +60,7 @@ const ADMIN_PERMISSIONS: Body<"/api/admin/keys">["permissions"] = [
   "read:adherence",
   "admin:settings",
   "act:alarms",
+  "adherence:approve",
 ];
 
 export interface DemoOptions {

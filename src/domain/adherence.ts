@@ -767,12 +767,25 @@ export function lateForWork(
   segments: readonly ScheduleSegment[],
   now: number,
 ): { lateMinutes: number | null; lateSince: number | null } {
+  return lateness(arrivalForWork(spans, segments), segments, now);
+}
+
+/**
+ * lateForWork in whole seconds (the daily totals keep seconds: minutes floor), by the same rule: 0 when on time
+ * (under a minute late, as the board says), when that work has not begun, or without work scheduled.
+ */
+export function lateSecondsForWork(spans: readonly Span[], segments: readonly ScheduleSegment[], now: number): number {
+  const late = lateStretch(arrivalForWork(spans, segments), segments, now);
+  const seconds = late ? Math.floor((late.until - late.workStart) / 1_000) : 0;
+  return seconds >= 60 ? seconds : 0;
+}
+
+/** The first instant in adherence (after corrections) at or after the first work's start; null: none in `spans`. */
+function arrivalForWork(spans: readonly Span[], segments: readonly ScheduleSegment[]): number | null {
   const workStart = firstWorkStart(segments);
-  const arrival =
-    workStart === null
-      ? undefined
-      : spans.find((span) => corrected(span.adherence, span.correction) === "in" && span.end > workStart);
-  return lateness(arrival ? Math.max(arrival.start, workStart!) : null, segments, now);
+  if (workStart === null) return null;
+  const arrival = spans.find((span) => corrected(span.adherence, span.correction) === "in" && span.end > workStart);
+  return arrival ? Math.max(arrival.start, workStart) : null;
 }
 
 /**
@@ -784,13 +797,19 @@ export function lateness(
   segments: readonly ScheduleSegment[],
   now: number,
 ): { lateMinutes: number | null; lateSince: number | null } {
-  const workStart = firstWorkStart(segments);
-  if (workStart === null || workStart >= now) return { lateMinutes: null, lateSince: null };
-  const shiftEnd = Math.max(...segments.map((s) => s.end));
-  const until = arrivedAt ?? Math.min(now, shiftEnd);
-  const minutes = Math.floor((until - workStart) / 60_000);
+  const late = lateStretch(arrivedAt, segments, now);
+  if (late === null) return { lateMinutes: null, lateSince: null };
+  const minutes = Math.floor((late.until - late.workStart) / 60_000);
   return {
     lateMinutes: minutes >= 1 ? minutes : null,
-    lateSince: arrivedAt !== null || now >= shiftEnd ? null : workStart,
+    lateSince: arrivedAt !== null || now >= late.shiftEnd ? null : late.workStart,
   };
+}
+
+/** From the first work's start until the arrival (else now, at most the shift's end); null before it or without. */
+function lateStretch(arrivedAt: number | null, segments: readonly ScheduleSegment[], now: number) {
+  const workStart = firstWorkStart(segments);
+  if (workStart === null || workStart >= now) return null;
+  const shiftEnd = Math.max(...segments.map((s) => s.end));
+  return { workStart, shiftEnd, until: arrivedAt ?? Math.min(now, shiftEnd) };
 }

@@ -10,7 +10,7 @@ export type Role = (typeof ROLES)[number];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ["read:adherence"],
-  supervisor: ["read:adherence", "act:alarms"],
+  supervisor: ["read:adherence", "act:alarms", "adherence:approve"],
   admin: PERMISSIONS,
 };
 

@@ -1,7 +1,7 @@
 /**
  * What an API key may do. The import routes, reads and settings each require one of these;
- * act:alarms acknowledges and snoozes alarms (a team-scoped key: its teams' agents only); admin:alerts manages
- * where alerts go (webhooks, Slack).
+ * act:alarms acknowledges and snoozes alarms, adherence:approve approves spans of an agent's time as in adherence
+ * (a team-scoped key: its teams' agents only, for both); admin:alerts manages where alerts go (webhooks, Slack).
  */
 export const PERMISSIONS = [
   "import:historical",
@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   "admin:settings",
   "admin:connectors",
   "act:alarms",
+  "adherence:approve",
   "admin:alerts",
 ] as const;
 

@@ -17,7 +17,8 @@ import {
   retentionDaysOf,
 } from "./model.ts";
 import { jsonObject, jsonRecord } from "./json.ts";
-import { isValidTimeZone } from "./time.ts";
+import { parseTimestamp } from "./imports.ts";
+import { isValidDate, isValidTimeZone } from "./time.ts";
 
 /** A day's history must outlive the longest late delivery worth recomputing; ten years is plenty for RTA. */
 const MIN_RETENTION_DAYS = 31;
@@ -83,6 +84,27 @@ export const settingsPatch = jsonObject(
         },
         "adherence must be a JSON object",
         (key) => `Unknown setting: adherence.${key}`,
+      ),
+    ),
+    effectiveFrom: v.optional(
+      v.pipe(
+        v.string("effectiveFrom must be an ISO 8601 string with a time zone"),
+        v.transform(parseTimestamp),
+        v.number("effectiveFrom must be ISO 8601 with a time zone (e.g. 2026-11-22T09:30:00Z)"),
+        v.description(
+          "When the change takes effect (default now, or the start of reapplyFrom; within the retention): days " +
+            "before it keep the rules then in effect, and the day it falls in is judged by each for its part",
+        ),
+      ),
+    ),
+    reapplyFrom: v.optional(
+      v.pipe(
+        v.string("reapplyFrom must be a date (YYYY-MM-DD)"),
+        v.check(isValidDate, "reapplyFrom must be a date (YYYY-MM-DD)"),
+        v.description(
+          "Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 " +
+            "intervals are recomputed (by the rules in effect at each instant)",
+        ),
       ),
     ),
   },

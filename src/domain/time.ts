@@ -149,6 +149,24 @@ function startOfLocalDay(wallMidnight: number, tz: string): number {
   return Number.isFinite(start) ? start : wallMidnight - offsetAt(wallMidnight, tz);
 }
 
+/**
+ * The instant a local wall clock reads `wall` ("YYYY-MM-DDTHH:MM[:SS]") in tz; in a repeated hour the earlier one,
+ * in a skipped hour the instant as if the clock had not jumped (the offset before it). Null for a malformed wall time.
+ */
+export function instantAt(wall: string, tz: string): number | null {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(wall);
+  if (!match || !isValidDate(match[1]!) || !isValidTimeZone(tz)) return null;
+  const [hours, minutes, secs] = [Number(match[2]), Number(match[3]), Number(match[4] ?? 0)];
+  if (hours > 23 || minutes > 59 || secs > 59) return null;
+  const target = Date.parse(`${match[1]}T00:00:00Z`) + ((hours * 60 + minutes) * 60 + secs) * 1000;
+  let found = Infinity;
+  for (const probe of [target - DAY_MS, target, target + DAY_MS]) {
+    const candidate = target - offsetAt(probe, tz);
+    if (wallClockAt(candidate, tz) === target && candidate < found) found = candidate;
+  }
+  return Number.isFinite(found) ? found : target - offsetAt(target - DAY_MS, tz);
+}
+
 /** Local midnight of date and of the next day; 23 or 25 h apart on DST change days. */
 export function dayBounds(date: string, tz: string): { start: number; end: number } {
   if (!isValidDate(date)) throw new RangeError(`invalid date: ${date}`);

@@ -5,6 +5,7 @@
  * files until it is evicted. A large fan-out is split into shares, each made by the tenant's hub in
  * an invocation of its own, one share after another: never thousands of objects woken at once.
  */
+import type { DayFigures } from "../domain/judging.ts";
 import type { AgentLive, RowUpdate } from "../domain/live.ts";
 import type { VersionedMappings } from "../domain/state-codes.ts";
 import type { AgentContext } from "./agent.ts";
@@ -15,9 +16,14 @@ export type AgentCall =
   | { agentKey: string; method: "boardRow" }
   | { agentKey: string; method: "status" }
   | { agentKey: string; method: "refresh"; context: AgentContext }
+  | { agentKey: string; method: "rejudge"; context: AgentContext; dates: string[] }
   | { agentKey: string; method: "updateMappings"; mappings: VersionedMappings };
 
-type Answer<C extends AgentCall> = C["method"] extends "status" ? AgentLive | null : RowUpdate | null;
+type Answer<C extends AgentCall> = C["method"] extends "status"
+  ? AgentLive | null
+  : C["method"] extends "rejudge"
+    ? { row: RowUpdate | null; before: DayFigures; after: DayFigures } | null
+    : RowUpdate | null;
 
 /** Each call's answer, or why it failed (one agent failing does not fail the others). */
 export type AgentCallResult<C extends AgentCall = AgentCall> =
@@ -42,11 +48,13 @@ export function callAgentsHere<C extends AgentCall>(
         const value =
           call.method === "refresh"
             ? await stub.refresh(call.context)
-            : call.method === "updateMappings"
-              ? await stub.updateMappings(call.mappings)
-              : call.method === "status"
-                ? await stub.status()
-                : await stub.boardRow();
+            : call.method === "rejudge"
+              ? await stub.rejudge(call.context, call.dates)
+              : call.method === "updateMappings"
+                ? await stub.updateMappings(call.mappings)
+                : call.method === "status"
+                  ? await stub.status()
+                  : await stub.boardRow();
         return { ok: true, value: value as Answer<C> };
       } catch (error) {
         return { ok: false, error: error instanceof Error ? error.message : String(error) };

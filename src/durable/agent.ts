@@ -25,7 +25,16 @@ import {
   agentView,
   markedStatus,
 } from "../domain/live.ts";
+import {
+  type DayChange,
+  type KeptApproval,
+  approvedCorrections,
+  dayFigures,
+  withApproval,
+  withoutApproval,
+} from "../domain/approvals.ts";
 import { addDays, datesBetween } from "../domain/days.ts";
+import { type DayFigures, daysToRejudge, judgingOf, sumFigures } from "../domain/judging.ts";
 import { LiveDay } from "../domain/live-day.ts";
 import { type AgentState, type ScheduleSegment, type StateEvent, retentionDaysOf } from "../domain/model.ts";
 import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "../domain/state-codes.ts";
@@ -90,6 +99,8 @@ const CLOSE_SPREAD_MS = 60_000;
 const LIVE_LOOKBACK_MS = 36 * 3_600_000;
 /** Supervisors' ack and snooze (AlarmMarks), in the object's meta. */
 const MARKS_META = "alarmMarks";
+/** Approvals of spans of this agent's time in effect (KeptApproval[]): the engine's corrections of kind "approved". */
+const APPROVALS_META = "approvals";
 /** The day whose intervals were written last: its daily total is written once it is over. */
 const TOTAL_DUE_META = "dayTotalDue";
 /** Daily totals are written over this long after midnight (a share per agent, like closeDelay). */
@@ -218,6 +229,22 @@ export class AgentDO extends DurableObject<Env> {
   }
 
   /**
+   * Like refresh, measuring `dates` (this agent's shift days) under the judging it had and under the new one: the
+   * before/after figures of a correction's audit entry. Both are equal when the object had the new version already.
+   */
+  async rejudge(
+    context: AgentContext,
+    dates: readonly string[],
+  ): Promise<{ row: RowUpdate | null; before: DayFigures; after: DayFigures } | null> {
+    if (!this.context()) return null;
+    const now = Date.now();
+    const measure = () => sumFigures(dates.map((date) => this.computeShiftDay(date, now, false)));
+    const before = measure();
+    this.remember(context);
+    return { before, after: measure(), row: await this.afterChange() };
+  }
+
+  /**
    * The tenant's state-code mapping changed: re-derive this agent's events of remapped codes and
    * recompute the days they touch now, not at the next event.
    */
@@ -278,6 +305,27 @@ export class AgentDO extends DurableObject<Env> {
     // An agent with no events yet has no row: its snooze waits in storage for its first one.
     this.store.saveMeta();
     return { ended, row };
+  }
+
+  /**
+   * Approves a span of the agent's time as in adherence (idempotent by id: a retried call changes nothing). Returns
+   * the figures of each scheduled shift day the span touches before and after, and the board row to publish; null
+   * for an agent never used (no context: nothing to judge). Those days' D1 history is rewritten by the next flush.
+   */
+  async approve(approval: KeptApproval): Promise<{ days: DayChange[]; row: RowUpdate | null } | null> {
+    if (!this.context()) return null;
+    const keptSince = Date.now() - retentionDaysOf(this.settings()) * 86_400_000;
+    return this.changeApprovals(approval, (kept) => {
+      const next = withApproval(kept, approval);
+      // Those past the retention go with the next change: their days' events are gone anyway.
+      return next === kept ? kept : next.filter((a) => a.end > keptSince);
+    });
+  }
+
+  /** Takes an approval back (idempotent: one not kept changes nothing); the figures return to what they were. */
+  async unapprove(approval: KeptApproval): Promise<{ days: DayChange[]; row: RowUpdate | null } | null> {
+    if (!this.context()) return null;
+    return this.changeApprovals(approval, (kept) => withoutApproval(kept, approval.id));
   }
 
   /** An unknown agent's DO hands its events to the employee that turned out to be that agent. */
@@ -352,6 +400,48 @@ export class AgentDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
+  private approvals(): readonly KeptApproval[] {
+    return this.store.getMeta<KeptApproval[]>(APPROVALS_META) ?? [];
+  }
+
+  private async changeApprovals(
+    span: KeptApproval,
+    change: (kept: readonly KeptApproval[]) => readonly KeptApproval[],
+  ): Promise<{ days: DayChange[]; row: RowUpdate | null }> {
+    const now = Date.now();
+    const { timeZone } = this.settings();
+    // The shift days the span touches: those of its calendar days, and the day before's night shift.
+    const dates = datesBetween(addDays(localDate(span.start, timeZone), -1), localDate(span.end - 1, timeZone)).filter(
+      (date) => {
+        const segments = this.store.segmentsForDates([date]);
+        const window = dayWindow(date, timeZone, segments);
+        return segments.length > 0 && window.start < span.end && window.end > span.start;
+      },
+    );
+    const figures = () => dates.map((date) => dayFigures(this.computeShiftDay(date, now, false)));
+    const before = figures();
+    const kept = this.approvals();
+    const next = change(kept);
+    if (next !== kept) {
+      this.store.setMeta(APPROVALS_META, next);
+      this.approvalsVersion++;
+      // D1 keeps calendar days: each the span covers is rewritten, the first from the span's start on.
+      const today = this.today(now);
+      const last = localDate(span.end - 1, timeZone);
+      const first = localDate(span.start, timeZone);
+      if (first <= today) {
+        // biome-ignore lint/complexity/useMathMinMax: dates (strings), not numbers
+        const days = datesBetween(first, last < today ? last : today);
+        this.store.markDaysDirty(days.map((date) => [date, date === first ? span.start : null] as const));
+        // Today's rows too, now rather than when the current interval closes.
+        if (days.includes(today)) this.store.setMeta("flushTodayNow", true);
+      }
+    }
+    const after = figures();
+    const row = await this.afterChange();
+    return { days: dates.map((date, i) => ({ date, before: before[i]!, after: after[i]! })), row };
+  }
+
   /**
    * Stores the events not seen before; a vendor code's state is this object's to derive, with the newest mapping it
    * knows.
@@ -399,7 +489,8 @@ export class AgentDO extends DurableObject<Env> {
    * Stores the latest context, keeping the newer settings, mappings and profile of the two (an
    * isolate with a stale cache must not roll them back; a profile of the same directory version as
    * the known one replaces it). Whatever way a newer version arrives, what it
-   * changes is recomputed here: new settings recompute yesterday and today; a new mapping
+   * changes is recomputed here: new settings recompute yesterday and today, and the days a neutral period added or
+   * removed touches, a new rule version's from its effective day and its reapplyFrom on; a new mapping
    * re-derives the stored events of every remapped code and recomputes the days they touch.
    */
   private remember(context: AgentContext): void {
@@ -425,10 +516,8 @@ export class AgentDO extends DurableObject<Env> {
     if (!known) return;
     if (settings.version > known.settings.version) {
       const today = this.today(Date.now());
-      this.store.markDaysDirty([
-        [addDays(today, -1), null],
-        [today, null],
-      ]);
+      const rejudged = daysToRejudge(known.settings, settings, profile.team, today);
+      this.store.markDaysDirty([addDays(today, -1), today, ...rejudged].map((date) => [date, null] as const));
       this.store.setMeta("flushTodayNow", true);
     }
     if (mappings.version > (known.mappings?.version ?? 0)) {
@@ -487,8 +576,8 @@ export class AgentDO extends DurableObject<Env> {
    * effect) and the corrections that apply to it. The one input every engine call here takes.
    */
   private judging(): Judging {
-    const { adherence } = this.settings();
-    return { rules: adherence.rules, neutral: adherence.neutral };
+    const judging = judgingOf(this.context()!.settings, this.profile()!.team);
+    return { ...judging, corrections: [...(judging.corrections ?? []), ...approvedCorrections(this.approvals())] };
   }
 
   private today(now: number): string {
@@ -587,6 +676,8 @@ export class AgentDO extends DurableObject<Env> {
   private engine: { inputs: string; day: LiveDay } | null = null;
   /** Grows with every schedule change, which the engine kept cannot take in. */
   private scheduleVersion = 0;
+  /** Grows with every change of the approvals (corrections), which the engine kept cannot take in either. */
+  private approvalsVersion = 0;
 
   /** New events go into the engine kept; one that changes the past makes the next judgement start it again. */
   private feedEngine(events: readonly StateEvent[]): void {
@@ -605,9 +696,8 @@ export class AgentDO extends DurableObject<Env> {
     const context = this.context()!;
     const { adherence, timeZone } = context.settings.settings;
     const { segments, shiftDay, shiftSegments, from } = this.liveWindow(now);
-    const inputs = [context.settings.version, context.mappings.version, this.scheduleVersion, this.today(now), shiftDay]
-      .map(String)
-      .join("|");
+    const versions = [context.settings.version, context.mappings.version, this.scheduleVersion, this.approvalsVersion];
+    const inputs = [...versions, this.today(now), shiftDay].map(String).join("|");
     if (this.engine?.inputs !== inputs) {
       const day = LiveDay.start({
         ...this.judging(),

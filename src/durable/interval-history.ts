@@ -19,7 +19,9 @@ import {
   type DayInput,
   type IntervalTotals,
   type Judging,
+  type Span,
   computeDay,
+  lateSecondsForWork,
 } from "../domain/adherence.ts";
 import { addDays, consecutiveRuns } from "../domain/days.ts";
 import { type ScheduleSegment, type TenantSettings, intervalWindow } from "../domain/model.ts";
@@ -116,11 +118,20 @@ function recomputeRun(
     intervals: closed
       .filter((i) => i.start >= marked.get(i.date)! && i.start >= intervalWindow(settings, now).start)
       .map((i) => ({ ...i, time: localTime(i.start, timeZone) })),
-    days: [...scheduled]
-      .filter(finished)
-      .map((date) => dailyTotals(date, closed, computed.exceptions, dayBounds(date, timeZone))),
+    days: [...scheduled].filter(finished).map((date) => ({
+      ...dailyTotals(date, closed, computed.exceptions, dayBounds(date, timeZone)),
+      lateSeconds: lateSeconds(store.segmentsForDates([date]), computed.spans, Math.min(now, window.end)),
+    })),
     emptiedDays: run.map((day) => day.date).filter((date) => finished(date) && !scheduled.has(date)),
   };
+}
+
+/**
+ * Late for the first work of the shift day beginning on a date (its segments). Counted no further than this pass's
+ * spans reach: a night shift whose agent arrives after the run's last midnight counts late up to that midnight.
+ */
+function lateSeconds(shiftSegments: readonly ScheduleSegment[], spans: readonly Span[], until: number): number {
+  return shiftSegments.length > 0 ? lateSecondsForWork(spans, shiftSegments, until) : 0;
 }
 
 /** A day's totals: its intervals summed; its exceptions those overlapping it (across midnight: on both days). */
@@ -129,8 +140,8 @@ function dailyTotals(
   intervals: ReadonlyArray<IntervalTotals & { date: string }>,
   exceptions: readonly AdherenceException[],
   bounds: { start: number; end: number },
-): DailyTotalsRow {
-  const row: DailyTotalsRow = {
+): Omit<DailyTotalsRow, "lateSeconds"> {
+  const row: Omit<DailyTotalsRow, "lateSeconds"> = {
     date,
     scheduledSeconds: 0,
     inAdherenceSeconds: 0,

@@ -29,7 +29,7 @@ export const DOCUMENT_INFO = {
   version: "1",
   description: [
     "The native API (imports, reads, settings, state codes, sources, live board, alarms, " +
-      "contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
+      "reports, contact volume, agents, connectors), the admin API (keys, API users) and the vendor doors.",
     "Limits: at most 10,000 records and 16 MiB per request; 1,000 requests a minute per API key (then " +
       "429 with `retryAfter` and Retry-After); unknown keys are limited per client address the same way.",
     'Errors answer `{ "error": "…", "field"?: "…" }` (the doors answer in their vendor\'s shape). Batch ' +
@@ -40,6 +40,7 @@ export const DOCUMENT_INFO = {
     { name: "Agents", description: "Live rows, identifiers, timelines and teams" },
     { name: "Alarms", description: "Acknowledge an agent's alarm, snooze an agent's alarms" },
     { name: "Adherence", description: "Adherence of a day, per agent and per interval" },
+    { name: "Reports", description: "Adherence summed over a range: per agent, team, day or interval; JSON or CSV" },
     { name: "Contact volume", description: "Canonical contact-volume intervals of every source" },
     { name: "Live board", description: "Tickets and the WebSocket" },
     { name: "Settings", description: "The tenant's settings" },

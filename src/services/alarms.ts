@@ -10,7 +10,7 @@ import { agentStub } from "../durable/names.ts";
 import { publishRows } from "../durable/publish.ts";
 import type { ApiKeyRecord } from "./api-keys.ts";
 
-type Actor = Pick<ApiKeyRecord, "id" | "name" | "tenant">;
+export type Actor = Pick<ApiKeyRecord, "id" | "name" | "tenant">;
 
 export const SNOOZE_MINUTES = { min: 15, max: 1_440 } as const;
 
@@ -63,7 +63,8 @@ export async function endSnooze(
   return { agentId, ended };
 }
 
-async function audit(env: Env, key: Actor, event: KeyAuditEntry["event"], detail: Record<string, unknown>) {
+/** An entry of the tenant's audit list, under the acting key with its name as the actor. */
+export async function audit(env: Env, key: Actor, event: KeyAuditEntry["event"], detail: Record<string, unknown>) {
   const at = new Date().toISOString();
   const { tenant, id: keyId, name } = key;
   return insertKeyAudit(await tenantD1(env, tenant), [

@@ -19,6 +19,7 @@
  */
 
 import { tenantD1 } from "../db/client.ts";
+import { newId } from "../domain/ids.ts";
 import { IsolateCache } from "../db/isolate-cache.ts";
 import { insertKeyAudit, listKeyAudit, type KeyAuditEntry } from "../db/key-usage.ts";
 import type { Permission } from "../domain/permissions.ts";
@@ -112,8 +113,7 @@ export async function createApiKey(
   actor: string,
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const kv = env.API_KEYS;
-  const hex = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const id = `key_${hex}`;
+  const id = newId("key");
   const key = newSecret();
   const record: ApiKeyRecord = {
     id,

@@ -2,6 +2,7 @@
 import { tenantDb } from "../db/client.ts";
 import { resolveAgents } from "../db/directory.ts";
 import type { AgentProfile } from "../domain/agent.ts";
+import { type DayFigures, sumFigures } from "../domain/judging.ts";
 import type { AgentLive } from "../domain/live.ts";
 import { BOARD_TICKET_HEADER, type BoardTicket } from "../durable/hub.ts";
 import { callAgents } from "../durable/agent-calls.ts";
@@ -51,6 +52,37 @@ export async function refreshAgents(
     tenant,
     answers.map((answer) => (answer.ok ? answer.value : null)),
   );
+}
+
+/**
+ * refreshAgents for a correction: each agent also measures `dates` before and after taking the new context in;
+ * the sums over every agent are the figures of the correction's audit entry.
+ */
+export async function rejudgeAgents(
+  env: Env,
+  tenant: string,
+  profiles: readonly AgentProfile[],
+  context: TenantContext,
+  datesOf: (profile: AgentProfile) => string[],
+): Promise<{ before: DayFigures; after: DayFigures }> {
+  const answers = await callAgents(
+    env,
+    tenant,
+    profiles.map((profile) => ({
+      agentKey: profile.agentKey,
+      method: "rejudge" as const,
+      context: { tenant, profile, ...context },
+      dates: datesOf(profile),
+    })),
+  );
+  for (const answer of answers) if (!answer.ok) console.error("rejudging an agent failed", answer.error);
+  const done = answers.flatMap((answer) => (answer.ok && answer.value ? [answer.value] : []));
+  await publishRows(
+    env,
+    tenant,
+    done.map((answer) => answer.row),
+  );
+  return { before: sumFigures(done.map((d) => d.before)), after: sumFigures(done.map((d) => d.after)) };
 }
 
 export async function refreshAgentsById(env: Env, tenant: string, agentIds: readonly string[]): Promise<void> {

@@ -5,13 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  type Correction,
-  type DayAdherence,
-  type Judging,
-  computeDay,
-  dayWindow,
-} from "../../src/domain/adherence.ts";
+import { type Correction, type DayAdherence, type Judging, computeDay, dayWindow } from "../../src/domain/adherence.ts";
 import type { ScheduleSegment, StateEvent } from "../../src/domain/model.ts";
 import { intervalStarts } from "../../src/domain/time.ts";
 import {

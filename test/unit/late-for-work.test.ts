@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeDay, lateForWork } from "../../src/domain/adherence.ts";
+import { computeDay, lateForWork, lateSecondsForWork } from "../../src/domain/adherence.ts";
 import { DEFAULT_RULES } from "../../src/domain/model.ts";
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../../src/domain/model.ts";
 import { dayBounds } from "../../src/domain/time.ts";
@@ -14,10 +14,14 @@ const ev = (time: string, state: AgentState): StateEvent => ({ ts: at(time), sta
 
 /** Lateness as the agent's object computes it: from the shift day's spans up to now. */
 function late(segments: ScheduleSegment[], events: StateEvent[], now: string, plusSeconds = 0) {
+  return lateForWork(...spansAt(segments, events, now, plusSeconds));
+}
+
+function spansAt(segments: ScheduleSegment[], events: StateEvent[], now: string, plusSeconds = 0) {
   const window = dayBounds("2024-05-06", "UTC");
   const time = at(now) + plusSeconds * 1_000;
   const { spans } = computeDay({ events, segments, rules: DEFAULT_RULES, window, now: time, intervalStarts: [] });
-  return lateForWork(spans, segments, time);
+  return [spans, segments, time] as const;
 }
 
 const shift = [seg("07:30", "08:00", "meeting"), seg("08:00", "16:00", "work"), seg("12:00", "12:30", "lunch")];
@@ -53,5 +57,17 @@ describe("lateForWork: minutes late for the first scheduled work of the shift da
     expect(late(shift, [], "07:45")).toEqual(none);
     expect(late([seg("08:00", "10:00", "training")], [], "09:00")).toEqual(none);
     expect(late([], [], "09:00")).toEqual(none);
+  });
+
+  it("in seconds for the daily totals, by the same rule: 0 when on time", () => {
+    const seconds = (events: StateEvent[], now: string) => lateSecondsForWork(...spansAt(shift, events, now));
+    expect(seconds([{ ts: at("08:07") + 30_000, state: "available" }], "09:00")).toBe(450);
+    expect(seconds([{ ts: at("08:00") + 59_000, state: "available" }], "09:00")).toBe(0);
+    expect(seconds([ev("07:55", "available")], "09:00")).toBe(0);
+    expect(seconds([], "18:00")).toBe(480 * 60);
+    expect(seconds([], "07:45")).toBe(0);
+    // The minutes the board shows are these seconds, floored.
+    const arrived = [{ ts: at("08:07") + 30_000, state: "available" as const }];
+    expect(lateForWork(...spansAt(shift, arrived, "09:00")).lateMinutes).toBe(7);
   });
 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   dayBounds,
+  instantAt,
   intervalStartOf,
   intervalStarts,
   isValidDate,
@@ -220,5 +221,41 @@ describe("validation", () => {
     expect(isValidDate("2024-5-6")).toBe(false);
     expect(isValidDate("2024-05-06T00:00")).toBe(false);
     expect(isValidDate("")).toBe(false);
+  });
+});
+
+describe("instantAt: a local wall clock back to its instant", () => {
+  it("reads the wall clock of the zone, also across midnight and in UTC", () => {
+    expect(instantAt("2024-07-01T09:30", "Europe/Berlin")).toBe(Date.parse("2024-07-01T07:30:00Z"));
+    expect(instantAt("2024-01-01T23:59:59", "America/New_York")).toBe(Date.parse("2024-01-02T04:59:59Z"));
+    expect(instantAt("2024-05-06T00:00:00", "UTC")).toBe(Date.parse("2024-05-06T00:00:00Z"));
+  });
+
+  it("takes the earlier of a repeated hour, and a skipped hour as if the clock had not jumped", () => {
+    // Berlin falls back at 03:00 CEST to 02:00 CET on 2024-10-27: 02:30 happens twice.
+    expect(instantAt("2024-10-27T02:30", "Europe/Berlin")).toBe(Date.parse("2024-10-27T00:30:00Z"));
+    // …and springs forward at 02:00 CET to 03:00 CEST on 2024-03-31: 02:30 never happens.
+    expect(instantAt("2024-03-31T02:30", "Europe/Berlin")).toBe(Date.parse("2024-03-31T01:30:00Z"));
+  });
+
+  it("is the inverse of localDate and localTime for any instant and zone (whole minutes)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse("2020-01-01"), max: Date.parse("2030-01-01") }).map((t) => t - (t % 60_000)),
+        fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"),
+        (at, tz) => {
+          const back = instantAt(`${localDate(at, tz)}T${localTime(at, tz)}`, tz)!;
+          // A repeated hour's later instant reads back as the earlier one, one offset change before.
+          expect(back === at || (back < at && at - back <= 3_600_000)).toBe(true);
+          expect(localTime(back, tz)).toBe(localTime(at, tz));
+        },
+      ),
+    );
+  });
+
+  it("refuses what is not a wall clock", () => {
+    for (const bad of ["2024-02-30T10:00", "2024-05-06T24:00", "2024-05-06 10:00", "10:00", "2024-05-06T10:60"])
+      expect(instantAt(bad, "UTC")).toBeNull();
+    expect(instantAt("2024-05-06T10:00", "Mars/Olympus")).toBeNull();
   });
 });

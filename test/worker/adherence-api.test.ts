@@ -291,7 +291,10 @@ describe("interval history in D1", () => {
 
     const csv = await api(key, `/api/v1/adherence/intervals?date=${date}&format=csv`);
     expect(csv.headers.get("content-type")).toContain("text/csv");
-    const lines = (await csv.text()).trim().split("\r\n");
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    // A UTF-8 byte order mark first (Excel), which decoding as UTF-8 drops.
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes).trim().split("\r\n");
     expect(lines[0]).toBe(
       "agentId,email,name,team,date,time,intervalStart,scheduledSeconds,inAdherenceSeconds," +
         "outOfAdherenceSeconds,neutralSeconds,adherencePct,scheduledWorkSeconds,workStateSeconds," +

@@ -121,7 +121,9 @@ describe("contact volume: native import, read back", () => {
     expect(res.headers.get("content-disposition")).toBe(
       'attachment; filename="contact-volume-2026-11-20-2026-11-20.csv"',
     );
-    const lines = (await res.text()).split("\r\n");
+    const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(await res.arrayBuffer());
+    expect(text.startsWith("\uFEFFintervalStart,")).toBe(true);
+    const lines = text.slice(1).split("\r\n");
     expect(lines[0]).toBe(
       "intervalStart,date,time,source,queueId,queueName,channel,offered,handled,notHandled," +
         "handleSeconds,holdSeconds,serviceLevelPct,outboundContacts,outboundSeconds,ahtSeconds," +

@@ -83,6 +83,7 @@ describe("D1 daily rows", () => {
         exceptions: i % 7,
         approvedSeconds: 0,
         adjustedNeutralSeconds: 0,
+        lateSeconds: 0,
       }));
       await env.DB.batch(
         dailyTotalStatements(env.DB, [{ tenant, agentKey: crypto.randomUUID(), days, emptiedDays: [] }]),

@@ -3,9 +3,10 @@
  * the flush that writes them; a day whose intervals were written while it ran gets its total once
  * it is over (the agent's alarm after midnight), and today is read from its intervals.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { type DailyTotalsRow, dailyTotalStatements } from "../../src/db/daily-totals.ts";
 import { dayBounds } from "../../src/domain/time.ts";
 import { agentStub } from "../../src/durable/names.ts";
 import { api, createKey, employee, flushAgent, newTenant, postData } from "./helpers.ts";
@@ -76,6 +77,19 @@ describe("daily totals", () => {
     expect(daily.find((r) => r.agent_key === agents[0])).toMatchObject({ s: 28_800, o: 32 * 60 });
     const exceptions = new Map(daily.map((r) => [`${r.agent_key === agents[0] ? "E1" : "E2"} ${r.date}`, r.x]));
     expect(Object.fromEntries(exceptions)).toEqual({ [`E1 ${d3}`]: 4, [`E2 ${d3}`]: 1, [`E2 ${d2}`]: 1 });
+    // Late per shift day: E1 came 7 minutes after work began; E2 was early, and its shift began on d3.
+    const { results: late } = await env.DB.prepare(
+      "SELECT agent_key AS agent, date, late_seconds AS late FROM daily_totals WHERE tenant = ? ORDER BY date, agent",
+    )
+      .bind(tenant)
+      .all();
+    expect(late).toEqual(
+      [
+        { agent: agents[0], date: d3, late: 420 },
+        { agent: agents[1], date: d3, late: 0 },
+        { agent: agents[1], date: d2, late: 0 },
+      ].sort((a, b) => a.date.localeCompare(b.date) || a.agent!.localeCompare(b.agent!)),
+    );
 
     // The range report reads them, and recomputes nothing in the agents' objects.
     const res = await api(key, `/api/v1/adherence/days?from=${d3}&to=${d2}&team=Day`);
@@ -151,5 +165,28 @@ describe("daily totals", () => {
     expect(await runInDurableObject(stub, (instance) => (instance as any).store.getMeta("dayTotalDue"))).not.toBe(
       yesterday,
     );
+  });
+
+  it("reads a day from a queue message sent before late seconds as on time", async () => {
+    const { tenant, agents } = await setup();
+    const day = {
+      date: dateDaysAgo(4),
+      scheduledSeconds: 3_600,
+      inAdherenceSeconds: 3_000,
+      outOfAdherenceSeconds: 600,
+      neutralSeconds: 0,
+      scheduledWorkSeconds: 3_600,
+      workStateSeconds: 3_000,
+      exceptions: 1,
+      approvedSeconds: 0,
+      adjustedNeutralSeconds: 0,
+    };
+    // As the message's JSON carried it: no lateSeconds.
+    const run = { tenant, agentKey: agents[0]!, days: [day] as DailyTotalsRow[], emptiedDays: [] };
+    await env.DB.batch(dailyTotalStatements(env.DB, [run]));
+    const row = await env.DB.prepare("SELECT late_seconds AS late FROM daily_totals WHERE tenant = ?")
+      .bind(tenant)
+      .first();
+    expect(row).toEqual({ late: 0 });
   });
 });

@@ -130,7 +130,7 @@ describe("Cloudflare Access sign-in", () => {
       actor: "ann@example.com",
       email: "ann@example.com",
       role: "supervisor",
-      permissions: ["read:adherence", "act:alarms"],
+      permissions: ["read:adherence", "act:alarms", "adherence:approve"],
       teams: ["Day"],
       tenants: [tenant],
     });

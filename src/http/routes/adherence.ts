@@ -17,7 +17,7 @@ import {
 } from "../../services/reports.ts";
 import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
-import { csvCell } from "../csv.ts";
+import { csvHeaders, csvText } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { assertTeamAllowed, teamsToRead } from "../middleware/team-scope.ts";
@@ -30,7 +30,9 @@ const date = v.optional(
     v.description("The day (YYYY-MM-DD) in the tenant's time zone; default today"),
   ),
 );
-const team = v.optional(v.pipe(v.string(), v.description("Only this team (a team-scoped key: one of its teams)")));
+export const team = v.optional(
+  v.pipe(v.string(), v.description("Only this team (a team-scoped key: one of its teams)")),
+);
 export const dayQuery = v.object({ date });
 
 /** Who the agent is (src/domain/agent.ts `profileFields`). */
@@ -45,7 +47,7 @@ export const profileEntries = {
 const span = { start: v.string(), end: v.string() };
 const activity = v.picklist(ACTIVITIES);
 const state = v.nullable(v.picklist(AGENT_STATES));
-const seconds = {
+export const seconds = {
   scheduledSeconds: v.number(),
   inAdherenceSeconds: v.pipe(v.number(), v.description("After corrections: approved seconds count in")),
   outOfAdherenceSeconds: v.pipe(
@@ -58,7 +60,7 @@ const seconds = {
   ),
 };
 /** What supervisors' corrections changed (issue 28): the recorded truth stays visible beside the totals. */
-const corrections = {
+export const corrections = {
   approvedSeconds: v.pipe(v.number(), v.description("Seconds an approval turned in (from out, or neutral)")),
   adjustedNeutralSeconds: v.pipe(
     v.number(),
@@ -112,12 +114,19 @@ const dayTotalsRow = v.strictObject({
 });
 /** The longest range of the days report: a month of a large tenant is already a big answer. */
 const MAX_RANGE_DAYS = 31;
-const rangeDate = (what: string) =>
+export const rangeDate = (what: string) =>
   v.pipe(
     v.string(`${what} is required`),
     v.check(isValidDate, (issue) => `Invalid date: ${String(issue.input)} (expected YYYY-MM-DD)`),
     v.description(`The ${what} day (YYYY-MM-DD, inclusive) in the tenant's time zone`),
   );
+/** Refuses a range (from, to inclusive) that runs backwards or is longer than `maxDays`. */
+export function checkRange(from: string, to: string, maxDays: number): void {
+  const length = datesBetween(from, to).length;
+  if (length === 0) throw apiError(400, "to must not be before from", { field: "to" });
+  if (length > maxDays) throw apiError(400, `The range must be at most ${maxDays} days`, { field: "to" });
+}
+
 export const timelineBody = v.strictObject({
   agentId: v.string(),
   date: v.string(),
@@ -175,7 +184,7 @@ async function requestedDay(c: Context<AppEnv>, date: string | undefined) {
 }
 
 /** One agent by email or employeeId (or an ACD id no employee has yet); 404 when nobody has that id. */
-async function requestedAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
+export async function requestedAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
   const profile = await findAgent(c.env, c.get("tenant"), agentId);
   if (!profile) throw apiError(404, `Unknown agent: ${agentId}`);
   assertTeamAllowed(c, profile.team);
@@ -327,16 +336,8 @@ export const adherenceRoutes = new Hono<AppEnv>()
         intervalStart: iso(intervalStart),
         adherencePct: adherencePercent(row),
       }));
-      if (query.format === "csv") {
-        const lines = [
-          CSV_COLUMNS.join(","),
-          ...intervals.map((row) => CSV_COLUMNS.map((col) => csvCell((row as Record<string, unknown>)[col])).join(",")),
-        ];
-        return c.body(`${lines.join("\r\n")}\r\n`, 200, {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="adherence-intervals-${date}.csv"`,
-        });
-      }
+      if (query.format === "csv")
+        return c.body(csvText(CSV_COLUMNS, intervals), 200, csvHeaders(`adherence-intervals-${date}.csv`));
       return c.json({ date, timeZone: settings.timeZone, intervalMinutes: settings.intervalMinutes, intervals });
     },
   )
@@ -362,9 +363,7 @@ export const adherenceRoutes = new Hono<AppEnv>()
     validate("query", v.object({ from: rangeDate("from"), to: rangeDate("to"), team })),
     async (c) => {
       const { from, to, team: onlyTeam } = c.req.valid("query");
-      const length = datesBetween(from, to).length;
-      if (length === 0) throw apiError(400, "to must not be before from");
-      if (length > MAX_RANGE_DAYS) throw apiError(400, `The range must be at most ${MAX_RANGE_DAYS} days`);
+      checkRange(from, to, MAX_RANGE_DAYS);
       const { settings } = await tenantSettings(c.env, c.get("tenant"));
       const rows = await dayTotals(c.env, c.get("tenant"), settings, { from, to }, teamsToRead(c, onlyTeam) ?? null);
       const days = rows.map((row) => ({

@@ -83,13 +83,24 @@ const auditEvent = v.strictObject({
   at: v.string(),
   event: v.pipe(
     v.picklist(AUDIT_EVENTS),
-    v.description("A key's event, or what the key did to an agent's alarms (alarm.*: detail names the agent)"),
+    v.description(
+      "A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the " +
+        "tenant's people (person.*), an approval of an agent's time (approval.*: detail has the approval and " +
+        "the figures of each agent-day before and after), or a change of what judges adherence. " +
+        "settings.changed: detail { version, effectiveFrom, reapplyFrom, changes: { " +
+        '"<field path>": { from, to } } }. neutral.created, neutral.removed: detail { period: { id, start, end, ' +
+        "reason, teams }, before, after }, before and after each the affected agent-days summed (the period's " +
+        "days, the day before it included: a night shift) as { agentDays, scheduledSeconds, inAdherenceSeconds, " +
+        "outOfAdherenceSeconds, neutralSeconds, adherencePct }",
+    ),
   ),
   keyId: v.string(),
   keyName: v.string(),
   actor: v.pipe(
     v.string(),
-    v.description('"operator", "operator:<X-Operator>" or "system"; for alarm.* the key\'s name'),
+    v.description(
+      '"operator", "operator:<X-Operator>" or "system"; for alarm.*, approval.*, settings.*, neutral.* the key\'s name',
+    ),
   ),
   // What changed differs by event (permissions and teams, the rotated secrets, …): open on purpose.
   detail: v.nullable(v.record(v.string(), v.unknown())),
@@ -177,7 +188,7 @@ const DOCS = {
   },
   audit: {
     tags: ["Admin: keys"],
-    summary: "A tenant's key events and alarm acks and snoozes, newest first",
+    summary: "A tenant's key events, alarm acks and snoozes, people changes and approvals, newest first",
     responses: {
       200: { description: "The events", schema: v.strictObject({ tenant: v.string(), events: v.array(auditEvent) }) },
       ...invalid,

@@ -6,7 +6,7 @@ import { localDate, localTime } from "../../domain/time.ts";
 import { MAX_READ_ROWS, type StoredContactInterval, contactVolume } from "../../services/contact-volume.ts";
 import { tenantSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
-import { csvText } from "../csv.ts";
+import { csvHeaders, csvText } from "../csv.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
 import { STANDARD_ERRORS, describeRoute, errorBody, validate } from "../openapi.ts";
@@ -145,10 +145,7 @@ export const contactVolumeRoutes = new Hono<AppEnv>().use(requirePermission("rea
         ...Object.fromEntries(userData.map((value, i) => [`userData${i + 1}`, value])),
       }));
       const days = `${localDate(range.from, settings.timeZone)}-${localDate(range.to - 1, settings.timeZone)}`;
-      return c.body(csvText(CSV_COLUMNS, csvRows), 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="contact-volume-${days}.csv"`,
-      });
+      return c.body(csvText(CSV_COLUMNS, csvRows), 200, csvHeaders(`contact-volume-${days}.csv`));
     }
     return c.json({ from: iso(range.from), to: iso(range.to), timeZone: settings.timeZone, intervals: rows });
   },

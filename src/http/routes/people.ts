@@ -83,8 +83,8 @@ export const peopleRoutes = new Hono<AppEnv>()
     "/:email",
     doc(
       "Add a person, or change their role and teams",
-      "Roles: viewer (read:adherence), supervisor (+ act:alarms), admin (every permission, every team: " +
-        "no teams). `teams` absent or null: every team. A change holds from the person's next request.",
+      "Roles: viewer (read:adherence), supervisor (+ act:alarms, adherence:approve), admin (every permission, " +
+        "every team: no teams). `teams` absent or null: every team. A change holds from the person's next request.",
       {
         200: { description: "Changed", schema: personBody },
         201: { description: "Added", schema: personBody },

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { ACTIVITIES, AGENT_STATES, type Activity } from "../../domain/model.ts";
 import { settingsPatch } from "../../domain/settings.ts";
-import { tenantSettings, updateSettings } from "../../services/settings.ts";
+import { settingsHistory, tenantSettings, updateSettings } from "../../services/settings.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
@@ -34,6 +34,32 @@ const settingsView = v.strictObject({
   }),
   version: v.pipe(v.number(), v.description("Grows with every change")),
 });
+const versionView = v.strictObject({
+  version: v.number(),
+  effectiveFrom: v.pipe(v.string(), v.description("From when it judges time (ISO 8601); 1970: since ever")),
+  reapplyFrom: v.pipe(v.nullable(v.string()), v.description("The day from which it judged the past again")),
+  changedBy: v.pipe(v.string(), v.description("The actor: the key's name (a person's e-mail)")),
+  changedAt: v.string(),
+  changes: v.pipe(
+    v.record(v.string(), v.strictObject({ from: v.unknown(), to: v.unknown() })),
+    v.description('Each field that changed, by its path (e.g. "adherence.rules.work"), old → new'),
+  ),
+  settings: settingsView,
+});
+const limitText = "limit must be a whole number from 1 to 500";
+const historyQuery = v.object({
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform(Number),
+      v.integer(limitText),
+      v.minValue(1, limitText),
+      v.maxValue(500, limitText),
+      v.description("How many versions (default 100)"),
+    ),
+    "100",
+  ),
+});
 const common = { tags: ["Settings"], security: ["apiKey", "apiKeyHeader"] as const };
 
 export const settingsRoutes = new Hono<AppEnv>()
@@ -62,9 +88,18 @@ export const settingsRoutes = new Hono<AppEnv>()
       security: [...common.security],
       summary: "Change the tenant's settings",
       description:
-        "Send only what changes; rules and neutral rules are replaced per activity. Permission admin:settings.",
+        "Send only what changes; rules and neutral rules are replaced per activity. The change is a new version " +
+        "(GET /api/v1/settings/history) in effect from `effectiveFrom` (default now): days before it keep the " +
+        "rules then in effect. `reapplyFrom` judges the past again from that day on. Every agent recomputes at " +
+        "once; the change is in the audit list (settings.changed). Permission admin:settings.",
       responses: {
-        200: { description: "The settings as saved", schema: settingsView },
+        200: {
+          description: "The settings as saved",
+          schema: v.strictObject({
+            ...settingsView.entries,
+            effectiveFrom: v.pipe(v.string(), v.description("When the change takes effect (ISO 8601)")),
+          }),
+        },
         400: { description: "Invalid setting", schema: errorBody },
         ...STANDARD_ERRORS.body,
         ...STANDARD_ERRORS.apiKey,
@@ -72,9 +107,39 @@ export const settingsRoutes = new Hono<AppEnv>()
     }),
     validate("json", settingsPatch),
     async (c) => {
-      const patch = c.req.valid("json");
-      const saved = await updateSettings(c.env, c.get("tenant"), patch, c.executionCtx);
-      if (typeof saved === "string") throw apiError(400, saved);
-      return c.json({ ...saved.settings, version: saved.version });
+      const { effectiveFrom, reapplyFrom, ...patch } = c.req.valid("json");
+      const key = { ...c.get("apiKey"), tenant: c.get("tenant") };
+      const done = await updateSettings(c.env, key, patch, { effectiveFrom, reapplyFrom }, c.executionCtx);
+      if (typeof done === "string") throw apiError(400, done);
+      const { settings, version } = done.saved;
+      return c.json({ ...settings, version, effectiveFrom: new Date(done.effectiveFrom).toISOString() });
+    },
+  )
+  .get(
+    "/history",
+    describeRoute({
+      ...common,
+      security: [...common.security],
+      summary: "The settings' versions",
+      description:
+        "Every change of the settings, newest first: who changed which fields (old → new), when, from when it " +
+        "takes effect, and the settings as saved. The versions before history began are one version changed by " +
+        "the first change's actor, in effect since ever. Permission admin:settings (the settings' own).",
+      responses: {
+        200: { description: "The versions, newest first", schema: v.strictObject({ versions: v.array(versionView) }) },
+        400: { description: "Invalid limit", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("query", historyQuery),
+    async (c) => {
+      const versions = await settingsHistory(c.env, c.get("tenant"), c.req.valid("query").limit);
+      return c.json({
+        versions: versions.map(({ settings, effectiveFrom, ...version }) => ({
+          ...version,
+          effectiveFrom: new Date(effectiveFrom).toISOString(),
+          settings: { ...settings, version: version.version },
+        })),
+      });
     },
   );

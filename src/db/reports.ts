@@ -1,0 +1,128 @@
+/**
+ * The adherence report: agent-days (daily totals, today from its intervals) or agent-intervals summed per group in
+ * SQL, one page at a time in a stable order (keyset paging: a page starts after the sort keys of the last row read).
+ */
+import { DAY_ROWS, agentColumns } from "./daily-totals.ts";
+
+export const REPORT_DIMENSIONS = ["agent", "team", "day", "interval"] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** One group's sums; its keys are those of the dimensions grouped by. */
+export interface ReportSums {
+  agentId?: string;
+  name?: string | null;
+  team?: string | null;
+  date?: string;
+  time?: string;
+  intervalStart?: number;
+  scheduledSeconds: number;
+  inAdherenceSeconds: number;
+  outOfAdherenceSeconds: number;
+  neutralSeconds: number;
+  scheduledWorkSeconds: number;
+  workStateSeconds: number;
+  approvedSeconds: number;
+  adjustedNeutralSeconds: number;
+  /** null: none of the rows summed knows it (days not over yet; intervals). */
+  exceptions: number | null;
+  lateCount: number | null;
+  lateSeconds: number | null;
+  /** Rows summed: agent-days (agent-intervals when grouped by interval). */
+  agents: number;
+}
+
+/** Where a page starts: the sort keys of the last row of the page before. */
+export type ReportKeys = ReadonlyArray<string | number>;
+
+export interface ReportRead {
+  from: string;
+  to: string;
+  /** The interval window's first date: days from it on without a daily row yet are summed from their intervals. */
+  intervalsFrom: string;
+  groupBy: readonly ReportDimension[];
+  /** Only these teams (null: every team, and agents in none). */
+  teams: readonly string[] | null;
+  agentKey: string | null;
+  after: ReportKeys | null;
+  limit: number;
+}
+
+// Each dimension: its key columns (of `joined`), what it groups by, and the sort keys (unique within a group, never
+// NULL: row values with a NULL never compare). Names first for people; the agent's key breaks ties.
+const DIMENSIONS: Record<ReportDimension, { columns: string[]; groupBy: string; sortKeys: string[] }> = {
+  agent: { columns: ["agentId", "name", "team"], groupBy: "agent_key", sortKeys: ["coalesce(name, '')", "agent_key"] },
+  team: { columns: ["team"], groupBy: "team", sortKeys: ["coalesce(team, '')"] },
+  day: { columns: ["date"], groupBy: "date", sortKeys: ["date"] },
+  interval: {
+    columns: ["date", "time", "interval_start AS intervalStart"],
+    groupBy: "interval_start",
+    sortKeys: ["interval_start"],
+  },
+};
+
+// Intervals know no exceptions nor lateness (days do).
+const INTERVAL_ROWS = `intervals AS (
+  SELECT agent_key, date, time, interval_start, scheduled_seconds AS s,
+    in_adherence_seconds AS i, out_of_adherence_seconds AS o, neutral_seconds AS n, scheduled_work_seconds AS sw,
+    work_state_seconds AS w, NULL AS x, approved_seconds AS ap, adjusted_neutral_seconds AS ad, NULL AS late
+  FROM adherence_intervals WHERE tenant = ?1 AND date BETWEEN ?2 AND ?3)`;
+
+const SUMS = `sum(s) AS scheduledSeconds, sum(i) AS inAdherenceSeconds, sum(o) AS outOfAdherenceSeconds,
+  sum(n) AS neutralSeconds, sum(sw) AS scheduledWorkSeconds, sum(w) AS workStateSeconds,
+  sum(ap) AS approvedSeconds, sum(ad) AS adjustedNeutralSeconds, sum(x) AS exceptions,
+  sum(late > 0) AS lateCount, sum(late) AS lateSeconds, count(*) AS agents`;
+
+/** The SQL of a report grouped by `groupBy` (bound as readReport binds it). */
+export function reportSql(groupBy: readonly ReportDimension[]): string {
+  const dimensions = groupBy.map((d) => DIMENSIONS[d]);
+  const columns = [...new Set(dimensions.flatMap((d) => d.columns))];
+  const sortKeys = [...new Set(dimensions.flatMap((d) => d.sortKeys))];
+  const keys = sortKeys.map((_, i) => `_k${i}`);
+  const after = keys.map((_, i) => `?7 ->> '$[${i}]'`);
+  const [source, rows] = groupBy.includes("interval") ? [INTERVAL_ROWS, "intervals"] : [DAY_ROWS, "days"];
+  return `WITH ${source},
+    joined AS (
+      SELECT r.*, ${agentColumns("r")} FROM ${rows} r
+      LEFT JOIN employees e ON e.id = r.agent_key AND e.tenant = ?1
+      LEFT JOIN teams t ON t.id = e.team_id
+      WHERE (?5 IS NULL OR t.name IN (SELECT value FROM json_each(?5))) AND (?6 IS NULL OR r.agent_key = ?6)),
+    grouped AS (
+      SELECT ${columns.join(", ")}, ${sortKeys.map((k, i) => `${k} AS ${keys[i]}`).join(", ")}, ${SUMS}
+      FROM joined GROUP BY ${[...new Set(dimensions.map((d) => d.groupBy))].join(", ")})
+    SELECT * FROM grouped WHERE ?7 IS NULL OR (${keys.join(", ")}) > (${after.join(", ")})
+    ORDER BY ${keys.join(", ")} LIMIT ?8`;
+}
+
+/** A page of the report: at most `limit` groups after `after`, and the keys to read the next page from (if any). */
+export async function readReport(
+  d1: D1Database,
+  tenant: string,
+  read: ReportRead,
+): Promise<{ rows: ReportSums[]; next: ReportKeys | null }> {
+  const { results } = await d1
+    .prepare(reportSql(read.groupBy))
+    .bind(
+      tenant,
+      read.from,
+      read.to,
+      read.intervalsFrom,
+      read.teams === null ? null : JSON.stringify(read.teams),
+      read.agentKey,
+      read.after === null ? null : JSON.stringify(read.after),
+      read.limit + 1,
+    )
+    .all<Record<string, unknown>>();
+  const page = results.slice(0, read.limit).map(splitKeys);
+  const more = results.length > read.limit;
+  return { rows: page.map((p) => p.row), next: more ? page[page.length - 1]!.keys : null };
+}
+
+function splitKeys(result: Record<string, unknown>): { row: ReportSums; keys: ReportKeys } {
+  const row: Record<string, unknown> = {};
+  const keys: Array<string | number> = [];
+  for (const [column, value] of Object.entries(result)) {
+    if (/^_k\d+$/.test(column)) keys[Number(column.slice(2))] = value as string | number;
+    else row[column] = value;
+  }
+  return { row: row as unknown as ReportSums, keys };
+}
