@@ -1,6 +1,7 @@
 import { meteredEnv } from "./db/meter.ts";
 import { app } from "./http/app.ts";
 import { CONNECTOR_WAKE_CRON, wakeConnectors } from "./services/connectors.ts";
+import { ALERT_DEAD_LETTERS, ALERT_QUEUE, consumeAlertBatch } from "./services/alert-queue.ts";
 import { consumeIntervalBatch } from "./services/interval-queue.ts";
 import { purgeExpiredHistory } from "./services/retention.ts";
 
@@ -10,8 +11,14 @@ export { HubDO } from "./durable/hub.ts";
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, meteredEnv(env), ctx),
-  /** The interval queue (and its dead letters, when replayed): the agents' closed intervals, written in batches. */
-  queue: (batch, env) => consumeIntervalBatch(meteredEnv(env), batch),
+  /**
+   * The alert queue and its dead letters: alerts delivered to their subscriptions. The interval queue (and its dead
+   * letters, when replayed): the agents' closed intervals, written in batches.
+   */
+  queue: (batch, env) =>
+    batch.queue === ALERT_QUEUE || batch.queue === ALERT_DEAD_LETTERS
+      ? consumeAlertBatch(meteredEnv(env), batch)
+      : consumeIntervalBatch(meteredEnv(env), batch),
   /**
    * The Cron Triggers in wrangler.toml: the connector wake-up; otherwise history older than each tenant's retention
    * leaves D1.

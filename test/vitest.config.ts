@@ -44,6 +44,14 @@ export default defineConfig(async () => {
                     maxRetries: 5,
                     deadLetterQueue: "edge-rta-intervals-dlq",
                   },
+                  // As wrangler.toml's, gathered for less time.
+                  "edge-rta-alerts": {
+                    maxBatchSize: 50,
+                    maxBatchTimeout: 0.1,
+                    maxRetries: 5,
+                    deadLetterQueue: "edge-rta-alerts-dlq",
+                  },
+                  "edge-rta-alerts-dlq": { maxBatchSize: 50, maxBatchTimeout: 0.1 },
                 },
               },
             }),

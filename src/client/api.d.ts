@@ -1065,6 +1065,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alert subscriptions, with their recent deliveries
+         * @description The 20 latest deliveries each, newest first.
+         *
+         *     Permission admin:alerts.
+         */
+        get: operations["getApiV1AlertsSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a webhook or a Slack channel to alerts
+         * @description Webhooks are signed: `X-Rta-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">` under the `secret` this answer shows once; `X-Rta-Delivery` is the alert's id, the same on every retry.
+         *
+         *     Permission admin:alerts.
+         */
+        post: operations["postApiV1AlertsSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an alert subscription
+         * @description Its deliveries go with it.
+         *
+         *     Permission admin:alerts.
+         */
+        delete: operations["deleteApiV1AlertsSubscriptionsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/subscriptions/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test alert now
+         * @description A test alert (`test: true`, a made-up agent) goes to the subscription at once, not through the queue and not retried; the answer is the delivery, which is recorded like any other.
+         *
+         *     Permission admin:alerts.
+         */
+        post: operations["postApiV1AlertsSubscriptionsIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/external-systems/agent-statuses": {
         parameters: {
             query?: never;
@@ -1543,7 +1615,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             name: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                             /** @description The teams the key may read; null: every team */
                             teams: string[] | null;
                             createdAt: string;
@@ -1658,7 +1730,7 @@ export interface operations {
                     expiresAt?: string | null;
                     teams?: string[] | null;
                     name: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                 };
             };
         };
@@ -1673,7 +1745,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1758,7 +1830,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -1967,7 +2039,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         name: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         /** @description The teams the key may read; null: every team */
                         teams: string[] | null;
                         createdAt: string;
@@ -2214,7 +2286,7 @@ export interface operations {
                             id: string;
                             tenant: string;
                             userName: string;
-                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                             accountIds: string[];
                             createdAt: string;
                         }[];
@@ -2268,7 +2340,7 @@ export interface operations {
                     tenant: string;
                     userName: string;
                     password: string;
-                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                     accountIds: (string | number)[];
                 };
             };
@@ -2284,7 +2356,7 @@ export interface operations {
                         id: string;
                         tenant: string;
                         userName: string;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         accountIds: string[];
                         createdAt: string;
                     };
@@ -3333,7 +3405,7 @@ export interface operations {
                         /** @description The signed-in person's; null for an API key */
                         email: string | null;
                         role: ("viewer" | "supervisor" | "admin") | null;
-                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve")[];
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
                         teams: string[] | null;
                         /** @description A person's tenants (choose with X-Rta-Tenant) */
                         tenants: string[];
@@ -8657,6 +8729,435 @@ export interface operations {
                 };
             };
             /** @description Unknown connector */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AlertsSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subscriptions: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "webhook" | "slack";
+                            url: string;
+                            events: ("alarm" | "severe" | "late" | "unmapped-code" | "connector-stopped")[];
+                            teams: string[] | null;
+                            name: string | null;
+                            createdAt: string;
+                            createdBy: string | null;
+                            /** @description Dead letters among the deliveries shown */
+                            deadLetters: number;
+                            deliveries: {
+                                /** @description X-Rta-Delivery (a digest: the ids of its alerts, comma-separated) */
+                                alertId: string;
+                                /** @enum {string} */
+                                event: "alarm" | "severe" | "late" | "unmapped-code" | "connector-stopped";
+                                at: string;
+                                attempt: number;
+                                /**
+                                 * @description retrying: failed (timeout, 5xx, 429), tried again later; rejected: a 4xx, not retried; dead-letter: every try failed, the alert is in the dead-letter queue
+                                 * @enum {string}
+                                 */
+                                outcome: "delivered" | "retrying" | "rejected" | "dead-letter";
+                                status: number | null;
+                                latencyMs: number | null;
+                                error: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AlertsSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description webhook: a signed JSON POST; slack: a Slack incoming webhook (Block Kit)
+                     * @enum {string}
+                     */
+                    kind: "webhook" | "slack";
+                    /** @description https (http only to 127.0.0.1, localhost or [::1]); no credentials; not a private address */
+                    url: string;
+                    /** @description Which alerts: alarm, severe, late (agents), unmapped-code, connector-stopped (the tenant) */
+                    events: ("alarm" | "severe" | "late" | "unmapped-code" | "connector-stopped")[];
+                    /** @description Agents' alerts of these teams only (absent or null: every team); tenant alerts go anyway */
+                    teams?: string[] | null;
+                    name?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Subscribed; `secret` is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "webhook" | "slack";
+                        url: string;
+                        events: ("alarm" | "severe" | "late" | "unmapped-code" | "connector-stopped")[];
+                        teams: string[] | null;
+                        name: string | null;
+                        createdAt: string;
+                        createdBy: string | null;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid body (the url rule it breaks is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+            /** @description CONNECTOR_SECRET (which encrypts the secret at rest) is not set */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AlertsSubscriptionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription's id (sub_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deleted: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AlertsSubscriptionsIdTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription's id (sub_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery (delivered or not) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description X-Rta-Delivery (a digest: the ids of its alerts, comma-separated) */
+                        alertId: string;
+                        /** @enum {string} */
+                        event: "alarm" | "severe" | "late" | "unmapped-code" | "connector-stopped";
+                        at: string;
+                        attempt: number;
+                        /**
+                         * @description retrying: failed (timeout, 5xx, 429), tried again later; rejected: a 4xx, not retried; dead-letter: every try failed, the alert is in the dead-letter queue
+                         * @enum {string}
+                         */
+                        outcome: "delivered" | "retrying" | "rejected" | "dead-letter";
+                        status: number | null;
+                        latencyMs: number | null;
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown subscription */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -91,18 +91,20 @@ export interface CodeHolder {
 /**
  * Adds counts to the catalogue (upsert-add, so isolates flushing the same code never overwrite
  * each other; the newest sighting names the state) and notes the agents holding codes to be
- * mapped, in one transaction (a pair already noted writes nothing).
+ * mapped, in one transaction (a pair already noted writes nothing). Returns the codes to be mapped (state null)
+ * whose first events these are (their stored count is what was added: none before, or listed with none).
  */
 export async function addStateCodes(
   d1: D1Database,
   tenant: string,
   counts: readonly CodeCount[],
   holders: readonly CodeHolder[],
-): Promise<void> {
-  if (counts.length === 0 && holders.length === 0) return;
+): Promise<Array<{ source: string; code: string; reason: string }>> {
+  if (counts.length === 0 && holders.length === 0) return [];
   const rows = counts.map((c) => [c.source, c.code, c.reason, c.events, c.state, c.firstSeen, c.lastSeen]);
-  await d1.batch([
-    ...jsonChunks(rows).map((chunk) =>
+  const chunks = jsonChunks(rows);
+  const results = await d1.batch<{ source: string; code: string; reason: string; events: number; state: unknown }>([
+    ...chunks.map((chunk) =>
       d1
         .prepare(
           `INSERT INTO state_codes (tenant, source, code, reason, events, state, first_seen, last_seen)
@@ -111,7 +113,8 @@ export async function addStateCodes(
            FROM json_each(?2) WHERE true
            ON CONFLICT DO UPDATE SET events = events + excluded.events,
              state = CASE WHEN excluded.last_seen >= last_seen THEN excluded.state ELSE state END,
-             first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+             first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
+           RETURNING source, code, reason, events, state`,
         )
         .bind(tenant, chunk),
     ),
@@ -126,6 +129,12 @@ export async function addStateCodes(
         .bind(tenant, chunk),
     ),
   ]);
+  const added = new Map(counts.map((c) => [`${c.source}\n${c.code}\n${c.reason}`, c.events]));
+  return results
+    .slice(0, chunks.length)
+    .flatMap((r) => r.results)
+    .filter((r) => r.state === null && added.get(`${r.source}\n${r.code}\n${r.reason}`) === r.events)
+    .map(({ source, code, reason }) => ({ source, code, reason }));
 }
 
 /** The agents holding events of these codes (any reason). */

@@ -41,6 +41,7 @@ import { StateMapper, type VersionedMappings, isMappedKey, listedCode } from "..
 import { dayBounds, intervalStartOf, intervalStarts, localDate } from "../domain/time.ts";
 import { tenantD1 } from "../db/client.ts";
 import type { VersionedSettings } from "../db/settings.ts";
+import { AgentAlerts } from "./agent-alerts.ts";
 import { AgentStore, type StoredEvent } from "./agent-store.ts";
 import {
   CallTracker,
@@ -107,11 +108,14 @@ const TOTAL_SPREAD_FACTOR = 60;
 
 export class AgentDO extends DurableObject<Env> {
   private readonly store: AgentStore;
+  /** Alerts out (issue 31): what the status rose to goes to the alert queue once per exception and level. */
+  private readonly alerts: AgentAlerts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meteredEnv(env));
     this.sql = new MeteredSql(ctx.storage.sql);
     this.store = new AgentStore(this.sql);
+    this.alerts = new AgentAlerts(this.store, this.env.ALERT_QUEUE);
     // The alarm this object has set, read before its first call: no call then awaits a storage
     // read between its writes and setting its next alarm.
     void ctx.blockConcurrencyWhile(async () => {
@@ -382,6 +386,11 @@ export class AgentDO extends DurableObject<Env> {
     this.store.setMeta("republishFailures", failures);
     this.store.setMeta("republishAt", at);
     this.store.saveMeta();
+    await this.wakeAt(at);
+  }
+
+  /** Sets the alarm at `at` unless one is set sooner. */
+  private async wakeAt(at: number): Promise<void> {
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || this.alarmAt > at) {
       await this.ctx.storage.setAlarm(at);
@@ -743,9 +752,12 @@ export class AgentDO extends DurableObject<Env> {
     const now = Date.now();
     const status = this.live(now);
     const row = this.changedRow(context, status);
+    const risen = this.alerts.rise(status);
     // Everything this call changed commits together, before the first await.
     this.store.saveMeta();
     await this.scheduleAlarm(now, status);
+    const wake = await this.alerts.send(context, status, risen, now);
+    if (wake !== null) await this.wakeAt(wake);
     return row;
   }
 

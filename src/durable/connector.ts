@@ -20,6 +20,8 @@ import { MeteredSql, meteredEnv } from "../db/meter.ts";
 import { DurableObject } from "cloudflare:workers";
 import type { ConnectorCounts, ConnectorStatus, StreamStatus } from "../connectors/status.ts";
 import { type SealedToken, openToken, sealToken } from "../connectors/token-cipher.ts";
+import { alertId } from "../domain/alerts.ts";
+import { raiseAlertsSafely } from "../services/alerts.ts";
 import { type Failure, PAGE_SIZE, type PlatformAccount, fetchPage, hasNextPage } from "../connectors/ujet/client.ts";
 import type { UjetSettings } from "../connectors/ujet/config.ts";
 import {
@@ -467,9 +469,12 @@ export class ConnectorDO extends DurableObject<Env> {
   }
 
   private stop(reason: string, status: number | null): void {
-    this.store.setMeta("stop", { reason, status, at: Date.now() });
+    const at = Date.now();
+    this.store.setMeta("stop", { reason, status, at });
     if (this.store.getMeta("lastError") === null)
       this.store.setMeta("lastError", { at: Date.now(), message: reason, status });
+    const config = this.config();
+    if (config) this.ctx.waitUntil(alertStopped(this.env, config.tenant, config.id, reason, at));
   }
 
   private async scheduleNext(config: ConnectorConfig): Promise<void> {
@@ -556,6 +561,25 @@ export class ConnectorDO extends DurableObject<Env> {
       updatedAt: config.updatedAt,
     };
   }
+}
+
+/** A `connector-stopped` alert (issue 31): nothing more arrives from it until someone acts. */
+async function alertStopped(env: Env, tenant: string, id: string, reason: string, at: number): Promise<void> {
+  await raiseAlertsSafely(env, [
+    {
+      id: await alertId(tenant, "connector-stopped", id, at),
+      event: "connector-stopped",
+      at: new Date(at).toISOString(),
+      tenant,
+      agent: null,
+      state: null,
+      scheduledActivity: null,
+      outSince: null,
+      seconds: null,
+      timelinePath: null,
+      detail: `Connector ${id} stopped: ${reason}. Nothing more arrives from it until it is added again.`,
+    },
+  ]);
 }
 
 function ownerOf(tenant: string, id: string): string {

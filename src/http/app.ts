@@ -18,6 +18,7 @@ import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { alarmRoutes } from "./routes/alarms.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { contactVolumeRoutes } from "./routes/contact-volume.ts";
 import { reportRoutes } from "./routes/reports.ts";
@@ -110,6 +111,7 @@ app.route("/api/v1/settings", settingsRoutes);
 app.route("/api/v1/state-codes", stateCodeRoutes);
 app.route("/api/v1/sources", sourceRoutes);
 app.route("/api/v1/connectors", connectorRoutes);
+app.route("/api/v1/alerts", alertRoutes);
 // The injixo-compatible door: injixo's import paths at the root, its own key adapter and error shape.
 app.route("/external-systems", injixoRoutes);
 

@@ -11,7 +11,10 @@
  * minute of its counts (never a code, nor an agent to re-derive: those were flushed at once).
  */
 import { tenantD1 } from "../db/client.ts";
-import { type CodeCount, type CodeHolder, addStateCodes } from "../db/state-codes.ts";
+import { type CodeCount, type CodeHolder, addStateCodes, loadMappings } from "../db/state-codes.ts";
+import { type Alert, alertId } from "../domain/alerts.ts";
+import { StateMapper, codeKey } from "../domain/state-codes.ts";
+import { raiseAlertsSafely } from "./alerts.ts";
 import type { AgentState } from "../domain/model.ts";
 
 export const CODE_FLUSH_INTERVAL_MS = 60_000;
@@ -106,8 +109,12 @@ function flush(env: Env, ids: readonly string[], now: number): Promise<void> {
     const holders = list.flatMap((t) => [...t.holders].filter((h) => !noted.has(h)));
     try {
       // Each tenant's codes in its own database.
-      await addStateCodes(await tenantD1(env, tenant), tenant, list, holders.map(holderOf));
+      const d1 = await tenantD1(env, tenant);
+      const firstSeen = await addStateCodes(d1, tenant, list, holders.map(holderOf));
       for (const h of holders) noted.add(h);
+      // The counts are in: an alert that fails must not put them back in the tally (they would count twice).
+      if (firstSeen.length > 0)
+        await alertUnmapped(env, d1, tenant, firstSeen).catch((e) => console.error("unmapped-code alerts failed", e));
     } catch (error) {
       // Kept for the next flush of these codes: a D1 hiccup delays counts, it does not lose them.
       console.error("state code flush failed; kept for the next one", error);
@@ -118,6 +125,38 @@ function flush(env: Env, ids: readonly string[], now: number): Promise<void> {
   inFlight.add(write);
   void write.finally(() => inFlight.delete(write));
   return write;
+}
+
+/** Codes seen for the first time that no mapping covers: an `unmapped-code` alert each (issue 31). */
+async function alertUnmapped(
+  env: Env,
+  d1: D1Database,
+  tenant: string,
+  codes: ReadonlyArray<{ source: string; code: string; reason: string }>,
+): Promise<void> {
+  const mapper = new StateMapper((await loadMappings(d1, tenant)).mappings);
+  const unmapped = codes.filter((c) => mapper.stateOf(c.source, codeKey(c.code, c.reason)) === null);
+  const at = new Date().toISOString();
+  const alerts = await Promise.all(
+    unmapped.map(
+      async ({ source, code, reason }): Promise<Alert> => ({
+        id: await alertId(tenant, "unmapped-code", source, code, reason),
+        event: "unmapped-code",
+        at,
+        tenant,
+        agent: null,
+        state: null,
+        scheduledActivity: null,
+        outSince: null,
+        seconds: null,
+        timelinePath: null,
+        detail:
+          `State code ${code}${reason ? ` (reason ${reason})` : ""} from ${source} is not mapped: ` +
+          "it counts as neutral until it is (PUT /api/v1/state-codes)",
+      }),
+    ),
+  );
+  await raiseAlertsSafely(env, alerts);
 }
 
 function holderOf(holder: string): CodeHolder {

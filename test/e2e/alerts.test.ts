@@ -1,0 +1,164 @@
+/**
+ * Alerts out (issue 31) against `wrangler dev`, with a real receiver on a loopback port: an agent passing the alarm
+ * threshold produces exactly one signed webhook within 5 s of the threshold (the agent object's alarm fires at the
+ * threshold, the alert goes through the local queue to the consumer); a receiver answering 500 twice gets the same
+ * id three times; an http URL to a host that is not loopback is refused.
+ */
+import { createHmac } from "node:crypto";
+import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiKey, type TestServer, startServer, waitFor } from "./server.ts";
+
+interface Hook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+const MINUTE = 60_000;
+const THRESHOLD_SECONDS = 3;
+
+describe("alerts to a loopback receiver", () => {
+  let server: TestServer;
+  let receiver: Server;
+  let receiverUrl: string;
+  let key: ApiKey;
+  const hooks: Hook[] = [];
+  let flakyFailures = 2;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        hooks.push({ path: req.url ?? "", headers: req.headers, body, at: Date.now() });
+        const fail = req.url === "/flaky" && flakyFailures-- > 0;
+        res.writeHead(fail ? 500 : 200, { "content-type": "text/plain" }).end(fail ? "down" : "ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const address = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    server = await startServer();
+    key = await server.createKey(
+      "acme",
+      ["import:employees", "import:agent-states", "import:schedules", "admin:settings", "admin:alerts"],
+      "alerts e2e",
+    );
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it("refuses an http URL to a host that is not loopback", async () => {
+    const res = await server.post("/api/v1/alerts/subscriptions", key.key, {
+      kind: "webhook",
+      url: "http://hooks.example.com/rta",
+      events: ["alarm"],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: "url", error: expect.stringContaining("https") });
+  });
+
+  it("sends one signed webhook within 5 s of the threshold; a failing receiver gets one id 3 times", async () => {
+    const sub = await server.post("/api/v1/alerts/subscriptions", key.key, {
+      kind: "webhook",
+      url: `${receiverUrl}/hook`,
+      events: ["alarm", "severe"],
+    });
+    expect(sub.status, sub.text).toBe(201);
+    const flaky = await server.post("/api/v1/alerts/subscriptions", key.key, {
+      kind: "webhook",
+      url: `${receiverUrl}/flaky`,
+      events: ["alarm"],
+    });
+    expect(flaky.status, flaky.text).toBe(201);
+    const settings = await server.request("PUT", "/api/v1/settings", {
+      key: key.key,
+      body: { adherence: { alarmThresholdSeconds: THRESHOLD_SECONDS, severeThresholdSeconds: 3_600 } },
+    });
+    expect(settings.status, settings.text).toBe(200);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const now = Date.now();
+    const employees = await server.post("/api/v1/import/employees", key.key, {
+      data: [{ email: "bob@acme.test", firstName: "Bob", lastName: "Baker", employeeId: "E1", team: "Tier 1" }],
+    });
+    expect(employees.status, employees.text).toBe(201);
+    const available = await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E1", state: "available", timestamp: iso(now - 61 * MINUTE) }],
+    });
+    expect(available.status, available.text).toBe(201);
+    const schedules = await server.post("/api/v1/import/schedules", key.key, {
+      data: [{ agentId: "E1", start: iso(now - 60 * MINUTE), end: iso(now + 180 * MINUTE), activity: "work" }],
+    });
+    expect(schedules.status, schedules.text).toBe(201);
+    expect(hooks).toEqual([]);
+
+    // Bob goes on break during work: out of adherence; the threshold passes 3 s later, with no request to see it.
+    const outAt = Date.now();
+    const onBreak = await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E1", state: "break", timestamp: iso(outAt) }],
+    });
+    expect(onBreak.status, onBreak.text).toBe(201);
+    const thresholdAt = outAt + THRESHOLD_SECONDS * 1000;
+    const [hook] = await waitFor(
+      () => {
+        const found = hooks.filter((h) => h.path === "/hook");
+        return found.length > 0 ? found : null;
+      },
+      { timeoutMs: 15_000, what: "the alarm webhook" },
+    );
+    const afterThreshold = hook!.at - thresholdAt;
+    console.info(`[e2e] ALERT_LATENCY ${JSON.stringify({ msAfterThreshold: afterThreshold })}`);
+    expect(afterThreshold).toBeGreaterThanOrEqual(0);
+    expect(afterThreshold).toBeLessThanOrEqual(5_000);
+
+    const secret = (sub.body as { secret: string }).secret;
+    const signature = String(hook!.headers["x-rta-signature"]);
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
+    expect(createHmac("sha256", secret).update(`${t}.${hook!.body}`).digest("hex")).toBe(v1);
+    expect(Math.abs(Number(t) - hook!.at / 1000)).toBeLessThan(60);
+    const body = JSON.parse(hook!.body);
+    expect(body).toMatchObject({
+      id: hook!.headers["x-rta-delivery"],
+      event: "alarm",
+      tenant: "acme",
+      agent: { agentId: "E1", name: "Bob Baker", team: "Tier 1" },
+      state: "break",
+      scheduledActivity: "work",
+      outSince: iso(outAt),
+    });
+    expect(body.timelineUrl).toMatch(new RegExp(`^${server.baseUrl}/#/agent/E1\\?date=\\d{4}-\\d{2}-\\d{2}$`));
+
+    // The flaky receiver: 500, 500, then 200, the same id each time (backoff 1 s, then 2 s).
+    await waitFor(() => hooks.filter((h) => h.path === "/flaky").length >= 3, {
+      timeoutMs: 20_000,
+      what: "three tries to the flaky receiver",
+    });
+    const flakyIds = hooks.filter((h) => h.path === "/flaky").map((h) => h.headers["x-rta-delivery"]);
+    expect(flakyIds).toEqual([body.id, body.id, body.id]);
+
+    // Exactly one: nothing more arrives for the same exception (the object's later alarms, more events).
+    const more = await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E1", state: "lunch", timestamp: iso(Date.now()) }],
+    });
+    expect(more.status, more.text).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(hooks.filter((h) => h.path === "/hook")).toHaveLength(1);
+    expect(hooks.filter((h) => h.path === "/flaky")).toHaveLength(3);
+
+    const listed = await server.get("/api/v1/alerts/subscriptions", key.key);
+    const flakyDeliveries = listed.body.subscriptions.find((s: any) => s.id === flaky.body.id).deliveries;
+    expect(flakyDeliveries.map((d: any) => [d.attempt, d.outcome, d.status])).toEqual([
+      [3, "delivered", 200],
+      [2, "retrying", 500],
+      [1, "retrying", 500],
+    ]);
+  });
+});
