@@ -2,7 +2,8 @@
  * Alerts out (issue 31) against `wrangler dev`, with a real receiver on a loopback port: an agent passing the alarm
  * threshold produces exactly one signed webhook within 5 s of the threshold (the agent object's alarm fires at the
  * threshold, the alert goes through the local queue to the consumer); a receiver answering 500 twice gets the same
- * id three times; an http URL to a host that is not loopback is refused.
+ * id three times; a receiver that always fails ends in the dead-letter queue and its subscription shows it; a snoozed
+ * agent raises nothing; an http URL to a host that is not loopback is refused.
  */
 import { createHmac } from "node:crypto";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
@@ -36,7 +37,7 @@ describe("alerts to a loopback receiver", () => {
       });
       req.on("end", () => {
         hooks.push({ path: req.url ?? "", headers: req.headers, body, at: Date.now() });
-        const fail = req.url === "/flaky" && flakyFailures-- > 0;
+        const fail = (req.url === "/flaky" && flakyFailures-- > 0) || req.url === "/down";
         res.writeHead(fail ? 500 : 200, { "content-type": "text/plain" }).end(fail ? "down" : "ok");
       });
     });
@@ -46,7 +47,7 @@ describe("alerts to a loopback receiver", () => {
     server = await startServer();
     key = await server.createKey(
       "acme",
-      ["import:employees", "import:agent-states", "import:schedules", "admin:settings", "admin:alerts"],
+      ["import:employees", "import:agent-states", "import:schedules", "admin:settings", "admin:alerts", "act:alarms"],
       "alerts e2e",
     );
   });
@@ -161,4 +162,72 @@ describe("alerts to a loopback receiver", () => {
       [1, "retrying", 500],
     ]);
   });
+
+  it("a receiver that always fails ends in the dead-letter queue, and its subscription shows it", async () => {
+    const down = await server.post("/api/v1/alerts/subscriptions", key.key, {
+      kind: "webhook",
+      url: `${receiverUrl}/down`,
+      events: ["alarm"],
+      teams: ["Tier 2"],
+    });
+    expect(down.status, down.text).toBe(201);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const now = Date.now();
+    const employees = await server.post("/api/v1/import/employees", key.key, {
+      data: [{ email: "dan@acme.test", firstName: "Dan", lastName: "Down", employeeId: "E3", team: "Tier 2" }],
+    });
+    expect(employees.status, employees.text).toBe(201);
+    // Available before the schedule arrives: a scheduled agent with no state yet would be out (and alarm) at once.
+    await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E3", state: "available", timestamp: iso(now - 61 * MINUTE) }],
+    });
+    await server.post("/api/v1/import/schedules", key.key, {
+      data: [{ agentId: "E3", start: iso(now - 60 * MINUTE), end: iso(now + 180 * MINUTE), activity: "work" }],
+    });
+    await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E3", state: "break", timestamp: iso(Date.now()) }],
+    });
+    // The alarm alert is tried, retried with back-off (1, 2, 4, 8, 16 s), then the dead-letter queue's consumer
+    // records it on the subscription.
+    const shown = await waitFor(
+      async () => {
+        const listed = await server.get("/api/v1/alerts/subscriptions", key.key);
+        const mine = listed.body.subscriptions.find((s: any) => s.id === down.body.id);
+        return mine?.deadLetters > 0 ? mine : null;
+      },
+      { timeoutMs: 90_000, what: "the dead letter on the subscription" },
+    );
+    const tries = hooks.filter((h) => h.path === "/down");
+    expect(new Set(tries.map((h) => h.headers["x-rta-delivery"])).size).toBe(1);
+    // Every try is recorded on the subscription, newest first: the dead letter, then the failed tries.
+    expect(tries.length).toBeGreaterThanOrEqual(6);
+    expect(shown.deliveries[0]).toMatchObject({ outcome: "dead-letter" });
+    expect(shown.deliveries.filter((d: any) => d.outcome !== "dead-letter")).toHaveLength(tries.length);
+  }, 120_000);
+
+  it("a snoozed agent raises nothing", async () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const now = Date.now();
+    const employees = await server.post("/api/v1/import/employees", key.key, {
+      data: [{ email: "sue@acme.test", firstName: "Sue", lastName: "Snow", employeeId: "E2", team: "Tier 1" }],
+    });
+    expect(employees.status, employees.text).toBe(201);
+    await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E2", state: "available", timestamp: iso(now - 61 * MINUTE) }],
+    });
+    await server.post("/api/v1/import/schedules", key.key, {
+      data: [{ agentId: "E2", start: iso(now - 60 * MINUTE), end: iso(now + 180 * MINUTE), activity: "work" }],
+    });
+    const snoozed = await server.request("POST", "/api/v1/agents/E2/snooze", { key: key.key, body: { minutes: 30 } });
+    expect(snoozed.status, snoozed.text).toBe(200);
+    const before = hooks.length;
+    const out = await server.post("/api/v1/import/agent-states", key.key, {
+      data: [{ agentId: "E2", state: "break", timestamp: iso(Date.now()) }],
+    });
+    expect(out.status, out.text).toBe(201);
+    // Past the threshold and a delivery's worth of time: nothing about E2 arrives.
+    await new Promise((resolve) => setTimeout(resolve, (THRESHOLD_SECONDS + 5) * 1000));
+    const aboutE2 = hooks.slice(before).filter((h) => h.body.includes('"agentId":"E2"'));
+    expect(aboutE2).toEqual([]);
+  }, 60_000);
 });
