@@ -185,7 +185,12 @@ async function main() {
       name: "ours",
       port: Number(args["ours-port"]),
       migrate: true,
-      vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
+      // CONNECTOR_SECRET seals the alert subscriptions' signing secrets (without it the alerts part gets a 503).
+      vars: {
+        ADMIN_TOKEN: adminToken,
+        TICKET_SECRET: randomBytes(24).toString("hex"),
+        CONNECTOR_SECRET: randomBytes(24).toString("hex"),
+      },
       env: serverEnv,
     }),
     startServer({
