@@ -16,10 +16,12 @@
  *             takes, from D1's own size figure (test/worker/d1-size.test.ts)
  *   hot       a tenant whose ACD posts every change alone: 1,000 single-event POSTs/s for 60 s over 2,000
  *             agents with a board open; lost events, POST → board p50/p99, calls/s to the busiest object
+ *   alerts    20 agents out of adherence: each alarm/severe threshold instant → its signed webhook at a loopback
+ *             receiver, p50/max (target: every one within 5 s, exactly one per agent and level)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
- *          --hot-rate N (1000)  --hot-seconds S (60)  --hot-agents N (2000)
+ *          --hot-rate N (1000)  --hot-seconds S (60)  --hot-agents N (2000)  --alert-agents N (20)
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -51,6 +53,7 @@ import { measureLatency } from "./lib/latency.mjs";
 import { BACKFILL_RATIO_TARGET, PROBE_RATIO_TARGET, runBackfillBench } from "./lib/backfill.mjs";
 import { runBoardBench } from "./lib/board.mjs";
 import { HOT_OBJECT_RATE_TARGET, HOT_P99_TARGET_MS, runHotBench } from "./lib/hot.mjs";
+import { runAlertBench } from "./lib/alerts.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -68,6 +71,7 @@ const { values: args } = parseArgs({
     "hot-rate": { type: "string", default: "1000" },
     "hot-seconds": { type: "string", default: "60" },
     "hot-agents": { type: "string", default: "2000" },
+    "alert-agents": { type: "string", default: "20" },
     "ours-port": { type: "string", default: "8790" },
     "baseline-port": { type: "string", default: "8791" },
   },
@@ -92,7 +96,9 @@ const SKIP = new Set(args.skip.split(",").filter(Boolean));
 const HOT_MS = SKIP.has("hot") ? 0 : 4 * 60_000;
 /** The board10k part (building a 10,000-agent tenant, three openings) too. */
 const BOARD_MS = SKIP.has("board10k") ? 0 : 5 * 60_000;
-const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS;
+/** The alerts part (its setup, ~10 s of thresholds, the wait for repeats; perhaps an interval close waited out). */
+const ALERTS_MS = SKIP.has("alerts") ? 0 : 2 * 60_000;
+const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS + ALERTS_MS;
 /** What the run plans for (rounds are dropped to fit); the watchdog kills at BUDGET_MS. */
 const PLAN_MS = 9 * 60_000;
 /** Time kept for shutdown and the report when deciding whether another big-batch round fits. */
@@ -135,6 +141,7 @@ const results = {
   engine: null,
   rows: null,
   hot: null,
+  alerts: null,
 };
 const notes = [];
 const failures = [];
@@ -178,7 +185,12 @@ async function main() {
       name: "ours",
       port: Number(args["ours-port"]),
       migrate: true,
-      vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
+      // CONNECTOR_SECRET seals the alert subscriptions' signing secrets (without it the alerts part gets a 503).
+      vars: {
+        ADMIN_TOKEN: adminToken,
+        TICKET_SECRET: randomBytes(24).toString("hex"),
+        CONNECTOR_SECRET: randomBytes(24).toString("hex"),
+      },
       env: serverEnv,
     }),
     startServer({
@@ -344,6 +356,23 @@ async function main() {
         p99TargetMet: p99Ratio <= LATENCY_P99_RATIO_TARGET,
       });
     }
+  }
+
+  // ── alerts: threshold → signed webhook, on a tenant of its own ─────────────────────────────────────
+  // Before ingest, whose hundreds of agents out of adherence would escalate (alarm objects firing) during it.
+  if (!SKIP.has("alerts")) {
+    const body = { tenant: `${TENANT}-alerts`, name: "bench alerts", permissions: BENCH_PERMISSIONS };
+    const key = (await expectPost(`${ours.url}/api/admin/keys`, body, { token: adminToken }, [201])).json.key;
+    if (schedules.loaded) await clearOfIntervalClose(60_000);
+    if (FREEZE_OTHER) pauseServer(baseline);
+    try {
+      results.alerts = await runAlertBench({ url: ours.url, key, agents: Number(args["alert-agents"]), log });
+    } finally {
+      if (FREEZE_OTHER) resumeServer(baseline);
+    }
+    // The issue's promise, not a ratio to a floor: a missed alert, a repeat or a late one fails the run.
+    if (!results.alerts.targetMet) failures.push(`alerts: target missed ${JSON.stringify(results.alerts)}`);
+    log(`settled in ${await settle([ours, baseline])} ms`);
   }
 
   // ── ingest: alternating rounds ─────────────────────────────────────────────────────────────────
@@ -684,6 +713,7 @@ function report() {
     engine: results.engine,
     rows: results.rows,
     hot: results.hot,
+    alerts: results.alerts,
   };
   const row = (part, ours, baseline, relation) =>
     console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
@@ -805,6 +835,17 @@ function report() {
         `≤ ${HOT_OBJECT_RATE_TARGET}/s per object, nothing lost ${h.targetsMet ? "met" : "NOT met"}`,
     );
   else row("hot", "—", "", "");
+  const a = out.alerts;
+  if (a)
+    row(
+      "alerts",
+      `p50 ${a.p50Ms} ms, max ${a.maxMs} ms`,
+      "",
+      `threshold → signed webhook: ${a.samples} of ${a.expected} alerts (${a.agents} agents × alarm ` +
+        `${a.alarmSeconds} s, severe ${a.severeSeconds} s), ${a.missing} missing, ${a.duplicates} repeated, ` +
+        `${a.badSignatures} unsigned; target every one ≤ ${a.targetMs} ms ${a.targetMet ? "met" : "NOT met"}`,
+    );
+  else row("alerts", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));
