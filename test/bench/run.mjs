@@ -16,6 +16,8 @@
  *             takes, from D1's own size figure (test/worker/d1-size.test.ts)
  *   hot       a tenant whose ACD posts every change alone: 1,000 single-event POSTs/s for 60 s over 2,000
  *             agents with a board open; lost events, POST → board p50/p99, calls/s to the busiest object
+ *   report30  a 1,000-agent tenant's 30-day agents × days report (every page), on a server of its own, vs a
+ *             trivial authenticated GET on it (target ≤ 1 s)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
@@ -51,6 +53,7 @@ import { measureLatency } from "./lib/latency.mjs";
 import { BACKFILL_RATIO_TARGET, PROBE_RATIO_TARGET, runBackfillBench } from "./lib/backfill.mjs";
 import { runBoardBench } from "./lib/board.mjs";
 import { HOT_OBJECT_RATE_TARGET, HOT_P99_TARGET_MS, runHotBench } from "./lib/hot.mjs";
+import { runReportBench } from "./lib/report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -70,6 +73,7 @@ const { values: args } = parseArgs({
     "hot-agents": { type: "string", default: "2000" },
     "ours-port": { type: "string", default: "8790" },
     "baseline-port": { type: "string", default: "8791" },
+    "report-port": { type: "string", default: "8792" },
   },
 });
 
@@ -92,7 +96,9 @@ const SKIP = new Set(args.skip.split(",").filter(Boolean));
 const HOT_MS = SKIP.has("hot") ? 0 : 4 * 60_000;
 /** The board10k part (building a 10,000-agent tenant, three openings) too. */
 const BOARD_MS = SKIP.has("board10k") ? 0 : 5 * 60_000;
-const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS;
+/** The report30 part starts a server of its own twice, and reads its report six times. */
+const REPORT_MS = SKIP.has("report30") ? 0 : 4 * 60_000;
+const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS + REPORT_MS;
 /** What the run plans for (rounds are dropped to fit); the watchdog kills at BUDGET_MS. */
 const PLAN_MS = 9 * 60_000;
 /** Time kept for shutdown and the report when deciding whether another big-batch round fits. */
@@ -135,6 +141,7 @@ const results = {
   engine: null,
   rows: null,
   hot: null,
+  report30: null,
 };
 const notes = [];
 const failures = [];
@@ -492,6 +499,23 @@ async function main() {
       if (FREEZE_OTHER) resumeServer(baseline);
     }
   }
+
+  // ── report30: a 1,000-agent tenant's 30-day grid, on a server of its own ─────────────────────────
+  if (!SKIP.has("report30")) {
+    const others = [ours, baseline];
+    if (FREEZE_OTHER) for (const other of others) pauseServer(other);
+    try {
+      results.report30 = await runReportBench({
+        port: Number(args["report-port"]),
+        vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
+        env: serverEnv,
+        log,
+        settle: (list) => settle(list, { maxMs: 60_000 }),
+      });
+    } finally {
+      if (FREEZE_OTHER) for (const other of others) resumeServer(other);
+    }
+  }
 }
 
 async function importSchedules(server, key, agents) {
@@ -684,6 +708,7 @@ function report() {
     engine: results.engine,
     rows: results.rows,
     hot: results.hot,
+    report30: results.report30,
   };
   const row = (part, ours, baseline, relation) =>
     console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
@@ -805,6 +830,17 @@ function report() {
         `≤ ${HOT_OBJECT_RATE_TARGET}/s per object, nothing lost ${h.targetsMet ? "met" : "NOT met"}`,
     );
   else row("hot", "—", "", "");
+  const g = out.report30;
+  if (g)
+    row(
+      "report30",
+      `${g.ms} ms (median of ${g.runs.join(", ")})`,
+      `${g.baselineMs} ms (GET /me)`,
+      `GET /api/v1/reports/adherence?groupBy=agent,day: ${g.agents} agents × ${g.days} days, ${g.pages} pages ` +
+        `(page median ${g.pageMedianMs} ms); ` +
+        `target ≤ ${g.targetMs} ms ${g.targetMet ? "met" : "NOT met"}`,
+    );
+  else row("report30", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));
