@@ -80,8 +80,8 @@ export async function d1Execute(server, args) {
     ["d1", "execute", "DB", "--local", "--persist-to", join(server.dir, "state"), ...args],
     {
       cwd: join(server.dir, "app"),
-      // wrangler prints --json answers at its info level.
-      env: { ...childEnv, WRANGLER_LOG: "info" },
+      // wrangler prints --json answers only at its default log level.
+      env: { ...childEnv, WRANGLER_LOG: "log" },
       maxBuffer: 64 * 1024 * 1024,
     },
   );
