@@ -93,6 +93,20 @@ export function reportSql(groupBy: readonly ReportDimension[]): string {
     ORDER BY ${keys.join(", ")} LIMIT ?8`;
 }
 
+/** What reportSql's parameters ?1…?8 are bound to (one more row than the page: is there a next page?). */
+export function reportBindings(tenant: string, read: ReportRead): unknown[] {
+  return [
+    tenant,
+    read.from,
+    read.to,
+    read.intervalsFrom,
+    read.teams === null ? null : JSON.stringify(read.teams),
+    read.agentKey,
+    read.after === null ? null : JSON.stringify(read.after),
+    read.limit + 1,
+  ];
+}
+
 /** A page of the report: at most `limit` groups after `after`, and the keys to read the next page from (if any). */
 export async function readReport(
   d1: D1Database,
@@ -101,16 +115,7 @@ export async function readReport(
 ): Promise<{ rows: ReportSums[]; next: ReportKeys | null }> {
   const { results } = await d1
     .prepare(reportSql(read.groupBy))
-    .bind(
-      tenant,
-      read.from,
-      read.to,
-      read.intervalsFrom,
-      read.teams === null ? null : JSON.stringify(read.teams),
-      read.agentKey,
-      read.after === null ? null : JSON.stringify(read.after),
-      read.limit + 1,
-    )
+    .bind(...reportBindings(tenant, read))
     .all<Record<string, unknown>>();
   const page = results.slice(0, read.limit).map(splitKeys);
   const more = results.length > read.limit;

@@ -18,6 +18,8 @@
  *             agents with a board open; lost events, POST → board p50/p99, calls/s to the busiest object
  *   alerts    20 agents out of adherence: each alarm/severe threshold instant → its signed webhook at a loopback
  *             receiver, p50/max (target: every one within 5 s, exactly one per agent and level)
+ *   report30  a 1,000-agent tenant's 30-day agents × days report (every page), on a server of its own, vs a
+ *             trivial authenticated GET on it (target ≤ 1 s)
  *
  * Options: --out FILE  --rounds N (3)  --round-seconds S (10)  --clients N (4)  --agents N (300)
  *          --big-rounds N (3)  --latency-samples N (240)  --no-schedules  --skip PART[,PART]
@@ -54,6 +56,7 @@ import { BACKFILL_RATIO_TARGET, PROBE_RATIO_TARGET, runBackfillBench } from "./l
 import { runBoardBench } from "./lib/board.mjs";
 import { HOT_OBJECT_RATE_TARGET, HOT_P99_TARGET_MS, runHotBench } from "./lib/hot.mjs";
 import { runAlertBench } from "./lib/alerts.mjs";
+import { runReportBench } from "./lib/report.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -74,6 +77,7 @@ const { values: args } = parseArgs({
     "alert-agents": { type: "string", default: "20" },
     "ours-port": { type: "string", default: "8790" },
     "baseline-port": { type: "string", default: "8791" },
+    "report-port": { type: "string", default: "8792" },
   },
 });
 
@@ -98,7 +102,9 @@ const HOT_MS = SKIP.has("hot") ? 0 : 4 * 60_000;
 const BOARD_MS = SKIP.has("board10k") ? 0 : 5 * 60_000;
 /** The alerts part (its setup, ~10 s of thresholds, the wait for repeats; perhaps an interval close waited out). */
 const ALERTS_MS = SKIP.has("alerts") ? 0 : 2 * 60_000;
-const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS + ALERTS_MS;
+/** The report30 part starts a server of its own twice, and reads its report six times. */
+const REPORT_MS = SKIP.has("report30") ? 0 : 4 * 60_000;
+const BUDGET_MS = 10 * 60_000 + HOT_MS + BOARD_MS + ALERTS_MS + REPORT_MS;
 /** What the run plans for (rounds are dropped to fit); the watchdog kills at BUDGET_MS. */
 const PLAN_MS = 9 * 60_000;
 /** Time kept for shutdown and the report when deciding whether another big-batch round fits. */
@@ -142,6 +148,7 @@ const results = {
   rows: null,
   hot: null,
   alerts: null,
+  report30: null,
 };
 const notes = [];
 const failures = [];
@@ -521,6 +528,23 @@ async function main() {
       if (FREEZE_OTHER) resumeServer(baseline);
     }
   }
+
+  // ── report30: a 1,000-agent tenant's 30-day grid, on a server of its own ─────────────────────────
+  if (!SKIP.has("report30")) {
+    const others = [ours, baseline];
+    if (FREEZE_OTHER) for (const other of others) pauseServer(other);
+    try {
+      results.report30 = await runReportBench({
+        port: Number(args["report-port"]),
+        vars: { ADMIN_TOKEN: adminToken, TICKET_SECRET: randomBytes(24).toString("hex") },
+        env: serverEnv,
+        log,
+        settle: (list) => settle(list, { maxMs: 60_000 }),
+      });
+    } finally {
+      if (FREEZE_OTHER) for (const other of others) resumeServer(other);
+    }
+  }
 }
 
 async function importSchedules(server, key, agents) {
@@ -714,6 +738,7 @@ function report() {
     rows: results.rows,
     hot: results.hot,
     alerts: results.alerts,
+    report30: results.report30,
   };
   const row = (part, ours, baseline, relation) =>
     console.log(`  ${part.padEnd(9)} ${ours.padEnd(26)} ${baseline.padEnd(26)} ${relation}`);
@@ -846,6 +871,17 @@ function report() {
         `${a.badSignatures} unsigned; target every one ≤ ${a.targetMs} ms ${a.targetMet ? "met" : "NOT met"}`,
     );
   else row("alerts", "—", "", "");
+  const g = out.report30;
+  if (g)
+    row(
+      "report30",
+      `${g.ms} ms (median of ${g.runs.join(", ")})`,
+      `${g.baselineMs} ms (GET /me)`,
+      `GET /api/v1/reports/adherence?groupBy=agent,day: ${g.agents} agents × ${g.days} days, ${g.pages} pages ` +
+        `(page median ${g.pageMedianMs} ms); ` +
+        `target ≤ ${g.targetMs} ms ${g.targetMet ? "met" : "NOT met"}`,
+    );
+  else row("report30", "—", "", "");
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(`  total ${elapsed().trim()}`);
   console.log(JSON.stringify(out));

@@ -72,20 +72,48 @@ function snapshotProject(dir) {
 }
 
 /**
- * Starts `wrangler dev` in its own process group with a fresh persistence dir; resolves once
- * the server answers HTTP. Without `config`, runs the project (from a snapshot copy); `migrate`
- * applies its D1 migrations first.
+ * `wrangler d1 execute DB --local` on a stopped server's state (local workerd keeps its SQLite files to itself while
+ * it runs), e.g. `["--file", path]` or `["--command", sql, "--json"]`.
  */
-export async function startServer({ name, port, config, migrate = false, vars = {}, extraArgs = [], env = {} }) {
+export async function d1Execute(server, args) {
+  const result = await wrangler(
+    ["d1", "execute", "DB", "--local", "--persist-to", join(server.dir, "state"), ...args],
+    {
+      cwd: join(server.dir, "app"),
+      // wrangler prints --json answers only at its default log level.
+      env: { ...childEnv, WRANGLER_LOG: "log" },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`${server.name}: d1 execute failed (exit ${result.status})\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * Starts `wrangler dev` in its own process group with a fresh persistence dir (or `dir`, the dir of a server stopped
+ * with keepDir, to run again on its snapshot and state); resolves once the server answers HTTP. Without `config`,
+ * runs the project (from a snapshot copy); `migrate` applies its D1 migrations first.
+ */
+export async function startServer({
+  name,
+  port,
+  config,
+  migrate = false,
+  vars = {},
+  extraArgs = [],
+  env = {},
+  dir: again,
+}) {
   if (await portInUse(port)) {
     throw new Error(
       `${name}: 127.0.0.1:${port} is already in use (another bench run?); ` +
         "pick another with --ours-port / --baseline-port",
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
-  if (!config) await ensureAppBuilt(ROOT);
-  const cwd = config ? ROOT : snapshotProject(dir);
+  const dir = again ?? mkdtempSync(join(tmpdir(), `rta-bench-${name}-`));
+  if (!config && !again) await ensureAppBuilt(ROOT);
+  const cwd = config ? ROOT : again ? join(dir, "app") : snapshotProject(dir);
   const state = join(dir, "state");
   const configArgs = config ? ["-c", config] : [];
   if (migrate) {
@@ -98,7 +126,7 @@ export async function startServer({ name, port, config, migrate = false, vars = 
     }
   }
   const logPath = join(dir, "wrangler.log");
-  const log = createWriteStream(logPath);
+  const log = createWriteStream(logPath, { flags: "a" });
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     process.execPath,
