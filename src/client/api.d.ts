@@ -6863,6 +6863,12 @@ export interface operations {
                         }[];
                         /** @description Pass as cursor for the next page; null: last */
                         nextCursor: string | null;
+                        /** @description The tenant's report bands (settings reports), so a reader without admin:settings colours as set: below amberFromPct red, below greenFromPct amber, else green; targetPct the target line */
+                        bands: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
+                        };
                     };
                 };
             };
@@ -7007,6 +7013,12 @@ export interface operations {
                                 off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                             };
                         };
+                        /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                        reports: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
+                        };
                         /** @description Grows with every change */
                         version: number;
                     };
@@ -7086,6 +7098,11 @@ export interface operations {
                             [key: string]: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                         };
                     };
+                    reports?: {
+                        amberFromPct?: number;
+                        greenFromPct?: number;
+                        targetPct?: number;
+                    };
                     effectiveFrom?: string;
                     /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals are recomputed (by the rules in effect at each instant) */
                     reapplyFrom?: string;
@@ -7127,6 +7144,12 @@ export interface operations {
                                 training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                 off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                             };
+                        };
+                        /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                        reports: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
                         };
                         /** @description Grows with every change */
                         version: number;
@@ -7278,6 +7301,12 @@ export interface operations {
                                         training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                         off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                     };
+                                };
+                                /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                                reports: {
+                                    amberFromPct: number;
+                                    greenFromPct: number;
+                                    targetPct: number;
                                 };
                                 /** @description Grows with every change */
                                 version: number;
