@@ -18,6 +18,7 @@ export interface ChartSeries {
   bars?: boolean;
 }
 
+const WHOLE_STEPS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 30, 40, 50, 100, 200, 500, 1000];
 const AXIS = { stroke: "#c4cbd4", grid: { stroke: "#2c333d", width: 1 }, ticks: { stroke: "#2c333d" } };
 
 function heightFor(width: number): number {
@@ -27,11 +28,14 @@ function heightFor(width: number): number {
 export function Chart({
   id,
   label,
+  xName,
   xLabels,
   series,
 }: {
   id: string;
   label: string;
+  /** What the x axis counts (the legend's first entry): "Interval", "Day". */
+  xName: string;
   xLabels: readonly string[];
   series: readonly ChartSeries[];
 }) {
@@ -56,6 +60,8 @@ export function Chart({
           {
             ...AXIS,
             font,
+            // Whole steps only: a label per interval or day, never one between two.
+            incrs: WHOLE_STEPS,
             values: (_u, splits) => splits.map((i) => xLabels[Math.round(i)] ?? ""),
             space: big ? 70 : 55,
           },
@@ -74,6 +80,7 @@ export function Chart({
                   font,
                   scale: "count",
                   side: 1 as const,
+                  incrs: WHOLE_STEPS,
                   label: "Agents, contacts",
                   labelFont: font,
                   grid: { show: false },
@@ -82,7 +89,7 @@ export function Chart({
             : []),
         ],
         series: [
-          { label: "", value: (_u, i) => (i == null ? "" : (xLabels[Math.round(i)] ?? "")) },
+          { label: xName, value: (_u, i) => (i == null ? "" : (xLabels[Math.round(i)] ?? "")) },
           ...series.map((s) => ({
             label: s.label,
             scale: s.scale,
@@ -91,6 +98,8 @@ export function Chart({
             ...(s.dash ? { dash: s.dash } : {}),
             ...(s.bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${s.stroke}55` } : {}),
             points: { show: !s.bars, size: 5 },
+            // Intervals without volume are gaps in the data, not zeros: the line goes on across them.
+            spanGaps: s.scale === "count",
             value: (_u: uPlot, v: number | null) =>
               v == null ? "—" : s.scale === "pct" ? `${Math.round(v)} %` : `${v}`,
           })),

@@ -137,7 +137,7 @@ export function History({ route }: { route: RangeRoute }) {
       {g && (
         <>
           <div class="table-wrap">
-            <table class="agents grid" id="history-grid">
+            <table class="agents report grid" id="history-grid">
               <caption class="visually-hidden">
                 Adherence % per agent and day, {g.from} to {g.to}
               </caption>

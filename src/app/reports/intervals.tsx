@@ -159,12 +159,13 @@ export function Intervals({ route }: { route: IntervalsRoute }) {
         <>
           <Chart
             id="intervals-chart"
+            xName="Interval"
             label={`Adherence % and agents out per interval on ${d.date}, with contacts offered and handled`}
             xLabels={xLabels}
             series={series}
           />
           <div class="table-wrap">
-            <table class="agents" id="intervals-table">
+            <table class="agents report" id="intervals-table">
               <caption class="visually-hidden">Intervals of {d.date}</caption>
               <thead>
                 <tr>

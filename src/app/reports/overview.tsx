@@ -85,7 +85,7 @@ export function Overview() {
         </p>
       )}
       <div class="table-wrap">
-        <table class="agents" id="overview-table">
+        <table class="agents report" id="overview-table">
           <caption class="visually-hidden">Today per team</caption>
           <thead>
             <tr>

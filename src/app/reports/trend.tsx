@@ -87,12 +87,13 @@ export function Trend({ route }: { route: RangeRoute }) {
         <>
           <Chart
             id="trend-chart"
+            xName="Day"
             label={`Daily adherence % from ${d.from} to ${d.to} against the target of ${target} %`}
             xLabels={dates.map((date) => date.slice(5))}
             series={series}
           />
           <div class="table-wrap">
-            <table class="agents" id="trend-table">
+            <table class="agents report" id="trend-table">
               <caption class="visually-hidden">Daily adherence %</caption>
               <thead>
                 <tr>
