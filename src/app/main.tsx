@@ -11,8 +11,12 @@ import { toggleChime } from "./chime.ts";
 import { askProviders, checked, chooseTenant, person, providers, signOut, tenantChoices, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
 import { clock, viewerZone } from "./format.ts";
-import { boardHref, navigate, route, syncRoute } from "./route.ts";
+import { boardHref, historyHref, intervalsHref, navigate, overviewHref, route, syncRoute, trendHref } from "./route.ts";
 import { forgetKey, session, useKey } from "./session.ts";
+import { History } from "./reports/history.tsx";
+import { Intervals } from "./reports/intervals.tsx";
+import { Overview } from "./reports/overview.tsx";
+import { Trend } from "./reports/trend.tsx";
 
 syncRoute();
 
@@ -29,6 +33,8 @@ function App() {
   useSignalEffect(() => {
     const r = route.value;
     if (r.view === "board") team.value = r.team;
+    // The overview is every team's: the socket of all the teams one may see (a person limited to teams keeps theirs).
+    if (r.view === "overview" && !person.value?.teams?.length) team.value = "";
   });
   // Asked again whenever the key changes: the key's answer, or (no key) the session's.
   useSignalEffect(() => {
@@ -74,6 +80,23 @@ function App() {
         )}
         {!session.key.value && person.value && <SignedIn />}
         <Clock />
+        <nav class="views" aria-label="Views">
+          <a href={boardHref()} aria-current={r.view === "board" ? "page" : undefined}>
+            Board
+          </a>
+          <a id="nav-overview" href={overviewHref()} aria-current={r.view === "overview" ? "page" : undefined}>
+            Overview
+          </a>
+          <a id="nav-history" href={historyHref()} aria-current={r.view === "history" ? "page" : undefined}>
+            History
+          </a>
+          <a id="nav-intervals" href={intervalsHref()} aria-current={r.view === "intervals" ? "page" : undefined}>
+            Intervals
+          </a>
+          <a id="nav-trend" href={trendHref()} aria-current={r.view === "trend" ? "page" : undefined}>
+            Trend
+          </a>
+        </nav>
       </header>
       {problem.value && <Problem />}
       {!session.key.value && !person.value ? (
@@ -88,8 +111,16 @@ function App() {
         )
       ) : r.view === "board" ? (
         <Board route={r} />
-      ) : (
+      ) : r.view === "agent" ? (
         <AgentDay route={r} />
+      ) : r.view === "overview" ? (
+        <Overview />
+      ) : r.view === "intervals" ? (
+        <Intervals route={r} />
+      ) : r.view === "trend" ? (
+        <Trend route={r} />
+      ) : (
+        <History route={r} />
       )}
       {keyTeams.value && session.key.value && (
         <p class="muted foot" id="key-teams">

@@ -3,6 +3,10 @@
  * single-page fallback that could shadow an API path):
  *   #/?team=Day&show=alarm&q=bob&sort=outFor&dir=desc   the board with its team, filter, search and sort
  *   #/agent/E1?date=2026-12-07&zone=viewer              an agent's day (default today, the tenant's zone)
+ *   #/history?from=2026-12-01&to=2026-12-07&team=Day    agents × days (default the last 7 days)
+ *   #/overview                                          today per team
+ *   #/intervals?date=2026-12-07&team=Day                one day's intervals (default yesterday)
+ *   #/trend?from=2026-11-08&to=2026-12-07&team=Day      daily % over a range (default the last 30 days)
  */
 import { signal } from "@preact/signals";
 import { takeKeyFromHash } from "./session.ts";
@@ -37,23 +41,50 @@ export interface AgentRoute {
   date: string | null;
   zone: "tenant" | "viewer";
 }
-export type Route = BoardRoute | AgentRoute;
+/** A range of days in the tenant's zone; null: the view's default. */
+export interface RangeRoute {
+  view: "history" | "trend";
+  from: string | null;
+  to: string | null;
+  team: string;
+}
+export interface OverviewRoute {
+  view: "overview";
+}
+export interface IntervalsRoute {
+  view: "intervals";
+  date: string | null;
+  team: string;
+}
+export type ReportRoute = RangeRoute | OverviewRoute | IntervalsRoute;
+export type Route = BoardRoute | AgentRoute | ReportRoute;
 
 export const DEFAULT_SORT: { sort: SortColumn; dir: Direction } = { sort: "outFor", dir: "desc" };
 
 const pick = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
   allowed.includes(value as T) ? (value as T) : fallback;
 
+const dateParam = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null);
+
 export function parseRoute(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
   const params = new URLSearchParams(query);
+  const team = params.get("team") ?? "";
+  if (path === "/history" || path === "/trend")
+    return {
+      view: path === "/history" ? "history" : "trend",
+      from: dateParam(params.get("from")),
+      to: dateParam(params.get("to")),
+      team,
+    };
+  if (path === "/overview") return { view: "overview" };
+  if (path === "/intervals") return { view: "intervals", date: dateParam(params.get("date")), team };
   const agent = /^\/agent\/(.+)$/.exec(path);
   if (agent?.[1]) {
-    const date = params.get("date");
     return {
       view: "agent",
       agentId: decodeURIComponent(agent[1]),
-      date: date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : null,
+      date: dateParam(params.get("date")),
       zone: params.get("zone") === "viewer" ? "viewer" : "tenant",
     };
   }
@@ -75,6 +106,7 @@ export function formatRoute(route: Route): string {
     const query = params.toString();
     return `#/agent/${encodeURIComponent(route.agentId)}${query ? `?${query}` : ""}`;
   }
+  if (route.view !== "board") return formatReportRoute(route, params);
   if (route.team) params.set("team", route.team);
   if (route.show !== "all") params.set("show", route.show);
   if (route.q) params.set("q", route.q);
@@ -84,6 +116,17 @@ export function formatRoute(route: Route): string {
   }
   const query = params.toString();
   return `#/${query ? `?${query}` : ""}`;
+}
+
+function formatReportRoute(route: ReportRoute, params: URLSearchParams): string {
+  if (route.view === "history" || route.view === "trend") {
+    if (route.from) params.set("from", route.from);
+    if (route.to) params.set("to", route.to);
+  }
+  if (route.view === "intervals" && route.date) params.set("date", route.date);
+  if (route.view !== "overview" && route.team) params.set("team", route.team);
+  const query = params.toString();
+  return `#/${route.view}${query ? `?${query}` : ""}`;
 }
 
 export const route = signal<Route>(parseRoute(location.hash));
@@ -113,3 +156,10 @@ export function navigate(next: Route, { replace = false } = {}) {
 export const boardHref = (patch: Partial<BoardRoute> = {}) => formatRoute({ ...lastBoard.value, ...patch });
 export const agentHref = (agentId: string, patch: Partial<AgentRoute> = {}) =>
   formatRoute({ view: "agent", agentId, date: null, zone: "tenant", ...patch });
+export const historyHref = (patch: Partial<Omit<RangeRoute, "view">> = {}) =>
+  formatRoute({ view: "history", from: null, to: null, team: "", ...patch });
+export const trendHref = (patch: Partial<Omit<RangeRoute, "view">> = {}) =>
+  formatRoute({ view: "trend", from: null, to: null, team: "", ...patch });
+export const intervalsHref = (patch: Partial<Omit<IntervalsRoute, "view">> = {}) =>
+  formatRoute({ view: "intervals", date: null, team: "", ...patch });
+export const overviewHref = () => formatRoute({ view: "overview" });

@@ -6935,6 +6935,12 @@ export interface operations {
                         }[];
                         /** @description Pass as cursor for the next page; null: last */
                         nextCursor: string | null;
+                        /** @description The tenant's report bands (settings reports), so a reader without admin:settings colours as set: below amberFromPct red, below greenFromPct amber, else green; targetPct the target line */
+                        bands: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
+                        };
                     };
                 };
             };
@@ -7079,6 +7085,12 @@ export interface operations {
                                 off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                             };
                         };
+                        /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                        reports: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
+                        };
                         /** @description Grows with every change */
                         version: number;
                     };
@@ -7158,6 +7170,11 @@ export interface operations {
                             [key: string]: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                         };
                     };
+                    reports?: {
+                        amberFromPct?: number;
+                        greenFromPct?: number;
+                        targetPct?: number;
+                    };
                     effectiveFrom?: string;
                     /** @description Judge the past again from this day (YYYY-MM-DD, in the tenant's zone) on: board, days and D1 intervals are recomputed (by the rules in effect at each instant) */
                     reapplyFrom?: string;
@@ -7199,6 +7216,12 @@ export interface operations {
                                 training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                 off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                             };
+                        };
+                        /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                        reports: {
+                            amberFromPct: number;
+                            greenFromPct: number;
+                            targetPct: number;
                         };
                         /** @description Grows with every change */
                         version: number;
@@ -7350,6 +7373,12 @@ export interface operations {
                                         training: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                         off: ("available" | "on_call" | "after_call_work" | "break" | "lunch" | "meeting" | "training" | "offline" | "unavailable")[];
                                     };
+                                };
+                                /** @description How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) and the trend's target line */
+                                reports: {
+                                    amberFromPct: number;
+                                    greenFromPct: number;
+                                    targetPct: number;
                                 };
                                 /** @description Grows with every change */
                                 version: number;

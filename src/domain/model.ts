@@ -97,7 +97,18 @@ export interface TenantSettings {
     /** Documents stored before neutral rules existed lack it: read it through neutralRules(). */
     neutral: NeutralRules;
   };
+  /** How the app colours and targets adherence % in reports. Documents from before it lack it: completeSettings(). */
+  reports: ReportBands;
 }
+
+/** Adherence % bands: below amberFromPct red, below greenFromPct amber, else green; targetPct the trend's line. */
+export interface ReportBands {
+  amberFromPct: number;
+  greenFromPct: number;
+  targetPct: number;
+}
+
+export const DEFAULT_REPORT_BANDS: ReportBands = { amberFromPct: 80, greenFromPct: 90, targetPct: 90 };
 
 /** A year and a month: last year's same month stays comparable. */
 export const DEFAULT_RETENTION_DAYS = 400;
@@ -120,6 +131,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
     rules: DEFAULT_RULES,
     neutral: NO_NEUTRAL_RULES,
   },
+  reports: DEFAULT_REPORT_BANDS,
 };
 
 /**
@@ -158,5 +170,6 @@ export function completeSettings(settings: TenantSettings): TenantSettings {
     retentionDays: retentionDaysOf(settings),
     intervalRetentionDays: intervalRetentionDaysOf(settings),
     adherence: { ...settings.adherence, neutral: neutralRules(settings) },
+    reports: { ...DEFAULT_REPORT_BANDS, ...(settings as { reports?: Partial<ReportBands> }).reports },
   };
 }

@@ -40,6 +40,13 @@ const seconds = (field: string) =>
     v.maxValue(86_400, `${field} must be at most 86400`),
   );
 
+const percent = (field: string) =>
+  v.pipe(
+    v.number(`${field} must be a number`),
+    v.minValue(0, `${field} must be at least 0`),
+    v.maxValue(100, `${field} must be at most 100`),
+  );
+
 const stateList = v.pipe(
   v.array(
     v.picklist(AGENT_STATES, (issue) => `Unknown state: ${String(issue.input)}`),
@@ -86,6 +93,17 @@ export const settingsPatch = jsonObject(
         (key) => `Unknown setting: adherence.${key}`,
       ),
     ),
+    reports: v.optional(
+      jsonObject(
+        {
+          amberFromPct: v.optional(percent("reports.amberFromPct")),
+          greenFromPct: v.optional(percent("reports.greenFromPct")),
+          targetPct: v.optional(percent("reports.targetPct")),
+        },
+        "reports must be a JSON object",
+        (key) => `Unknown setting: reports.${key}`,
+      ),
+    ),
     effectiveFrom: v.optional(
       v.pipe(
         v.string("effectiveFrom must be an ISO 8601 string with a time zone"),
@@ -128,6 +146,7 @@ export function mergeSettings(current: TenantSettings, patch: SettingsPatch): Te
       // A document stored before neutral rules existed has none: start from all-empty.
       neutral: { ...neutralRules(current), ...(patch.adherence?.neutral as Partial<NeutralRules> | undefined) },
     },
+    reports: { ...current.reports, ...patch.reports },
   };
   if (patch.intervalRetentionDays !== undefined && patch.intervalRetentionDays > merged.retentionDays) {
     return `intervalRetentionDays must be at most retentionDays (${merged.retentionDays})`;
@@ -135,6 +154,9 @@ export function mergeSettings(current: TenantSettings, patch: SettingsPatch): Te
   merged.intervalRetentionDays = intervalRetentionDaysOf(merged);
   if (merged.adherence.severeThresholdSeconds < merged.adherence.alarmThresholdSeconds) {
     return "adherence.severeThresholdSeconds must be at least adherence.alarmThresholdSeconds";
+  }
+  if (merged.reports.greenFromPct < merged.reports.amberFromPct) {
+    return "reports.greenFromPct must be at least reports.amberFromPct";
   }
   return merged;
 }

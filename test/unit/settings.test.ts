@@ -4,6 +4,7 @@ import {
   DEFAULT_SETTINGS,
   NO_NEUTRAL_RULES,
   type TenantSettings,
+  completeSettings,
   intervalRetentionDaysOf,
   intervalWindow,
   neutralRules,
@@ -129,5 +130,24 @@ describe("settings patch", () => {
       firstDate: "2026-12-06",
       start: Date.parse("2026-12-05T23:00:00Z"),
     });
+  });
+
+  it("merges report bands per field, keeps green at or above amber; a document without bands has the defaults", () => {
+    const patch = (input: unknown) => v.parse(settingsPatch, input);
+    expect(DEFAULT_SETTINGS.reports).toEqual({ amberFromPct: 80, greenFromPct: 90, targetPct: 90 });
+    expect(mergeSettings(DEFAULT_SETTINGS, patch({ reports: { greenFromPct: 95 } }))).toMatchObject({
+      reports: { amberFromPct: 80, greenFromPct: 95, targetPct: 90 },
+    });
+    expect(mergeSettings(DEFAULT_SETTINGS, patch({ reports: { amberFromPct: 92 } }))).toBe(
+      "reports.greenFromPct must be at least reports.amberFromPct",
+    );
+    const problem = (input: unknown) => {
+      const result = v.safeParse(settingsPatch, input);
+      return result.success ? null : result.issues[0].message;
+    };
+    expect(problem({ reports: { targetPct: 101 } })).toBe("reports.targetPct must be at most 100");
+    expect(problem({ reports: { redBelow: 70 } })).toBe("Unknown setting: reports.redBelow");
+    const { reports: _, ...older } = DEFAULT_SETTINGS;
+    expect(completeSettings(older as TenantSettings).reports).toEqual(DEFAULT_SETTINGS.reports);
   });
 });

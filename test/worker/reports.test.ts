@@ -221,6 +221,20 @@ describe("GET /api/v1/reports/adherence", () => {
     expect(ok.status).toBe(200);
   });
 
+  it("carries the tenant's report bands (settings reports) for readers without admin:settings", async () => {
+    const reader = await scopedKey(tenant, ["Day"]);
+    const before = await getJson(reader, `${REPORT}?from=${d3}&to=${d2}&groupBy=day`);
+    expect(before.body.bands).toEqual({ amberFromPct: 80, greenFromPct: 90, targetPct: 90 });
+    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { reports: { targetPct: 85 } } });
+    expect(put.status).toBe(200);
+    expect(((await put.json()) as any).reports).toEqual({ amberFromPct: 80, greenFromPct: 90, targetPct: 85 });
+    const after = await getJson(reader, `${REPORT}?from=${d3}&to=${d2}&groupBy=day`);
+    expect(after.body.bands).toEqual({ amberFromPct: 80, greenFromPct: 90, targetPct: 85 });
+    const bad = await api(key, "/api/v1/settings", { method: "PUT", json: { reports: { amberFromPct: 95 } } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toBe("reports.greenFromPct must be at least reports.amberFromPct");
+  });
+
   it("shows a team-scoped key its teams only", async () => {
     const night = await scopedKey(tenant, ["Night"]);
     const { body } = await getJson(night, `${REPORT}?from=${d3}&to=${d2}&groupBy=agent,day`);

@@ -148,6 +148,13 @@ export const reportRoutes = new Hono<AppEnv>().use(requirePermission("read:adher
           groupBy: v.array(v.picklist(REPORT_DIMENSIONS)),
           rows: v.array(reportRow),
           nextCursor: v.pipe(v.nullable(v.string()), v.description("Pass as cursor for the next page; null: last")),
+          bands: v.pipe(
+            v.strictObject({ amberFromPct: v.number(), greenFromPct: v.number(), targetPct: v.number() }),
+            v.description(
+              "The tenant's report bands (settings reports), so a reader without admin:settings colours as set: " +
+                "below amberFromPct red, below greenFromPct amber, else green; targetPct the target line",
+            ),
+          ),
         }),
       },
       400: { description: "Invalid range, grouping or cursor", schema: errorBody },
@@ -201,6 +208,7 @@ export const reportRoutes = new Hono<AppEnv>().use(requirePermission("read:adher
       groupBy,
       rows: page.rows.map(rowView),
       nextCursor: page.next === null ? null : encodeCursor(groupBy, page.next),
+      bands: settings.reports,
     });
   },
 );

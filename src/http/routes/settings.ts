@@ -32,6 +32,13 @@ const settingsView = v.strictObject({
     rules: v.pipe(byActivity, v.description("The states that are in adherence during each activity")),
     neutral: v.pipe(byActivity, v.description("The states that count neither way during each activity")),
   }),
+  reports: v.pipe(
+    v.strictObject({ amberFromPct: v.number(), greenFromPct: v.number(), targetPct: v.number() }),
+    v.description(
+      "How the app colours adherence % (below amberFromPct red, below greenFromPct amber, else green) " +
+        "and the trend's target line",
+    ),
+  ),
   version: v.pipe(v.number(), v.description("Grows with every change")),
 });
 const versionView = v.strictObject({
