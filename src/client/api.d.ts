@@ -7381,6 +7381,8 @@ export interface operations {
                             /** @description The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode) */
                             mappedBy: ("code+reason" | "code" | "event") | null;
                             events: number;
+                            /** @description How many agents hold its events (a mapping recomputes them); 0 when the events named a state */
+                            agents: number;
                             firstSeen: string;
                             lastSeen: string;
                         }[];
