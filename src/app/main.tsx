@@ -7,6 +7,8 @@ import { useSignal, useSignalEffect } from "@preact/signals";
 import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
+import { SettingsLink } from "./console/nav.tsx";
+import { Settings } from "./console/settings.tsx";
 import { toggleChime } from "./chime.ts";
 import { askProviders, checked, chooseTenant, person, providers, signOut, tenantChoices, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
@@ -58,6 +60,12 @@ function App() {
         <h1>
           <a href={boardHref()}>Real-time adherence</a>
         </h1>
+        <nav class="views" aria-label="Views">
+          <a href={boardHref()} aria-current={r.view === "board" ? "page" : undefined}>
+            Board
+          </a>
+          <SettingsLink />
+        </nav>
         <p id="connection" data-status={s.status} role="status" aria-live="polite" aria-atomic="true">
           <span class="dot" aria-hidden="true" />
           <span id="connection-text">{STATUS_TEXT[s.status]}</span>
@@ -88,6 +96,8 @@ function App() {
         )
       ) : r.view === "board" ? (
         <Board route={r} />
+      ) : r.view === "settings" ? (
+        <Settings route={r} />
       ) : (
         <AgentDay route={r} />
       )}

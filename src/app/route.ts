@@ -3,6 +3,7 @@
  * single-page fallback that could shadow an API path):
  *   #/?team=Day&show=alarm&q=bob&sort=outFor&dir=desc   the board with its team, filter, search and sort
  *   #/agent/E1?date=2026-12-07&zone=viewer              an agent's day (default today, the tenant's zone)
+ *   #/settings/codes?q=ready                            the admin console's pages (./console/), with their filter
  */
 import { signal } from "@preact/signals";
 import { takeKeyFromHash } from "./session.ts";
@@ -37,7 +38,14 @@ export interface AgentRoute {
   date: string | null;
   zone: "tenant" | "viewer";
 }
-export type Route = BoardRoute | AgentRoute;
+export const SETTINGS_PAGES = ["codes", "keys", "rules"] as const;
+export type SettingsPage = (typeof SETTINGS_PAGES)[number];
+export interface SettingsRoute {
+  view: "settings";
+  page: SettingsPage;
+  q: string;
+}
+export type Route = BoardRoute | AgentRoute | SettingsRoute;
 
 export const DEFAULT_SORT: { sort: SortColumn; dir: Direction } = { sort: "outFor", dir: "desc" };
 
@@ -47,6 +55,10 @@ const pick = <T extends string>(value: string | null, allowed: readonly T[], fal
 export function parseRoute(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#/, "").split("?", 2);
   const params = new URLSearchParams(query);
+  const settings = /^\/settings(?:\/([a-z]+))?$/.exec(path);
+  if (settings) {
+    return { view: "settings", page: pick(settings[1] ?? null, SETTINGS_PAGES, "codes"), q: params.get("q") ?? "" };
+  }
   const agent = /^\/agent\/(.+)$/.exec(path);
   if (agent?.[1]) {
     const date = params.get("date");
@@ -69,6 +81,7 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(route: Route): string {
   const params = new URLSearchParams();
+  if (route.view === "settings") return `#/settings/${route.page}${route.q ? `?q=${encodeURIComponent(route.q)}` : ""}`;
   if (route.view === "agent") {
     if (route.date) params.set("date", route.date);
     if (route.zone === "viewer") params.set("zone", "viewer");
@@ -111,5 +124,6 @@ export function navigate(next: Route, { replace = false } = {}) {
 }
 
 export const boardHref = (patch: Partial<BoardRoute> = {}) => formatRoute({ ...lastBoard.value, ...patch });
+export const settingsHref = (page: SettingsPage, q = "") => formatRoute({ view: "settings", page, q });
 export const agentHref = (agentId: string, patch: Partial<AgentRoute> = {}) =>
   formatRoute({ view: "agent", agentId, date: null, zone: "tenant", ...patch });

@@ -1,0 +1,3 @@
+export function KeysPage() {
+  return <p class="muted">Keys: coming next.</p>;
+}

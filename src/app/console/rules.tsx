@@ -1,0 +1,3 @@
+export function RulesPage() {
+  return <p class="muted">Rules: coming next.</p>;
+}
