@@ -27,3 +27,24 @@ export async function changeMappings(changes: MappingChange[]): Promise<Outcome<
     return { ok: false, error: "Server unreachable" };
   }
 }
+
+type Keys = Json<paths["/api/v1/keys"]["get"]["responses"][200]>;
+export type KeyView = Keys["keys"][number];
+export type NewKey = NonNullable<paths["/api/v1/keys"]["post"]["requestBody"]>["content"]["application/json"];
+
+export const listKeys = () => outcome(api.GET("/api/v1/keys"));
+export const createKey = (body: NewKey) => outcome(api.POST("/api/v1/keys", { body }));
+export const rotateKey = (id: string, graceSeconds: number) =>
+  outcome(api.POST("/api/v1/keys/{id}/rotate", { params: { path: { id } }, body: { graceSeconds } }));
+export const revokeKey = (id: string) => outcome(api.DELETE("/api/v1/keys/{id}", { params: { path: { id } } }));
+
+export type Settings = Json<paths["/api/v1/settings"]["get"]["responses"][200]>;
+export type SettingsChange = NonNullable<
+  paths["/api/v1/settings"]["put"]["requestBody"]
+>["content"]["application/json"];
+export type SettingsVersion = Json<paths["/api/v1/settings/history"]["get"]["responses"][200]>["versions"][number];
+
+export const readSettings = () => outcome(api.GET("/api/v1/settings"));
+export const changeSettings = (body: SettingsChange) => outcome(api.PUT("/api/v1/settings", { body }));
+export const settingsHistory = () =>
+  outcome(api.GET("/api/v1/settings/history", { params: { query: { limit: "10" } } }));
