@@ -51,10 +51,16 @@ describe.skipIf(!hasChromium)("the admin console", () => {
           team: "Day",
           identifiers: [{ source: SOURCE, value: "77" }],
         },
+        { email: "cy@acme.test", firstName: "Cy", lastName: "Cole", employeeId: "E2", team: "Day" },
       ],
     });
     await post("/api/v1/import/schedules", {
-      data: [{ agentId: "E1", start: minutesAgo(120), end: minutesAgo(-240), activity: "work" }],
+      data: ["E1", "E2"].map((agentId) => ({
+        agentId,
+        start: minutesAgo(120),
+        end: minutesAgo(-240),
+        activity: "work",
+      })),
     });
     browser = await launch();
     page = await (await newContext(browser)).newPage();
@@ -125,6 +131,103 @@ describe.skipIf(!hasChromium)("the admin console", () => {
     await page.click("#mapped .confirm-yes");
     await expect.poll(() => page.textContent("#codes-result")).toBe("aux7 cleared · 1 agent recomputed");
     await page.waitForSelector('#inbox tr[data-code="aux7"]');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("a key created, rotated with a short grace and revoked here; the old secret refused after its grace", async () => {
+    await page.goto(`${server.baseUrl}/#/settings/keys`);
+    await page.click("#new-key-open");
+    // The server's refusal beside the field it names; what was ticked stays.
+    await page.check('#key-permissions input[value="import:agent-states"]');
+    await page.click("#key-create");
+    await page.waitForSelector("#key-name-error", { timeout: 10_000 });
+    expect(await page.textContent("#key-name-error")).toMatch(/name/);
+    expect(await page.isChecked('#key-permissions input[value="import:agent-states"]')).toBe(true);
+
+    await page.fill("#key-name", "ACD prod");
+    await page.check('#key-teams input[value="Day"]');
+    await page.click("#key-create");
+    const first = (await page.locator("#new-secret-value").textContent({ timeout: 10_000 }))!;
+    expect(first).toMatch(/^rta_/);
+    // The key's first request in an isolate is counted at once (later ones within a minute): a refused batch.
+    const refused = await server.post("/api/v1/import/agent-states", first, { data: [{ agentId: "E1", state: "no" }] });
+    expect(refused.status).toBe(400);
+    expect((await server.get("/api/v1/teams", first)).status).toBe(200);
+    await page.click("#secret-done");
+
+    const card = page.locator('#keys article[data-name="ACD prod"]');
+    const lastError = async () => {
+      await page.reload();
+      await card.waitFor({ timeout: 10_000 });
+      return card.locator(".last-error").textContent();
+    };
+    await expect.poll(lastError, { timeout: 15_000 }).toContain("400");
+    expect(await card.locator("dd").allTextContents()).toContain("Day");
+    await screenshots(page, page.locator("#settings"), "keys");
+
+    await card.locator("button.rotate").click();
+    await card.locator("input.grace").fill("4");
+    await card.locator("select.grace-unit").selectOption("seconds");
+    await card.locator("button.rotate-confirm").click();
+    await expect.poll(() => page.textContent("#new-secret-value"), { timeout: 10_000 }).not.toBe(first);
+    const second = (await page.textContent("#new-secret-value"))!;
+    expect(await page.textContent("#new-secret")).toContain("The old secret works until");
+    // Within its grace the old secret still works; after it, refused; the new one works.
+    expect((await server.get("/api/v1/teams", first)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    const old = await server.get("/api/v1/teams", first);
+    expect(old.status).toBe(401);
+    expect(old.body.error).toContain("rotated");
+    expect((await server.get("/api/v1/teams", second)).status).toBe(200);
+    await page.click("#secret-done");
+
+    await card.locator("button.revoke").click();
+    expect(await card.locator(".confirm").textContent()).toContain("refused from now");
+    await card.locator(".confirm-yes").click();
+    await expect.poll(() => page.textContent("#keys-result"), { timeout: 10_000 }).toBe("ACD prod revoked.");
+    expect(await card.count()).toBe(0);
+    expect((await server.get("/api/v1/teams", second)).status).toBe(401);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("a rule changed in the matrix changes a live agent's adherence", async () => {
+    // Cy is on a break during work: out of adherence by the default rules.
+    const sent = await server.post("/api/v1/import/agent-states", admin.key, {
+      data: [{ agentId: "E2", state: "break", timestamp: minutesAgo(2) }],
+    });
+    expect(sent.status, sent.text).toBe(201);
+    await page.goto(`${server.baseUrl}/#/`);
+    const row = '#rows tr[data-agent-id="E2"]';
+    await page.waitForSelector(row, { timeout: 15_000 });
+    await expect.poll(() => page.getAttribute(row, "data-adherence"), { timeout: 15_000 }).toMatch(/^(alarm|severe)$/);
+
+    await page.click("#nav-settings");
+    await page.click("#tab-rules");
+    const cell = '#matrix tr[data-activity="work"] td[data-state="break"]';
+    await page.waitForSelector(`${cell} select`, { timeout: 10_000 });
+    expect(await page.inputValue(`${cell} select`)).toBe("out");
+    expect(await page.locator(`${cell} .default-mark`).count()).toBe(0);
+    await page.selectOption(`${cell} select`, "in");
+    expect(await page.locator(`${cell} .default-mark`).count()).toBe(1);
+
+    // Refused beside the field it names; the matrix keeps what was picked.
+    await page.fill("#rules-timeZone", "Mars/Olympus");
+    await page.click("#rules-save");
+    await page.waitForSelector("#rules-timeZone-error", { timeout: 10_000 });
+    expect(await page.textContent("#rules-timeZone-error")).toContain("Unknown time zone");
+    expect(await page.inputValue(`${cell} select`)).toBe("in");
+    await page.fill("#rules-timeZone", "UTC");
+    await screenshots(page, page.locator("#settings"), "rules");
+
+    await page.click("#rules-save");
+    await page.waitForSelector("#rules-result", { timeout: 10_000 });
+    expect(await page.textContent("#rules-result")).toMatch(
+      /^Saved as version \d+, in effect from .+: Work × Break: out → in\.$/,
+    );
+    expect(await page.textContent("#settings-history tbody tr:first-child")).toContain("adherence.rules.work");
+
+    await page.click(".views a:first-child");
+    await page.waitForSelector(`${row}[data-adherence="in"]`, { timeout: 10_000 });
     expect(pageErrors).toEqual([]);
   });
 });
