@@ -36,7 +36,9 @@ export function errorText(error: unknown, response: Response): string {
 export type Outcome<T> = { ok: true; body: T } | { ok: false; error: string; field?: string };
 
 /** An action's answer, or the server's words (409 not in alarm, 403 without act:alarms, …); never throws. */
-async function outcome<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<Outcome<T>> {
+export async function outcome<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<Outcome<T>> {
   try {
     const { data, error, response } = await call;
     if (data !== undefined) return { ok: true, body: data };

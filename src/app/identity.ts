@@ -15,6 +15,8 @@ export const person = computed(() => (me.value?.email ? me.value : null));
 /** What the server lets this person or key do; unknown (not answered yet): offered, and the server decides. */
 export const canActOnAlarms = computed(() => me.value?.permissions.includes("act:alarms") ?? true);
 export const canApprove = computed(() => me.value?.permissions.includes("adherence:approve") ?? true);
+/** The admin console (./console/): offered only once the server says so (its nav link would be a dead end). */
+export const canAdminister = computed(() => me.value?.permissions.includes("admin:settings") ?? false);
 
 /**
  * A person of several tenants who has not chosen one yet (/api/v1/me's 403 lists them): the app asks which, rather

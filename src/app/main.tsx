@@ -7,6 +7,8 @@ import { useSignal, useSignalEffect } from "@preact/signals";
 import { render } from "preact";
 import { AgentDay } from "./agent-day.tsx";
 import { Board } from "./board.tsx";
+import { SettingsLink } from "./console/nav.tsx";
+import { Settings } from "./console/settings.tsx";
 import { toggleChime } from "./chime.ts";
 import { askProviders, checked, chooseTenant, person, providers, signOut, tenantChoices, whoAmI } from "./identity.ts";
 import { connect, disconnect, keyTeams, now, problem, status } from "./live.ts";
@@ -96,6 +98,7 @@ function App() {
           <a id="nav-trend" href={trendHref()} aria-current={r.view === "trend" ? "page" : undefined}>
             Trend
           </a>
+          <SettingsLink />
         </nav>
       </header>
       {problem.value && <Problem />}
@@ -111,6 +114,8 @@ function App() {
         )
       ) : r.view === "board" ? (
         <Board route={r} />
+      ) : r.view === "settings" ? (
+        <Settings route={r} />
       ) : r.view === "agent" ? (
         <AgentDay route={r} />
       ) : r.view === "overview" ? (

@@ -7,6 +7,7 @@
  *   #/overview                                          today per team
  *   #/intervals?date=2026-12-07&team=Day                one day's intervals (default yesterday)
  *   #/trend?from=2026-11-08&to=2026-12-07&team=Day      daily % over a range (default the last 30 days)
+ *   #/settings/codes?q=ready                            the admin console's pages (./console/), with their filter
  */
 import { signal } from "@preact/signals";
 import { takeKeyFromHash } from "./session.ts";
@@ -57,7 +58,14 @@ export interface IntervalsRoute {
   team: string;
 }
 export type ReportRoute = RangeRoute | OverviewRoute | IntervalsRoute;
-export type Route = BoardRoute | AgentRoute | ReportRoute;
+export const SETTINGS_PAGES = ["codes", "keys", "rules"] as const;
+export type SettingsPage = (typeof SETTINGS_PAGES)[number];
+export interface SettingsRoute {
+  view: "settings";
+  page: SettingsPage;
+  q: string;
+}
+export type Route = BoardRoute | AgentRoute | ReportRoute | SettingsRoute;
 
 export const DEFAULT_SORT: { sort: SortColumn; dir: Direction } = { sort: "outFor", dir: "desc" };
 
@@ -79,6 +87,10 @@ export function parseRoute(hash: string): Route {
     };
   if (path === "/overview") return { view: "overview" };
   if (path === "/intervals") return { view: "intervals", date: dateParam(params.get("date")), team };
+  const settings = /^\/settings(?:\/([a-z]+))?$/.exec(path);
+  if (settings) {
+    return { view: "settings", page: pick(settings[1] ?? null, SETTINGS_PAGES, "codes"), q: params.get("q") ?? "" };
+  }
   const agent = /^\/agent\/(.+)$/.exec(path);
   if (agent?.[1]) {
     return {
@@ -100,6 +112,7 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(route: Route): string {
   const params = new URLSearchParams();
+  if (route.view === "settings") return `#/settings/${route.page}${route.q ? `?q=${encodeURIComponent(route.q)}` : ""}`;
   if (route.view === "agent") {
     if (route.date) params.set("date", route.date);
     if (route.zone === "viewer") params.set("zone", "viewer");
@@ -154,6 +167,7 @@ export function navigate(next: Route, { replace = false } = {}) {
 }
 
 export const boardHref = (patch: Partial<BoardRoute> = {}) => formatRoute({ ...lastBoard.value, ...patch });
+export const settingsHref = (page: SettingsPage, q = "") => formatRoute({ view: "settings", page, q });
 export const agentHref = (agentId: string, patch: Partial<AgentRoute> = {}) =>
   formatRoute({ view: "agent", agentId, date: null, zone: "tenant", ...patch });
 export const historyHref = (patch: Partial<Omit<RangeRoute, "view">> = {}) =>

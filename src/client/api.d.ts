@@ -445,6 +445,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's keys with their state and usage
+         * @description Each key with its secrets (current, in grace, retired), its usage over the last 24 hours and 30 days (requests, records accepted and refused, errors; per hour) and its last error. Never a secret.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team (a key limited to teams could otherwise make one that is not).
+         */
+        get: operations["getApiV1Keys"];
+        put?: never;
+        /**
+         * Create a key
+         * @description The secret is in this answer only: it is stored hashed.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team (a key limited to teams could otherwise make one that is not).
+         */
+        post: operations["postApiV1Keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a key's secret
+         * @description A new secret; the old one keeps working for `graceSeconds` (default 86,400; 0: refused from now), so an integration can deploy the new one first. The body may be empty.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team (a key limited to teams could otherwise make one that is not).
+         */
+        post: operations["postApiV1KeysIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key
+         * @description Every secret of it is refused from now (other isolates within KV's propagation), and the board connections it opened close.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team (a key limited to teams could otherwise make one that is not).
+         */
+        delete: operations["deleteApiV1KeysId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live/tickets": {
         parameters: {
             query?: never;
@@ -3885,6 +3957,563 @@ export interface operations {
                 };
             };
             /** @description No such person in this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            id: string;
+                            tenant: string;
+                            name: string;
+                            permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
+                            /** @description The teams the key may read; null: every team */
+                            teams: string[] | null;
+                            createdAt: string;
+                            /** @description null: never expires */
+                            expiresAt: string | null;
+                            /** @description The current secret's number: 1 when created, +1 per rotation */
+                            secret: number;
+                            rotatedAt: string | null;
+                            expired: boolean;
+                            /** @description Expires within 14 days */
+                            expiresSoon: boolean;
+                            usage: {
+                                lastUsedAt: string | null;
+                                lastCountry: string | null;
+                                lastSecret: number | null;
+                                lastError: {
+                                    at: string;
+                                    status: number;
+                                    message: string;
+                                    secret: number;
+                                } | null;
+                                last24Hours: {
+                                    requests: number;
+                                    errors: number;
+                                    recordsAccepted: number;
+                                    recordsRefused: number;
+                                };
+                                last30Days: {
+                                    requests: number;
+                                    errors: number;
+                                    recordsAccepted: number;
+                                    recordsRefused: number;
+                                };
+                                /** @description Hours with any request, newest first */
+                                hours: {
+                                    hour: string;
+                                    requests: number;
+                                    errors: number;
+                                    recordsAccepted: number;
+                                    recordsRefused: number;
+                                    /** @description Requests per secret number */
+                                    bySecret: {
+                                        [key: string]: number;
+                                    };
+                                }[];
+                                secrets: {
+                                    secret: number;
+                                    /**
+                                     * @description grace: rotated out, still accepted until graceUntil
+                                     * @enum {string}
+                                     */
+                                    state: "current" | "grace" | "retired";
+                                    retiredAt: string | null;
+                                    graceUntil: string | null;
+                                    lastUsedAt: string | null;
+                                    lastCountry: string | null;
+                                    requests: number;
+                                }[];
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1Keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expiresAt?: string | null;
+                    teams?: string[] | null;
+                    name: string;
+                    permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
+                };
+            };
+        };
+        responses: {
+            /** @description The key, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenant: string;
+                        name: string;
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
+                        /** @description The teams the key may read; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        /** @description null: never expires */
+                        expiresAt: string | null;
+                        /** @description The current secret's number: 1 when created, +1 per rotation */
+                        secret: number;
+                        rotatedAt: string | null;
+                        key: string;
+                    };
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1KeysIdRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id (key_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default 86400 */
+                    graceSeconds?: number;
+                    expiresAt?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The new secret (in this answer only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        tenant: string;
+                        name: string;
+                        permissions: ("import:historical" | "import:employees" | "import:agent-states" | "import:schedules" | "read:adherence" | "admin:settings" | "admin:connectors" | "act:alarms" | "adherence:approve" | "admin:alerts")[];
+                        /** @description The teams the key may read; null: every team */
+                        teams: string[] | null;
+                        createdAt: string;
+                        /** @description null: never expires */
+                        expiresAt: string | null;
+                        /** @description The current secret's number: 1 when created, +1 per rotation */
+                        secret: number;
+                        rotatedAt: string | null;
+                        expired: boolean;
+                        /** @description Expires within 14 days */
+                        expiresSoon: boolean;
+                        usage: {
+                            lastUsedAt: string | null;
+                            lastCountry: string | null;
+                            lastSecret: number | null;
+                            lastError: {
+                                at: string;
+                                status: number;
+                                message: string;
+                                secret: number;
+                            } | null;
+                            last24Hours: {
+                                requests: number;
+                                errors: number;
+                                recordsAccepted: number;
+                                recordsRefused: number;
+                            };
+                            last30Days: {
+                                requests: number;
+                                errors: number;
+                                recordsAccepted: number;
+                                recordsRefused: number;
+                            };
+                            /** @description Hours with any request, newest first */
+                            hours: {
+                                hour: string;
+                                requests: number;
+                                errors: number;
+                                recordsAccepted: number;
+                                recordsRefused: number;
+                                /** @description Requests per secret number */
+                                bySecret: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            secrets: {
+                                secret: number;
+                                /**
+                                 * @description grace: rotated out, still accepted until graceUntil
+                                 * @enum {string}
+                                 */
+                                state: "current" | "grace" | "retired";
+                                retiredAt: string | null;
+                                graceUntil: string | null;
+                                lastUsedAt: string | null;
+                                lastCountry: string | null;
+                                requests: number;
+                            }[];
+                        };
+                        key: string;
+                        previousSecret: {
+                            secret: number;
+                            graceUntil: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No key with this id in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The expiry refused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A body over 16 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1KeysId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's id (key_…) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        revoked: true;
+                        id: string;
+                        tenant: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No key with this id in the tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7482,6 +8111,8 @@ export interface operations {
                             /** @description The mapping that applies: the one naming this reason, or the one for the code; event: the events named their state themselves (the native API's state beside its acdStateCode) */
                             mappedBy: ("code+reason" | "code" | "event") | null;
                             events: number;
+                            /** @description How many agents hold its events (a mapping recomputes them); 0 when the events named a state */
+                            agents: number;
                             firstSeen: string;
                             lastSeen: string;
                         }[];

@@ -175,3 +175,22 @@ export async function listStateCodes(d1: D1Database, tenant: string, source: str
     .all<StateCodeRow>();
   return results;
 }
+
+/**
+ * How many agents hold events of each code and reason (id `source\ncode\nreason`): noted for the codes the mappings
+ * turn into a state, as soon as they arrive, so the count is whole before the catalogue's counts are flushed.
+ */
+export async function codeHolderCounts(
+  d1: D1Database,
+  tenant: string,
+  source: string | null,
+): Promise<Map<string, number>> {
+  const { results } = await d1
+    .prepare(
+      `SELECT source, code, reason, count(*) AS agents FROM agent_state_codes
+       WHERE tenant = ?1 AND (?2 IS NULL OR source = ?2) GROUP BY source, code, reason`,
+    )
+    .bind(tenant, source)
+    .all<{ source: string; code: string; reason: string; agents: number }>();
+  return new Map(results.map((r) => [`${r.source}\n${r.code}\n${r.reason}`, r.agents]));
+}

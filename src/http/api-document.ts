@@ -47,6 +47,7 @@ export const DOCUMENT_INFO = {
     { name: "State codes", description: "Vendor codes and their mapping to states" },
     { name: "Sources", description: "Per-integration settings" },
     { name: "Connectors", description: "Pull connectors" },
+    { name: "Keys", description: "A tenant's own API keys: create, rotate with a grace, revoke; their usage" },
     { name: "People", description: "Who signs in: a tenant's people, their roles and teams; who is asking" },
     { name: "Sign-in", description: "Signing people in (development sign-in)" },
     { name: "Admin: keys", description: "Tenant API keys (admin token)" },

@@ -13,6 +13,7 @@ import { MAX_BODY_BYTES, bodyLimit } from "./middleware/body-limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
+import { keyRoutes } from "./routes/keys.ts";
 import { meRoute, peopleRoutes } from "./routes/people.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
@@ -95,6 +96,7 @@ app.route("/api/v1/live", liveSocketRoute);
 app.use("/api/v1/*", keyOrPersonAuth());
 app.route("/api/v1/me", meRoute);
 app.route("/api/v1/people", peopleRoutes);
+app.route("/api/v1/keys", keyRoutes);
 app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 // Before the agents' routes, whose read:adherence check would otherwise run first on these paths too.

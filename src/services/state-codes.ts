@@ -9,6 +9,7 @@ import {
   type CodeCount,
   type StateCodeRow,
   agentsWithCodes,
+  codeHolderCounts,
   listStateCodes as readStateCodes,
   loadMappings,
   saveMappings,
@@ -39,6 +40,8 @@ export interface StateCodeView {
    */
   mappedBy: "code+reason" | "code" | "event" | null;
   events: number;
+  /** How many agents hold its events (0 for codes whose events named their state: no mapping recomputes them). */
+  agents: number;
   firstSeen: string;
   lastSeen: string;
 }
@@ -50,14 +53,16 @@ export async function stateCodes(
 ): Promise<{ codes: StateCodeView[]; mappings: StateCodeMapping[]; version: number }> {
   const unflushed = unflushedStateCodes(tenant);
   const d1 = await tenantD1(env, tenant);
-  const [stored, { version, mappings }] = await Promise.all([
+  const [stored, holders, { version, mappings }] = await Promise.all([
     readStateCodes(d1, tenant, filter.source ?? null),
+    codeHolderCounts(d1, tenant, filter.source ?? null),
     loadMappings(d1, tenant),
   ]);
   const rows = withUnflushed(stored, filter.source ? unflushed.filter((c) => c.source === filter.source) : unflushed);
   const exact = new Set(mappings.map((m) => `${m.source}\n${m.code}\n${m.reason}`));
   const mapper = new StateMapper(mappings);
-  const codes = rows.map((row): StateCodeView => {
+  const codes = rows.map((seen): StateCodeView => {
+    const row = { ...seen, agents: holders.get(`${seen.source}\n${seen.code}\n${seen.reason}`) ?? 0 };
     if (row.state !== null) return { ...row, reason: row.reason || null, mappedBy: "event" };
     const state = mapper.stateOf(row.source, codeKey(row.code, row.reason));
     const mappedBy =

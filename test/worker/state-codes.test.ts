@@ -127,6 +127,8 @@ describe("vendor state codes", () => {
       [SOURCE, "notready", "1", null, 1],
       [SOURCE, "ready", null, null, 2],
     ]);
+    // E1 alone holds them; E2 sent nothing.
+    expect(body.codes.map((c: any) => c.agents)).toEqual([1, 1, 1]);
     expect(body.codes[0]).toMatchObject({
       mappedBy: null,
       firstSeen: expect.any(String),
@@ -266,9 +268,11 @@ describe("vendor state codes", () => {
 
     const listed = await getJson(key, "/api/v1/state-codes?source=native");
     expect(listed.status).toBe(200);
-    expect(listed.body.codes.map((c: any) => [c.source, c.code, c.reason, c.state, c.mappedBy, c.events])).toEqual([
-      ["native", "ready", null, "available", "event", 1],
-      ["native", "talking", null, "on_call", "event", 2],
+    expect(
+      listed.body.codes.map((c: any) => [c.source, c.code, c.reason, c.state, c.mappedBy, c.events, c.agents]),
+    ).toEqual([
+      ["native", "ready", null, "available", "event", 1, 0],
+      ["native", "talking", null, "on_call", "event", 2, 0],
     ]);
     // Named by their events, they are never unmapped, and no agent is noted for re-deriving them.
     expect((await getJson(key, "/api/v1/state-codes?unmapped=true")).body.codes).toEqual([]);

@@ -17,7 +17,7 @@ const counts = v.strictObject({
 });
 
 /** A key as stored (src/services/api-keys.ts ApiKeyRecord). */
-const keyRecord = {
+export const keyRecord = {
   id: v.string(),
   tenant: v.string(),
   name: v.string(),
@@ -30,7 +30,7 @@ const keyRecord = {
 };
 
 /** A key with its state and usage (ApiKeyView). */
-const keyView = {
+export const keyView = {
   ...keyRecord,
   expired: v.boolean(),
   expiresSoon: v.pipe(v.boolean(), v.description("Expires within 14 days")),

@@ -47,7 +47,7 @@ const expiresAt = v.optional(
 
 const ROTATION_BODY = 'The body must be a JSON object like {"graceSeconds": 86400} (or empty)';
 
-const rotation = guardedObject(
+export const rotation = guardedObject(
   ROTATION_BODY,
   v.strictObject(
     {
@@ -115,35 +115,8 @@ const auditQuery = v.object({
     ),
   ),
 });
-const keyParam = v.object({ id: v.pipe(v.string(), v.description("The key's id (key_…)")) });
+export const keyParam = v.object({ id: v.pipe(v.string(), v.description("The key's id (key_…)")) });
 const userParam = v.object({ id: v.pipe(v.string(), v.description("The API user's id")) });
-
-const KEY_BODY = 'The body must be a JSON object like {"tenant": "acme", "name": "Board", "permissions": [...]}';
-const newKey = v.strictObject(
-  {
-    tenant: tenantName,
-    expiresAt,
-    teams: teamList,
-    name: v.pipe(
-      v.string("name must be a string"),
-      v.trim(),
-      v.nonEmpty("name must not be empty"),
-      v.maxLength(100, "name must be at most 100 characters"),
-    ),
-    permissions: v.pipe(
-      v.array(
-        v.picklist(
-          PERMISSIONS,
-          (issue) => `Unknown permission: ${String(issue.input)} (expected one of ${PERMISSIONS.join(", ")})`,
-        ),
-        "permissions must be an array",
-      ),
-      v.minLength(1, "permissions must name at least one permission"),
-      v.transform((p) => [...new Set(p)]),
-    ),
-  },
-  unknownField(KEY_BODY),
-);
 
 const permissionList = v.pipe(
   v.array(
@@ -156,6 +129,22 @@ const permissionList = v.pipe(
   v.minLength(1, "permissions must name at least one permission"),
   v.transform((p) => [...new Set(p)]),
 );
+
+/** What a new key is given, whoever creates it (the operator names its tenant; a tenant's admin creates their own). */
+export const keyEntries = {
+  expiresAt,
+  teams: teamList,
+  name: v.pipe(
+    v.string("name must be a string"),
+    v.trim(),
+    v.nonEmpty("name must not be empty"),
+    v.maxLength(100, "name must be at most 100 characters"),
+  ),
+  permissions: permissionList,
+};
+
+const KEY_BODY = 'The body must be a JSON object like {"tenant": "acme", "name": "Board", "permissions": [...]}';
+const newKey = v.strictObject({ tenant: tenantName, ...keyEntries }, unknownField(KEY_BODY));
 
 /** A user of the token doors (CommunityWFM Cloud Connect sign-in): see src/services/api-users.ts. */
 const newApiUser = v.strictObject(

@@ -58,9 +58,9 @@ const doc = (summary: string, description: string, responses: RouteDoc["response
 const mayManage = requirePermission("admin:settings");
 
 /** A team-scoped key with admin:settings may not hand out access beyond its teams. */
-function assertEveryTeam(c: Context<AppEnv>): void {
+export function assertEveryTeam(c: Context<AppEnv>, what = "Managing people"): void {
   const teams = keyTeams(c);
-  if (teams) throw apiError(403, `Managing people needs every team; this key is limited to ${teams.join(", ")}`);
+  if (teams) throw apiError(403, `${what} needs every team; this key is limited to ${teams.join(", ")}`);
 }
 
 const actor = (c: Context<AppEnv>) => ({ id: c.get("apiKey").id, name: c.get("apiKey").name });

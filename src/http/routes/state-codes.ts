@@ -55,6 +55,10 @@ const stateCodesBody = v.strictObject({
         ),
       ),
       events: v.number(),
+      agents: v.pipe(
+        v.number(),
+        v.description("How many agents hold its events (a mapping recomputes them); 0 when the events named a state"),
+      ),
       firstSeen: when,
       lastSeen: when,
     }),

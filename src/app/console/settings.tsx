@@ -1,0 +1,43 @@
+/**
+ * The admin console (#/settings/…, issue 30): its pages as tabs, for people with the admin role or a key with
+ * admin:settings (the API refuses anyone else anyway; the page says so rather than showing forms that cannot work).
+ */
+import { canAdminister, me } from "../identity.ts";
+import { type SettingsPage, type SettingsRoute, settingsHref } from "../route.ts";
+import { StateCodesPage } from "./codes.tsx";
+import { KeysPage } from "./keys.tsx";
+import { RulesPage } from "./rules.tsx";
+
+const PAGES: Record<SettingsPage, string> = { codes: "State codes", keys: "Keys", rules: "Rules" };
+
+export function Settings({ route }: { route: SettingsRoute }) {
+  return (
+    <main id="settings" class="console" tabIndex={-1} data-page={route.page}>
+      <nav class="tabs" aria-label="Settings">
+        {(Object.keys(PAGES) as SettingsPage[]).map((page) => (
+          <a
+            key={page}
+            id={`tab-${page}`}
+            href={settingsHref(page)}
+            aria-current={route.page === page ? "page" : undefined}
+          >
+            {PAGES[page]}
+          </a>
+        ))}
+      </nav>
+      {!me.value ? (
+        <p class="muted">Checking permissions…</p>
+      ) : !canAdminister.value ? (
+        <p id="not-admin" class="error">
+          The settings are for admins: a person with the admin role, or an API key with admin:settings.
+        </p>
+      ) : route.page === "codes" ? (
+        <StateCodesPage q={route.q} />
+      ) : route.page === "keys" ? (
+        <KeysPage />
+      ) : (
+        <RulesPage />
+      )}
+    </main>
+  );
+}
