@@ -230,10 +230,14 @@ describe("settings an agent learns late recompute the same days (defect 3)", () 
     const stub = agentStub(env, tenant, agentKey);
     await flushAgent(stub);
 
-    // Available stops counting as in adherence during work. The fan-out lists active employees only.
+    // Available stops counting as in adherence during work, from before the shift (a rule takes effect from its
+    // effectiveFrom). The fan-out lists active employees only.
     const put = await api(key, "/api/v1/settings", {
       method: "PUT",
-      json: { adherence: { rules: { work: ["on_call", "after_call_work"] } } },
+      json: {
+        adherence: { rules: { work: ["on_call", "after_call_work"] } },
+        effectiveFrom: new Date(now - 4 * 3_600_000).toISOString(),
+      },
     });
     expect(put.status).toBe(200);
     await postData(key, "/api/v1/import/agent-states", [

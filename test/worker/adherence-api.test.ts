@@ -632,6 +632,7 @@ describe("settings", () => {
         },
         neutral: { work: [], break: [], lunch: [], meeting: [], training: [], off: [] },
       },
+      reports: { amberFromPct: 80, greenFromPct: 90, targetPct: 90 },
       version: 0,
     });
     const bad = [

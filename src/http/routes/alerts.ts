@@ -164,6 +164,7 @@ export const alertRoutes = new Hono<AppEnv>()
       {
         200: { description: "The delivery (delivered or not)", schema: delivery },
         404: { description: "Unknown subscription", schema: errorBody },
+        ...STANDARD_ERRORS.body,
       },
     ),
     validate("param", idParam),
