@@ -197,7 +197,13 @@ describe("admitToSlackWindow", () => {
 
   it("sends a team's first 10 of a minute singly and holds the rest for one digest at the minute's end", () => {
     expect(SLACK_DIGEST_OVER).toBe(10);
-    expect(admit([[8, 0], [4, 20_000], [3, 59_000]])).toEqual([
+    expect(
+      admit([
+        [8, 0],
+        [4, 20_000],
+        [3, 59_000],
+      ]),
+    ).toEqual([
       { singles: 8, flushAt: null },
       { singles: 2, flushAt: SLACK_WINDOW_MS },
       // Held into the same window's digest (its flush named again: scheduling it twice sends it once).
@@ -206,7 +212,13 @@ describe("admitToSlackWindow", () => {
   });
 
   it("begins a new window with the first alert after the minute: singles again, then a digest at its end", () => {
-    expect(admit([[12, 0], [1, 60_000], [11, 90_000]])).toEqual([
+    expect(
+      admit([
+        [12, 0],
+        [1, 60_000],
+        [11, 90_000],
+      ]),
+    ).toEqual([
       { singles: 10, flushAt: SLACK_WINDOW_MS },
       { singles: 1, flushAt: null },
       { singles: 9, flushAt: 60_000 + SLACK_WINDOW_MS },
@@ -214,7 +226,12 @@ describe("admitToSlackWindow", () => {
   });
 
   it("never holds what fits: 10 in each of two minutes go singly", () => {
-    expect(admit([[10, 0], [10, 61_000]])).toEqual([
+    expect(
+      admit([
+        [10, 0],
+        [10, 61_000],
+      ]),
+    ).toEqual([
       { singles: 10, flushAt: null },
       { singles: 10, flushAt: null },
     ]);

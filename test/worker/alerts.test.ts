@@ -271,7 +271,7 @@ describe("deliveries", () => {
     expect(JSON.parse(payload!)).toEqual(job.alerts);
   });
 
-  it("sends a team's first 10 alerts of a minute to Slack singly, then the other 5 as one digest, none twice", async () => {
+  it("sends a team's first 10 alerts of a minute to Slack singly, then the other 5 as one digest", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant);
     const { id } = await subscribe(key, { kind: "slack", url: `https://${RECEIVER}/services/T0/B0/x` });
