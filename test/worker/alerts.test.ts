@@ -312,6 +312,36 @@ describe("deliveries", () => {
     expect(s.deliveries[0].alertId).toBe([11, 12, 13, 14, 15].map((n) => `al_test_${tenant}_${n}`).join(","));
   });
 
+  it("retries a digest the receiver failed, and records its alerts when it fails every try", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    const { id } = await subscribe(key, { kind: "slack", url: `https://${RECEIVER}/services/T0/B0/x` });
+    await consume(
+      ALERT_QUEUE,
+      Array.from({ length: 12 }, (_, i) => ({ tenant, alerts: [raised(tenant, i + 1)] })),
+    );
+    const window = await env.DB.prepare("SELECT started_at FROM alert_slack_windows WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("started_at");
+    const due: AlertJob = { tenant, alerts: [], subscriptionId: id, digest: { team: "Day", window: window! } };
+    answers = [503];
+    // The digest's try fails: its message is retried, the alerts still held for it.
+    expect((await consume(ALERT_QUEUE, [due], 6)).retryMessages).toHaveLength(1);
+    expect(received).toHaveLength(11);
+    // Its last try failed: the dead-letter queue's consumer records the held alerts on the subscription.
+    expect((await consume(ALERT_DEAD_LETTERS, [due])).explicitAcks).toHaveLength(1);
+    const [s] = await subscriptions(key);
+    expect(s.deadLetters).toBe(1);
+    expect(s.deliveries[0]).toMatchObject({
+      outcome: "dead-letter",
+      alertId: `al_test_${tenant}_11,al_test_${tenant}_12`,
+    });
+    const held = await env.DB.prepare("SELECT count(*) AS n FROM alert_slack_held WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("n");
+    expect(held).toBe(0);
+  });
+
   it("counts each team apart: 8 alerts of one team and 7 of another go to Slack as 15 single messages", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant);
