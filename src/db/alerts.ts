@@ -103,11 +103,13 @@ export async function getSubscription(d1: D1Database, tenant: string, id: string
   return (await listSubscriptions(d1, tenant)).find((s) => s.id === id) ?? null;
 }
 
-/** Deletes the subscription and its deliveries; false when there was none. */
+/** Deletes the subscription, its deliveries and its Slack windows (held alerts too); false when there was none. */
 export async function deleteSubscription(d1: D1Database, tenant: string, id: string): Promise<boolean> {
   const [deleted] = await d1.batch([
     d1.prepare("DELETE FROM alert_subscriptions WHERE tenant = ? AND id = ?").bind(tenant, id),
     d1.prepare("DELETE FROM alert_deliveries WHERE tenant = ? AND subscription_id = ?").bind(tenant, id),
+    d1.prepare("DELETE FROM alert_slack_windows WHERE tenant = ? AND subscription_id = ?").bind(tenant, id),
+    d1.prepare("DELETE FROM alert_slack_held WHERE tenant = ? AND subscription_id = ?").bind(tenant, id),
   ]);
   cache.delete(tenant);
   return (deleted?.meta.changes ?? 0) > 0;

@@ -35,6 +35,8 @@ export interface AlertJob {
   subscriptionId?: string;
   /** Tries made before this message (the fan-out's own try): the delivery's attempt is this + message.attempts. */
   tried?: number;
+  /** A Slack digest due (alerts empty): the alerts held in this team's window of subscriptionId, sent as one. */
+  digest?: { team: string; window: number };
 }
 
 /** Raised alerts as queue messages, one each (the consumer batches them). */
@@ -196,6 +198,40 @@ export function signatureHeader(unixSeconds: number, hexMac: string): string {
 
 /** More alerts than this from one team in one minute go to Slack as one digest message. */
 export const SLACK_DIGEST_OVER = 10;
+/** The window over which a Slack subscription's alerts of one team are counted. */
+export const SLACK_WINDOW_MS = 60_000;
+
+/** One Slack subscription's window for one team: when it began, alerts sent singly in it, alerts held in it. */
+export interface SlackWindow {
+  startedAt: number;
+  sent: number;
+  held: number;
+}
+
+/** The team a Slack window counts an alert under (alerts of no agent, or of no team, count together). */
+export const slackWindowTeam = (alert: Alert): string => alert.agent?.team ?? "";
+
+/**
+ * Admits `count` new alerts of one team to a Slack subscription's window at `now`: the first SLACK_DIGEST_OVER of a
+ * window go as single messages, the rest are held for the window's digest, sent when it ends (`flushAt`); the next
+ * alert after the end begins a new window. Every admission that holds something names the flush, so a flush lost
+ * between holding and scheduling is scheduled again by the next (a flush finding nothing left to send is a no-op).
+ */
+export function admitToSlackWindow(
+  window: SlackWindow | null,
+  count: number,
+  now: number,
+): { window: SlackWindow; singles: number; flushAt: number | null } {
+  const current =
+    window !== null && now < window.startedAt + SLACK_WINDOW_MS ? window : { startedAt: now, sent: 0, held: 0 };
+  const singles = Math.min(count, Math.max(0, SLACK_DIGEST_OVER - current.sent));
+  const held = count - singles;
+  return {
+    window: { startedAt: current.startedAt, sent: current.sent + singles, held: current.held + held },
+    singles,
+    flushAt: held > 0 ? current.startedAt + SLACK_WINDOW_MS : null,
+  };
+}
 
 const EVENT_TITLE: Record<AlertEvent, string> = {
   alarm: "Out of adherence",

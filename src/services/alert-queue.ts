@@ -6,12 +6,13 @@
  * queue's max_retries the message goes to the dead-letter queue, whose consumer (this one) records it on the
  * subscription. Every try is recorded. The alert's id is the same on every try (X-Rta-Delivery).
  *
- * Slack: more than SLACK_DIGEST_OVER alerts of one team in one batch (the queue gathers a second's worth) go to
- * each Slack subscription as one digest message.
+ * Slack: after SLACK_DIGEST_OVER alerts of one team in a minute, the rest of that minute's go to each Slack
+ * subscription as one digest message when the minute ends (slack-digest.ts). A digest due is a message of its own.
  */
 import type { SubscriptionRow } from "../db/alerts.ts";
-import { type Alert, type AlertJob, SLACK_DIGEST_OVER } from "../domain/alerts.ts";
+import { type Alert, type AlertJob, slackWindowTeam } from "../domain/alerts.ts";
 import { type Delivery, deliverAll, recordDeadLetters, tenantSubscriptions } from "./alerts.ts";
+import { admitSlackAlerts, claimDigest, releaseDigest } from "./slack-digest.ts";
 
 export const ALERT_QUEUE = "edge-rta-alerts";
 export const ALERT_DEAD_LETTERS = "edge-rta-alerts-dlq";
@@ -52,16 +53,24 @@ export async function consumeAlertBatch(env: Env, batch: MessageBatch<unknown>):
 
 async function deadLetters(env: Env, tenant: string, list: readonly Message<AlertJob>[]): Promise<void> {
   const subscriptions = await tenantSubscriptions(env, tenant);
-  const letters = list.flatMap((m) => {
-    const { alerts, subscriptionId, tried = 0 } = m.body;
+  const letters: Array<{ subscriptionId: string; alerts: Alert[]; attempt: number }> = [];
+  const digests: Array<{ subscriptionId: string; alerts: Alert[] }> = [];
+  for (const m of list) {
+    const { subscriptionId, tried = 0, digest } = m.body;
+    // A digest that failed every try: the alerts still held for it.
+    const alerts = digest ? await claimDigest(env, tenant, m.body, null) : m.body.alerts;
+    if (alerts.length === 0) continue;
+    if (digest && subscriptionId) digests.push({ subscriptionId, alerts });
     const targets = subscriptionId
       ? [subscriptionId]
       : subscriptions.filter((s) => wants(s, alerts[0]!)).map((s) => s.id);
     // The dead letter's own count of deliveries starts again: the tries were the queue's all.
-    return targets.map((id) => ({ subscriptionId: id, alerts, attempt: tried + ALERT_MAX_RETRIES + 1 }));
-  });
+    for (const id of targets) letters.push({ subscriptionId: id, alerts, attempt: tried + ALERT_MAX_RETRIES + 1 });
+  }
   console.error(`${ALERT_DEAD_LETTERS}: ${letters.length} alert deliveries of ${tenant} failed every try`);
   await recordDeadLetters(env, tenant, letters);
+  // Recorded with their alerts (to be resent by hand): held no longer.
+  for (const d of digests) await releaseDigest(env, tenant, d.subscriptionId, d.alerts);
   for (const m of list) m.ack();
 }
 
@@ -69,44 +78,46 @@ async function deliverTenant(env: Env, tenant: string, list: readonly Message<Al
   const subscriptions = await tenantSubscriptions(env, tenant);
   const byId = new Map(subscriptions.map((s) => [s.id, s]));
   const deliveries: Delivery[] = [];
-  /** Which messages each delivery carries (a digest: several). */
-  const carried = new Map<Delivery, Message<AlertJob>[]>();
-  const slackBursts = new Map<string, { subscription: SubscriptionRow; alerts: Alert[]; from: Message<AlertJob>[] }>();
+  /** The message each delivery comes from. */
+  const carried = new Map<Delivery, Message<AlertJob>>();
+  const slackAlerts = new Map<string, { subscription: SubscriptionRow; alerts: Alert[]; from: Message<AlertJob>[] }>();
   for (const m of list) {
-    const { alerts, subscriptionId, tried = 0 } = m.body;
+    const { subscriptionId, tried = 0, digest } = m.body;
     const attempt = tried + m.attempts;
     if (subscriptionId !== undefined) {
       const subscription = byId.get(subscriptionId);
       // Deleted since: nobody to deliver to.
       if (!subscription) continue;
+      // A digest due carries what its window held (nothing: another flush of the window has sent it).
+      const alerts = digest ? await claimDigest(env, tenant, m.body, m.id) : m.body.alerts;
+      if (alerts.length === 0) continue;
       const delivery = { subscription, alerts, attempt };
       deliveries.push(delivery);
-      carried.set(delivery, [m]);
+      carried.set(delivery, m);
       continue;
     }
-    const alert = alerts[0]!;
+    const alert = m.body.alerts[0]!;
     for (const subscription of subscriptions.filter((s) => wants(s, alert))) {
       if (subscription.kind === "slack") {
-        const key = `${subscription.id}\n${alert.agent?.team ?? ""}`;
-        const burst = slackBursts.get(key) ?? { subscription, alerts: [], from: [] };
-        burst.alerts.push(alert);
-        burst.from.push(m);
-        slackBursts.set(key, burst);
+        const key = `${subscription.id}\n${slackWindowTeam(alert)}`;
+        const group = slackAlerts.get(key) ?? { subscription, alerts: [], from: [] };
+        group.alerts.push(alert);
+        group.from.push(m);
+        slackAlerts.set(key, group);
         continue;
       }
       const delivery = { subscription, alerts: [alert], attempt };
       deliveries.push(delivery);
-      carried.set(delivery, [m]);
+      carried.set(delivery, m);
     }
   }
-  for (const { subscription, alerts, from } of slackBursts.values()) {
-    // Raised alerts' first try (a fan-out message is not redelivered once it has been handed on).
-    const attempt = 1;
-    const parts = alerts.length > SLACK_DIGEST_OVER ? [alerts] : alerts.map((a) => [a]);
-    for (const [i, part] of parts.entries()) {
-      const delivery = { subscription, alerts: part, attempt };
+  for (const { subscription, alerts, from } of slackAlerts.values()) {
+    const singles = await admitSlackAlerts(env, tenant, subscription, alerts);
+    for (const [i, alert] of singles.entries()) {
+      // Raised alerts' first try (a fan-out message is not redelivered once it has been handed on).
+      const delivery = { subscription, alerts: [alert], attempt: 1 };
       deliveries.push(delivery);
-      carried.set(delivery, parts.length === 1 ? from : [from[i]!]);
+      carried.set(delivery, from[i]!);
     }
   }
   const results = await deliverAll(env, tenant, deliveries);
@@ -115,11 +126,15 @@ async function deliverTenant(env: Env, tenant: string, list: readonly Message<Al
   const resend: Array<{ body: AlertJob; delaySeconds: number }> = [];
   const retried = new Map<Message<AlertJob>, number>();
   for (const [i, result] of results.entries()) {
-    if (!result.retry) continue;
-    const delaySeconds = retryDelaySeconds(result.attempt, result.retry.afterSeconds);
     const from = carried.get(deliveries[i]!)!;
-    if (from.length === 1 && from[0]!.body.subscriptionId !== undefined) {
-      retried.set(from[0]!, delaySeconds);
+    if (!result.retry) {
+      // Delivered or refused: a digest's alerts are settled (its retry would claim them again).
+      if (from.body.digest) await releaseDigest(env, tenant, result.subscription.id, result.alerts);
+      continue;
+    }
+    const delaySeconds = retryDelaySeconds(result.attempt, result.retry.afterSeconds);
+    if (from.body.subscriptionId !== undefined) {
+      retried.set(from, delaySeconds);
       continue;
     }
     resend.push({

@@ -1,6 +1,6 @@
 /**
  * Alerts out (issue 31), the pure part: which alerts a status raises (each level once per exception, none while
- * snoozed), which URLs alerts may go to, and the Slack message's Block Kit shape.
+ * snoozed), which URLs alerts may go to, the Slack message's Block Kit shape, and Slack's windows (digests).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +8,9 @@ import {
   type AlertingStatus,
   NOTHING_RAISED,
   SLACK_DIGEST_OVER,
+  SLACK_WINDOW_MS,
+  type SlackWindow,
+  admitToSlackWindow,
   alertUrlProblem,
   risenAlerts,
   slackDigest,
@@ -178,5 +181,60 @@ describe("what a receiver is sent", () => {
     expect(blockKitProblems(digest)).toEqual([]);
     expect(digest.text).toBe("100 alerts in team Day");
     expect(JSON.stringify(digest.blocks)).toContain("and 80 more");
+  });
+});
+
+describe("admitToSlackWindow", () => {
+  /** Admits batches of alerts at times (ms after T) in turn: per batch, singles sent now and when a digest is due. */
+  function admit(batches: Array<[count: number, at: number]>) {
+    let window: SlackWindow | null = null;
+    return batches.map(([count, at]) => {
+      const result = admitToSlackWindow(window, count, T + at);
+      window = result.window;
+      return { singles: result.singles, flushAt: result.flushAt === null ? null : result.flushAt - T };
+    });
+  }
+
+  it("sends a team's first 10 of a minute singly and holds the rest for one digest at the minute's end", () => {
+    expect(SLACK_DIGEST_OVER).toBe(10);
+    expect(
+      admit([
+        [8, 0],
+        [4, 20_000],
+        [3, 59_000],
+      ]),
+    ).toEqual([
+      { singles: 8, flushAt: null },
+      { singles: 2, flushAt: SLACK_WINDOW_MS },
+      // Held into the same window's digest (its flush named again: scheduling it twice sends it once).
+      { singles: 0, flushAt: SLACK_WINDOW_MS },
+    ]);
+  });
+
+  it("begins a new window with the first alert after the minute: singles again, then a digest at its end", () => {
+    expect(
+      admit([
+        [12, 0],
+        [1, 60_000],
+        [11, 90_000],
+      ]),
+    ).toEqual([
+      { singles: 10, flushAt: SLACK_WINDOW_MS },
+      { singles: 1, flushAt: null },
+      { singles: 9, flushAt: 60_000 + SLACK_WINDOW_MS },
+    ]);
+  });
+
+  it("never holds what fits: 10 in each of two minutes go singly", () => {
+    expect(
+      admit([
+        [10, 0],
+        [10, 61_000],
+      ]),
+    ).toEqual([
+      { singles: 10, flushAt: null },
+      { singles: 10, flushAt: null },
+    ]);
+    expect(admitToSlackWindow(null, 3, T).window).toEqual({ startedAt: T, sent: 3, held: 0 });
   });
 });

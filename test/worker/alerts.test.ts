@@ -271,16 +271,92 @@ describe("deliveries", () => {
     expect(JSON.parse(payload!)).toEqual(job.alerts);
   });
 
-  it("sends a burst of more than 10 alerts of one team to Slack as one digest", async () => {
+  it("sends a team's first 10 alerts of a minute to Slack singly, then the other 5 as one digest", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    const { id } = await subscribe(key, { kind: "slack", url: `https://${RECEIVER}/services/T0/B0/x` });
+    const scheduled = vi.spyOn(env.ALERT_QUEUE, "send");
+    const burst = Array.from({ length: 15 }, (_, i) => ({ tenant, alerts: [raised(tenant, i + 1)] }));
+    // Two batches within the minute: the window counts across batches.
+    expect((await consume(ALERT_QUEUE, burst.slice(0, 8))).explicitAcks).toHaveLength(8);
+    expect((await consume(ALERT_QUEUE, burst.slice(8))).explicitAcks).toHaveLength(7);
+    expect(received.map((r) => r.headers.get("x-rta-delivery")).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `al_test_${tenant}_${i + 1}`).sort(),
+    );
+    // The other 5 wait for the digest, due when the window's minute ends.
+    const window = await env.DB.prepare("SELECT started_at FROM alert_slack_windows WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("started_at");
+    const due: AlertJob = { tenant, alerts: [], subscriptionId: id, digest: { team: "Day", window: window! } };
+    expect(scheduled).toHaveBeenCalledWith(due, { delaySeconds: expect.any(Number) });
+    const delaySeconds = (scheduled.mock.calls[0]![1] as { delaySeconds: number }).delaySeconds;
+    expect(delaySeconds).toBeGreaterThanOrEqual(55);
+    expect(delaySeconds).toBeLessThanOrEqual(60);
+    // The minute over: the queue delivers the digest due (driven here, as the queue would a minute later).
+    expect((await consume(ALERT_QUEUE, [due])).explicitAcks).toHaveLength(1);
+    expect(received).toHaveLength(11);
+    const digest = received[10]!;
+    expect(JSON.parse(digest.body).text).toBe("5 alerts in team Day");
+    expect(digest.headers.get("x-rta-event")).toBe("digest");
+    for (const n of [11, 12, 13, 14, 15]) expect(digest.body).toContain(`Agent ${n}`);
+    // The same digest due again (a second flush of the window): nothing left to send.
+    await consume(ALERT_QUEUE, [due]);
+    expect(received).toHaveLength(11);
+    // Every alert recorded as delivered once: 10 singly, 5 by the digest, which names them.
+    const [s] = await subscriptions(key);
+    const ids = s.deliveries
+      .filter((d: any) => d.outcome === "delivered")
+      .flatMap((d: any) => d.alertId.split(","))
+      .sort();
+    expect(ids).toEqual(Array.from({ length: 15 }, (_, i) => `al_test_${tenant}_${i + 1}`).sort());
+    expect(s.deliveries[0].alertId).toBe([11, 12, 13, 14, 15].map((n) => `al_test_${tenant}_${n}`).join(","));
+  });
+
+  it("retries a digest the receiver failed, and records its alerts when it fails every try", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    const { id } = await subscribe(key, { kind: "slack", url: `https://${RECEIVER}/services/T0/B0/x` });
+    await consume(
+      ALERT_QUEUE,
+      Array.from({ length: 12 }, (_, i) => ({ tenant, alerts: [raised(tenant, i + 1)] })),
+    );
+    const window = await env.DB.prepare("SELECT started_at FROM alert_slack_windows WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("started_at");
+    const due: AlertJob = { tenant, alerts: [], subscriptionId: id, digest: { team: "Day", window: window! } };
+    answers = [503];
+    // The digest's try fails: its message is retried, the alerts still held for it.
+    expect((await consume(ALERT_QUEUE, [due], 6)).retryMessages).toHaveLength(1);
+    expect(received).toHaveLength(11);
+    // Its last try failed: the dead-letter queue's consumer records the held alerts on the subscription.
+    expect((await consume(ALERT_DEAD_LETTERS, [due])).explicitAcks).toHaveLength(1);
+    const [s] = await subscriptions(key);
+    expect(s.deadLetters).toBe(1);
+    expect(s.deliveries[0]).toMatchObject({
+      outcome: "dead-letter",
+      alertId: `al_test_${tenant}_11,al_test_${tenant}_12`,
+    });
+    const held = await env.DB.prepare("SELECT count(*) AS n FROM alert_slack_held WHERE tenant = ?")
+      .bind(tenant)
+      .first<number>("n");
+    expect(held).toBe(0);
+  });
+
+  it("counts each team apart: 8 alerts of one team and 7 of another go to Slack as 15 single messages", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant);
     await subscribe(key, { kind: "slack", url: `https://${RECEIVER}/services/T0/B0/x` });
-    const burst = Array.from({ length: 12 }, (_, i) => ({ tenant, alerts: [raised(tenant, i + 1)] }));
-    const result = await consume(ALERT_QUEUE, burst);
-    expect(result.explicitAcks).toHaveLength(12);
-    expect(received).toHaveLength(1);
-    const message = JSON.parse(received[0]!.body);
-    expect(message.text).toBe("12 alerts in team Day");
+    const of = (n: number, team: string) => {
+      const alert = raised(tenant, n);
+      return { tenant, alerts: [{ ...alert, agent: { ...alert.agent!, team } }] };
+    };
+    const jobs = Array.from({ length: 15 }, (_, i) => of(i + 1, i % 2 === 0 ? "Day" : "Late"));
+    expect((await consume(ALERT_QUEUE, jobs)).explicitAcks).toHaveLength(15);
+    expect(received).toHaveLength(15);
+    expect(received.every((r) => r.headers.get("x-rta-event") === "alarm")).toBe(true);
+    expect(received.map((r) => r.headers.get("x-rta-delivery")).sort()).toEqual(
+      jobs.map((j) => j.alerts[0]!.id).sort(),
+    );
     expect(received[0]!.headers.get("x-rta-signature")).toBeNull();
   });
 });
