@@ -345,7 +345,10 @@ describe("GET /api/v1/reports/adherence paged by agent", () => {
       // Each agent's days on one page, every page at least one agent: no empty pages for agents without days.
       const agentsOf = pages.map((rows) => [...new Set(rows.map((r: any) => r.agentId))]);
       expect(agentsOf.flat(), `limit=${limit}`).toEqual(["ghost-7", "E1", "E2"]);
-      expect(agentsOf.map((a) => a.length), `limit=${limit}`).toEqual(sizes);
+      expect(
+        agentsOf.map((a) => a.length),
+        `limit=${limit}`,
+      ).toEqual(sizes);
     }
     const agents = await everyPage(k, `${REPORT}?from=${d5}&to=${d4}&groupBy=agent&limit=2`);
     expect(agents.map((rows) => rows.map((r: any) => [r.agentId, r.agents]))).toEqual([
