@@ -358,6 +358,34 @@ describe("GET /api/v1/reports/adherence paged by agent", () => {
       ],
       [["E2", 1]],
     ]);
+    // Today's days are summed from their intervals (no daily row yet): an employee's and an unknown agent's.
+    const today = dateDaysAgo(0);
+    const interval = (agentKey: string, minute: number, inSeconds: number) =>
+      env.DB.prepare(
+        `INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
+           in_adherence_seconds, out_of_adherence_seconds, scheduled_work_seconds, work_state_seconds)
+         VALUES (?, ?, ?, ?, ?, 900, ?, ?, 900, 900)`,
+      ).bind(
+        t,
+        agentKey,
+        Date.parse(`${today}T00:00:00Z`) + minute * 60_000,
+        today,
+        `00:${minute}`,
+        inSeconds,
+        900 - inSeconds,
+      );
+    await env.DB.batch([interval(id.E4!, 0, 900), interval(id.E4!, 15, 300), interval("unknown:ghost-8", 0, 450)]);
+    const withToday = `${REPORT}?from=${d5}&to=${today}&groupBy=agent,day`;
+    const untilToday = (await getJson(k, withToday)).body.rows;
+    expect(untilToday.map((r: any) => [r.agentId, r.date, r.inAdherenceSeconds, r.exceptions])).toEqual([
+      ["ghost-7", d5, 600, 1],
+      ["ghost-8", today, 450, null],
+      ["E1", d5, 3_000, 1],
+      ["E1", d4, 3_300, 1],
+      ["E2", d4, 1_800, 1],
+      ["E4", today, 1_200, null],
+    ]);
+    expect((await everyPage(k, `${withToday}&limit=1`)).flat()).toEqual(untilToday);
     // A team's report holds its agents only: an unknown agent is in no team.
     const night = await everyPage(k, `${REPORT}?from=${d5}&to=${d4}&groupBy=agent,day&team=Night&limit=1`);
     expect(night.flat().map((r: any) => r.agentId)).toEqual(["E2"]);
