@@ -78,7 +78,7 @@ const SUMS = `sum(s) AS scheduledSeconds, sum(i) AS inAdherenceSeconds, sum(o) A
  * How many of the sort keys order the agents, when a page is whole agents: the grouping has `agent` with only `team`
  * (an agent's own) before it, and sums days. Null: the page is cut after any row (the groups are few, or intervals).
  */
-export function agentPageKeys(groupBy: readonly ReportDimension[]): number | null {
+function agentPageKeys(groupBy: readonly ReportDimension[]): number | null {
   const at = groupBy.indexOf("agent");
   if (at < 0 || groupBy.includes("interval") || groupBy.slice(0, at).some((d) => d !== "team")) return null;
   return new Set(groupBy.slice(0, at + 1).flatMap((d) => DIMENSIONS[d].sortKeys)).size;
@@ -87,7 +87,7 @@ export function agentPageKeys(groupBy: readonly ReportDimension[]): number | nul
 const DAY_MS = 86_400_000;
 
 /** Agents per page: as many as `limit` groups hold, counting an agent at its most groups (one a day), at least one. */
-export function agentsPerPage(read: Pick<ReportRead, "from" | "to" | "groupBy" | "limit">): number {
+function agentsPerPage(read: Pick<ReportRead, "from" | "to" | "groupBy" | "limit">): number {
   const days = read.groupBy.includes("day") ? (Date.parse(read.to) - Date.parse(read.from)) / DAY_MS + 1 : 1;
   return Math.max(1, Math.floor(read.limit / days));
 }
@@ -198,21 +198,24 @@ export async function readReport(
     .prepare(reportSql(read.groupBy))
     .bind(...reportBindings(tenant, read))
     .all<Record<string, unknown>>();
-  const split = results.map(splitKeys);
   if (agentPageKeys(read.groupBy) === null) {
-    const page = split.slice(0, read.limit);
-    const more = split.length > read.limit;
+    const page = results.slice(0, read.limit).map(splitKeys);
+    const more = results.length > read.limit;
     return { rows: page.map((p) => p.row), next: more ? page[page.length - 1]!.keys : null };
   }
   // One result per agent; one more than the page's: there is a next page.
-  const agents = split.slice(0, agentsPerPage(read));
+  const agents = results.slice(0, agentsPerPage(read));
   const names = rowNames(read.groupBy);
-  const rows = agents.flatMap(({ row }) =>
-    (JSON.parse(String((row as unknown as { _rows: string })._rows)) as unknown[][]).map(
-      (values) => Object.fromEntries(names.map((name, i) => [name, values[i]])) as unknown as ReportSums,
-    ),
-  );
-  return { rows, next: split.length > agents.length ? agents.at(-1)!.keys : null };
+  const rows: ReportSums[] = [];
+  for (const agent of agents)
+    for (const values of JSON.parse(agent._rows as string) as unknown[][]) {
+      const row: Record<string, unknown> = {};
+      names.forEach((name, i) => {
+        row[name] = values[i];
+      });
+      rows.push(row as unknown as ReportSums);
+    }
+  return { rows, next: results.length > agents.length ? splitKeys(agents.at(-1)!).keys : null };
 }
 
 function splitKeys(result: Record<string, unknown>): { row: ReportSums; keys: ReportKeys } {

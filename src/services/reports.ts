@@ -93,11 +93,10 @@ export async function adherenceReport(
   const d1 = await tenantD1(env, tenant);
   const intervalsFrom = intervalWindow(settings, Date.now()).firstDate;
   const page = await readReport(d1, tenant, { ...query, intervalsFrom, after, limit });
-  const rows = page.rows.map((row) => ({
-    ...row,
-    adherencePct: adherencePercent(row),
-    conformancePct: conformancePercent(row),
-  }));
+  // In place: a page is up to 10,000 fresh rows, and copying each is a good part of its time.
+  const rows: ReportRow[] = page.rows.map((row) =>
+    Object.assign(row, { adherencePct: adherencePercent(row), conformancePct: conformancePercent(row) }),
+  );
   return { rows, next: page.next };
 }
 
