@@ -966,7 +966,7 @@ export interface paths {
         };
         /**
          * Adherence summed over a range, per agent, team, day or interval
-         * @description The totals the day endpoint gives (/api/v1/adherence/days), summed per group over at most 92 days, from D1 only (no agent is woken): each finished day's totals, and today from its intervals. groupBy=interval reads the intervals D1 keeps (settings intervalRetentionDays). JSON is paged (1000 groups; nextCursor while more follow); format=csv streams every group (from the cursor, when given) with a UTF-8 byte order mark. A team-scoped key reads its teams. Permission read:adherence.
+         * @description The totals the day endpoint gives (/api/v1/adherence/days), summed per group over at most 92 days, from D1 only (no agent is woken): each finished day's totals, and today from its intervals. groupBy=interval reads the intervals D1 keeps (settings intervalRetentionDays). JSON is paged (at most limit groups, default 10000; nextCursor while more follow). Grouped by agent (after team, if at all; not by interval), a page holds whole agents: as many as limit groups hold, counting an agent at its most groups (one a day of the range with day, else one), at least one (the default holds 333 agents of a 30-day agents × days grid); agents without days in the range have no rows. format=csv streams every group (from the cursor, when given) with a UTF-8 byte order mark. A team-scoped key reads its teams. Permission read:adherence.
          */
         get: operations["getApiV1ReportsAdherence"];
         put?: never;

@@ -110,21 +110,29 @@ export interface DayTotalsReportRow {
 /**
  * Every agent-day of [?2, ?3] of tenant ?1 (CTE `days`): its daily row where it has one, else (today, and a finished
  * day whose row is not written yet) the sum of its intervals from ?4 on. Such a day has no exceptions nor lateness
- * known in D1 (NULL).
+ * known in D1 (NULL). Given `agents` (a CTE with an `agent_key` column), only theirs: read through the primary keys
+ * (`+date`: never by the day index), so a page of agents costs its own rows, not the range's.
  */
-export const DAY_ROWS = `days AS (
+export function dayRows(agents?: string): string {
+  const only = agents === undefined ? "" : `AND agent_key IN (SELECT agent_key FROM ${agents})`;
+  const date = agents === undefined ? "date" : "+date";
+  return `days AS (
   SELECT agent_key, date, scheduled_seconds AS s, in_adherence_seconds AS i, out_of_adherence_seconds AS o,
     neutral_seconds AS n, scheduled_work_seconds AS sw, work_state_seconds AS w, exceptions AS x,
     approved_seconds AS ap, adjusted_neutral_seconds AS ad, late_seconds AS late
-  FROM daily_totals WHERE tenant = ?1 AND date BETWEEN ?2 AND ?3
+  FROM daily_totals WHERE tenant = ?1 AND date BETWEEN ?2 AND ?3 ${only}
   UNION ALL
   SELECT agent_key, date, sum(scheduled_seconds), sum(in_adherence_seconds), sum(out_of_adherence_seconds),
     sum(neutral_seconds), sum(scheduled_work_seconds), sum(work_state_seconds), NULL,
     sum(approved_seconds), sum(adjusted_neutral_seconds), NULL
-  FROM adherence_intervals a WHERE tenant = ?1 AND date BETWEEN max(?2, ?4) AND ?3
+  FROM adherence_intervals a WHERE tenant = ?1 AND ${date} BETWEEN max(?2, ?4) AND ?3 ${only}
     AND NOT EXISTS (SELECT 1 FROM daily_totals d
                     WHERE d.tenant = ?1 AND d.agent_key = a.agent_key AND d.date = a.date)
   GROUP BY agent_key, date)`;
+}
+
+/** Every agent's days of the range (see dayRows). */
+export const DAY_ROWS = dayRows();
 
 /** Who an agent is, from `e` (employees, joined by `agent_key` of `row`) and `t` (teams): agentId, name, team. */
 export const agentColumns = (row: string) => `coalesce(e.employee_id, e.email, substr(${row}.agent_key, 9)) AS agentId,

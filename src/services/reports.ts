@@ -62,8 +62,8 @@ async function perTeam<T>(team: string | readonly string[] | null, read: (one: s
   return read(team as string | null);
 }
 
-/** Groups per page of the adherence report. */
-export const REPORT_PAGE_ROWS = 1_000;
+/** Groups per page of the adherence report at most (grouped by agent: whole agents, as many as it holds). */
+export const REPORT_PAGE_ROWS = 10_000;
 
 /** What the adherence report sums: a range, grouped by one or more dimensions, of some teams or one agent. */
 export interface ReportQuery {
@@ -93,11 +93,10 @@ export async function adherenceReport(
   const d1 = await tenantD1(env, tenant);
   const intervalsFrom = intervalWindow(settings, Date.now()).firstDate;
   const page = await readReport(d1, tenant, { ...query, intervalsFrom, after, limit });
-  const rows = page.rows.map((row) => ({
-    ...row,
-    adherencePct: adherencePercent(row),
-    conformancePct: conformancePercent(row),
-  }));
+  // In place: a page is up to 10,000 fresh rows, and copying each is a good part of its time.
+  const rows: ReportRow[] = page.rows.map((row) =>
+    Object.assign(row, { adherencePct: adherencePercent(row), conformancePct: conformancePercent(row) }),
+  );
   return { rows, next: page.next };
 }
 

@@ -101,6 +101,19 @@ async function daysSummed(group: (day: any) => string) {
   return sums;
 }
 
+/** Every page of a report, each page's rows (checked: 200, and a cursor until the last). */
+async function everyPage(apiKey: string, query: string): Promise<any[][]> {
+  const pages: any[][] = [];
+  let cursor: string | null = null;
+  do {
+    const { status, body } = await getJson(apiKey, cursor === null ? query : `${query}&cursor=${cursor}`);
+    expect(status, query).toBe(200);
+    pages.push(body.rows);
+    cursor = body.nextCursor;
+  } while (cursor !== null);
+  return pages;
+}
+
 const summedFields = (row: any) =>
   Object.fromEntries(
     [...SUMMED, "exceptions", "agents", "adherencePct", "conformancePct"].map((field) => [field, row[field]]),
@@ -180,22 +193,14 @@ describe("GET /api/v1/reports/adherence", () => {
     expect((await getJson(key, `${REPORT}?from=${before}&to=${d3}&groupBy=day`)).status).toBe(200);
   });
 
-  it("pages with an opaque cursor: every row once, in order", async () => {
+  it("pages with an opaque cursor: every row once, in order, whole agents a page", async () => {
     const all = (await getJson(key, `${REPORT}?from=${d3}&to=${d2}&groupBy=agent,day`)).body.rows;
-    const paged: any[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const query: string = `${REPORT}?from=${d3}&to=${d2}&groupBy=agent,day&limit=3`;
-      const { status, body } = await getJson(key, cursor === null ? query : `${query}&cursor=${cursor}`);
-      expect(status).toBe(200);
-      expect(body.rows.length).toBeLessThanOrEqual(3);
-      paged.push(...body.rows);
-      cursor = body.nextCursor;
-      pages++;
-    } while (cursor !== null);
-    expect(pages).toBe(2);
-    expect(paged).toEqual(all);
+    const pages = await everyPage(key, `${REPORT}?from=${d3}&to=${d2}&groupBy=agent,day&limit=3`);
+    // 3 groups hold one agent of a 2-day range (an agent counts at one group a day): E3, E1 (2 days), E2.
+    expect(pages.map((rows) => rows.map((r: any) => r.agentId))).toEqual([["E3"], ["E1", "E1"], ["E2"]]);
+    expect(pages.flat()).toEqual(all);
+    const days = await everyPage(key, `${REPORT}?from=${d3}&to=${d2}&groupBy=day&limit=1`);
+    expect(days.map((rows) => rows.map((r: any) => r.date))).toEqual([[d3], [d2]]);
 
     const first = (await getJson(key, `${REPORT}?from=${d3}&to=${d2}&groupBy=agent,day&limit=1`)).body;
     const other = await getJson(key, `${REPORT}?from=${d3}&to=${d2}&groupBy=day&cursor=${first.nextCursor}`);
@@ -210,7 +215,7 @@ describe("GET /api/v1/reports/adherence", () => {
       [`from=${d2}&to=${d3}&groupBy=day`, "to must not be before from"],
       [`from=${d3}&to=${d2}&groupBy=agent,week`, "Invalid groupBy: agent,week"],
       [`from=${d3}&to=${d2}`, "Missing field: groupBy"],
-      [`from=${d3}&to=${d2}&groupBy=day&limit=1001`, "limit must be a whole number from 1 to 1000"],
+      [`from=${d3}&to=${d2}&groupBy=day&limit=10001`, "limit must be a whole number from 1 to 10000"],
     ];
     for (const [query, message] of cases) {
       const { status, body } = await getJson(key, `${REPORT}?${query}`);
@@ -284,5 +289,112 @@ describe("GET /api/v1/reports/adherence", () => {
     const volume = await csvOf(await api(key, "/api/v1/contact-volume?from=2026-11-20&to=2026-11-20&format=csv"));
     expect(volume).toContain(`,${neutralised}",`);
     expect(volume).not.toMatch(/(^|,)"?=HYPERLINK/m);
+  });
+});
+
+/**
+ * Paged by agent (issue 29, "Speed"): a page picks its agents first, employees and `unknown:` agents alike (their
+ * days are kept until they are adopted), and only agents with days in the range. Days written as an agent's flush
+ * writes them (src/db/daily-totals.ts), so that an unknown agent has finished days without a schedule import.
+ */
+describe("GET /api/v1/reports/adherence paged by agent", () => {
+  const [d5, d4] = [dateDaysAgo(5), dateDaysAgo(4)];
+  const day = (tenantId: string, agentKey: string, date: string, inSeconds: number) =>
+    env.DB.prepare(
+      `INSERT INTO daily_totals (tenant, agent_key, date, scheduled_seconds, in_adherence_seconds,
+         out_of_adherence_seconds, neutral_seconds, scheduled_work_seconds, work_state_seconds, exceptions)
+       VALUES (?, ?, ?, 3600, ?, ?, 0, 3600, 3600, 1)`,
+    ).bind(tenantId, agentKey, date, inSeconds, 3_600 - inSeconds);
+
+  it("reads employees and unknown agents with days in the range, whole agents a page, in order", async () => {
+    const t = newTenant();
+    const { key: k } = await createKey(t);
+    // E4 has no day in the range: no row, and no page of its own.
+    await postData(k, "/api/v1/import/employees", [employee(1), employee(2, { team: "Night" }), employee(4)]);
+    const { results } = await env.DB.prepare("SELECT id, employee_id FROM employees WHERE tenant = ?").bind(t).all<{
+      id: string;
+      employee_id: string;
+    }>();
+    const id = Object.fromEntries(results.map((r) => [r.employee_id, r.id]));
+    await env.DB.batch([
+      day(t, id.E1!, d5, 3_000),
+      day(t, id.E1!, d4, 3_300),
+      day(t, id.E2!, d4, 1_800),
+      day(t, "unknown:ghost-7", d5, 600),
+      day(t, id.E4!, dateDaysAgo(9), 3_600),
+    ]);
+    const query = `${REPORT}?from=${d5}&to=${d4}&groupBy=agent,day`;
+    const all = (await getJson(k, query)).body.rows;
+    // An unknown agent has no name: it sorts first, as an empty name.
+    expect(all.map((r: any) => [r.agentId, r.name, r.team, r.date, r.inAdherenceSeconds])).toEqual([
+      ["ghost-7", null, null, d5, 600],
+      ["E1", "Agent Number1", "Day", d5, 3_000],
+      ["E1", "Agent Number1", "Day", d4, 3_300],
+      ["E2", "Agent Number2", "Night", d4, 1_800],
+    ]);
+    // Agents a page: limit ÷ 2 (a 2-day range), at least one.
+    const perPage: Array<[number, number[]]> = [
+      [1, [1, 1, 1]],
+      [3, [1, 1, 1]],
+      [4, [2, 1]],
+      [6, [3]],
+    ];
+    for (const [limit, sizes] of perPage) {
+      const pages = await everyPage(k, `${query}&limit=${limit}`);
+      expect(pages.flat(), `limit=${limit}`).toEqual(all);
+      // Each agent's days on one page, every page at least one agent: no empty pages for agents without days.
+      const agentsOf = pages.map((rows) => [...new Set(rows.map((r: any) => r.agentId))]);
+      expect(agentsOf.flat(), `limit=${limit}`).toEqual(["ghost-7", "E1", "E2"]);
+      expect(
+        agentsOf.map((a) => a.length),
+        `limit=${limit}`,
+      ).toEqual(sizes);
+    }
+    const agents = await everyPage(k, `${REPORT}?from=${d5}&to=${d4}&groupBy=agent&limit=2`);
+    expect(agents.map((rows) => rows.map((r: any) => [r.agentId, r.agents]))).toEqual([
+      [
+        ["ghost-7", 1],
+        ["E1", 2],
+      ],
+      [["E2", 1]],
+    ]);
+    // Today's days are summed from their intervals (no daily row yet): an employee's and an unknown agent's.
+    const today = dateDaysAgo(0);
+    const interval = (agentKey: string, minute: number, inSeconds: number) =>
+      env.DB.prepare(
+        `INSERT INTO adherence_intervals (tenant, agent_key, interval_start, date, time, scheduled_seconds,
+           in_adherence_seconds, out_of_adherence_seconds, scheduled_work_seconds, work_state_seconds)
+         VALUES (?, ?, ?, ?, ?, 900, ?, ?, 900, 900)`,
+      ).bind(
+        t,
+        agentKey,
+        Date.parse(`${today}T00:00:00Z`) + minute * 60_000,
+        today,
+        `00:${minute}`,
+        inSeconds,
+        900 - inSeconds,
+      );
+    await env.DB.batch([interval(id.E4!, 0, 900), interval(id.E4!, 15, 300), interval("unknown:ghost-8", 0, 450)]);
+    const withToday = `${REPORT}?from=${d5}&to=${today}&groupBy=agent,day`;
+    const untilToday = (await getJson(k, withToday)).body.rows;
+    expect(untilToday.map((r: any) => [r.agentId, r.date, r.inAdherenceSeconds, r.exceptions])).toEqual([
+      ["ghost-7", d5, 600, 1],
+      ["ghost-8", today, 450, null],
+      ["E1", d5, 3_000, 1],
+      ["E1", d4, 3_300, 1],
+      ["E2", d4, 1_800, 1],
+      ["E4", today, 1_200, null],
+    ]);
+    expect((await everyPage(k, `${withToday}&limit=1`)).flat()).toEqual(untilToday);
+    // A team's report holds its agents only: an unknown agent is in no team.
+    const night = await everyPage(k, `${REPORT}?from=${d5}&to=${d4}&groupBy=agent,day&team=Night&limit=1`);
+    expect(night.flat().map((r: any) => r.agentId)).toEqual(["E2"]);
+    const ghost = await getJson(k, `${REPORT}?from=${d5}&to=${d4}&groupBy=team,agent,day`);
+    expect(ghost.body.rows.map((r: any) => [r.team, r.agentId, r.date])).toEqual([
+      [null, "ghost-7", d5],
+      ["Day", "E1", d5],
+      ["Day", "E1", d4],
+      ["Night", "E2", d4],
+    ]);
   });
 });

@@ -43,11 +43,14 @@ const reportQuery = v.object({
   limit: v.optional(
     v.pipe(
       v.string(),
-      v.regex(/^\d{1,4}$/, `limit must be a whole number from 1 to ${REPORT_PAGE_ROWS}`),
+      v.regex(/^\d{1,5}$/, `limit must be a whole number from 1 to ${REPORT_PAGE_ROWS}`),
       v.transform(Number),
       v.minValue(1, `limit must be a whole number from 1 to ${REPORT_PAGE_ROWS}`),
       v.maxValue(REPORT_PAGE_ROWS, `limit must be a whole number from 1 to ${REPORT_PAGE_ROWS}`),
-      v.description(`Groups per JSON page (default and most: ${REPORT_PAGE_ROWS}); a CSV reads every page`),
+      v.description(
+        `Groups per JSON page (default and most: ${REPORT_PAGE_ROWS}); grouped by agent, whole agents a page ` +
+          "(see the description); a CSV reads every page",
+      ),
     ),
   ),
 });
@@ -98,8 +101,11 @@ const SUM_COLUMNS = [
   "agents",
 ] as const;
 
-const rowView = ({ intervalStart, ...row }: ReportRow) =>
-  intervalStart === undefined ? row : { ...row, intervalStart: new Date(intervalStart).toISOString() };
+// A row without an interval goes out as it is (no copy: a page holds up to 10,000).
+const rowView = (row: ReportRow): Omit<ReportRow, "intervalStart"> & { intervalStart?: string } =>
+  row.intervalStart === undefined
+    ? (row as Omit<ReportRow, "intervalStart">)
+    : { ...row, intervalStart: new Date(row.intervalStart).toISOString() };
 
 // The cursor: the last row's sort keys and the grouping they belong to, as base64url JSON.
 function encodeCursor(groupBy: readonly ReportDimension[], keys: ReportKeys): string {
@@ -135,7 +141,11 @@ export const reportRoutes = new Hono<AppEnv>().use(requirePermission("read:adher
       `The totals the day endpoint gives (/api/v1/adherence/days), summed per group over at most ${MAX_REPORT_DAYS} ` +
       "days, from D1 only (no agent is woken): each finished day's totals, and today from its intervals. " +
       "groupBy=interval reads the intervals D1 keeps (settings intervalRetentionDays). " +
-      `JSON is paged (${REPORT_PAGE_ROWS} groups; nextCursor while more follow); format=csv streams every group ` +
+      `JSON is paged (at most limit groups, default ${REPORT_PAGE_ROWS}; nextCursor while more follow). ` +
+      "Grouped by agent (after team, if at all; not by interval), a page holds whole agents: as many as limit " +
+      "groups hold, counting an agent at its most groups (one a day of the range with day, else one), at least " +
+      "one (the default holds 333 agents of a 30-day agents × days grid); agents without days in the range have " +
+      "no rows. format=csv streams every group " +
       "(from the cursor, when given) with a UTF-8 byte order mark. A team-scoped key reads its teams. " +
       "Permission read:adherence.",
     responses: {
