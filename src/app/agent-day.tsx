@@ -49,6 +49,8 @@ function shiftDate(date: string, days: number): string {
 }
 
 const REFRESH_AFTER_CHANGE_MS = 150;
+/** Loads of a day, numbered: only the latest one's answers are shown (a slow earlier day must not overwrite it). */
+let loads = 0;
 const TODAY_REFRESH_MS = 30_000;
 
 export function AgentDay({ route }: { route: AgentRoute }) {
@@ -61,12 +63,14 @@ export function AgentDay({ route }: { route: AgentRoute }) {
   const approving = useSignal<{ start: number; end: number } | null>(null);
 
   const load = async () => {
+    const mine = ++loads;
     const path = { agentId: route.agentId };
     const query = route.date ? { date: route.date } : {};
     const [t, a] = await Promise.all([
       api.GET("/api/v1/agents/{agentId}/timeline", { params: { path, query } }),
       api.GET("/api/v1/adherence", { params: { query: { agentId: route.agentId, ...query } } }),
     ]);
+    if (mine !== loads) return;
     if (!t.data) {
       error.value = errorText(t.error, t.response);
       return;
@@ -75,7 +79,7 @@ export function AgentDay({ route }: { route: AgentRoute }) {
     timeline.value = t.data;
     totals.value = a.data?.agents[0] ?? null;
     const listed = await listApprovals(route.agentId, t.data.date);
-    approvals.value = listed.ok ? listed.body.approvals : [];
+    if (mine === loads) approvals.value = listed.ok ? listed.body.approvals : [];
   };
 
   useEffect(() => {

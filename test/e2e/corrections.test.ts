@@ -101,7 +101,8 @@ describe.skipIf(!hasChromium)("approving an agent's time on the timeline", () =>
     expect(await page.locator("#lane-adherence .h-out").count()).toBe(1);
     expect(await page.locator("#lane-approved .block").count()).toBe(1);
     const row = page.locator("#approvals tbody tr[data-approval]");
-    expect(await row.count()).toBe(1);
+    // The day's approvals are read after its totals.
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
     expect(await row.textContent()).toContain("Coaching moved into the break");
     if (process.env.SCREENSHOTS)
       for (const width of [1400, 400]) {

@@ -307,7 +307,7 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     expect(await page.locator("#lane-schedule .block").count()).toBe(0);
     await page.goBack();
     await page.waitForFunction((d) => document.getElementById("day-date")?.textContent === d, today, {
-      timeout: 5_000,
+      timeout: 10_000,
     });
     // The axis in the tenant's zone (UTC), then in the viewer's (Kolkata, half an hour off): same instants.
     const labels = () => page.$$eval("#timeline .tick", (ticks) => ticks.map((t) => t.textContent));

@@ -105,7 +105,16 @@ describe("GET /api/openapi.json", () => {
 });
 
 /** The variables the examples use, with values of the right shape. */
-const EXAMPLE_VARS = { BASE: "http://127.0.0.1:8787", KEY: "rta_x", ADMIN_TOKEN: "t", TOKEN: "eyJx", REFRESH: "rt_x" };
+const EXAMPLE_VARS = {
+  BASE: "http://127.0.0.1:8787",
+  KEY: "rta_x",
+  ADMIN_TOKEN: "t",
+  TOKEN: "eyJx",
+  REFRESH: "rt_x",
+  APPROVAL: "apr_x",
+  PERIOD: "np_x",
+  SUBSCRIPTION: "sub_x",
+};
 
 /** Every `curl …` of the READMEs: method, URL and the -d body, as the shell and curl read them. */
 function curlExamples(...texts: string[]) {
