@@ -517,6 +517,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's audit list, newest first
+         * @description Key events (created, rotated, revoked, expired), alarm acks and snoozes (alarm.*), people changes (person.*), approvals (approval.*), periods adjusted to neutral (neutral.*) and settings versions (settings.changed), each with its time, actor and detail.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        get: operations["getApiV1Audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live/tickets": {
         parameters: {
             query?: never;
@@ -4515,6 +4537,113 @@ export interface operations {
             };
             /** @description No key with this id in the tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Audit: {
+        parameters: {
+            query?: {
+                actor?: string;
+                event?: string;
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone; absent: no bound */
+                from?: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone; absent: no bound */
+                to?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            at: string;
+                            /**
+                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after), or a change of what judges adherence. settings.changed: detail { version, effectiveFrom, reapplyFrom, changes: { "<field path>": { from, to } } }. neutral.created, neutral.removed: detail { period: { id, start, end, reason, teams }, before, after }, before and after each the affected agent-days summed (the period's days, the day before it included: a night shift) as { agentDays, scheduledSeconds, inAdherenceSeconds, outOfAdherenceSeconds, neutralSeconds, adherencePct }
+                             * @enum {string}
+                             */
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed" | "settings.changed" | "neutral.created" | "neutral.removed";
+                            keyId: string;
+                            keyName: string;
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.*, approval.*, settings.*, neutral.* the key's name */
+                            actor: string;
+                            detail: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid query (field names which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
