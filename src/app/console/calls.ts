@@ -61,3 +61,8 @@ export const putPerson = (email: string, body: PersonChange) =>
   outcome(api.PUT("/api/v1/people/{email}", { ...person(email), body }));
 export const removePerson = (email: string) => outcome(api.DELETE("/api/v1/people/{email}", person(email)));
 export const endSessions = (email: string) => outcome(api.DELETE("/api/v1/people/{email}/sessions", person(email)));
+
+type Audit = paths["/api/v1/audit"]["get"];
+export type AuditEntry = Json<Audit["responses"][200]>["events"][number];
+export type AuditQuery = NonNullable<Audit["parameters"]["query"]>;
+export const listAudit = (query: AuditQuery) => outcome(api.GET("/api/v1/audit", { params: { query } }));

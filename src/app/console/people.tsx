@@ -48,7 +48,7 @@ export function PeoplePage() {
         {people.value?.length === 0 && <p class="empty-note">Nobody yet: invite the first person above.</p>}
         {!!people.value?.length && (
           <div class="table-wrap">
-            <table class="plain people">
+            <table class="plain people stack">
               <thead>
                 <tr>
                   <th scope="col">E-mail</th>

@@ -5,6 +5,7 @@
 import { canAdminister, me } from "../identity.ts";
 import { type SettingsPage, type SettingsRoute, settingsHref } from "../route.ts";
 import { StateCodesPage } from "./codes.tsx";
+import { AuditPage } from "./audit.tsx";
 import { KeysPage } from "./keys.tsx";
 import { PeoplePage } from "./people.tsx";
 import { RulesPage } from "./rules.tsx";
@@ -14,6 +15,7 @@ const PAGES: Record<SettingsPage, string> = {
   keys: "Keys",
   rules: "Rules",
   people: "People",
+  audit: "Audit",
 };
 
 export function Settings({ route }: { route: SettingsRoute }) {
@@ -41,6 +43,8 @@ export function Settings({ route }: { route: SettingsRoute }) {
         <StateCodesPage q={route.q} />
       ) : route.page === "keys" ? (
         <KeysPage />
+      ) : route.page === "audit" ? (
+        <AuditPage />
       ) : route.page === "people" ? (
         <PeoplePage />
       ) : (
