@@ -1075,7 +1075,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every source with its settings
+         * Every source with its settings and when it last sent
          * @description Permission read:adherence.
          */
         get: operations["getApiV1Sources"];
@@ -8490,7 +8490,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The sources */
+            /** @description The sources with settings or state codes, by name */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8510,6 +8510,12 @@ export interface operations {
                                 /** @description An open call or blackout older than this is closed as a lost stop */
                                 lostStopTimeoutMinutes?: number;
                             };
+                            /** @description When the source's newest state code arrived (counted to the minute); null: none yet */
+                            lastSentAt: string | null;
+                            /** @description Events that carried a state code */
+                            events: number;
+                            /** @description Distinct state codes it sent */
+                            codes: number;
                         }[];
                     };
                 };
