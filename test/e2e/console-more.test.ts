@@ -14,6 +14,7 @@ import { ALL_PERMISSIONS, type ApiKey, type TestServer, startServer } from "./se
 if (!hasChromium) console.warn(`[e2e] Skipping console tests: ${CHROMIUM} does not exist (install chromium).`);
 
 const TENANT = "acme";
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
 describe.skipIf(!hasChromium)("the admin console's people, audit, sources and connectors", () => {
   let server: TestServer;
@@ -27,7 +28,14 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     admin = await server.createKey(TENANT, ALL_PERMISSIONS, "console admin");
     const res = await server.post("/api/v1/import/employees", admin.key, {
       data: [
-        { email: "bob@acme.test", firstName: "Bob", lastName: "Baker", employeeId: "E1", team: "Day" },
+        {
+          email: "bob@acme.test",
+          firstName: "Bob",
+          lastName: "Baker",
+          employeeId: "E1",
+          team: "Day",
+          identifiers: [{ source: "injixo:1234", value: "77" }],
+        },
         { email: "cy@acme.test", firstName: "Cy", lastName: "Cole", employeeId: "E2", team: "Night" },
       ],
     });
@@ -131,6 +139,41 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     expect(await page.textContent("#audit-to-error")).toContain("on or after from");
     expect(await page.inputValue("#audit-from")).toBe("2026-12-07");
     expect(await page.inputValue("#audit-event")).toBe("person.");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("the sources that sent, with when they last sent; a source's settings changed, refused beside the field", async () => {
+    const sent = await server.post("/external-systems/agent-statuses", admin.key, {
+      data: [
+        { agentIdentifier: "77", activityIdentifier: "AUX7", startTime: minutesAgo(30), endTime: minutesAgo(20) },
+        { agentIdentifier: "77", activityIdentifier: "Ready", startTime: minutesAgo(20), endTime: null },
+      ],
+      meta: { integrationConfigurationId: 1234 },
+    });
+    expect(sent.status, sent.text).toBeLessThan(300);
+    await page.click("#tab-sources");
+    const card = page.locator('#sources article[data-source="injixo:1234"]');
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.locator(".codes").textContent()).toBe("2");
+    expect(await card.locator(".last-sent").textContent()).not.toBe("Nothing yet");
+    expect(await card.locator("header").textContent()).toContain("injixo");
+
+    await card.locator(".source-timeZone").fill("Mars/Olympus");
+    await card.locator(".source-afterCall").selectOption("available");
+    await card.locator(".source-save").click();
+    await card.locator(".field-error").waitFor({ timeout: 10_000 });
+    expect(await card.locator(".field-error").textContent()).toContain("Unknown time zone");
+    expect(await card.locator(".source-afterCall").inputValue()).toBe("available");
+
+    await card.locator(".source-timeZone").fill("America/Chicago");
+    await card.locator(".source-save").click();
+    await expect
+      .poll(() => card.locator(".source-result").textContent(), { timeout: 10_000 })
+      .toBe("Saved: time zone America/Chicago, after a call available.");
+    await screenshots(page, page.locator("#settings"), "sources");
+    await page.reload();
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.locator(".source-timeZone").inputValue()).toBe("America/Chicago");
     expect(pageErrors).toEqual([]);
   });
 });

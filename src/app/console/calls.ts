@@ -66,3 +66,11 @@ type Audit = paths["/api/v1/audit"]["get"];
 export type AuditEntry = Json<Audit["responses"][200]>["events"][number];
 export type AuditQuery = NonNullable<Audit["parameters"]["query"]>;
 export const listAudit = (query: AuditQuery) => outcome(api.GET("/api/v1/audit", { params: { query } }));
+
+export type SourceView = Json<paths["/api/v1/sources"]["get"]["responses"][200]>["sources"][number];
+type SourcePatch = NonNullable<
+  paths["/api/v1/sources/{source}/settings"]["put"]["requestBody"]
+>["content"]["application/json"];
+export const listSources = () => outcome(api.GET("/api/v1/sources"));
+export const changeSourceSettings = (source: string, body: SourcePatch) =>
+  outcome(api.PUT("/api/v1/sources/{source}/settings", { params: { path: { source } }, body }));

@@ -9,6 +9,7 @@ import { AuditPage } from "./audit.tsx";
 import { KeysPage } from "./keys.tsx";
 import { PeoplePage } from "./people.tsx";
 import { RulesPage } from "./rules.tsx";
+import { SourcesPage } from "./sources.tsx";
 
 const PAGES: Record<SettingsPage, string> = {
   codes: "State codes",
@@ -16,6 +17,7 @@ const PAGES: Record<SettingsPage, string> = {
   rules: "Rules",
   people: "People",
   audit: "Audit",
+  sources: "Sources",
 };
 
 export function Settings({ route }: { route: SettingsRoute }) {
@@ -43,6 +45,8 @@ export function Settings({ route }: { route: SettingsRoute }) {
         <StateCodesPage q={route.q} />
       ) : route.page === "keys" ? (
         <KeysPage />
+      ) : route.page === "sources" ? (
+        <SourcesPage />
       ) : route.page === "audit" ? (
         <AuditPage />
       ) : route.page === "people" ? (
