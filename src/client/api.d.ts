@@ -1159,6 +1159,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connectors/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a connector's polling (kept, to resume later)
+         * @description Permission admin:connectors. No request goes to the platform until resumed; its token, position and counts stay, so a resume reads on from where it stopped. state becomes stopped, stoppedReason names who stopped it.
+         */
+        post: operations["postApiV1ConnectorsIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a stopped connector
+         * @description Permission admin:connectors. Polls at once from where it stopped, whether an admin stopped it or the platform refused its credentials (refused again, it stops again: add it with a new token instead). A back-off is cleared.
+         */
+        post: operations["postApiV1ConnectorsIdResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts/subscriptions": {
         parameters: {
             query?: never;
@@ -9488,6 +9528,362 @@ export interface operations {
                 content: {
                     "application/json": {
                         deleted: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown connector */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1ConnectorsIdStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector's id, e.g. ujet:acme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            /** @description ujet:<account>: also the source of everything it pulls */
+                            id: string;
+                            /** @constant */
+                            kind: "ujet";
+                            source: string;
+                            baseUrl: string;
+                            username: string;
+                            requestsPerSecond: number;
+                            pollSeconds: number;
+                            reconcileSeconds: number;
+                            /**
+                             * @description stopped: the platform refused the credentials
+                             * @enum {string}
+                             */
+                            state: "polling" | "backing-off" | "stopped";
+                            stoppedReason: string | null;
+                            lastSuccessfulPollAt: string | null;
+                            /** @description Seconds since the oldest stream's last complete pass began */
+                            lagSeconds: number | null;
+                            lastError: {
+                                at: string;
+                                message: string;
+                                status: number | null;
+                            } | null;
+                            backoff: {
+                                until: string;
+                                failures: number;
+                                retryAfterSeconds: number | null;
+                                reason: string;
+                            } | null;
+                            requests: {
+                                lastMinute: number;
+                                lastHour: number;
+                                total: number;
+                                limitPerSecond: number;
+                            };
+                            streams: {
+                                statuses: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                agents: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                activity: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                calls: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                            };
+                            statuses: {
+                                id: string;
+                                name: string | null;
+                                wfmId: string | null;
+                            }[];
+                            counts: {
+                                states: number;
+                                repeats: number;
+                                replays: number;
+                                calls: number;
+                                chats: number;
+                                intervals: number;
+                                refused: number;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown connector */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1ConnectorsIdResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector's id, e.g. ujet:acme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Polling */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            /** @description ujet:<account>: also the source of everything it pulls */
+                            id: string;
+                            /** @constant */
+                            kind: "ujet";
+                            source: string;
+                            baseUrl: string;
+                            username: string;
+                            requestsPerSecond: number;
+                            pollSeconds: number;
+                            reconcileSeconds: number;
+                            /**
+                             * @description stopped: the platform refused the credentials
+                             * @enum {string}
+                             */
+                            state: "polling" | "backing-off" | "stopped";
+                            stoppedReason: string | null;
+                            lastSuccessfulPollAt: string | null;
+                            /** @description Seconds since the oldest stream's last complete pass began */
+                            lagSeconds: number | null;
+                            lastError: {
+                                at: string;
+                                message: string;
+                                status: number | null;
+                            } | null;
+                            backoff: {
+                                until: string;
+                                failures: number;
+                                retryAfterSeconds: number | null;
+                                reason: string;
+                            } | null;
+                            requests: {
+                                lastMinute: number;
+                                lastHour: number;
+                                total: number;
+                                limitPerSecond: number;
+                            };
+                            streams: {
+                                statuses: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                agents: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                activity: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                calls: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                            };
+                            statuses: {
+                                id: string;
+                                name: string | null;
+                                wfmId: string | null;
+                            }[];
+                            counts: {
+                                states: number;
+                                repeats: number;
+                                replays: number;
+                                calls: number;
+                                chats: number;
+                                intervals: number;
+                                refused: number;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        };
                     };
                 };
             };
