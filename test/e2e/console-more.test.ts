@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, hasChromium, launch, newContext } from "./browser.ts";
 import { screenshots } from "./console-shots.ts";
-import { ALL_PERMISSIONS, type ApiKey, type TestServer, startServer } from "./server.ts";
+import { ALL_PERMISSIONS, type ApiKey, type TestServer, freePort, startServer } from "./server.ts";
 
 if (!hasChromium) console.warn(`[e2e] Skipping console tests: ${CHROMIUM} does not exist (install chromium).`);
 
@@ -174,6 +174,46 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     await page.reload();
     await card.waitFor({ timeout: 10_000 });
     expect(await card.locator(".source-timeZone").inputValue()).toBe("America/Chicago");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("a connector whose platform is unreachable shows its back-off and last error; stopped, resumed, deleted", async () => {
+    // Nothing listens on this port: every poll fails, so the connector backs off and says why.
+    const added = await server.post("/api/v1/connectors", admin.key, {
+      kind: "ujet",
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      username: "acme",
+      token: "never-shown",
+      pollSeconds: 5,
+    });
+    expect(added.status, added.text).toBe(201);
+    await page.goto(`${server.baseUrl}/#/settings/connectors`);
+    const card = page.locator('#connectors article[data-id="ujet:acme"]');
+    const lastError = async () => {
+      await page.reload();
+      await card.waitFor({ timeout: 10_000 });
+      return card.locator(".last-error").textContent();
+    };
+    await expect.poll(lastError, { timeout: 20_000 }).not.toBe("None");
+    expect(await card.locator(".last-poll").textContent()).toBe("Never");
+    expect(await card.textContent()).not.toContain("never-shown");
+
+    await card.locator("button.stop").click();
+    await expect.poll(() => page.textContent("#connectors-result"), { timeout: 10_000 }).toBe("ujet:acme stopped.");
+    expect(await card.getAttribute("data-state")).toBe("stopped");
+    expect(await card.locator(".connector-state").textContent()).toBe("Stopped");
+    expect(await card.locator(".stopped-reason").textContent()).toBe("stopped by console admin");
+    await screenshots(page, page.locator("#settings"), "connectors");
+
+    await card.locator("button.resume").click();
+    await expect.poll(() => page.textContent("#connectors-result"), { timeout: 10_000 }).toBe("ujet:acme polls again.");
+    expect(await card.getAttribute("data-state")).not.toBe("stopped");
+
+    await card.locator("button.delete-connector").click();
+    expect(await card.locator(".confirm").textContent()).toContain("forgotten");
+    await card.locator(".confirm-yes").click();
+    await expect.poll(() => page.textContent("#connectors-result"), { timeout: 10_000 }).toBe("ujet:acme deleted.");
+    expect(await card.count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -74,3 +74,10 @@ type SourcePatch = NonNullable<
 export const listSources = () => outcome(api.GET("/api/v1/sources"));
 export const changeSourceSettings = (source: string, body: SourcePatch) =>
   outcome(api.PUT("/api/v1/sources/{source}/settings", { params: { path: { source } }, body }));
+
+export type ConnectorView = Json<paths["/api/v1/connectors"]["get"]["responses"][200]>["connectors"][number];
+const connector = (id: string) => ({ params: { path: { id } } });
+export const listConnectors = () => outcome(api.GET("/api/v1/connectors"));
+export const stopConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/stop", connector(id)));
+export const resumeConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/resume", connector(id)));
+export const deleteConnector = (id: string) => outcome(api.DELETE("/api/v1/connectors/{id}", connector(id)));

@@ -6,6 +6,7 @@ import { canAdminister, me } from "../identity.ts";
 import { type SettingsPage, type SettingsRoute, settingsHref } from "../route.ts";
 import { StateCodesPage } from "./codes.tsx";
 import { AuditPage } from "./audit.tsx";
+import { ConnectorsPage } from "./connectors.tsx";
 import { KeysPage } from "./keys.tsx";
 import { PeoplePage } from "./people.tsx";
 import { RulesPage } from "./rules.tsx";
@@ -18,6 +19,7 @@ const PAGES: Record<SettingsPage, string> = {
   people: "People",
   audit: "Audit",
   sources: "Sources",
+  connectors: "Connectors",
 };
 
 export function Settings({ route }: { route: SettingsRoute }) {
@@ -45,6 +47,8 @@ export function Settings({ route }: { route: SettingsRoute }) {
         <StateCodesPage q={route.q} />
       ) : route.page === "keys" ? (
         <KeysPage />
+      ) : route.page === "connectors" ? (
+        <ConnectorsPage />
       ) : route.page === "sources" ? (
         <SourcesPage />
       ) : route.page === "audit" ? (

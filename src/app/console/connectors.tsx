@@ -1,0 +1,134 @@
+/**
+ * Connectors (#/settings/connectors): the tenant's pull connectors (GET /api/v1/connectors, permission
+ * admin:connectors), each with its state, lag, last successful poll, last error, back-off and requests used; stop and
+ * resume its polling, or delete it after asking once. Asked again every 15 s: a back-off and the lag move on their own.
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { seconds } from "../format.ts";
+import { type ConnectorView, deleteConnector, listConnectors, resumeConnector, stopConnector } from "./calls.ts";
+import { AskOnce, when } from "./shared.tsx";
+
+const EVERY_MS = 15_000;
+const STATE_SAYS: Record<ConnectorView["state"], string> = {
+  polling: "Polling",
+  "backing-off": "Backing off",
+  stopped: "Stopped",
+};
+
+export function ConnectorsPage() {
+  const connectors = useSignal<ConnectorView[] | null>(null);
+  const loadError = useSignal("");
+  const notice = useSignal<{ ok: boolean; text: string } | null>(null);
+  const load = async () => {
+    const answer = await listConnectors();
+    if (answer.ok) connectors.value = answer.body.connectors;
+    loadError.value = answer.ok ? "" : answer.error;
+  };
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), EVERY_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const act = async (answer: { ok: boolean; error?: string }, done: string) => {
+    // The list first, so the words appear beside a list that already shows the change.
+    if (answer.ok) await load();
+    notice.value = { ok: answer.ok, text: answer.ok ? done : (answer.error ?? "") };
+  };
+  const list = connectors.value;
+  return (
+    <section id="connectors" aria-labelledby="connectors-title">
+      {notice.value && (
+        <p id="connectors-result" class={notice.value.ok ? "notice" : "error"} role="status">
+          {notice.value.text}
+        </p>
+      )}
+      <h2 id="connectors-title">Connectors {list && <span class="muted">({list.length})</span>}</h2>
+      <p class="muted">
+        Pull connectors read a platform's API on a schedule; their events arrive under the connector's source.
+      </p>
+      {!list && <p class={loadError.value ? "error" : "muted"}>{loadError.value || "Loading connectors…"}</p>}
+      {list?.length === 0 && <p class="empty-note">No connector yet (POST /api/v1/connectors adds one).</p>}
+      {list?.map((c) => (
+        <article key={c.id} class="card connector" data-id={c.id} data-state={c.state} aria-label={c.id}>
+          <header class="key-head">
+            <h3>{c.id}</h3>
+            <span class={`tag connector-state state-${c.state}`}>{STATE_SAYS[c.state]}</span>
+            <span class="muted">{c.baseUrl}</span>
+            <span class="key-actions">
+              {c.state === "stopped" ? (
+                <button
+                  type="button"
+                  class="resume"
+                  onClick={async () => act(await resumeConnector(c.id), `${c.id} polls again.`)}
+                >
+                  Resume
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  class="stop"
+                  onClick={async () => act(await stopConnector(c.id), `${c.id} stopped.`)}
+                >
+                  Stop
+                </button>
+              )}
+              <AskOnce
+                label="Delete"
+                class="delete-connector"
+                confirm="Delete connector"
+                warning={`${c.id} stops and its token and position are forgotten; the events it pulled stay.`}
+                onConfirm={async () => act(await deleteConnector(c.id), `${c.id} deleted.`)}
+              />
+            </span>
+          </header>
+          <dl>
+            {c.stoppedReason && (
+              <div class="wide">
+                <dt>Stopped because</dt>
+                <dd class="stopped-reason">{c.stoppedReason}</dd>
+              </div>
+            )}
+            <div>
+              <dt>Lag</dt>
+              <dd class="lag">{c.lagSeconds === null ? "Not caught up yet" : seconds(c.lagSeconds)}</dd>
+            </div>
+            <div>
+              <dt>Last successful poll</dt>
+              <dd class="last-poll">{c.lastSuccessfulPollAt ? when(c.lastSuccessfulPollAt) : "Never"}</dd>
+            </div>
+            <div>
+              <dt>Requests</dt>
+              <dd class="requests">
+                {c.requests.lastMinute} in the last minute · {c.requests.lastHour} in the hour · {c.requests.total} in
+                all (at most {c.requests.limitPerSecond}/s)
+              </dd>
+            </div>
+            <div>
+              <dt>Every</dt>
+              <dd>
+                {c.pollSeconds} s (everything again every {c.reconcileSeconds} s)
+              </dd>
+            </div>
+            <div class="wide">
+              <dt>Back-off</dt>
+              <dd class="backoff">
+                {c.backoff
+                  ? `Until ${when(c.backoff.until)} after ${c.backoff.failures} failure${c.backoff.failures === 1 ? "" : "s"}: ${c.backoff.reason}`
+                  : "None"}
+              </dd>
+            </div>
+            <div class="wide">
+              <dt>Last error</dt>
+              <dd class="last-error">
+                {c.lastError
+                  ? `${when(c.lastError.at)}${c.lastError.status ? ` · ${c.lastError.status}` : ""} · ${c.lastError.message}`
+                  : "None"}
+              </dd>
+            </div>
+          </dl>
+        </article>
+      ))}
+    </section>
+  );
+}
