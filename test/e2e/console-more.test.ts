@@ -216,4 +216,27 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     expect(await card.count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
+
+  it("the reports' colour bands on the Rules page: refused beside the field, saved, and what readers get", async () => {
+    await page.click("#tab-rules");
+    await page.waitForSelector("#rules-amberFromPct", { timeout: 10_000 });
+    expect(await page.inputValue("#rules-amberFromPct")).toBe("80");
+    await page.fill("#rules-amberFromPct", "95");
+    expect(await page.locator("#bands-preview").count()).toBe(0);
+    await page.click("#rules-save");
+    await page.waitForSelector("#rules-greenFromPct-error", { timeout: 10_000 });
+    expect(await page.textContent("#rules-greenFromPct-error")).toContain("at least reports.amberFromPct");
+    expect(await page.inputValue("#rules-amberFromPct")).toBe("95");
+
+    await page.fill("#rules-greenFromPct", "97");
+    await page.fill("#rules-targetPct", "96");
+    expect(await page.textContent("#bands-preview")).toContain("≥ 97 %");
+    await screenshots(page, page.locator('#rules section[aria-labelledby="bands-title"]'), "bands");
+    await page.click("#rules-save");
+    await page.waitForSelector("#rules-result", { timeout: 10_000 });
+    expect(await page.textContent("#rules-result")).toContain("amberFromPct: 80 → 95");
+    const read = await server.get("/api/v1/settings", admin.key);
+    expect(read.body.reports).toEqual({ amberFromPct: 95, greenFromPct: 97, targetPct: 96 });
+    expect(pageErrors).toEqual([]);
+  });
 });
