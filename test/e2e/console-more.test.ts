@@ -142,7 +142,7 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     expect(pageErrors).toEqual([]);
   });
 
-  it("the sources that sent, with when they last sent; a source's settings changed, refused beside the field", async () => {
+  it("the sources that sent, with when they last sent; a source's settings changed, refused beside it", async () => {
     const sent = await server.post("/external-systems/agent-statuses", admin.key, {
       data: [
         { agentIdentifier: "77", activityIdentifier: "AUX7", startTime: minutesAgo(30), endTime: minutesAgo(20) },
@@ -177,7 +177,7 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     expect(pageErrors).toEqual([]);
   });
 
-  it("a connector whose platform is unreachable shows its back-off and last error; stopped, resumed, deleted", async () => {
+  it("an unreachable platform's connector shows its back-off and last error; stopped, resumed, deleted", async () => {
     // Nothing listens on this port: every poll fails, so the connector backs off and says why.
     const added = await server.post("/api/v1/connectors", admin.key, {
       kind: "ujet",

@@ -112,23 +112,26 @@ export function ConnectorsPage() {
             </div>
             <div class="wide">
               <dt>Back-off</dt>
-              <dd class="backoff">
-                {c.backoff
-                  ? `Until ${when(c.backoff.until)} after ${c.backoff.failures} failure${c.backoff.failures === 1 ? "" : "s"}: ${c.backoff.reason}`
-                  : "None"}
-              </dd>
+              <dd class="backoff">{backoffText(c.backoff)}</dd>
             </div>
             <div class="wide">
               <dt>Last error</dt>
-              <dd class="last-error">
-                {c.lastError
-                  ? `${when(c.lastError.at)}${c.lastError.status ? ` · ${c.lastError.status}` : ""} · ${c.lastError.message}`
-                  : "None"}
-              </dd>
+              <dd class="last-error">{lastErrorText(c.lastError)}</dd>
             </div>
           </dl>
         </article>
       ))}
     </section>
   );
+}
+
+function backoffText(backoff: ConnectorView["backoff"]): string {
+  if (!backoff) return "None";
+  const failures = `${backoff.failures} failure${backoff.failures === 1 ? "" : "s"}`;
+  return `Until ${when(backoff.until)} after ${failures}: ${backoff.reason}`;
+}
+
+function lastErrorText(error: ConnectorView["lastError"]): string {
+  if (!error) return "None";
+  return [when(error.at), error.status, error.message].filter((part) => part !== null).join(" · ");
 }
