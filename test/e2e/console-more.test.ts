@@ -177,17 +177,25 @@ describe.skipIf(!hasChromium)("the admin console's people, audit, sources and co
     expect(pageErrors).toEqual([]);
   });
 
-  it("an unreachable platform's connector shows its back-off and last error; stopped, resumed, deleted", async () => {
-    // Nothing listens on this port: every poll fails, so the connector backs off and says why.
-    const added = await server.post("/api/v1/connectors", admin.key, {
-      kind: "ujet",
-      baseUrl: `http://127.0.0.1:${await freePort()}`,
-      username: "acme",
-      token: "never-shown",
-      pollSeconds: 5,
-    });
-    expect(added.status, added.text).toBe(201);
+  it("a connector added here shows its back-off and last error; stopped, resumed, deleted", async () => {
     await page.goto(`${server.baseUrl}/#/settings/connectors`);
+    await page.click("#new-connector-open");
+    // Nothing listens on this port: every poll fails, so the connector backs off and says why.
+    await page.fill("#connector-baseUrl", `http://127.0.0.1:${await freePort()}`);
+    await page.fill("#connector-username", "acme");
+    await page.fill("#connector-pollSeconds", "0");
+    await page.fill("#connector-token", "never-shown");
+    await page.click("#connector-add");
+    await page.waitForSelector("#connector-pollSeconds-error", { timeout: 10_000 });
+    expect(await page.textContent("#connector-pollSeconds-error")).toContain("at least 1");
+    expect(await page.inputValue("#connector-token")).toBe("never-shown");
+    await screenshots(page, page.locator("details:has(#new-connector)"), "connector-add");
+    await page.fill("#connector-pollSeconds", "5");
+    await page.click("#connector-add");
+    await expect
+      .poll(() => page.textContent("#connectors-result"), { timeout: 10_000 })
+      .toMatch(/^ujet:acme added; \d+ of the platform's default statuses mapped\.$/);
+    expect(await page.inputValue("#connector-token")).toBe("");
     const card = page.locator('#connectors article[data-id="ujet:acme"]');
     const lastError = async () => {
       await page.reload();

@@ -81,3 +81,7 @@ export const listConnectors = () => outcome(api.GET("/api/v1/connectors"));
 export const stopConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/stop", connector(id)));
 export const resumeConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/resume", connector(id)));
 export const deleteConnector = (id: string) => outcome(api.DELETE("/api/v1/connectors/{id}", connector(id)));
+export type NewConnector = NonNullable<
+  paths["/api/v1/connectors"]["post"]["requestBody"]
+>["content"]["application/json"];
+export const addConnector = (body: NewConnector) => outcome(api.POST("/api/v1/connectors", { body }));
