@@ -2,6 +2,7 @@
  * The admin console (#/settings/…, issue 30): its pages as tabs, for people with the admin role or a key with
  * admin:settings (the API refuses anyone else anyway; the page says so rather than showing forms that cannot work).
  */
+import type { JSX } from "preact";
 import { canAdminister, me } from "../identity.ts";
 import { type SettingsPage, type SettingsRoute, settingsHref } from "../route.ts";
 import { StateCodesPage } from "./codes.tsx";
@@ -20,6 +21,16 @@ const PAGES: Record<SettingsPage, string> = {
   audit: "Audit",
   sources: "Sources",
   connectors: "Connectors",
+};
+
+const VIEWS: Record<SettingsPage, (route: SettingsRoute) => JSX.Element> = {
+  codes: (route) => <StateCodesPage q={route.q} />,
+  keys: () => <KeysPage />,
+  rules: () => <RulesPage />,
+  people: () => <PeoplePage />,
+  audit: () => <AuditPage />,
+  sources: () => <SourcesPage />,
+  connectors: () => <ConnectorsPage />,
 };
 
 export function Settings({ route }: { route: SettingsRoute }) {
@@ -43,20 +54,8 @@ export function Settings({ route }: { route: SettingsRoute }) {
         <p id="not-admin" class="error">
           The settings are for admins: a person with the admin role, or an API key with admin:settings.
         </p>
-      ) : route.page === "codes" ? (
-        <StateCodesPage q={route.q} />
-      ) : route.page === "keys" ? (
-        <KeysPage />
-      ) : route.page === "connectors" ? (
-        <ConnectorsPage />
-      ) : route.page === "sources" ? (
-        <SourcesPage />
-      ) : route.page === "audit" ? (
-        <AuditPage />
-      ) : route.page === "people" ? (
-        <PeoplePage />
       ) : (
-        <RulesPage />
+        VIEWS[route.page](route)
       )}
     </main>
   );
