@@ -58,7 +58,7 @@ export interface IntervalsRoute {
   team: string;
 }
 export type ReportRoute = RangeRoute | OverviewRoute | IntervalsRoute;
-export const SETTINGS_PAGES = ["codes", "keys", "rules"] as const;
+export const SETTINGS_PAGES = ["codes", "keys", "rules", "people", "audit", "sources", "connectors"] as const;
 export type SettingsPage = (typeof SETTINGS_PAGES)[number];
 export interface SettingsRoute {
   view: "settings";

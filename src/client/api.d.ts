@@ -517,6 +517,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's audit list, newest first
+         * @description Key events (created, rotated, revoked, expired), alarm acks and snoozes (alarm.*), people changes (person.*), approvals (approval.*), periods adjusted to neutral (neutral.*) and settings versions (settings.changed), each with its time, actor and detail.
+         *
+         *     For the tenant's admins: a person with the role admin, or an API key with admin:settings for every team.
+         */
+        get: operations["getApiV1Audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/live/tickets": {
         parameters: {
             query?: never;
@@ -1053,7 +1075,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every source with its settings
+         * Every source with its settings and when it last sent
          * @description Permission read:adherence.
          */
         get: operations["getApiV1Sources"];
@@ -1132,6 +1154,46 @@ export interface paths {
          * @description Pull connectors (permission admin:connectors). The token goes in and never comes out.
          */
         delete: operations["deleteApiV1ConnectorsId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a connector's polling (kept, to resume later)
+         * @description Permission admin:connectors. No request goes to the platform until resumed; its token, position and counts stay, so a resume reads on from where it stopped. state becomes stopped, stoppedReason names who stopped it.
+         */
+        post: operations["postApiV1ConnectorsIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a stopped connector
+         * @description Permission admin:connectors. Polls at once from where it stopped, whether an admin stopped it or the platform refused its credentials (refused again, it stops again: add it with a new token instead). A back-off is cleared.
+         */
+        post: operations["postApiV1ConnectorsIdResume"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4515,6 +4577,113 @@ export interface operations {
             };
             /** @description No key with this id in the tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Audit: {
+        parameters: {
+            query?: {
+                actor?: string;
+                event?: string;
+                /** @description The from day (YYYY-MM-DD, inclusive) in the tenant's time zone; absent: no bound */
+                from?: string;
+                /** @description The to day (YYYY-MM-DD, inclusive) in the tenant's time zone; absent: no bound */
+                to?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            at: string;
+                            /**
+                             * @description A key's event, what the key did to an agent's alarms (alarm.*: detail names the agent), a change of the tenant's people (person.*), an approval of an agent's time (approval.*: detail has the approval and the figures of each agent-day before and after), or a change of what judges adherence. settings.changed: detail { version, effectiveFrom, reapplyFrom, changes: { "<field path>": { from, to } } }. neutral.created, neutral.removed: detail { period: { id, start, end, reason, teams }, before, after }, before and after each the affected agent-days summed (the period's days, the day before it included: a night shift) as { agentDays, scheduledSeconds, inAdherenceSeconds, outOfAdherenceSeconds, neutralSeconds, adherencePct }
+                             * @enum {string}
+                             */
+                            event: "created" | "rotated" | "revoked" | "expired" | "alarm.acknowledged" | "alarm.snoozed" | "alarm.unsnoozed" | "person.added" | "person.changed" | "person.removed" | "person.sessions_ended" | "approval.created" | "approval.removed" | "settings.changed" | "neutral.created" | "neutral.removed";
+                            keyId: string;
+                            keyName: string;
+                            /** @description "operator", "operator:<X-Operator>" or "system"; for alarm.*, approval.*, settings.*, neutral.* the key's name */
+                            actor: string;
+                            detail: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid query (field names which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8361,7 +8530,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The sources */
+            /** @description The sources with settings or state codes, by name */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8381,6 +8550,12 @@ export interface operations {
                                 /** @description An open call or blackout older than this is closed as a lost stop */
                                 lostStopTimeoutMinutes?: number;
                             };
+                            /** @description When the source's newest state code arrived (counted to the minute); null: none yet */
+                            lastSentAt: string | null;
+                            /** @description Events that carried a state code */
+                            events: number;
+                            /** @description Distinct state codes it sent */
+                            codes: number;
                         }[];
                     };
                 };
@@ -9353,6 +9528,362 @@ export interface operations {
                 content: {
                     "application/json": {
                         deleted: string;
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown connector */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1ConnectorsIdStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector's id, e.g. ujet:acme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            /** @description ujet:<account>: also the source of everything it pulls */
+                            id: string;
+                            /** @constant */
+                            kind: "ujet";
+                            source: string;
+                            baseUrl: string;
+                            username: string;
+                            requestsPerSecond: number;
+                            pollSeconds: number;
+                            reconcileSeconds: number;
+                            /**
+                             * @description stopped: the platform refused the credentials
+                             * @enum {string}
+                             */
+                            state: "polling" | "backing-off" | "stopped";
+                            stoppedReason: string | null;
+                            lastSuccessfulPollAt: string | null;
+                            /** @description Seconds since the oldest stream's last complete pass began */
+                            lagSeconds: number | null;
+                            lastError: {
+                                at: string;
+                                message: string;
+                                status: number | null;
+                            } | null;
+                            backoff: {
+                                until: string;
+                                failures: number;
+                                retryAfterSeconds: number | null;
+                                reason: string;
+                            } | null;
+                            requests: {
+                                lastMinute: number;
+                                lastHour: number;
+                                total: number;
+                                limitPerSecond: number;
+                            };
+                            streams: {
+                                statuses: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                agents: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                activity: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                calls: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                            };
+                            statuses: {
+                                id: string;
+                                name: string | null;
+                                wfmId: string | null;
+                            }[];
+                            counts: {
+                                states: number;
+                                repeats: number;
+                                replays: number;
+                                calls: number;
+                                chats: number;
+                                intervals: number;
+                                refused: number;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The key lacks the permission (or the team) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unknown connector */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description What is wrong, in words an integrator can act on */
+                        error: string;
+                        /** @description The field (body, query or path parameter) that is wrong */
+                        field?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Rate limit: 1,000 requests a minute per key */
+            429: {
+                headers: {
+                    /** @description Seconds until the budget refills */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        /** @description Seconds until the budget refills (also the Retry-After header) */
+                        retryAfter: number;
+                    };
+                };
+            };
+        };
+    };
+    postApiV1ConnectorsIdResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The connector's id, e.g. ujet:acme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Polling */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connector: {
+                            /** @description ujet:<account>: also the source of everything it pulls */
+                            id: string;
+                            /** @constant */
+                            kind: "ujet";
+                            source: string;
+                            baseUrl: string;
+                            username: string;
+                            requestsPerSecond: number;
+                            pollSeconds: number;
+                            reconcileSeconds: number;
+                            /**
+                             * @description stopped: the platform refused the credentials
+                             * @enum {string}
+                             */
+                            state: "polling" | "backing-off" | "stopped";
+                            stoppedReason: string | null;
+                            lastSuccessfulPollAt: string | null;
+                            /** @description Seconds since the oldest stream's last complete pass began */
+                            lagSeconds: number | null;
+                            lastError: {
+                                at: string;
+                                message: string;
+                                status: number | null;
+                            } | null;
+                            backoff: {
+                                until: string;
+                                failures: number;
+                                retryAfterSeconds: number | null;
+                                reason: string;
+                            } | null;
+                            requests: {
+                                lastMinute: number;
+                                lastHour: number;
+                                total: number;
+                                limitPerSecond: number;
+                            };
+                            streams: {
+                                statuses: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                agents: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                activity: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                calls: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                                chats: {
+                                    /** @description Platform time the next read starts at (inclusive); null: from the start */
+                                    from: string | null;
+                                    /** @description When the last complete pass began */
+                                    completeAt: string | null;
+                                    underWay: boolean;
+                                };
+                            };
+                            statuses: {
+                                id: string;
+                                name: string | null;
+                                wfmId: string | null;
+                            }[];
+                            counts: {
+                                states: number;
+                                repeats: number;
+                                replays: number;
+                                calls: number;
+                                chats: number;
+                                intervals: number;
+                                refused: number;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                        };
                     };
                 };
             };

@@ -228,12 +228,21 @@ export async function insertKeyAudit(d1: D1Database, entries: readonly KeyAuditE
   await d1.batch(entries.map((entry) => auditStatement(d1, entry)));
 }
 
-/** A tenant's key events, newest first (optionally one key's). */
-export async function listKeyAudit(
-  d1: D1Database,
-  tenant: string,
-  options: { keyId?: string; limit: number },
-): Promise<KeyAuditEntry[]> {
+/** What narrows a tenant's audit list; each absent: no narrowing. */
+export interface AuditFilter {
+  keyId?: string;
+  /** Exactly this actor (a key's name, a person's e-mail, "operator…"). */
+  actor?: string;
+  /** Events starting with this ("person." or "person": every person.* event; "rotated": that one). */
+  event?: string;
+  /** ISO instants: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+/** A tenant's audit entries, newest first, narrowed by the filter (the tenant-and-time index bounds the scan). */
+export async function listKeyAudit(d1: D1Database, tenant: string, options: AuditFilter): Promise<KeyAuditEntry[]> {
   type Raw = {
     tenant: string;
     at: string;
@@ -243,14 +252,21 @@ export async function listKeyAudit(
     actor: string;
     detail: string | null;
   };
-  const stmt =
-    options.keyId === undefined
-      ? d1
-          .prepare("SELECT * FROM key_audit WHERE tenant = ?1 ORDER BY at DESC, id DESC LIMIT ?2")
-          .bind(tenant, options.limit)
-      : d1
-          .prepare("SELECT * FROM key_audit WHERE tenant = ?1 AND key_id = ?3 ORDER BY at DESC, id DESC LIMIT ?2")
-          .bind(tenant, options.limit, options.keyId);
+  const where = ["tenant = ?1"];
+  const binds: unknown[] = [tenant, options.limit];
+  const add = (clause: string, value: string | undefined) => {
+    if (value === undefined) return;
+    binds.push(value);
+    where.push(clause.replaceAll("?", `?${binds.length}`));
+  };
+  add("key_id = ?", options.keyId);
+  add("actor = ?", options.actor);
+  add("substr(event, 1, length(?)) = ?", options.event);
+  add("at >= ?", options.from);
+  add("at < ?", options.to);
+  const stmt = d1
+    .prepare(`SELECT * FROM key_audit WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?2`)
+    .bind(...binds);
   const { results } = await stmt.all<Raw>();
   return results.map((r) => ({
     tenant: r.tenant,

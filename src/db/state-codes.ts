@@ -194,3 +194,18 @@ export async function codeHolderCounts(
     .all<{ source: string; code: string; reason: string; agents: number }>();
   return new Map(results.map((r) => [`${r.source}\n${r.code}\n${r.reason}`, r.agents]));
 }
+
+/** Per source: when its newest state code arrived, how many events carried codes, and how many codes it sent. */
+export async function sourceActivity(
+  d1: D1Database,
+  tenant: string,
+): Promise<Array<{ source: string; lastSeen: string; events: number; codes: number }>> {
+  const { results } = await d1
+    .prepare(
+      `SELECT source, max(last_seen) AS lastSeen, sum(events) AS events, count(*) AS codes FROM state_codes
+       WHERE tenant = ?1 GROUP BY source ORDER BY source`,
+    )
+    .bind(tenant)
+    .all<{ source: string; lastSeen: string; events: number; codes: number }>();
+  return results;
+}

@@ -179,6 +179,27 @@ export class ConnectorDO extends DurableObject<Env> {
     this.store.clear();
   }
 
+  /**
+   * An admin's stop: no poll until resumed. The token, cursors and dedupe stay, so a resume reads on from where it
+   * stopped; a poll under way stops writing. No alert: nothing failed. Null when there is no connector.
+   */
+  async stopPolling(actor: string): Promise<ConnectorStatus | null> {
+    if (this.config() === null) return null;
+    this.generation++;
+    this.store.setMeta("stop", { reason: `stopped by ${actor}`, status: null, at: Date.now() });
+    await this.ctx.storage.deleteAlarm();
+    return this.describe(Date.now());
+  }
+
+  /** Polls again at once, from where it stopped (after an admin's stop or one for rejected credentials). */
+  async resumePolling(): Promise<ConnectorStatus | null> {
+    if (this.config() === null) return null;
+    this.store.setMeta("stop", null);
+    this.store.setMeta("backoff", null);
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.describe(Date.now());
+  }
+
   /** The Cron Trigger: sets the alarm of a connector that should be polling and has none. True when it did. */
   async wake(): Promise<boolean> {
     if (this.running || this.config() === null || this.store.getMeta("stop") !== null) return false;

@@ -13,6 +13,7 @@ import { MAX_BODY_BYTES, bodyLimit } from "./middleware/body-limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { meRoute, peopleRoutes } from "./routes/people.ts";
 import { adherenceRoutes } from "./routes/adherence.ts";
@@ -97,6 +98,7 @@ app.use("/api/v1/*", keyOrPersonAuth());
 app.route("/api/v1/me", meRoute);
 app.route("/api/v1/people", peopleRoutes);
 app.route("/api/v1/keys", keyRoutes);
+app.route("/api/v1/audit", auditRoutes);
 app.route("/api/v1/live/tickets", ticketRoutes);
 app.route("/api/v1/import", importRoutes);
 // Before the agents' routes, whose read:adherence check would otherwise run first on these paths too.

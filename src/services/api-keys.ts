@@ -21,7 +21,7 @@
 import { tenantD1 } from "../db/client.ts";
 import { newId } from "../domain/ids.ts";
 import { IsolateCache } from "../db/isolate-cache.ts";
-import { insertKeyAudit, listKeyAudit, type KeyAuditEntry } from "../db/key-usage.ts";
+import { type AuditFilter, insertKeyAudit, listKeyAudit, type KeyAuditEntry } from "../db/key-usage.ts";
 import type { Permission } from "../domain/permissions.ts";
 import { forgetUsage, type KeyUsage, noUsage, readUsage } from "./key-usage.ts";
 import { closeKeySockets } from "./live.ts";
@@ -426,11 +426,7 @@ export interface KeyAuditView {
  * A tenant's key events, newest first. Expiries nobody has noticed yet (no request since) are
  * added first, so an expired key shows as such whether or not its ACD kept calling.
  */
-export async function keyAuditTrail(
-  env: Env,
-  tenant: string,
-  options: { keyId?: string; limit: number },
-): Promise<KeyAuditView[]> {
+export async function keyAuditTrail(env: Env, tenant: string, options: AuditFilter): Promise<KeyAuditView[]> {
   const now = Date.now();
   const expired = (await listings(env.API_KEYS, tenant)).filter((listing) => isExpired(listing, now));
   const d1 = await tenantD1(env, tenant);

@@ -89,6 +89,18 @@ export async function connectorStatus(env: Env, tenant: string, id: string): Pro
   return connectorStub(env, tenant, id).status();
 }
 
+/** An admin's stop (`actor` named in its reason) or resume; null when the tenant has no such connector. */
+export async function pauseConnector(
+  env: Env,
+  tenant: string,
+  id: string,
+  change: { stop: true; actor: string } | { stop: false },
+): Promise<ConnectorStatus | null> {
+  if (!(await findConnector(await tenantD1(env, tenant), tenant, id))) return null;
+  const stub = connectorStub(env, tenant, id);
+  return change.stop ? stub.stopPolling(change.actor) : stub.resumePolling();
+}
+
 /** Stops a connector and forgets its token and cursors; false when the tenant has no such connector. */
 export async function removeConnector(env: Env, tenant: string, id: string): Promise<boolean> {
   if (!(await findConnector(await tenantD1(env, tenant), tenant, id))) return false;

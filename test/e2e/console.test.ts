@@ -5,27 +5,17 @@
  *
  * SCREENSHOTS=1 writes each page at 1400 and 400 px into src/app/screenshots/ (console-*.png).
  */
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, hasChromium, launch, newContext } from "./browser.ts";
-import { ALL_PERMISSIONS, type ApiKey, ROOT, type TestServer, startServer } from "./server.ts";
+import { screenshots } from "./console-shots.ts";
+import { ALL_PERMISSIONS, type ApiKey, type TestServer, startServer } from "./server.ts";
 
 if (!hasChromium) console.warn(`[e2e] Skipping console tests: ${CHROMIUM} does not exist (install chromium).`);
 
 const TENANT = "acme";
 const SOURCE = "injixo:1234";
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-
-async function screenshots(page: Page, target: Locator, name: string) {
-  if (!process.env.SCREENSHOTS) return;
-  for (const width of [1400, 400]) {
-    await page.setViewportSize({ width, height: 900 });
-    await writeFile(path.join(ROOT, `src/app/screenshots/console-${name}-${width}.png`), await target.screenshot());
-  }
-  await page.setViewportSize({ width: 1400, height: 900 });
-}
 
 describe.skipIf(!hasChromium)("the admin console", () => {
   let server: TestServer;

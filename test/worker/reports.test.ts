@@ -237,7 +237,11 @@ describe("GET /api/v1/reports/adherence", () => {
     expect(after.body.bands).toEqual({ amberFromPct: 80, greenFromPct: 90, targetPct: 85 });
     const bad = await api(key, "/api/v1/settings", { method: "PUT", json: { reports: { amberFromPct: 95 } } });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error).toBe("reports.greenFromPct must be at least reports.amberFromPct");
+    // The field it names, so a form shows the refusal beside it.
+    expect(await bad.json()).toEqual({
+      error: "reports.greenFromPct must be at least reports.amberFromPct",
+      field: "reports.greenFromPct",
+    });
   });
 
   it("shows a team-scoped key its teams only", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALL_PERMISSIONS, api, createKey, newTenant } from "./helpers.ts";
+import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function call(key: string, path: string, init: Parameters<typeof api>[2] = {}) {
   const res = await api(key, path, init);
@@ -38,8 +38,29 @@ describe("per-source settings", () => {
     expect(cleared.body.settings).toEqual({ afterCall: "after_call_work", lostStopTimeoutMinutes: 60 });
 
     expect((await call(key, "/api/v1/sources")).body).toEqual({
-      sources: [{ source: "communitywfm:1", settings: cleared.body.settings }],
+      sources: [{ source: "communitywfm:1", settings: cleared.body.settings, lastSentAt: null, events: 0, codes: 0 }],
     });
+  });
+
+  it("lists every source that sent a state code, with when it last sent, beside those with settings", async () => {
+    const { key } = await createKey(newTenant(), ALL_PERMISSIONS);
+    await postData(key, "/api/v1/import/employees", [employee(1)]);
+    const before = new Date().toISOString();
+    const sent = await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "on_call", timestamp: ago(9), acdStateCode: "TALKING" },
+      { agentId: "E1", state: "available", timestamp: ago(7), acdStateCode: "READY" },
+      { agentId: "E1", state: "on_call", timestamp: ago(5), acdStateCode: "TALKING" },
+    ]);
+    expect(sent.body).toMatchObject({ processed: 3 });
+    await call(key, "/api/v1/sources/incontact/settings", { method: "PUT", json: { afterCall: "available" } });
+
+    const { status, body } = await call(key, "/api/v1/sources");
+    expect(status).toBe(200);
+    expect(body.sources).toEqual([
+      { source: "incontact", settings: { afterCall: "available" }, lastSentAt: null, events: 0, codes: 0 },
+      { source: "native", settings: {}, lastSentAt: expect.any(String), events: 3, codes: 2 },
+    ]);
+    expect(body.sources[1].lastSentAt >= before).toBe(true);
   });
 
   it("refuses bad settings and bad source names with 400 naming the field", async () => {

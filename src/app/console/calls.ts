@@ -48,3 +48,40 @@ export const readSettings = () => outcome(api.GET("/api/v1/settings"));
 export const changeSettings = (body: SettingsChange) => outcome(api.PUT("/api/v1/settings", { body }));
 export const settingsHistory = () =>
   outcome(api.GET("/api/v1/settings/history", { params: { query: { limit: "10" } } }));
+
+type People = Json<paths["/api/v1/people"]["get"]["responses"][200]>;
+export type PersonView = People["people"][number];
+export type PersonChange = NonNullable<
+  paths["/api/v1/people/{email}"]["put"]["requestBody"]
+>["content"]["application/json"];
+const person = (email: string) => ({ params: { path: { email } } });
+
+export const listPeople = () => outcome(api.GET("/api/v1/people"));
+export const putPerson = (email: string, body: PersonChange) =>
+  outcome(api.PUT("/api/v1/people/{email}", { ...person(email), body }));
+export const removePerson = (email: string) => outcome(api.DELETE("/api/v1/people/{email}", person(email)));
+export const endSessions = (email: string) => outcome(api.DELETE("/api/v1/people/{email}/sessions", person(email)));
+
+type Audit = paths["/api/v1/audit"]["get"];
+export type AuditEntry = Json<Audit["responses"][200]>["events"][number];
+export type AuditQuery = NonNullable<Audit["parameters"]["query"]>;
+export const listAudit = (query: AuditQuery) => outcome(api.GET("/api/v1/audit", { params: { query } }));
+
+export type SourceView = Json<paths["/api/v1/sources"]["get"]["responses"][200]>["sources"][number];
+type SourcePatch = NonNullable<
+  paths["/api/v1/sources/{source}/settings"]["put"]["requestBody"]
+>["content"]["application/json"];
+export const listSources = () => outcome(api.GET("/api/v1/sources"));
+export const changeSourceSettings = (source: string, body: SourcePatch) =>
+  outcome(api.PUT("/api/v1/sources/{source}/settings", { params: { path: { source } }, body }));
+
+export type ConnectorView = Json<paths["/api/v1/connectors"]["get"]["responses"][200]>["connectors"][number];
+const connector = (id: string) => ({ params: { path: { id } } });
+export const listConnectors = () => outcome(api.GET("/api/v1/connectors"));
+export const stopConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/stop", connector(id)));
+export const resumeConnector = (id: string) => outcome(api.POST("/api/v1/connectors/{id}/resume", connector(id)));
+export const deleteConnector = (id: string) => outcome(api.DELETE("/api/v1/connectors/{id}", connector(id)));
+export type NewConnector = NonNullable<
+  paths["/api/v1/connectors"]["post"]["requestBody"]
+>["content"]["application/json"];
+export const addConnector = (body: NewConnector) => outcome(api.POST("/api/v1/connectors", { body }));

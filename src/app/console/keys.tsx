@@ -6,9 +6,8 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { PERMISSIONS } from "../../domain/permissions.ts";
-import { listTeams } from "../api.ts";
 import { type KeyView, type NewKey, createKey, listKeys, revokeKey, rotateKey } from "./calls.ts";
-import { AskOnce, when } from "./shared.tsx";
+import { AskOnce, Ticks, useTeamNames, when } from "./shared.tsx";
 import { UsageChart } from "./usage-chart.tsx";
 
 /** A secret the server showed once: kept on screen until dismissed. */
@@ -102,21 +101,10 @@ function NewKeyForm({ onCreated }: { onCreated: (shown: Shown) => Promise<void> 
   const name = useSignal("");
   const permissions = useSignal<ReadonlySet<string>>(new Set(["read:adherence"]));
   const teams = useSignal<ReadonlySet<string>>(new Set());
-  const known = useSignal<string[]>([]);
+  const known = useTeamNames();
   const expires = useSignal("");
   const error = useSignal<{ field: Field | null; text: string } | null>(null);
   const busy = useSignal(false);
-  useEffect(() => {
-    void listTeams().then((answer) => {
-      if (answer.ok) known.value = answer.body.teams.map((t) => t.name);
-    });
-  }, []);
-  const toggle = (set: ReadonlySet<string>, value: string, on: boolean) => {
-    const next = new Set(set);
-    if (on) next.add(value);
-    else next.delete(value);
-    return next;
-  };
   const errorFor = (field: Field) =>
     error.value?.field === field ? (
       <span class="field-error" role="alert" id={`key-${field}-error`}>
@@ -173,37 +161,23 @@ function NewKeyForm({ onCreated }: { onCreated: (shown: Shown) => Promise<void> 
             {errorFor("expiresAt")}
           </label>
         </div>
-        <fieldset class="choices" id="key-permissions">
-          <legend>Permissions</legend>
-          {PERMISSIONS.map((p) => (
-            <label key={p} class="check">
-              <input
-                type="checkbox"
-                value={p}
-                checked={permissions.value.has(p)}
-                onChange={(e) => (permissions.value = toggle(permissions.value, p, e.currentTarget.checked))}
-              />
-              {p}
-            </label>
-          ))}
-          {errorFor("permissions")}
-        </fieldset>
-        <fieldset class="choices" id="key-teams">
-          <legend>Teams (none ticked: every team)</legend>
-          {known.value.length === 0 && <span class="muted">No teams yet.</span>}
-          {known.value.map((t) => (
-            <label key={t} class="check">
-              <input
-                type="checkbox"
-                value={t}
-                checked={teams.value.has(t)}
-                onChange={(e) => (teams.value = toggle(teams.value, t, e.currentTarget.checked))}
-              />
-              {t}
-            </label>
-          ))}
-          {errorFor("teams")}
-        </fieldset>
+        <Ticks
+          id="key-permissions"
+          legend="Permissions"
+          options={PERMISSIONS}
+          ticked={permissions.value}
+          error={errorFor("permissions")}
+          onChange={(ticked) => (permissions.value = ticked)}
+        />
+        <Ticks
+          id="key-teams"
+          legend="Teams (none ticked: every team)"
+          options={known.value}
+          ticked={teams.value}
+          empty="No teams yet."
+          error={errorFor("teams")}
+          onChange={(ticked) => (teams.value = ticked)}
+        />
         {error.value && error.value.field === null && (
           <p class="error" role="alert">
             {error.value.text}

@@ -45,7 +45,12 @@ interface Fields {
   intervalMinutes: string;
   retentionDays: string;
   intervalRetentionDays: string;
+  amberFromPct: string;
+  greenFromPct: string;
+  targetPct: string;
 }
+/** The reports' colour bands (settings reports.*): sent together as `reports`. */
+const BANDS = ["amberFromPct", "greenFromPct", "targetPct"] as const;
 const fieldsOf = (s: Settings): Fields => ({
   alarmThresholdSeconds: String(s.adherence.alarmThresholdSeconds),
   severeThresholdSeconds: String(s.adherence.severeThresholdSeconds),
@@ -53,6 +58,9 @@ const fieldsOf = (s: Settings): Fields => ({
   intervalMinutes: String(s.intervalMinutes),
   retentionDays: String(s.retentionDays),
   intervalRetentionDays: String(s.intervalRetentionDays),
+  amberFromPct: String(s.reports.amberFromPct),
+  greenFromPct: String(s.reports.greenFromPct),
+  targetPct: String(s.reports.targetPct),
 });
 /** Where a 400's field (e.g. "adherence.alarmThresholdSeconds") is shown. */
 const FIELD_OF: Record<string, keyof Fields | "effectiveFrom" | "matrix"> = {
@@ -63,6 +71,9 @@ const FIELD_OF: Record<string, keyof Fields | "effectiveFrom" | "matrix"> = {
   retentionDays: "retentionDays",
   intervalRetentionDays: "intervalRetentionDays",
   effectiveFrom: "effectiveFrom",
+  "reports.amberFromPct": "amberFromPct",
+  "reports.greenFromPct": "greenFromPct",
+  "reports.targetPct": "targetPct",
 };
 
 export function RulesPage() {
@@ -116,16 +127,18 @@ export function RulesPage() {
       for (const s of moved) said.push(`${activityLabel(a)} × ${stateLabel(s)}: ${was[a][s]} → ${now[a][s]}`);
     }
     if (Object.keys(rules).length) Object.assign(adherence, { rules, neutral });
-    const numbers = ["alarmThresholdSeconds", "severeThresholdSeconds", "retentionDays", "intervalRetentionDays"];
+    const reports: NonNullable<SettingsChange["reports"]> = {};
     for (const name of Object.keys(f) as Array<keyof Fields>) {
       if (f[name] === before[name]) continue;
       said.push(`${name}: ${before[name]} → ${f[name]}`);
       // What was typed goes as typed (a number when it reads as one): the server names what it refuses.
-      const value = numbers.includes(name) || name === "intervalMinutes" ? Number(f[name]) : f[name];
+      const value = name === "timeZone" ? f[name] : Number(f[name]);
       if (name === "alarmThresholdSeconds" || name === "severeThresholdSeconds")
         Object.assign(adherence, { [name]: value });
+      else if ((BANDS as readonly string[]).includes(name)) Object.assign(reports, { [name]: value });
       else Object.assign(change, { [name]: value });
     }
+    if (Object.keys(reports).length) change.reports = reports;
     if (Object.keys(adherence).length) change.adherence = adherence;
     if (said.length === 0) {
       error.value = { field: null, text: "Nothing changed." };
@@ -263,6 +276,16 @@ export function RulesPage() {
           />
         </div>
       </section>
+      <section aria-labelledby="bands-title">
+        <h2 id="bands-title">Report colour bands</h2>
+        <p class="muted">How reports colour a day's adherence %, and the trend chart's target line.</p>
+        <div class="form-row">
+          <NumberField name="amberFromPct" label="Amber from (%)" f={f} set={setField} error={errorFor} />
+          <NumberField name="greenFromPct" label="Green from (%)" f={f} set={setField} error={errorFor} />
+          <NumberField name="targetPct" label="Target (%)" f={f} set={setField} error={errorFor} />
+        </div>
+        <BandsPreview f={f} />
+      </section>
       <div class="form-row">
         <label class="field">
           <span>In effect from (empty: now; your clock)</span>
@@ -307,6 +330,22 @@ function NumberField(props: {
       />
       {props.error(props.name)}
     </label>
+  );
+}
+
+/** The bands as typed, drawn as the reports draw them (./reports/history.tsx), so the admin sees what readers will. */
+function BandsPreview({ f }: { f: Fields }) {
+  const amber = Number(f.amberFromPct);
+  const green = Number(f.greenFromPct);
+  if (!Number.isFinite(amber) || !Number.isFinite(green) || green < amber) return null;
+  return (
+    <p id="bands-preview" class="legend-bands">
+      The reports will show <span class="pct b-good">≥ {green} %</span>{" "}
+      <span class="pct b-fair">
+        {amber}–{green} %
+      </span>{" "}
+      <span class="pct b-poor">&lt; {amber} %</span> · target {f.targetPct} %
+    </p>
   );
 }
 

@@ -4,7 +4,8 @@
  */
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import type { Outcome } from "../api.ts";
+import { useEffect } from "preact/hooks";
+import { type Outcome, listTeams } from "../api.ts";
 
 /** A batch answer's first refusal (errors by index), else the envelope's words. */
 export function refusal(answer: Outcome<unknown> & { ok: false }, body?: unknown): string {
@@ -59,4 +60,54 @@ export function AskOnce(props: {
       </button>
     </span>
   );
+}
+
+/** A set with one value ticked or not (a new set: signals see the change). */
+export function toggled(set: ReadonlySet<string>, value: string, on: boolean): ReadonlySet<string> {
+  const next = new Set(set);
+  if (on) next.add(value);
+  else next.delete(value);
+  return next;
+}
+
+/** A box of checkboxes (permissions, teams): what is ticked, and the server's refusal of the list beside it. */
+export function Ticks(props: {
+  id: string;
+  legend: string;
+  options: readonly string[];
+  ticked: ReadonlySet<string>;
+  empty?: string;
+  disabled?: boolean;
+  error?: ComponentChildren;
+  onChange: (ticked: ReadonlySet<string>) => void;
+}) {
+  return (
+    <fieldset class="choices" id={props.id} disabled={props.disabled}>
+      <legend>{props.legend}</legend>
+      {props.options.length === 0 && props.empty && <span class="muted">{props.empty}</span>}
+      {props.options.map((option) => (
+        <label key={option} class="check">
+          <input
+            type="checkbox"
+            value={option}
+            checked={props.ticked.has(option)}
+            onChange={(e) => props.onChange(toggled(props.ticked, option, e.currentTarget.checked))}
+          />
+          {option}
+        </label>
+      ))}
+      {props.error}
+    </fieldset>
+  );
+}
+
+/** The tenant's team names, for the forms that hand out teams (empty until the answer comes). */
+export function useTeamNames() {
+  const names = useSignal<string[]>([]);
+  useEffect(() => {
+    void listTeams().then((answer) => {
+      if (answer.ok) names.value = answer.body.teams.map((t) => t.name);
+    });
+  }, []);
+  return names;
 }

@@ -79,7 +79,7 @@ const apiUser = v.strictObject({
   createdAt: v.string(),
 });
 
-const auditEvent = v.strictObject({
+export const auditEvent = v.strictObject({
   at: v.string(),
   event: v.pipe(
     v.picklist(AUDIT_EVENTS),

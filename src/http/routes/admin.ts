@@ -93,20 +93,22 @@ function actorOf(header: v.InferOutput<typeof operatorHeader>): string {
   return named ? `operator:${named}` : "operator";
 }
 
+/** How many audit events one read answers (the operator's and the tenant's). */
+export const auditLimit = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000"),
+    v.transform(Number),
+    v.minValue(1, "limit must be a whole number from 1 to 1000"),
+    v.maxValue(1000, "limit must be a whole number from 1 to 1000"),
+    v.description("How many events, 1 to 1000 (default 200)"),
+  ),
+  "200",
+);
 const tenantQuery = v.object({ tenant: v.pipe(tenantName, v.description("The tenant")) });
 const auditQuery = v.object({
   ...tenantQuery.entries,
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000"),
-      v.transform(Number),
-      v.minValue(1, "limit must be a whole number from 1 to 1000"),
-      v.maxValue(1000, "limit must be a whole number from 1 to 1000"),
-      v.description("How many events, 1 to 1000 (default 200)"),
-    ),
-    "200",
-  ),
+  limit: auditLimit,
   key: v.optional(
     v.pipe(
       v.string(),

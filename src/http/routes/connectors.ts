@@ -8,7 +8,13 @@ import * as v from "valibot";
 import { UJET_KIND, ujetConnectorBody, ujetConnectorSpec } from "../../connectors/ujet/config.ts";
 import { STREAMS, type StreamName } from "../../connectors/ujet/poll.ts";
 import { AGENT_STATES } from "../../domain/model.ts";
-import { addConnector, connectorStatus, listConnectors, removeConnector } from "../../services/connectors.ts";
+import {
+  addConnector,
+  connectorStatus,
+  listConnectors,
+  pauseConnector,
+  removeConnector,
+} from "../../services/connectors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
 import { requirePermission } from "../middleware/require-permission.ts";
@@ -141,6 +147,54 @@ export const connectorRoutes = new Hono<AppEnv>()
       const connector = await connectorStatus(c.env, c.get("tenant"), id);
       if (!connector) throw apiError(404, `Unknown connector: ${id}`);
       return c.json({ connector });
+    },
+  )
+  .post(
+    "/:id/stop",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Stop a connector's polling (kept, to resume later)",
+      description:
+        "Permission admin:connectors. No request goes to the platform until resumed; its token, position and " +
+        "counts stay, so a resume reads on from where it stopped. state becomes stopped, stoppedReason " +
+        "names who stopped it.",
+      responses: {
+        200: { description: "Stopped", schema: v.strictObject({ connector }) },
+        404: { description: "Unknown connector", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const stopped = await pauseConnector(c.env, c.get("tenant"), id, { stop: true, actor: c.get("apiKey").name });
+      if (!stopped) throw apiError(404, `Unknown connector: ${id}`);
+      return c.json({ connector: stopped });
+    },
+  )
+  .post(
+    "/:id/resume",
+    describeRoute({
+      tags: ["Connectors"],
+      security: ["apiKey", "apiKeyHeader"],
+      summary: "Resume a stopped connector",
+      description:
+        "Permission admin:connectors. Polls at once from where it stopped, whether an admin stopped it or the " +
+        "platform refused its credentials (refused again, it stops again: add it with a new token instead). " +
+        "A back-off is cleared.",
+      responses: {
+        200: { description: "Polling", schema: v.strictObject({ connector }) },
+        404: { description: "Unknown connector", schema: errorBody },
+        ...STANDARD_ERRORS.apiKey,
+      },
+    }),
+    validate("param", idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const resumed = await pauseConnector(c.env, c.get("tenant"), id, { stop: false });
+      if (!resumed) throw apiError(404, `Unknown connector: ${id}`);
+      return c.json({ connector: resumed });
     },
   )
   .delete(

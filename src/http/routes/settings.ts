@@ -117,7 +117,11 @@ export const settingsRoutes = new Hono<AppEnv>()
       const { effectiveFrom, reapplyFrom, ...patch } = c.req.valid("json");
       const key = { ...c.get("apiKey"), tenant: c.get("tenant") };
       const done = await updateSettings(c.env, key, patch, { effectiveFrom, reapplyFrom }, c.executionCtx);
-      if (typeof done === "string") throw apiError(400, done);
+      if (typeof done === "string") {
+        // A rule between two settings is said of one of them first ("reports.greenFromPct must be at least …").
+        const field = /^([a-zA-Z]+(?:\.[a-zA-Z]+)*) must /.exec(done)?.[1];
+        throw apiError(400, done, field ? { field } : {});
+      }
       const { settings, version } = done.saved;
       return c.json({ ...settings, version, effectiveFrom: new Date(done.effectiveFrom).toISOString() });
     },

@@ -21,6 +21,15 @@ const sourceSettingsBody = v.strictObject({
   ),
 });
 const settingsOfSource = v.strictObject({ source: v.string(), settings: sourceSettingsBody });
+const sourceView = v.strictObject({
+  ...settingsOfSource.entries,
+  lastSentAt: v.pipe(
+    v.nullable(v.string()),
+    v.description("When the source's newest state code arrived (counted to the minute); null: none yet"),
+  ),
+  events: v.pipe(v.number(), v.description("Events that carried a state code")),
+  codes: v.pipe(v.number(), v.description("Distinct state codes it sent")),
+});
 const doc = (summary: string, permission: string, responses: Parameters<typeof describeRoute>[0]["responses"]) =>
   describeRoute({
     tags: ["Sources"],
@@ -33,8 +42,11 @@ const doc = (summary: string, permission: string, responses: Parameters<typeof d
 export const sourceRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    doc("Every source with its settings", "read:adherence", {
-      200: { description: "The sources", schema: v.strictObject({ sources: v.array(settingsOfSource) }) },
+    doc("Every source with its settings and when it last sent", "read:adherence", {
+      200: {
+        description: "The sources with settings or state codes, by name",
+        schema: v.strictObject({ sources: v.array(sourceView) }),
+      },
     }),
     requirePermission("read:adherence"),
     async (c) => c.json({ sources: await allSourceSettings(c.env, c.get("tenant")) }),

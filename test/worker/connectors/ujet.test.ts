@@ -327,6 +327,40 @@ describe("pull connector: polling the Manager API", () => {
     await remove(key);
   });
 
+  it("an admin stops it (no request, the cron leaves it) and resumes it where it stopped", async () => {
+    const mock = mockPlatform();
+    const { tenant, key } = await setup();
+    await addConnector(key, { pollSeconds: 1 });
+    await waitForConnector(key, "a successful poll", (c) => c.lastSuccessfulPollAt !== null);
+    const position = (await connector(key)).streams.activity.from;
+    expect(position).not.toBeNull();
+
+    const stopped = await json(await api(key, `/api/v1/connectors/${SOURCE}/stop`, { method: "POST" }));
+    expect(stopped).toMatchObject({ status: 200, body: { connector: { state: "stopped" } } });
+    expect(stopped.body.connector.stoppedReason).toBe("stopped by test key");
+    await sleep(200);
+    const asked = mock.requests.length;
+    await sleep(1_500);
+    await wakeConnectors();
+    await sleep(500);
+    expect(mock.requests.length).toBe(asked);
+    expect(
+      await runInDurableObject(connectorStub(env, tenant, SOURCE), (_, state) => state.storage.getAlarm()),
+    ).toBeNull();
+
+    const resumed = await json(await api(key, `/api/v1/connectors/${SOURCE}/resume`, { method: "POST" }));
+    expect(resumed).toMatchObject({ status: 200, body: { connector: { state: "polling", stoppedReason: null } } });
+    await waitForConnector(key, "polls again", () => mock.requests.length > asked);
+    // Read on from where it stopped, not from the start.
+    expect(Date.parse((await connector(key)).streams.activity.from)).toBeGreaterThanOrEqual(Date.parse(position));
+
+    for (const action of ["stop", "resume"]) {
+      const unknown = await json(await api(key, `/api/v1/connectors/ujet:nobody/${action}`, { method: "POST" }));
+      expect(unknown).toMatchObject({ status: 404, body: { error: "Unknown connector: ujet:nobody" } });
+    }
+    await remove(key);
+  });
+
   it("backs off on 429 (at least Retry-After) and on " +
     "5xx (growing, with jitter), and says so in its status", async () => {
     const mock = mockPlatform();
