@@ -49,7 +49,10 @@ export const DOCUMENT_INFO = {
     { name: "Connectors", description: "Pull connectors: add, stop, resume, delete; their status" },
     { name: "Keys", description: "A tenant's own API keys: create, rotate with a grace, revoke; their usage" },
     { name: "People", description: "Who signs in: a tenant's people, their roles and teams; who is asking" },
-    { name: "Audit", description: "The tenant's audit list: keys, alarms, people, approvals, neutral periods, settings" },
+    {
+      name: "Audit",
+      description: "The tenant's audit list: keys, alarms, people, approvals, neutral periods, settings",
+    },
     { name: "Sign-in", description: "Signing people in (development sign-in)" },
     { name: "Admin: keys", description: "Tenant API keys (admin token)" },
     { name: "Admin: API users", description: "Users of the token doors (admin token)" },
