@@ -98,8 +98,9 @@ export function Chart({
             ...(s.dash ? { dash: s.dash } : {}),
             ...(s.bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${s.stroke}55` } : {}),
             points: { show: !s.bars, size: 5 },
-            // Intervals without volume are gaps in the data, not zeros: the line goes on across them.
-            spanGaps: s.scale === "count",
+            // An interval without volume is unknown, not zero: the line breaks there rather than drawing values
+            // nobody recorded across it (each known value still shows as a point).
+            spanGaps: false,
             value: (_u: uPlot, v: number | null) =>
               v == null ? "—" : s.scale === "pct" ? `${Math.round(v)} %` : `${v}`,
           })),
