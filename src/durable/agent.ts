@@ -82,6 +82,8 @@ export type AgentContextRef = Omit<AgentContext, "settings" | "mappings"> & {
 
 export interface AgentDay extends DayAdherence {
   profile: AgentProfile;
+  /** The shift day (YYYY-MM-DD in the tenant's zone). */
+  date: string;
   segments: ScheduleSegment[];
   events: StateEvent[];
 }
@@ -259,12 +261,15 @@ export class AgentDO extends DurableObject<Env> {
     return this.profile() ? this.live(Date.now()) : null;
   }
 
-  async day(date: string): Promise<AgentDay | null> {
+  /** A day's adherence; without a date, the current shift's day (the board's "today"). */
+  async day(date?: string): Promise<AgentDay | null> {
     const profile = this.profile();
     if (!profile) return null;
-    const day = this.computeShiftDay(date, Date.now());
+    const now = Date.now();
+    const shiftDay = date ?? this.liveWindow(now).shiftDay;
+    const day = this.computeShiftDay(shiftDay, now);
     // The report lists the events that take effect (the board's percentage, on every change, needs none of this).
-    return { profile, ...day, events: timelineEvents(day.events, day.window.start) };
+    return { profile, date: shiftDay, ...day, events: timelineEvents(day.events, day.window.start) };
   }
 
   /** The agent's board row now (with its revision), for a hub that starts being watched; null before any event. */

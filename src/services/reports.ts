@@ -15,8 +15,11 @@ import { agentStub } from "../durable/names.ts";
 export type { AgentDay, DayTotalsReportRow, IntervalReportRow, ReportDimension, ReportKeys };
 export { REPORT_DIMENSIONS } from "../db/reports.ts";
 
-/** A shift day as the agent's object computes it now; null for an agent that has never been used. */
-export function agentDay(env: Env, tenant: string, profile: AgentProfile, date: string): Promise<AgentDay | null> {
+/**
+ * A shift day as the agent's object computes it now; null for an agent that has never been used. Without a date, the
+ * agent's current shift day (a night shift begun yesterday is yesterday's until it ends).
+ */
+export function agentDay(env: Env, tenant: string, profile: AgentProfile, date?: string): Promise<AgentDay | null> {
   return agentStub(env, tenant, profile.agentKey).day(date);
 }
 

@@ -535,8 +535,9 @@ describe.skipIf(!hasChromium)("supervisor app in Chromium", () => {
     ).toEqual({ key: null, local: 0 });
     expect(await page.isVisible("#api-key")).toBe(true);
     // Without a key the app asks whether a person is signed in: the 401 (nobody) is logged by the browser.
-    const nobody = pageErrors.findIndex((e) => e.includes("status of 401") && e.includes("/api/v1/me"));
-    expect(nobody).toBeGreaterThanOrEqual(0);
+    const nobodyIndex = () => pageErrors.findIndex((e) => e.includes("status of 401") && e.includes("/api/v1/me"));
+    await expect.poll(nobodyIndex, { timeout: 5_000 }).toBeGreaterThanOrEqual(0);
+    const nobody = nobodyIndex();
     pageErrors.splice(nobody, 1);
     expect(pageErrors).toEqual([]);
   });

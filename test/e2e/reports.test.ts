@@ -19,7 +19,9 @@ const TENANT = "acme";
 const DAY_MS = 86_400_000;
 const dateDaysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 10);
 /** Two finished days (the tenant's zone is UTC). */
-const [D2, D1, TODAY] = [dateDaysAgo(2), dateDaysAgo(1), dateDaysAgo(0)];
+// Two finished days before yesterday: today's shift (two hours either side of now) may begin yesterday, whose shift
+// day it then is, at any hour of the day the test runs.
+const [D2, D1, TODAY] = [dateDaysAgo(3), dateDaysAgo(2), dateDaysAgo(0)];
 const REPORT = "/api/v1/reports/adherence";
 const pct = (value: number | null) => (value === null ? "\u2014" : `${Math.round(value)} %`);
 const iso = (at: number) => new Date(at).toISOString();

@@ -28,7 +28,10 @@ const date = v.optional(
   v.pipe(
     v.string(),
     v.check(isValidDate, (issue) => `Invalid date: ${String(issue.input)} (expected YYYY-MM-DD)`),
-    v.description("The day (YYYY-MM-DD) in the tenant's time zone; default today"),
+    v.description(
+      "The day (YYYY-MM-DD) in the tenant's time zone; default today, and for one agent its current shift's day " +
+        "(a night shift begun yesterday is yesterday's until it ends, as on the board)",
+    ),
   ),
 );
 export const team = v.optional(
@@ -187,6 +190,14 @@ async function requestedDay(c: Context<AppEnv>, date: string | undefined) {
   return { date: date ?? localDate(Date.now(), settings.timeZone), settings };
 }
 
+/** One agent's day: the `?date=`, or without one the agent's current shift day. */
+async function agentShiftDay(c: Context<AppEnv>, agentId: string, requested: string | undefined) {
+  const { settings } = await tenantSettings(c.env, c.get("tenant"));
+  const profile = await requestedAgent(c, agentId);
+  const day = await agentDay(c.env, c.get("tenant"), profile, requested);
+  return { date: requested ?? day?.date ?? localDate(Date.now(), settings.timeZone), settings, profile, day };
+}
+
 /** One agent by email or employeeId (or an ACD id no employee has yet); 404 when nobody has that id. */
 export async function requestedAgent(c: Context<AppEnv>, agentId: string): Promise<AgentProfile> {
   const profile = await findAgent(c.env, c.get("tenant"), agentId);
@@ -292,6 +303,11 @@ export const adherenceRoutes = new Hono<AppEnv>()
     async (c) => {
       const tenant = c.get("tenant");
       const query = c.req.valid("query");
+      if (query.agentId && !query.date) {
+        // One agent, no date: its current shift's day.
+        const { date, settings, profile, day } = await agentShiftDay(c, query.agentId, undefined);
+        return c.json({ date, timeZone: settings.timeZone, agents: [dayView(profile, day)] });
+      }
       const { date, settings } = await requestedDay(c, query.date);
       const profiles = query.agentId
         ? [await requestedAgent(c, query.agentId)]
@@ -389,9 +405,11 @@ export const adherenceRoutes = new Hono<AppEnv>()
 export async function timelineHandler(
   c: Context<AppEnv, string, { out: { param: { agentId: string }; query: v.InferOutput<typeof dayQuery> } }>,
 ) {
-  const { date, settings } = await requestedDay(c, c.req.valid("query").date);
-  const profile = await requestedAgent(c, c.req.valid("param").agentId);
-  const day = await agentDay(c.env, c.get("tenant"), profile, date);
+  const { date, settings, profile, day } = await agentShiftDay(
+    c,
+    c.req.valid("param").agentId,
+    c.req.valid("query").date,
+  );
   // A past day's exceptions are shaded by the thresholds in effect then (a settings version's effectiveFrom).
   const versioned = await tenantSettings(c.env, c.get("tenant"));
   const thresholds = thresholdsAt(versioned, day?.window.start ?? dayBounds(date, settings.timeZone).start);

@@ -511,8 +511,11 @@ describe("pull connector: polling the Manager API", () => {
           await api(key, `/api/v1/agents/${encodeURIComponent(lookup[n]!)}/timeline?date=${date}`),
         );
         expect(status, `agent ${n} on ${date}`).toBe(200);
+        // A day's timeline opens with the state in effect at its start: the previous day's last, listed there too.
+        const last = states.at(-1)?.timestamp ?? "";
         for (const s of timeline.states)
-          if (s.source === SOURCE) states.push({ timestamp: s.timestamp, code: s.acdStateCode, state: s.state });
+          if (s.source === SOURCE && s.timestamp > last)
+            states.push({ timestamp: s.timestamp, code: s.acdStateCode, state: s.state });
       }
       const truth = mock.truth(1000 + n);
       total += truth.length;
