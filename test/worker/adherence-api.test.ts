@@ -572,6 +572,26 @@ describe("agent Durable Object lifecycle", () => {
     expect(row).toMatchObject({ activity: "work", adherence: "in" });
     expect(row.adherencePctToday).toBeGreaterThan(74);
     expect(row.adherencePctToday).toBeLessThan(76);
+
+    // The agent's day without a date is that shift's day too (a supervisor opening the row sees the shift), as
+    // the timeline and the day endpoint agree; the calendar's today, asked for, has nothing scheduled.
+    const shiftDate = new Date(now - 2 * 3_600_000 + offset * 3_600_000).toISOString().slice(0, 10);
+    const timeline = (await getJson(key, "/api/v1/agents/E1/timeline")).body;
+    expect(timeline).toMatchObject({ date: shiftDate, timeZone: zone });
+    expect(timeline.schedule).toEqual([
+      {
+        start: new Date(now - 2 * 3_600_000).toISOString(),
+        end: new Date(now + 2 * 3_600_000).toISOString(),
+        activity: "work",
+      },
+    ]);
+    const day = (await getJson(key, "/api/v1/adherence?agentId=E1")).body;
+    expect(day.date).toBe(shiftDate);
+    expect(day.agents[0].adherencePct).toBeGreaterThan(74);
+    expect(day.agents[0].adherencePct).toBeLessThan(76);
+    const today = new Date(now + offset * 3_600_000).toISOString().slice(0, 10);
+    expect(today).not.toBe(shiftDate);
+    expect((await getJson(key, `/api/v1/agents/E1/timeline?date=${today}`)).body.schedule).toEqual([]);
   });
 
   it("changes status with time alone: the alarm threshold passes without any new event", async () => {
