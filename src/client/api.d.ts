@@ -6187,7 +6187,7 @@ export interface operations {
     getApiV1AgentsAgentIdTimeline: {
         parameters: {
             query?: {
-                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today */
+                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today, and for one agent its current shift's day (a night shift begun yesterday is yesterday's until it ends, as on the board) */
                 date?: string;
             };
             header?: never;
@@ -7132,7 +7132,7 @@ export interface operations {
     getApiV1Adherence: {
         parameters: {
             query?: {
-                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today */
+                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today, and for one agent its current shift's day (a night shift begun yesterday is yesterday's until it ends, as on the board) */
                 date?: string;
                 /** @description Only this team (a team-scoped key: one of its teams) */
                 team?: string;
@@ -7273,7 +7273,7 @@ export interface operations {
     getApiV1AdherenceIntervals: {
         parameters: {
             query?: {
-                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today */
+                /** @description The day (YYYY-MM-DD) in the tenant's time zone; default today, and for one agent its current shift's day (a night shift begun yesterday is yesterday's until it ends, as on the board) */
                 date?: string;
                 /** @description Only this team (a team-scoped key: one of its teams) */
                 team?: string;
