@@ -22,6 +22,7 @@ import { unknownAgentKey } from "../domain/agent.ts";
 import type { AgentView, LiveMessage, RowUpdate } from "../domain/live.ts";
 import { type AgentCall, type AgentCallResult, callAgentsHere } from "./agent-calls.ts";
 import { tenantOfHub } from "./names.ts";
+import { PublishPacer } from "./publish-batch.ts";
 
 /** Messages kept per stream for reconnecting boards; a board further behind gets a fresh snapshot. */
 const REPLAY_LIMIT = 2_000;
@@ -77,6 +78,7 @@ export class HubDO extends DurableObject<Env> {
   private chunkCount: number;
   /** Storage is behind memory, and says so (the mark is written): the next change writes nothing more. */
   private marked = false;
+  private readonly pacer = new PublishPacer();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meteredEnv(env));
@@ -121,7 +123,9 @@ export class HubDO extends DurableObject<Env> {
   }
 
   /** Applies a batch of changed rows (one RPC for a whole import request), newest revision wins. */
-  async publish(rows: RowUpdate[]): Promise<void> {
+  /** Rows for the boards; answers the gap the sender keeps before its next call (PublishPacer). */
+  async publish(rows: RowUpdate[]): Promise<{ gapMs: number }> {
+    const gapMs = this.pacer.call(Date.now());
     // Storage says it is behind before memory moves: a publish that fails here has changed nothing,
     // so the agents' resend of the same rows is taken.
     if (rows.length > 0) await this.markUnflushed();
@@ -138,6 +142,7 @@ export class HubDO extends DurableObject<Env> {
       messages.push({ scopes: scopesOf(row.view.team), message: { type: "change", seq: 0, agent: row.view } });
     }
     this.broadcast(messages);
+    return { gapMs };
   }
 
   /** An agent left the tenant: its row goes from every board. */

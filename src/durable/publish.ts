@@ -6,7 +6,8 @@
  * request (~1,000/s for a busy tenant, more than one object handles). An isolate has one sender per
  * tenant at a time: the request whose rows found nobody sending sends them at once, then whatever
  * rows other requests left meanwhile (the newest revision of each agent), call after call, at least
- * PUBLISH_GAP_MS apart, until none are left. The other requests only leave their rows and return:
+ * PUBLISH_GAP_MS apart (wider while the hub, hearing from many isolates, asks for it: PublishPacer), until none
+ * are left. The other requests only leave their rows and return:
  * no request ever waits on another request's I/O (the runtime forbids it), and each sender's own
  * `waitUntil` keeps the isolate alive until the rows it took went out. A sender hands over after
  * SENDER_MS, so no request's background work runs on without end under steady load: the next
@@ -14,7 +15,7 @@
  */
 import type { RowUpdate } from "../domain/live.ts";
 import { countCall } from "./call-rate.ts";
-import { type PendingRows, mergeNewest, publishDelay } from "./publish-batch.ts";
+import { PUBLISH_GAP_MS, type PendingRows, mergeNewest, publishDelay } from "./publish-batch.ts";
 import { agentStub, hubName, hubStub } from "./names.ts";
 
 /** How long one request keeps sending others' rows before the next request takes over. */
@@ -26,6 +27,8 @@ interface Lane {
   /** A request is sending (and will take `pending`). */
   sending: boolean;
   lastSentAt: number | null;
+  /** The gap the hub asked for in its last answer (PublishPacer). */
+  gapMs: number;
 }
 
 const lanes = new Map<string, Lane>();
@@ -45,7 +48,8 @@ export async function publishRows(
   if (changed.length === 0) return [];
   if (options.retryThroughAgents === false) return (await send(env, tenant, changed)) ? [] : changed;
   let lane = lanes.get(tenant);
-  if (!lane) lanes.set(tenant, (lane = { pending: new Map(), sending: false, lastSentAt: null }));
+  if (!lane)
+    lanes.set(tenant, (lane = { pending: new Map(), sending: false, lastSentAt: null, gapMs: PUBLISH_GAP_MS }));
   mergeNewest(lane.pending, changed);
   if (!lane.sending) await drain(env, tenant, lane);
   return [];
@@ -57,7 +61,7 @@ async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
   const started = Date.now();
   try {
     for (;;) {
-      const delay = publishDelay(Date.now(), lane.lastSentAt);
+      const delay = publishDelay(Date.now(), lane.lastSentAt, lane.gapMs);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const batch = [...lane.pending.values()];
       lane.pending = new Map();
@@ -65,7 +69,9 @@ async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
       // The last call of this sender: rows that come while it is under way find no sender and send themselves.
       if (Date.now() - started >= SENDER_MS) lane.sending = false;
       lane.lastSentAt = Date.now();
-      if (!(await send(env, tenant, batch))) await askAgentsAgain(env, tenant, batch);
+      const sent = await send(env, tenant, batch);
+      if (sent === null) await askAgentsAgain(env, tenant, batch);
+      else lane.gapMs = sent.gapMs;
       if (!lane.sending) return;
     }
   } finally {
@@ -74,14 +80,14 @@ async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
   }
 }
 
-async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<boolean> {
+/** The hub's answer (the gap it asks for), or null: the call failed. */
+async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<{ gapMs: number } | null> {
   try {
     countCall("hub", hubName(tenant));
-    await hubStub(env, tenant).publish(rows);
-    return true;
+    return await hubStub(env, tenant).publish(rows);
   } catch (error) {
     console.error("publishing to the hub failed; its agents will send their rows again", error);
-    return false;
+    return null;
   }
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { unknownAgentKey, unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
 import { hubName } from "../../src/durable/names.ts";
+import { PUBLISH_GAP_MAX_MS, PUBLISH_GAP_MS } from "../../src/durable/publish-batch.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
 import { ago, api, checkedFetch, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
 
@@ -344,6 +345,30 @@ describe("live board socket", () => {
       ["on_call", board.messages[0]!.seq + 2],
     ]);
     board.close();
+  });
+
+  it("asks its senders for a wider gap while called more than its target a second, and narrows it after", async () => {
+    const { tenant } = await setup();
+    const hub = env.HUB.getByName(hubName(tenant));
+    let rev = 0;
+    const call = async () =>
+      (await hub.publish([{ rev: ++rev, view: agentView(unknownAgentProfile("x1"), null), agentKey: "unknown:x1" }]))
+        .gapMs;
+    expect(await call()).toBe(PUBLISH_GAP_MS);
+    // Many isolates at once: 40 calls in flight at a time until the hub answers a wider gap (or 5 s go by).
+    const started = Date.now();
+    let widest = PUBLISH_GAP_MS;
+    while (widest === PUBLISH_GAP_MS && Date.now() - started < 5_000)
+      widest = Math.max(...(await Promise.all(Array.from({ length: 40 }, call))));
+    expect(widest).toBeGreaterThan(PUBLISH_GAP_MS);
+    expect(widest).toBeLessThanOrEqual(PUBLISH_GAP_MAX_MS);
+    // Quiet again: one call a second, each second the gap halves, back to the least.
+    const gaps: number[] = [];
+    for (let i = 0; i < 6 && gaps.at(-1) !== PUBLISH_GAP_MS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      gaps.push(await call());
+    }
+    expect(gaps.at(-1)).toBe(PUBLISH_GAP_MS);
   });
 
   it("replaces an unknown agent's row by the employee's once the employee is imported", async () => {
