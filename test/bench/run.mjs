@@ -710,7 +710,9 @@ function rowsWritten() {
     .find((l) => l.includes("BACKFILL rows written"))
     ?.match(/(\d+) for (\d+) events and (\d+) changed/);
   const d1Size = lines.find((l) => l.includes("D1SIZE {"));
+  const live = lines.find((l) => l.includes("COST_LIVE {"));
   return {
+    live: live ? round3(JSON.parse(live.slice(live.indexOf("{"))).mixed.perEvent) : null,
     unwatched: round3(cost.unwatched.perEvent),
     watched: round3(cost.watched.perEvent),
     mixed: round3(cost.mixed.perEvent),
@@ -827,8 +829,8 @@ function report() {
       "rows",
       `${r.mixed} per event`,
       "",
-      `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events); ` +
-        `targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}`,
+      `unwatched ${r.unwatched}, boards open ${r.watched} (${r.events} events, dated up to 15 min back); ` +
+        `targets ≤ 1.5 unwatched, ≤ 3 mixed ${r.targetsMet ? "met" : "NOT met"}; dated as they arrive ${r.live}`,
     );
   if (r?.backfill) {
     const { rows, events, changedIntervals } = r.backfill;
