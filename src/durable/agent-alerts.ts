@@ -14,7 +14,6 @@ import {
   timelinePath,
 } from "../domain/alerts.ts";
 import type { AgentLive } from "../domain/live.ts";
-import { localDate } from "../domain/time.ts";
 import type { AgentProfile } from "../domain/agent.ts";
 import type { AgentStore } from "./agent-store.ts";
 
@@ -25,7 +24,6 @@ const SEND_RETRY_MS = 5_000;
 interface AlertContext {
   tenant: string;
   profile: AgentProfile;
-  settings: { settings: { timeZone: string } };
 }
 
 export class AgentAlerts {
@@ -51,10 +49,11 @@ export class AgentAlerts {
     status: AgentLive,
     risen: ReturnType<AgentAlerts["rise"]>,
     now: number,
+    shiftDay: () => string,
   ): Promise<number | null> {
     if (risen.rises.length === 0) return risen.dueAt;
     const { tenant, profile } = context;
-    const date = localDate(now, context.settings.settings.timeZone);
+    const date = shiftDay();
     const alerts = await Promise.all(
       risen.rises.map(
         async ({ event, since }): Promise<Alert> => ({

@@ -761,7 +761,8 @@ export class AgentDO extends DurableObject<Env> {
     // Everything this call changed commits together, before the first await.
     this.store.saveMeta();
     await this.scheduleAlarm(now, status);
-    const wake = await this.alerts.send(context, status, risen, now);
+    // An alert links to the shift's day (a night shift begun yesterday: yesterday's).
+    const wake = await this.alerts.send(context, status, risen, now, () => this.liveWindow(now).shiftDay);
     if (wake !== null) await this.wakeAt(wake);
     return row;
   }

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { intervalQueueTraffic } from "../../src/db/meter.ts";
 import { agentStub } from "../../src/durable/names.ts";
-import { api, createKey, employee, flushAgent, intervalsWritten, newTenant, postData } from "./helpers.ts";
+import { api, createKey, employee, flushAgent, intervalsWritten, newTenant, postData, zoneAtHour } from "./helpers.ts";
 
 /** A UTC date a few days back: inside event retention, fully in the past. */
 function pastDate(daysAgo: number): string {
@@ -551,9 +551,7 @@ describe("agent Durable Object lifecycle", () => {
   it("shows a night shift's percentage on the board after midnight (the shift's day, not the calendar's)", async () => {
     const { key } = await setup();
     // A zone where it is about 01:00 now, so a shift from two hours ago began yesterday.
-    let offset = (((1 - new Date().getUTCHours()) % 24) + 24) % 24;
-    if (offset > 12) offset -= 24;
-    const zone = offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const { zone, offset } = zoneAtHour(1);
     expect((await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: zone } })).status).toBe(200);
     const now = Date.now();
     await postData(key, "/api/v1/import/schedules", [

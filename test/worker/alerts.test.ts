@@ -15,7 +15,7 @@ import type { Alert, AlertJob } from "../../src/domain/alerts.ts";
 import { ALERT_DEAD_LETTERS, ALERT_QUEUE } from "../../src/services/alert-queue.ts";
 import { ingestAgentStates } from "../../src/services/agent-states.ts";
 import { flushStateCodes } from "../../src/services/state-code-tally.ts";
-import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { ALL_PERMISSIONS, ago, api, createKey, employee, newTenant, postData, zoneAtHour } from "./helpers.ts";
 
 const RECEIVER = "receiver.example";
 const PLATFORM = "acme.ujet.example";
@@ -362,12 +362,12 @@ describe("deliveries", () => {
 });
 
 describe("an agent's alerts", () => {
-  async function floor(tenant: string) {
+  async function floor(tenant: string, timeZone = "UTC") {
     const { key } = await createKey(tenant);
     await postData(key, "/api/v1/import/employees", [employee(1), employee(2)]);
     const put = await api(key, "/api/v1/settings", {
       method: "PUT",
-      json: { adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3_600 } },
+      json: { timeZone, adherence: { alarmThresholdSeconds: 2, severeThresholdSeconds: 3_600 } },
     });
     expect(put.status).toBe(200);
     // Both available since the shift began: in adherence (no state at all during work would be out, and late).
@@ -407,6 +407,20 @@ describe("an agent's alerts", () => {
     await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "lunch", timestamp: ago(0.02) }]);
     await sleep(1_500);
     expect(received.map((r) => JSON.parse(r.body).event)).toEqual(["alarm"]);
+  });
+
+  it("links a night shift's alarm after midnight to the shift's day", async () => {
+    const tenant = newTenant();
+    // Between 00:00 and 01:00 where the tenant is: the shift (from an hour ago) began yesterday there.
+    const { zone, offset } = zoneAtHour(0);
+    const key = await floor(tenant, zone);
+    const shiftDate = new Date(Date.now() - 60 * 60_000 + offset * 3_600_000).toISOString().slice(0, 10);
+    await subscribe(key);
+    await postData(key, "/api/v1/import/agent-states", [{ agentId: "E1", state: "break", timestamp: ago(0.05) }]);
+    const [hook] = await waitFor(() => (received.length > 0 ? received : null), "the alarm webhook");
+    const body = JSON.parse(hook!.body);
+    expect(body.event).toBe("alarm");
+    expect(body.timelineUrl).toBe(`http://rta.test/#/agent/E1?date=${shiftDate}`);
   });
 
   it("raises nothing for a snoozed agent", async () => {

@@ -112,6 +112,17 @@ export function ago(minutesAgo: number): string {
   return new Date(Date.now() - minutesAgo * 60_000).toISOString();
 }
 
+/**
+ * A fixed-offset zone where it is about `hour` o'clock now (so a shift from two hours ago began yesterday there, at
+ * whatever hour the test runs), with its offset in hours.
+ */
+export function zoneAtHour(hour: number): { zone: string; offset: number } {
+  let offset = (((hour - new Date().getUTCHours()) % 24) + 24) % 24;
+  if (offset > 12) offset -= 24;
+  const zone = offset === 0 ? "Etc/GMT" : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  return { zone, offset };
+}
+
 /** A board: a real WebSocket through the Worker, with its messages queued for assertions. */
 export async function connect(ticket: string, since?: number) {
   const query = new URLSearchParams({ ticket, ...(since === undefined ? {} : { since: String(since) }) });
