@@ -14,6 +14,7 @@
  * history (for the tenant's retentionDays); D1 gets the per-interval totals computed from it.
  */
 import type { Sql } from "../db/meter.ts";
+import { shiftDays } from "../domain/adherence.ts";
 import type { Activity, AgentState, ScheduleSegment, StateEvent } from "../domain/model.ts";
 import { type StateMapper, closesOf, isMappedKey } from "../domain/state-codes.ts";
 
@@ -367,6 +368,32 @@ export class AgentStore {
       date,
       JSON.stringify(segments.map((s) => [s.start, s.end, s.activity])),
     );
+  }
+
+  /**
+   * Files every segment under its shift's day in `timeZone` (the tenant's zone changed: a shift's day is where it
+   * starts there); returns the days that gained or lost segments.
+   */
+  refileSegments(timeZone: string): string[] {
+    const rows = this.sql
+      .exec<{ date: string; start: number; end: number; activity: string }>(
+        `SELECT date, start, "end", activity FROM segments`,
+      )
+      .toArray();
+    const filed = shiftDays(
+      rows.map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity })),
+      timeZone,
+    );
+    const moved = filed.filter(({ date }, i) => date !== rows[i]!.date);
+    if (moved.length === 0) return [];
+    this.sql.exec(
+      `UPDATE segments SET date = j.value ->> '$[3]' FROM json_each(?) AS j
+        WHERE segments.start = j.value ->> '$[0]' AND segments."end" = j.value ->> '$[1]'
+          AND segments.activity = j.value ->> '$[2]'`,
+      JSON.stringify(moved.map(({ segment: s, date }) => [s.start, s.end, s.activity, date])),
+    );
+    this.segmentsByDate.clear();
+    return [...new Set(filed.flatMap(({ date }, i) => (date === rows[i]!.date ? [] : [date, rows[i]!.date])))];
   }
 
   // Schedules change rarely and are read several times per ingest: kept per day in memory.

@@ -520,6 +520,13 @@ export class AgentDO extends DurableObject<Env> {
     this.store.setMeta("context", this.cachedContext);
     if (!known) return;
     if (settings.version > known.settings.version) {
+      // A new time zone: every shift belongs to the day it starts on there, and the days it left or joined are
+      // written again (their intervals in D1 under the new zone's days).
+      if (settings.settings.timeZone !== known.settings.settings.timeZone) {
+        const moved = this.store.refileSegments(settings.settings.timeZone);
+        this.store.markDaysDirty(moved.map((date) => [date, null] as const));
+        this.scheduleVersion++;
+      }
       const today = this.today(Date.now());
       const rejudged = daysToRejudge(known.settings, settings, profile.team, today);
       this.store.markDaysDirty([addDays(today, -1), today, ...rejudged].map((date) => [date, null] as const));

@@ -548,6 +548,46 @@ describe("agent Durable Object lifecycle", () => {
     });
   });
 
+  it("files each shift under the day it starts on in a new time zone, and writes the days it moved again", async () => {
+    const { tenant, key } = await setup();
+    const date = pastDate(3);
+    const next = pastDate(2);
+    await postData(key, "/api/v1/import/schedules", [
+      { agentId: "E1", start: at(date, "20:00"), end: at(date, "23:00"), activity: "work" },
+    ]);
+    await postData(key, "/api/v1/import/agent-states", [
+      { agentId: "E1", state: "available", timestamp: at(date, "19:58") },
+      { agentId: "E1", state: "offline", timestamp: at(date, "23:00") },
+    ]);
+    const stub = agentStub(env, tenant, await agentKeyOf(tenant, "E1"));
+    await flushAgent(stub);
+    const datesInD1 = async () =>
+      (
+        await env.DB.prepare("SELECT DISTINCT date FROM adherence_intervals WHERE tenant = ? ORDER BY date")
+          .bind(tenant)
+          .all<{ date: string }>()
+      ).results.map((r) => r.date);
+    expect(await datesInD1()).toEqual([date]);
+
+    // Five hours east of UTC the shift runs 01:00–04:00 the next day: that day's now.
+    const put = await api(key, "/api/v1/settings", { method: "PUT", json: { timeZone: "Etc/GMT-5" } });
+    expect(put.status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const moved = (await getJson(key, `/api/v1/agents/E1/timeline?date=${next}`)).body;
+        expect(moved.schedule).toEqual([
+          { start: `${date}T20:00:00.000Z`, end: `${date}T23:00:00.000Z`, activity: "work" },
+        ]);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    expect((await getJson(key, `/api/v1/agents/E1/timeline?date=${date}`)).body.schedule).toEqual([]);
+    const day = (await getJson(key, `/api/v1/adherence?agentId=E1&date=${next}`)).body.agents[0];
+    expect(day).toMatchObject({ scheduledSeconds: 10_800, inAdherenceSeconds: 10_800, adherencePct: 100 });
+    await flushAgent(stub);
+    expect(await datesInD1()).toEqual([next]);
+  });
+
   it("shows a night shift's percentage on the board after midnight (the shift's day, not the calendar's)", async () => {
     const { key } = await setup();
     // A zone where it is about 01:00 now, so a shift from two hours ago began yesterday.
