@@ -1,11 +1,13 @@
 /**
  * A uPlot chart sized from its container: as wide as the page allows (400 px phone to wall screen), redrawn on
- * resize. The x axis is the rows' order (intervals or days) labelled with their own text, so no time zone
- * arithmetic happens in the browser: the server's dates and times are shown as given.
+ * resize. The x axis is either the rows' order (days) labelled with their own text, or (intervals) time: the
+ * instants the server gave, drawn in the tenant's zone (uPlot.tzDate, the browser's Intl), so hours nobody worked
+ * take their width and a line breaks across them.
  */
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { orderData, timeData } from "./chart-data.ts";
 
 export interface ChartSeries {
   label: string;
@@ -31,6 +33,7 @@ export function Chart({
   xName,
   xLabels,
   series,
+  xTimes,
 }: {
   id: string;
   label: string;
@@ -38,6 +41,8 @@ export function Chart({
   xName: string;
   xLabels: readonly string[];
   series: readonly ChartSeries[];
+  /** A time axis: each row's instant (ms), the tenant's zone, the rows' step (ms); a longer gap breaks the lines. */
+  xTimes?: { at: readonly number[]; timeZone: string; stepMs: number };
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -47,24 +52,35 @@ export function Chart({
     const big = width() >= 1000;
     const font = `${big ? 14 : 12}px system-ui, sans-serif`;
     const hasCount = series.some((s) => s.scale === "count");
+    const { data, labelAt } = xTimes ? timeData(xTimes, xLabels, series) : orderData(xLabels, series);
+    const xAxis = xTimes
+      ? {
+          ...AXIS,
+          font,
+          space: big ? 70 : 55,
+          // 24-hour times in the tenant's zone, as the table writes them.
+          values: (_u: uPlot, splits: number[]) =>
+            splits.map((ts) => hhmm(uPlot.tzDate(new Date(ts * 1_000), xTimes.timeZone))),
+        }
+      : {
+          ...AXIS,
+          font,
+          // Whole steps only: a label per interval or day, never one between two.
+          incrs: WHOLE_STEPS,
+          values: (_u: uPlot, splits: number[]) => splits.map((i) => xLabels[Math.round(i)] ?? ""),
+          space: big ? 70 : 55,
+        };
     const plot = new uPlot(
       {
         width: width(),
         height: heightFor(width()),
         scales: {
-          x: { time: false },
+          x: { time: xTimes !== undefined },
           pct: { range: [0, 100] },
           count: { range: (_u, _min, max) => [0, Math.max(1, max)] },
         },
         axes: [
-          {
-            ...AXIS,
-            font,
-            // Whole steps only: a label per interval or day, never one between two.
-            incrs: WHOLE_STEPS,
-            values: (_u, splits) => splits.map((i) => xLabels[Math.round(i)] ?? ""),
-            space: big ? 70 : 55,
-          },
+          xAxis,
           {
             ...AXIS,
             font,
@@ -89,7 +105,7 @@ export function Chart({
             : []),
         ],
         series: [
-          { label: xName, value: (_u, i) => (i == null ? "" : (xLabels[Math.round(i)] ?? "")) },
+          { label: xName, value: (_u, _v, _s, i) => (i == null ? "" : labelAt(i)) },
           ...series.map((s) => ({
             label: s.label,
             scale: s.scale,
@@ -106,9 +122,10 @@ export function Chart({
           })),
         ],
         legend: { show: true },
+        ...(xTimes ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1_000), xTimes.timeZone) } : {}),
         cursor: { drag: { x: false, y: false } },
       },
-      [xLabels.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData,
+      data as uPlot.AlignedData,
       el,
     );
     let last = width();
@@ -122,7 +139,7 @@ export function Chart({
       observer.disconnect();
       plot.destroy();
     };
-  }, [xLabels, series]);
+  }, [xLabels, series, xTimes]);
   return (
     <figure class="chart">
       <figcaption class="visually-hidden">{label} (the table below has its numbers)</figcaption>
@@ -130,3 +147,5 @@ export function Chart({
     </figure>
   );
 }
+
+const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;

@@ -9,7 +9,16 @@ import { NONE } from "../format.ts";
 import { type IntervalsRoute, intervalsHref, navigate } from "../route.ts";
 import { Chart } from "./chart.tsx";
 import { CsvButton, TeamMenu } from "./controls.tsx";
-import { type ReportRow, type Volume, addDays, downloadCsv, readReport, readVolume, tenantToday } from "./data.ts";
+import {
+  type ReportRow,
+  type Volume,
+  addDays,
+  downloadCsv,
+  readReport,
+  readVolume,
+  tenantToday,
+  tenantZone,
+} from "./data.ts";
 import { Pct, cellTitle } from "./history.tsx";
 
 export interface IntervalLine {
@@ -126,6 +135,11 @@ export function Intervals({ route }: { route: IntervalsRoute }) {
     [lines],
   );
   const xLabels = useMemo(() => lines.map((l) => l.time), [lines]);
+  const zone = tenantZone.value;
+  const xTimes = useMemo(() => {
+    const at = lines.map((l) => Date.parse(l.intervalStart));
+    return zone ? { at, timeZone: zone, stepMs: intervalSeconds([...at].sort((a, b) => a - b)) * 1_000 } : undefined;
+  }, [lines, zone]);
   return (
     <main id="intervals" tabIndex={-1}>
       <div class="report-head">
@@ -163,9 +177,10 @@ export function Intervals({ route }: { route: IntervalsRoute }) {
             label={`Adherence % and agents out per interval on ${d.date}, with contacts offered and handled`}
             xLabels={xLabels}
             series={series}
+            xTimes={xTimes}
           />
           <div class="table-wrap">
-            <table class="agents report" id="intervals-table">
+            <table class="agents report times" id="intervals-table">
               <caption class="visually-hidden">Intervals of {d.date}</caption>
               <thead>
                 <tr>

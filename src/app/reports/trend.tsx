@@ -93,7 +93,7 @@ export function Trend({ route }: { route: RangeRoute }) {
             series={series}
           />
           <div class="table-wrap">
-            <table class="agents report" id="trend-table">
+            <table class="agents report times" id="trend-table">
               <caption class="visually-hidden">Daily adherence %</caption>
               <thead>
                 <tr>
