@@ -29,7 +29,7 @@ export function timeData(
   xTimes.at.forEach((at, row) => {
     xs.push(at / 1_000);
     labels.push(xLabels[row] ?? "");
-    series.forEach((s, c) => columns[c]!.push(s.values[row] ?? null));
+    for (const [c, s] of series.entries()) columns[c]!.push(s.values[row] ?? null);
     const next = xTimes.at[row + 1];
     if (next !== undefined && next - at > xTimes.stepMs) {
       xs.push((at + xTimes.stepMs) / 1_000);
