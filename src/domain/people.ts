@@ -61,3 +61,16 @@ export const teamList = v.optional(
 export function teamsRefusal(role: Role, teams: string[] | null | undefined): string | null {
   return role === "admin" && teams ? "An admin covers every team: leave teams out (or null)" : null;
 }
+
+/**
+ * The tenant a hostname names (TENANT_HOSTS: `acme.rta.example=acme,globex.rta.example=globex`), so a person of
+ * several tenants who opens one tenant's address lands in it without choosing; null: the host names none.
+ */
+export function tenantOfHost(tenantHosts: string | undefined, host: string): string | null {
+  const wanted = host.toLowerCase().replace(/:\d+$/, "");
+  for (const pair of (tenantHosts ?? "").split(",")) {
+    const [name, tenant] = pair.split("=").map((part) => part.trim());
+    if (name && tenant && name.toLowerCase() === wanted) return tenant;
+  }
+  return null;
+}

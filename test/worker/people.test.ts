@@ -211,6 +211,23 @@ describe("Cloudflare Access sign-in", () => {
     const stranger = await withSession(session, "/api/v1/me", { headers: { "x-rta-tenant": other } });
     expect(stranger.status).toBe(403);
   });
+  it("a person of several tenants lands in the tenant their address names (TENANT_HOSTS), if theirs", async () => {
+    const [a, b, other] = [newTenant("p"), newTenant("p"), newTenant("p")];
+    const email = `${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await addPerson(a, email, "viewer");
+    await addPerson(b, email, "admin");
+    const hosts = { ...accessEnv, TENANT_HOSTS: `a.rta.test=${a}, B.rta.test=${b},x.rta.test=${other}` };
+    const token = await accessToken(email);
+    const at = (origin: string) =>
+      workerFetch(`${origin}/api/v1/me`, { headers: { "cf-access-jwt-assertion": token } }, hosts);
+    expect(await (await at("https://b.rta.test")).json()).toMatchObject({ tenant: b, role: "admin" });
+    expect(await (await at("https://a.rta.test:8443")).json()).toMatchObject({ tenant: a, role: "viewer" });
+    // An address that names no tenant: the choice as before; one naming a tenant not theirs: refused.
+    expect(await (await at("https://rta.test")).json()).toMatchObject({ tenants: [a, b].sort() });
+    const stranger = await at("https://x.rta.test");
+    expect(stranger.status).toBe(403);
+    expect(await stranger.json()).toMatchObject({ error: expect.stringMatching(/ask an admin to add you/) });
+  });
 });
 
 describe("roles and teams", () => {

@@ -5,13 +5,15 @@
  * role and teams (src/services/people.ts), so every route's permission and team checks apply as they are.
  *
  * - Which tenant: the session's; a person of several tenants chooses with `X-Rta-Tenant` (at sign-in, or later
- *   to switch: the session then names the new one). A person of one tenant needs no header.
+ *   to switch: the session then names the new one), or opens a hostname that names one (TENANT_HOSTS). A person of
+ *   one tenant needs neither.
  * - CSRF: a cookie (ours, or Access's) rides along on cross-site requests, so a state-changing request signed in
  *   by one must come from this origin (`Origin`, or `Sec-Fetch-Site: same-origin`). API keys are never ambient.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { tenantOfHost } from "../../domain/people.ts";
 import { signedInPerson, personKey, tenantsOf } from "../../services/people.ts";
 import {
   SESSION_COOKIE,
@@ -82,6 +84,11 @@ export async function onlyTenant(env: Env, email: string, firstOfSeveral = false
   });
 }
 
+/** The tenant this request's hostname names (TENANT_HOSTS), if any. */
+export function hostTenant(c: Context<AppEnv>): string | null {
+  return tenantOfHost(c.env.TENANT_HOSTS, new URL(c.req.url).host);
+}
+
 /** The person a sign-in names in the tenant: a 403 for a stranger, a 401 when their sessions were ended since. */
 export async function admitPerson(env: Env, tenant: string, identity: { email: string; signedInAt: number }) {
   const person = await signedInPerson(env, tenant, identity.email, identity.signedInAt);
@@ -111,7 +118,11 @@ export function keyOrPersonAuth() {
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
       throw apiError(401, "Your session has expired or is not valid: sign in again");
     }
-    const tenant = c.req.header(TENANT_HEADER)?.trim() || session?.tenant || (await onlyTenant(c.env, identity.email));
+    const tenant =
+      c.req.header(TENANT_HEADER)?.trim() ||
+      hostTenant(c) ||
+      session?.tenant ||
+      (await onlyTenant(c.env, identity.email));
     const person = await admitPerson(c.env, tenant, identity);
     const nowSeconds = Math.floor(Date.now() / 1000);
     if (!session || session.tenant !== tenant || nowSeconds - session.issuedAt >= SESSION_RENEW_AFTER_SECONDS)

@@ -17,7 +17,7 @@ import {
 } from "../../services/oidc.ts";
 import type { AppEnv } from "../app-env.ts";
 import { apiError } from "../errors.ts";
-import { admitPerson, onlyTenant, sessionSecret, startSession } from "../middleware/person-auth.ts";
+import { admitPerson, hostTenant, onlyTenant, sessionSecret, startSession } from "../middleware/person-auth.ts";
 import { describeRoute, errorBody, validate } from "../openapi.ts";
 import { tenantName } from "./admin.ts";
 
@@ -118,7 +118,7 @@ export const oidcRoutes = new Hono<AppEnv>()
         throw refuse(400, "The state is not this sign-in's: start the sign-in again", { field: "state" });
       if (!query.code) throw refuse(400, "The provider sent no authorization code", { field: "code" });
       const identity = await finishOidcSignIn(c.env, flow, query.code).catch(fromProvider);
-      const tenant = flow.tenant ?? (await onlyTenant(c.env, identity.email, true));
+      const tenant = flow.tenant ?? hostTenant(c) ?? (await onlyTenant(c.env, identity.email, true));
       await admitPerson(c.env, tenant, identity);
       setCookie(c, FLOW_COOKIE, "", { ...FLOW_COOKIE_OPTIONS, maxAge: 0 });
       await startSession(c, { email: identity.email, tenant, signedInAt: identity.signedInAt });
