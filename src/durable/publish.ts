@@ -34,9 +34,10 @@ interface Lane {
 const lanes = new Map<string, Lane>();
 
 /**
- * The tenant's hub gets the rows, coalesced with other requests' (see above); with
- * `retryThroughAgents: false` (an agent object sending its own row), in a call of their own,
- * returning the rows the hub missed so the caller can retry them itself.
+ * The tenant's hub gets the rows, coalesced with other requests' (see above). When a call fails, the sender asks the
+ * rows' agents to send them again; with `retryThroughAgents: false` (an agent object sending its own row, from its
+ * alarm: a break that begins at 09:00 for a thousand agents at once), the caller's own rows it sent are returned
+ * instead, for it to retry with its backoff. Rows left for another sender return nothing: that one answers for them.
  */
 export async function publishRows(
   env: Env,
@@ -46,33 +47,44 @@ export async function publishRows(
 ): Promise<RowUpdate[]> {
   const changed = rows.filter((row): row is RowUpdate => row !== null);
   if (changed.length === 0) return [];
-  if (options.retryThroughAgents === false) return (await send(env, tenant, changed)) ? [] : changed;
   let lane = lanes.get(tenant);
   if (!lane)
     lanes.set(tenant, (lane = { pending: new Map(), sending: false, lastSentAt: null, gapMs: PUBLISH_GAP_MS }));
   mergeNewest(lane.pending, changed);
-  if (!lane.sending) await drain(env, tenant, lane);
-  return [];
+  if (lane.sending) return [];
+  const own = options.retryThroughAgents === false ? new Set(changed.map((row) => row.agentKey)) : null;
+  return drain(env, tenant, lane, own);
 }
 
-/** Sends the lane's rows until none are left (or hands over after SENDER_MS). */
-async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
+/**
+ * Sends the lane's rows until none are left (or hands over after SENDER_MS); returns the rows of `own` agents a
+ * failed call carried (the others' agents are asked to send theirs again).
+ */
+async function drain(env: Env, tenant: string, lane: Lane, own: ReadonlySet<string> | null): Promise<RowUpdate[]> {
   lane.sending = true;
   const started = Date.now();
+  const ownFailed: RowUpdate[] = [];
   try {
     for (;;) {
       const delay = publishDelay(Date.now(), lane.lastSentAt, lane.gapMs);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const batch = [...lane.pending.values()];
       lane.pending = new Map();
-      if (batch.length === 0) return;
+      if (batch.length === 0) return ownFailed;
       // The last call of this sender: rows that come while it is under way find no sender and send themselves.
       if (Date.now() - started >= SENDER_MS) lane.sending = false;
       lane.lastSentAt = Date.now();
       const sent = await send(env, tenant, batch);
-      if (sent === null) await askAgentsAgain(env, tenant, batch);
-      else lane.gapMs = sent.gapMs;
-      if (!lane.sending) return;
+      if (sent !== null) lane.gapMs = sent.gapMs;
+      else {
+        ownFailed.push(...batch.filter((row) => own?.has(row.agentKey)));
+        await askAgentsAgain(
+          env,
+          tenant,
+          batch.filter((row) => !own?.has(row.agentKey)),
+        );
+      }
+      if (!lane.sending) return ownFailed;
     }
   } finally {
     lane.sending = false;
@@ -80,7 +92,6 @@ async function drain(env: Env, tenant: string, lane: Lane): Promise<void> {
   }
 }
 
-/** The hub's answer (the gap it asks for), or null: the call failed. */
 async function send(env: Env, tenant: string, rows: RowUpdate[]): Promise<{ gapMs: number } | null> {
   try {
     countCall("hub", hubName(tenant));

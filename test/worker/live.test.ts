@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { unknownAgentKey, unknownAgentProfile } from "../../src/domain/agent.ts";
 import { type LiveMessage, agentView } from "../../src/domain/live.ts";
+import { objectLoad, resetObjectLoad } from "../../src/durable/call-rate.ts";
 import { hubName } from "../../src/durable/names.ts";
 import { PUBLISH_GAP_MAX_MS, PUBLISH_GAP_MS } from "../../src/durable/publish-batch.ts";
 import { issueTicket } from "../../src/http/tickets.ts";
@@ -369,6 +370,44 @@ describe("live board socket", () => {
       gaps.push(await call());
     }
     expect(gaps.at(-1)).toBe(PUBLISH_GAP_MS);
+  });
+
+  it("coalesces agents' own time-driven rows: a break beginning for 20 agents at once takes fewer hub calls", async () => {
+    const tenant = newTenant();
+    const { key } = await createKey(tenant);
+    const ids = Array.from({ length: 20 }, (_, i) => `E${i + 1}`);
+    await postData(
+      key,
+      "/api/v1/import/employees",
+      ids.map((_, i) => employee(i + 1)),
+    );
+    const now = Date.now();
+    const breakAt = now + 3_000;
+    const iso = (t: number) => new Date(t).toISOString();
+    await postData(
+      key,
+      "/api/v1/import/schedules",
+      ids.flatMap((agentId) => [
+        { agentId, start: iso(now - 3_600_000), end: iso(breakAt), activity: "work" },
+        { agentId, start: iso(breakAt), end: iso(breakAt + 900_000), activity: "break" },
+      ]),
+    );
+    await postData(
+      key,
+      "/api/v1/import/agent-states",
+      ids.map((agentId) => ({ agentId, state: "available", timestamp: iso(now - 1_800_000) })),
+    );
+    const board = await connect(await ticketFor(key));
+    await board.next((m) => m.type === "snapshot");
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, breakAt - 500 - Date.now())));
+    resetObjectLoad();
+    // Nothing is posted: each agent's own alarm at the break's start finds it out of adherence and sends its row.
+    for (const id of ids)
+      await board.next((m) => m.type === "change" && m.agent.agentId === id && m.agent.adherence === "out", 10_000);
+    const hub = objectLoad().objects.find((o) => o.kind === "hub")!;
+    expect(hub.calls).toBeGreaterThan(0);
+    expect(hub.calls).toBeLessThan(ids.length);
+    board.close();
   });
 
   it("replaces an unknown agent's row by the employee's once the employee is imported", async () => {
