@@ -372,7 +372,7 @@ describe("live board socket", () => {
     expect(gaps.at(-1)).toBe(PUBLISH_GAP_MS);
   });
 
-  it("coalesces agents' own time-driven rows: a break beginning for 20 agents at once takes fewer hub calls", async () => {
+  it("coalesces agents' own time-driven rows: 20 agents' breaks beginning at once take fewer hub calls", async () => {
     const tenant = newTenant();
     const { key } = await createKey(tenant);
     const ids = Array.from({ length: 20 }, (_, i) => `E${i + 1}`);
