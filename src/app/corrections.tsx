@@ -7,6 +7,7 @@ import { useSignal } from "@preact/signals";
 import { instantAt, localDate } from "../domain/time.ts";
 import { type Approval, approve, removeApproval } from "./api.ts";
 import { clock } from "./format.ts";
+import { FieldError, FormError, type FormProblem } from "./form-errors.tsx";
 
 /** The wall clock an <input type="datetime-local" step="1"> shows for an instant in a zone. */
 export const wallClock = (at: number, zone: string) => `${localDate(at, zone)}T${clock(at, zone, true)}`;
@@ -27,14 +28,11 @@ export function ApproveForm({ agentId, zone, span, onDone, onCancel }: ApproveFo
   const start = useSignal(wallClock(span.start, zone));
   const end = useSignal(wallClock(span.end, zone));
   const reason = useSignal("");
-  const error = useSignal<{ field: "start" | "end" | "reason" | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<"start" | "end" | "reason"> | null>(null);
   const busy = useSignal(false);
-  const errorFor = (field: "start" | "end" | "reason") =>
-    error.value?.field === field ? (
-      <span class="field-error" role="alert" id={`approve-${field}-error`}>
-        {error.value.text}
-      </span>
-    ) : null;
+  const errorFor = (field: "start" | "end" | "reason") => (
+    <FieldError problem={error.value} field={field} id={`approve-${field}-error`} />
+  );
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -95,11 +93,7 @@ export function ApproveForm({ agentId, zone, span, onDone, onCancel }: ApproveFo
           {errorFor("reason")}
         </label>
       </div>
-      {error.value && error.value.field === null && (
-        <p class="error" role="alert">
-          {error.value.text}
-        </p>
-      )}
+      <FormError problem={error.value} />
       <div class="actions">
         <button type="submit" id="approve-submit" disabled={busy.value}>
           Approve

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AgentView } from "../../src/domain/live.ts";
 import { agentStub } from "../../src/durable/names.ts";
-import { adminFetch, ago, api, connect, createKey, employee, newTenant, postData } from "./helpers.ts";
+import { adminFetch, ago, api, createKey, employee, newTenant, postData } from "./helpers.ts";
 
 async function setup() {
   const tenant = newTenant();

@@ -7,6 +7,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { type AuditEntry, type AuditQuery, listAudit } from "./calls.ts";
 import { when } from "./shared.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 /** The kinds offered: an event prefix each (key events have none of their own, so each is its own kind). */
 const KINDS: Array<[string, string]> = [
@@ -34,7 +35,7 @@ const SHOWN = 200;
 export function AuditPage() {
   const filter = useSignal<Required<Omit<AuditQuery, "limit">>>({ actor: "", event: "", from: "", to: "" });
   const events = useSignal<AuditEntry[] | null>(null);
-  const error = useSignal<{ field: Field | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<Field> | null>(null);
   const busy = useSignal(false);
   const load = async () => {
     busy.value = true;
@@ -51,12 +52,7 @@ export function AuditPage() {
   };
   useEffect(() => void load(), []);
   const set = (patch: Partial<typeof filter.value>) => (filter.value = { ...filter.value, ...patch });
-  const errorFor = (field: Field) =>
-    error.value?.field === field ? (
-      <span class="field-error" role="alert" id={`audit-${field}-error`}>
-        {error.value.text}
-      </span>
-    ) : null;
+  const errorFor = (field: Field) => <FieldError problem={error.value} field={field} id={`audit-${field}-error`} />;
   const list = events.value;
   return (
     <section id="audit" aria-labelledby="audit-title">
@@ -117,11 +113,7 @@ export function AuditPage() {
           Show
         </button>
       </form>
-      {error.value && error.value.field === null && (
-        <p class="error" role="alert">
-          {error.value.text}
-        </p>
-      )}
+      <FormError problem={error.value} />
       <p class="muted">Days are the tenant's; times are your clock's.</p>
       {!list && !error.value && <p class="muted">Loading the audit list…</p>}
       {list && (

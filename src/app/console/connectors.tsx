@@ -16,6 +16,7 @@ import {
   stopConnector,
 } from "./calls.ts";
 import { AskOnce, when } from "./shared.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 const EVERY_MS = 15_000;
 const STATE_SAYS: Record<ConnectorView["state"], string> = {
@@ -170,7 +171,7 @@ function NewConnectorForm({ onAdded }: { onAdded: (text: string) => Promise<void
     pollSeconds: "",
     requestsPerSecond: "",
   });
-  const error = useSignal<{ field: Field | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<Field> | null>(null);
   const busy = useSignal(false);
   const v = values.value;
   const submit = async (e: Event) => {
@@ -206,11 +207,7 @@ function NewConnectorForm({ onAdded }: { onAdded: (text: string) => Promise<void
         value={v[name]}
         onInput={(e) => (values.value = { ...values.value, [name]: e.currentTarget.value })}
       />
-      {error.value?.field === name && (
-        <span class="field-error" role="alert" id={`connector-${name}-error`}>
-          {error.value.text}
-        </span>
-      )}
+      <FieldError problem={error.value} field={name} id={`connector-${name}-error`} />
     </label>
   );
   return (
@@ -228,11 +225,7 @@ function NewConnectorForm({ onAdded }: { onAdded: (text: string) => Promise<void
           {input("pollSeconds", "number")}
           {input("requestsPerSecond", "number")}
         </div>
-        {error.value && error.value.field === null && (
-          <p class="error" role="alert" id="connector-error">
-            {error.value.text}
-          </p>
-        )}
+        <FormError problem={error.value} id="connector-error" />
         <button type="submit" id="connector-add" disabled={busy.value}>
           Add connector
         </button>

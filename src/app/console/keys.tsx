@@ -9,6 +9,7 @@ import { PERMISSIONS } from "../../domain/permissions.ts";
 import { type KeyView, type NewKey, createKey, listKeys, revokeKey, rotateKey } from "./calls.ts";
 import { AskOnce, Ticks, useTeamNames, when } from "./shared.tsx";
 import { UsageChart } from "./usage-chart.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 /** A secret the server showed once: kept on screen until dismissed. */
 type Shown = { keyId: string; name: string; secret: string; note: string };
@@ -103,14 +104,9 @@ function NewKeyForm({ onCreated }: { onCreated: (shown: Shown) => Promise<void> 
   const teams = useSignal<ReadonlySet<string>>(new Set());
   const known = useTeamNames();
   const expires = useSignal("");
-  const error = useSignal<{ field: Field | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<Field> | null>(null);
   const busy = useSignal(false);
-  const errorFor = (field: Field) =>
-    error.value?.field === field ? (
-      <span class="field-error" role="alert" id={`key-${field}-error`}>
-        {error.value.text}
-      </span>
-    ) : null;
+  const errorFor = (field: Field) => <FieldError problem={error.value} field={field} id={`key-${field}-error`} />;
   const submit = async (e: Event) => {
     e.preventDefault();
     busy.value = true;
@@ -178,11 +174,7 @@ function NewKeyForm({ onCreated }: { onCreated: (shown: Shown) => Promise<void> 
           error={errorFor("teams")}
           onChange={(ticked) => (teams.value = ticked)}
         />
-        {error.value && error.value.field === null && (
-          <p class="error" role="alert">
-            {error.value.text}
-          </p>
-        )}
+        <FormError problem={error.value} />
         <button type="submit" id="key-create" disabled={busy.value}>
           Create key
         </button>

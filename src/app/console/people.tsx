@@ -8,6 +8,7 @@ import { useEffect } from "preact/hooks";
 import { ROLES, type Role } from "../../domain/people.ts";
 import { type PersonView, endSessions, listPeople, putPerson, removePerson } from "./calls.ts";
 import { AskOnce, Ticks, useTeamNames, when } from "./shared.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 const ROLE_SAYS: Record<Role, string> = {
   viewer: "Viewer (reads)",
@@ -15,7 +16,7 @@ const ROLE_SAYS: Record<Role, string> = {
   admin: "Admin (everything)",
 };
 type Field = "email" | "role" | "teams";
-type Refusal = { field: Field | null; text: string } | null;
+type Refusal = FormProblem<Field> | null;
 type Notice = { ok: boolean; text: string } | null;
 
 export function PeoplePage() {
@@ -81,12 +82,9 @@ function RoleAndTeams(props: {
   teams: Signal<string[]>;
   error: Refusal;
 }) {
-  const errorFor = (field: Field) =>
-    props.error?.field === field ? (
-      <span class="field-error" role="alert" id={`${props.prefix}-${field}-error`}>
-        {props.error.text}
-      </span>
-    ) : null;
+  const errorFor = (field: Field) => (
+    <FieldError problem={props.error} field={field} id={`${props.prefix}-${field}-error`} />
+  );
   return (
     <>
       <div class="form-row">
@@ -178,11 +176,7 @@ function InviteForm(props: { teams: Signal<string[]>; onDone: (text: string, ok?
         </label>
       </div>
       <RoleAndTeams prefix="invite" role={role} ticked={ticked} teams={props.teams} error={error.value} />
-      {error.value && error.value.field === null && (
-        <p class="error" role="alert">
-          {error.value.text}
-        </p>
-      )}
+      <FormError problem={error.value} />
       <button type="submit" id="invite-send" disabled={busy.value}>
         Invite
       </button>
@@ -261,11 +255,7 @@ function PersonRow(props: {
           <td colSpan={5}>
             <form class="edit-person-form" onSubmit={save} noValidate>
               <RoleAndTeams prefix={prefix} role={role} ticked={ticked} teams={props.teams} error={error.value} />
-              {error.value && error.value.field === null && (
-                <p class="error" role="alert">
-                  {error.value.text}
-                </p>
-              )}
+              <FormError problem={error.value} />
               <button type="submit" class="save-person">
                 Save {p.email}
               </button>

@@ -18,6 +18,7 @@ import {
   settingsHistory,
 } from "./calls.ts";
 import { when } from "./shared.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 type Judgement = "in" | "out" | "neutral";
 type Matrix = Record<Activity, Record<AgentState, Judgement>>;
@@ -83,7 +84,7 @@ export function RulesPage() {
   const from = useSignal("");
   const versions = useSignal<SettingsVersion[]>([]);
   const loadError = useSignal("");
-  const error = useSignal<{ field: string | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<string> | null>(null);
   const result = useSignal("");
   const busy = useSignal(false);
 
@@ -104,12 +105,7 @@ export function RulesPage() {
   const now = matrix.value;
   const f = fields.value;
   const setField = (name: keyof Fields, value: string) => (fields.value = { ...f, [name]: value });
-  const errorFor = (name: string) =>
-    error.value?.field === name ? (
-      <span class="field-error" role="alert" id={`rules-${name}-error`}>
-        {error.value.text}
-      </span>
-    ) : null;
+  const errorFor = (name: string) => <FieldError problem={error.value} field={name} id={`rules-${name}-error`} />;
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -301,11 +297,7 @@ export function RulesPage() {
           Save rules
         </button>
       </div>
-      {error.value && error.value.field === null && (
-        <p class="error" role="alert" id="rules-error">
-          {error.value.text}
-        </p>
-      )}
+      <FormError problem={error.value} id="rules-error" />
       <History versions={versions.value} />
     </form>
   );

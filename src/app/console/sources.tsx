@@ -10,6 +10,7 @@ import { AFTER_CALL_STATES } from "../../domain/sources.ts";
 import { stateLabel } from "../format.ts";
 import { type SourceView, changeSourceSettings, listSources } from "./calls.ts";
 import { when } from "./shared.tsx";
+import { FieldError, FormError, type FormProblem } from "../form-errors.tsx";
 
 /** What kind of integration a source name is (its prefix). */
 function kindOf(source: string): string {
@@ -55,15 +56,12 @@ function SourceCard({ s }: { s: SourceView }) {
   const zone = useSignal(s.settings.timeZone ?? "");
   const afterCall = useSignal<string>(s.settings.afterCall ?? "");
   const lostStop = useSignal(s.settings.lostStopTimeoutMinutes?.toString() ?? "");
-  const error = useSignal<{ field: Field | null; text: string } | null>(null);
+  const error = useSignal<FormProblem<Field> | null>(null);
   const saved = useSignal("");
   const id = s.source.replace(/[^a-z0-9]/gi, "-");
-  const errorFor = (field: Field) =>
-    error.value?.field === field ? (
-      <span class="field-error" role="alert" id={`source-${id}-${field}-error`}>
-        {error.value.text}
-      </span>
-    ) : null;
+  const errorFor = (field: Field) => (
+    <FieldError problem={error.value} field={field} id={`source-${id}-${field}-error`} />
+  );
   const save = async (e: Event) => {
     e.preventDefault();
     saved.value = "";
@@ -145,11 +143,7 @@ function SourceCard({ s }: { s: SourceView }) {
           Save
         </button>
       </form>
-      {error.value && error.value.field === null && (
-        <p class="error" role="alert">
-          {error.value.text}
-        </p>
-      )}
+      <FormError problem={error.value} />
       {saved.value && (
         <p class="notice source-result" role="status">
           {saved.value}
