@@ -384,7 +384,9 @@ export class AgentStore {
       rows.map((r) => ({ start: r.start, end: r.end, activity: r.activity as Activity })),
       timeZone,
     );
-    const moved = filed.filter(({ date }, i) => date !== rows[i]!.date);
+    const moved = filed.flatMap(({ segment, date }, i) =>
+      date === rows[i]!.date ? [] : [{ segment, date, was: rows[i]!.date }],
+    );
     if (moved.length === 0) return [];
     this.sql.exec(
       `UPDATE segments SET date = j.value ->> '$[3]' FROM json_each(?) AS j
@@ -393,7 +395,7 @@ export class AgentStore {
       JSON.stringify(moved.map(({ segment: s, date }) => [s.start, s.end, s.activity, date])),
     );
     this.segmentsByDate.clear();
-    return [...new Set(filed.flatMap(({ date }, i) => (date === rows[i]!.date ? [] : [date, rows[i]!.date])))];
+    return [...new Set(moved.flatMap(({ date, was }) => [date, was]))];
   }
 
   // Schedules change rarely and are read several times per ingest: kept per day in memory.

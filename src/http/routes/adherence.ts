@@ -192,10 +192,12 @@ async function requestedDay(c: Context<AppEnv>, date: string | undefined) {
 
 /** One agent's day: the `?date=`, or without one the agent's current shift day. */
 async function agentShiftDay(c: Context<AppEnv>, agentId: string, requested: string | undefined) {
-  const { settings } = await tenantSettings(c.env, c.get("tenant"));
+  const versioned = await tenantSettings(c.env, c.get("tenant"));
+  const { settings } = versioned;
   const profile = await requestedAgent(c, agentId);
   const day = await agentDay(c.env, c.get("tenant"), profile, requested);
-  return { date: requested ?? day?.date ?? localDate(Date.now(), settings.timeZone), settings, profile, day };
+  const date = requested ?? day?.date ?? localDate(Date.now(), settings.timeZone);
+  return { date, settings, versioned, profile, day };
 }
 
 /** One agent by email or employeeId (or an ACD id no employee has yet); 404 when nobody has that id. */
@@ -303,15 +305,13 @@ export const adherenceRoutes = new Hono<AppEnv>()
     async (c) => {
       const tenant = c.get("tenant");
       const query = c.req.valid("query");
-      if (query.agentId && !query.date) {
-        // One agent, no date: its current shift's day.
-        const { date, settings, profile, day } = await agentShiftDay(c, query.agentId, undefined);
+      if (query.agentId) {
+        // One agent: the day asked for, else its current shift's day.
+        const { date, settings, profile, day } = await agentShiftDay(c, query.agentId, query.date);
         return c.json({ date, timeZone: settings.timeZone, agents: [dayView(profile, day)] });
       }
       const { date, settings } = await requestedDay(c, query.date);
-      const profiles = query.agentId
-        ? [await requestedAgent(c, query.agentId)]
-        : await tenantAgentProfiles(c.env, tenant, teamsToRead(c, query.team));
+      const profiles = await tenantAgentProfiles(c.env, tenant, teamsToRead(c, query.team));
       const days = await agentDays(c.env, tenant, profiles, date);
       return c.json({
         date,
@@ -405,13 +405,12 @@ export const adherenceRoutes = new Hono<AppEnv>()
 export async function timelineHandler(
   c: Context<AppEnv, string, { out: { param: { agentId: string }; query: v.InferOutput<typeof dayQuery> } }>,
 ) {
-  const { date, settings, profile, day } = await agentShiftDay(
+  const { date, settings, versioned, profile, day } = await agentShiftDay(
     c,
     c.req.valid("param").agentId,
     c.req.valid("query").date,
   );
   // A past day's exceptions are shaded by the thresholds in effect then (a settings version's effectiveFrom).
-  const versioned = await tenantSettings(c.env, c.get("tenant"));
   const thresholds = thresholdsAt(versioned, day?.window.start ?? dayBounds(date, settings.timeZone).start);
   return c.json(timelineView(profile, date, settings, day, thresholds));
 }
